@@ -256,12 +256,14 @@ private:
 bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-} // namespace
 
-status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view source) {
+// Parses `text` and hands the document to `visit(doc, errors)`; turns syntax
+// errors and collected errors into one Loki-style status.
+template <class Visit>
+status with_document(std::string_view text, std::string_view source, Visit&& visit) {
   YAML::Node doc;
   try {
-    doc = YAML::Load(std::string{yaml_text});
+    doc = YAML::Load(std::string{text});
   } catch (const YAML::Exception& e) {
     return status{errc::invalid_argument,
                   fmt::format("failed parsing config: {}: yaml: line {}: {}", source,
@@ -269,14 +271,8 @@ status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view
   }
   std::vector<yaml_error> errors;
   try {
-    if (doc.IsDefined() && !doc.IsNull()) {
-      if (!doc.IsMap()) {
-        errors.push_back(yaml_error{line_of(doc), cannot_unmarshal(doc, "skald.config")});
-      } else {
-        yaml_binder b{errors};
-        b.bind_map(cfg, doc, "");
-      }
-    }
+    if (doc.IsDefined() && !doc.IsNull())
+      visit(doc, errors);
   } catch (const YAML::Exception& e) {
     errors.push_back(yaml_error{e.mark.line + 1, e.msg});
   }
@@ -289,6 +285,74 @@ status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view
     msg += fmt::format("\n  line {}: {}", e.line, e.text);
   return status{errc::invalid_argument, std::move(msg)};
 }
+
+} // namespace
+
+status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view source) {
+  return with_document(yaml_text, source, [&cfg](const YAML::Node& doc, std::vector<yaml_error>& errors) {
+    if (!doc.IsMap()) {
+      errors.push_back(yaml_error{line_of(doc), cannot_unmarshal(doc, "skald.config")});
+      return;
+    }
+    yaml_binder b{errors};
+    b.bind_map(cfg, doc, "");
+  });
+}
+
+result<tenant_limits> parse_overrides(std::string_view yaml_text, const limits_config& defaults,
+                                      std::string_view source) {
+  tenant_limits out;
+  auto st = with_document(yaml_text, source, [&](const YAML::Node& doc, std::vector<yaml_error>& errors) {
+    if (!doc.IsMap()) {
+      errors.push_back(yaml_error{line_of(doc), cannot_unmarshal(doc, "runtime.config")});
+      return;
+    }
+    for (const auto& kv : doc) {
+      const YAML::Node key = kv.first;
+      const YAML::Node value = kv.second;
+      if (!key.IsScalar() || key.Scalar() != "overrides") {
+        errors.push_back(yaml_error{line_of(key), fmt::format("field {} not found in type runtime.config",
+                                                              key.IsScalar() ? key.Scalar() : "?")});
+        continue;
+      }
+      if (value.IsNull())
+        continue;
+      if (!value.IsMap()) {
+        errors.push_back(yaml_error{line_of(value), cannot_unmarshal(value, "map[string]limits_config")});
+        continue;
+      }
+      for (const auto& tenant_kv : value) {
+        const YAML::Node tenant = tenant_kv.first;
+        const YAML::Node limits = tenant_kv.second;
+        if (!tenant.IsScalar() || tenant.Scalar().empty()) {
+          errors.push_back(yaml_error{line_of(tenant), "overrides: a tenant ID must be a non-empty string"});
+          continue;
+        }
+        auto path = fmt::format("overrides.{}", tenant.Scalar());
+        if (out.count(tenant.Scalar()) != 0) {
+          errors.push_back(yaml_error{line_of(tenant), fmt::format("mapping key \"{}\" already defined", tenant.Scalar())});
+          continue;
+        }
+        limits_config l = defaults;
+        if (!limits.IsNull()) {
+          if (!limits.IsMap()) {
+            errors.push_back(yaml_error{line_of(limits), cannot_unmarshal(limits, path + ".config")});
+            continue;
+          }
+          yaml_binder b{errors};
+          b.bind_map(l, limits, path);
+        }
+        if (auto vst = l.validate(); !vst.ok())
+          errors.push_back(yaml_error{line_of(tenant), within(path, vst).message()});
+        out.emplace(tenant.Scalar(), std::move(l));
+      }
+    }
+  });
+  if (!st.ok())
+    return st;
+  return out;
+}
+
 
 status apply_yaml_file(root_config& cfg, const std::string& path, bool expand) {
   std::ifstream in(path, std::ios::binary);

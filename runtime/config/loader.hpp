@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,17 @@ result<std::string> expand_env(std::string_view text, const env_lookup& lookup);
 
 /// expand_env with the process environment.
 result<std::string> expand_env(std::string_view text);
+
+/// Per-tenant limits from a runtime_config.file (Loki's runtime config layout):
+///   overrides:
+///     tenant-a:
+///       ingestion_rate_mb: 10
+/// Each tenant starts from `defaults` (the process's limits_config) and the
+/// keys given replace those values. Errors name the key, e.g.
+/// `line 4: field overrides.tenant-a.foo not found in type overrides.tenant-a.config`.
+using tenant_limits = std::map<std::string, limits_config, std::less<>>;
+result<tenant_limits> parse_overrides(std::string_view yaml_text, const limits_config& defaults,
+                                      std::string_view source);
 
 /// Values that depend on others (like Loki's common config):
 ///  - ingester.lifecycler.ring.replication_factor, when at its default (3),
