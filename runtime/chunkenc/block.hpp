@@ -9,7 +9,7 @@
 // may be read from any thread once the chunk is shared read-only.
 //
 // Invariants: meta.entries > 0; meta.min_ts <= meta.max_ts;
-//   meta.compressed_size == data.size(); crc == crc32c(data);
+//   meta.compressed_size == data.size();
 //   the payload decompresses to exactly meta.raw_size bytes and holds
 //   meta.entries records in non-decreasing ts order within [min_ts, max_ts].
 #pragma once
@@ -51,10 +51,9 @@ struct block_meta {
 
 struct block {
   block_meta meta;
-  /// The compressed payload.
+  /// The compressed payload. Its CRC-32C is computed by encode() (not at
+  /// cut time, to keep it off the append path) and verified by decode().
   std::string data;
-  /// CRC-32C of `data`, computed when cut (or verified when decoded).
-  uint32_t crc = 0;
 };
 
 } // namespace skald::chunkenc

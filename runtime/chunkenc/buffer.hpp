@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string_view>
@@ -30,17 +29,19 @@ public:
   buffer(buffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)),
-      cap_(std::exchange(other.cap_, 0)) {}
+      cap_(std::exchange(other.cap_, 0)),
+      soft_cap_(other.soft_cap_) {}
   buffer& operator=(buffer&& other) noexcept {
     if (this != &other) {
-      std::free(data_);
+      ::operator delete(data_);
       data_ = std::exchange(other.data_, nullptr);
       size_ = std::exchange(other.size_, 0);
       cap_ = std::exchange(other.cap_, 0);
+      soft_cap_ = other.soft_cap_;
     }
     return *this;
   }
-  ~buffer() { std::free(data_); }
+  ~buffer() { ::operator delete(data_); }
 
   char* data() noexcept { return data_; }
   const char* data() const noexcept { return data_; }
@@ -54,7 +55,7 @@ public:
 
   /// Frees the storage.
   void release() noexcept {
-    std::free(data_);
+    ::operator delete(data_);
     data_ = nullptr;
     size_ = cap_ = 0;
   }
@@ -63,9 +64,11 @@ public:
   void reserve_exact(size_t n) {
     if (n <= cap_)
       return;
-    auto p = static_cast<char*>(std::realloc(data_, n));
-    if (p == nullptr)
-      throw std::bad_alloc{};
+    // operator new (not realloc) so allocation counters see every byte.
+    auto p = static_cast<char*>(::operator new(n));
+    if (size_ != 0)
+      std::memcpy(p, data_, size_);
+    ::operator delete(data_);
     data_ = p;
     cap_ = n;
   }

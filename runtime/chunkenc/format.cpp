@@ -45,7 +45,6 @@ result<std::string> mem_chunk::encode() const {
     head_block.meta.raw_size = static_cast<uint32_t>(payload.size());
     head_block.meta.compressed_size = static_cast<uint32_t>(compressed.size());
     head_block.data.assign(compressed.data(), compressed.size());
-    head_block.crc = util::crc32c(head_block.data);
   }
   size_t n_blocks = blocks_.size() + (with_head ? 1 : 0);
   auto block_at = [&](size_t i) -> const block& {
@@ -65,7 +64,8 @@ result<std::string> mem_chunk::encode() const {
     const auto& b = block_at(i);
     offsets[i] = out.size();
     out.append(b.data);
-    out.put_be32(b.crc);
+    // Computed here, off the append path: blocks are immutable.
+    out.put_be32(util::crc32c(b.data));
   }
   uint64_t metas_offset = out.size();
   out.put_uvarint(n_blocks);
@@ -153,7 +153,6 @@ result<mem_chunk> mem_chunk::decode(std::string_view bytes) {
     b.meta.raw_size = static_cast<uint32_t>(raw_size);
     b.meta.compressed_size = static_cast<uint32_t>(compressed_size);
     b.data.assign(bdata, compressed_size);
-    b.crc = load_be32(bdata + compressed_size);
     c.blocks_entries_ += b.meta.entries;
     c.blocks_compressed_ += b.meta.compressed_size;
     c.blocks_raw_ += b.meta.raw_size;

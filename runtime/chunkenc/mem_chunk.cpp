@@ -7,7 +7,6 @@
 
 #include "runtime/chunkenc/entry_codec.hpp"
 #include "runtime/chunkenc/iterator.hpp"
-#include "runtime/util/crc32c.hpp"
 
 namespace skald::chunkenc {
 
@@ -115,7 +114,6 @@ status mem_chunk::cut_block_impl() {
                     ? first_block_offset
                     : blocks_.back().meta.offset + blocks_.back().meta.compressed_size + 4;
   b.data.assign(scratch.compressed.data(), scratch.compressed.size());
-  b.crc = util::crc32c(b.data);
   blocks_entries_ += b.meta.entries;
   blocks_compressed_ += b.meta.compressed_size;
   blocks_raw_ += b.meta.raw_size;
