@@ -1,0 +1,99 @@
+#include "runtime/chunkenc/head_block.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "runtime/chunkenc/entry_codec.hpp"
+
+namespace skald::chunkenc {
+
+namespace {
+
+/// Slack above block_size for the record that crosses the cut threshold.
+constexpr size_t head_slack = 4096;
+
+} // namespace
+
+head_block::head_block(size_t block_size) {
+  if (block_size != 0)
+    buf_.set_soft_cap(block_size + head_slack);
+}
+
+void head_block::append(const model::entry_view& e) {
+  detail::put_record(buf_, last_ts_, e);
+  if (entries_ == 0) {
+    min_ts_ = max_ts_ = e.ts;
+  } else {
+    if (e.ts < max_ts_)
+      ordered_ = false;
+    min_ts_ = std::min(min_ts_, e.ts);
+    max_ts_ = std::max(max_ts_, e.ts);
+  }
+  last_ts_ = e.ts;
+  ++entries_;
+}
+
+bool head_block::contains(const model::entry_view& e) const {
+  if (entries_ == 0 || e.ts > max_ts_ || e.ts < min_ts_)
+    return false;
+  const char* p = buf_.data();
+  const char* end = p + buf_.size();
+  model::timestamp_ns prev = 0;
+  detail::record r;
+  while (p < end) {
+    if (!detail::get_record(p, end, prev, r))
+      return false; // cannot happen: we wrote the buffer
+    prev = r.ts;
+    if (r.ts == e.ts && r.line == e.line && detail::metadata_equals(r, e.metadata))
+      return true;
+  }
+  return false;
+}
+
+std::string_view head_block::sorted_payload(buffer& scratch) const {
+  if (ordered_)
+    return buf_.view();
+  struct rec {
+    model::timestamp_ns ts;
+    uint32_t begin;
+    uint32_t end;
+  };
+  std::vector<rec> recs;
+  recs.reserve(entries_);
+  const char* base = buf_.data();
+  const char* p = base;
+  const char* end = p + buf_.size();
+  model::timestamp_ns prev = 0;
+  detail::record r;
+  while (p < end) {
+    const char* begin = p;
+    if (!detail::get_record(p, end, prev, r))
+      break; // cannot happen: we wrote the buffer
+    prev = r.ts;
+    recs.push_back({r.ts, static_cast<uint32_t>(begin - base), static_cast<uint32_t>(p - base)});
+  }
+  std::stable_sort(recs.begin(), recs.end(),
+                   [](const rec& a, const rec& b) { return a.ts < b.ts; });
+  scratch.clear();
+  scratch.reserve_exact(buf_.size() + entries_ * 2);
+  prev = 0;
+  for (const auto& x : recs) {
+    detail::put_record_rebased(scratch, prev, x.ts, base + x.begin, base + x.end);
+    prev = x.ts;
+  }
+  return scratch.view();
+}
+
+void head_block::clear() noexcept {
+  buf_.clear();
+  min_ts_ = max_ts_ = last_ts_ = 0;
+  entries_ = 0;
+  ordered_ = true;
+}
+
+void head_block::release() noexcept {
+  clear();
+  buf_.release();
+}
+
+} // namespace skald::chunkenc
