@@ -5,10 +5,16 @@
 // every node with cfg.add_message_types<caf::id_block::skald>(), so a remote
 // peer never receives an empty message for a forgotten type (caf-0.17.md §2).
 //
+// Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
+// messages/push.hpp): push_job_ptr and ingest_ptr, the shared_ptrs of the
+// write path.
+//
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
 
 #include <caf/type_id.hpp>
+
+#include "messages/push.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
@@ -16,5 +22,16 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, ready_atom, "ready")
   CAF_ADD_ATOM(skald, skald, status_atom, "status")
   CAF_ADD_ATOM(skald, skald, stop_atom, "stop")
+
+  // Write path (messages/push.hpp).
+  CAF_ADD_ATOM(skald, skald, push_atom, "push")
+  CAF_ADD_ATOM(skald, skald, append_atom, "append")
+  CAF_ADD_ATOM(skald, skald, read_atom, "read")
+  CAF_ADD_ATOM(skald, skald, limits_atom, "limits")
+  CAF_ADD_TYPE_ID(skald, (skald::ingest_reply))
+  CAF_ADD_TYPE_ID(skald, (skald::stream_reply))
+  CAF_ADD_TYPE_ID(skald, (skald::stream_stats))
+  CAF_ADD_TYPE_ID(skald, (skald::stream_dump))
+  CAF_ADD_TYPE_ID(skald, (skald::ingester_stats))
 
 CAF_END_TYPE_ID_BLOCK(skald)

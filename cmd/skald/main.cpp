@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
                 SKALD_BRANCH);
     return 0;
   }
-  if (outcome.print_help) {
+  if (outcome.show_help) { // writepath: config names it show_help
     std::fputs(skald::config::usage_text().c_str(), stdout);
     return 0;
   }

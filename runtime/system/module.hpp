@@ -37,6 +37,11 @@ class router;
 
 namespace skald::system {
 
+/// Services modules share on one node (the overrides, the local ingester);
+/// defined in runtime/system/modules.cpp, created by the first module that
+/// needs it.
+struct shared_services;
+
 /// What a module may use while it is built and run.
 struct module_context {
   caf::actor_system& sys;
@@ -45,6 +50,8 @@ struct module_context {
   /// router once every module has been built.
   std::shared_ptr<http::router> router;
   metrics::registry& metrics;
+  /// Filled by the modules themselves (write path: overrides, local ingester).
+  std::shared_ptr<shared_services> services = nullptr;
 };
 
 /// Loki's service states (pkg/loki/status.go).

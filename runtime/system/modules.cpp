@@ -4,12 +4,31 @@
 // with their issues (write path, flush, query path, cluster); until then a
 // role module is an empty unit that starts and stops, so -target already
 // accepts every role and /services lists it.
+//
+// Write path (this issue): `overrides` (per-tenant limits + the
+// runtime_config.file reloader), `ingester` (the ingester actor tree) and
+// `distributor` (the distributor pool and the push routes). The ingester
+// comes before the distributor in the table, so on one node the distributor
+// is built after the ingester and sends to it (no ring yet: the cluster issue
+// replaces this by the ring's replication sets).
 #include "runtime/system/module.hpp"
 
+#include <algorithm>
 #include <thread>
 
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/distributor/distributor.hpp"
+#include "actors/distributor/push_routes.hpp"
+#include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
+#include "actors/ingester/ingester.hpp"
+#include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/config.hpp"
+#include "runtime/distributor/rate_limiters.hpp"
+#include "runtime/limits/overrides.hpp"
 #include "runtime/util/logging.hpp"
 
 namespace skald::system {
@@ -40,10 +59,10 @@ public:
     opts.port = static_cast<uint16_t>(s.http_listen_port);
     opts.threads = s.http_threads > 0 ? static_cast<size_t>(s.http_threads)
                                       : std::max(1u, std::thread::hardware_concurrency());
-    opts.max_body_size = s.http_server_max_request_body_size;
-    opts.read_timeout = s.http_server_read_timeout;
-    opts.write_timeout = s.http_server_write_timeout;
-    opts.idle_timeout = s.http_server_idle_timeout;
+    opts.max_request_body_size = s.http_server_max_request_body_size.bytes;
+    opts.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.http_server_read_timeout);
+    opts.write_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.http_server_write_timeout);
+    opts.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.http_server_idle_timeout);
     server_ = std::make_unique<http::server>(opts, ctx_.router, ctx_.metrics);
     if (auto st = server_->start(); !st.ok())
       return st;
@@ -59,6 +78,142 @@ public:
 private:
   module_context& ctx_;
   std::unique_ptr<http::server> server_;
+};
+
+} // namespace
+
+struct shared_services {
+  std::shared_ptr<limits::overrides> limits;
+  /// The local ingester when this node runs one.
+  ingester_actor ingester;
+};
+
+namespace {
+
+shared_services& services(module_context& ctx) {
+  if (!ctx.services)
+    ctx.services = std::make_shared<shared_services>();
+  return *ctx.services;
+}
+
+/// Per-tenant limits; re-reads runtime_config.file every runtime_config.period
+/// (a bad file keeps the old values and logs an error).
+class overrides_module final : public module {
+public:
+  explicit overrides_module(module_context& ctx) : ctx_(ctx) {
+    services(ctx).limits =
+      std::make_shared<limits::overrides>(ctx.cfg.limits, ctx.cfg.runtime_config.file);
+  }
+
+  status start() override {
+    auto limits = services(ctx_).limits;
+    if (limits->file().empty())
+      return {};
+    if (auto st = limits->reload(); !st.ok())
+      return status{st.code(), "failed to load runtime config: " + st.message()};
+    auto period = ctx_.cfg.runtime_config.period;
+    if (period.count() <= 0)
+      return {};
+    reloader_ = ctx_.sys.spawn([limits, period](caf::event_based_actor* self) -> caf::behavior {
+      self->delayed_send(self, period, caf::tick_atom_v);
+      return {
+        [=](caf::tick_atom) {
+          if (auto st = limits->reload(); !st.ok())
+            SKALD_LOG_ERROR(log::get("overrides"), "failed to reload runtime config, keeping the "
+                                                   "previous values: {}", st.message());
+          self->delayed_send(self, period, caf::tick_atom_v);
+        },
+      };
+    });
+    return {};
+  }
+
+  void stop() override {
+    if (reloader_)
+      caf::anon_send_exit(reloader_, caf::exit_reason::user_shutdown);
+  }
+
+private:
+  module_context& ctx_;
+  caf::actor reloader_;
+};
+
+/// The ingester actor tree of this node.
+class ingester_module final : public module {
+public:
+  explicit ingester_module(module_context& ctx) : ctx_(ctx) {
+    const auto& ic = ctx.cfg.ingester;
+    actors::ingester_deps deps;
+    auto enc = chunkenc::parse_encoding(ic.chunk_encoding);
+    deps.stream.encoding = enc.ok() ? *enc : chunkenc::default_encoding;
+    deps.stream.block_size = ic.chunk_block_size;
+    deps.stream.target_size = ic.chunk_target_size;
+    deps.stream.max_chunk_age_ns = ic.max_chunk_age.count();
+    deps.stream.sync_period_ns = ic.sync_period.count();
+    deps.stream.sync_min_utilization = ic.sync_min_utilization;
+    deps.stream.max_returned_errors = ic.max_returned_stream_errors;
+    deps.stream.rate_bytes = static_cast<double>(ctx.cfg.limits.per_stream_rate_limit.bytes);
+    deps.stream.burst_bytes = static_cast<double>(ctx.cfg.limits.per_stream_rate_limit_burst.bytes);
+    deps.limits = services(ctx).limits;
+    deps.metrics = &ctx.metrics;
+    deps.timeout = ctx.cfg.ingester_client.remote_timeout;
+    deps.replication_factor = std::max(1, ic.lifecycler.ring.replication_factor);
+    deps.healthy_ingesters = 1;
+    ingester_ = actors::spawn_ingester(ctx.sys, std::move(deps));
+    services(ctx).ingester = ingester_;
+  }
+
+  status start() override { return {}; }
+
+  void stop() override {
+    // Links take every tenant and stream actor down with it.
+    caf::anon_send_exit(ingester_, caf::exit_reason::user_shutdown);
+    services(ctx_).ingester = nullptr;
+  }
+
+private:
+  module_context& ctx_;
+  ingester_actor ingester_;
+};
+
+/// The distributor pool (one per scheduler thread) and the push routes.
+class distributor_module final : public module {
+public:
+  explicit distributor_module(module_context& ctx) {
+    auto& svc = services(ctx);
+    actors::distributor_deps deps;
+    if (svc.ingester)
+      deps.ingesters.push_back(svc.ingester);
+    deps.replication_factor = std::max(1, ctx.cfg.ingester.lifecycler.ring.replication_factor);
+    deps.limits = svc.limits;
+    deps.rate = std::make_shared<distributor::rate_limiters>();
+    deps.distributors = 1; // one distributor process; the pool shares its buckets
+    deps.metrics = &ctx.metrics;
+    deps.timeout = ctx.cfg.ingester_client.remote_timeout;
+    auto n = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<distributor_actor> members;
+    for (unsigned i = 0; i < n; ++i)
+      members.push_back(actors::spawn_distributor(ctx.sys, deps));
+    pool_ = std::make_shared<actors::distributor_pool>(std::move(members));
+
+    actors::push_route_options opts;
+    opts.auth_enabled = ctx.cfg.auth_enabled;
+    opts.decode.max_recv_msg_size = ctx.cfg.server.http_server_max_request_body_size.bytes;
+    opts.decode.max_decompressed_size = ctx.cfg.distributor.max_decompressed_size.bytes;
+    opts.limits = svc.limits;
+    opts.metrics = &ctx.metrics;
+    actors::add_push_routes(*ctx.router, pool_, std::move(opts));
+  }
+
+  status start() override { return {}; }
+
+  void stop() override {
+    for (const auto& d : pool_->members())
+      caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+  }
+
+private:
+  std::shared_ptr<actors::distributor_pool> pool_;
 };
 
 /// A role whose actors are not built yet.
@@ -82,8 +237,9 @@ std::function<std::unique_ptr<module>(module_context&)> make_role() {
 const std::vector<module_def>& module_table() {
   static const std::vector<module_def> table{
     {{"server", {}, false}, make_with_context<server_module>()},
-    {{"distributor", {"server"}, false}, make_role()},
-    {{"ingester", {"server"}, false}, make_role()},
+    {{"overrides", {}, false}, make_with_context<overrides_module>()},
+    {{"ingester", {"server", "overrides"}, false}, make_with_context<ingester_module>()},
+    {{"distributor", {"server", "overrides"}, false}, make_with_context<distributor_module>()},
     {{"querier", {"server"}, false}, make_role()},
     {{"query-frontend", {"server", "querier"}, false}, make_role()},
     {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},

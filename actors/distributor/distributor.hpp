@@ -1,0 +1,68 @@
+// actors/distributor/distributor.hpp — the distributor pool
+// (protocol: messages/interfaces/distributor_actor.hpp).
+//
+// A distributor takes a decoded push job, runs runtime/distributor::prepare
+// (label and entry validation, increment_duplicate_timestamp, tokens), takes
+// the tenant's ingestion-rate tokens (all-or-nothing, shared buckets), groups
+// the streams by ingester (one node: the local ingester holds every stream),
+// sends ONE message per ingester (the ingest batch is shared, never copied),
+// tracks the quorum with runtime/ring::batch_tracker and completes the job:
+//   204                      every stream stored on a quorum, no validation error
+//   400 grouped errors       some streams/entries invalid, the valid ones stored
+//   422                      a request without streams
+//   429                      tenant rate limit (nothing written)
+//   ingester's status/text   a stream failed on more than max_failures replicas
+//   500                      an ingester call failed or timed out
+//
+// State owned: nothing per push beyond the in-flight continuation; the pool is
+// stateless, so any distributor can take any push. Shared (read-only or
+// internally synchronised): limits, rate buckets, metrics.
+// Timers: none; every ingester request carries ingester_client.remote_timeout.
+// Exit: the module sends every pool member an exit; in-flight jobs answer 503
+// from their destructor.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "messages/interfaces/distributor_actor.hpp"
+#include "messages/interfaces/ingester_actor.hpp"
+
+namespace skald::limits {
+class overrides;
+} // namespace skald::limits
+
+namespace skald::distributor {
+class rate_limiters;
+} // namespace skald::distributor
+
+namespace skald::metrics {
+class registry;
+} // namespace skald::metrics
+
+namespace skald::actors {
+
+struct distributor_deps {
+  /// The ingesters of the replication set (one node: the local ingester).
+  std::vector<ingester_actor> ingesters;
+  /// Replication factor (capped at the number of ingesters).
+  int replication_factor = 1;
+  std::shared_ptr<limits::overrides> limits;
+  std::shared_ptr<distributor::rate_limiters> rate;
+  /// Number of healthy distributors, for the `global` rate strategy.
+  int distributors = 1;
+  metrics::registry* metrics = nullptr;
+  std::chrono::nanoseconds timeout = std::chrono::seconds{5};
+  /// Wall clock in ns since the epoch (validation); tests inject one.
+  std::function<int64_t()> wall_now;
+};
+
+/// Spawns one distributor.
+distributor_actor spawn_distributor(caf::actor_system& sys, distributor_deps deps);
+
+} // namespace skald::actors

@@ -1,0 +1,377 @@
+// actors/ingester/ingester.cpp — behaviours of the ingester, tenant instance
+// and stream actors (one TU: CAF translation units are slow to compile).
+// Decisions live in runtime/ingester (stream rules, limit math); this file
+// routes messages, keeps the maps and updates metrics.
+#include "actors/ingester/ingester.hpp"
+
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "runtime/chunkenc/iterator.hpp"
+#include "runtime/ingester/limiter.hpp"
+#include "runtime/limits/overrides.hpp"
+#include "runtime/metrics/registry.hpp"
+
+namespace skald::actors {
+
+namespace {
+
+int64_t now_ns(caf::local_actor* self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+/// Metric children shared by all actors of one ingester (thread-safe atomics).
+struct ingester_metrics {
+  metrics::gauge* memory_chunks = nullptr;
+  metrics::counter* chunks_created = nullptr;
+  metrics::gauge_family* memory_streams = nullptr;
+  metrics::counter_family* streams_created = nullptr;
+  metrics::counter_family* discarded_samples = nullptr;
+  metrics::counter_family* discarded_bytes = nullptr;
+
+  explicit ingester_metrics(metrics::registry& r) {
+    memory_chunks = &r.gauge("loki_ingester_memory_chunks", "The total number of chunks in memory.")
+                       .get();
+    chunks_created = &r.counter("loki_ingester_chunks_created_total",
+                                "The total number of chunks created in the ingester.")
+                        .get();
+    memory_streams = &r.gauge("loki_ingester_memory_streams",
+                              "The total number of streams in memory per tenant.", {"tenant"});
+    streams_created = &r.counter("loki_ingester_streams_created_total",
+                                 "The total number of streams created per tenant.", {"tenant"});
+    discarded_samples = &r.counter("loki_discarded_samples_total",
+                                   "The total number of samples that were discarded.",
+                                   {"reason", "tenant"});
+    discarded_bytes = &r.counter("loki_discarded_bytes_total",
+                                 "The total number of bytes that were discarded.",
+                                 {"reason", "tenant"});
+  }
+};
+
+struct shared_ctx {
+  ingester_deps deps;
+  ingester_metrics m;
+  shared_ctx(ingester_deps d, metrics::registry& r) : deps(std::move(d)), m(r) {}
+};
+
+using ctx_ptr = std::shared_ptr<const shared_ctx>;
+
+// -- stream ------------------------------------------------------------------
+
+struct stream_state {
+  static inline const char* name = "skald.stream";
+  std::unique_ptr<ingester::stream> s;
+  std::string tenant;
+  uint64_t limits_version = 0;
+  ctx_ptr ctx;
+};
+
+void refresh_stream_limits(stream_state& st, int64_t now) {
+  auto v = st.ctx->deps.limits->version();
+  if (v == st.limits_version)
+    return;
+  st.limits_version = v;
+  auto snap = st.ctx->deps.limits->current();
+  const auto& l = snap->for_tenant(st.tenant);
+  st.s->set_rate(static_cast<double>(l.per_stream_rate_limit.bytes),
+                 static_cast<double>(l.per_stream_rate_limit_burst.bytes), now);
+}
+
+stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_state> self,
+                                      ctx_ptr ctx, std::string tenant, std::string labels,
+                                      uint64_t fp) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.tenant = std::move(tenant);
+  auto cfg = ctx->deps.stream;
+  st.s = std::make_unique<ingester::stream>(std::move(labels), fp, cfg);
+  refresh_stream_limits(st, now_ns(self));
+  return {
+    [=](append_atom, const ingest_ptr& batch, uint32_t index) -> stream_reply {
+      auto& st = self->state;
+      stream_reply r;
+      if (index >= batch->request.streams.size())
+        return r;
+      auto now = now_ns(self);
+      refresh_stream_limits(st, now);
+      const auto& es = batch->request.streams[index].entries;
+      auto out = st.s->push(es.data(), es.size(), st.tenant, now);
+      if (out.chunks_created > 0) {
+        st.ctx->m.chunks_created->inc(out.chunks_created);
+        st.ctx->m.memory_chunks->add(out.chunks_created);
+      }
+      r.status = out.status;
+      r.message = std::move(out.error);
+      r.stored = out.stored;
+      r.too_far_behind = out.too_far_behind;
+      r.too_far_behind_bytes = out.too_far_behind_bytes;
+      r.rate_limited = out.rate_limited;
+      r.rate_limited_bytes = out.rate_limited_bytes;
+      return r;
+    },
+    [=](status_atom) -> stream_stats {
+      const auto& s = *self->state.s;
+      stream_stats out;
+      out.entries = s.entries();
+      out.chunks = static_cast<uint32_t>(s.chunks().size());
+      out.highest_ts = s.highest_ts();
+      out.memory_bytes = s.memory_usage();
+      return out;
+    },
+    [=](read_atom) -> stream_dump {
+      stream_dump out;
+      for (const auto& c : self->state.s->chunks()) {
+        auto it = c.iterate(INT64_MIN, INT64_MAX);
+        while (it.next()) {
+          out.ts.push_back(it.at().ts);
+          out.lines.emplace_back(it.at().line);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+// -- tenant instance ---------------------------------------------------------
+
+struct stream_slot {
+  std::string labels;
+  stream_actor handle;
+};
+
+struct tenant_state {
+  static inline const char* name = "skald.tenant";
+  std::string tenant;
+  ctx_ptr ctx;
+  std::unordered_map<uint64_t, std::vector<stream_slot>> streams;
+  size_t count = 0;
+  metrics::gauge* memory_streams = nullptr;
+  metrics::counter* streams_created = nullptr;
+
+  stream_slot* find(uint64_t fp, const std::string& labels) {
+    auto i = streams.find(fp);
+    if (i == streams.end())
+      return nullptr;
+    for (auto& s : i->second)
+      if (s.labels == labels)
+        return &s;
+    return nullptr;
+  }
+};
+
+/// Collects the stream replies of one push (Loki: the last error wins).
+struct push_tally {
+  size_t pending = 0;
+  ingest_reply reply;
+  int64_t error_index = -1;
+  caf::typed_response_promise<ingest_reply> rp;
+
+  void fail(int64_t index, uint16_t status, std::string message) {
+    if (index >= error_index) {
+      error_index = index;
+      reply.status = status;
+      reply.message = std::move(message);
+    }
+  }
+  void done_one() {
+    if (--pending == 0)
+      rp.deliver(std::move(reply));
+  }
+};
+
+tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_state> self,
+                                      ctx_ptr ctx, std::string tenant) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.tenant = std::move(tenant);
+  st.memory_streams = &ctx->m.memory_streams->with({st.tenant});
+  st.streams_created = &ctx->m.streams_created->with({st.tenant});
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    auto& st = self->state;
+    for (auto i = st.streams.begin(); i != st.streams.end(); ++i) {
+      auto& v = i->second;
+      for (auto j = v.begin(); j != v.end(); ++j) {
+        if (j->handle.address() == msg.source) {
+          v.erase(j);
+          if (v.empty())
+            st.streams.erase(i);
+          --st.count;
+          st.memory_streams->dec();
+          return;
+        }
+      }
+    }
+    self->quit(msg.reason); // not a child: our parent (or the system) stops us
+  });
+  return {
+    [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
+      auto& st = self->state;
+      auto snap = st.ctx->deps.limits->current();
+      const auto& lim = snap->for_tenant(st.tenant);
+      ingester::stream_limit_inputs in;
+      in.max_streams_per_user = lim.max_streams_per_user;
+      in.max_global_streams_per_user = lim.max_global_streams_per_user;
+      in.healthy_ingesters = st.ctx->deps.healthy_ingesters;
+      in.replication_factor = st.ctx->deps.replication_factor;
+      const auto max_streams = ingester::max_streams_allowed(in);
+
+      auto t = std::make_shared<push_tally>();
+      t->rp = self->make_response_promise<ingest_reply>();
+      t->pending = 1; // released after the loop
+      const auto& streams = batch->request.streams;
+      for (uint32_t i = 0; i < streams.size(); ++i) {
+        const auto& ps = streams[i];
+        if (ps.entries.empty())
+          continue;
+        auto* slot = st.find(ps.fingerprint, ps.labels);
+        if (slot == nullptr) {
+          if (static_cast<int64_t>(st.count) >= max_streams) {
+            uint64_t bytes = 0;
+            for (const auto& e : ps.entries)
+              bytes += ingester::entry_size(e);
+            auto reason = std::string{ingester::reason_stream_limit};
+            st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(ps.entries.size());
+            st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(bytes);
+            t->fail(i, 429, ingester::stream_limit_error(ps.labels, st.tenant));
+            continue;
+          }
+          auto h = self->spawn<caf::linked>(stream_fn, st.ctx, st.tenant, ps.labels,
+                                            ps.fingerprint);
+          auto& v = st.streams[ps.fingerprint];
+          v.push_back(stream_slot{ps.labels, h});
+          slot = &v.back();
+          ++st.count;
+          st.memory_streams->inc();
+          st.streams_created->inc();
+        }
+        ++t->pending;
+        self->request(slot->handle, caf::duration{st.ctx->deps.timeout}, append_atom_v, batch, i)
+          .then(
+            [self, t, i](stream_reply& r) {
+              auto& st = self->state;
+              t->reply.stored += r.stored;
+              if (r.too_far_behind > 0) {
+                auto reason = std::string{ingester::reason_too_far_behind};
+                st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(r.too_far_behind);
+                st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(r.too_far_behind_bytes);
+              }
+              if (r.rate_limited > 0) {
+                auto reason = std::string{ingester::reason_per_stream_rate_limit};
+                st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(r.rate_limited);
+                st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(r.rate_limited_bytes);
+              }
+              if (r.status != 0)
+                t->fail(i, r.status, std::move(r.message));
+              t->done_one();
+            },
+            [self, t, i](caf::error& err) {
+              t->fail(i, 500, "stream append failed: " + self->system().render(err));
+              t->done_one();
+            });
+      }
+      t->done_one();
+      return t->rp;
+    },
+    [=](status_atom) -> ingester_stats {
+      return ingester_stats{1, static_cast<uint32_t>(self->state.count)};
+    },
+    [=](read_atom, const std::string& labels) -> caf::result<stream_dump> {
+      auto& st = self->state;
+      for (auto& [fp, v] : st.streams)
+        for (auto& s : v)
+          if (s.labels == labels)
+            return self->delegate(s.handle, read_atom_v);
+      return stream_dump{};
+    },
+  };
+}
+
+// -- ingester ----------------------------------------------------------------
+
+struct ingester_state {
+  static inline const char* name = "skald.ingester";
+  ctx_ptr ctx;
+  std::unordered_map<std::string, tenant_actor> tenants;
+  uint32_t streams_hint = 0;
+
+  tenant_actor& tenant(ingester_actor::stateful_pointer<ingester_state> self,
+                       const std::string& id) {
+    auto i = tenants.find(id);
+    if (i == tenants.end()) {
+      auto h = self->spawn<caf::linked>(tenant_fn, ctx, id);
+      i = tenants.emplace(id, h).first;
+    }
+    return i->second;
+  }
+};
+
+ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<ingester_state> self,
+                                          ctx_ptr ctx) {
+  self->state.ctx = std::move(ctx);
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    auto& ts = self->state.tenants;
+    for (auto i = ts.begin(); i != ts.end(); ++i)
+      if (i->second.address() == msg.source) {
+        ts.erase(i);
+        return;
+      }
+    self->quit(msg.reason);
+  });
+  return {
+    [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
+      auto& t = self->state.tenant(self, batch->tenant);
+      return self->delegate(t, push_atom_v, batch);
+    },
+    [=](status_atom) -> caf::result<ingester_stats> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<ingester_stats>();
+      auto acc = std::make_shared<ingester_stats>();
+      acc->tenants = static_cast<uint32_t>(st.tenants.size());
+      if (st.tenants.empty()) {
+        rp.deliver(*acc);
+        return rp;
+      }
+      auto pending = std::make_shared<size_t>(st.tenants.size());
+      for (auto& [id, h] : st.tenants)
+        self->request(h, caf::duration{st.ctx->deps.timeout}, status_atom_v)
+          .then(
+            [rp, acc, pending](ingester_stats& s) mutable {
+              acc->streams += s.streams;
+              if (--*pending == 0)
+                rp.deliver(*acc);
+            },
+            [rp, acc, pending](caf::error&) mutable {
+              if (--*pending == 0)
+                rp.deliver(*acc);
+            });
+      return rp;
+    },
+    [=](read_atom, const std::string& tenant,
+        const std::string& labels) -> caf::result<stream_dump> {
+      auto& ts = self->state.tenants;
+      auto i = ts.find(tenant);
+      if (i == ts.end())
+        return stream_dump{};
+      return self->delegate(i->second, read_atom_v, labels);
+    },
+  };
+}
+
+} // namespace
+
+ingester_actor spawn_ingester(caf::actor_system& sys, ingester_deps deps) {
+  auto& reg = deps.metrics ? *deps.metrics : metrics::default_registry();
+  auto ctx = std::make_shared<const shared_ctx>(std::move(deps), reg);
+  return sys.spawn(ingester_fn, ctx);
+}
+
+} // namespace skald::actors

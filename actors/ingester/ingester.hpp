@@ -1,0 +1,55 @@
+// actors/ingester/ingester.hpp — spawning the ingester of one node, which
+// spawns its tenant instances, which spawn their stream actors
+// (protocols: messages/interfaces/ingester_actor.hpp).
+//
+//   ingester ──(linked)──► tenant instance per tenant ──(linked)──► stream per stream
+//
+// State owned:
+//   ingester: tenant id -> tenant_actor.
+//   tenant:   fingerprint -> (canonical labels, stream_actor); the stream count
+//             that the stream limit checks (max_streams_per_user and the local
+//             share of max_global_streams_per_user).
+//   stream:   one runtime::ingester::stream — its chunks, last line, highest
+//             timestamp, per-stream rate bucket. Nothing else touches them.
+// Timers: none yet (flushing is the flush issue's).
+// Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
+//   actor down with it through the links, so ~actor_system does not hang.
+// Failure: a stream actor that dies (an exception) is removed from its tenant;
+//   the next push recreates the stream (its chunks are lost: no WAL yet).
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "messages/interfaces/ingester_actor.hpp"
+#include "runtime/ingester/stream.hpp"
+
+namespace skald::limits {
+class overrides;
+} // namespace skald::limits
+
+namespace skald::metrics {
+class registry;
+} // namespace skald::metrics
+
+namespace skald::actors {
+
+/// What the ingester and its children need; copied into every tenant.
+struct ingester_deps {
+  /// Chunk and window settings (the per-stream rate comes from the limits).
+  ingester::stream_config stream;
+  std::shared_ptr<limits::overrides> limits;
+  metrics::registry* metrics = nullptr;
+  /// Timeout of a tenant -> stream append.
+  std::chrono::nanoseconds timeout = std::chrono::seconds{5};
+  /// For the local share of max_global_streams_per_user.
+  int replication_factor = 1;
+  int healthy_ingesters = 1;
+};
+
+/// Spawns the ingester (not linked to anyone; send it an exit to stop).
+ingester_actor spawn_ingester(caf::actor_system& sys, ingester_deps deps);
+
+} // namespace skald::actors

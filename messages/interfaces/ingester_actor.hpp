@@ -1,0 +1,55 @@
+// messages/interfaces/ingester_actor.hpp — the ingester side of the write
+// path: the ingester, its tenant instances and their stream actors (G2).
+//
+/// interface ingester_actor {            // one per node (actors/ingester/ingester.cpp)
+///   (push_atom, ingest_ptr)           -> (ingest_reply)   // routes to the tenant instance,
+///                                                         //   creating it on first push
+///   (status_atom)                     -> (ingester_stats) // tenants and streams in memory
+///   (read_atom, tenant, labels)       -> (stream_dump)    // one stream's entries (tests)
+/// }
+/// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
+///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
+///                                                         //   limit on creation; Loki's "last
+///                                                         //   error wins"
+///   (status_atom)                     -> (ingester_stats)
+///   (read_atom, labels)               -> (stream_dump)
+/// }
+/// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
+///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index
+///   (status_atom)                     -> (stream_stats)
+///   (read_atom)                       -> (stream_dump)
+/// }
+//
+// ingest_reply.status is 0 when every stream stored its entries, else the
+// HTTP status Loki would return for the last failing stream (400 too far
+// behind, 429 stream limit / per-stream rate limit) and its text.
+// Every request to these actors must carry a timeout (dropped promises send
+// nothing in CAF 0.17).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/type_ids.hpp"
+
+namespace skald {
+
+using stream_actor = caf::typed_actor<
+  caf::replies_to<append_atom, ingest_ptr, uint32_t>::with<stream_reply>,
+  caf::replies_to<status_atom>::with<stream_stats>,
+  caf::replies_to<read_atom>::with<stream_dump>>;
+
+using tenant_actor = caf::typed_actor<
+  caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
+  caf::replies_to<status_atom>::with<ingester_stats>,
+  caf::replies_to<read_atom, std::string>::with<stream_dump>>;
+
+using ingester_actor = caf::typed_actor<
+  caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
+  caf::replies_to<status_atom>::with<ingester_stats>,
+  caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>>;
+
+} // namespace skald

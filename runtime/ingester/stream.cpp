@@ -1,0 +1,194 @@
+#include "runtime/ingester/stream.hpp"
+
+#include <utility>
+
+#include "runtime/ingester/time_text.hpp"
+
+namespace skald::ingester {
+
+namespace {
+
+enum class verdict : uint8_t { store, skip, too_far_behind };
+
+/// Per-thread scratch for the per-entry verdicts: reused, so a push does not
+/// allocate once the vector has grown to the largest batch seen.
+std::vector<verdict>& verdict_scratch() {
+  thread_local std::vector<verdict> v;
+  return v;
+}
+
+struct failure {
+  int64_t ts;
+  int64_t cutoff; // too far behind only
+  bool rate;      // else too far behind
+};
+
+} // namespace
+
+uint64_t entry_size(const model::entry_view& e) noexcept {
+  uint64_t n = e.line.size();
+  if (e.metadata)
+    for (const auto& l : *e.metadata)
+      n += l.name.size() + l.value.size();
+  return n;
+}
+
+stream::stream(std::string labels, uint64_t fingerprint, stream_config cfg)
+  : labels_(std::move(labels)),
+    fingerprint_(fingerprint),
+    cfg_(cfg),
+    limiter_(cfg.rate_bytes, cfg.burst_bytes) {}
+
+void stream::set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noexcept {
+  cfg_.rate_bytes = rate_bytes;
+  cfg_.burst_bytes = burst_bytes;
+  limiter_.set_limits(rate_bytes, burst_bytes, now_ns);
+}
+
+size_t stream::memory_usage() const noexcept {
+  size_t n = last_line_.capacity() + chunks_.capacity() * sizeof(chunkenc::mem_chunk);
+  for (const auto& c : chunks_)
+    n += c.memory_usage();
+  return n;
+}
+
+bool stream::sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept {
+  if (cfg_.sync_period_ns <= 0 || entries_ == 0 || c.empty())
+    return false;
+  auto period = static_cast<uint64_t>(cfg_.sync_period_ns);
+  uint64_t cts = (static_cast<uint64_t>(ts) + fingerprint_) % period;
+  uint64_t pts = (static_cast<uint64_t>(highest_ts_) + fingerprint_) % period;
+  if (cts >= pts)
+    return false;
+  return cfg_.sync_min_utilization <= 0 || c.utilization() > cfg_.sync_min_utilization;
+}
+
+chunkenc::mem_chunk& stream::chunk_for(const model::entry_view& e, uint32_t& created) {
+  if (!chunks_.empty()) {
+    auto& c = chunks_.back();
+    bool cut = c.closed() || (!c.empty() && !c.space_for(e)) || sync_cut(c, e.ts);
+    if (!cut)
+      return c;
+    if (!c.closed())
+      status_ignored(c.close(), "a failed close keeps the head; the chunk stays readable");
+  }
+  chunks_.emplace_back(cfg_.encoding, cfg_.block_size, cfg_.target_size);
+  ++created;
+  return chunks_.back();
+}
+
+push_outcome stream::push(const model::entry_view* entries, size_t n, std::string_view tenant,
+                          int64_t now_ns) {
+  push_outcome out;
+  out.total = static_cast<uint32_t>(n);
+  auto& verdicts = verdict_scratch();
+  verdicts.resize(n);
+  std::vector<failure> listed; // only grows when entries fail
+  const size_t max_listed = cfg_.max_returned_errors == 0 ? SIZE_MAX : cfg_.max_returned_errors;
+
+  // Pass 1 (Loki validateEntries): last-line dedupe and the validity window.
+  bool has_highest = entries_ > 0;
+  int64_t highest = highest_ts_;
+  uint64_t store_bytes = 0;
+  uint32_t to_store = 0;
+  const int64_t half_age = cfg_.max_chunk_age_ns / 2;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& e = entries[i];
+    if (has_last_ && e.ts == last_ts_ && e.line == last_line_) {
+      verdicts[i] = verdict::skip;
+      ++out.skipped;
+      continue;
+    }
+    if (has_highest && e.ts < highest - half_age) {
+      verdicts[i] = verdict::too_far_behind;
+      ++out.too_far_behind;
+      out.too_far_behind_bytes += entry_size(e);
+      if (listed.size() < max_listed)
+        listed.push_back(failure{e.ts, highest - half_age, false});
+      continue;
+    }
+    verdicts[i] = verdict::store;
+    store_bytes += entry_size(e);
+    ++to_store;
+    if (!has_highest || e.ts > highest) {
+      highest = e.ts;
+      has_highest = true;
+    }
+  }
+
+  // All-or-nothing per-stream rate limit (shard_streams on, Loki 3.x).
+  bool rate_denied = false;
+  if (to_store > 0 && cfg_.rate_bytes > 0
+      && !limiter_.allow(now_ns, static_cast<double>(store_bytes))) {
+    rate_denied = true;
+    out.rate_limited = to_store;
+    out.rate_limited_bytes = store_bytes;
+  }
+
+  // Pass 2 (Loki storeEntries): append, cutting chunks as needed.
+  const model::entry_view* last = nullptr;
+  for (size_t i = 0; i < n && to_store > 0; ++i) {
+    if (verdicts[i] != verdict::store)
+      continue;
+    const auto& e = entries[i];
+    if (rate_denied) {
+      if (listed.size() < max_listed)
+        listed.push_back(failure{e.ts, 0, true});
+      continue;
+    }
+    auto& c = chunk_for(e, out.chunks_created);
+    auto r = c.append(e);
+    if (r == chunkenc::append_result::closed) {
+      // Cannot happen (chunk_for never returns a closed chunk); be safe.
+      continue;
+    }
+    ++out.stored;
+    ++entries_;
+    if (entries_ == 1 || e.ts > highest_ts_)
+      highest_ts_ = e.ts;
+    last = &e;
+  }
+  if (last) {
+    has_last_ = true;
+    last_ts_ = last->ts;
+    last_line_.assign(last->line.data(), last->line.size());
+  }
+
+  if (out.failed() == 0)
+    return out;
+  // Loki's errorForFailedEntries: the last failed entry decides the status.
+  out.status = out.rate_limited > 0 ? 429 : 400;
+  std::string& s = out.error;
+  for (const auto& f : listed) {
+    s += "entry with timestamp ";
+    append_go_time_string(s, f.ts);
+    s += " ignored, reason: '";
+    if (f.rate) {
+      s += "Per stream rate limit exceeded (limit: ";
+      s += byte_size_text(static_cast<uint64_t>(cfg_.rate_bytes));
+      s += "/sec) while attempting to ingest for stream '";
+      s += labels_;
+      s += "' totaling ";
+      s += byte_size_text(store_bytes);
+      s += ", consider splitting a stream via additional labels or contact your Loki "
+           "administrator to see if the limit can be increased";
+    } else {
+      s += "entry too far behind, entry timestamp is: ";
+      append_go_rfc3339(s, f.ts);
+      s += ", oldest acceptable timestamp is: ";
+      append_go_rfc3339(s, f.cutoff);
+    }
+    s += "',\n";
+  }
+  s += "user '";
+  s += tenant;
+  s += "', total ignored: ";
+  s += std::to_string(out.failed());
+  s += " out of ";
+  s += std::to_string(out.total);
+  s += " for stream: ";
+  s += labels_;
+  return out;
+}
+
+} // namespace skald::ingester

@@ -1,0 +1,116 @@
+// runtime/ingester/stream.hpp — the in-memory state of ONE stream of one
+// tenant and Loki 3.x's append rules (spec §5.3–5.6): last-line dedupe,
+// per-stream rate limit (all-or-nothing), the too-far-behind validity window
+// (highest_ts − max_chunk_age/2), head-block dedupe, and chunk cutting
+// (chunk full against chunk_target_size, sync_period boundaries).
+//
+// Owner: the stream actor (actors/ingester/stream_actor.cpp) holds exactly one
+// stream in its state; the stream owns its chunks exclusively. Not
+// thread-safe. Time is a parameter (now_ns), never read from a clock here.
+//
+// Hot path: push() copies each accepted line once, into the head block of
+// the newest chunk; no allocation per line (the last line is copied once per
+// call; failure texts are built only for rejected entries, at most
+// max_returned_errors of them).
+//
+// Invariants:
+//   (1) chunks_ is ordered by creation; only chunks_.back() may be open.
+//   (2) highest_ts_ is the largest timestamp ever accepted (0 = none yet).
+//   (3) entries_ counts every accepted entry, head-block duplicates included
+//       (Loki counts those as stored); last-line duplicates are not counted.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/chunkenc/mem_chunk.hpp"
+#include "runtime/ingester/limiter.hpp"
+#include "runtime/model/entry.hpp"
+
+namespace skald::ingester {
+
+/// What a stream needs from the ingester config and the tenant's limits.
+struct stream_config {
+  chunkenc::encoding encoding = chunkenc::default_encoding;
+  size_t block_size = chunkenc::default_block_size;
+  size_t target_size = chunkenc::default_target_size;
+  int64_t max_chunk_age_ns = int64_t{2} * 3600 * 1000000000;
+  int64_t sync_period_ns = int64_t{3600} * 1000000000;
+  double sync_min_utilization = 0.1;
+  uint32_t max_returned_errors = 10;
+  /// Per-stream rate limit in bytes/s and its burst; rate <= 0 disables it.
+  double rate_bytes = 3.0 * 1024 * 1024;
+  double burst_bytes = 15.0 * 1024 * 1024;
+};
+
+/// Loki's reasons for entries the ingester refuses (metric label values).
+inline constexpr std::string_view reason_too_far_behind = "too_far_behind";
+inline constexpr std::string_view reason_per_stream_rate_limit = "per_stream_rate_limit";
+inline constexpr std::string_view reason_stream_limit = "stream_limit";
+
+/// The result of one push() call.
+struct push_outcome {
+  uint32_t total = 0;      // entries offered
+  uint32_t stored = 0;     // appended (incl. head-block duplicates)
+  uint32_t skipped = 0;    // last-line duplicates: silently dropped
+  uint32_t too_far_behind = 0;
+  uint64_t too_far_behind_bytes = 0;
+  uint32_t rate_limited = 0;
+  uint64_t rate_limited_bytes = 0;
+  uint32_t chunks_created = 0;
+  /// 0 when nothing failed; else 400 (too far behind) or 429 (rate limit),
+  /// by the LAST failed entry (Loki's errorForFailedEntries).
+  uint16_t status = 0;
+  /// The httpgrpc body Loki returns for the failed entries.
+  std::string error;
+
+  uint32_t failed() const noexcept { return too_far_behind + rate_limited; }
+};
+
+class stream {
+public:
+  stream(std::string labels, uint64_t fingerprint, stream_config cfg);
+
+  stream(stream&&) noexcept = default;
+  stream& operator=(stream&&) noexcept = default;
+
+  /// Appends `n` entries in request order; `tenant` only names the user in
+  /// error texts. Lines are copied into the chunk; `entries` may die after.
+  push_outcome push(const model::entry_view* entries, size_t n, std::string_view tenant,
+                    int64_t now_ns);
+
+  /// Applies reloaded limits (per-stream rate) without losing state.
+  void set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noexcept;
+
+  const std::string& labels() const noexcept { return labels_; }
+  uint64_t fingerprint() const noexcept { return fingerprint_; }
+  const std::vector<chunkenc::mem_chunk>& chunks() const noexcept { return chunks_; }
+  int64_t highest_ts() const noexcept { return highest_ts_; }
+  uint64_t entries() const noexcept { return entries_; }
+  /// Heap bytes held by the chunks.
+  size_t memory_usage() const noexcept;
+
+private:
+  chunkenc::mem_chunk& chunk_for(const model::entry_view& e, uint32_t& created);
+  bool sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept;
+
+  std::string labels_;
+  uint64_t fingerprint_;
+  stream_config cfg_;
+  std::vector<chunkenc::mem_chunk> chunks_;
+  token_bucket limiter_;
+  int64_t highest_ts_ = 0;
+  bool has_last_ = false;
+  int64_t last_ts_ = 0;
+  std::string last_line_;
+  uint64_t entries_ = 0;
+};
+
+/// Size of an entry for rate limits and discarded-bytes metrics (Loki 3.x):
+/// line bytes + name and value bytes of structured metadata.
+uint64_t entry_size(const model::entry_view& e) noexcept;
+
+} // namespace skald::ingester
