@@ -8,7 +8,7 @@
 
 #include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
-#include "tests/unit/push/push_test_util.hpp"
+#include "tests/testutil/push_bodies.hpp"
 
 namespace skald::push {
 namespace {

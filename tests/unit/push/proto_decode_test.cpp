@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "tests/unit/push/push_test_util.hpp"
+#include "tests/testutil/push_bodies.hpp"
 
 namespace skald::push {
 namespace {
