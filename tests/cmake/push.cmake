@@ -20,6 +20,7 @@ if(SKALD_BUILD_FUZZ)
     file(GLOB SKALD_PUSH_FUZZ_SRCS CONFIGURE_DEPENDS
       "${CMAKE_SOURCE_DIR}/runtime/model/*.cpp"
       "${CMAKE_SOURCE_DIR}/runtime/push/*.cpp"
+      "${CMAKE_SOURCE_DIR}/runtime/validation/*.cpp"
       "${CMAKE_SOURCE_DIR}/runtime/util/status.cpp"
       "${CMAKE_SOURCE_DIR}/runtime/util/errc.cpp")
     add_executable(push_decoder_fuzz
