@@ -215,7 +215,25 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
     }
     if (stage1.size == 0)
       return status{errc::invalid_argument, "EOF"};
-    auto streams = decode_push_request_json(stage1.data.get(), stage1.size, fmt, storage->metadata);
+    bool control_char = false;
+    auto streams = decode_push_request_json(stage1.data.get(), stage1.size, fmt, storage->metadata, &control_char);
+    if (!streams && control_char) {
+      // Slow path: raw control characters inside strings, which Go accepts.
+      // The in-situ parse has clobbered stage1: start again from the input.
+      std::string_view pristine = body;
+      byte_buffer again;
+      if (gzip || deflate) {
+        auto r = inflate_limited(gzip ? stream_codec::gzip : stream_codec::deflate, body, max_dec);
+        if (!r)
+          return r.error();
+        again = std::move(*r);
+        pristine = std::string_view{again.data.get(), again.size};
+      }
+      stage1 = escape_control_chars_in_strings(pristine);
+      again = byte_buffer{};
+      storage->metadata.clear();
+      streams = decode_push_request_json(stage1.data.get(), stage1.size, fmt, storage->metadata);
+    }
     if (!streams)
       return streams.error();
     out.streams.reserve(streams->size());

@@ -417,8 +417,11 @@ private:
 } // namespace
 
 result<std::vector<json_stream>> decode_push_request_json(char* buf, size_t size, json_format fmt,
-                                                          std::deque<model::label_set>& metadata) {
+                                                          std::deque<model::label_set>& metadata,
+                                                          bool* control_char) {
   (void)size;
+  if (control_char)
+    *control_char = false;
   insitu_stream in{buf};
   handler h{fmt, in, metadata};
   rapidjson::Reader reader;
@@ -429,11 +432,72 @@ result<std::vector<json_stream>> decode_push_request_json(char* buf, size_t size
   if (res.IsError()) {
     if (res.Code() == rapidjson::kParseErrorTermination && !h.error.empty())
       return status{errc::invalid_argument, h.error};
+    // rapidjson reports a raw byte < 0x20 inside a string as an invalid
+    // escape at that byte, which the in-situ copy has not overwritten yet.
+    if (control_char && res.Code() == rapidjson::kParseErrorStringEscapeInvalid && res.Offset() < size) {
+      auto c = static_cast<unsigned char>(buf[res.Offset()]);
+      *control_char = c > 0 && c < 0x20;
+    }
     return status{errc::invalid_argument,
                   std::string{"invalid JSON: "} + rapidjson::GetParseError_En(res.Code()) +
                     " at offset " + std::to_string(res.Offset())};
   }
   return std::move(h.streams);
+}
+
+byte_buffer escape_control_chars_in_strings(std::string_view in) {
+  size_t extra = 0;
+  bool in_str = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (!in_str) {
+      in_str = c == '"';
+    } else if (c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      in_str = false;
+    } else if (c < 0x20) {
+      extra += 5;  // at most \u00XX (6 bytes) for 1
+    }
+  }
+  byte_buffer out;
+  out.data.reset(new char[in.size() + extra + 1]);
+  char* p = out.data.get();
+  in_str = false;
+  static constexpr char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < in.size(); ++i) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (!in_str) {
+      in_str = c == '"';
+    } else if (c == '\\') {
+      *p++ = in[i];
+      if (i + 1 < in.size())
+        *p++ = in[++i];
+      continue;
+    } else if (c == '"') {
+      in_str = false;
+    } else if (c < 0x20) {
+      *p++ = '\\';
+      switch (c) {
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = hex[c >> 4];
+          *p++ = hex[c & 0xF];
+      }
+      continue;
+    }
+    *p++ = in[i];
+  }
+  out.size = static_cast<size_t>(p - out.data.get());
+  *p = '\0';
+  return out;
 }
 
 } // namespace skald::push

@@ -27,14 +27,17 @@
 // case-insensitively like Go's decoders; `ts` is RFC 3339 with optional
 // fraction and Z or ±hh:mm offset.
 //
-// Known difference: rapidjson rejects raw control characters (< 0x20) inside
-// strings, which Go's jsonparser lets through; such bodies get a 400 here.
+// Raw control characters (< 0x20) inside strings: Go's decoders let them
+// through, rapidjson refuses them. decode_push_request_json reports that case
+// (`control_char`), and decode_push retries once on a copy rewritten by
+// escape_control_chars_in_strings() — a slow path only sloppy clients take.
 // Invalid UTF-8 is passed through unchanged (as in Loki).
 #pragma once
 
 #include <deque>
 #include <vector>
 
+#include "runtime/push/decompress.hpp"
 #include "runtime/push/proto_decode.hpp"
 #include "runtime/push/push_request.hpp"
 #include "runtime/util/status.hpp"
@@ -49,8 +52,14 @@ struct json_stream {
 
 /// Decodes a JSON body in place. `buf` must be writable and NUL-terminated at
 /// buf[size] (rapidjson's in-situ stream stops at NUL). Views point into buf.
-/// Errors: errc::invalid_argument.
+/// Errors: errc::invalid_argument; `control_char` is set when the failure was
+/// a raw control character inside a string (see above).
 result<std::vector<json_stream>> decode_push_request_json(char* buf, size_t size, json_format fmt,
-                                                          std::deque<model::label_set>& metadata);
+                                                          std::deque<model::label_set>& metadata,
+                                                          bool* control_char = nullptr);
+
+/// Copy of `in` in which every byte < 0x20 inside a JSON string is replaced by
+/// its escape (\t, \n, \u0001 ...); NUL-terminated (size excludes the NUL).
+byte_buffer escape_control_chars_in_strings(std::string_view in);
 
 } // namespace skald::push

@@ -8,8 +8,9 @@
 // Ownership and lifetime:
 //   * push_request::storage owns every byte the views point at: the
 //     decompressed body (lines, for protobuf and JSON) and the structured
-//     metadata label sets (entry_view::metadata).
-//   * push_request is copyable; copies share `storage` (a shared_ptr to const),
+//     metadata label sets (entry_view::metadata); extra_storage owns lines
+//     rewritten later (truncation in validation::validate_push).
+//   * push_request is copyable; copies share `storage` (shared_ptrs to const),
 //     so every entry_view of every copy stays valid while ANY copy, or any copy
 //     of the `storage` pointer, is alive. A component that keeps a subset of the
 //     streams (e.g. the distributor's per-ingester batches) keeps `storage` too.
@@ -63,6 +64,9 @@ struct push_request {
   std::vector<push_stream> streams;
   /// Keeps every entry_view in `streams` valid; shared by copies.
   std::shared_ptr<const push_storage> storage;
+  /// Bytes of lines rewritten after decoding (validation::validate_push puts
+  /// truncated lines here); null when none. Same sharing rules as `storage`.
+  std::shared_ptr<const void> extra_storage;
   /// Totals over all entries: number of lines, Σ len(line), Σ (len(name) +
   /// len(value)) of structured metadata. Loki's "bytes received" statistics.
   size_t lines = 0;

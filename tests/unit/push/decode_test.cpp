@@ -8,7 +8,8 @@
 
 #include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
-#include "tests/unit/push/push_test_util.hpp"
+#include "runtime/push/json_decode.hpp"
+#include "tests/testutil/push_bodies.hpp"
 
 namespace skald::push {
 namespace {
@@ -247,6 +248,28 @@ TEST(decode_push_v1, invalid_utf8_is_passed_through_like_loki) {
                        no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->streams[0].entries[0].line, "\xff\xfe");
+}
+
+TEST(decode_push_v1, raw_control_characters_in_strings_are_accepted_like_go) {
+  const std::string body =
+    "{\"streams\":[{\"stream\":{\"a\":\"b\"},\"values\":[[\"1\",\"tab\there\nnewline \\\"q\\\" \x01\"]]}]}";
+  for (const char* enc : {"", "gzip"}) {
+    SCOPED_TRACE(enc);
+    auto r = decode_push(json_ct, enc, std::string{enc}.empty() ? body : gzip_compress(body), no_discovery());
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->streams[0].entries[0].line, "tab\there\nnewline \"q\" \x01");
+  }
+  // Legacy too, including a raw newline inside the labels string.
+  auto r = decode_push(json_ct, "", "{\"streams\":[{\"labels\":\"{a=\\\"b\tc\\\"}\",\"entries\":[]}]}",
+                       no_discovery(), json_format::legacy);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->streams[0].labels, R"({a="b\tc"})");
+}
+
+TEST(decode_push_v1, escape_control_chars_only_touches_string_contents) {
+  auto out = escape_control_chars_in_strings("{\n\"a\t\":\t\"x\\\"\x02\"}");
+  EXPECT_EQ(std::string_view(out.data.get(), out.size), "{\n\"a\\t\":\t\"x\\\"\\u0002\"}");
+  EXPECT_EQ(out.data[out.size], '\0');
 }
 
 TEST(decode_push_v1, zero_streams_decode_to_an_empty_request) {

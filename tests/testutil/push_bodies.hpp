@@ -1,5 +1,5 @@
-// tests/unit/push/push_test_util.hpp — builds push bodies for tests, fuzz seeds
-// and benchmarks: logproto via the generated classes, snappy, gzip, raw deflate.
+// tests/testutil/push_bodies.hpp — builds push bodies for unit tests and benchmarks
+// (header-only): logproto via the generated classes, snappy, gzip, raw deflate.
 #pragma once
 
 #include <cstdint>
