@@ -1,5 +1,6 @@
 // actors/distributor/distributor.cpp — the distributor behaviour. Decisions
-// are pure (runtime/distributor::prepare, rate_limiters, runtime/ring quorum);
+// are pure (runtime/validation::validate_push, the shared rate buckets,
+// runtime/ring quorum);
 // this file sequences them and talks to the ingesters.
 #include "actors/distributor/distributor.hpp"
 
@@ -16,6 +17,9 @@
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/ring/quorum.hpp"
+#include "runtime/validation/reasons.hpp"
+#include "runtime/validation/validate_push.hpp"
+#include "runtime/validation/validator.hpp"
 
 namespace skald::actors {
 
@@ -47,12 +51,6 @@ struct distributor_state {
   std::unique_ptr<distributor_metrics> m;
 };
 
-int64_t mono_ns(caf::local_actor* self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
-
 /// The state of one push between fan-out and completion.
 struct inflight {
   push_job_ptr job;
@@ -77,39 +75,47 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
                            : std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-  auto prep = distributor::prepare(batch.request, tenant, lim, now);
-  for (const auto& [why, n] : prep.discarded) {
-    st.m->discarded_samples->with({why, tenant}).inc(n.samples);
-    st.m->discarded_bytes->with({why, tenant}).inc(n.bytes);
+  const auto vlimits = distributor::validation_limits_from(lim);
+  const size_t received = batch.request.streams.size();
+  auto ctx = validation::make_context(
+    vlimits, std::chrono::system_clock::time_point{std::chrono::duration_cast<
+               std::chrono::system_clock::duration>(std::chrono::nanoseconds{now})},
+    tenant);
+  auto v = validation::validate_push(ctx, std::move(batch.request));
+  for (const auto& d : v.discarded) {
+    st.m->discarded_samples->with({d.reason, std::string_view{tenant}}).inc(d.entries);
+    st.m->discarded_bytes->with({d.reason, std::string_view{tenant}}).inc(d.bytes);
   }
-  if (prep.streams_received == 0) {
-    job->complete(push_result{422, std::string{distributor::no_streams_error}});
+  if (received == 0) {
+    job->complete(push_result{static_cast<uint16_t>(validation::missing_streams_http_status),
+                              std::string{validation::missing_streams_message}});
     return;
   }
-  if (prep.lines == 0) {
-    if (prep.error.empty())
+  if (v.request.streams.empty()) {
+    if (v.error.empty())
       job->complete(push_result{204, {}});
     else
-      job->complete(push_result{400, std::move(prep.error)});
+      job->complete(push_result{400, std::move(v.error)});
     return;
   }
 
-  // Tenant ingestion rate: all-or-nothing for the valid bytes.
-  const double mib = 1024.0 * 1024.0;
-  double rate = lim.ingestion_rate_mb * mib;
-  const double burst = static_cast<double>(static_cast<int64_t>(lim.ingestion_burst_size_mb * mib));
-  if (lim.ingestion_rate_strategy == "global" && deps.distributors > 1)
-    rate /= deps.distributors;
-  if (!deps.rate->allow(tenant, rate, burst, mono_ns(self), prep.bytes)) {
-    auto why = std::string{distributor::reason::rate_limited};
-    st.m->discarded_samples->with({why, tenant}).inc(prep.lines);
-    st.m->discarded_bytes->with({why, tenant}).inc(prep.bytes);
-    job->complete(push_result{429, distributor::rate_limit_error(tenant, static_cast<uint64_t>(rate),
-                                                                 prep.lines, prep.bytes)});
+  // Tenant ingestion rate: all-or-nothing for the valid bytes, after validation.
+  const auto rl = validation::rate_limit_for(vlimits, distributor::rate_strategy_from(lim),
+                                             static_cast<size_t>(std::max(1, deps.distributors)));
+  const validation::rate_clock::time_point mono{self->clock().now().time_since_epoch()};
+  if (!deps.rate->allow(tenant, mono, v.valid_bytes, rl)) {
+    auto why = validation::reason::rate_limited;
+    st.m->discarded_samples->with({why, std::string_view{tenant}}).inc(v.valid_lines);
+    st.m->discarded_bytes->with({why, std::string_view{tenant}}).inc(v.valid_bytes);
+    auto in_force = deps.rate->limit(tenant, mono, rl);
+    job->complete(push_result{429, validation::rate_limited_message(tenant, in_force.bytes_per_second,
+                                                                    v.valid_lines, v.valid_bytes)});
     return;
   }
-  st.m->lines->with({tenant}).inc(prep.lines);
-  st.m->bytes->with({tenant}).inc(prep.bytes);
+  st.m->lines->with({tenant}).inc(v.valid_lines);
+  st.m->bytes->with({tenant}).inc(v.valid_bytes);
+  batch.request = std::move(v.request);
+  batch.tokens = distributor::stream_tokens(tenant, batch.request);
 
   if (deps.ingesters.empty()) {
     job->complete(push_result{500, "empty ring"});
@@ -124,9 +130,8 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   need.min_success = static_cast<uint16_t>(replicas / 2 + 1);
   need.max_failures = static_cast<uint16_t>(replicas - need.min_success);
   const size_t n_streams = batch.request.streams.size();
-  batch.tokens = std::move(prep.tokens);
   auto fl = std::make_shared<inflight>(job, std::vector<ring::replication_need>(n_streams, need));
-  fl->validation_error = std::move(prep.error);
+  fl->validation_error = std::move(v.error);
   fl->all_streams.resize(n_streams);
   for (uint32_t i = 0; i < n_streams; ++i)
     fl->all_streams[i] = i;

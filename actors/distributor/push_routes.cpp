@@ -9,7 +9,7 @@
 #include "actors/http/request.hpp"
 #include "actors/http/responder.hpp"
 #include "actors/http/router.hpp"
-#include "runtime/distributor/prepare.hpp"
+#include "runtime/validation/reasons.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/model/tenant.hpp"
@@ -52,7 +52,7 @@ void handle_push(const route_state& rs, http::request& req, http::responder rsp)
   if (!decoded.ok()) {
     auto code = push::http_status_for(decoded.error().code());
     if (code == 413) {
-      auto why = std::string{distributor::reason::body_too_large};
+      auto why = std::string{validation::reason::request_body_too_large};
       rs.discarded_samples->with({why, tenant}).inc(0);
       rs.discarded_bytes->with({why, tenant}).inc(wire_bytes);
     }

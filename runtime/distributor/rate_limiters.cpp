@@ -2,18 +2,17 @@
 
 namespace skald::distributor {
 
-bool rate_limiters::allow(std::string_view tenant, double rate, double burst, int64_t now_ns,
-                          uint64_t bytes) {
+bool rate_limiters::allow(std::string_view tenant, validation::rate_clock::time_point now,
+                          size_t bytes, const validation::rate_limit& current) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto i = buckets_.find(std::string{tenant});
-  if (i == buckets_.end()) {
-    i = buckets_.emplace(std::string{tenant}, ingester::token_bucket{rate, burst}).first;
-    // A new bucket starts full at `now`.
-    i->second.set_limits(rate, burst, now_ns);
-  } else if (i->second.rate() != rate || i->second.burst() != burst) {
-    i->second.set_limits(rate, burst, now_ns);
-  }
-  return i->second.allow(now_ns, static_cast<double>(bytes));
+  return limiter_.allow(tenant, now, bytes, current);
+}
+
+validation::rate_limit rate_limiters::limit(std::string_view tenant,
+                                            validation::rate_clock::time_point now,
+                                            const validation::rate_limit& current) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return limiter_.limit(tenant, now, current);
 }
 
 } // namespace skald::distributor

@@ -1,36 +1,35 @@
 // runtime/distributor/rate_limiters.hpp — the per-tenant ingestion rate limit
 // of one distributor process (spec §3.4), shared by the distributor pool.
 //
-// One token bucket per tenant (rate = ingestion_rate_mb × 2^20 B/s, burst =
-// ingestion_burst_size_mb × 2^20 B; with the `global` strategy the rate is
-// divided by the number of healthy distributors, the burst is not). A request
-// takes all of its bytes at once or nothing (all-or-nothing).
+// A mutex around runtime/validation's tenant_rate_limiter (token buckets,
+// all-or-nothing, limits re-read every 10s): every distributor actor of the
+// pool takes from the same buckets, so the pool behaves as ONE Loki
+// distributor. The lock is taken once per push request, never per line.
 //
-// Owner: the distributor module; every distributor actor of the pool holds a
-// shared_ptr. Threading: allow() takes a mutex — once per push request, never
-// per line. Time (monotonic ns) is a parameter.
+// Owner: the distributor module; every pool member holds a shared_ptr.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <mutex>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 
-#include "runtime/ingester/limiter.hpp"
+#include "runtime/validation/rate_limiter.hpp"
 
 namespace skald::distributor {
 
 class rate_limiters {
 public:
   /// Takes `bytes` from the tenant's bucket if the whole amount is there.
-  /// rate/burst are the tenant's current limits in bytes (re-applied when
-  /// they change). Returns true when allowed.
-  bool allow(std::string_view tenant, double rate, double burst, int64_t now_ns, uint64_t bytes);
+  bool allow(std::string_view tenant, validation::rate_clock::time_point now, size_t bytes,
+             const validation::rate_limit& current);
+
+  /// The limit in force for `tenant` (what a 429 prints).
+  validation::rate_limit limit(std::string_view tenant, validation::rate_clock::time_point now,
+                               const validation::rate_limit& current);
 
 private:
   std::mutex mtx_;
-  std::unordered_map<std::string, ingester::token_bucket> buckets_;
+  validation::tenant_rate_limiter limiter_;
 };
 
 } // namespace skald::distributor

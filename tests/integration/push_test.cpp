@@ -9,7 +9,7 @@
 
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
-#include "unit/push/push_test_util.hpp"
+#include "testutil/push_bodies.hpp"
 
 namespace skald {
 namespace {
