@@ -25,6 +25,7 @@
 #include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
 #include "actors/ingester/ingester.hpp"
+#include "actors/limits/overrides_reloader.hpp"
 #include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
@@ -114,17 +115,7 @@ public:
     auto period = ctx_.cfg.runtime_config.period;
     if (period.count() <= 0)
       return {};
-    reloader_ = ctx_.sys.spawn([limits, period](caf::event_based_actor* self) -> caf::behavior {
-      self->delayed_send(self, period, caf::tick_atom_v);
-      return {
-        [=](caf::tick_atom) {
-          if (auto st = limits->reload(); !st.ok())
-            SKALD_LOG_ERROR(log::get("overrides"), "failed to reload runtime config, keeping the "
-                                                   "previous values: {}", st.message());
-          self->delayed_send(self, period, caf::tick_atom_v);
-        },
-      };
-    });
+    reloader_ = actors::spawn_overrides_reloader(ctx_.sys, limits, period);
     return {};
   }
 
