@@ -6,10 +6,11 @@
 // accepts every role and /services lists it.
 #include "runtime/system/module.hpp"
 
-#include <thread>
+#include <chrono>
 
+#include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
-#include "runtime/config/config.hpp"
+#include "runtime/config/root_config.hpp"
 #include "runtime/util/logging.hpp"
 
 namespace skald::system {
@@ -35,15 +36,16 @@ public:
 
   status start() override {
     const auto& s = ctx_.cfg.server;
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
     http::server_options opts;
     opts.address = s.http_listen_address.empty() ? "0.0.0.0" : s.http_listen_address;
     opts.port = static_cast<uint16_t>(s.http_listen_port);
-    opts.threads = s.http_threads > 0 ? static_cast<size_t>(s.http_threads)
-                                      : std::max(1u, std::thread::hardware_concurrency());
-    opts.max_body_size = s.http_server_max_request_body_size;
-    opts.read_timeout = s.http_server_read_timeout;
-    opts.write_timeout = s.http_server_write_timeout;
-    opts.idle_timeout = s.http_server_idle_timeout;
+    opts.threads = s.http_threads; // 0 = one per core, decided by the server
+    opts.max_request_body_size = s.http_server_max_request_body_size.bytes;
+    opts.read_timeout = duration_cast<milliseconds>(s.http_server_read_timeout);
+    opts.write_timeout = duration_cast<milliseconds>(s.http_server_write_timeout);
+    opts.idle_timeout = duration_cast<milliseconds>(s.http_server_idle_timeout);
     server_ = std::make_unique<http::server>(opts, ctx_.router, ctx_.metrics);
     if (auto st = server_->start(); !st.ok())
       return st;
