@@ -41,11 +41,41 @@ struct common_ring_config {
   }
 };
 
+/// `common.storage.filesystem:` — Loki's shorthand for the filesystem store.
+struct common_filesystem_config {
+  std::string chunks_directory;
+  std::string rules_directory;
+
+  common_filesystem_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    b.field(chunks_directory, "chunks_directory", "",
+            "When set and storage_config.filesystem.directory is left at its default, chunks "
+            "go here.");
+    b.field(rules_directory, "rules_directory", "",
+            "Accepted for compatibility with Loki configs; skald has no ruler.");
+  }
+};
+
+/// `common.storage:`
+struct common_storage_config {
+  common_filesystem_config filesystem;
+
+  common_storage_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    b.section(filesystem, "filesystem", "Filesystem object store shorthand.");
+  }
+};
+
 struct common_config {
   std::string path_prefix;
   int replication_factor = 0;
   std::string instance_addr;
   common_ring_config ring;
+  common_storage_config storage;
 
   common_config() { set_defaults(*this); }
 
@@ -61,6 +91,7 @@ struct common_config {
             "Address this node advertises in the ring; empty picks the first non-loopback "
             "interface address.");
     b.section(ring, "ring", "Ring settings shared by all rings.");
+    b.section(storage, "storage", "Storage settings shared by all components.");
   }
 
   status validate() const;

@@ -444,6 +444,11 @@ void apply_derived(root_config& cfg) {
   if (cfg.distributor.ring.kvstore.store == kv_defaults.store)
     cfg.distributor.ring.kvstore.store = cfg.common.ring.kvstore.store;
 
+  const filesystem_config fs_defaults;
+  if (const auto& dir = cfg.common.storage.filesystem.chunks_directory;
+      !dir.empty() && cfg.storage.filesystem.directory == fs_defaults.directory)
+    cfg.storage.filesystem.directory = dir;
+
   const auto& prefix = cfg.common.path_prefix;
   if (!prefix.empty()) {
     auto under_prefix = [&prefix](std::string& p, const std::string& def) {
@@ -451,7 +456,7 @@ void apply_derived(root_config& cfg) {
         p = (std::filesystem::path{prefix} / def).string();
     };
     under_prefix(cfg.ingester.wal.dir, wal_config{}.dir);
-    under_prefix(cfg.storage.filesystem.directory, filesystem_config{}.directory);
+    under_prefix(cfg.storage.filesystem.directory, fs_defaults.directory);
   }
 }
 

@@ -75,6 +75,8 @@ result<tenant_limits> parse_overrides(std::string_view yaml_text, const limits_c
 ///    becomes common.replication_factor;
 ///  - ingester.lifecycler.ring.kvstore.store and distributor.ring.kvstore.store,
 ///    when at their default, become common.ring.kvstore.store;
+///  - storage_config.filesystem.directory, when at its default, becomes a
+///    non-empty common.storage.filesystem.chunks_directory;
 ///  - ingester.wal.dir and storage_config.filesystem.directory, when at their
 ///    relative defaults (`wal`, `chunks`), go under a non-empty common.path_prefix.
 /// Explicitly configured paths are used as given. Idempotent.

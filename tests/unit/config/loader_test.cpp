@@ -435,6 +435,22 @@ TEST(config_derived, explicit_paths_are_kept) {
   EXPECT_EQ(r->config.storage.filesystem.directory, "./data/chunks");
 }
 
+TEST(config_derived, common_chunks_directory_sets_the_store_directory) {
+  auto r = load_yaml("common:\n  path_prefix: /p\n  storage:\n    filesystem:\n"
+                     "      chunks_directory: /c/chunks\n      rules_directory: /c/rules\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.storage.filesystem.directory, "/c/chunks");
+  EXPECT_EQ(r->config.ingester.wal.dir, "/p/wal");
+}
+
+TEST(config_derived, derived_values_are_idempotent) {
+  auto r = load_yaml("common:\n  path_prefix: ./data\n  replication_factor: 1\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  root_config again = r->config;
+  apply_derived(again);
+  EXPECT_TRUE(equal(again, r->config));
+}
+
 TEST(config_derived, no_prefix_leaves_relative_defaults) {
   auto r = load_args({});
   ASSERT_TRUE(r.ok());
