@@ -11,7 +11,6 @@
 #include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
 #include "runtime/config/root_config.hpp"
-#include "runtime/util/logging.hpp"
 
 namespace skald::system {
 
@@ -47,10 +46,7 @@ public:
     opts.write_timeout = duration_cast<milliseconds>(s.http_server_write_timeout);
     opts.idle_timeout = duration_cast<milliseconds>(s.http_server_idle_timeout);
     server_ = std::make_unique<http::server>(opts, ctx_.router, ctx_.metrics);
-    if (auto st = server_->start(); !st.ok())
-      return st;
-    SKALD_LOG_INFO(log::get("server"), "server listening on {}:{}", opts.address, server_->port());
-    return {};
+    return server_->start();
   }
 
   void stop() override {
