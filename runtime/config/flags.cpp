@@ -42,6 +42,8 @@ public:
     // Fields inside lists have no flags.
   }
 
+  void ignored(std::string_view, std::string_view) {}
+
 private:
   std::string path(std::string_view key) const {
     std::string p;

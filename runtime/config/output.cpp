@@ -93,6 +93,8 @@ public:
     out_ << YAML::EndSeq;
   }
 
+  void ignored(std::string_view, std::string_view) {}
+
 private:
   YAML::Emitter& out_;
 };
@@ -124,6 +126,8 @@ public:
       prefix_.pop_back();
     }
   }
+
+  void ignored(std::string_view, std::string_view) {}
 
 private:
   std::string path(std::string_view key) const {
@@ -194,6 +198,16 @@ public:
     element.bind(*this);
     --in_list_;
     stack_.pop_back();
+  }
+
+  void ignored(std::string_view key, std::string_view why) {
+    doc_row r;
+    r.key = std::string{key};
+    r.flag = "";
+    r.type = "any (ignored)";
+    r.def = "";
+    r.help = std::string{why};
+    out_[stack_.back()].rows.push_back(std::move(r));
   }
 
 private:
@@ -267,7 +281,9 @@ std::string reference_markdown() {
   out += "* Sizes: `256KB`, `1.5MB`, `1GB`, or a plain number of bytes; 1024-based "
          "(`KB` = `KiB` = 1024 bytes).\n";
   out += "* Lists: YAML sequences; as flags, comma-separated.\n";
-  out += "* An empty value (`key:`) keeps the default. Unknown keys are errors.\n";
+  out += "* An empty value (`key:`) keeps the default. Unknown keys are errors, except the Loki "
+         "keys marked *any (ignored)*: skald accepts them with any value so that Loki configs "
+         "load, and reports each one as a warning at start-up.\n";
   out += "* `-config.expand-env` expands `${VAR}` and `${VAR:-default}` in the file first.\n";
   out += "* When `common.path_prefix` is set, `ingester.wal.dir` and "
          "`storage_config.filesystem.directory` left at their relative defaults are placed under "
@@ -295,7 +311,8 @@ std::string reference_markdown() {
       auto full = sec.path.empty() ? r.key : sec.path + "." + r.key;
       out += fmt::format("| `{}` | {} | {} | {} | {} |\n", full,
                          r.flag.empty() ? "—" : "`" + r.flag + "`", md_cell(r.type),
-                         code_cell(r.def), md_cell(r.help));
+                         r.type == "any (ignored)" ? std::string{"—"} : code_cell(r.def),
+                         md_cell(r.help));
     }
     out += "\n";
   }

@@ -37,6 +37,8 @@ struct storage_config {
   template <class Binder>
   void bind(Binder& b) {
     b.section(filesystem, "filesystem", "Filesystem object store (the embedded default).");
+    b.ignored("tsdb_shipper", "skald keeps its own index next to the chunks.");
+    b.ignored("boltdb_shipper", "skald keeps its own index next to the chunks.");
   }
 
   status validate() const;

@@ -278,6 +278,69 @@ TEST(config_yaml, top_level_must_be_a_mapping) {
   EXPECT_THAT(msg, HasSubstr("line 1: cannot unmarshal !!seq into skald.config"));
 }
 
+TEST(config_yaml, lokis_own_local_config_loads_with_warnings_for_ignored_keys) {
+  auto r = load_yaml(R"(
+auth_enabled: false
+server:
+  http_listen_port: 3100
+  grpc_listen_port: 9096
+  log_level: debug
+  grpc_server_max_concurrent_streams: 1000
+common:
+  instance_addr: 127.0.0.1
+  path_prefix: /tmp/loki
+  storage:
+    filesystem:
+      chunks_directory: /tmp/loki/chunks
+      rules_directory: /tmp/loki/rules
+  replication_factor: 1
+  ring:
+    kvstore:
+      store: inmemory
+query_range:
+  results_cache:
+    cache:
+      embedded_cache:
+        enabled: true
+        max_size_mb: 100
+limits_config:
+  metric_aggregation_enabled: true
+schema_config:
+  configs:
+    - from: 2020-10-24
+      store: tsdb
+      object_store: filesystem
+      schema: v13
+      index:
+        prefix: index_
+        period: 24h
+pattern_ingester:
+  enabled: true
+ruler:
+  alertmanager_url: http://localhost:9093
+frontend:
+  encoding: protobuf
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.storage.filesystem.directory, "/tmp/loki/chunks");
+  EXPECT_EQ(r->config.ingester.wal.dir, "/tmp/loki/wal");
+  std::string all;
+  for (const auto& w : r->warnings)
+    all += w + "\n";
+  EXPECT_EQ(r->warnings.size(), 5u) << all;
+  EXPECT_THAT(all, HasSubstr("line 20: ignoring query_range.results_cache: "));
+  EXPECT_LT(all.find("line 20:"), all.find("line 26:"));
+  EXPECT_THAT(all, HasSubstr("ignoring ruler: skald has no ruler."));
+  EXPECT_THAT(all, HasSubstr("ignoring frontend.encoding"));
+  // Ignored keys are not printed back.
+  EXPECT_EQ(to_yaml(r->config).find("ruler"), std::string::npos);
+}
+
+TEST(config_yaml, ignored_keys_do_not_hide_typos_next_to_them) {
+  auto msg = error_of("ruler:\n  anything: [1, 2]\nrulr: {}\n");
+  EXPECT_THAT(msg, HasSubstr("line 3: field rulr not found in type skald.config"));
+}
+
 // ---- flags -----------------------------------------------------------------
 
 TEST(config_flags, override_yaml) {
