@@ -354,6 +354,16 @@ TEST(config_flags, override_yaml) {
   EXPECT_EQ(r->config.memberlist.join_members, (std::vector<std::string>{"a:1", "b:2"}));
 }
 
+TEST(config_flags, repeated_list_flags_accumulate_and_replace_the_yaml_list) {
+  auto r = load_yaml("memberlist:\n  join_members: [old:1]\n",
+                     {"-memberlist.join=a:1", "-memberlist.join", "b:2,c:3"});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.memberlist.join_members, (std::vector<std::string>{"a:1", "b:2", "c:3"}));
+  r = load_args({"-server.http-listen-port=1", "-server.http-listen-port=2"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->config.server.http_listen_port, 2);
+}
+
 TEST(config_flags, flag_before_config_file_still_wins) {
   temp_file f{"server:\n  http_listen_port: 3200\n"};
   auto r = load_args({"-server.http-listen-port=4000", "-config.file", f.path()});
