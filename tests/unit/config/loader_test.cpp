@@ -14,6 +14,11 @@
 namespace skald::config {
 namespace {
 
+// Configs are values: copied into each module at start-up, moved around freely.
+static_assert(std::is_copy_constructible_v<root_config>);
+static_assert(std::is_nothrow_move_constructible_v<root_config>);
+static_assert(std::is_nothrow_move_constructible_v<ingester_config>);
+
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using testing::load_args;
@@ -653,6 +658,21 @@ schema_config:
   EXPECT_EQ(reloaded.memberlist.join_members.size(), 4u);
   EXPECT_EQ(reloaded.schema.configs.size(), 2u);
   EXPECT_FALSE(equal(r->config, root_config{}));
+}
+
+TEST(config_output, equal_sees_every_field_and_list_element) {
+  root_config a;
+  root_config b;
+  EXPECT_TRUE(equal(a, b));
+  b.ingester.wal.fsync_interval = 11ms;
+  EXPECT_FALSE(equal(a, b));
+  b = a;
+  b.schema.configs.emplace_back();
+  EXPECT_FALSE(equal(a, b));
+  a.schema.configs.emplace_back();
+  EXPECT_TRUE(equal(a, b));
+  a.schema.configs[0].index.prefix = "x_";
+  EXPECT_FALSE(equal(a, b));
 }
 
 TEST(config_output, print_config_shows_effective_values) {
