@@ -23,6 +23,8 @@ struct engine_config {
     b.field(max_look_back_period, "max_look_back_period", 30s,
             "Look-back of instant log queries (skald rejects instant log queries, as Loki 3.x).");
   }
+
+  status validate() const;
 };
 
 struct querier_config {

@@ -56,6 +56,8 @@ struct admin_config {
             "skald only: allow state-changing admin actions (flush, forget ring member, log "
             "level) from the admin console and skaldctl.");
   }
+
+  status validate() const;
 };
 
 /// `analytics:` — accepted because Loki configs often carry it; skald never reports.
@@ -69,6 +71,8 @@ struct analytics_config {
     b.field(reporting_enabled, "reporting_enabled", false,
             "Accepted for compatibility; skald sends no usage reports.");
   }
+
+  status validate() const;
 };
 
 /// The modules `target` may name.

@@ -27,6 +27,8 @@ struct filesystem_config {
             "Directory of the filesystem object store. The default (relative `chunks`) is placed "
             "under common.path_prefix.");
   }
+
+  status validate() const;
 };
 
 struct storage_config {
@@ -57,6 +59,8 @@ struct period_index_config {
     b.field(prefix, "prefix", "index_", "Prefix of index table names.");
     b.field(period, "period", 24h, "Length of one index table; Loki requires 24h for tsdb.");
   }
+
+  status validate() const;
 };
 
 /// One entry of `schema_config.configs`.
