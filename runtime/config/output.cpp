@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -45,14 +46,18 @@ Config& readonly(const Config& cfg) {
   return const_cast<Config&>(cfg);
 }
 
+// Prints every field, or with `only` just the listed paths (and the sections
+// and lists that contain them; a list is printed whole).
 class yaml_printer {
 public:
-  explicit yaml_printer(YAML::Emitter& out) : out_(out) {}
+  yaml_printer(YAML::Emitter& out, const std::set<std::string>* only) : out_(out), only_(only) {}
 
   template <class T>
   void field(T& ref, std::string_view key, const identity_t<T>&, std::string_view,
              field_opts = {}) {
     using traits = value_traits<T>;
+    if (only_ && in_list_ == 0 && only_->count(path(key)) == 0)
+      return;
     out_ << YAML::Key << std::string{key} << YAML::Value;
     if constexpr (traits::is_list) {
       if (ref.empty()) {
@@ -72,31 +77,59 @@ public:
 
   template <class S>
   void section(S& sub, std::string_view key, std::string_view) {
+    auto p = path(key);
+    if (!wanted(p))
+      return;
     out_ << YAML::Key << std::string{key} << YAML::Value << YAML::BeginMap;
+    prefix_.push_back(p);
     sub.bind(*this);
+    prefix_.pop_back();
     out_ << YAML::EndMap;
   }
 
   template <class E>
   void list(std::vector<E>& items, std::string_view key, std::string_view) {
+    auto p = path(key);
+    if (!wanted(p))
+      return;
     out_ << YAML::Key << std::string{key} << YAML::Value;
     if (items.empty()) {
       out_ << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
       return;
     }
     out_ << YAML::BeginSeq;
+    ++in_list_;
     for (auto& e : items) {
       out_ << YAML::BeginMap;
       e.bind(*this);
       out_ << YAML::EndMap;
     }
+    --in_list_;
     out_ << YAML::EndSeq;
   }
 
   void ignored(std::string_view, std::string_view) {}
 
 private:
+  std::string path(std::string_view key) const {
+    return prefix_.empty() ? std::string{key} : prefix_.back() + "." + std::string{key};
+  }
+
+  // Whether anything at or under `p` (a section or list path) is to be printed.
+  bool wanted(const std::string& p) const {
+    if (!only_ || in_list_ > 0)
+      return true;
+    for (auto it = only_->lower_bound(p); it != only_->end() && it->compare(0, p.size(), p) == 0;
+         ++it)
+      if (it->size() == p.size() || (*it)[p.size()] == '.' || (*it)[p.size()] == '[')
+        return true;
+    return false;
+  }
+
   YAML::Emitter& out_;
+  const std::set<std::string>* only_;
+  std::vector<std::string> prefix_;
+  int in_list_ = 0;
 };
 
 class flattener {
@@ -247,7 +280,27 @@ std::string code_cell(std::string_view s) {
 std::string to_yaml(const root_config& cfg) {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  yaml_printer p{out};
+  yaml_printer p{out, nullptr};
+  readonly(cfg).bind(p);
+  out << YAML::EndMap;
+  return std::string{out.c_str()} + "\n";
+}
+
+std::string to_yaml_diff(const root_config& cfg, const root_config& base) {
+  auto mine = flatten(cfg);
+  auto theirs = flatten(base);
+  std::map<std::string, std::string> base_values(theirs.begin(), theirs.end());
+  std::set<std::string> differing;
+  for (const auto& [path, value] : mine) {
+    auto it = base_values.find(path);
+    if (it == base_values.end() || it->second != value)
+      differing.insert(path);
+  }
+  if (differing.empty())
+    return "{}\n";
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  yaml_printer p{out, &differing};
   readonly(cfg).bind(p);
   out << YAML::EndMap;
   return std::string{out.c_str()} + "\n";

@@ -678,6 +678,21 @@ TEST(config_output, equal_sees_every_field_and_list_element) {
   EXPECT_FALSE(equal(a, b));
 }
 
+TEST(config_output, diff_prints_only_changed_keys_and_reloads) {
+  EXPECT_EQ(to_yaml_diff(root_config{}, root_config{}), "{}\n");
+  auto r = load_yaml("server:\n  http_listen_port: 4000\ningester:\n  wal:\n    fsync: batch\n"
+                     "schema_config:\n  configs:\n    - from: 2020-10-24\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto diff = to_yaml_diff(r->config, root_config{});
+  EXPECT_EQ(diff, "server:\n  http_listen_port: 4000\ningester:\n  wal:\n    fsync: batch\n"
+                  "schema_config:\n  configs:\n    - from: 2020-10-24\n      store: tsdb\n"
+                  "      object_store: filesystem\n      schema: v13\n      index:\n"
+                  "        prefix: index_\n        period: 1d\n");
+  root_config reloaded;
+  ASSERT_TRUE(apply_yaml(reloaded, diff, "diff").ok());
+  EXPECT_TRUE(equal(reloaded, r->config));
+}
+
 TEST(config_output, print_config_shows_effective_values) {
   auto r = load_args({"-server.http-listen-port=4100"});
   ASSERT_TRUE(r.ok());
