@@ -27,6 +27,8 @@ struct kvstore_config {
             "Loki's default is consul, which skald does not support.",
             opts().one_of({"memberlist", "inmemory"}));
   }
+
+  status validate() const;
 };
 
 /// `common.ring:`
@@ -39,6 +41,8 @@ struct common_ring_config {
   void bind(Binder& b) {
     b.section(kvstore, "kvstore", "Ring key-value store.");
   }
+
+  status validate() const;
 };
 
 /// `common.storage.filesystem:` — Loki's shorthand for the filesystem store.
@@ -56,6 +60,8 @@ struct common_filesystem_config {
     b.field(rules_directory, "rules_directory", "",
             "Accepted for compatibility with Loki configs; skald has no ruler.");
   }
+
+  status validate() const;
 };
 
 /// `common.storage:`
@@ -68,6 +74,8 @@ struct common_storage_config {
   void bind(Binder& b) {
     b.section(filesystem, "filesystem", "Filesystem object store shorthand.");
   }
+
+  status validate() const;
 };
 
 struct common_config {
