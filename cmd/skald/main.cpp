@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto logger = skald::log::get("main");
+  for (const auto& w : outcome.warnings)
+    SKALD_LOG_WARN(logger, "{}", w);
   const auto shutdown_bound = outcome.config.server.graceful_shutdown_timeout;
 
   skald::system::node node{std::move(outcome.config)};

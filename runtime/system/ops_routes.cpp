@@ -3,7 +3,6 @@
 #include <string>
 
 #include "actors/http/router.hpp"
-#include "runtime/config/diff.hpp"
 #include "runtime/config/output.hpp"
 #include "runtime/config/root_config.hpp"
 #include "runtime/metrics/process.hpp"
@@ -55,7 +54,7 @@ void add_ops_routes(http::router& r, const node& n, metrics::registry& reg) {
     if (mode == "defaults") {
       rsp.send(http::response::text(200, config::to_yaml(config::root_config{})));
     } else if (mode == "diffs") {
-      rsp.send(http::response::text(200, config::diff_yaml(config::root_config{}, np->config())));
+      rsp.send(http::response::text(200, config::to_yaml_diff(np->config(), config::root_config{})));
     } else if (mode.empty()) {
       rsp.send(http::response::text(200, config::to_yaml(np->config())));
     } else {
