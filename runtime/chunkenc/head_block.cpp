@@ -20,12 +20,16 @@ head_block::head_block(size_t block_size) {
 }
 
 void head_block::append(const model::entry_view& e) {
+  auto offset = static_cast<uint32_t>(buf_.size());
   detail::put_record(buf_, last_ts_, e);
   if (entries_ == 0) {
     min_ts_ = max_ts_ = e.ts;
+    tail_run_ = offset;
   } else {
     if (e.ts < max_ts_)
       ordered_ = false;
+    else if (e.ts > max_ts_)
+      tail_run_ = offset;
     min_ts_ = std::min(min_ts_, e.ts);
     max_ts_ = std::max(max_ts_, e.ts);
   }
@@ -39,10 +43,16 @@ bool head_block::contains(const model::entry_view& e) const {
   const char* p = buf_.data();
   const char* end = p + buf_.size();
   model::timestamp_ns prev = 0;
+  // In an ordered head, records with ts == max_ts are the trailing run.
+  const bool run_only = ordered_ && e.ts == max_ts_;
+  if (run_only)
+    p += tail_run_;
   detail::record r;
   while (p < end) {
     if (!detail::get_record(p, end, prev, r))
       return false; // cannot happen: we wrote the buffer
+    if (run_only)
+      r.ts = max_ts_; // the run's first delta is relative to a record we skipped
     prev = r.ts;
     if (r.ts == e.ts && r.line == e.line && detail::metadata_equals(r, e.metadata))
       return true;
@@ -88,6 +98,7 @@ void head_block::clear() noexcept {
   buf_.clear();
   min_ts_ = max_ts_ = last_ts_ = 0;
   entries_ = 0;
+  tail_run_ = 0;
   ordered_ = true;
 }
 

@@ -39,7 +39,9 @@ public:
   void append(const model::entry_view& e);
 
   /// True if an entry with the same ts, line and metadata (order-sensitive)
-  /// is in the head. O(1) when e.ts > max_ts(), else a scan of the head.
+  /// is in the head. O(1) when e.ts > max_ts(); when the head is ordered and
+  /// e.ts == max_ts(), a scan of the trailing records with that ts (like
+  /// Loki, which scans the entries at that ts); otherwise a scan of the head.
   bool contains(const model::entry_view& e) const;
 
   bool empty() const noexcept { return entries_ == 0; }
@@ -72,6 +74,7 @@ private:
   model::timestamp_ns min_ts_ = 0;
   model::timestamp_ns max_ts_ = 0;
   model::timestamp_ns last_ts_ = 0; // ts of the last record, for the delta
+  uint32_t tail_run_ = 0;            // offset of the first trailing record with ts == max_ts_
   uint32_t entries_ = 0;
   bool ordered_ = true;
 };

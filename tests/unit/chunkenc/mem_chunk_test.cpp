@@ -461,6 +461,55 @@ TEST(mem_chunk, count_uses_metadata_for_whole_blocks) {
   }
 }
 
+// Randomised: out-of-order timestamps with many ties, cut at random points;
+// any [from, through) in either direction equals a stable sort of the
+// appended entries, before close(), after close() and after a round trip.
+TEST(mem_chunk, random_out_of_order_matches_a_stable_sort_for_any_bounds) {
+  std::mt19937 rng{2024};
+  for (int round = 0; round < 20; ++round) {
+    mem_chunk c{all_encodings[round % 5], 64 + rng() % 2000, 0};
+    std::vector<model::entry> appended;
+    int n = 1 + static_cast<int>(rng() % 400);
+    for (int i = 0; i < n; ++i) {
+      auto ts = static_cast<model::timestamp_ns>(rng() % 100);
+      appended.push_back(make_entry(ts, "r" + std::to_string(round) + " #" + std::to_string(i)));
+      ASSERT_EQ(c.append(view_of(appended.back())), append_result::appended);
+      if (rng() % 50 == 0) {
+        ASSERT_TRUE(c.cut_block().ok());
+      }
+    }
+    auto all = sorted_stable(appended);
+    auto check = [&](const mem_chunk& chunk, const char* when) {
+      for (int q = 0; q < 10; ++q) {
+        auto from = static_cast<model::timestamp_ns>(rng() % 110) - 5;
+        auto through = from + static_cast<model::timestamp_ns>(rng() % 60);
+        std::vector<model::entry> want;
+        for (const auto& e : all)
+          if (e.ts >= from && e.ts < through)
+            want.push_back(e);
+        ASSERT_EQ(read(chunk, from, through), want) << when << " round " << round;
+        ASSERT_EQ(read(chunk, from, through, direction::backward), reversed(want)) << when;
+        auto cnt = chunk.count(from, through);
+        ASSERT_TRUE(cnt.ok());
+        ASSERT_EQ(*cnt, want.size()) << when;
+      }
+    };
+    check(c, "open");
+    auto bytes = c.encode();
+    ASSERT_TRUE(bytes.ok());
+    auto d = mem_chunk::decode(*bytes);
+    ASSERT_TRUE(d.ok());
+    check(*d, "decoded open");
+    ASSERT_TRUE(c.close().ok());
+    check(c, "closed");
+    auto closed_bytes = c.encode();
+    ASSERT_TRUE(closed_bytes.ok());
+    auto d2 = mem_chunk::decode(*closed_bytes);
+    ASSERT_TRUE(d2.ok());
+    check(*d2, "decoded closed");
+  }
+}
+
 TEST(mem_chunk, iterating_a_large_line_works) {
   mem_chunk c{encoding::lz4, 1024, 0};
   std::string big(100000, 'q');
