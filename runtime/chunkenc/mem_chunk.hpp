@@ -132,6 +132,7 @@ public:
 
   // -- reading ---------------------------------------------------------------
 
+  /// (Include runtime/chunkenc/iterator.hpp to call this.)
   /// Entries with from <= ts < through, in timestamp order (forward) or its
   /// exact reverse (backward). Entries with the same timestamp come in
   /// append order. Decompresses one block at a time, or all blocks of a
@@ -155,7 +156,17 @@ public:
   /// keeps its own copy of the block bytes.
   static result<mem_chunk> decode(std::string_view bytes);
 
+  /// Like decode(), but the result stays open for appends with the given
+  /// sizes: for restoring an open chunk from a WAL checkpoint (Loki's
+  /// checkpoint keeps the head separately; here the encoded head is simply
+  /// one more, smaller block, and later appends go to a new head).
+  static result<mem_chunk> decode_open(std::string_view bytes,
+                                       size_t block_size = default_block_size,
+                                       size_t target_size = default_target_size);
+
 private:
+  static result<mem_chunk> decode_impl(std::string_view bytes, size_t block_size,
+                                       size_t target_size, bool closed);
   status cut_block_impl();
   status reorder();
 

@@ -510,6 +510,31 @@ TEST(mem_chunk, random_out_of_order_matches_a_stable_sort_for_any_bounds) {
   }
 }
 
+// Loki TestCheckpointEncoding-like: an open chunk (blocks + head) survives
+// encode → decode_open and keeps accepting appends.
+TEST(mem_chunk, open_chunk_restores_for_further_appends) {
+  mem_chunk c{encoding::snappy, 4096, 100000};
+  auto es = make_entries(120);
+  append_all(c, std::vector<model::entry>(es.begin(), es.begin() + 100));
+  ASSERT_FALSE(c.head().empty());
+  auto bytes = c.encode();
+  ASSERT_TRUE(bytes.ok());
+  auto restored = mem_chunk::decode_open(*bytes, 4096, 100000);
+  ASSERT_TRUE(restored.ok()) << restored.error().to_string();
+  EXPECT_FALSE(restored->closed());
+  EXPECT_EQ(restored->block_size(), 4096u);
+  EXPECT_EQ(restored->target_size(), 100000u);
+  EXPECT_EQ(restored->entries(), 100u);
+  append_all(*restored, std::vector<model::entry>(es.begin() + 100, es.end()));
+  EXPECT_EQ(read(*restored), es);
+  ASSERT_TRUE(restored->close().ok());
+  EXPECT_EQ(read(*restored), es);
+  // A plain decode() is closed.
+  auto closed = mem_chunk::decode(*bytes);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->append(view_of(es[0])), append_result::closed);
+}
+
 TEST(mem_chunk, iterating_a_large_line_works) {
   mem_chunk c{encoding::lz4, 1024, 0};
   std::string big(100000, 'q');
