@@ -240,6 +240,24 @@ TEST(mem_chunk, exact_duplicates_in_the_head_are_dropped) {
   EXPECT_EQ(c.append({2, "a", nullptr}), append_result::appended);
 }
 
+// The unordered head's timestamp filter never hides a duplicate.
+TEST(mem_chunk, every_duplicate_in_an_unordered_head_is_found) {
+  mem_chunk c{encoding::snappy, 1 << 20, 0};
+  std::mt19937_64 rng{99};
+  std::vector<model::entry> es;
+  for (int i = 0; i < 3000; ++i)
+    es.push_back(make_entry(static_cast<model::timestamp_ns>(rng() % 1'000'000'000), "l" + std::to_string(i)));
+  append_all(c, es);
+  ASSERT_FALSE(c.head().ordered());
+  ASSERT_TRUE(c.blocks().empty());
+  for (const auto& e : es) {
+    ASSERT_EQ(c.append(view_of(e)), append_result::duplicate) << e.ts;
+    auto other = make_entry(e.ts, e.line + "'");
+    ASSERT_EQ(c.append(view_of(other)), append_result::appended);
+  }
+  EXPECT_EQ(c.entries(), 6000u);
+}
+
 // Loki TestChunk_reorder / TestReorderAcrossBlocks.
 TEST(mem_chunk, close_reorders_overlapping_blocks) {
   mem_chunk c{encoding::lz4, 1024, 0};
