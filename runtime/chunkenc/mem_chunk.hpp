@@ -133,7 +133,8 @@ public:
   // -- reading ---------------------------------------------------------------
 
   /// (Include runtime/chunkenc/iterator.hpp to call this.)
-  /// Entries with from <= ts < through, in timestamp order (forward) or its
+  /// Entries with from <= ts < through (through == INT64_MAX: no upper
+  /// bound), in timestamp order (forward) or its
   /// exact reverse (backward). Entries with the same timestamp come in
   /// append order. Decompresses one block at a time, or all blocks of a
   /// group whose time ranges overlap (only after out-of-order appends).

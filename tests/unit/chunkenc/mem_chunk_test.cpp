@@ -455,8 +455,20 @@ TEST(mem_chunk, empty_chunk_encodes_and_decodes) {
 TEST(mem_chunk, extreme_timestamps_and_empty_lines_round_trip) {
   mem_chunk c{encoding::snappy, 64, 0};
   std::vector<model::entry> es = {make_entry(min_time, ""), make_entry(-5, "negative"),
-                                  make_entry(0, ""), make_entry(max_time - 1, "late")};
+                                  make_entry(0, ""), make_entry(max_time - 1, "late"),
+                                  make_entry(max_time, "last")};
   append_all(c, es);
+  EXPECT_EQ(read(c), es); // through = INT64_MAX is unbounded
+  EXPECT_EQ(read(c, min_time, max_time - 1).size(), 3u);
+  EXPECT_EQ(*c.count(min_time, max_time), 5u);
+  // Out of order at the extremes, then close() reorders.
+  ASSERT_EQ(c.append({max_time, "last again", nullptr}), append_result::appended);
+  ASSERT_EQ(c.append({min_time, "first again", nullptr}), append_result::appended);
+  ASSERT_TRUE(c.close().ok());
+  EXPECT_EQ(c.entries(), 7u);
+  es = sorted_stable({make_entry(min_time, ""), make_entry(-5, "negative"), make_entry(0, ""),
+                      make_entry(max_time - 1, "late"), make_entry(max_time, "last"),
+                      make_entry(max_time, "last again"), make_entry(min_time, "first again")});
   EXPECT_EQ(read(c), es);
   auto bytes = c.encode();
   ASSERT_TRUE(bytes.ok());
