@@ -240,6 +240,28 @@ TEST(mem_chunk, exact_duplicates_in_the_head_are_dropped) {
   EXPECT_EQ(c.append({2, "a", nullptr}), append_result::appended);
 }
 
+// The chunk half of Loki's TestUnorderedPush (spec §5.4): 2,1,2,2,10 with
+// the same line; the repeated 2s are head duplicates (the stream counts them
+// as stored), the chunk holds 1,2,10; after a cut 11 and 7 are accepted.
+TEST(mem_chunk, unordered_push_sequence_from_loki) {
+  mem_chunk c{encoding::snappy};
+  constexpr int64_t s = 1'000'000'000;
+  EXPECT_EQ(c.append({2 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({1 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({2 * s, "x", nullptr}), append_result::duplicate);
+  EXPECT_EQ(c.append({2 * s, "x", nullptr}), append_result::duplicate);
+  EXPECT_EQ(c.append({10 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({8 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({9 * s, "x", nullptr}), append_result::appended);
+  ASSERT_TRUE(c.cut_block().ok());
+  EXPECT_EQ(c.append({11 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({7 * s, "x", nullptr}), append_result::appended);
+  std::vector<model::timestamp_ns> got;
+  for (const auto& e : read(c))
+    got.push_back(e.ts / s);
+  EXPECT_EQ(got, (std::vector<model::timestamp_ns>{1, 2, 7, 8, 9, 10, 11}));
+}
+
 // The unordered head's timestamp filter never hides a duplicate.
 TEST(mem_chunk, every_duplicate_in_an_unordered_head_is_found) {
   mem_chunk c{encoding::snappy, 1 << 20, 0};
