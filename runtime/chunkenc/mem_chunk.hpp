@@ -25,8 +25,9 @@
 //       failed (only on an internal codec error; the head then just grows).
 //   (3) entries() == sum of block entries + head entries, nothing is dropped
 //       except exact duplicates of an entry in the head (append_result::duplicate).
-//   (4) closed() ⇒ head is empty and blocks are ordered: block i's max_ts <=
-//       block i+1's min_ts.
+//   (4) after close(): head is empty and blocks are ordered (block i's
+//       max_ts <= block i+1's min_ts). A decode()d chunk is closed with its
+//       blocks as encoded (ordered if the writer closed before encoding).
 // REQUIRES: is_valid(encoding) at construction; block_size > 0.
 #pragma once
 
@@ -85,7 +86,9 @@ public:
   /// Cuts the head into a block once it reaches block_size bytes.
   append_result append(const model::entry_view& e);
 
-  /// True if e fits: see the header comment. Does not special-case an empty
+  /// True if e fits: see the header comment (the new entry's size is its
+  /// record size with a delta against the head's max ts, exact for in-order
+  /// appends, within a few bytes otherwise). Does not special-case an empty
   /// chunk (a line bigger than target_size never "fits"); the stream should
   /// append to a fresh chunk regardless (cut_rules.hpp never cuts an empty one).
   bool space_for(const model::entry_view& e) const noexcept;
