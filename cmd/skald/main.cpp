@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   if (outcome.print_config_stderr)
     std::fputs(skald::config::to_yaml(outcome.config).c_str(), stderr);
 
-  if (auto st = skald::log::init(outcome.config.server.log_level); !st.ok()) {
+  if (auto st = skald::log::init(outcome.config.server.log_level,
+                                     outcome.config.server.log_format); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
