@@ -18,7 +18,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "runtime/config/config.hpp"
+#include "runtime/config/flags.hpp"
+#include "runtime/config/loader.hpp"
+#include "runtime/config/output.hpp"
 #include "runtime/system/node.hpp"
 #include "runtime/util/logging.hpp"
 
@@ -54,8 +56,8 @@ int main(int argc, char** argv) {
                 SKALD_BRANCH);
     return 0;
   }
-  if (outcome.show_help) { // writepath: config names it show_help
-    std::fputs(skald::config::usage_text().c_str(), stdout);
+  if (outcome.show_help) {
+    std::fputs(skald::config::flags_usage().c_str(), stdout);
     return 0;
   }
   if (outcome.dump_reference) {
@@ -65,11 +67,14 @@ int main(int argc, char** argv) {
   if (outcome.print_config_stderr)
     std::fputs(skald::config::to_yaml(outcome.config).c_str(), stderr);
 
-  if (auto st = skald::log::init(outcome.config.server.log_level); !st.ok()) {
+  if (auto st = skald::log::init(outcome.config.server.log_level,
+                                     outcome.config.server.log_format); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
   auto logger = skald::log::get("main");
+  for (const auto& w : outcome.warnings)
+    SKALD_LOG_WARN(logger, "{}", w);
   const auto shutdown_bound = outcome.config.server.graceful_shutdown_timeout;
 
   skald::system::node node{std::move(outcome.config)};

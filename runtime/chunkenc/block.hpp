@@ -15,11 +15,38 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "runtime/model/entry.hpp"
 
 namespace skald::chunkenc {
+
+/// Time ranges are [from, through): from inclusive, through exclusive, as in
+/// Loki's queries. through == INT64_MAX means "no upper bound", so that an
+/// entry at INT64_MAX is reachable.
+inline constexpr model::timestamp_ns unbounded = std::numeric_limits<model::timestamp_ns>::max();
+
+inline bool before_through(model::timestamp_ns ts, model::timestamp_ns through) noexcept {
+  return ts < through || through == unbounded;
+}
+
+inline bool in_range(model::timestamp_ns ts, model::timestamp_ns from,
+                     model::timestamp_ns through) noexcept {
+  return ts >= from && before_through(ts, through);
+}
+
+/// True if [min_ts, max_ts] lies inside [from, through).
+inline bool span_inside(model::timestamp_ns min_ts, model::timestamp_ns max_ts,
+                        model::timestamp_ns from, model::timestamp_ns through) noexcept {
+  return min_ts >= from && before_through(max_ts, through);
+}
+
+/// True if [min_ts, max_ts] and [from, through) intersect.
+inline bool span_overlaps(model::timestamp_ns min_ts, model::timestamp_ns max_ts,
+                          model::timestamp_ns from, model::timestamp_ns through) noexcept {
+  return max_ts >= from && before_through(min_ts, through);
+}
 
 struct block_meta {
   model::timestamp_ns min_ts = 0;
@@ -35,11 +62,11 @@ struct block_meta {
 
   /// True if every entry of the block lies in [from, through).
   bool inside(model::timestamp_ns from, model::timestamp_ns through) const noexcept {
-    return min_ts >= from && max_ts < through;
+    return span_inside(min_ts, max_ts, from, through);
   }
   /// True if some entry of the block may lie in [from, through).
   bool overlaps(model::timestamp_ns from, model::timestamp_ns through) const noexcept {
-    return max_ts >= from && min_ts < through;
+    return span_overlaps(min_ts, max_ts, from, through);
   }
 
   friend bool operator==(const block_meta& a, const block_meta& b) {

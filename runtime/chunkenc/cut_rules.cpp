@@ -45,7 +45,11 @@ cut_reason should_cut(const chunk_facts& chunk, model::timestamp_ns ts, const st
 }
 
 bool exceeds_max_age(const time_bounds& bounds, std::chrono::nanoseconds max_chunk_age) noexcept {
-  return bounds.max_ts - bounds.min_ts > max_chunk_age.count();
+  // In uint64: the span of extreme timestamps does not fit int64.
+  if (bounds.max_ts < bounds.min_ts)
+    return false;
+  auto span = static_cast<uint64_t>(bounds.max_ts) - static_cast<uint64_t>(bounds.min_ts);
+  return max_chunk_age.count() < 0 || span > static_cast<uint64_t>(max_chunk_age.count());
 }
 
 } // namespace skald::chunkenc

@@ -223,6 +223,10 @@ result<encoding> parse_encoding(std::string_view name) {
   for (auto e : all_encodings)
     if (to_string(e) == name)
       return e;
+  if (name == "lz4-64k" || name == "lz4-256k" || name == "lz4-1M" || name == "lz4-4M")
+    return encoding::lz4;
+  if (name == "flate")
+    return encoding::gzip;
   return status{errc::invalid_argument,
                 "unknown chunk encoding '" + std::string{name}
                   + "', want one of none, gzip, snappy, lz4, zstd"};

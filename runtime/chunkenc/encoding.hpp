@@ -49,7 +49,9 @@ inline constexpr encoding all_encodings[] = {encoding::none, encoding::gzip, enc
 std::string_view to_string(encoding e) noexcept;
 
 /// The config spelling (case-sensitive, as Loki's flag): one of the names
-/// above. Unknown names → errc::invalid_argument.
+/// above, or a Loki-only name so Loki configs keep working: "lz4-64k",
+/// "lz4-256k", "lz4-1M", "lz4-4M" → lz4 and "flate" → gzip (skald's block
+/// format does not depend on them). Unknown names → errc::invalid_argument.
 result<encoding> parse_encoding(std::string_view name);
 
 /// True for the five valid values.

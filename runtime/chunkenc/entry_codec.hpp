@@ -27,6 +27,12 @@ struct record {
   uint32_t n_pairs = 0;
 };
 
+/// ts - prev_ts with two's-complement wrap-around (no signed overflow for
+/// extreme timestamps); get_record adds it back the same way.
+inline int64_t ts_delta(model::timestamp_ns ts, model::timestamp_ns prev_ts) noexcept {
+  return static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(prev_ts));
+}
+
 /// Bytes of the structured metadata that count against sizes: name + value
 /// lengths of every pair.
 inline size_t metadata_bytes(const model::label_set* md) noexcept {
@@ -39,7 +45,7 @@ inline size_t metadata_bytes(const model::label_set* md) noexcept {
 
 /// Exact encoded size of `e` after a record with timestamp prev_ts.
 inline size_t record_size(model::timestamp_ns prev_ts, const model::entry_view& e) noexcept {
-  size_t n = varint_size(e.ts - prev_ts) + uvarint_size(e.line.size()) + e.line.size();
+  size_t n = varint_size(ts_delta(e.ts, prev_ts)) + uvarint_size(e.line.size()) + e.line.size();
   size_t pairs = e.metadata == nullptr ? 0 : e.metadata->size();
   n += uvarint_size(pairs);
   if (pairs != 0)
@@ -50,7 +56,7 @@ inline size_t record_size(model::timestamp_ns prev_ts, const model::entry_view& 
 }
 
 inline void put_record(buffer& out, model::timestamp_ns prev_ts, const model::entry_view& e) {
-  out.put_varint(e.ts - prev_ts);
+  out.put_varint(ts_delta(e.ts, prev_ts));
   out.put_uvarint(e.line.size());
   out.append(e.line);
   if (e.metadata == nullptr || e.metadata->empty()) {
@@ -73,7 +79,7 @@ inline void put_record_rebased(buffer& out, model::timestamp_ns prev_ts, model::
   const char* p = rec_begin;
   int64_t ignored;
   get_varint(p, rec_end, ignored);
-  out.put_varint(ts - prev_ts);
+  out.put_varint(ts_delta(ts, prev_ts));
   out.append(p, static_cast<size_t>(rec_end - p));
 }
 

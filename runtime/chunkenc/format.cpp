@@ -84,6 +84,16 @@ result<std::string> mem_chunk::encode() const {
 }
 
 result<mem_chunk> mem_chunk::decode(std::string_view bytes) {
+  return decode_impl(bytes, default_block_size, default_target_size, true);
+}
+
+result<mem_chunk> mem_chunk::decode_open(std::string_view bytes, size_t block_size,
+                                         size_t target_size) {
+  return decode_impl(bytes, block_size, target_size, false);
+}
+
+result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_size,
+                                         size_t target_size, bool closed) {
   constexpr size_t min_size = format_v1::header_size + 1 + 4 + format_v1::footer_size;
   if (bytes.size() < 4)
     return corrupt("truncated: " + std::to_string(bytes.size()) + " bytes");
@@ -116,7 +126,7 @@ result<mem_chunk> mem_chunk::decode(std::string_view bytes) {
   if (crc != load_be32(metas + metas_len))
     return corrupt("invalid metadata checksum");
 
-  mem_chunk c{enc};
+  mem_chunk c{enc, block_size, target_size};
   const char* p = metas;
   const char* end = metas + metas_len;
   uint64_t n_blocks;
@@ -163,8 +173,9 @@ result<mem_chunk> mem_chunk::decode(std::string_view bytes) {
     return corrupt("trailing bytes in block metadata");
   if (expected_offset != metas_offset)
     return corrupt("blocks do not end where the metadata starts");
-  c.head_.release();
-  c.closed_ = true;
+  if (closed)
+    c.head_.release();
+  c.closed_ = closed;
   return c;
 }
 

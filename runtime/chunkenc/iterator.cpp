@@ -38,7 +38,7 @@ entry_iterator::entry_iterator(const mem_chunk& chunk, model::timestamp_ns from,
       sources_.push_back({m.min_ts, m.max_ts, static_cast<uint32_t>(i)});
   }
   const auto& head = chunk.head();
-  if (!head.empty() && head.max_ts() >= from && head.min_ts() < through)
+  if (!head.empty() && span_overlaps(head.min_ts(), head.max_ts(), from, through))
     sources_.push_back({head.min_ts(), head.max_ts(), static_cast<uint32_t>(blocks.size())});
   if (dir == direction::forward)
     std::stable_sort(sources_.begin(), sources_.end(),
@@ -87,7 +87,7 @@ status entry_iterator::load(const source& s, cursor& c) {
                     "block " + std::to_string(s.index) + ": entry outside block bounds"};
     prev = r.ts;
     ++n;
-    if (r.ts >= from_ && r.ts < through_)
+    if (in_range(r.ts, from_, through_))
       c.recs.push_back({r.ts, static_cast<uint32_t>(begin - c.base)});
   }
   if (n != expected)

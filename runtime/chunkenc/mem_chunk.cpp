@@ -144,8 +144,8 @@ status mem_chunk::reorder() {
   // Duplicates are kept: only the head's duplicate check drops entries.
   mem_chunk fresh{enc_, block_size_, target_size_};
   {
-    auto it = iterate(std::numeric_limits<model::timestamp_ns>::min(),
-                      std::numeric_limits<model::timestamp_ns>::max(), direction::forward);
+    auto it = iterate(std::numeric_limits<model::timestamp_ns>::min(), unbounded,
+                      direction::forward);
     while (it.next()) {
       fresh.head_.append(it.at());
       if (fresh.head_.size() >= block_size_)
@@ -157,9 +157,8 @@ status mem_chunk::reorder() {
   }
   if (auto st = fresh.cut_block_impl(); !st.ok())
     return st;
-  // The only entry with ts == INT64_MAX cannot be seen with through = max.
   if (fresh.entries() != entries())
-    return status{errc::internal, "reorder: entry count changed (ts == INT64_MAX?)"};
+    return status{errc::internal, "reorder: entry count changed"};
   blocks_ = std::move(fresh.blocks_);
   blocks_entries_ = fresh.blocks_entries_;
   blocks_compressed_ = fresh.blocks_compressed_;
@@ -182,7 +181,7 @@ result<size_t> mem_chunk::count(model::timestamp_ns from, model::timestamp_ns th
       if (!detail::get_record(p, end, prev, r))
         return false;
       prev = r.ts;
-      if (r.ts >= from && r.ts < through)
+      if (in_range(r.ts, from, through))
         ++n;
     }
     return true;
@@ -201,8 +200,8 @@ result<size_t> mem_chunk::count(model::timestamp_ns from, model::timestamp_ns th
                       "block " + std::to_string(i) + ": malformed entry record"};
     }
   }
-  if (!head_.empty() && head_.max_ts() >= from && head_.min_ts() < through) {
-    if (head_.min_ts() >= from && head_.max_ts() < through)
+  if (!head_.empty() && span_overlaps(head_.min_ts(), head_.max_ts(), from, through)) {
+    if (span_inside(head_.min_ts(), head_.max_ts(), from, through))
       n += head_.entries();
     else if (!count_payload(head_.raw(), n))
       return status{errc::internal, "head block: malformed entry record"};

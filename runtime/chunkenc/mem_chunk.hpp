@@ -25,8 +25,9 @@
 //       failed (only on an internal codec error; the head then just grows).
 //   (3) entries() == sum of block entries + head entries, nothing is dropped
 //       except exact duplicates of an entry in the head (append_result::duplicate).
-//   (4) closed() ⇒ head is empty and blocks are ordered: block i's max_ts <=
-//       block i+1's min_ts.
+//   (4) after close(): head is empty and blocks are ordered (block i's
+//       max_ts <= block i+1's min_ts). A decode()d chunk is closed with its
+//       blocks as encoded (ordered if the writer closed before encoding).
 // REQUIRES: is_valid(encoding) at construction; block_size > 0.
 #pragma once
 
@@ -85,7 +86,9 @@ public:
   /// Cuts the head into a block once it reaches block_size bytes.
   append_result append(const model::entry_view& e);
 
-  /// True if e fits: see the header comment. Does not special-case an empty
+  /// True if e fits: see the header comment (the new entry's size is its
+  /// record size with a delta against the head's max ts, exact for in-order
+  /// appends, within a few bytes otherwise). Does not special-case an empty
   /// chunk (a line bigger than target_size never "fits"); the stream should
   /// append to a fresh chunk regardless (cut_rules.hpp never cuts an empty one).
   bool space_for(const model::entry_view& e) const noexcept;
@@ -132,7 +135,9 @@ public:
 
   // -- reading ---------------------------------------------------------------
 
-  /// Entries with from <= ts < through, in timestamp order (forward) or its
+  /// (Include runtime/chunkenc/iterator.hpp to call this.)
+  /// Entries with from <= ts < through (through == INT64_MAX: no upper
+  /// bound), in timestamp order (forward) or its
   /// exact reverse (backward). Entries with the same timestamp come in
   /// append order. Decompresses one block at a time, or all blocks of a
   /// group whose time ranges overlap (only after out-of-order appends).
@@ -155,7 +160,17 @@ public:
   /// keeps its own copy of the block bytes.
   static result<mem_chunk> decode(std::string_view bytes);
 
+  /// Like decode(), but the result stays open for appends with the given
+  /// sizes: for restoring an open chunk from a WAL checkpoint (Loki's
+  /// checkpoint keeps the head separately; here the encoded head is simply
+  /// one more, smaller block, and later appends go to a new head).
+  static result<mem_chunk> decode_open(std::string_view bytes,
+                                       size_t block_size = default_block_size,
+                                       size_t target_size = default_target_size);
+
 private:
+  static result<mem_chunk> decode_impl(std::string_view bytes, size_t block_size,
+                                       size_t target_size, bool closed);
   status cut_block_impl();
   status reorder();
 

@@ -6,6 +6,7 @@
 //   b.field(member, "yaml_key", default, "help", opts()...);   // a value
 //   b.section(member, "yaml_key", "help");                     // a nested struct
 //   b.list(member, "yaml_key", "help");                        // a YAML list of structs
+//   b.ignored("yaml_key", "why");   // a Loki key skald accepts and ignores (any value)
 // Binders visiting it (all in runtime/config/*.cpp except defaults_binder):
 //   defaults_binder (here; every config struct's constructor uses it),
 //   the YAML loader, the command-line flag registry, the YAML printer, the
@@ -204,6 +205,7 @@ struct defaults_binder {
   void list(std::vector<E>& items, std::string_view, std::string_view) {
     items.clear();
   }
+  void ignored(std::string_view, std::string_view) {}
 };
 
 /// Resets any config struct to the defaults its bind() declares.

@@ -27,6 +27,8 @@ struct kvstore_config {
             "Loki's default is consul, which skald does not support.",
             opts().one_of({"memberlist", "inmemory"}));
   }
+
+  status validate() const;
 };
 
 /// `common.ring:`
@@ -39,6 +41,41 @@ struct common_ring_config {
   void bind(Binder& b) {
     b.section(kvstore, "kvstore", "Ring key-value store.");
   }
+
+  status validate() const;
+};
+
+/// `common.storage.filesystem:` — Loki's shorthand for the filesystem store.
+struct common_filesystem_config {
+  std::string chunks_directory;
+  std::string rules_directory;
+
+  common_filesystem_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    b.field(chunks_directory, "chunks_directory", "",
+            "When set and storage_config.filesystem.directory is left at its default, chunks "
+            "go here.");
+    b.field(rules_directory, "rules_directory", "",
+            "Accepted for compatibility with Loki configs; skald has no ruler.");
+  }
+
+  status validate() const;
+};
+
+/// `common.storage:`
+struct common_storage_config {
+  common_filesystem_config filesystem;
+
+  common_storage_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    b.section(filesystem, "filesystem", "Filesystem object store shorthand.");
+  }
+
+  status validate() const;
 };
 
 struct common_config {
@@ -46,6 +83,7 @@ struct common_config {
   int replication_factor = 0;
   std::string instance_addr;
   common_ring_config ring;
+  common_storage_config storage;
 
   common_config() { set_defaults(*this); }
 
@@ -61,6 +99,7 @@ struct common_config {
             "Address this node advertises in the ring; empty picks the first non-loopback "
             "interface address.");
     b.section(ring, "ring", "Ring settings shared by all rings.");
+    b.section(storage, "storage", "Storage settings shared by all components.");
   }
 
   status validate() const;

@@ -32,6 +32,8 @@ struct distributor_ring_config {
             "ingestion rate split.");
     b.section(kvstore, "kvstore", "Distributor ring key-value store; defaults to common.ring.kvstore.");
   }
+
+  status validate() const;
 };
 
 struct distributor_config {

@@ -1,5 +1,7 @@
 #include "runtime/config/flags.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace skald::config {
@@ -26,6 +28,15 @@ public:
       e.help += fmt::format(" One of: {}.", join(o.allowed));
     T* target = &ref;
     e.set = [target, o](std::string_view text) { return traits::parse(text, *target, o); };
+    if constexpr (traits::is_list) {
+      e.append = [target, o](std::string_view text) {
+        T more;
+        auto st = traits::parse(text, more, o);
+        if (st.ok())
+          target->insert(target->end(), more.begin(), more.end());
+        return st;
+      };
+    }
     auto name = e.name;
     out_.emplace(std::move(name), std::move(e));
   }
@@ -41,6 +52,8 @@ public:
   void list(std::vector<E>&, std::string_view, std::string_view) {
     // Fields inside lists have no flags.
   }
+
+  void ignored(std::string_view, std::string_view) {}
 
 private:
   std::string path(std::string_view key) const {
@@ -148,8 +161,12 @@ result<std::vector<flag_assignment>> parse_flags(const std::map<std::string, fla
 }
 
 status apply_flags(const std::vector<flag_assignment>& assignments) {
+  std::vector<const flag_entry*> seen;
   for (const auto& a : assignments) {
-    if (auto st = a.entry->set(a.value); !st.ok())
+    bool again = std::find(seen.begin(), seen.end(), a.entry) != seen.end();
+    seen.push_back(a.entry);
+    const auto& apply = again && a.entry->append ? a.entry->append : a.entry->set;
+    if (auto st = apply(a.value); !st.ok())
       return status{errc::invalid_argument,
                     fmt::format("invalid value \"{}\" for flag -{}: {}", a.value, a.entry->name,
                                 st.message())};

@@ -31,6 +31,9 @@ struct flag_entry {
   std::string help;
   /// Parses and assigns the value; the status message says what is wrong with it.
   std::function<status(std::string_view)> set;
+  /// For list flags only: parses and appends (a repeated `-memberlist.join=a
+  /// -memberlist.join=b` collects both, as Go's flagext.StringSlice does).
+  std::function<status(std::string_view)> append;
 };
 
 /// Flags that are not config fields (Loki's names where Loki has them).
@@ -57,7 +60,8 @@ struct flag_assignment {
 result<std::vector<flag_assignment>> parse_flags(const std::map<std::string, flag_entry>& registry,
                                                  int argc, const char* const* argv);
 
-/// Assigns each value; the first failure reads
+/// Assigns each value (the first occurrence of a list flag replaces the YAML
+/// value, later ones append); the first failure reads
 /// `invalid value "abc" for flag -server.http-listen-port: not an integer`.
 status apply_flags(const std::vector<flag_assignment>& assignments);
 

@@ -11,6 +11,8 @@ struct defaults_binder;
 struct server_config;
 struct kvstore_config;
 struct common_ring_config;
+struct common_filesystem_config;
+struct common_storage_config;
 struct common_config;
 struct distributor_ring_config;
 struct distributor_config;

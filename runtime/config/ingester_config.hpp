@@ -41,6 +41,8 @@ struct ingester_ring_config {
     b.field(zone_awareness_enabled, "zone_awareness_enabled", false,
             "Spread replicas across availability zones.");
   }
+
+  status validate() const;
 };
 
 /// `ingester.lifecycler:` — this ingester's ring entry.
@@ -85,6 +87,8 @@ struct lifecycler_config {
     b.field(port, "port", 0, "Port to advertise in the ring; 0 = server.http_listen_port.");
     b.field(id, "id", "", "Instance ID in the ring; empty = the hostname.");
   }
+
+  status validate() const;
 };
 
 /// `ingester.flush_op_backoff:`
@@ -102,6 +106,8 @@ struct backoff_config {
     b.field(max_period, "max_period", 1min, "Largest retry delay of a failed flush.");
     b.field(max_retries, "max_retries", 10, "Retries of a failed flush before giving up.");
   }
+
+  status validate() const;
 };
 
 /// `ingester.wal:`

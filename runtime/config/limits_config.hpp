@@ -126,6 +126,10 @@ struct limits_config {
             "Most concurrent tail (live) requests per tenant.");
     b.field(max_cache_freshness_per_query, "max_cache_freshness_per_query", 10min,
             "Results newer than this are not cached.");
+    b.ignored("metric_aggregation_enabled", "skald has no pattern ingester.");
+    b.ignored("retention_period", "skald has no compactor; chunks are kept.");
+    b.ignored("volume_enabled", "the volume endpoints are not implemented yet.");
+    b.ignored("allow_deletes", "skald has no compactor; deletes are not supported.");
   }
 
   status validate() const;

@@ -73,7 +73,8 @@ std::string cannot_unmarshal(const YAML::Node& n, std::string_view into) {
 // line instead of stopping at the first, as yaml.v2 does.
 class yaml_binder {
 public:
-  explicit yaml_binder(std::vector<yaml_error>& errors) : errors_(errors) {}
+  yaml_binder(std::vector<yaml_error>& errors, std::vector<yaml_error>* warnings)
+    : errors_(errors), warnings_(warnings) {}
 
   // Binds `cfg` to the mapping `node` (the document or a list element).
   template <class Config>
@@ -135,6 +136,18 @@ public:
       out.push_back(std::move(e));
     }
     items = std::move(out);
+  }
+
+  void ignored(std::string_view key, std::string_view why) {
+    if (!lookup(key) || !warnings_)
+      return;
+    int line = 0;
+    for (const auto& kv : frames_.back().map) {
+      const YAML::Node k = kv.first;
+      if (k.IsScalar() && k.Scalar() == key)
+        line = line_of(k);
+    }
+    warnings_->push_back(yaml_error{line, fmt::format("ignoring {}: {}", path(key), why)});
   }
 
 private:
@@ -250,6 +263,7 @@ private:
   }
 
   std::vector<yaml_error>& errors_;
+  std::vector<yaml_error>* warnings_;
   std::vector<frame> frames_;
 };
 
@@ -288,14 +302,22 @@ status with_document(std::string_view text, std::string_view source, Visit&& vis
 
 } // namespace
 
-status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view source) {
-  return with_document(yaml_text, source, [&cfg](const YAML::Node& doc, std::vector<yaml_error>& errors) {
+status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view source,
+                  std::vector<std::string>* warnings) {
+  return with_document(yaml_text, source, [&](const YAML::Node& doc, std::vector<yaml_error>& errors) {
     if (!doc.IsMap()) {
       errors.push_back(yaml_error{line_of(doc), cannot_unmarshal(doc, "skald.config")});
       return;
     }
-    yaml_binder b{errors};
+    std::vector<yaml_error> ignored;
+    yaml_binder b{errors, &ignored};
     b.bind_map(cfg, doc, "");
+    if (warnings) {
+      std::stable_sort(ignored.begin(), ignored.end(),
+                       [](const yaml_error& x, const yaml_error& y) { return x.line < y.line; });
+      for (const auto& w : ignored)
+        warnings->push_back(fmt::format("line {}: {}", w.line, w.text));
+    }
   });
 }
 
@@ -339,7 +361,7 @@ result<tenant_limits> parse_overrides(std::string_view yaml_text, const limits_c
             errors.push_back(yaml_error{line_of(limits), cannot_unmarshal(limits, path + ".config")});
             continue;
           }
-          yaml_binder b{errors};
+          yaml_binder b{errors, nullptr};
           b.bind_map(l, limits, path);
         }
         if (auto vst = l.validate(); !vst.ok())
@@ -354,7 +376,8 @@ result<tenant_limits> parse_overrides(std::string_view yaml_text, const limits_c
 }
 
 
-status apply_yaml_file(root_config& cfg, const std::string& path, bool expand) {
+status apply_yaml_file(root_config& cfg, const std::string& path, bool expand,
+                       std::vector<std::string>* warnings) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
@@ -373,7 +396,7 @@ status apply_yaml_file(root_config& cfg, const std::string& path, bool expand) {
                     fmt::format("failed parsing config: {}: {}", path, expanded.error().message())};
     text = std::move(*expanded);
   }
-  return apply_yaml(cfg, text, path);
+  return apply_yaml(cfg, text, path, warnings);
 }
 
 result<std::string> expand_env(std::string_view text, const env_lookup& lookup) {
@@ -444,6 +467,11 @@ void apply_derived(root_config& cfg) {
   if (cfg.distributor.ring.kvstore.store == kv_defaults.store)
     cfg.distributor.ring.kvstore.store = cfg.common.ring.kvstore.store;
 
+  const filesystem_config fs_defaults;
+  if (const auto& dir = cfg.common.storage.filesystem.chunks_directory;
+      !dir.empty() && cfg.storage.filesystem.directory == fs_defaults.directory)
+    cfg.storage.filesystem.directory = dir;
+
   const auto& prefix = cfg.common.path_prefix;
   if (!prefix.empty()) {
     auto under_prefix = [&prefix](std::string& p, const std::string& def) {
@@ -451,7 +479,7 @@ void apply_derived(root_config& cfg) {
         p = (std::filesystem::path{prefix} / def).string();
     };
     under_prefix(cfg.ingester.wal.dir, wal_config{}.dir);
-    under_prefix(cfg.storage.filesystem.directory, filesystem_config{}.directory);
+    under_prefix(cfg.storage.filesystem.directory, fs_defaults.directory);
   }
 }
 
@@ -480,7 +508,8 @@ result<load_outcome> load(int argc, const char* const* argv) {
   if (out.print_version || out.dump_reference || out.show_help)
     return out;
   if (!out.config_file.empty())
-    if (auto st = apply_yaml_file(out.config, out.config_file, builtins.expand_env); !st.ok())
+    if (auto st = apply_yaml_file(out.config, out.config_file, builtins.expand_env, &out.warnings);
+        !st.ok())
       return st;
   if (auto st = apply_flags(field_flags); !st.ok())
     return st;

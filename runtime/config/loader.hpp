@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/config/root_config.hpp"
 #include "runtime/util/status.hpp"
@@ -35,6 +36,9 @@ struct load_outcome {
   bool print_config_stderr = false; // -print-config-stderr: print to_yaml(config) to stderr
   bool dump_reference = false;      // -config.dump-reference: print reference_markdown(), exit 0
   bool show_help = false;           // -help / -h: print flags_usage(), exit 0
+  /// Loki keys present in the file that skald ignores ("line 41: ignoring
+  /// ruler: ..."); main logs each at warn level.
+  std::vector<std::string> warnings;
 };
 
 /// The whole pipeline (see the file comment). With -help, -version or
@@ -42,11 +46,14 @@ struct load_outcome {
 result<load_outcome> load(int argc, const char* const* argv);
 
 /// Loads YAML text over `cfg` (fields absent from the text keep their values).
-/// `source` names the file in messages. Does not validate or derive.
-status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view source);
+/// `source` names the file in messages. Does not validate or derive. Ignored
+/// Loki keys are reported in `warnings` when given.
+status apply_yaml(root_config& cfg, std::string_view yaml_text, std::string_view source,
+                  std::vector<std::string>* warnings = nullptr);
 
 /// Reads a file and applies it with apply_yaml (optionally expanding env vars).
-status apply_yaml_file(root_config& cfg, const std::string& path, bool expand_env);
+status apply_yaml_file(root_config& cfg, const std::string& path, bool expand_env,
+                       std::vector<std::string>* warnings = nullptr);
 
 /// Looks an environment variable up; nullopt when unset.
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
@@ -75,6 +82,8 @@ result<tenant_limits> parse_overrides(std::string_view yaml_text, const limits_c
 ///    becomes common.replication_factor;
 ///  - ingester.lifecycler.ring.kvstore.store and distributor.ring.kvstore.store,
 ///    when at their default, become common.ring.kvstore.store;
+///  - storage_config.filesystem.directory, when at its default, becomes a
+///    non-empty common.storage.filesystem.chunks_directory;
 ///  - ingester.wal.dir and storage_config.filesystem.directory, when at their
 ///    relative defaults (`wal`, `chunks`), go under a non-empty common.path_prefix.
 /// Explicitly configured paths are used as given. Idempotent.

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -45,14 +46,18 @@ Config& readonly(const Config& cfg) {
   return const_cast<Config&>(cfg);
 }
 
+// Prints every field, or with `only` just the listed paths (and the sections
+// and lists that contain them; a list is printed whole).
 class yaml_printer {
 public:
-  explicit yaml_printer(YAML::Emitter& out) : out_(out) {}
+  yaml_printer(YAML::Emitter& out, const std::set<std::string>* only) : out_(out), only_(only) {}
 
   template <class T>
   void field(T& ref, std::string_view key, const identity_t<T>&, std::string_view,
              field_opts = {}) {
     using traits = value_traits<T>;
+    if (only_ && in_list_ == 0 && only_->count(path(key)) == 0)
+      return;
     out_ << YAML::Key << std::string{key} << YAML::Value;
     if constexpr (traits::is_list) {
       if (ref.empty()) {
@@ -72,29 +77,59 @@ public:
 
   template <class S>
   void section(S& sub, std::string_view key, std::string_view) {
+    auto p = path(key);
+    if (!wanted(p))
+      return;
     out_ << YAML::Key << std::string{key} << YAML::Value << YAML::BeginMap;
+    prefix_.push_back(p);
     sub.bind(*this);
+    prefix_.pop_back();
     out_ << YAML::EndMap;
   }
 
   template <class E>
   void list(std::vector<E>& items, std::string_view key, std::string_view) {
+    auto p = path(key);
+    if (!wanted(p))
+      return;
     out_ << YAML::Key << std::string{key} << YAML::Value;
     if (items.empty()) {
       out_ << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
       return;
     }
     out_ << YAML::BeginSeq;
+    ++in_list_;
     for (auto& e : items) {
       out_ << YAML::BeginMap;
       e.bind(*this);
       out_ << YAML::EndMap;
     }
+    --in_list_;
     out_ << YAML::EndSeq;
   }
 
+  void ignored(std::string_view, std::string_view) {}
+
 private:
+  std::string path(std::string_view key) const {
+    return prefix_.empty() ? std::string{key} : prefix_.back() + "." + std::string{key};
+  }
+
+  // Whether anything at or under `p` (a section or list path) is to be printed.
+  bool wanted(const std::string& p) const {
+    if (!only_ || in_list_ > 0)
+      return true;
+    for (auto it = only_->lower_bound(p); it != only_->end() && it->compare(0, p.size(), p) == 0;
+         ++it)
+      if (it->size() == p.size() || (*it)[p.size()] == '.' || (*it)[p.size()] == '[')
+        return true;
+    return false;
+  }
+
   YAML::Emitter& out_;
+  const std::set<std::string>* only_;
+  std::vector<std::string> prefix_;
+  int in_list_ = 0;
 };
 
 class flattener {
@@ -124,6 +159,8 @@ public:
       prefix_.pop_back();
     }
   }
+
+  void ignored(std::string_view, std::string_view) {}
 
 private:
   std::string path(std::string_view key) const {
@@ -196,6 +233,16 @@ public:
     stack_.pop_back();
   }
 
+  void ignored(std::string_view key, std::string_view why) {
+    doc_row r;
+    r.key = std::string{key};
+    r.flag = "";
+    r.type = "any (ignored)";
+    r.def = "";
+    r.help = std::string{why};
+    out_[stack_.back()].rows.push_back(std::move(r));
+  }
+
 private:
   void enter(const std::string& key, std::string_view help) {
     const auto& parent = out_[stack_.back()].path;
@@ -233,7 +280,27 @@ std::string code_cell(std::string_view s) {
 std::string to_yaml(const root_config& cfg) {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  yaml_printer p{out};
+  yaml_printer p{out, nullptr};
+  readonly(cfg).bind(p);
+  out << YAML::EndMap;
+  return std::string{out.c_str()} + "\n";
+}
+
+std::string to_yaml_diff(const root_config& cfg, const root_config& base) {
+  auto mine = flatten(cfg);
+  auto theirs = flatten(base);
+  std::map<std::string, std::string> base_values(theirs.begin(), theirs.end());
+  std::set<std::string> differing;
+  for (const auto& [path, value] : mine) {
+    auto it = base_values.find(path);
+    if (it == base_values.end() || it->second != value)
+      differing.insert(path);
+  }
+  if (differing.empty())
+    return "{}\n";
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  yaml_printer p{out, &differing};
   readonly(cfg).bind(p);
   out << YAML::EndMap;
   return std::string{out.c_str()} + "\n";
@@ -267,7 +334,9 @@ std::string reference_markdown() {
   out += "* Sizes: `256KB`, `1.5MB`, `1GB`, or a plain number of bytes; 1024-based "
          "(`KB` = `KiB` = 1024 bytes).\n";
   out += "* Lists: YAML sequences; as flags, comma-separated.\n";
-  out += "* An empty value (`key:`) keeps the default. Unknown keys are errors.\n";
+  out += "* An empty value (`key:`) keeps the default. Unknown keys are errors, except the Loki "
+         "keys marked *any (ignored)*: skald accepts them with any value so that Loki configs "
+         "load, and reports each one as a warning at start-up.\n";
   out += "* `-config.expand-env` expands `${VAR}` and `${VAR:-default}` in the file first.\n";
   out += "* When `common.path_prefix` is set, `ingester.wal.dir` and "
          "`storage_config.filesystem.directory` left at their relative defaults are placed under "
@@ -295,7 +364,8 @@ std::string reference_markdown() {
       auto full = sec.path.empty() ? r.key : sec.path + "." + r.key;
       out += fmt::format("| `{}` | {} | {} | {} | {} |\n", full,
                          r.flag.empty() ? "—" : "`" + r.flag + "`", md_cell(r.type),
-                         code_cell(r.def), md_cell(r.help));
+                         r.type == "any (ignored)" ? std::string{"—"} : code_cell(r.def),
+                         md_cell(r.help));
     }
     out += "\n";
   }

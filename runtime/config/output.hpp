@@ -15,8 +15,14 @@
 namespace skald::config {
 
 /// Every field of `cfg` in Loki's YAML layout; re-loadable with apply_yaml.
-/// Served by GET /config and printed by -print-config-stderr.
+/// Served by GET /config (and `?mode=defaults` with root_config{}) and
+/// printed by -print-config-stderr.
 std::string to_yaml(const root_config& cfg);
+
+/// Only the fields whose value differs from `base` (normally root_config{}):
+/// GET /config?mode=diffs. A list that differs anywhere is printed whole;
+/// "{}" when nothing differs. Re-loadable over `base` with apply_yaml.
+std::string to_yaml_diff(const root_config& cfg, const root_config& base);
 
 /// docs/configuration.md: every key with YAML path, flag, type, default and help.
 std::string reference_markdown();

@@ -23,6 +23,8 @@ struct engine_config {
     b.field(max_look_back_period, "max_look_back_period", 30s,
             "Look-back of instant log queries (skald rejects instant log queries, as Loki 3.x).");
   }
+
+  status validate() const;
 };
 
 struct querier_config {
@@ -65,6 +67,7 @@ struct query_range_config {
     b.field(max_retries, "max_retries", 5, "Retries of a failed sub-query.");
     b.field(parallelise_shardable_queries, "parallelise_shardable_queries", true,
             "Shard sum/rate-style queries and merge the parts.");
+    b.ignored("results_cache", "skald has no external results cache.");
   }
 
   status validate() const;
@@ -84,6 +87,7 @@ struct frontend_config {
             opts().flag("querier.max-outstanding-requests-per-tenant"));
     b.field(log_queries_longer_than, "log_queries_longer_than", 0s,
             "Log queries slower than this; 0 disables it.");
+    b.ignored("encoding", "skald's frontend and queriers exchange CAF messages.");
   }
 
   status validate() const;

@@ -56,6 +56,8 @@ struct admin_config {
             "skald only: allow state-changing admin actions (flush, forget ring member, log "
             "level) from the admin console and skaldctl.");
   }
+
+  status validate() const;
 };
 
 /// `analytics:` — accepted because Loki configs often carry it; skald never reports.
@@ -69,6 +71,8 @@ struct analytics_config {
     b.field(reporting_enabled, "reporting_enabled", false,
             "Accepted for compatibility; skald sends no usage reports.");
   }
+
+  status validate() const;
 };
 
 /// The modules `target` may name.
@@ -119,6 +123,17 @@ struct root_config {
     b.section(runtime_config, "runtime_config", "Runtime overrides file.");
     b.section(admin, "admin", "Admin console.");
     b.section(analytics, "analytics", "Usage reporting (accepted, ignored).");
+    // Loki blocks for components skald does not have; accepted so Loki configs load.
+    b.ignored("ruler", "skald has no ruler.");
+    b.ignored("compactor", "skald has no compactor (no retention or deletes yet).");
+    b.ignored("pattern_ingester", "skald has no pattern ingester.");
+    b.ignored("query_scheduler", "skald queues queries in the frontend.");
+    b.ignored("index_gateway", "skald has no index gateway.");
+    b.ignored("table_manager", "skald has no table manager.");
+    b.ignored("chunk_store_config", "skald has no chunk caches.");
+    b.ignored("bloom_build", "skald has no bloom filters.");
+    b.ignored("bloom_gateway", "skald has no bloom filters.");
+    b.ignored("tracing", "skald has no tracing.");
   }
 
   /// The modules in `target`, split and trimmed ("all" stays "all").

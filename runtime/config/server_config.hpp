@@ -28,6 +28,9 @@ struct server_config {
   uint32_t http_threads = 0;
   std::chrono::nanoseconds graceful_shutdown_timeout{0};
   bool register_instrumentation = false;
+  byte_size grpc_server_max_recv_msg_size;
+  byte_size grpc_server_max_send_msg_size;
+  uint32_t grpc_server_max_concurrent_streams = 0;
 
   server_config() { set_defaults(*this); }
 
@@ -62,6 +65,12 @@ struct server_config {
             "as Loki's server.graceful-shutdown-timeout.");
     b.field(register_instrumentation, "register_instrumentation", true,
             "Register the /metrics and debug endpoints.");
+    b.field(grpc_server_max_recv_msg_size, "grpc_server_max_recv_msg_size", mib(4),
+            "Accepted for compatibility with Loki configs; skald serves no gRPC.");
+    b.field(grpc_server_max_send_msg_size, "grpc_server_max_send_msg_size", mib(4),
+            "Accepted for compatibility with Loki configs; skald serves no gRPC.");
+    b.field(grpc_server_max_concurrent_streams, "grpc_server_max_concurrent_streams", 100u,
+            "Accepted for compatibility with Loki configs; skald serves no gRPC.");
   }
 
   status validate() const;

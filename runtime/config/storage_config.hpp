@@ -27,6 +27,8 @@ struct filesystem_config {
             "Directory of the filesystem object store. The default (relative `chunks`) is placed "
             "under common.path_prefix.");
   }
+
+  status validate() const;
 };
 
 struct storage_config {
@@ -37,6 +39,8 @@ struct storage_config {
   template <class Binder>
   void bind(Binder& b) {
     b.section(filesystem, "filesystem", "Filesystem object store (the embedded default).");
+    b.ignored("tsdb_shipper", "skald keeps its own index next to the chunks.");
+    b.ignored("boltdb_shipper", "skald keeps its own index next to the chunks.");
   }
 
   status validate() const;
@@ -55,6 +59,8 @@ struct period_index_config {
     b.field(prefix, "prefix", "index_", "Prefix of index table names.");
     b.field(period, "period", 24h, "Length of one index table; Loki requires 24h for tsdb.");
   }
+
+  status validate() const;
 };
 
 /// One entry of `schema_config.configs`.

@@ -22,7 +22,7 @@ status positive(std::string_view key, const T& v) {
   return bad(key, "must be greater than 0");
 }
 
-status port(std::string_view key, int v) {
+status check_port(std::string_view key, int v) {
   if (v >= 0 && v <= 65535)
     return {};
   return bad(key, fmt::format("{} is not a port number (0-65535)", v));
@@ -56,8 +56,8 @@ bool is_date(std::string_view s) {
 } // namespace
 
 status server_config::validate() const {
-  SKALD_CHECK(port("http_listen_port", http_listen_port));
-  SKALD_CHECK(port("grpc_listen_port", grpc_listen_port));
+  SKALD_CHECK(check_port("http_listen_port", http_listen_port));
+  SKALD_CHECK(check_port("grpc_listen_port", grpc_listen_port));
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error")
     return bad("log_level", fmt::format("unknown level \"{}\" (debug, info, warn, error)", log_level));
   if (log_format != "logfmt" && log_format != "json")
@@ -70,14 +70,35 @@ status server_config::validate() const {
   return {};
 }
 
+status kvstore_config::validate() const {
+  if (store != "memberlist" && store != "inmemory")
+    return bad("store", fmt::format("unknown store \"{}\" (memberlist, inmemory)", store));
+  return {};
+}
+
+status common_ring_config::validate() const { return within("kvstore", kvstore.validate()); }
+
+status common_filesystem_config::validate() const { return {}; }
+
+status common_storage_config::validate() const { return within("filesystem", filesystem.validate()); }
+
 status common_config::validate() const {
   if (replication_factor < 1)
     return bad("replication_factor", "must be at least 1");
+  SKALD_CHECK(within("ring", ring.validate()));
+  SKALD_CHECK(within("storage", storage.validate()));
+  return {};
+}
+
+status distributor_ring_config::validate() const {
+  SKALD_CHECK(positive("heartbeat_period", heartbeat_period));
+  SKALD_CHECK(non_negative("heartbeat_timeout", heartbeat_timeout));
+  SKALD_CHECK(within("kvstore", kvstore.validate()));
   return {};
 }
 
 status distributor_config::validate() const {
-  SKALD_CHECK(within("ring", positive("heartbeat_period", ring.heartbeat_period)));
+  SKALD_CHECK(within("ring", ring.validate()));
   SKALD_CHECK(positive("push_worker_count", push_worker_count));
   SKALD_CHECK(positive("max_decompressed_size", max_decompressed_size.bytes));
   return {};
@@ -99,18 +120,40 @@ status wal_config::validate() const {
   return {};
 }
 
+status ingester_ring_config::validate() const {
+  SKALD_CHECK(within("kvstore", kvstore.validate()));
+  SKALD_CHECK(non_negative("heartbeat_timeout", heartbeat_timeout));
+  if (replication_factor < 1)
+    return bad("replication_factor", "must be at least 1");
+  return {};
+}
+
+status lifecycler_config::validate() const {
+  SKALD_CHECK(within("ring", ring.validate()));
+  SKALD_CHECK(positive("num_tokens", num_tokens));
+  SKALD_CHECK(positive("heartbeat_period", heartbeat_period));
+  SKALD_CHECK(non_negative("join_after", join_after));
+  SKALD_CHECK(non_negative("observe_period", observe_period));
+  SKALD_CHECK(non_negative("min_ready_duration", min_ready_duration));
+  SKALD_CHECK(non_negative("final_sleep", final_sleep));
+  SKALD_CHECK(check_port("port", port));
+  return {};
+}
+
+status backoff_config::validate() const {
+  SKALD_CHECK(non_negative("min_period", min_period));
+  if (min_period > max_period)
+    return bad("min_period", "must not exceed max_period");
+  SKALD_CHECK(non_negative("max_retries", max_retries));
+  return {};
+}
+
 status ingester_config::validate() const {
-  SKALD_CHECK(within("lifecycler", positive("num_tokens", lifecycler.num_tokens)));
-  SKALD_CHECK(within("lifecycler", positive("heartbeat_period", lifecycler.heartbeat_period)));
-  SKALD_CHECK(within("lifecycler", port("port", lifecycler.port)));
-  if (lifecycler.ring.replication_factor < 1)
-    return bad("lifecycler.ring.replication_factor", "must be at least 1");
+  SKALD_CHECK(within("lifecycler", lifecycler.validate()));
   SKALD_CHECK(positive("concurrent_flushes", concurrent_flushes));
   SKALD_CHECK(positive("flush_check_period", flush_check_period));
   SKALD_CHECK(positive("flush_op_timeout", flush_op_timeout));
-  if (flush_op_backoff.min_period > flush_op_backoff.max_period)
-    return bad("flush_op_backoff.min_period", "must not exceed flush_op_backoff.max_period");
-  SKALD_CHECK(within("flush_op_backoff", non_negative("max_retries", flush_op_backoff.max_retries)));
+  SKALD_CHECK(within("flush_op_backoff", flush_op_backoff.validate()));
   SKALD_CHECK(positive("chunk_idle_period", chunk_idle_period));
   SKALD_CHECK(positive("chunk_block_size", chunk_block_size));
   SKALD_CHECK(positive("chunk_target_size", chunk_target_size));
@@ -141,8 +184,8 @@ status limits_config::validate() const {
 }
 
 status memberlist_config::validate() const {
-  SKALD_CHECK(port("bind_port", bind_port));
-  SKALD_CHECK(port("advertise_port", advertise_port));
+  SKALD_CHECK(check_port("bind_port", bind_port));
+  SKALD_CHECK(check_port("advertise_port", advertise_port));
   SKALD_CHECK(positive("gossip_interval", gossip_interval));
   SKALD_CHECK(positive("gossip_nodes", gossip_nodes));
   SKALD_CHECK(positive("pull_push_interval", pull_push_interval));
@@ -151,16 +194,20 @@ status memberlist_config::validate() const {
   return {};
 }
 
-status storage_config::validate() const {
-  if (filesystem.directory.empty())
-    return bad("filesystem.directory", "must be set");
+status filesystem_config::validate() const {
+  if (directory.empty())
+    return bad("directory", "must be set");
   return {};
 }
+
+status storage_config::validate() const { return within("filesystem", filesystem.validate()); }
+
+status period_index_config::validate() const { return positive("period", period); }
 
 status period_config::validate() const {
   if (!is_date(from))
     return bad("from", fmt::format("\"{}\" is not a date (YYYY-MM-DD)", from));
-  SKALD_CHECK(within("index", positive("period", index.period)));
+  SKALD_CHECK(within("index", index.validate()));
   return {};
 }
 
@@ -175,7 +222,12 @@ status schema_config::validate() const {
   return {};
 }
 
+status engine_config::validate() const {
+  return non_negative("max_look_back_period", max_look_back_period);
+}
+
 status querier_config::validate() const {
+  SKALD_CHECK(within("engine", engine.validate()));
   SKALD_CHECK(non_negative("query_ingesters_within", query_ingesters_within));
   SKALD_CHECK(positive("max_concurrent", max_concurrent));
   SKALD_CHECK(positive("tail_max_duration", tail_max_duration));
@@ -193,6 +245,10 @@ status frontend_config::validate() const {
 status runtime_config_config::validate() const {
   return positive("period", period);
 }
+
+status admin_config::validate() const { return {}; }
+
+status analytics_config::validate() const { return {}; }
 
 std::vector<std::string> root_config::targets() const {
   std::vector<std::string> out;
@@ -247,6 +303,8 @@ status root_config::validate() const {
   SKALD_CHECK(within("storage_config", storage.validate()));
   SKALD_CHECK(within("schema_config", schema.validate()));
   SKALD_CHECK(within("runtime_config", runtime_config.validate()));
+  SKALD_CHECK(within("admin", admin.validate()));
+  SKALD_CHECK(within("analytics", analytics.validate()));
   return {};
 }
 

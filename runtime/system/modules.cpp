@@ -14,6 +14,7 @@
 #include "runtime/system/module.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -27,7 +28,7 @@
 #include "actors/ingester/ingester.hpp"
 #include "actors/limits/overrides_reloader.hpp"
 #include "runtime/chunkenc/encoding.hpp"
-#include "runtime/config/config.hpp"
+#include "runtime/config/root_config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/util/logging.hpp"
@@ -55,20 +56,18 @@ public:
 
   status start() override {
     const auto& s = ctx_.cfg.server;
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
     http::server_options opts;
     opts.address = s.http_listen_address.empty() ? "0.0.0.0" : s.http_listen_address;
     opts.port = static_cast<uint16_t>(s.http_listen_port);
-    opts.threads = s.http_threads > 0 ? static_cast<size_t>(s.http_threads)
-                                      : std::max(1u, std::thread::hardware_concurrency());
+    opts.threads = s.http_threads; // 0 = one per core, decided by the server
     opts.max_request_body_size = s.http_server_max_request_body_size.bytes;
-    opts.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.http_server_read_timeout);
-    opts.write_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.http_server_write_timeout);
-    opts.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.http_server_idle_timeout);
+    opts.read_timeout = duration_cast<milliseconds>(s.http_server_read_timeout);
+    opts.write_timeout = duration_cast<milliseconds>(s.http_server_write_timeout);
+    opts.idle_timeout = duration_cast<milliseconds>(s.http_server_idle_timeout);
     server_ = std::make_unique<http::server>(opts, ctx_.router, ctx_.metrics);
-    if (auto st = server_->start(); !st.ok())
-      return st;
-    SKALD_LOG_INFO(log::get("server"), "server listening on {}:{}", opts.address, server_->port());
-    return {};
+    return server_->start();
   }
 
   void stop() override {

@@ -9,6 +9,7 @@
 
 #include "actors/http/router.hpp"
 #include "messages/registration.hpp"
+#include "runtime/metrics/process.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/system/ops_routes.hpp"
 #include "runtime/util/logging.hpp"
@@ -130,6 +131,15 @@ std::string node::services_text() const {
 }
 
 void node::register_ops_routes() {
+  // Process metrics and build info are registered once per process, however
+  // many nodes a test starts.
+  static const bool registered = [] {
+    auto& reg = metrics::default_registry();
+    metrics::register_process_metrics(reg);
+    metrics::register_build_info(reg, {SKALD_VERSION, SKALD_REVISION, SKALD_BRANCH, ""});
+    return true;
+  }();
+  static_cast<void>(registered);
   add_ops_routes(*router_, *this, metrics::default_registry());
 }
 

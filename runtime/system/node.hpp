@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/config/config.hpp"
+#include "runtime/config/root_config.hpp"
 #include "runtime/system/module.hpp"
 #include "runtime/util/status.hpp"
 

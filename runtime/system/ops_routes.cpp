@@ -3,7 +3,9 @@
 #include <string>
 
 #include "actors/http/router.hpp"
-#include "runtime/config/config.hpp"
+#include "runtime/config/output.hpp"
+#include "runtime/config/root_config.hpp"
+#include "runtime/metrics/process.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/system/node.hpp"
 #include "runtime/util/logging.hpp"
@@ -11,8 +13,6 @@
 namespace skald::system {
 
 namespace {
-
-constexpr const char* text_plain = "text/plain; charset=utf-8";
 
 std::string json_escape(const std::string& in) {
   std::string out;
@@ -33,70 +33,61 @@ std::string json_escape(const std::string& in) {
 
 } // namespace
 
-// writepath: adapted to the http branch's API (router::handle, response
-// fields, request::param returning a pointer).
-http::response mk(unsigned status, std::string content_type, std::string body) {
-  http::response res;
-  res.status = status;
-  res.content_type = std::move(content_type);
-  res.body = std::move(body);
-  return res;
-}
-
 void add_ops_routes(http::router& r, const node& n, metrics::registry& reg) {
   const node* np = &n;
   metrics::registry* rp = &reg;
 
-  r.handle("GET", "/ready", [np](http::request&, http::responder rsp) {
+  r.get("/ready", [np](http::request&, http::responder rsp) {
     bool ok = np->ready();
-    rsp.send(mk(ok ? 200u : 503u, text_plain, np->readiness_text() + (ok ? "\n" : "")));
+    rsp.send(http::response::text(ok ? 200 : 503, np->readiness_text() + "\n"));
   });
 
-  r.handle("GET", "/metrics", [rp](http::request&, http::responder rsp) {
-    rsp.send(mk(200, "text/plain; version=0.0.4; charset=utf-8", rp->render()));
+  r.get("/metrics", [rp](http::request&, http::responder rsp) {
+    http::response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = rp->render();
+    rsp.send(std::move(res));
   });
 
-  r.handle("GET", "/config", [np](http::request& req, http::responder rsp) {
-    std::string_view mode = req.param_or("mode", "");
+  r.get("/config", [np](http::request& req, http::responder rsp) {
+    auto mode = req.param_or("mode", "");
     if (mode == "defaults") {
-      rsp.send(mk(200, "text/plain; charset=utf-8",
-                              config::to_yaml(config::default_config())));
+      rsp.send(http::response::text(200, config::to_yaml(config::root_config{})));
     } else if (mode == "diffs") {
-      rsp.send(mk(200, "text/plain; charset=utf-8",
-                              config::diff_yaml(config::default_config(), np->config())));
+      rsp.send(http::response::text(200, config::to_yaml_diff(np->config(), config::root_config{})));
     } else if (mode.empty()) {
-      rsp.send(mk(200, "text/plain; charset=utf-8", config::to_yaml(np->config())));
+      rsp.send(http::response::text(200, config::to_yaml(np->config())));
     } else {
-      rsp.send(mk(400, text_plain, "unknown value for mode query parameter: " +
-                                                 std::string{mode} + "\n"));
+      rsp.send(http::response::error(400, "unknown value for mode query parameter: " +
+                                            std::string{mode}));
     }
   });
 
-  r.handle("GET", "/services", [np](http::request&, http::responder rsp) {
-    rsp.send(mk(200, text_plain, np->services_text()));
+  r.get("/services", [np](http::request&, http::responder rsp) {
+    rsp.send(http::response::text(200, np->services_text()));
   });
 
   auto log_level = [](http::request& req, http::responder rsp) {
-    std::string_view wanted = req.param_or("log_level", "");
+    auto wanted = req.param_or("log_level", "");
     if (req.method == "POST" || !wanted.empty()) {
       if (auto st = log::set_level(wanted); !st.ok()) {
-        rsp.send(mk(400, text_plain, st.message() + "\n"));
+        rsp.send(http::response::error(400, st.message()));
         return;
       }
     }
-    rsp.send(mk(200, "application/json",
-                            "{\"status\":\"success\",\"data\":\"" +
-                              std::string{log::level_name()} + "\"}"));
+    rsp.send(http::response::json(200, "{\"status\":\"success\",\"data\":\"" +
+                                         std::string{log::level_name()} + "\"}"));
   };
-  r.handle("GET", "/log_level", log_level);
-  r.handle("POST", "/log_level", log_level);
+  r.get("/log_level", log_level);
+  r.post("/log_level", log_level);
 
-  r.handle("GET", "/loki/api/v1/status/buildinfo", [](http::request&, http::responder rsp) {
+  r.get("/loki/api/v1/status/buildinfo", [](http::request&, http::responder rsp) {
     std::string body = "{\"version\":\"" + json_escape(SKALD_VERSION) + "\",\"revision\":\"" +
                        json_escape(SKALD_REVISION) + "\",\"branch\":\"" +
                        json_escape(SKALD_BRANCH) +
-                       "\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}";
-    rsp.send(mk(200, "application/json", std::move(body)));
+                       "\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"" +
+                       json_escape(metrics::compiler_version()) + "\"}";
+    rsp.send(http::response::json(200, std::move(body)));
   });
 }
 

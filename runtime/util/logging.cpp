@@ -1,6 +1,7 @@
 #include "runtime/util/logging.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -77,12 +78,47 @@ public:
   }
 };
 
-std::unique_ptr<spdlog::formatter> make_formatter() {
+// msg as a JSON string (control characters as \u00XX).
+class json_message_flag final : public spdlog::custom_flag_formatter {
+public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    dest.push_back('"');
+    for (char c : msg.payload) {
+      switch (c) {
+        case '"': dest.append(std::string_view{"\\\""}); break;
+        case '\\': dest.append(std::string_view{"\\\\"}); break;
+        case '\n': dest.append(std::string_view{"\\n"}); break;
+        case '\r': dest.append(std::string_view{"\\r"}); break;
+        case '\t': dest.append(std::string_view{"\\t"}); break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+            dest.append(std::string_view{buf});
+          } else {
+            dest.push_back(c);
+          }
+      }
+    }
+    dest.push_back('"');
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<json_message_flag>();
+  }
+};
+
+std::unique_ptr<spdlog::formatter> make_formatter(bool json) {
   auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   f->add_flag<level_flag>('*');
   f->add_flag<caller_flag>('@');
   f->add_flag<message_flag>('~');
-  f->set_pattern("level=%* ts=%Y-%m-%dT%H:%M:%S.%eZ caller=%@ component=%n msg=%~");
+  f->add_flag<json_message_flag>('&');
+  if (json)
+    f->set_pattern("{\"level\":\"%*\",\"ts\":\"%Y-%m-%dT%H:%M:%S.%eZ\",\"caller\":\"%@\","
+                   "\"component\":\"%n\",\"msg\":%&}");
+  else
+    f->set_pattern("level=%* ts=%Y-%m-%dT%H:%M:%S.%eZ caller=%@ component=%n msg=%~");
   return f;
 }
 
@@ -94,7 +130,7 @@ std::shared_ptr<spdlog::sinks::stderr_sink_mt> sink() {
   std::lock_guard<std::mutex> guard{init_mutex};
   if (!shared_sink) {
     shared_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    shared_sink->set_formatter(make_formatter());
+    shared_sink->set_formatter(make_formatter(false));
   }
   return shared_sink;
 }
@@ -115,11 +151,14 @@ result<spdlog::level::level_enum> parse_level(std::string_view level) {
                   "\" (expected debug, info, warn or error)"};
 }
 
-status init(std::string_view level) {
+status init(std::string_view level, std::string_view format) {
   auto lvl = parse_level(level);
   if (!lvl)
     return lvl.error();
-  sink();
+  if (format != "logfmt" && format != "json")
+    return status{errc::invalid_argument, "unrecognized log format \"" + std::string{format} +
+                                            "\" (expected logfmt or json)"};
+  sink()->set_formatter(make_formatter(format == "json"));
   current_level = *lvl;
   spdlog::set_level(*lvl);
   spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { l->set_level(*lvl); });
@@ -127,7 +166,13 @@ status init(std::string_view level) {
 }
 
 status set_level(std::string_view level) {
-  return init(level);
+  auto lvl = parse_level(level);
+  if (!lvl)
+    return lvl.error();
+  current_level = *lvl;
+  spdlog::set_level(*lvl);
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { l->set_level(*lvl); });
+  return {};
 }
 
 std::string_view level_name() {

@@ -1,7 +1,8 @@
 // runtime/util/logging.hpp — named spdlog loggers that write logfmt lines.
 //
 // Every line reads `level=info ts=2026-11-21T09:37:59.123Z caller=file.cpp:42
-// component=ingester msg="..."`, Loki's layout, on stderr. One logger per
+// component=ingester msg="..."`, Loki's layout, on stderr; with
+// server.log_format=json the same fields as one JSON object per line. One logger per
 // module ("skald.ingester"); get it once and keep the pointer. Nothing logs per
 // log line on hot paths.
 //
@@ -18,10 +19,10 @@
 
 namespace skald::log {
 
-/// Installs the logfmt formatter and level on every logger (also those made
-/// later). `level` is one of Loki's server.log_level values: debug, info,
-/// warn, error. Idempotent.
-status init(std::string_view level);
+/// Installs the formatter and level on every logger (also those made later).
+/// `level` is one of Loki's server.log_level values: debug, info, warn,
+/// error; `format` is server.log_format: logfmt or json. Idempotent.
+status init(std::string_view level, std::string_view format = "logfmt");
 
 /// Changes the level at runtime; same names as init.
 status set_level(std::string_view level);

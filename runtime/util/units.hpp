@@ -2,6 +2,7 @@
 //
 // Pure functions used by the config loader (runtime/config) and anywhere a
 // human-written duration or size is read or printed (admin pages, logs).
+// Owner: runtime/util (no state; safe from any thread).
 //
 // Durations: Go / Prometheus syntax, one or more <number><unit> groups:
 //   `30s`, `1h30m`, `500ms`, `1.5h`, `2d`, `1w`, `1y`, `0`. Units: ns, us (µs),

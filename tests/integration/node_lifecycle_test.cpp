@@ -146,3 +146,43 @@ TEST_F(node_lifecycle, distributor_only_target_runs_just_its_modules) {
 
 } // namespace
 } // namespace skald
+
+namespace skald {
+namespace {
+
+TEST(node_logging, json_log_format_writes_one_object_per_line) {
+  auto port = testutil::free_port();
+  auto dir = testutil::make_temp_dir("skald-it");
+  testutil::child_process skald{
+    SKALD_BINARY,
+    {"-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
+     "-server.http-listen-port=" + std::to_string(port), "-common.path-prefix=" + dir,
+     "-log.format=json"}};
+  ASSERT_EQ(testutil::wait_for_status_200(port, "/ready", std::chrono::seconds(10)).status, 200)
+    << skald.output();
+  skald.signal(SIGTERM);
+  ASSERT_EQ(skald.wait_for(std::chrono::seconds(5)), 0);
+  auto out = skald.output();
+  EXPECT_THAT(out, testing::HasSubstr("{\"level\":\"info\",\"ts\":\""));
+  EXPECT_THAT(out, testing::HasSubstr("\"msg\":\"skald stopped\"}"));
+  EXPECT_THAT(out, testing::Not(testing::HasSubstr("level=info")));
+}
+
+TEST(node_logging, logfmt_lines_carry_level_ts_caller_and_quoted_msg) {
+  auto port = testutil::free_port();
+  auto dir = testutil::make_temp_dir("skald-it");
+  testutil::child_process skald{
+    SKALD_BINARY,
+    {"-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
+     "-server.http-listen-port=" + std::to_string(port), "-common.path-prefix=" + dir}};
+  ASSERT_EQ(testutil::wait_for_status_200(port, "/ready", std::chrono::seconds(10)).status, 200)
+    << skald.output();
+  skald.signal(SIGINT);
+  ASSERT_EQ(skald.wait_for(std::chrono::seconds(5)), 0);
+  EXPECT_THAT(skald.output(),
+              testing::ContainsRegex("level=info ts=[0-9-]+T[0-9:.]+Z caller=main\\.cpp:[0-9]+ "
+                                     "component=main msg=\"skald stopped\""));
+}
+
+} // namespace
+} // namespace skald

@@ -1,6 +1,8 @@
 // Helpers shared by the chunkenc unit tests: realistic lines and readers.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <limits>
 #include <string>

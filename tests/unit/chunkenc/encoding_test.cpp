@@ -82,6 +82,10 @@ TEST(encoding, names_parse_back) {
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, e);
   }
+  EXPECT_EQ(*parse_encoding("lz4-256k"), encoding::lz4);
+  EXPECT_EQ(*parse_encoding("lz4-4M"), encoding::lz4);
+  EXPECT_EQ(*parse_encoding("flate"), encoding::gzip);
+  EXPECT_FALSE(parse_encoding("SNAPPY").ok());
   EXPECT_EQ(parse_encoding("brotli").error().code(), errc::invalid_argument);
   EXPECT_EQ(parse_encoding("").error().code(), errc::invalid_argument);
   EXPECT_FALSE(parse_encoding("invalid").ok());

@@ -80,6 +80,30 @@ TEST(head_block, contains_matches_ts_line_and_metadata) {
   EXPECT_TRUE(h.contains({2, "y", &empty})); // empty metadata = none
 }
 
+TEST(head_block, contains_finds_equal_timestamps_in_ordered_and_unordered_heads) {
+  head_block h;
+  h.append({1, "a", nullptr});
+  h.append({2, "b", nullptr});
+  h.append({2, "c", nullptr});
+  h.append({3, "d", nullptr});
+  h.append({3, "e", nullptr});
+  ASSERT_TRUE(h.ordered());
+  EXPECT_TRUE(h.contains({3, "d", nullptr})); // trailing run
+  EXPECT_TRUE(h.contains({3, "e", nullptr}));
+  EXPECT_FALSE(h.contains({3, "c", nullptr}));
+  EXPECT_TRUE(h.contains({2, "b", nullptr})); // before the run
+  EXPECT_TRUE(h.contains({1, "a", nullptr}));
+  EXPECT_FALSE(h.contains({2, "d", nullptr}));
+  h.append({2, "f", nullptr});
+  ASSERT_FALSE(h.ordered());
+  EXPECT_TRUE(h.contains({3, "e", nullptr}));
+  EXPECT_TRUE(h.contains({2, "f", nullptr}));
+  EXPECT_FALSE(h.contains({3, "f", nullptr}));
+  h.clear();
+  h.append({7, "x", nullptr});
+  EXPECT_TRUE(h.contains({7, "x", nullptr}));
+}
+
 TEST(head_block, clear_keeps_capacity_release_frees_it) {
   head_block h{4096};
   for (int i = 0; i < 100; ++i)

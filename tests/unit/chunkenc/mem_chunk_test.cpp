@@ -240,6 +240,46 @@ TEST(mem_chunk, exact_duplicates_in_the_head_are_dropped) {
   EXPECT_EQ(c.append({2, "a", nullptr}), append_result::appended);
 }
 
+// The chunk half of Loki's TestUnorderedPush (spec §5.4): 2,1,2,2,10 with
+// the same line; the repeated 2s are head duplicates (the stream counts them
+// as stored), the chunk holds 1,2,10; after a cut 11 and 7 are accepted.
+TEST(mem_chunk, unordered_push_sequence_from_loki) {
+  mem_chunk c{encoding::snappy};
+  constexpr int64_t s = 1'000'000'000;
+  EXPECT_EQ(c.append({2 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({1 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({2 * s, "x", nullptr}), append_result::duplicate);
+  EXPECT_EQ(c.append({2 * s, "x", nullptr}), append_result::duplicate);
+  EXPECT_EQ(c.append({10 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({8 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({9 * s, "x", nullptr}), append_result::appended);
+  ASSERT_TRUE(c.cut_block().ok());
+  EXPECT_EQ(c.append({11 * s, "x", nullptr}), append_result::appended);
+  EXPECT_EQ(c.append({7 * s, "x", nullptr}), append_result::appended);
+  std::vector<model::timestamp_ns> got;
+  for (const auto& e : read(c))
+    got.push_back(e.ts / s);
+  EXPECT_EQ(got, (std::vector<model::timestamp_ns>{1, 2, 7, 8, 9, 10, 11}));
+}
+
+// The unordered head's timestamp filter never hides a duplicate.
+TEST(mem_chunk, every_duplicate_in_an_unordered_head_is_found) {
+  mem_chunk c{encoding::snappy, 1 << 20, 0};
+  std::mt19937_64 rng{99};
+  std::vector<model::entry> es;
+  for (int i = 0; i < 3000; ++i)
+    es.push_back(make_entry(static_cast<model::timestamp_ns>(rng() % 1'000'000'000), "l" + std::to_string(i)));
+  append_all(c, es);
+  ASSERT_FALSE(c.head().ordered());
+  ASSERT_TRUE(c.blocks().empty());
+  for (const auto& e : es) {
+    ASSERT_EQ(c.append(view_of(e)), append_result::duplicate) << e.ts;
+    auto other = make_entry(e.ts, e.line + "'");
+    ASSERT_EQ(c.append(view_of(other)), append_result::appended);
+  }
+  EXPECT_EQ(c.entries(), 6000u);
+}
+
 // Loki TestChunk_reorder / TestReorderAcrossBlocks.
 TEST(mem_chunk, close_reorders_overlapping_blocks) {
   mem_chunk c{encoding::lz4, 1024, 0};
@@ -437,8 +477,20 @@ TEST(mem_chunk, empty_chunk_encodes_and_decodes) {
 TEST(mem_chunk, extreme_timestamps_and_empty_lines_round_trip) {
   mem_chunk c{encoding::snappy, 64, 0};
   std::vector<model::entry> es = {make_entry(min_time, ""), make_entry(-5, "negative"),
-                                  make_entry(0, ""), make_entry(max_time - 1, "late")};
+                                  make_entry(0, ""), make_entry(max_time - 1, "late"),
+                                  make_entry(max_time, "last")};
   append_all(c, es);
+  EXPECT_EQ(read(c), es); // through = INT64_MAX is unbounded
+  EXPECT_EQ(read(c, min_time, max_time - 1).size(), 3u);
+  EXPECT_EQ(*c.count(min_time, max_time), 5u);
+  // Out of order at the extremes, then close() reorders.
+  ASSERT_EQ(c.append({max_time, "last again", nullptr}), append_result::appended);
+  ASSERT_EQ(c.append({min_time, "first again", nullptr}), append_result::appended);
+  ASSERT_TRUE(c.close().ok());
+  EXPECT_EQ(c.entries(), 7u);
+  es = sorted_stable({make_entry(min_time, ""), make_entry(-5, "negative"), make_entry(0, ""),
+                      make_entry(max_time - 1, "late"), make_entry(max_time, "last"),
+                      make_entry(max_time, "last again"), make_entry(min_time, "first again")});
   EXPECT_EQ(read(c), es);
   auto bytes = c.encode();
   ASSERT_TRUE(bytes.ok());
@@ -459,6 +511,80 @@ TEST(mem_chunk, count_uses_metadata_for_whole_blocks) {
       EXPECT_EQ(*n, read(c, from, through).size()) << from << " " << through;
     }
   }
+}
+
+// Randomised: out-of-order timestamps with many ties, cut at random points;
+// any [from, through) in either direction equals a stable sort of the
+// appended entries, before close(), after close() and after a round trip.
+TEST(mem_chunk, random_out_of_order_matches_a_stable_sort_for_any_bounds) {
+  std::mt19937 rng{2024};
+  for (int round = 0; round < 20; ++round) {
+    mem_chunk c{all_encodings[round % 5], 64 + rng() % 2000, 0};
+    std::vector<model::entry> appended;
+    int n = 1 + static_cast<int>(rng() % 400);
+    for (int i = 0; i < n; ++i) {
+      auto ts = static_cast<model::timestamp_ns>(rng() % 100);
+      appended.push_back(make_entry(ts, "r" + std::to_string(round) + " #" + std::to_string(i)));
+      ASSERT_EQ(c.append(view_of(appended.back())), append_result::appended);
+      if (rng() % 50 == 0) {
+        ASSERT_TRUE(c.cut_block().ok());
+      }
+    }
+    auto all = sorted_stable(appended);
+    auto check = [&](const mem_chunk& chunk, const char* when) {
+      for (int q = 0; q < 10; ++q) {
+        auto from = static_cast<model::timestamp_ns>(rng() % 110) - 5;
+        auto through = from + static_cast<model::timestamp_ns>(rng() % 60);
+        std::vector<model::entry> want;
+        for (const auto& e : all)
+          if (e.ts >= from && e.ts < through)
+            want.push_back(e);
+        ASSERT_EQ(read(chunk, from, through), want) << when << " round " << round;
+        ASSERT_EQ(read(chunk, from, through, direction::backward), reversed(want)) << when;
+        auto cnt = chunk.count(from, through);
+        ASSERT_TRUE(cnt.ok());
+        ASSERT_EQ(*cnt, want.size()) << when;
+      }
+    };
+    check(c, "open");
+    auto bytes = c.encode();
+    ASSERT_TRUE(bytes.ok());
+    auto d = mem_chunk::decode(*bytes);
+    ASSERT_TRUE(d.ok());
+    check(*d, "decoded open");
+    ASSERT_TRUE(c.close().ok());
+    check(c, "closed");
+    auto closed_bytes = c.encode();
+    ASSERT_TRUE(closed_bytes.ok());
+    auto d2 = mem_chunk::decode(*closed_bytes);
+    ASSERT_TRUE(d2.ok());
+    check(*d2, "decoded closed");
+  }
+}
+
+// Loki TestCheckpointEncoding-like: an open chunk (blocks + head) survives
+// encode → decode_open and keeps accepting appends.
+TEST(mem_chunk, open_chunk_restores_for_further_appends) {
+  mem_chunk c{encoding::snappy, 4096, 100000};
+  auto es = make_entries(120);
+  append_all(c, std::vector<model::entry>(es.begin(), es.begin() + 100));
+  ASSERT_FALSE(c.head().empty());
+  auto bytes = c.encode();
+  ASSERT_TRUE(bytes.ok());
+  auto restored = mem_chunk::decode_open(*bytes, 4096, 100000);
+  ASSERT_TRUE(restored.ok()) << restored.error().to_string();
+  EXPECT_FALSE(restored->closed());
+  EXPECT_EQ(restored->block_size(), 4096u);
+  EXPECT_EQ(restored->target_size(), 100000u);
+  EXPECT_EQ(restored->entries(), 100u);
+  append_all(*restored, std::vector<model::entry>(es.begin() + 100, es.end()));
+  EXPECT_EQ(read(*restored), es);
+  ASSERT_TRUE(restored->close().ok());
+  EXPECT_EQ(read(*restored), es);
+  // A plain decode() is closed.
+  auto closed = mem_chunk::decode(*bytes);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->append(view_of(es[0])), append_result::closed);
 }
 
 TEST(mem_chunk, iterating_a_large_line_works) {

@@ -14,6 +14,11 @@
 namespace skald::config {
 namespace {
 
+// Configs are values: copied into each module at start-up, moved around freely.
+static_assert(std::is_copy_constructible_v<root_config>);
+static_assert(std::is_nothrow_move_constructible_v<root_config>);
+static_assert(std::is_nothrow_move_constructible_v<ingester_config>);
+
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using testing::load_args;
@@ -278,6 +283,69 @@ TEST(config_yaml, top_level_must_be_a_mapping) {
   EXPECT_THAT(msg, HasSubstr("line 1: cannot unmarshal !!seq into skald.config"));
 }
 
+TEST(config_yaml, lokis_own_local_config_loads_with_warnings_for_ignored_keys) {
+  auto r = load_yaml(R"(
+auth_enabled: false
+server:
+  http_listen_port: 3100
+  grpc_listen_port: 9096
+  log_level: debug
+  grpc_server_max_concurrent_streams: 1000
+common:
+  instance_addr: 127.0.0.1
+  path_prefix: /tmp/loki
+  storage:
+    filesystem:
+      chunks_directory: /tmp/loki/chunks
+      rules_directory: /tmp/loki/rules
+  replication_factor: 1
+  ring:
+    kvstore:
+      store: inmemory
+query_range:
+  results_cache:
+    cache:
+      embedded_cache:
+        enabled: true
+        max_size_mb: 100
+limits_config:
+  metric_aggregation_enabled: true
+schema_config:
+  configs:
+    - from: 2020-10-24
+      store: tsdb
+      object_store: filesystem
+      schema: v13
+      index:
+        prefix: index_
+        period: 24h
+pattern_ingester:
+  enabled: true
+ruler:
+  alertmanager_url: http://localhost:9093
+frontend:
+  encoding: protobuf
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.storage.filesystem.directory, "/tmp/loki/chunks");
+  EXPECT_EQ(r->config.ingester.wal.dir, "/tmp/loki/wal");
+  std::string all;
+  for (const auto& w : r->warnings)
+    all += w + "\n";
+  EXPECT_EQ(r->warnings.size(), 5u) << all;
+  EXPECT_THAT(all, HasSubstr("line 20: ignoring query_range.results_cache: "));
+  EXPECT_LT(all.find("line 20:"), all.find("line 26:"));
+  EXPECT_THAT(all, HasSubstr("ignoring ruler: skald has no ruler."));
+  EXPECT_THAT(all, HasSubstr("ignoring frontend.encoding"));
+  // Ignored keys are not printed back.
+  EXPECT_EQ(to_yaml(r->config).find("ruler"), std::string::npos);
+}
+
+TEST(config_yaml, ignored_keys_do_not_hide_typos_next_to_them) {
+  auto msg = error_of("ruler:\n  anything: [1, 2]\nrulr: {}\n");
+  EXPECT_THAT(msg, HasSubstr("line 3: field rulr not found in type skald.config"));
+}
+
 // ---- flags -----------------------------------------------------------------
 
 TEST(config_flags, override_yaml) {
@@ -289,6 +357,16 @@ TEST(config_flags, override_yaml) {
   EXPECT_EQ(r->config.server.log_level, "debug");
   EXPECT_EQ(r->config.ingester.chunk_idle_period, 1h);
   EXPECT_EQ(r->config.memberlist.join_members, (std::vector<std::string>{"a:1", "b:2"}));
+}
+
+TEST(config_flags, repeated_list_flags_accumulate_and_replace_the_yaml_list) {
+  auto r = load_yaml("memberlist:\n  join_members: [old:1]\n",
+                     {"-memberlist.join=a:1", "-memberlist.join", "b:2,c:3"});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.memberlist.join_members, (std::vector<std::string>{"a:1", "b:2", "c:3"}));
+  r = load_args({"-server.http-listen-port=1", "-server.http-listen-port=2"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->config.server.http_listen_port, 2);
 }
 
 TEST(config_flags, flag_before_config_file_still_wins) {
@@ -435,6 +513,22 @@ TEST(config_derived, explicit_paths_are_kept) {
   EXPECT_EQ(r->config.storage.filesystem.directory, "./data/chunks");
 }
 
+TEST(config_derived, common_chunks_directory_sets_the_store_directory) {
+  auto r = load_yaml("common:\n  path_prefix: /p\n  storage:\n    filesystem:\n"
+                     "      chunks_directory: /c/chunks\n      rules_directory: /c/rules\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.storage.filesystem.directory, "/c/chunks");
+  EXPECT_EQ(r->config.ingester.wal.dir, "/p/wal");
+}
+
+TEST(config_derived, derived_values_are_idempotent) {
+  auto r = load_yaml("common:\n  path_prefix: ./data\n  replication_factor: 1\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  root_config again = r->config;
+  apply_derived(again);
+  EXPECT_TRUE(equal(again, r->config));
+}
+
 TEST(config_derived, no_prefix_leaves_relative_defaults) {
   auto r = load_args({});
   ASSERT_TRUE(r.ok());
@@ -473,6 +567,9 @@ TEST(config_validate, failures_name_the_key) {
     {"ingester:\n  sync_min_utilization: 1.5\n", "ingester.sync_min_utilization: must be between 0 and 1"},
     {"ingester:\n  wal:\n    dir: ''\n", "ingester.wal.dir: must be set when the WAL is enabled"},
     {"ingester:\n  flush_op_backoff:\n    min_period: 2m\n", "ingester.flush_op_backoff.min_period: must not exceed"},
+    {"ingester:\n  lifecycler:\n    ring:\n      replication_factor: 0\n", "ingester.lifecycler.ring.replication_factor: must be at least 1"},
+    {"distributor:\n  ring:\n    heartbeat_period: 0s\n", "distributor.ring.heartbeat_period: must be greater than 0"},
+    {"storage_config:\n  filesystem:\n    directory: ''\n", "storage_config.filesystem.directory: must be set"},
     {"limits_config:\n  max_entries_limit_per_query: 0\n", "limits_config.max_entries_limit_per_query: must be greater than 0"},
     {"limits_config:\n  ingestion_rate_mb: -1\n", "limits_config.ingestion_rate_mb: must not be negative"},
     {"schema_config:\n  configs:\n    - from: yesterday\n", "schema_config.configs[0].from: \"yesterday\" is not a date"},
@@ -564,6 +661,36 @@ schema_config:
   EXPECT_EQ(reloaded.memberlist.join_members.size(), 4u);
   EXPECT_EQ(reloaded.schema.configs.size(), 2u);
   EXPECT_FALSE(equal(r->config, root_config{}));
+}
+
+TEST(config_output, equal_sees_every_field_and_list_element) {
+  root_config a;
+  root_config b;
+  EXPECT_TRUE(equal(a, b));
+  b.ingester.wal.fsync_interval = 11ms;
+  EXPECT_FALSE(equal(a, b));
+  b = a;
+  b.schema.configs.emplace_back();
+  EXPECT_FALSE(equal(a, b));
+  a.schema.configs.emplace_back();
+  EXPECT_TRUE(equal(a, b));
+  a.schema.configs[0].index.prefix = "x_";
+  EXPECT_FALSE(equal(a, b));
+}
+
+TEST(config_output, diff_prints_only_changed_keys_and_reloads) {
+  EXPECT_EQ(to_yaml_diff(root_config{}, root_config{}), "{}\n");
+  auto r = load_yaml("server:\n  http_listen_port: 4000\ningester:\n  wal:\n    fsync: batch\n"
+                     "schema_config:\n  configs:\n    - from: 2020-10-24\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto diff = to_yaml_diff(r->config, root_config{});
+  EXPECT_EQ(diff, "server:\n  http_listen_port: 4000\ningester:\n  wal:\n    fsync: batch\n"
+                  "schema_config:\n  configs:\n    - from: 2020-10-24\n      store: tsdb\n"
+                  "      object_store: filesystem\n      schema: v13\n      index:\n"
+                  "        prefix: index_\n        period: 1d\n");
+  root_config reloaded;
+  ASSERT_TRUE(apply_yaml(reloaded, diff, "diff").ok());
+  EXPECT_TRUE(equal(reloaded, r->config));
 }
 
 TEST(config_output, print_config_shows_effective_values) {

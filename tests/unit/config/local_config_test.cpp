@@ -1,4 +1,7 @@
-// configs/skald-local.yaml, the embedded single-node default, must load.
+// The shipped example configs must load: configs/skald-local.yaml (the
+// single-node default) and configs/cluster/node-{1,2,3}.yaml.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "runtime/config/output.hpp"
@@ -26,6 +29,29 @@ TEST(config_local, skald_local_yaml_loads_as_a_single_node) {
   ASSERT_EQ(c.schema.configs.size(), 1u);
   EXPECT_EQ(c.schema.configs[0].schema, "v13");
   EXPECT_GE(c.limits.ingestion_rate_mb, 1024);
+}
+
+TEST(config_local, cluster_examples_load_with_distinct_ports_and_dirs) {
+  std::set<int> http_ports;
+  std::set<int> gossip_ports;
+  std::set<std::string> wal_dirs;
+  for (int n = 1; n <= 3; ++n) {
+    SCOPED_TRACE(n);
+    auto r = testing::load_args({"-config.file=" + std::string{SKALD_SOURCE_DIR}
+                                 + "/configs/cluster/node-" + std::to_string(n) + ".yaml"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    const auto& c = r->config;
+    EXPECT_TRUE(r->warnings.empty());
+    EXPECT_EQ(c.ingester.lifecycler.ring.replication_factor, 3);
+    EXPECT_EQ(c.ingester.lifecycler.ring.kvstore.store, "memberlist");
+    EXPECT_EQ(c.memberlist.join_members.size(), 3u);
+    http_ports.insert(c.server.http_listen_port);
+    gossip_ports.insert(c.memberlist.bind_port);
+    wal_dirs.insert(c.ingester.wal.dir);
+  }
+  EXPECT_EQ(http_ports.size(), 3u);
+  EXPECT_EQ(gossip_ports.size(), 3u);
+  EXPECT_EQ(wal_dirs.size(), 3u);
 }
 
 } // namespace
