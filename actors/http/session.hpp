@@ -158,6 +158,7 @@ private:
   std::shared_ptr<session> self_while_pending_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_request_ = false;
   std::chrono::steady_clock::time_point start_;
   std::string method_label_;
   std::string route_label_;

@@ -48,7 +48,7 @@ public:
   client_response call(bhttp::verb method, const std::string& target, std::string body = {},
                        const std::string& content_type = {}) {
     send(method, target, std::move(body), content_type);
-    return receive();
+    return receive(method == bhttp::verb::head);
   }
 
   void send(bhttp::verb method, const std::string& target, std::string body = {},
@@ -62,10 +62,13 @@ public:
     bhttp::write(sock_, req);
   }
 
-  client_response receive() {
-    client_response res;
-    bhttp::read(sock_, buf_, res);
-    return res;
+  /// `head`: the answer to a HEAD request (headers only, whatever the
+  /// Content-Length says).
+  client_response receive(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.skip(head);
+    bhttp::read(sock_, buf_, parser);
+    return parser.release();
   }
 
   void write_raw(const std::string& bytes) { asio::write(sock_, asio::buffer(bytes)); }
@@ -177,6 +180,17 @@ TEST_F(http_server, wrong_method_is_405_with_allow) {
   auto res = c.call(bhttp::verb::delete_, "/params");
   EXPECT_EQ(res.result_int(), 405u);
   EXPECT_EQ(res[bhttp::field::allow], "GET, POST");
+}
+
+TEST_F(http_server, head_answer_has_headers_but_no_body) {
+  start();
+  client c{port()};
+  auto routes_head = c.call(bhttp::verb::head, "/ready"); // GET-only route: 405
+  EXPECT_EQ(routes_head.result_int(), 405u);
+  // The connection stays in sync: the 405 carried no body bytes.
+  auto res = c.call(bhttp::verb::get, "/ready");
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), "ready\n");
 }
 
 TEST_F(http_server, pattern_route_passes_path_param) {
