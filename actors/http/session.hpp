@@ -1,0 +1,161 @@
+// actors/http/session.hpp — INTERNAL to actors/http: one accepted TCP
+// connection (session), the per-request exchange behind a responder, and the
+// state a server shares with its sessions. Includes Beast; only server.cpp
+// and session.cpp include it.
+//
+// Owner: a session is held by shared_ptrs in its pending Asio operations and,
+// while a handler holds its request, by itself (self_while_pending_). Nothing
+// outside the server holds it strongly: an exchange points at it weakly, and
+// the server tracks it weakly in server_state::sessions. So a session never
+// outlives the io_context: the server closes every session (clearing the self
+// reference) and then destroys the io_context, which destroys the rest.
+//
+// Threading: every member function of session except post_response(),
+// close() and start() runs on the session's strand (the socket's executor).
+// close_now() runs only when no I/O thread is running.
+//
+// Invariants:
+//   (1) at most one request per session is read or pending at a time; the next
+//       read starts after the previous response is written (in-order answers).
+//   (2) awaiting_ is true exactly while a handler holds the current request;
+//       then self_while_pending_ is set and no timer runs.
+//   (3) once closed_, no further I/O is started and responses are dropped.
+//   (4) the gate is open from construction until the server has joined its
+//       I/O threads; exchanges post only under its shared lock, so nothing is
+//       posted to a destroyed io_context.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <spdlog/logger.h>
+
+#include "actors/http/request.hpp"
+#include "actors/http/router.hpp"
+#include "actors/http/server.hpp"
+#include "runtime/metrics/fwd.hpp"
+
+namespace skald::http::detail {
+
+class session;
+
+/// Open while responders may post to the server's io_context.
+struct gate {
+  std::shared_mutex mtx;
+  bool open = true;
+};
+
+/// What a server shares with its sessions. Outlives every session.
+struct server_state {
+  server_state(server_options options, std::shared_ptr<const router> r, metrics::registry& reg);
+
+  server_options opts;
+  std::shared_ptr<const router> routes;
+  metrics::histogram_family& duration;
+  metrics::gauge_family& inflight;
+  metrics::histogram_family& request_bytes;
+  metrics::histogram_family& response_bytes;
+  metrics::gauge& connections;
+  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<gate> responses_gate = std::make_shared<gate>();
+
+  void add(const std::shared_ptr<session>& s);
+  void remove(const session* s);
+  /// The live sessions, locked.
+  std::vector<std::shared_ptr<session>> snapshot();
+
+private:
+  std::mutex mtx_;
+  std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
+};
+
+/// One request's completion: what a responder points at.
+class exchange {
+public:
+  exchange(std::weak_ptr<session> s, std::shared_ptr<gate> g) noexcept
+    : session_(std::move(s)), gate_(std::move(g)) {}
+  ~exchange();
+  exchange(const exchange&) = delete;
+  exchange& operator=(const exchange&) = delete;
+
+  void send(response&& res);
+  bool sent() const noexcept { return sent_.load(std::memory_order_acquire); }
+
+private:
+  std::atomic<bool> sent_{false};
+  std::weak_ptr<session> session_;
+  std::shared_ptr<gate> gate_;
+};
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  using tcp = boost::asio::ip::tcp;
+
+  session(tcp::socket socket, server_state& state);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  /// Registers with the server and starts reading (posts onto the strand).
+  void start();
+  /// Closes the connection (posts onto the strand).
+  void close();
+  /// Closes at once; only while no I/O thread runs (server::stop).
+  void close_now() { do_close(); }
+  /// Posts `res` onto the strand; called by exchange under the gate.
+  void post_response(response&& res);
+
+private:
+  void next_request(bool first);
+  void read_header();
+  void on_header(boost::system::error_code ec);
+  void read_body();
+  void on_read_error(boost::system::error_code ec);
+  void dispatch();
+  void begin_request(request& req, const router::match& m);
+  void on_response(response res);
+  void write_response(response res, bool metered);
+  void on_write(boost::system::error_code ec, bool keep_alive);
+  void linger_close();
+  void drain();
+  void arm_timer(std::chrono::milliseconds d);
+  void disarm_timer();
+  void do_close();
+
+  tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  uint64_t timer_gen_ = 0;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> res_;
+  server_state& state_;
+  std::string remote_address_;
+  uint16_t remote_port_ = 0;
+  bool closed_ = false;
+
+  // The current request (invariant 2).
+  bool awaiting_ = false;
+  std::shared_ptr<session> self_while_pending_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::chrono::steady_clock::time_point start_;
+  std::string method_label_;
+  std::string route_label_;
+  std::string target_; // for the access log
+  metrics::gauge* inflight_ = nullptr;
+};
+
+} // namespace skald::http::detail

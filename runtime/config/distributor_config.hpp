@@ -1,0 +1,76 @@
+// runtime/config/distributor_config.hpp — the `distributor:` and
+// `ingester_client:` blocks.
+//
+// Read by actors/distributor (ring heartbeats, fan-out, decompression bound,
+// ingester call timeout). Loki 3.x keys and defaults (write-path spec §3.8),
+// except max_decompressed_size, which is skald's.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "runtime/config/binder.hpp"
+#include "runtime/config/common_config.hpp"
+
+namespace skald::config {
+
+/// `distributor.ring:` — membership of the distributor ring (global rate limits).
+struct distributor_ring_config {
+  std::chrono::nanoseconds heartbeat_period{0};
+  std::chrono::nanoseconds heartbeat_timeout{0};
+  kvstore_config kvstore;
+
+  distributor_ring_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    using namespace std::chrono_literals;
+    b.field(heartbeat_period, "heartbeat_period", 5s,
+            "How often a distributor refreshes its ring entry.");
+    b.field(heartbeat_timeout, "heartbeat_timeout", 1min,
+            "A distributor whose last heartbeat is older is not counted for the global "
+            "ingestion rate split.");
+    b.section(kvstore, "kvstore", "Distributor ring key-value store; defaults to common.ring.kvstore.");
+  }
+
+  status validate() const;
+};
+
+struct distributor_config {
+  distributor_ring_config ring;
+  uint32_t push_worker_count = 0;
+  byte_size max_inflight_bytes;
+  byte_size max_decompressed_size;
+
+  distributor_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    b.section(ring, "ring", "Distributor ring.");
+    b.field(push_worker_count, "push_worker_count", 256u,
+            "Number of workers sending pushes to ingesters.");
+    b.field(max_inflight_bytes, "max_inflight_bytes", byte_size{0},
+            "Bound on the bytes of pushes being processed at once; 0 disables it.");
+    b.field(max_decompressed_size, "max_decompressed_size", mib(100),
+            "skald only: largest decompressed push body (snappy or gzip); larger bodies get 413.");
+  }
+
+  status validate() const;
+};
+
+/// `ingester_client:` — how distributors and queriers call ingesters.
+struct ingester_client_config {
+  std::chrono::nanoseconds remote_timeout{0};
+
+  ingester_client_config() { set_defaults(*this); }
+
+  template <class Binder>
+  void bind(Binder& b) {
+    using namespace std::chrono_literals;
+    b.field(remote_timeout, "remote_timeout", 5s, "Timeout of one push or query to an ingester.");
+  }
+
+  status validate() const;
+};
+
+} // namespace skald::config

@@ -1,0 +1,146 @@
+#include "runtime/system/node.hpp"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/http/router.hpp"
+#include "messages/registration.hpp"
+#include "runtime/metrics/process.hpp"
+#include "runtime/metrics/registry.hpp"
+#include "runtime/system/ops_routes.hpp"
+#include "runtime/util/logging.hpp"
+
+namespace skald::system {
+
+node::node(config::root_config cfg) : cfg_(std::move(cfg)) {}
+
+node::~node() {
+  stop();
+}
+
+status node::start() {
+  auto logger = log::get("node");
+  auto order = resolve_start_order(
+    [] {
+      std::vector<module_spec> specs;
+      for (const auto& def : module_table())
+        specs.push_back(def.spec);
+      return specs;
+    }(),
+    split_targets(cfg_.target));
+  if (!order.ok())
+    return order.error();
+
+  caf_cfg_ = std::make_unique<caf::actor_system_config>();
+  register_messages(*caf_cfg_);
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  caf_cfg_->set("scheduler.max-threads", static_cast<size_t>(cores));
+  sys_ = std::make_unique<caf::actor_system>(*caf_cfg_);
+
+  router_ = std::make_shared<http::router>();
+  ctx_ = std::make_unique<module_context>(
+    module_context{*sys_, cfg_, router_, metrics::default_registry()});
+  register_ops_routes();
+
+  // Build every module (routes are added now), then start them in order.
+  for (const auto& name : *order) {
+    auto def = std::find_if(module_table().begin(), module_table().end(),
+                            [&](const module_def& d) { return d.spec.name == name; });
+    auto s = std::make_unique<slot>();
+    s->name = name;
+    s->instance = def->make(*ctx_);
+    modules_.push_back(std::move(s));
+  }
+  for (auto& m : modules_) {
+    m->state = module_state::starting;
+    SKALD_LOG_DEBUG(logger, "starting module {}", m->name);
+    if (auto st = m->instance->start(); !st.ok()) {
+      m->state = module_state::failed;
+      SKALD_LOG_ERROR(logger, "module {} failed to start: {}", m->name, st.message());
+      stop_started_modules();
+      return status{st.code(), "module " + m->name + " failed to start: " + st.message()};
+    }
+    m->state = module_state::running;
+  }
+  SKALD_LOG_INFO(logger, "skald {} started, target={}", SKALD_VERSION, cfg_.target);
+  return {};
+}
+
+void node::stop_started_modules() {
+  stopping_ = true;
+  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
+    auto& m = **it;
+    auto st = m.state.load();
+    if (st != module_state::running && st != module_state::starting &&
+        st != module_state::failed)
+      continue;
+    m.state = module_state::stopping;
+    m.instance->stop();
+    m.state = st == module_state::failed ? module_state::failed : module_state::terminated;
+  }
+}
+
+void node::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  stopping_ = true;
+  stop_started_modules();
+  modules_.clear();
+  ctx_.reset();
+  router_.reset();
+  // Every module told its actors to exit; the system's destructor waits for them.
+  sys_.reset();
+  caf_cfg_.reset();
+}
+
+bool node::ready() const {
+  if (stopping_ || modules_.empty())
+    return false;
+  return std::all_of(modules_.begin(), modules_.end(), [](const std::unique_ptr<slot>& m) {
+    return m->state.load() == module_state::running;
+  });
+}
+
+std::string node::readiness_text() const {
+  if (stopping_)
+    return "Application is stopping";
+  std::map<std::string, int> not_running;
+  for (const auto& m : modules_) {
+    auto st = m->state.load();
+    if (st != module_state::running)
+      ++not_running[to_string(st)];
+  }
+  if (not_running.empty())
+    return "ready";
+  std::string out = "Some services are not Running:";
+  for (const auto& [state, n] : not_running)
+    out += "\n" + state + ": " + std::to_string(n);
+  return out;
+}
+
+std::string node::services_text() const {
+  std::string out;
+  for (const auto& m : modules_)
+    out += m->name + " => " + to_string(m->state.load()) + "\n";
+  return out;
+}
+
+void node::register_ops_routes() {
+  // Process metrics and build info are registered once per process, however
+  // many nodes a test starts.
+  static const bool registered = [] {
+    auto& reg = metrics::default_registry();
+    metrics::register_process_metrics(reg);
+    metrics::register_build_info(reg, {SKALD_VERSION, SKALD_REVISION, SKALD_BRANCH, ""});
+    return true;
+  }();
+  static_cast<void>(registered);
+  add_ops_routes(*router_, *this, metrics::default_registry());
+}
+
+} // namespace skald::system

@@ -1,4 +1,0 @@
-// Replaced by the node runtime.
-namespace skald::system {
-int placeholder_symbol = 0;
-}

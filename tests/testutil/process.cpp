@@ -1,0 +1,138 @@
+#include "testutil/process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace skald::testutil {
+
+child_process::child_process(const std::string& binary, const std::vector<std::string>& args,
+                             const std::vector<std::string>& extra_env) {
+  char tmpl[] = "/tmp/skald-child-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0)
+    throw std::runtime_error("mkstemp failed");
+  log_path_ = tmpl;
+
+  std::vector<std::string> argv_store;
+  argv_store.push_back(binary);
+  argv_store.insert(argv_store.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_store)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e != nullptr; ++e)
+    env_store.emplace_back(*e);
+  env_store.insert(env_store.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_store)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  pid_ = fork();
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(fd);
+}
+
+child_process::~child_process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait_for(std::chrono::seconds(5));
+  }
+  if (!log_path_.empty())
+    ::unlink(log_path_.c_str());
+}
+
+bool child_process::running() {
+  if (exit_status_ || pid_ <= 0)
+    return false;
+  int st = 0;
+  pid_t r = waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    exit_status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return true;
+}
+
+void child_process::signal(int sig) {
+  if (running())
+    ::kill(pid_, sig);
+}
+
+std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return exit_status_;
+}
+
+std::string child_process::output() const {
+  std::ifstream in{log_path_};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed");
+  return std::string{buf.data()};
+}
+
+std::string shared_dir() {
+  std::string dir = SKALD_SHARED_DIR;
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return dir;
+  return {};
+}
+
+} // namespace skald::testutil

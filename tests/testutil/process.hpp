@@ -1,0 +1,57 @@
+// tests/testutil/process.hpp — a real child process for integration tests.
+//
+// Starts a binary with arguments, sends it signals, waits for it with a
+// deadline, and captures its stderr to a temp file the test can read. The
+// destructor kills (SIGKILL) and reaps a child that is still running, so a
+// failing test never leaves a process behind.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace skald::testutil {
+
+class child_process {
+public:
+  /// Starts `binary` with `args` (argv[1..]). stdout and stderr go to a log file.
+  child_process(const std::string& binary, const std::vector<std::string>& args,
+                const std::vector<std::string>& extra_env = {});
+  ~child_process();
+
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  bool running();
+
+  void signal(int sig);
+
+  /// Waits until the child exits; returns its exit status (or 128+signal), or
+  /// nullopt if it is still running after `timeout`.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout);
+
+  /// Everything the child printed so far.
+  std::string output() const;
+
+private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_status_;
+  std::string log_path_;
+};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+uint16_t free_port();
+
+/// A fresh empty directory under $TMPDIR; removed by the caller or left for
+/// inspection.
+std::string make_temp_dir(const std::string& prefix);
+
+/// Where ../shared is, or empty when absent. When absent and CI=true, the
+/// calling test must fail (shared_dir_or_fail does that via gtest).
+std::string shared_dir();
+
+} // namespace skald::testutil
