@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "alloc_counter.hpp"
 #include "runtime/push/decode.hpp"
 #include "tests/testutil/push_bodies.hpp"
 
@@ -63,14 +64,19 @@ std::string json_body(const std::vector<push::testing::test_stream>& streams) {
 void run(benchmark::State& state, std::string_view ct, std::string_view enc, const std::string& body,
          size_t lines) {
   push::decode_limits limits;
+  uint64_t allocs = 0;
   for (auto _ : state) {
+    auto before = bench::alloc_calls();
     auto r = push::decode_push(ct, enc, body, limits);
+    allocs += bench::alloc_calls() - before;
     if (!r.ok()) {
       state.SkipWithError(r.error().message().c_str());
       return;
     }
     benchmark::DoNotOptimize(r->lines);
   }
+  state.counters["allocs_per_line"] =
+    static_cast<double>(allocs) / static_cast<double>(state.iterations() * lines);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }
