@@ -42,7 +42,7 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 std::string format_rfc3339(timestamp_ns ns) {
   int64_t secs = ns / 1000000000;
   if (ns % 1000000000 < 0)
-    --secs;  // floor for pre-epoch times
+    --secs; // floor for pre-epoch times
   int64_t days = secs / 86400;
   int64_t rem = secs % 86400;
   if (rem < 0) {
@@ -51,8 +51,8 @@ std::string format_rfc3339(timestamp_ns ns) {
   }
   auto c = civil_from_days(days);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.y), c.m,
-                c.d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.y),
+                c.m, c.d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
                 static_cast<int>(rem % 60));
   return buf;
 }

@@ -6,7 +6,9 @@ namespace skald::validation {
 
 namespace {
 
-size_t non_negative(int v) { return static_cast<size_t>(std::max(v, 0)); }
+size_t non_negative(int v) {
+  return static_cast<size_t>(std::max(v, 0));
+}
 
 } // namespace
 

@@ -89,8 +89,9 @@ validated_push validate_push(const validation_context& ctx, push::push_request r
   if (rewritten) {
     if (out.request.extra_storage) {
       // Keep both the earlier extra storage and the new lines alive.
-      auto both = std::make_shared<std::pair<std::shared_ptr<const void>, std::shared_ptr<std::deque<std::string>>>>(
-        out.request.extra_storage, std::move(rewritten));
+      auto both = std::make_shared<
+          std::pair<std::shared_ptr<const void>, std::shared_ptr<std::deque<std::string>>>>(
+          out.request.extra_storage, std::move(rewritten));
       out.request.extra_storage = std::move(both);
     } else {
       out.request.extra_storage = std::move(rewritten);

@@ -34,19 +34,22 @@ std::string quoted(std::string_view labels) {
 
 } // namespace
 
-validation_context make_context(const validation_limits& limits, std::chrono::system_clock::time_point now,
-                                std::string tenant) {
+validation_context make_context(const validation_limits& limits,
+                                std::chrono::system_clock::time_point now, std::string tenant) {
   validation_context ctx;
   ctx.tenant = std::move(tenant);
   ctx.limits = limits;
   auto now_ns = static_cast<int64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-  ctx.reject_before = add_saturating(now_ns, -static_cast<int64_t>(limits.reject_old_samples_max_age.count()));
-  ctx.reject_after = add_saturating(now_ns, static_cast<int64_t>(limits.creation_grace_period.count()));
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+  ctx.reject_before =
+      add_saturating(now_ns, -static_cast<int64_t>(limits.reject_old_samples_max_age.count()));
+  ctx.reject_after =
+      add_saturating(now_ns, static_cast<int64_t>(limits.creation_grace_period.count()));
   return ctx;
 }
 
-verdict validate_labels(const validation_context& ctx, const model::label_set& ls, std::string_view labels) {
+verdict validate_labels(const validation_context& ctx, const model::label_set& ls,
+                        std::string_view labels) {
   if (ls.empty())
     return {reason::missing_labels, "error at least one label pair is required per stream"};
   // Internal streams (aggregated metrics, patterns) skip the remaining checks.
@@ -54,13 +57,13 @@ verdict validate_labels(const validation_context& ctx, const model::label_set& l
     return {};
   size_t names = ls.size();
   if (has(ls, service_name_label))
-    --names;  // often added by Loki itself: allow one extra
+    --names; // often added by Loki itself: allow one extra
   const auto& lim = ctx.limits;
   if (names > lim.max_label_names_per_series)
-    return {reason::max_label_names_per_series,
-            "entry for stream " + quoted(labels) + " has " + std::to_string(names) + " label names; limit " +
-              std::to_string(lim.max_label_names_per_series)};
-  std::string_view last;  // Go starts from "": an empty first name is a "duplicate"
+    return {reason::max_label_names_per_series, "entry for stream " + quoted(labels) + " has " +
+                                                    std::to_string(names) + " label names; limit " +
+                                                    std::to_string(lim.max_label_names_per_series)};
+  std::string_view last; // Go starts from "": an empty first name is a "duplicate"
   for (const auto& l : ls) {
     if (l.name.size() > lim.max_label_name_length)
       return {reason::label_name_too_long,
@@ -87,9 +90,9 @@ verdict validate_enforced_labels(const validation_context& ctx, const model::lab
     }
   if (missing.empty())
     return {};
-  return {reason::missing_enforced_labels,
-          "missing required labels '" + missing + "' for user '" + ctx.tenant + "' for stream " + quoted(labels) +
-            " (policy: '" + std::string{policy} + "')"};
+  return {reason::missing_enforced_labels, "missing required labels '" + missing + "' for user '" +
+                                               ctx.tenant + "' for stream " + quoted(labels) +
+                                               " (policy: '" + std::string{policy} + "')"};
 }
 
 size_t structured_metadata_size(const model::label_set* metadata) noexcept {
@@ -102,41 +105,49 @@ size_t structured_metadata_size(const model::label_set* metadata) noexcept {
   return n;
 }
 
-verdict validate_entry(const validation_context& ctx, std::string_view labels, const model::entry_view& e) {
+verdict validate_entry(const validation_context& ctx, std::string_view labels,
+                       const model::entry_view& e) {
   const auto& lim = ctx.limits;
   if (lim.reject_old_samples && e.ts < ctx.reject_before)
     return {reason::greater_than_max_sample_age,
-            "entry for stream " + quoted(labels) + " has timestamp too old: " + model::format_rfc3339(e.ts) +
-              ", oldest acceptable timestamp is: " + model::format_rfc3339(ctx.reject_before)};
+            "entry for stream " + quoted(labels) +
+                " has timestamp too old: " + model::format_rfc3339(e.ts) +
+                ", oldest acceptable timestamp is: " + model::format_rfc3339(ctx.reject_before)};
   if (e.ts > ctx.reject_after)
     return {reason::too_far_in_future,
-            "entry for stream " + quoted(labels) + " has timestamp too new: " + model::format_rfc3339(e.ts)};
+            "entry for stream " + quoted(labels) +
+                " has timestamp too new: " + model::format_rfc3339(e.ts)};
   if (lim.max_line_size != 0 && e.line.size() > lim.max_line_size)
     return {reason::line_too_long, "max entry size '" + std::to_string(lim.max_line_size) +
-                                     "' bytes exceeded for stream " + quoted(labels) +
-                                     " while adding an entry with length '" + std::to_string(e.line.size()) +
-                                     "' bytes"};
+                                       "' bytes exceeded for stream " + quoted(labels) +
+                                       " while adding an entry with length '" +
+                                       std::to_string(e.line.size()) + "' bytes"};
   const size_t sm_count = e.metadata ? e.metadata->size() : 0;
   if (sm_count > 0) {
     if (!lim.allow_structured_metadata)
       return {reason::disallowed_structured_metadata,
               "stream " + quoted(labels) +
-                " includes structured metadata, but this feature is disallowed. Please see "
-                "`limits_config.allow_structured_metadata` or contact your Loki administrator to enable it."};
+                  " includes structured metadata, but this feature is disallowed. Please see "
+                  "`limits_config.allow_structured_metadata` or contact your Loki administrator to "
+                  "enable it."};
     const size_t sm_size = structured_metadata_size(e.metadata);
     if (lim.max_structured_metadata_size != 0 && sm_size > lim.max_structured_metadata_size)
       return {reason::structured_metadata_too_large,
-              "stream " + quoted(labels) + " has structured metadata too large: '" + std::to_string(sm_size) +
-                "' bytes, limit: '" + std::to_string(lim.max_structured_metadata_size) +
-                "' bytes. Please see `limits_config.max_structured_metadata_size` or contact your Loki "
-                "administrator to increase it."};
-    if (lim.max_structured_metadata_entries_count != 0 && sm_count > lim.max_structured_metadata_entries_count)
+              "stream " + quoted(labels) + " has structured metadata too large: '" +
+                  std::to_string(sm_size) + "' bytes, limit: '" +
+                  std::to_string(lim.max_structured_metadata_size) +
+                  "' bytes. Please see `limits_config.max_structured_metadata_size` or contact "
+                  "your Loki "
+                  "administrator to increase it."};
+    if (lim.max_structured_metadata_entries_count != 0 &&
+        sm_count > lim.max_structured_metadata_entries_count)
       return {reason::structured_metadata_too_many,
               "stream " + quoted(labels) + " has too many structured metadata labels: '" +
-                std::to_string(sm_count) + "', limit: '" +
-                std::to_string(lim.max_structured_metadata_entries_count) +
-                "'. Please see `limits_config.max_structured_metadata_entries_count` or contact your Loki "
-                "administrator to increase it."};
+                  std::to_string(sm_count) + "', limit: '" +
+                  std::to_string(lim.max_structured_metadata_entries_count) +
+                  "'. Please see `limits_config.max_structured_metadata_entries_count` or contact "
+                  "your Loki "
+                  "administrator to increase it."};
   }
   return {};
 }
