@@ -96,7 +96,7 @@ std::optional<timestamp_ns> parse_rfc3339_nano(std::string_view s) {
     if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
         !digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
       return std::nullopt;
-    offset = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
+    offset = (int64_t{oh} * 3600 + int64_t{om} * 60) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
@@ -104,7 +104,7 @@ std::optional<timestamp_ns> parse_rfc3339_nano(std::string_view s) {
   if (pos != s.size())
     return std::nullopt;
   int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                 h * 3600 + mi * 60 + sec - offset;
+                 int64_t{h} * 3600 + int64_t{mi} * 60 + sec - offset;
   constexpr int64_t max_s = std::numeric_limits<int64_t>::max() / 1000000000 - 1;
   constexpr int64_t min_s = std::numeric_limits<int64_t>::min() / 1000000000 + 1;
   if (secs > max_s)

@@ -36,7 +36,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-status too_large(std::string msg) {
+status too_large(const std::string& msg) {
   return status{errc::too_large, std::string{too_large_prefix} + msg};
 }
 

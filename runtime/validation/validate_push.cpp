@@ -65,7 +65,7 @@ validated_push validate_push(const validation_context& ctx, push::push_request r
       auto v = validate_entry(ctx, s.labels, e);
       if (!v.ok()) {
         count(out, v.reason(), 1, entry_size(e));
-        errors.add(std::move(v));
+        errors.add(v);
         continue;
       }
       if (ctx.limits.increment_duplicate_timestamp)
