@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
+#include "runtime/model/label_parse.hpp"
 #include "runtime/model/time_format.hpp"
 #include "runtime/validation/reasons.hpp"
 
@@ -199,6 +201,130 @@ std::string error_collector::combined() const {
     out += msg;
   }
   return out;
+}
+
+namespace {
+
+std::string normalize_sm_name(const std::string& name) {
+  if (name.empty())
+    return name; // Loki's namer errors here; leave the pair alone
+  std::string out = name;
+  for (auto& c : out) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok)
+      c = '_';
+  }
+  if (out[0] >= '0' && out[0] <= '9')
+    out = "key_" + out;
+  else if (out[0] == '_' && (out.size() < 2 || out[1] != '_'))
+    out = "key" + out;
+  return out;
+}
+
+/// Go strings.Map(r == RuneError ? ' ' : r): every invalid byte and every
+/// U+FFFD becomes one space. Returns nullopt when the value has neither.
+std::optional<std::string> replace_rune_errors(const std::string& v) {
+  bool any = false;
+  std::string out;
+  for (size_t i = 0; i < v.size();) {
+    auto b = static_cast<unsigned char>(v[i]);
+    if (b < 0x80) {
+      out.push_back(v[i++]);
+      continue;
+    }
+    // Decode one rune; invalid sequences and U+FFFD map to ' '.
+    size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    std::string_view rune = std::string_view{v}.substr(i, len);
+    bool valid =
+        len > 1 && rune.size() == len && model::is_valid_utf8(rune) && rune != "\xef\xbf\xbd";
+    if (valid) {
+      out.append(rune);
+      i += len;
+    } else {
+      any = true;
+      out.push_back(' ');
+      // Invalid: Go consumes one byte; a well-formed U+FFFD consumes three.
+      i += rune == "\xef\xbf\xbd" ? 3 : 1;
+    }
+  }
+  if (!any)
+    return std::nullopt;
+  return out;
+}
+
+} // namespace
+
+bool needs_sanitizing(const model::label_set& metadata) noexcept {
+  for (const auto& l : metadata) {
+    if (l.value.empty())
+      return true;
+    if (!l.name.empty() && normalize_sm_name(l.name) != l.name)
+      return true;
+    if (!model::is_valid_utf8(l.value) || l.value.find("\xef\xbf\xbd") != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+size_t sanitize_structured_metadata(model::label_set& metadata) {
+  // Emulates labels.NewBuilder(base) + Del/Set + Labels().
+  std::vector<std::string> del;
+  model::label_set add;
+  auto builder_del = [&](const std::string& n) {
+    del.push_back(n);
+    add.erase(
+        std::remove_if(add.begin(), add.end(), [&](const model::label& l) { return l.name == n; }),
+        add.end());
+  };
+  auto builder_set = [&](const std::string& n, const std::string& v) {
+    if (v.empty()) {
+      builder_del(n);
+      return;
+    }
+    for (auto& a : add)
+      if (a.name == n) {
+        a.value = v;
+        return;
+      }
+    add.push_back(model::label{n, v});
+  };
+  for (const auto& l : metadata)
+    if (l.value.empty())
+      del.push_back(l.name);
+  size_t count = 0;
+  for (const auto& l : metadata) {
+    std::string normalized = normalize_sm_name(l.name);
+    if (normalized != l.name) {
+      builder_del(l.name);
+      builder_set(normalized, l.value);
+      ++count;
+    }
+    if (auto fixed = replace_rune_errors(l.value)) {
+      builder_set(normalized, *fixed);
+      ++count;
+    }
+  }
+  if (del.empty() && add.empty())
+    return count;
+  auto in = [](const auto& names, const std::string& n) {
+    return std::any_of(names.begin(), names.end(), [&](const auto& x) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(x)>, model::label>)
+        return x.name == n;
+      else
+        return x == n;
+    });
+  };
+  model::label_set out;
+  for (auto& l : metadata)
+    if (!in(del, l.name) && !in(add, l.name))
+      out.push_back(std::move(l));
+  for (auto& a : add)
+    out.push_back(std::move(a));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const model::label& a, const model::label& b) { return a.name < b.name; });
+  metadata = std::move(out);
+  return count;
 }
 
 } // namespace skald::validation

@@ -101,6 +101,20 @@ inline size_t entry_size(const model::entry_view& e) noexcept {
   return e.line.size() + structured_metadata_size(e.metadata);
 }
 
+/// Loki's sanitizeStructuredMetadata, run on each accepted entry: names are
+/// normalised like Prometheus' OTLP label namer (bytes outside [a-zA-Z0-9_]
+/// become '_'; a leading digit gets "key_", a single leading '_' gets "key"),
+/// values containing invalid UTF-8 (or U+FFFD) get those runes replaced by a
+/// space. Any change — or any empty value — rebuilds the set the way Go's
+/// labels.Builder does (empty values dropped, renamed pairs appended, sorted
+/// by name); an untouched set keeps its order. Returns the number of
+/// sanitizations (loki_distributor_push_structured_metadata_sanitized_total).
+size_t sanitize_structured_metadata(model::label_set& metadata);
+
+/// True when sanitize_structured_metadata would change `metadata` (cheap scan:
+/// lets callers copy a shared set only when needed).
+bool needs_sanitizing(const model::label_set& metadata) noexcept;
+
 /// max_line_size_truncate: the number of leading bytes of a `line_size` line
 /// to keep (then append limits.max_line_size_truncate_identifier), or nullopt
 /// when the line is left alone (truncation off, line short enough, or the

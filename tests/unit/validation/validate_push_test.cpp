@@ -129,6 +129,16 @@ TEST(validate_push, increment_duplicate_timestamps_on_and_off) {
   EXPECT_EQ(on.request.streams[0].fingerprint, 0x8eeb87f5eb220480ull);
 }
 
+TEST(validate_push, structured_metadata_is_sanitised_without_touching_the_decoded_copy) {
+  auto decoded = decode({{R"({a="b"})", {{now_ns, "x", {{"http.method", "GET"}}}}}});
+  const model::label_set* original = decoded.streams[0].entries[0].metadata;
+  auto out = validate_push(make_context(validation_limits{}, test_now), decoded);
+  EXPECT_EQ(out.sanitized_metadata, 1u);
+  EXPECT_EQ(*out.request.streams[0].entries[0].metadata,
+            (model::label_set{{"http_method", "GET"}}));
+  EXPECT_EQ(*original, (model::label_set{{"http.method", "GET"}}));
+}
+
 TEST(validate_push, enforced_labels_discard_the_stream) {
   validation_limits lim;
   lim.enforced_labels = {"team"};

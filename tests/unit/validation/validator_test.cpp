@@ -329,3 +329,42 @@ TEST(time_format, rfc3339_round_trip) {
 
 } // namespace
 } // namespace skald::validation
+
+namespace skald::validation {
+namespace {
+
+TEST(sanitize_structured_metadata, untouched_sets_keep_their_order) {
+  model::label_set sm{{"zeta", "1"}, {"alpha", "2"}};
+  EXPECT_FALSE(needs_sanitizing(sm));
+  EXPECT_EQ(sanitize_structured_metadata(sm), 0u);
+  EXPECT_EQ(sm, (model::label_set{{"zeta", "1"}, {"alpha", "2"}}));
+}
+
+TEST(sanitize_structured_metadata, names_are_normalised_like_the_otlp_namer) {
+  model::label_set sm{{"http.method", "GET"}, {"trace_id", "x"}};
+  EXPECT_TRUE(needs_sanitizing(sm));
+  EXPECT_EQ(sanitize_structured_metadata(sm), 1u);
+  EXPECT_EQ(sm, (model::label_set{{"http_method", "GET"}, {"trace_id", "x"}}));
+  model::label_set digits{{"1abc", "v"}, {"_x", "w"}, {"__y", "z"}};
+  EXPECT_EQ(sanitize_structured_metadata(digits), 2u);
+  EXPECT_EQ(digits, (model::label_set{{"__y", "z"}, {"key_1abc", "v"}, {"key_x", "w"}}));
+}
+
+TEST(sanitize_structured_metadata, invalid_utf8_and_replacement_chars_become_spaces) {
+  model::label_set sm{{"b", "ok\xff\xfe!"},
+                      {"a", "r\xef\xbf\xbd"
+                            "d"}};
+  EXPECT_TRUE(needs_sanitizing(sm));
+  EXPECT_EQ(sanitize_structured_metadata(sm), 2u);
+  EXPECT_EQ(sm, (model::label_set{{"a", "r d"}, {"b", "ok  !"}}));
+}
+
+TEST(sanitize_structured_metadata, empty_values_are_dropped_and_the_set_sorted) {
+  model::label_set sm{{"z", "1"}, {"e", ""}, {"a", "2"}};
+  EXPECT_TRUE(needs_sanitizing(sm));
+  EXPECT_EQ(sanitize_structured_metadata(sm), 0u);
+  EXPECT_EQ(sm, (model::label_set{{"a", "2"}, {"z", "1"}}));
+}
+
+} // namespace
+} // namespace skald::validation
