@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#define XXH_STATIC_LINKING_ONLY  // XXH64_state_t on the stack
+#define XXH_STATIC_LINKING_ONLY // XXH64_state_t on the stack
 #include <xxhash.h>
 
 namespace skald::model {

@@ -35,7 +35,8 @@ constexpr uint32_t fnv1_32_add(uint32_t h, std::string_view bytes) noexcept {
 }
 
 /// Ring token of a stream: FNV-1 32 over tenant bytes then canonical labels.
-constexpr uint32_t stream_token(std::string_view tenant, std::string_view canonical_labels) noexcept {
+constexpr uint32_t stream_token(std::string_view tenant,
+                                std::string_view canonical_labels) noexcept {
   return fnv1_32_add(fnv1_32_add(fnv1_32_offset, tenant), canonical_labels);
 }
 

@@ -35,9 +35,9 @@ std::pair<char32_t, size_t> decode_rune(std::string_view s) noexcept {
       return {rune_error, 1};
     auto b1 = static_cast<unsigned char>(s[1]);
     if (b0 == 0xE0 && b1 < 0xA0)
-      return {rune_error, 1};  // overlong
+      return {rune_error, 1}; // overlong
     if (b0 == 0xED && b1 > 0x9F)
-      return {rune_error, 1};  // surrogate
+      return {rune_error, 1}; // surrogate
     return {((b0 & 0x0Fu) << 12) | (at(1) << 6) | at(2), 3};
   }
   if (b0 >= 0xF0 && b0 <= 0xF4) {
@@ -77,15 +77,16 @@ bool is_print_nonascii(char32_t r) noexcept {
     return false;
   if ((r & 0xFFFE) == 0xFFFE)
     return false;
-  struct range { char32_t lo, hi; };
+  struct range {
+    char32_t lo, hi;
+  };
   static constexpr range non_print[] = {
-    {0x0600, 0x0605}, {0x061C, 0x061C}, {0x06DD, 0x06DD}, {0x070F, 0x070F},
-    {0x0890, 0x0891}, {0x08E2, 0x08E2}, {0x1680, 0x1680}, {0x180E, 0x180E},
-    {0x2000, 0x200F}, {0x2028, 0x202F}, {0x205F, 0x206F}, {0x3000, 0x3000},
-    {0xD800, 0xF8FF}, {0xFDD0, 0xFDEF}, {0xFEFF, 0xFEFF}, {0xFFF0, 0xFFFB},
-    {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F},
-    {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE00FF},
-    {0xE01F0, 0x10FFFF},
+      {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},    {0x070F, 0x070F},
+      {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x1680, 0x1680},    {0x180E, 0x180E},
+      {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},    {0x3000, 0x3000},
+      {0xD800, 0xF8FF},   {0xFDD0, 0xFDEF},   {0xFEFF, 0xFEFF},    {0xFFF0, 0xFFFB},
+      {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F},  {0x1BCA0, 0x1BCA3},
+      {0x1D173, 0x1D17A}, {0xE0000, 0xE00FF}, {0xE01F0, 0x10FFFF},
   };
   for (const auto& rg : non_print)
     if (r >= rg.lo && r <= rg.hi)
@@ -115,14 +116,29 @@ void append_escaped_rune(std::string& out, char32_t r, char quote) {
     return;
   }
   switch (r) {
-    case '\a': out += "\\a"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    case '\v': out += "\\v"; return;
-    default: break;
+  case '\a':
+    out += "\\a";
+    return;
+  case '\b':
+    out += "\\b";
+    return;
+  case '\f':
+    out += "\\f";
+    return;
+  case '\n':
+    out += "\\n";
+    return;
+  case '\r':
+    out += "\\r";
+    return;
+  case '\t':
+    out += "\\t";
+    return;
+  case '\v':
+    out += "\\v";
+    return;
+  default:
+    break;
   }
   if (r < 0x20 || r == 0x7F) {
     out += "\\x";
@@ -187,8 +203,8 @@ enum class tok {
   right_brace,
   comma,
   eql,
-  op,          // =~ != !~ == and other operators: desc "<op:...>"
-  punct,       // ( ) [ ] ... : desc "\"(\""
+  op,    // =~ != !~ == and other operators: desc "<op:...>"
+  punct, // ( ) [ ] ... : desc "\"(\""
   identifier,
   metric_identifier,
   string,
@@ -198,16 +214,22 @@ enum class tok {
 struct item {
   tok type = tok::eof;
   size_t pos = 0;
-  std::string_view val;  // token text (or error message for tok::error)
-  std::string err;       // error message storage
+  std::string_view val; // token text (or error message for tok::error)
+  std::string err;      // error message storage
 };
 
-bool is_space(char32_t r) { return r == ' ' || r == '\t' || r == '\n' || r == '\r'; }
+bool is_space(char32_t r) {
+  return r == ' ' || r == '\t' || r == '\n' || r == '\r';
+}
 bool is_alpha(char32_t r) {
   return r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
 }
-bool is_digit(char32_t r) { return r >= '0' && r <= '9'; }
-bool is_alnum(char32_t r) { return is_alpha(r) || is_digit(r); }
+bool is_digit(char32_t r) {
+  return r >= '0' && r <= '9';
+}
+bool is_alnum(char32_t r) {
+  return is_alpha(r) || is_digit(r);
+}
 
 int digit_val(char32_t ch) {
   if (ch >= '0' && ch <= '9')
@@ -226,7 +248,7 @@ public:
   item next() {
     for (;;) {
       start_ = pos_;
-      if (pos_ < in_.size() && in_[pos_] == '#') {  // line comment
+      if (pos_ < in_.size() && in_[pos_] == '#') { // line comment
         while (pos_ < in_.size() && in_[pos_] != '\n' && in_[pos_] != '\r')
           ++pos_;
         continue;
@@ -275,36 +297,56 @@ private:
 
   item statements(char32_t r) {
     switch (r) {
-      case ',': return emit(tok::comma);
-      case '{': brace_open_ = true; return emit(tok::left_brace);
-      case '}': return emit(tok::punct);  // yacc sees RIGHT_BRACE out of place
-      case '*': case '/': case '%': case '+': case '-': case '^': case '@':
+    case ',':
+      return emit(tok::comma);
+    case '{':
+      brace_open_ = true;
+      return emit(tok::left_brace);
+    case '}':
+      return emit(tok::punct); // yacc sees RIGHT_BRACE out of place
+    case '*':
+    case '/':
+    case '%':
+    case '+':
+    case '-':
+    case '^':
+    case '@':
+      return emit(tok::op);
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+      return emit(tok::punct);
+    case '=': {
+      auto t = peek();
+      if (t == '=') {
+        get();
         return emit(tok::op);
-      case '(': case ')': case '[': case ']':
-        return emit(tok::punct);
-      case '=': {
-        auto t = peek();
-        if (t == '=') {
-          get();
-          return emit(tok::op);
-        }
-        if (t == '~')
-          return error("unexpected character after '=': " + quote_rune(t));
-        return emit(tok::eql);
       }
-      case '!': {
-        auto t = get();
-        if (t != '=')
-          return error("unexpected character after '!': " + quote_rune(t));
-        return emit(tok::op);
-      }
-      case '<': case '>':
-        if (peek() == '=')
-          get();
-        return emit(tok::op);
-      case '"': case '\'': quote_ = static_cast<char>(r); return lex_string();
-      case '`': quote_ = '`'; return lex_raw_string();
-      default: break;
+      if (t == '~')
+        return error("unexpected character after '=': " + quote_rune(t));
+      return emit(tok::eql);
+    }
+    case '!': {
+      auto t = get();
+      if (t != '=')
+        return error("unexpected character after '!': " + quote_rune(t));
+      return emit(tok::op);
+    }
+    case '<':
+    case '>':
+      if (peek() == '=')
+        get();
+      return emit(tok::op);
+    case '"':
+    case '\'':
+      quote_ = static_cast<char>(r);
+      return lex_string();
+    case '`':
+      quote_ = '`';
+      return lex_raw_string();
+    default:
+      break;
     }
     if (is_digit(r) || (r == '.' && is_digit(peek()))) {
       while (pos_ < in_.size()) {
@@ -345,23 +387,33 @@ private:
       return emit(tok::identifier);
     }
     switch (r) {
-      case ',': return emit(tok::comma);
-      case '"': case '\'': quote_ = static_cast<char>(r); return lex_string();
-      case '`': quote_ = '`'; return lex_raw_string();
-      case '=':
-        if (get() == '~')
-          return emit(tok::op);
-        backup();
-        return emit(tok::eql);
-      case '!': {
-        auto nr = get();
-        if (nr == '~' || nr == '=')
-          return emit(tok::op);
-        return error("unexpected character after '!' inside braces: " + quote_rune(nr));
-      }
-      case '{': return error("unexpected left brace '{'");
-      case '}': brace_open_ = false; return emit(tok::right_brace);
-      default: return error("unexpected character inside braces: " + quote_rune(r));
+    case ',':
+      return emit(tok::comma);
+    case '"':
+    case '\'':
+      quote_ = static_cast<char>(r);
+      return lex_string();
+    case '`':
+      quote_ = '`';
+      return lex_raw_string();
+    case '=':
+      if (get() == '~')
+        return emit(tok::op);
+      backup();
+      return emit(tok::eql);
+    case '!': {
+      auto nr = get();
+      if (nr == '~' || nr == '=')
+        return emit(tok::op);
+      return error("unexpected character after '!' inside braces: " + quote_rune(nr));
+    }
+    case '{':
+      return error("unexpected left brace '{'");
+    case '}':
+      brace_open_ = false;
+      return emit(tok::right_brace);
+    default:
+      return error("unexpected character inside braces: " + quote_rune(r));
     }
   }
 
@@ -400,20 +452,51 @@ private:
     uint32_t base = 0, max_val = 0;
     char32_t ch = get();
     switch (ch) {
-      case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v': case '\\':
+    case 'a':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+    case 'v':
+    case '\\':
+      return std::nullopt;
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+      n = 3;
+      base = 8;
+      max_val = 255;
+      break;
+    case 'x':
+      ch = get();
+      n = 2;
+      base = 16;
+      max_val = 255;
+      break;
+    case 'u':
+      ch = get();
+      n = 4;
+      base = 16;
+      max_val = 0x10FFFF;
+      break;
+    case 'U':
+      ch = get();
+      n = 8;
+      base = 16;
+      max_val = 0x10FFFF;
+      break;
+    default:
+      if (ch == eof_rune)
+        return std::string{"escape sequence not terminated"};
+      if (ch == static_cast<char32_t>(quote_))
         return std::nullopt;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-        n = 3; base = 8; max_val = 255;
-        break;
-      case 'x': ch = get(); n = 2; base = 16; max_val = 255; break;
-      case 'u': ch = get(); n = 4; base = 16; max_val = 0x10FFFF; break;
-      case 'U': ch = get(); n = 8; base = 16; max_val = 0x10FFFF; break;
-      default:
-        if (ch == eof_rune)
-          return std::string{"escape sequence not terminated"};
-        if (ch == static_cast<char32_t>(quote_))
-          return std::nullopt;
-        return "unknown escape sequence " + hash_u(ch);
+      return "unknown escape sequence " + hash_u(ch);
     }
     uint32_t x = 0;
     while (n > 0) {
@@ -459,34 +542,59 @@ std::string unquote(std::string_view tokv) {
     char e = s[i + 1];
     i += 2;
     switch (e) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case 'x': case 'u': case 'U': {
-        int n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
-        uint32_t v = 0;
-        for (int k = 0; k < n; ++k)
-          v = v * 16 + static_cast<uint32_t>(digit_val(static_cast<unsigned char>(s[i + k])));
-        i += n;
-        if (e == 'x')
-          out.push_back(static_cast<char>(v));
-        else
-          append_utf8(out, v);
-        break;
-      }
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
-        uint32_t v = 0;
-        for (int k = 0; k < 3; ++k)
-          v = v * 8 + static_cast<uint32_t>(s[i - 1 + k] - '0');
-        i += 2;
+    case 'a':
+      out.push_back('\a');
+      break;
+    case 'b':
+      out.push_back('\b');
+      break;
+    case 'f':
+      out.push_back('\f');
+      break;
+    case 'n':
+      out.push_back('\n');
+      break;
+    case 'r':
+      out.push_back('\r');
+      break;
+    case 't':
+      out.push_back('\t');
+      break;
+    case 'v':
+      out.push_back('\v');
+      break;
+    case 'x':
+    case 'u':
+    case 'U': {
+      int n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
+      uint32_t v = 0;
+      for (int k = 0; k < n; ++k)
+        v = v * 16 + static_cast<uint32_t>(digit_val(static_cast<unsigned char>(s[i + k])));
+      i += n;
+      if (e == 'x')
         out.push_back(static_cast<char>(v));
-        break;
-      }
-      default: out.push_back(e); break;  // \\ and the quote character
+      else
+        append_utf8(out, v);
+      break;
+    }
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
+      uint32_t v = 0;
+      for (int k = 0; k < 3; ++k)
+        v = v * 8 + static_cast<uint32_t>(s[i - 1 + k] - '0');
+      i += 2;
+      out.push_back(static_cast<char>(v));
+      break;
+    }
+    default:
+      out.push_back(e);
+      break; // \\ and the quote character
     }
   }
   return out;
@@ -496,21 +604,34 @@ std::string unquote(std::string_view tokv) {
 std::string describe(const item& it) {
   std::string out;
   switch (it.type) {
-    case tok::eof: return "end of input";
-    case tok::op:
-      out = "<op:";
-      out.append(it.val);
-      out += ">";
-      return out;
-    case tok::left_brace: case tok::right_brace: case tok::comma: case tok::eql:
-    case tok::punct:
-      append_go_quote_with(out, it.val, '"');
-      return out;
-    case tok::identifier: out = "identifier "; break;
-    case tok::metric_identifier: out = "metric identifier "; break;
-    case tok::string: out = "string "; break;
-    case tok::number: out = "number "; break;
-    case tok::error: return it.err;
+  case tok::eof:
+    return "end of input";
+  case tok::op:
+    out = "<op:";
+    out.append(it.val);
+    out += ">";
+    return out;
+  case tok::left_brace:
+  case tok::right_brace:
+  case tok::comma:
+  case tok::eql:
+  case tok::punct:
+    append_go_quote_with(out, it.val, '"');
+    return out;
+  case tok::identifier:
+    out = "identifier ";
+    break;
+  case tok::metric_identifier:
+    out = "metric identifier ";
+    break;
+  case tok::string:
+    out = "string ";
+    break;
+  case tok::number:
+    out = "number ";
+    break;
+  case tok::error:
+    return it.err;
   }
   // Go: len(val) > 10 (bytes) -> %.10q... (first 10 runes quoted, then "...")
   if (it.type != tok::identifier && it.type != tok::metric_identifier && it.val.size() > 10) {
@@ -534,8 +655,8 @@ status parse_error(std::string_view input, size_t pos, const std::string& msg) {
       ++line;
     }
   long col = static_cast<long>(pos) - last_break;
-  return status{errc::invalid_argument, std::to_string(line) + ":" + std::to_string(col) +
-                                            ": parse error: " + msg};
+  return status{errc::invalid_argument,
+                std::to_string(line) + ":" + std::to_string(col) + ": parse error: " + msg};
 }
 
 status unexpected(std::string_view input, const item& it, std::string_view context,
@@ -601,7 +722,8 @@ result<label_set> parse_labels(std::string_view text) {
     return unexpected(text, it, "", "");
 
   // labels.Builder: names with an empty value anywhere are removed entirely.
-  bool any_empty = std::any_of(out.begin(), out.end(), [](const label& l) { return l.value.empty(); });
+  bool any_empty =
+      std::any_of(out.begin(), out.end(), [](const label& l) { return l.value.empty(); });
   if (any_empty) {
     std::vector<std::string> del;
     for (const auto& l : out)
@@ -646,7 +768,9 @@ bool is_valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
-void append_go_quote(std::string& out, std::string_view s) { append_go_quote_with(out, s, '"'); }
+void append_go_quote(std::string& out, std::string_view s) {
+  append_go_quote_with(out, s, '"');
+}
 
 void append_canonical(std::string& out, const label_set& ls) {
   out.push_back('{');

@@ -10,10 +10,17 @@ bool valid_tenant_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
     return true;
   switch (c) {
-    case '!': case '-': case '_': case '.': case '*': case '\'': case '(': case ')':
-      return true;
-    default:
-      return false;
+  case '!':
+  case '-':
+  case '_':
+  case '.':
+  case '*':
+  case '\'':
+  case '(':
+  case ')':
+    return true;
+  default:
+    return false;
   }
 }
 

@@ -42,7 +42,7 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 std::string format_rfc3339(timestamp_ns ns) {
   int64_t secs = ns / 1000000000;
   if (ns % 1000000000 < 0)
-    --secs;  // floor for pre-epoch times
+    --secs; // floor for pre-epoch times
   int64_t days = secs / 86400;
   int64_t rem = secs % 86400;
   if (rem < 0) {
@@ -51,8 +51,8 @@ std::string format_rfc3339(timestamp_ns ns) {
   }
   auto c = civil_from_days(days);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.y), c.m,
-                c.d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.y),
+                c.m, c.d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
                 static_cast<int>(rem % 60));
   return buf;
 }
@@ -96,7 +96,7 @@ std::optional<timestamp_ns> parse_rfc3339_nano(std::string_view s) {
     if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
         !digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
       return std::nullopt;
-    offset = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
+    offset = (int64_t{oh} * 3600 + int64_t{om} * 60) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
@@ -104,7 +104,7 @@ std::optional<timestamp_ns> parse_rfc3339_nano(std::string_view s) {
   if (pos != s.size())
     return std::nullopt;
   int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                 h * 3600 + mi * 60 + sec - offset;
+                 int64_t{h} * 3600 + int64_t{mi} * 60 + sec - offset;
   constexpr int64_t max_s = std::numeric_limits<int64_t>::max() / 1000000000 - 1;
   constexpr int64_t min_s = std::numeric_limits<int64_t>::min() / 1000000000 + 1;
   if (secs > max_s)

@@ -27,14 +27,16 @@ bool is_token_char(char c) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
 
-status too_large(std::string msg) {
+status too_large(const std::string& msg) {
   return status{errc::too_large, std::string{too_large_prefix} + msg};
 }
 
@@ -42,8 +44,8 @@ status too_large(std::string msg) {
 status finish_stream(std::string_view raw_labels, std::vector<model::entry_view>&& entries,
                      const decode_limits& limits, push_request& out) {
   if (raw_labels.size() > max_stream_labels_size)
-    return too_large("stream labels size " + humanize_bytes(raw_labels.size()) + " exceeds limit of " +
-                     humanize_bytes(max_stream_labels_size));
+    return too_large("stream labels size " + humanize_bytes(raw_labels.size()) +
+                     " exceeds limit of " + humanize_bytes(max_stream_labels_size));
   auto parsed = model::parse_labels(raw_labels);
   if (!parsed)
     return status{errc::invalid_argument, "couldn't parse labels: " + parsed.error().message()};
@@ -66,8 +68,9 @@ status finish_stream(std::string_view raw_labels, std::vector<model::entry_view>
       }
     }
     model::label l{std::string{service_name_label}, std::string{service}};
-    auto pos = std::upper_bound(s.label_set.begin(), s.label_set.end(), l,
-                                [](const model::label& a, const model::label& b) { return a.name < b.name; });
+    auto pos = std::upper_bound(
+        s.label_set.begin(), s.label_set.end(), l,
+        [](const model::label& a, const model::label& b) { return a.name < b.name; });
     s.label_set.insert(pos, std::move(l));
   }
   s.labels = model::canonical_string(s.label_set);
@@ -87,8 +90,18 @@ status finish_stream(std::string_view raw_labels, std::vector<model::entry_view>
 } // namespace
 
 std::vector<std::string> decode_limits::default_discover_service_name() {
-  return {"service", "app", "application", "app_name", "name", "app_kubernetes_io_name",
-          "container", "container_name", "k8s_container_name", "component", "workload", "job",
+  return {"service",
+          "app",
+          "application",
+          "app_name",
+          "name",
+          "app_kubernetes_io_name",
+          "container",
+          "container_name",
+          "k8s_container_name",
+          "component",
+          "workload",
+          "job",
           "k8s_job_name"};
 }
 
@@ -130,7 +143,7 @@ result<std::string> parse_media_type(std::string_view content_type) {
     // Parameters are ignored by Loki, but a malformed one fails ParseMediaType.
     auto params = content_type.substr(semi);
     while (!params.empty()) {
-      params.remove_prefix(1);  // ';'
+      params.remove_prefix(1); // ';'
       auto next = params.find(';');
       auto p = trim(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view{} : params.substr(next);
@@ -146,12 +159,18 @@ result<std::string> parse_media_type(std::string_view content_type) {
 
 int http_status_for(errc code) noexcept {
   switch (code) {
-    case errc::none: return 204;
-    case errc::invalid_argument: return 400;
-    case errc::unauthenticated: return 401;
-    case errc::too_large: return 413;
-    case errc::rate_limited: return 429;
-    default: return 500;
+  case errc::none:
+    return 204;
+  case errc::invalid_argument:
+    return 400;
+  case errc::unauthenticated:
+    return 401;
+  case errc::too_large:
+    return 413;
+  case errc::rate_limited:
+    return 429;
+  default:
+    return 500;
   }
 }
 
@@ -168,7 +187,8 @@ std::string humanize_bytes(uint64_t n) {
 }
 
 result<push_request> decode_push(std::string_view content_type, std::string_view content_encoding,
-                                 std::string_view body, const decode_limits& limits, json_format fmt) {
+                                 std::string_view body, const decode_limits& limits,
+                                 json_format fmt) {
   if (limits.max_recv_msg_size > 0 && body.size() > limits.max_recv_msg_size)
     return too_large("message size too large than max (" + std::to_string(body.size()) + " vs " +
                      std::to_string(limits.max_recv_msg_size) + ")");
@@ -194,7 +214,8 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
   byte_buffer stage1;
   std::string_view payload = body;
   if (gzip || deflate) {
-    auto r = inflate_limited(gzip ? stream_codec::gzip : stream_codec::deflate, body, max_dec, extra);
+    auto r =
+        inflate_limited(gzip ? stream_codec::gzip : stream_codec::deflate, body, max_dec, extra);
     if (!r) {
       if (r.error().code() == errc::too_large)
         return too_large(r.error().message());
@@ -207,7 +228,7 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
   auto storage = std::make_shared<push_storage>();
   push_request out;
   if (json) {
-    if (!stage1.data) {  // need a private, writable, NUL-terminated copy
+    if (!stage1.data) { // need a private, writable, NUL-terminated copy
       stage1.data.reset(new char[body.size() + 1]);
       std::memcpy(stage1.data.get(), body.data(), body.size());
       stage1.data[body.size()] = '\0';
@@ -216,7 +237,8 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
     if (stage1.size == 0)
       return status{errc::invalid_argument, "EOF"};
     bool control_char = false;
-    auto streams = decode_push_request_json(stage1.data.get(), stage1.size, fmt, storage->metadata, &control_char);
+    auto streams = decode_push_request_json(stage1.data.get(), stage1.size, fmt, storage->metadata,
+                                            &control_char);
     if (!streams && control_char) {
       // Slow path: raw control characters inside strings, which Go accepts.
       // The in-situ parse has clobbered stage1: start again from the input.
@@ -249,8 +271,9 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
         return too_large(raw.error().message());
       return raw.error();
     }
-    stage1 = byte_buffer{};  // the snappy payload is no longer needed
-    auto streams = decode_push_request_proto(std::string_view{raw->data.get(), raw->size}, storage->metadata);
+    stage1 = byte_buffer{}; // the snappy payload is no longer needed
+    auto streams =
+        decode_push_request_proto(std::string_view{raw->data.get(), raw->size}, storage->metadata);
     if (!streams)
       return streams.error();
     out.streams.reserve(streams->size());

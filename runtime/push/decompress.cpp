@@ -76,9 +76,11 @@ private:
 status corrupt(stream_codec codec, const z_stream& s, size_t consumed) {
   std::string msg = s.msg ? s.msg : "";
   if (codec == stream_codec::gzip) {
-    if (msg.find("header") != std::string::npos || msg.find("unknown compression") != std::string::npos)
+    if (msg.find("header") != std::string::npos ||
+        msg.find("unknown compression") != std::string::npos)
       return status{errc::invalid_argument, "gzip: invalid header"};
-    if (msg.find("data check") != std::string::npos || msg.find("length check") != std::string::npos)
+    if (msg.find("data check") != std::string::npos ||
+        msg.find("length check") != std::string::npos)
       return status{errc::invalid_argument, "gzip: invalid checksum"};
   }
   return status{errc::invalid_argument,
@@ -100,7 +102,7 @@ result<byte_buffer> inflate_limited(stream_codec codec, std::string_view in, siz
   z_stream* s = zs.get();
   bounded_buffer out{in.size() * 4, cap, extra};
   size_t used = 0;
-  size_t offset = 0;  // input consumed before the current member
+  size_t offset = 0; // input consumed before the current member
   s->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   for (;;) {
     // zlib counts avail_* in uInt: feed at most 1 GiB per call.
@@ -130,7 +132,7 @@ result<byte_buffer> inflate_limited(stream_codec codec, std::string_view in, siz
       continue;
     if (rc == Z_BUF_ERROR) {
       if (s->avail_out == 0)
-        continue;  // needs more room: grow on the next round
+        continue; // needs more room: grow on the next round
       // No progress possible with all input consumed: truncated stream.
       return status{errc::invalid_argument, "unexpected EOF"};
     }

@@ -27,7 +27,7 @@ namespace skald::push {
 
 struct byte_buffer {
   std::unique_ptr<char[]> data;
-  size_t size = 0;  // payload bytes, excluding `extra`
+  size_t size = 0; // payload bytes, excluding `extra`
 };
 
 enum class stream_codec : uint8_t { gzip, deflate };

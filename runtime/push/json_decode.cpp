@@ -15,9 +15,10 @@ namespace {
 
 // jsonparser's error texts, reused by Loki as generic type errors.
 constexpr const char* malformed_string = "Value is string, but can't find closing '\"' symbol";
-constexpr const char* malformed_object = "Value looks like object, but can't find closing '}' symbol";
+constexpr const char* malformed_object =
+    "Value looks like object, but can't find closing '}' symbol";
 constexpr const char* malformed_value =
-  "Value looks like Number/Boolean/None, but can't find its end: ',' or '}' symbol";
+    "Value looks like Number/Boolean/None, but can't find its end: ',' or '}' symbol";
 constexpr const char* overflow_integer = "Value is number, but overflowed while parsing";
 
 // Go's zero time.Time in ns, saturated (see proto_decode.hpp).
@@ -25,9 +26,21 @@ const model::timestamp_ns zero_time_ns = to_unix_nanos(-62135596800, 0);
 
 enum class frame : uint8_t {
   // v1
-  root, streams, stream, labels, values, entry, sm,
+  root,
+  streams,
+  stream,
+  labels,
+  values,
+  entry,
+  sm,
   // legacy
-  l_root, l_streams, l_stream, l_entries, l_entry, l_sm_list, l_sm_pair,
+  l_root,
+  l_streams,
+  l_stream,
+  l_entries,
+  l_entry,
+  l_sm_list,
+  l_sm_pair,
 };
 
 enum class kind : uint8_t { null, scalar, string, object, array };
@@ -120,7 +133,7 @@ struct insitu_stream : rapidjson::InsituStringStream {
 class handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, handler> {
 public:
   handler(json_format fmt, insitu_stream& in, std::deque<model::label_set>& metadata)
-    : v1_(fmt == json_format::v1), in_(in), metadata_(metadata) {}
+      : v1_(fmt == json_format::v1), in_(in), metadata_(metadata) {}
 
   std::vector<json_stream> streams;
   std::string error;
@@ -178,9 +191,15 @@ private:
     stack_.pop_back();
     index_.pop_back();
     switch (f) {
-      case frame::stream: finish_v1_stream(); break;
-      case frame::entry: case frame::l_entry: streams.back().entries.push_back(entry_); break;
-      default: break;
+    case frame::stream:
+      finish_v1_stream();
+      break;
+    case frame::entry:
+    case frame::l_entry:
+      streams.back().entries.push_back(entry_);
+      break;
+    default:
+      break;
     }
     return true;
   }
@@ -203,83 +222,83 @@ private:
   // ---- v1 ----
   bool value_v1(kind k, std::string_view s) {
     switch (stack_.back()) {
-      case frame::root:
-        if (key_ != "streams")
-          return skip(k);
-        if (k == kind::null)
-          return true;
-        if (k != kind::array)
-          return fail("streams: expected an array");
-        push(frame::streams);
+    case frame::root:
+      if (key_ != "streams")
+        return skip(k);
+      if (k == kind::null)
         return true;
-      case frame::streams:
-        if (k == kind::null)
-          return true;
+      if (k != kind::array)
+        return fail("streams: expected an array");
+      push(frame::streams);
+      return true;
+    case frame::streams:
+      if (k == kind::null)
+        return true;
+      if (k != kind::object)
+        return fail("streams: each stream must be an object");
+      streams.emplace_back();
+      labels_.clear();
+      push(frame::stream);
+      return true;
+    case frame::stream:
+      if (key_ == "stream") {
         if (k != kind::object)
-          return fail("streams: each stream must be an object");
-        streams.emplace_back();
-        labels_.clear();
-        push(frame::stream);
+          return fail(malformed_object);
+        push(frame::labels);
         return true;
-      case frame::stream:
-        if (key_ == "stream") {
-          if (k != kind::object)
-            return fail(malformed_object);
-          push(frame::labels);
-          return true;
-        }
-        if (key_ == "values") {
-          if (k == kind::null)
-            return true;
-          if (k != kind::array)
-            return fail("values: expected an array");
-          push(frame::values);
-          return true;
-        }
-        return skip(k);
-      case frame::labels:
-        labels_[std::string{key_}] = k == kind::string ? std::string{s} : std::move(raw_);
-        return skip(k);
-      case frame::values:
+      }
+      if (key_ == "values") {
         if (k == kind::null)
           return true;
         if (k != kind::array)
-          return fail("values: each entry must be an array");
-        entry_ = model::entry_view{zero_time_ns, {}, nullptr};
-        push(frame::entry);
+          return fail("values: expected an array");
+        push(frame::values);
         return true;
-      case frame::entry: {
-        auto i = index_.back()++;
-        if (i == 0) {
-          if (k != kind::string)
-            return fail(malformed_string);
-          if (auto st = parse_ns(s, entry_.ts); !st.ok())
-            return fail(st.message());
-          return true;
-        }
-        if (i == 1) {
-          if (k != kind::string)
-            return fail(malformed_string);
-          entry_.line = s;
-          return true;
-        }
-        if (i == 2) {
-          if (k != kind::object)
-            return fail(malformed_object);
-          sm_ = &metadata_.emplace_back();
-          entry_.metadata = sm_;
-          push(frame::sm);
-          return true;
-        }
-        return skip(k);
       }
-      case frame::sm:
+      return skip(k);
+    case frame::labels:
+      labels_[std::string{key_}] = k == kind::string ? std::string{s} : std::move(raw_);
+      return skip(k);
+    case frame::values:
+      if (k == kind::null)
+        return true;
+      if (k != kind::array)
+        return fail("values: each entry must be an array");
+      entry_ = model::entry_view{zero_time_ns, {}, nullptr};
+      push(frame::entry);
+      return true;
+    case frame::entry: {
+      auto i = index_.back()++;
+      if (i == 0) {
         if (k != kind::string)
           return fail(malformed_string);
-        sm_->push_back(model::label{std::string{key_}, std::string{s}});
+        if (auto st = parse_ns(s, entry_.ts); !st.ok())
+          return fail(st.message());
         return true;
-      default:
-        return fail("internal: bad frame");
+      }
+      if (i == 1) {
+        if (k != kind::string)
+          return fail(malformed_string);
+        entry_.line = s;
+        return true;
+      }
+      if (i == 2) {
+        if (k != kind::object)
+          return fail(malformed_object);
+        sm_ = &metadata_.emplace_back();
+        entry_.metadata = sm_;
+        push(frame::sm);
+        return true;
+      }
+      return skip(k);
+    }
+    case frame::sm:
+      if (k != kind::string)
+        return fail(malformed_string);
+      sm_->push_back(model::label{std::string{key_}, std::string{s}});
+      return true;
+    default:
+      return fail("internal: bad frame");
     }
   }
 
@@ -303,101 +322,101 @@ private:
   // ---- legacy ----
   bool value_legacy(kind k, std::string_view s) {
     switch (stack_.back()) {
-      case frame::l_root:
-        if (!iequals(key_, "streams"))
-          return skip(k);
+    case frame::l_root:
+      if (!iequals(key_, "streams"))
+        return skip(k);
+      if (k == kind::null)
+        return true;
+      if (k != kind::array)
+        return fail("streams: expected an array");
+      push(frame::l_streams);
+      return true;
+    case frame::l_streams:
+      if (k == kind::null)
+        return true;
+      if (k != kind::object)
+        return fail("streams: each stream must be an object");
+      streams.emplace_back();
+      push(frame::l_stream);
+      return true;
+    case frame::l_stream:
+      if (iequals(key_, "labels")) {
+        if (k == kind::null)
+          return true;
+        if (k != kind::string)
+          return fail("labels: expected a string");
+        streams.back().labels.assign(s.data(), s.size());
+        return true;
+      }
+      if (iequals(key_, "entries")) {
         if (k == kind::null)
           return true;
         if (k != kind::array)
-          return fail("streams: expected an array");
-        push(frame::l_streams);
+          return fail("entries: expected an array");
+        push(frame::l_entries);
         return true;
-      case frame::l_streams:
+      }
+      return skip(k);
+    case frame::l_entries:
+      if (k == kind::null)
+        return true; // Go leaves a zero entry; skip it instead of storing year 1
+      if (k != kind::object)
+        return fail("entries: each entry must be an object");
+      entry_ = model::entry_view{zero_time_ns, {}, nullptr};
+      sm_ = nullptr;
+      push(frame::l_entry);
+      return true;
+    case frame::l_entry:
+      if (iequals(key_, "ts") || iequals(key_, "timestamp")) {
         if (k == kind::null)
           return true;
-        if (k != kind::object)
-          return fail("streams: each stream must be an object");
-        streams.emplace_back();
-        push(frame::l_stream);
+        if (k != kind::string)
+          return fail("ts: expected an RFC3339 string");
+        auto ts = model::parse_rfc3339_nano(s);
+        if (!ts)
+          return fail("parsing time \"" + std::string{s} + "\" as RFC3339: cannot parse");
+        entry_.ts = *ts;
         return true;
-      case frame::l_stream:
-        if (iequals(key_, "labels")) {
-          if (k == kind::null)
-            return true;
-          if (k != kind::string)
-            return fail("labels: expected a string");
-          streams.back().labels.assign(s.data(), s.size());
-          return true;
-        }
-        if (iequals(key_, "entries")) {
-          if (k == kind::null)
-            return true;
-          if (k != kind::array)
-            return fail("entries: expected an array");
-          push(frame::l_entries);
-          return true;
-        }
-        return skip(k);
-      case frame::l_entries:
+      }
+      if (iequals(key_, "line")) {
         if (k == kind::null)
-          return true;  // Go leaves a zero entry; skip it instead of storing year 1
-        if (k != kind::object)
-          return fail("entries: each entry must be an object");
-        entry_ = model::entry_view{zero_time_ns, {}, nullptr};
-        sm_ = nullptr;
-        push(frame::l_entry);
+          return true;
+        if (k != kind::string)
+          return fail("line: expected a string");
+        entry_.line = s;
         return true;
-      case frame::l_entry:
-        if (iequals(key_, "ts") || iequals(key_, "timestamp")) {
-          if (k == kind::null)
-            return true;
-          if (k != kind::string)
-            return fail("ts: expected an RFC3339 string");
-          auto ts = model::parse_rfc3339_nano(s);
-          if (!ts)
-            return fail("parsing time \"" + std::string{s} + "\" as RFC3339: cannot parse");
-          entry_.ts = *ts;
+      }
+      if (iequals(key_, "structuredMetadata")) {
+        if (k == kind::null)
           return true;
+        if (k != kind::array)
+          return fail("structuredMetadata: expected an array");
+        if (!sm_) {
+          sm_ = &metadata_.emplace_back();
+          entry_.metadata = sm_;
         }
-        if (iequals(key_, "line")) {
-          if (k == kind::null)
-            return true;
-          if (k != kind::string)
-            return fail("line: expected a string");
-          entry_.line = s;
-          return true;
-        }
-        if (iequals(key_, "structuredMetadata")) {
-          if (k == kind::null)
-            return true;
-          if (k != kind::array)
-            return fail("structuredMetadata: expected an array");
-          if (!sm_) {
-            sm_ = &metadata_.emplace_back();
-            entry_.metadata = sm_;
-          }
-          push(frame::l_sm_list);
-          return true;
-        }
-        return skip(k);
-      case frame::l_sm_list:
-        if (k != kind::object)
-          return fail("structuredMetadata: each pair must be an object");
-        sm_->emplace_back();
-        push(frame::l_sm_pair);
+        push(frame::l_sm_list);
         return true;
-      case frame::l_sm_pair:
-        if (iequals(key_, "name") || iequals(key_, "value")) {
-          if (k == kind::null)
-            return true;
-          if (k != kind::string)
-            return fail("structuredMetadata: name and value must be strings");
-          (iequals(key_, "name") ? sm_->back().name : sm_->back().value).assign(s.data(), s.size());
+      }
+      return skip(k);
+    case frame::l_sm_list:
+      if (k != kind::object)
+        return fail("structuredMetadata: each pair must be an object");
+      sm_->emplace_back();
+      push(frame::l_sm_pair);
+      return true;
+    case frame::l_sm_pair:
+      if (iequals(key_, "name") || iequals(key_, "value")) {
+        if (k == kind::null)
           return true;
-        }
-        return skip(k);
-      default:
-        return fail("internal: bad frame");
+        if (k != kind::string)
+          return fail("structuredMetadata: name and value must be strings");
+        (iequals(key_, "name") ? sm_->back().name : sm_->back().value).assign(s.data(), s.size());
+        return true;
+      }
+      return skip(k);
+    default:
+      return fail("internal: bad frame");
     }
   }
 
@@ -434,13 +453,14 @@ result<std::vector<json_stream>> decode_push_request_json(char* buf, size_t size
       return status{errc::invalid_argument, h.error};
     // rapidjson reports a raw byte < 0x20 inside a string as an invalid
     // escape at that byte, which the in-situ copy has not overwritten yet.
-    if (control_char && res.Code() == rapidjson::kParseErrorStringEscapeInvalid && res.Offset() < size) {
+    if (control_char && res.Code() == rapidjson::kParseErrorStringEscapeInvalid &&
+        res.Offset() < size) {
       auto c = static_cast<unsigned char>(buf[res.Offset()]);
       *control_char = c > 0 && c < 0x20;
     }
-    return status{errc::invalid_argument,
-                  std::string{"invalid JSON: "} + rapidjson::GetParseError_En(res.Code()) +
-                    " at offset " + std::to_string(res.Offset())};
+    return status{errc::invalid_argument, std::string{"invalid JSON: "} +
+                                              rapidjson::GetParseError_En(res.Code()) +
+                                              " at offset " + std::to_string(res.Offset())};
   }
   return std::move(h.streams);
 }
@@ -457,7 +477,7 @@ byte_buffer escape_control_chars_in_strings(std::string_view in) {
     } else if (c == '"') {
       in_str = false;
     } else if (c < 0x20) {
-      extra += 5;  // at most \u00XX (6 bytes) for 1
+      extra += 5; // at most \u00XX (6 bytes) for 1
     }
   }
   byte_buffer out;
@@ -479,17 +499,27 @@ byte_buffer escape_control_chars_in_strings(std::string_view in) {
     } else if (c < 0x20) {
       *p++ = '\\';
       switch (c) {
-        case '\b': *p++ = 'b'; break;
-        case '\f': *p++ = 'f'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default:
-          *p++ = 'u';
-          *p++ = '0';
-          *p++ = '0';
-          *p++ = hex[c >> 4];
-          *p++ = hex[c & 0xF];
+      case '\b':
+        *p++ = 'b';
+        break;
+      case '\f':
+        *p++ = 'f';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
+      default:
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 0xF];
       }
       continue;
     }

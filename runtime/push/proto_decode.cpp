@@ -14,8 +14,12 @@ enum wire : uint32_t { varint = 0, fixed64 = 1, len = 2, sgroup = 3, egroup = 4,
 constexpr int64_t min_valid_seconds = -62135596800;
 constexpr int64_t max_valid_seconds = 253402300800;
 
-status err(std::string msg) { return status{errc::invalid_argument, std::move(msg)}; }
-status unexpected_eof() { return err("unexpected EOF"); }
+status err(std::string msg) {
+  return status{errc::invalid_argument, std::move(msg)};
+}
+status unexpected_eof() {
+  return err("unexpected EOF");
+}
 
 class reader {
 public:
@@ -45,8 +49,9 @@ public:
     if (wt == egroup)
       return err(std::string{"proto: "} + msg + ": wiretype end group for non-group");
     if (fn <= 0 || fn > std::numeric_limits<int32_t>::max())
-      return err(std::string{"proto: "} + msg + ": illegal tag " + std::to_string(static_cast<int32_t>(key >> 3)) +
-                 " (wire type " + std::to_string(wt) + ")");
+      return err(std::string{"proto: "} + msg + ": illegal tag " +
+                 std::to_string(static_cast<int32_t>(key >> 3)) + " (wire type " +
+                 std::to_string(wt) + ")");
     field = static_cast<uint32_t>(fn);
     return {};
   }
@@ -69,35 +74,38 @@ public:
     int depth = 0;
     for (;;) {
       switch (wt) {
-        case varint: {
-          uint64_t v;
-          if (auto st = read_varint(v); !st.ok())
-            return st;
-          break;
-        }
-        case fixed64:
-          if (end_ - p_ < 8)
-            return unexpected_eof();
-          p_ += 8;
-          break;
-        case fixed32:
-          if (end_ - p_ < 4)
-            return unexpected_eof();
-          p_ += 4;
-          break;
-        case len: {
-          std::string_view ignored;
-          if (auto st = read_bytes(ignored); !st.ok())
-            return st;
-          break;
-        }
-        case sgroup: ++depth; break;
-        case egroup:
-          if (depth == 0)
-            return err("proto: unexpected end of group");
-          --depth;
-          break;
-        default: return err("proto: illegal wireType " + std::to_string(wt));
+      case varint: {
+        uint64_t v;
+        if (auto st = read_varint(v); !st.ok())
+          return st;
+        break;
+      }
+      case fixed64:
+        if (end_ - p_ < 8)
+          return unexpected_eof();
+        p_ += 8;
+        break;
+      case fixed32:
+        if (end_ - p_ < 4)
+          return unexpected_eof();
+        p_ += 4;
+        break;
+      case len: {
+        std::string_view ignored;
+        if (auto st = read_bytes(ignored); !st.ok())
+          return st;
+        break;
+      }
+      case sgroup:
+        ++depth;
+        break;
+      case egroup:
+        if (depth == 0)
+          return err("proto: unexpected end of group");
+        --depth;
+        break;
+      default:
+        return err("proto: illegal wireType " + std::to_string(wt));
       }
       if (depth == 0)
         return {};
@@ -117,10 +125,10 @@ status wrong_wire(uint32_t wt, const char* field) {
   return err("proto: wrong wireType = " + std::to_string(wt) + " for field " + field);
 }
 
-#define SKALD_TRY(expr)          \
-  do {                           \
-    if (auto st_ = (expr); !st_.ok()) \
-      return st_;                \
+#define SKALD_TRY(expr)                                                                            \
+  do {                                                                                             \
+    if (auto st_ = (expr); !st_.ok())                                                              \
+      return st_;                                                                                  \
   } while (false)
 
 status decode_timestamp(std::string_view b, model::timestamp_ns& ts) {
@@ -175,7 +183,8 @@ status decode_label_pair(std::string_view b, model::label* out) {
   return {};
 }
 
-status decode_entry(std::string_view b, model::entry_view& e, std::deque<model::label_set>& metadata) {
+status decode_entry(std::string_view b, model::entry_view& e,
+                    std::deque<model::label_set>& metadata) {
   reader r{b.data(), b.data() + b.size()};
   // gogo stdtime non-nullable: absent timestamp = Go's zero time (0001-01-01).
   e.ts = to_unix_nanos(min_valid_seconds, 0);
@@ -186,40 +195,42 @@ status decode_entry(std::string_view b, model::entry_view& e, std::deque<model::
     uint32_t f, wt;
     SKALD_TRY(r.read_tag("EntryAdapter", f, wt));
     switch (f) {
-      case 1: {
-        if (wt != len)
-          return wrong_wire(wt, "Timestamp");
-        std::string_view ts;
-        SKALD_TRY(r.read_bytes(ts));
-        SKALD_TRY(decode_timestamp(ts, e.ts));
-        break;
+    case 1: {
+      if (wt != len)
+        return wrong_wire(wt, "Timestamp");
+      std::string_view ts;
+      SKALD_TRY(r.read_bytes(ts));
+      SKALD_TRY(decode_timestamp(ts, e.ts));
+      break;
+    }
+    case 2:
+      if (wt != len)
+        return wrong_wire(wt, "Line");
+      SKALD_TRY(r.read_bytes(e.line));
+      break;
+    case 3: {
+      if (wt != len)
+        return wrong_wire(wt, "StructuredMetadata");
+      std::string_view pair;
+      SKALD_TRY(r.read_bytes(pair));
+      if (!sm) {
+        sm = &metadata.emplace_back();
+        e.metadata = sm;
       }
-      case 2:
-        if (wt != len)
-          return wrong_wire(wt, "Line");
-        SKALD_TRY(r.read_bytes(e.line));
-        break;
-      case 3: {
-        if (wt != len)
-          return wrong_wire(wt, "StructuredMetadata");
-        std::string_view pair;
-        SKALD_TRY(r.read_bytes(pair));
-        if (!sm) {
-          sm = &metadata.emplace_back();
-          e.metadata = sm;
-        }
-        SKALD_TRY(decode_label_pair(pair, &sm->emplace_back()));
-        break;
-      }
-      case 4: {
-        if (wt != len)
-          return wrong_wire(wt, "Parsed");
-        std::string_view pair;
-        SKALD_TRY(r.read_bytes(pair));
-        SKALD_TRY(decode_label_pair(pair, nullptr));  // validated, dropped
-        break;
-      }
-      default: SKALD_TRY(r.skip(wt)); break;
+      SKALD_TRY(decode_label_pair(pair, &sm->emplace_back()));
+      break;
+    }
+    case 4: {
+      if (wt != len)
+        return wrong_wire(wt, "Parsed");
+      std::string_view pair;
+      SKALD_TRY(r.read_bytes(pair));
+      SKALD_TRY(decode_label_pair(pair, nullptr)); // validated, dropped
+      break;
+    }
+    default:
+      SKALD_TRY(r.skip(wt));
+      break;
     }
   }
   return {};
@@ -231,27 +242,29 @@ status decode_stream(std::string_view b, raw_stream& s, std::deque<model::label_
     uint32_t f, wt;
     SKALD_TRY(r.read_tag("StreamAdapter", f, wt));
     switch (f) {
-      case 1:
-        if (wt != len)
-          return wrong_wire(wt, "Labels");
-        SKALD_TRY(r.read_bytes(s.labels));
-        break;
-      case 2: {
-        if (wt != len)
-          return wrong_wire(wt, "Entries");
-        std::string_view eb;
-        SKALD_TRY(r.read_bytes(eb));
-        SKALD_TRY(decode_entry(eb, s.entries.emplace_back(), metadata));
-        break;
-      }
-      case 3: {
-        if (wt != varint)
-          return wrong_wire(wt, "Hash");
-        uint64_t ignored;
-        SKALD_TRY(r.read_varint(ignored));
-        break;
-      }
-      default: SKALD_TRY(r.skip(wt)); break;
+    case 1:
+      if (wt != len)
+        return wrong_wire(wt, "Labels");
+      SKALD_TRY(r.read_bytes(s.labels));
+      break;
+    case 2: {
+      if (wt != len)
+        return wrong_wire(wt, "Entries");
+      std::string_view eb;
+      SKALD_TRY(r.read_bytes(eb));
+      SKALD_TRY(decode_entry(eb, s.entries.emplace_back(), metadata));
+      break;
+    }
+    case 3: {
+      if (wt != varint)
+        return wrong_wire(wt, "Hash");
+      uint64_t ignored;
+      SKALD_TRY(r.read_varint(ignored));
+      break;
+    }
+    default:
+      SKALD_TRY(r.skip(wt));
+      break;
     }
   }
   return {};
@@ -282,22 +295,24 @@ result<std::vector<raw_stream>> decode_push_request_proto(std::string_view buf,
     uint32_t f, wt;
     SKALD_TRY(r.read_tag("PushRequest", f, wt));
     switch (f) {
-      case 1: {
-        if (wt != len)
-          return wrong_wire(wt, "Streams");
-        std::string_view sb;
-        SKALD_TRY(r.read_bytes(sb));
-        SKALD_TRY(decode_stream(sb, streams.emplace_back(), metadata));
-        break;
-      }
-      case 2: {
-        if (wt != len)
-          return wrong_wire(wt, "Format");
-        std::string_view ignored;
-        SKALD_TRY(r.read_bytes(ignored));
-        break;
-      }
-      default: SKALD_TRY(r.skip(wt)); break;
+    case 1: {
+      if (wt != len)
+        return wrong_wire(wt, "Streams");
+      std::string_view sb;
+      SKALD_TRY(r.read_bytes(sb));
+      SKALD_TRY(decode_stream(sb, streams.emplace_back(), metadata));
+      break;
+    }
+    case 2: {
+      if (wt != len)
+        return wrong_wire(wt, "Format");
+      std::string_view ignored;
+      SKALD_TRY(r.read_bytes(ignored));
+      break;
+    }
+    default:
+      SKALD_TRY(r.skip(wt));
+      break;
     }
   }
   return streams;

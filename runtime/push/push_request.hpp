@@ -42,7 +42,7 @@ namespace skald::push {
 
 /// Bytes a push_request's views point into. Immutable once decoding is done.
 struct push_storage {
-  std::unique_ptr<char[]> bytes;  // decompressed body (+1 NUL byte for JSON)
+  std::unique_ptr<char[]> bytes; // decompressed body (+1 NUL byte for JSON)
   size_t size = 0;
   /// Structured metadata of the entries that have some; deque: stable addresses.
   std::deque<model::label_set> metadata;

@@ -6,7 +6,8 @@
 
 namespace skald::validation {
 
-rate_limit rate_limit_for(const validation_limits& limits, rate_strategy strategy, size_t distributors) {
+rate_limit rate_limit_for(const validation_limits& limits, rate_strategy strategy,
+                          size_t distributors) {
   constexpr double mb = 1 << 20;
   rate_limit out;
   out.bytes_per_second = limits.ingestion_rate_mb * mb;
@@ -16,17 +17,20 @@ rate_limit rate_limit_for(const validation_limits& limits, rate_strategy strateg
   return out;
 }
 
-std::string rate_limited_message(std::string_view tenant, double limit, size_t lines, size_t bytes) {
+std::string rate_limited_message(std::string_view tenant, double limit, size_t lines,
+                                 size_t bytes) {
   std::string out = "ingestion rate limit exceeded for user ";
   out.append(tenant);
-  out += " (limit: " + std::to_string(static_cast<long long>(limit)) + " bytes/sec) while attempting to ingest '" +
-         std::to_string(lines) + "' lines totaling '" + std::to_string(bytes) +
-         "' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased";
+  out += " (limit: " + std::to_string(static_cast<long long>(limit)) +
+         " bytes/sec) while attempting to ingest '" + std::to_string(lines) + "' lines totaling '" +
+         std::to_string(bytes) +
+         "' bytes, reduce log volume or contact your Loki administrator to see if the limit can be "
+         "increased";
   return out;
 }
 
 token_bucket::token_bucket(rate_limit limit, rate_clock::time_point now)
-  : limit_(limit), tokens_(static_cast<double>(limit.burst)), last_(now) {}
+    : limit_(limit), tokens_(static_cast<double>(limit.burst)), last_(now) {}
 
 double token_bucket::advance(rate_clock::time_point now, rate_clock::time_point& last) const {
   last = last_;
@@ -58,7 +62,7 @@ bool token_bucket::allow_n(rate_clock::time_point now, size_t n) {
   rate_clock::time_point last;
   double tokens = advance(now, last) - static_cast<double>(n);
   if (tokens < 0)
-    return false;  // would have to wait: refuse, consume nothing
+    return false; // would have to wait: refuse, consume nothing
   tokens_ = tokens;
   last_ = now;
   return true;
@@ -78,7 +82,9 @@ token_bucket& tenant_rate_limiter::bucket(std::string_view tenant, rate_clock::t
                                           const rate_limit& current) {
   auto it = tenants_.find(std::string{tenant});
   if (it == tenants_.end()) {
-    it = tenants_.emplace(std::string{tenant}, entry{token_bucket{current, now}, now + recheck_period_}).first;
+    it = tenants_
+             .emplace(std::string{tenant}, entry{token_bucket{current, now}, now + recheck_period_})
+             .first;
   } else if (now >= it->second.recheck_at) {
     it->second.bucket.set(now, current);
     it->second.recheck_at = now + recheck_period_;

@@ -46,7 +46,8 @@ struct rate_limit {
 
 /// ingestion_rate_mb / ingestion_burst_size_mb -> bytes (MB = 2^20). With
 /// `global`, the rate is divided by `distributors` (0 = use the full rate).
-rate_limit rate_limit_for(const validation_limits& limits, rate_strategy strategy, size_t distributors = 1);
+rate_limit rate_limit_for(const validation_limits& limits, rate_strategy strategy,
+                          size_t distributors = 1);
 
 /// "ingestion rate limit exceeded for user <t> (limit: <int> bytes/sec) while
 /// attempting to ingest '<lines>' lines totaling '<bytes>' bytes, reduce log
@@ -79,16 +80,18 @@ private:
 class tenant_rate_limiter {
 public:
   explicit tenant_rate_limiter(std::chrono::nanoseconds recheck_period = std::chrono::seconds{10})
-    : recheck_period_(recheck_period) {}
+      : recheck_period_(recheck_period) {}
 
   /// All-or-nothing reservation of `bytes` for `tenant` at `now`.
-  bool allow(std::string_view tenant, rate_clock::time_point now, size_t bytes, const rate_limit& current);
+  bool allow(std::string_view tenant, rate_clock::time_point now, size_t bytes,
+             const rate_limit& current);
 
   /// The limit in force for `tenant` (what the 429 message prints).
   rate_limit limit(std::string_view tenant, rate_clock::time_point now, const rate_limit& current);
 
 private:
-  token_bucket& bucket(std::string_view tenant, rate_clock::time_point now, const rate_limit& current);
+  token_bucket& bucket(std::string_view tenant, rate_clock::time_point now,
+                       const rate_limit& current);
 
   struct entry {
     token_bucket bucket;

@@ -9,6 +9,13 @@ namespace skald::validation {
 
 namespace {
 
+/// What validate_push allocates beyond the decoded request.
+struct rewritten_storage {
+  std::deque<std::string> lines;
+  std::deque<model::label_set> metadata;
+  std::shared_ptr<const void> previous; // the input's extra_storage, if any
+};
+
 void count(validated_push& out, std::string_view reason, size_t entries, size_t bytes) {
   for (auto& d : out.discarded)
     if (d.reason == reason) {
@@ -24,7 +31,14 @@ void count(validated_push& out, std::string_view reason, size_t entries, size_t 
 validated_push validate_push(const validation_context& ctx, push::push_request req) {
   validated_push out;
   error_collector errors;
-  std::shared_ptr<std::deque<std::string>> rewritten;
+  std::shared_ptr<rewritten_storage> rewritten;
+  auto extra = [&]() -> rewritten_storage& {
+    if (!rewritten) {
+      rewritten = std::make_shared<rewritten_storage>();
+      rewritten->previous = req.extra_storage;
+    }
+    return *rewritten;
+  };
   const auto& ident = ctx.limits.max_line_size_truncate_identifier;
   out.request.storage = req.storage;
   out.request.extra_storage = req.extra_storage;
@@ -41,9 +55,7 @@ validated_push validate_push(const validation_context& ctx, push::push_request r
       if (ident.empty()) {
         e.line = e.line.substr(0, *keep);
       } else {
-        if (!rewritten)
-          rewritten = std::make_shared<std::deque<std::string>>();
-        auto& owned = rewritten->emplace_back(e.line.substr(0, *keep));
+        auto& owned = extra().lines.emplace_back(e.line.substr(0, *keep));
         owned += ident;
         e.line = owned;
       }
@@ -65,8 +77,13 @@ validated_push validate_push(const validation_context& ctx, push::push_request r
       auto v = validate_entry(ctx, s.labels, e);
       if (!v.ok()) {
         count(out, v.reason(), 1, entry_size(e));
-        errors.add(std::move(v));
+        errors.add(v);
         continue;
+      }
+      if (e.metadata && needs_sanitizing(*e.metadata)) {
+        auto& copy = extra().metadata.emplace_back(*e.metadata);
+        out.sanitized_metadata += sanitize_structured_metadata(copy);
+        e.metadata = &copy;
       }
       if (ctx.limits.increment_duplicate_timestamp)
         e.ts = inc.next(e.ts, e.line);
@@ -86,16 +103,8 @@ validated_push validate_push(const validation_context& ctx, push::push_request r
     }
     out.request.streams.push_back(std::move(s));
   }
-  if (rewritten) {
-    if (out.request.extra_storage) {
-      // Keep both the earlier extra storage and the new lines alive.
-      auto both = std::make_shared<std::pair<std::shared_ptr<const void>, std::shared_ptr<std::deque<std::string>>>>(
-        out.request.extra_storage, std::move(rewritten));
-      out.request.extra_storage = std::move(both);
-    } else {
-      out.request.extra_storage = std::move(rewritten);
-    }
-  }
+  if (rewritten) // keeps the input's extra storage alive through `previous`
+    out.request.extra_storage = std::move(rewritten);
   out.error = errors.combined();
   return out;
 }

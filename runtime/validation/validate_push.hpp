@@ -6,9 +6,9 @@
 // over-long lines are truncated (max_line_size_truncate); labels are
 // validated (a failure discards the whole stream: one error, all its entries
 // counted under the reason); enforced labels; then every entry is validated
-// (a failure discards that entry) and, with increment_duplicate_timestamp,
-// accepted entries get Loki's +1ns treatment. Streams left without entries
-// are dropped.
+// (a failure discards that entry); accepted entries get their structured
+// metadata sanitised and, with increment_duplicate_timestamp, Loki's +1ns
+// treatment. Streams left without entries are dropped.
 //
 // The caller (distributor actor) then:
 //   * if result.request.streams is empty and result.error is empty and the
@@ -18,7 +18,8 @@
 //     non-empty (after the writes, partial success), else 204.
 //
 // Lifetime: the returned request shares the input's storage; truncated lines
-// with an identifier live in result.request.extra_storage.
+// with an identifier and sanitised metadata sets live in
+// result.request.extra_storage.
 #pragma once
 
 #include <string>
@@ -50,6 +51,9 @@ struct validated_push {
   /// loki_mutated_samples_total{reason="line_too_long"} / mutated bytes.
   size_t truncated_lines = 0;
   size_t truncated_bytes = 0;
+  /// Structured metadata sanitizations (names normalised, invalid UTF-8
+  /// replaced), see sanitize_structured_metadata.
+  size_t sanitized_metadata = 0;
 };
 
 validated_push validate_push(const validation_context& ctx, push::push_request req);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
+#include "runtime/model/label_parse.hpp"
 #include "runtime/model/time_format.hpp"
 #include "runtime/validation/reasons.hpp"
 
@@ -34,19 +36,22 @@ std::string quoted(std::string_view labels) {
 
 } // namespace
 
-validation_context make_context(const validation_limits& limits, std::chrono::system_clock::time_point now,
-                                std::string tenant) {
+validation_context make_context(const validation_limits& limits,
+                                std::chrono::system_clock::time_point now, std::string tenant) {
   validation_context ctx;
   ctx.tenant = std::move(tenant);
   ctx.limits = limits;
   auto now_ns = static_cast<int64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-  ctx.reject_before = add_saturating(now_ns, -static_cast<int64_t>(limits.reject_old_samples_max_age.count()));
-  ctx.reject_after = add_saturating(now_ns, static_cast<int64_t>(limits.creation_grace_period.count()));
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+  ctx.reject_before =
+      add_saturating(now_ns, -static_cast<int64_t>(limits.reject_old_samples_max_age.count()));
+  ctx.reject_after =
+      add_saturating(now_ns, static_cast<int64_t>(limits.creation_grace_period.count()));
   return ctx;
 }
 
-verdict validate_labels(const validation_context& ctx, const model::label_set& ls, std::string_view labels) {
+verdict validate_labels(const validation_context& ctx, const model::label_set& ls,
+                        std::string_view labels) {
   if (ls.empty())
     return {reason::missing_labels, "error at least one label pair is required per stream"};
   // Internal streams (aggregated metrics, patterns) skip the remaining checks.
@@ -54,13 +59,13 @@ verdict validate_labels(const validation_context& ctx, const model::label_set& l
     return {};
   size_t names = ls.size();
   if (has(ls, service_name_label))
-    --names;  // often added by Loki itself: allow one extra
+    --names; // often added by Loki itself: allow one extra
   const auto& lim = ctx.limits;
   if (names > lim.max_label_names_per_series)
-    return {reason::max_label_names_per_series,
-            "entry for stream " + quoted(labels) + " has " + std::to_string(names) + " label names; limit " +
-              std::to_string(lim.max_label_names_per_series)};
-  std::string_view last;  // Go starts from "": an empty first name is a "duplicate"
+    return {reason::max_label_names_per_series, "entry for stream " + quoted(labels) + " has " +
+                                                    std::to_string(names) + " label names; limit " +
+                                                    std::to_string(lim.max_label_names_per_series)};
+  std::string_view last; // Go starts from "": an empty first name is a "duplicate"
   for (const auto& l : ls) {
     if (l.name.size() > lim.max_label_name_length)
       return {reason::label_name_too_long,
@@ -87,9 +92,9 @@ verdict validate_enforced_labels(const validation_context& ctx, const model::lab
     }
   if (missing.empty())
     return {};
-  return {reason::missing_enforced_labels,
-          "missing required labels '" + missing + "' for user '" + ctx.tenant + "' for stream " + quoted(labels) +
-            " (policy: '" + std::string{policy} + "')"};
+  return {reason::missing_enforced_labels, "missing required labels '" + missing + "' for user '" +
+                                               ctx.tenant + "' for stream " + quoted(labels) +
+                                               " (policy: '" + std::string{policy} + "')"};
 }
 
 size_t structured_metadata_size(const model::label_set* metadata) noexcept {
@@ -102,41 +107,49 @@ size_t structured_metadata_size(const model::label_set* metadata) noexcept {
   return n;
 }
 
-verdict validate_entry(const validation_context& ctx, std::string_view labels, const model::entry_view& e) {
+verdict validate_entry(const validation_context& ctx, std::string_view labels,
+                       const model::entry_view& e) {
   const auto& lim = ctx.limits;
   if (lim.reject_old_samples && e.ts < ctx.reject_before)
     return {reason::greater_than_max_sample_age,
-            "entry for stream " + quoted(labels) + " has timestamp too old: " + model::format_rfc3339(e.ts) +
-              ", oldest acceptable timestamp is: " + model::format_rfc3339(ctx.reject_before)};
+            "entry for stream " + quoted(labels) +
+                " has timestamp too old: " + model::format_rfc3339(e.ts) +
+                ", oldest acceptable timestamp is: " + model::format_rfc3339(ctx.reject_before)};
   if (e.ts > ctx.reject_after)
     return {reason::too_far_in_future,
-            "entry for stream " + quoted(labels) + " has timestamp too new: " + model::format_rfc3339(e.ts)};
+            "entry for stream " + quoted(labels) +
+                " has timestamp too new: " + model::format_rfc3339(e.ts)};
   if (lim.max_line_size != 0 && e.line.size() > lim.max_line_size)
     return {reason::line_too_long, "max entry size '" + std::to_string(lim.max_line_size) +
-                                     "' bytes exceeded for stream " + quoted(labels) +
-                                     " while adding an entry with length '" + std::to_string(e.line.size()) +
-                                     "' bytes"};
+                                       "' bytes exceeded for stream " + quoted(labels) +
+                                       " while adding an entry with length '" +
+                                       std::to_string(e.line.size()) + "' bytes"};
   const size_t sm_count = e.metadata ? e.metadata->size() : 0;
   if (sm_count > 0) {
     if (!lim.allow_structured_metadata)
       return {reason::disallowed_structured_metadata,
               "stream " + quoted(labels) +
-                " includes structured metadata, but this feature is disallowed. Please see "
-                "`limits_config.allow_structured_metadata` or contact your Loki administrator to enable it."};
+                  " includes structured metadata, but this feature is disallowed. Please see "
+                  "`limits_config.allow_structured_metadata` or contact your Loki administrator to "
+                  "enable it."};
     const size_t sm_size = structured_metadata_size(e.metadata);
     if (lim.max_structured_metadata_size != 0 && sm_size > lim.max_structured_metadata_size)
       return {reason::structured_metadata_too_large,
-              "stream " + quoted(labels) + " has structured metadata too large: '" + std::to_string(sm_size) +
-                "' bytes, limit: '" + std::to_string(lim.max_structured_metadata_size) +
-                "' bytes. Please see `limits_config.max_structured_metadata_size` or contact your Loki "
-                "administrator to increase it."};
-    if (lim.max_structured_metadata_entries_count != 0 && sm_count > lim.max_structured_metadata_entries_count)
+              "stream " + quoted(labels) + " has structured metadata too large: '" +
+                  std::to_string(sm_size) + "' bytes, limit: '" +
+                  std::to_string(lim.max_structured_metadata_size) +
+                  "' bytes. Please see `limits_config.max_structured_metadata_size` or contact "
+                  "your Loki "
+                  "administrator to increase it."};
+    if (lim.max_structured_metadata_entries_count != 0 &&
+        sm_count > lim.max_structured_metadata_entries_count)
       return {reason::structured_metadata_too_many,
               "stream " + quoted(labels) + " has too many structured metadata labels: '" +
-                std::to_string(sm_count) + "', limit: '" +
-                std::to_string(lim.max_structured_metadata_entries_count) +
-                "'. Please see `limits_config.max_structured_metadata_entries_count` or contact your Loki "
-                "administrator to increase it."};
+                  std::to_string(sm_count) + "', limit: '" +
+                  std::to_string(lim.max_structured_metadata_entries_count) +
+                  "'. Please see `limits_config.max_structured_metadata_entries_count` or contact "
+                  "your Loki "
+                  "administrator to increase it."};
   }
   return {};
 }
@@ -188,6 +201,130 @@ std::string error_collector::combined() const {
     out += msg;
   }
   return out;
+}
+
+namespace {
+
+std::string normalize_sm_name(const std::string& name) {
+  if (name.empty())
+    return name; // Loki's namer errors here; leave the pair alone
+  std::string out = name;
+  for (auto& c : out) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok)
+      c = '_';
+  }
+  if (out[0] >= '0' && out[0] <= '9')
+    out = "key_" + out;
+  else if (out[0] == '_' && (out.size() < 2 || out[1] != '_'))
+    out = "key" + out;
+  return out;
+}
+
+/// Go strings.Map(r == RuneError ? ' ' : r): every invalid byte and every
+/// U+FFFD becomes one space. Returns nullopt when the value has neither.
+std::optional<std::string> replace_rune_errors(const std::string& v) {
+  bool any = false;
+  std::string out;
+  for (size_t i = 0; i < v.size();) {
+    auto b = static_cast<unsigned char>(v[i]);
+    if (b < 0x80) {
+      out.push_back(v[i++]);
+      continue;
+    }
+    // Decode one rune; invalid sequences and U+FFFD map to ' '.
+    size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    std::string_view rune = std::string_view{v}.substr(i, len);
+    bool valid =
+        len > 1 && rune.size() == len && model::is_valid_utf8(rune) && rune != "\xef\xbf\xbd";
+    if (valid) {
+      out.append(rune);
+      i += len;
+    } else {
+      any = true;
+      out.push_back(' ');
+      // Invalid: Go consumes one byte; a well-formed U+FFFD consumes three.
+      i += rune == "\xef\xbf\xbd" ? 3 : 1;
+    }
+  }
+  if (!any)
+    return std::nullopt;
+  return out;
+}
+
+} // namespace
+
+bool needs_sanitizing(const model::label_set& metadata) noexcept {
+  for (const auto& l : metadata) {
+    if (l.value.empty())
+      return true;
+    if (!l.name.empty() && normalize_sm_name(l.name) != l.name)
+      return true;
+    if (!model::is_valid_utf8(l.value) || l.value.find("\xef\xbf\xbd") != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+size_t sanitize_structured_metadata(model::label_set& metadata) {
+  // Emulates labels.NewBuilder(base) + Del/Set + Labels().
+  std::vector<std::string> del;
+  model::label_set add;
+  auto builder_del = [&](const std::string& n) {
+    del.push_back(n);
+    add.erase(
+        std::remove_if(add.begin(), add.end(), [&](const model::label& l) { return l.name == n; }),
+        add.end());
+  };
+  auto builder_set = [&](const std::string& n, const std::string& v) {
+    if (v.empty()) {
+      builder_del(n);
+      return;
+    }
+    for (auto& a : add)
+      if (a.name == n) {
+        a.value = v;
+        return;
+      }
+    add.push_back(model::label{n, v});
+  };
+  for (const auto& l : metadata)
+    if (l.value.empty())
+      del.push_back(l.name);
+  size_t count = 0;
+  for (const auto& l : metadata) {
+    std::string normalized = normalize_sm_name(l.name);
+    if (normalized != l.name) {
+      builder_del(l.name);
+      builder_set(normalized, l.value);
+      ++count;
+    }
+    if (auto fixed = replace_rune_errors(l.value)) {
+      builder_set(normalized, *fixed);
+      ++count;
+    }
+  }
+  if (del.empty() && add.empty())
+    return count;
+  auto in = [](const auto& names, const std::string& n) {
+    return std::any_of(names.begin(), names.end(), [&](const auto& x) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(x)>, model::label>)
+        return x.name == n;
+      else
+        return x == n;
+    });
+  };
+  model::label_set out;
+  for (auto& l : metadata)
+    if (!in(del, l.name) && !in(add, l.name))
+      out.push_back(std::move(l));
+  for (auto& a : add)
+    out.push_back(std::move(a));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const model::label& a, const model::label& b) { return a.name < b.name; });
+  metadata = std::move(out);
+  return count;
 }
 
 } // namespace skald::validation

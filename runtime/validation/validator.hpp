@@ -24,12 +24,13 @@
 //   stream '<labels>' has label name too long: '<name>'
 //   stream '<labels>' has label value too long: '<value>'
 //   stream '<labels>' has duplicate label name: '<name>'
-//   entry for stream '<labels>' has timestamp too old: <ts>, oldest acceptable timestamp is: <cutoff>
-//   entry for stream '<labels>' has timestamp too new: <ts>
-//   max entry size '<max>' bytes exceeded for stream '<labels>' while adding an entry with length '<len>' bytes
-//   stream '<labels>' includes structured metadata, but this feature is disallowed. Please see ...
-//   stream '<labels>' has structured metadata too large: '<n>' bytes, limit: '<max>' bytes. Please see ...
-//   stream '<labels>' has too many structured metadata labels: '<n>', limit: '<max>'. Please see ...
+//   entry for stream '<labels>' has timestamp too old: <ts>, oldest acceptable timestamp is:
+//   <cutoff> entry for stream '<labels>' has timestamp too new: <ts> max entry size '<max>' bytes
+//   exceeded for stream '<labels>' while adding an entry with length '<len>' bytes stream
+//   '<labels>' includes structured metadata, but this feature is disallowed. Please see ... stream
+//   '<labels>' has structured metadata too large: '<n>' bytes, limit: '<max>' bytes. Please see ...
+//   stream '<labels>' has too many structured metadata labels: '<n>', limit: '<max>'. Please see
+//   ...
 #pragma once
 
 #include <chrono>
@@ -52,7 +53,7 @@ class [[nodiscard]] verdict {
 public:
   verdict() = default;
   verdict(std::string_view reason, std::string message)
-    : reason_(reason), message_(std::move(message)) {}
+      : reason_(reason), message_(std::move(message)) {}
 
   bool ok() const noexcept { return reason_.empty(); }
   explicit operator bool() const noexcept { return ok(); }
@@ -60,7 +61,7 @@ public:
   const std::string& message() const noexcept { return message_; }
 
 private:
-  std::string_view reason_;  // points at a reasons.hpp constant
+  std::string_view reason_; // points at a reasons.hpp constant
   std::string message_;
 };
 
@@ -74,8 +75,8 @@ struct validation_context {
   model::timestamp_ns reject_after = 0;
 };
 
-validation_context make_context(const validation_limits& limits, std::chrono::system_clock::time_point now,
-                                std::string tenant = {});
+validation_context make_context(const validation_limits& limits,
+                                std::chrono::system_clock::time_point now, std::string tenant = {});
 
 /// Spec §3.2. `labels` is the stream's label string as the distributor
 /// received it (after decode_push: the canonical string). `ls` must be sorted.
@@ -88,7 +89,8 @@ verdict validate_enforced_labels(const validation_context& ctx, const model::lab
                                  std::string_view labels, std::string_view policy = {});
 
 /// Spec §3.3, first failure wins. `labels` is the canonical label string.
-verdict validate_entry(const validation_context& ctx, std::string_view labels, const model::entry_view& e);
+verdict validate_entry(const validation_context& ctx, std::string_view labels,
+                       const model::entry_view& e);
 
 /// Σ len(name) + len(value) of structured metadata, excluding detected_level.
 size_t structured_metadata_size(const model::label_set* metadata) noexcept;
@@ -98,6 +100,20 @@ size_t structured_metadata_size(const model::label_set* metadata) noexcept;
 inline size_t entry_size(const model::entry_view& e) noexcept {
   return e.line.size() + structured_metadata_size(e.metadata);
 }
+
+/// Loki's sanitizeStructuredMetadata, run on each accepted entry: names are
+/// normalised like Prometheus' OTLP label namer (bytes outside [a-zA-Z0-9_]
+/// become '_'; a leading digit gets "key_", a single leading '_' gets "key"),
+/// values containing invalid UTF-8 (or U+FFFD) get those runes replaced by a
+/// space. Any change — or any empty value — rebuilds the set the way Go's
+/// labels.Builder does (empty values dropped, renamed pairs appended, sorted
+/// by name); an untouched set keeps its order. Returns the number of
+/// sanitizations (loki_distributor_push_structured_metadata_sanitized_total).
+size_t sanitize_structured_metadata(model::label_set& metadata);
+
+/// True when sanitize_structured_metadata would change `metadata` (cheap scan:
+/// lets callers copy a shared set only when needed).
+bool needs_sanitizing(const model::label_set& metadata) noexcept;
 
 /// max_line_size_truncate: the number of leading bytes of a `line_size` line
 /// to keep (then append limits.max_line_size_truncate_identifier), or nullopt
@@ -142,14 +158,14 @@ public:
   std::string combined() const;
 
 private:
-  std::vector<std::pair<std::string, size_t>> groups_;  // first-seen order
-  std::unordered_map<std::string, size_t> index_;       // message -> groups_ index
+  std::vector<std::pair<std::string, size_t>> groups_; // first-seen order
+  std::unordered_map<std::string, size_t> index_;      // message -> groups_ index
   size_t total_ = 0;
 };
 
 /// 422 body for a push without streams (Loki >= 3.4).
 inline constexpr std::string_view missing_streams_message =
-  "error at least one valid stream is required for ingestion";
+    "error at least one valid stream is required for ingestion";
 inline constexpr int missing_streams_http_status = 422;
 
 } // namespace skald::validation

@@ -16,8 +16,8 @@
 //     -DCMAKE_CXX_COMPILER=clang++ -DSKALD_BUILD_FUZZ=ON -DSKALD_BUILD_TESTS=ON
 //   cmake --build build-fuzz --target push_decoder_fuzz
 //   build-fuzz/tests/push_decoder_fuzz -max_total_time=300 tests/fuzz/corpus/push
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -83,31 +83,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_decompressed_size = 4 << 20;
   result<push::push_request> r = status{errc::invalid_argument, "unused"};
   switch (mode) {
-    case 0: {
-      std::string compressed;
-      snappy::Compress(body.data(), body.size(), &compressed);
-      r = push::decode_push("application/x-protobuf", "", compressed, limits);
-      break;
+  case 0: {
+    std::string compressed;
+    snappy::Compress(body.data(), body.size(), &compressed);
+    r = push::decode_push("application/x-protobuf", "", compressed, limits);
+    break;
+  }
+  case 1:
+    r = push::decode_push("application/x-protobuf", "", body, limits);
+    break;
+  case 2:
+    r = push::decode_push("application/json", "", body, limits, push::json_format::v1);
+    break;
+  case 3:
+    r = push::decode_push("application/json", "", body, limits, push::json_format::legacy);
+    break;
+  case 4:
+    r = push::decode_push("application/json", "gzip", body, limits);
+    break;
+  case 5:
+    r = push::decode_push("application/x-protobuf", "deflate", body, limits);
+    break;
+  case 6:
+    r = push::decode_push("application/json; charset=utf-8", "gzip", gzip(body), limits);
+    break;
+  case 7: {
+    auto ls = model::parse_labels(body);
+    if (ls) {
+      auto canon = model::canonical_string(*ls);
+      auto again = model::parse_labels(canon);
+      check(again.ok());
+      check(*again == *ls);
+      check(model::canonical_string(*again) == canon);
+      (void)model::fingerprint(*ls);
+      (void)model::stream_token("tenant", canon);
     }
-    case 1: r = push::decode_push("application/x-protobuf", "", body, limits); break;
-    case 2: r = push::decode_push("application/json", "", body, limits, push::json_format::v1); break;
-    case 3: r = push::decode_push("application/json", "", body, limits, push::json_format::legacy); break;
-    case 4: r = push::decode_push("application/json", "gzip", body, limits); break;
-    case 5: r = push::decode_push("application/x-protobuf", "deflate", body, limits); break;
-    case 6: r = push::decode_push("application/json; charset=utf-8", "gzip", gzip(body), limits); break;
-    case 7: {
-      auto ls = model::parse_labels(body);
-      if (ls) {
-        auto canon = model::canonical_string(*ls);
-        auto again = model::parse_labels(canon);
-        check(again.ok());
-        check(*again == *ls);
-        check(model::canonical_string(*again) == canon);
-        (void)model::fingerprint(*ls);
-        (void)model::stream_token("tenant", canon);
-      }
-      return 0;
-    }
+    return 0;
+  }
   }
   if (r.ok()) {
     check_request(*r);
@@ -121,13 +133,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     lim.max_label_value_length = 32;
     lim.max_structured_metadata_entries_count = 2;
     lim.max_structured_metadata_size = 16;
-    auto ctx = validation::make_context(lim, std::chrono::system_clock::time_point{std::chrono::seconds{1700000000}});
+    auto ctx = validation::make_context(
+        lim, std::chrono::system_clock::time_point{std::chrono::seconds{1700000000}});
     const size_t before = r->lines;
     auto v = validation::validate_push(ctx, std::move(*r));
     size_t discarded = 0;
     for (const auto& d : v.discarded)
       discarded += d.entries;
-    size_t empty_stream_lines = 0;  // skipped silently: none (empty streams have no lines)
+    size_t empty_stream_lines = 0; // skipped silently: none (empty streams have no lines)
     check(v.valid_lines + discarded + empty_stream_lines == before);
     check(v.error.empty() == (discarded == 0));
     for (const auto& s : v.request.streams)

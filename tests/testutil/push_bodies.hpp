@@ -82,7 +82,11 @@ inline std::string zlib_compress(const std::string& raw, int window_bits, int le
   return out;
 }
 
-inline std::string gzip_compress(const std::string& raw) { return zlib_compress(raw, 16 + 15); }
-inline std::string deflate_compress(const std::string& raw) { return zlib_compress(raw, -15); }
+inline std::string gzip_compress(const std::string& raw) {
+  return zlib_compress(raw, 16 + 15);
+}
+inline std::string deflate_compress(const std::string& raw) {
+  return zlib_compress(raw, -15);
+}
 
 } // namespace skald::push::testing

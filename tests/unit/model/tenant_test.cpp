@@ -43,13 +43,16 @@ TEST(tenant, multiple_tenants_are_rejected_for_push) {
 }
 
 TEST(tenant, invalid_ids_have_dskit_messages) {
-  struct c { std::string id; std::string want; };
+  struct c {
+    std::string id;
+    std::string want;
+  };
   const c cases[] = {
-    {"a/b", "tenant ID 'a/b' contains unsupported character '/'"},
-    {"a b", "tenant ID 'a b' contains unsupported character ' '"},
-    {std::string(151, 'x'), "tenant ID is too long: max 150 characters"},
-    {".", "tenant ID is '.' or '..'"},
-    {"..", "tenant ID is '.' or '..'"},
+      {"a/b", "tenant ID 'a/b' contains unsupported character '/'"},
+      {"a b", "tenant ID 'a b' contains unsupported character ' '"},
+      {std::string(151, 'x'), "tenant ID is too long: max 150 characters"},
+      {".", "tenant ID is '.' or '..'"},
+      {"..", "tenant ID is '.' or '..'"},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.id);

@@ -22,7 +22,7 @@ constexpr std::string_view json_ct = "application/json";
 constexpr std::string_view proto_ct = "application/x-protobuf";
 
 const std::string simple_json =
-  R"({"streams":[{"stream":{"foo":"bar"},"values":[["1700000000000000000","hello"],["1700000000000000001","world"]]}]})";
+    R"({"streams":[{"stream":{"foo":"bar"},"values":[["1700000000000000000","hello"],["1700000000000000001","world"]]}]})";
 
 decode_limits no_discovery() {
   decode_limits l;
@@ -49,11 +49,15 @@ TEST(decode_push, empty_body_is_invalid_for_every_type) {
 }
 
 TEST(decode_push, plain_gzip_and_deflate_json_are_valid) {
-  struct c { const char* name; std::string enc; std::string body; };
+  struct c {
+    const char* name;
+    std::string enc;
+    std::string body;
+  };
   const c cases[] = {
-    {"plain", "", simple_json},
-    {"gzip", "gzip", gzip_compress(simple_json)},
-    {"deflate", "deflate", deflate_compress(simple_json)},
+      {"plain", "", simple_json},
+      {"gzip", "gzip", gzip_compress(simple_json)},
+      {"deflate", "deflate", deflate_compress(simple_json)},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -115,7 +119,7 @@ TEST(decode_push, snappy_content_encoding_is_tolerated_for_protobuf) {
 
 TEST(decode_push, structured_metadata_in_third_element_is_counted_in_bytes) {
   std::string body =
-    R"({"streams":[{"stream":{"foo":"bar"},"values":[["1","line",{"trace_id":"abc","user":"x"}]]}]})";
+      R"({"streams":[{"stream":{"foo":"bar"},"values":[["1","line",{"trace_id":"abc","user":"x"}]]}]})";
   auto r = decode_push(json_ct, "", body, no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   const auto& e = r->streams[0].entries[0];
@@ -127,7 +131,7 @@ TEST(decode_push, structured_metadata_in_third_element_is_counted_in_bytes) {
 
 TEST(decode_push, multi_line_structured_metadata_values) {
   std::string body =
-    R"({"streams":[{"stream":{"foo":"bar"},"values":[["1","line",{"stack":"a\nb\nc"}]]}]})";
+      R"({"streams":[{"stream":{"foo":"bar"},"values":[["1","line",{"stack":"a\nb\nc"}]]}]})";
   auto r = decode_push(json_ct, "", body, no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ((*r->streams[0].entries[0].metadata)[0].value, "a\nb\nc");
@@ -136,9 +140,10 @@ TEST(decode_push, multi_line_structured_metadata_values) {
 // ---- Test_DecodePushRequest (v1 JSON) -------------------------------------
 
 TEST(decode_push_v1, basic) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams": [{ "stream": { "test": "value" }, "values":[ [ "123456789012345", "super line" ] ] }]})",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams": [{ "stream": { "test": "value" }, "values":[ [ "123456789012345", "super line" ] ] }]})",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_EQ(r->streams.size(), 1u);
   EXPECT_EQ(r->streams[0].labels, R"({test="value"})");
@@ -148,24 +153,27 @@ TEST(decode_push_v1, basic) {
 }
 
 TEST(decode_push_v1, numeric_and_object_label_values_are_kept_verbatim) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams": [{ "stream": { "test": "value", "number": 123, "text": { "a": "b" }, "flag": true }, "values":[ [ "1", "l" ] ] }]})",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams": [{ "stream": { "test": "value", "number": 123, "text": { "a": "b" }, "flag": true }, "values":[ [ "1", "l" ] ] }]})",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
-  EXPECT_EQ(r->streams[0].labels, R"({flag="true", number="123", test="value", text="{ \"a\": \"b\" }"})");
+  EXPECT_EQ(r->streams[0].labels,
+            R"({flag="true", number="123", test="value", text="{ \"a\": \"b\" }"})");
 }
 
 TEST(decode_push_v1, unquoted_token_is_an_error) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams": [{ "stream": { "test": None }, "values":[ [ "1", "l" ] ] }]})");
+  auto r = decode_push(
+      json_ct, "", R"({"streams": [{ "stream": { "test": None }, "values":[ [ "1", "l" ] ] }]})");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::invalid_argument);
 }
 
 TEST(decode_push_v1, escapes_are_decoded_in_lines_and_labels) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams":[{"stream":{"a":"q\"u\u00e9"},"values":[["1","tab\there \ud83d\ude00 \\"]]}]})",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams":[{"stream":{"a":"q\"u\u00e9"},"values":[["1","tab\there \ud83d\ude00 \\"]]}]})",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->streams[0].label_set, (model::label_set{{"a", "q\"u\xc3\xa9"}}));
   EXPECT_EQ(r->streams[0].labels, "{a=\"q\\\"u\xc3\xa9\"}");
@@ -173,9 +181,10 @@ TEST(decode_push_v1, escapes_are_decoded_in_lines_and_labels) {
 }
 
 TEST(decode_push_v1, null_values_and_null_entries_are_skipped) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams":[{"stream":{"a":"b"},"values":null},{"stream":{"c":"d"},"values":[null,["5","x"],null]}]})",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams":[{"stream":{"a":"b"},"values":null},{"stream":{"c":"d"},"values":[null,["5","x"],null]}]})",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_EQ(r->streams.size(), 2u);
   EXPECT_TRUE(r->streams[0].entries.empty());
@@ -184,28 +193,35 @@ TEST(decode_push_v1, null_values_and_null_entries_are_skipped) {
 }
 
 TEST(decode_push_v1, unknown_keys_and_extra_elements_are_ignored) {
-  auto r = decode_push(json_ct, "",
-                       R"({"x":[1,{"y":2}],"streams":[{"z":{"q":[]},"stream":{"a":"b"},"values":[["1","l",{},"extra",[1]]]}]})",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "",
+      R"({"x":[1,{"y":2}],"streams":[{"z":{"q":[]},"stream":{"a":"b"},"values":[["1","l",{},"extra",[1]]]}]})",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->streams[0].entries[0].line, "l");
 }
 
 TEST(decode_push_v1, type_errors_use_jsonparser_texts) {
-  struct c { const char* name; std::string body; std::string want; };
+  struct c {
+    const char* name;
+    std::string body;
+    std::string want;
+  };
   const c cases[] = {
-    {"numeric ts", R"({"streams":[{"stream":{"a":"b"},"values":[[1,"l"]]}]})",
-     "Value is string, but can't find closing '\"' symbol"},
-    {"numeric line", R"({"streams":[{"stream":{"a":"b"},"values":[["1",2]]}]})",
-     "Value is string, but can't find closing '\"' symbol"},
-    {"non-object metadata", R"({"streams":[{"stream":{"a":"b"},"values":[["1","l","x"]]}]})",
-     "Value looks like object, but can't find closing '}' symbol"},
-    {"non-string metadata value", R"({"streams":[{"stream":{"a":"b"},"values":[["1","l",{"k":1}]]}]})",
-     "Value is string, but can't find closing '\"' symbol"},
-    {"ts not a number", R"({"streams":[{"stream":{"a":"b"},"values":[["12a","l"]]}]})",
-     "Value looks like Number/Boolean/None, but can't find its end: ',' or '}' symbol"},
-    {"ts overflow", R"({"streams":[{"stream":{"a":"b"},"values":[["99999999999999999999","l"]]}]})",
-     "Value is number, but overflowed while parsing"},
+      {"numeric ts", R"({"streams":[{"stream":{"a":"b"},"values":[[1,"l"]]}]})",
+       "Value is string, but can't find closing '\"' symbol"},
+      {"numeric line", R"({"streams":[{"stream":{"a":"b"},"values":[["1",2]]}]})",
+       "Value is string, but can't find closing '\"' symbol"},
+      {"non-object metadata", R"({"streams":[{"stream":{"a":"b"},"values":[["1","l","x"]]}]})",
+       "Value looks like object, but can't find closing '}' symbol"},
+      {"non-string metadata value",
+       R"({"streams":[{"stream":{"a":"b"},"values":[["1","l",{"k":1}]]}]})",
+       "Value is string, but can't find closing '\"' symbol"},
+      {"ts not a number", R"({"streams":[{"stream":{"a":"b"},"values":[["12a","l"]]}]})",
+       "Value looks like Number/Boolean/None, but can't find its end: ',' or '}' symbol"},
+      {"ts overflow",
+       R"({"streams":[{"stream":{"a":"b"},"values":[["99999999999999999999","l"]]}]})",
+       "Value is number, but overflowed while parsing"},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -217,9 +233,10 @@ TEST(decode_push_v1, type_errors_use_jsonparser_texts) {
 }
 
 TEST(decode_push_v1, negative_and_extreme_timestamps_parse) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams":[{"stream":{"a":"b"},"values":[["-5","l"],["9223372036854775807","m"]]}]})",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams":[{"stream":{"a":"b"},"values":[["-5","l"],["9223372036854775807","m"]]}]})",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->streams[0].entries[0].ts, -5);
   EXPECT_EQ(r->streams[0].entries[1].ts, INT64_MAX);
@@ -237,31 +254,35 @@ TEST(decode_push_v1, malformed_json_is_400_and_never_partial) {
 }
 
 TEST(decode_push_v1, invalid_label_key_fails_label_parsing) {
-  auto r = decode_push(json_ct, "", R"({"streams":[{"stream":{"foo.bar":"x"},"values":[["1","l"]]}]})");
+  auto r =
+      decode_push(json_ct, "", R"({"streams":[{"stream":{"foo.bar":"x"},"values":[["1","l"]]}]})");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(),
             "couldn't parse labels: 1:5: parse error: unexpected character inside braces: '.'");
 }
 
 TEST(decode_push_v1, invalid_utf8_is_passed_through_like_loki) {
-  auto r = decode_push(json_ct, "", "{\"streams\":[{\"stream\":{\"a\":\"b\"},\"values\":[[\"1\",\"\xff\xfe\"]]}]}",
-                       no_discovery());
+  auto r = decode_push(
+      json_ct, "", "{\"streams\":[{\"stream\":{\"a\":\"b\"},\"values\":[[\"1\",\"\xff\xfe\"]]}]}",
+      no_discovery());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->streams[0].entries[0].line, "\xff\xfe");
 }
 
 TEST(decode_push_v1, raw_control_characters_in_strings_are_accepted_like_go) {
-  const std::string body =
-    "{\"streams\":[{\"stream\":{\"a\":\"b\"},\"values\":[[\"1\",\"tab\there\nnewline \\\"q\\\" \x01\"]]}]}";
+  const std::string body = "{\"streams\":[{\"stream\":{\"a\":\"b\"},\"values\":[[\"1\","
+                           "\"tab\there\nnewline \\\"q\\\" \x01\"]]}]}";
   for (const char* enc : {"", "gzip"}) {
     SCOPED_TRACE(enc);
-    auto r = decode_push(json_ct, enc, std::string{enc}.empty() ? body : gzip_compress(body), no_discovery());
+    auto r = decode_push(json_ct, enc, std::string{enc}.empty() ? body : gzip_compress(body),
+                         no_discovery());
     ASSERT_TRUE(r.ok()) << r.error().message();
     EXPECT_EQ(r->streams[0].entries[0].line, "tab\there\nnewline \"q\" \x01");
   }
   // Legacy too, including a raw newline inside the labels string.
-  auto r = decode_push(json_ct, "", "{\"streams\":[{\"labels\":\"{a=\\\"b\tc\\\"}\",\"entries\":[]}]}",
-                       no_discovery(), json_format::legacy);
+  auto r =
+      decode_push(json_ct, "", "{\"streams\":[{\"labels\":\"{a=\\\"b\tc\\\"}\",\"entries\":[]}]}",
+                  no_discovery(), json_format::legacy);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->streams[0].labels, R"({a="b\tc"})");
 }
@@ -283,9 +304,10 @@ TEST(decode_push_v1, zero_streams_decode_to_an_empty_request) {
 // ---- legacy JSON (/api/prom/push) -----------------------------------------
 
 TEST(decode_push_legacy, labels_string_and_rfc3339_ts) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams":[{"labels":"{foo=\"bar\"}","entries":[{"ts":"2023-11-14T22:13:20.123456789Z","line":"fizzbuzz"},{"ts":"2023-11-14T23:13:20+01:00","line":"x"}]}]})",
-                       no_discovery(), json_format::legacy);
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams":[{"labels":"{foo=\"bar\"}","entries":[{"ts":"2023-11-14T22:13:20.123456789Z","line":"fizzbuzz"},{"ts":"2023-11-14T23:13:20+01:00","line":"x"}]}]})",
+      no_discovery(), json_format::legacy);
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_EQ(r->streams.size(), 1u);
   EXPECT_EQ(r->streams[0].labels, R"({foo="bar"})");
@@ -296,20 +318,27 @@ TEST(decode_push_legacy, labels_string_and_rfc3339_ts) {
 }
 
 TEST(decode_push_legacy, structured_metadata_list) {
-  auto r = decode_push(json_ct, "",
-                       R"({"streams":[{"labels":"{a=\"b\"}","entries":[{"ts":"2023-11-14T22:13:20Z","line":"l","structuredMetadata":[{"name":"k","value":"v"}]}]}]})",
-                       no_discovery(), json_format::legacy);
+  auto r = decode_push(
+      json_ct, "",
+      R"({"streams":[{"labels":"{a=\"b\"}","entries":[{"ts":"2023-11-14T22:13:20Z","line":"l","structuredMetadata":[{"name":"k","value":"v"}]}]}]})",
+      no_discovery(), json_format::legacy);
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_NE(r->streams[0].entries[0].metadata, nullptr);
   EXPECT_EQ(*r->streams[0].entries[0].metadata, (model::label_set{{"k", "v"}}));
 }
 
 TEST(decode_push_legacy, bad_timestamp_or_labels_are_400) {
-  EXPECT_FALSE(decode_push(json_ct, "", R"({"streams":[{"labels":"{a=\"b\"}","entries":[{"ts":"yesterday","line":"l"}]}]})",
-                           {}, json_format::legacy).ok());
-  auto r = decode_push(json_ct, "", R"({"streams":[{"labels":"{ab\"","entries":[]}]})", {}, json_format::legacy);
+  EXPECT_FALSE(
+      decode_push(
+          json_ct, "",
+          R"({"streams":[{"labels":"{a=\"b\"}","entries":[{"ts":"yesterday","line":"l"}]}]})", {},
+          json_format::legacy)
+          .ok());
+  auto r = decode_push(json_ct, "", R"({"streams":[{"labels":"{ab\"","entries":[]}]})", {},
+                       json_format::legacy);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(), "couldn't parse labels: 1:4: parse error: unterminated quoted string");
+  EXPECT_EQ(r.error().message(),
+            "couldn't parse labels: 1:4: parse error: unterminated quoted string");
 }
 
 TEST(decode_push_legacy, uri_selects_the_format) {
@@ -329,20 +358,28 @@ TEST(decode_push_labels, sorted_canonical_labels_and_fingerprint) {
 }
 
 TEST(decode_push_labels, job_foo_has_loki_hash) {
-  auto r = decode_push(proto_ct, "", proto_body({{R"({job="foo"})", {{1, "x", {}}}}}), no_discovery());
+  auto r =
+      decode_push(proto_ct, "", proto_body({{R"({job="foo"})", {{1, "x", {}}}}}), no_discovery());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->streams[0].fingerprint, 0x8eeb87f5eb220480ull);
 }
 
 TEST(decode_push_labels, service_name_discovery) {
-  struct c { const char* name; std::string labels; std::string want; };
+  struct c {
+    const char* name;
+    std::string labels;
+    std::string want;
+  };
   const c cases[] = {
-    {"from app", R"({app="web", env="prod"})", R"({app="web", env="prod", service_name="web"})"},
-    {"first in list wins", R"({job="j", service="svc"})", R"({job="j", service="svc", service_name="svc"})"},
-    {"unknown", R"({env="prod"})", R"({env="prod", service_name="unknown_service"})"},
-    {"already present", R"({app="web", service_name="mine"})", R"({app="web", service_name="mine"})"},
-    {"internal aggregated metric", R"({__aggregated_metric__="x"})", R"({__aggregated_metric__="x"})"},
-    {"internal pattern", R"({__pattern__="x"})", R"({__pattern__="x"})"},
+      {"from app", R"({app="web", env="prod"})", R"({app="web", env="prod", service_name="web"})"},
+      {"first in list wins", R"({job="j", service="svc"})",
+       R"({job="j", service="svc", service_name="svc"})"},
+      {"unknown", R"({env="prod"})", R"({env="prod", service_name="unknown_service"})"},
+      {"already present", R"({app="web", service_name="mine"})",
+       R"({app="web", service_name="mine"})"},
+      {"internal aggregated metric", R"({__aggregated_metric__="x"})",
+       R"({__aggregated_metric__="x"})"},
+      {"internal pattern", R"({__pattern__="x"})", R"({__pattern__="x"})"},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -351,7 +388,8 @@ TEST(decode_push_labels, service_name_discovery) {
     EXPECT_EQ(r->streams[0].labels, k.want);
     EXPECT_EQ(r->streams[0].fingerprint, model::fingerprint(r->streams[0].label_set));
   }
-  auto r = decode_push(proto_ct, "", proto_body({{R"({env="prod"})", {{1, "x", {}}}}}), no_discovery());
+  auto r =
+      decode_push(proto_ct, "", proto_body({{R"({env="prod"})", {{1, "x", {}}}}}), no_discovery());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->streams[0].labels, R"({env="prod"})");
 }
@@ -361,11 +399,13 @@ TEST(decode_push_labels, unparseable_labels_fail_the_whole_request) {
   auto r = decode_push(proto_ct, "", body);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::invalid_argument);
-  EXPECT_EQ(r.error().message(), "couldn't parse labels: 1:4: parse error: unterminated quoted string");
+  EXPECT_EQ(r.error().message(),
+            "couldn't parse labels: 1:4: parse error: unterminated quoted string");
 }
 
 TEST(decode_push_labels, duplicate_names_survive_decoding_for_the_validator) {
-  auto r = decode_push(proto_ct, "", proto_body({{R"({a="1", a="2"})", {{1, "x", {}}}}}), no_discovery());
+  auto r = decode_push(proto_ct, "", proto_body({{R"({a="1", a="2"})", {{1, "x", {}}}}}),
+                       no_discovery());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->streams[0].label_set.size(), 2u);
 }
@@ -380,11 +420,11 @@ TEST(decode_push_limits, body_over_max_recv_is_413) {
   EXPECT_EQ(r.error().code(), errc::too_large);
   EXPECT_EQ(http_status_for(r.error().code()), 413);
   EXPECT_EQ(r.error().message(), "request body too large: message size too large than max (" +
-                                   std::to_string(simple_json.size()) + " vs 10)");
+                                     std::to_string(simple_json.size()) + " vs 10)");
 }
 
 TEST(decode_push_limits, gzip_bomb_stops_at_the_decompressed_limit) {
-  std::string big(64 << 20, 'a');  // 64 MiB of 'a' compresses to ~64 KiB
+  std::string big(64 << 20, 'a'); // 64 MiB of 'a' compresses to ~64 KiB
   auto bomb = gzip_compress(big);
   big.clear();
   big.shrink_to_fit();
@@ -393,9 +433,12 @@ TEST(decode_push_limits, gzip_bomb_stops_at_the_decompressed_limit) {
   auto r = decode_push(json_ct, "gzip", bomb, l);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::too_large);
-  EXPECT_EQ(r.error().message(),
-            "request body too large: decompressed message size too large than max (1048577 vs 1048576)");
-  EXPECT_EQ(decode_push(json_ct, "deflate", deflate_compress(std::string(2 << 20, 'a')), l).error().code(),
+  EXPECT_EQ(
+      r.error().message(),
+      "request body too large: decompressed message size too large than max (1048577 vs 1048576)");
+  EXPECT_EQ(decode_push(json_ct, "deflate", deflate_compress(std::string(2 << 20, 'a')), l)
+                .error()
+                .code(),
             errc::too_large);
 }
 
@@ -406,7 +449,8 @@ TEST(decode_push_limits, snappy_declared_length_over_limit_is_413) {
   auto r = decode_push(proto_ct, "", body, l);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::too_large);
-  EXPECT_NE(r.error().message().find("request body too large: decompressed message size too large than max ("),
+  EXPECT_NE(r.error().message().find(
+                "request body too large: decompressed message size too large than max ("),
             std::string::npos);
 }
 
@@ -430,7 +474,7 @@ TEST(decode_push_limits, zero_decompressed_limit_means_fifty_times_recv) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::too_large);
   l.max_recv_msg_size = 0;
-  EXPECT_EQ(l.effective_max_decompressed(), 0u);  // both off
+  EXPECT_EQ(l.effective_max_decompressed(), 0u); // both off
 }
 
 TEST(decode_push_limits, stream_labels_over_16mib_are_413) {
@@ -438,7 +482,8 @@ TEST(decode_push_limits, stream_labels_over_16mib_are_413) {
   auto r = decode_push(proto_ct, "", proto_body({{labels, {{1, "x", {}}}}}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::too_large);
-  EXPECT_EQ(r.error().message(), "request body too large: stream labels size 17 MB exceeds limit of 17 MB");
+  EXPECT_EQ(r.error().message(),
+            "request body too large: stream labels size 17 MB exceeds limit of 17 MB");
 }
 
 TEST(decode_push_limits, humanize_bytes_matches_go_humanize) {
@@ -452,16 +497,20 @@ TEST(decode_push_limits, humanize_bytes_matches_go_humanize) {
 // ---- media types ------------------------------------------------------------
 
 TEST(media_type, go_mime_parse_results) {
-  struct c { std::string_view in; std::string_view want; bool ok; };
+  struct c {
+    std::string_view in;
+    std::string_view want;
+    bool ok;
+  };
   const c cases[] = {
-    {"application/json", "application/json", true},
-    {" Application/JSON ; charset=utf-8", "application/json", true},
-    {"application/x-protobuf", "application/x-protobuf", true},
-    {"", "mime: no media type", false},
-    {"application", "mime: expected slash after first token", false},
-    {"application/", "mime: expected token after slash", false},
-    {"application/json x", "mime: unexpected content after media subtype", false},
-    {"application/json; charset", "mime: invalid media parameter", false},
+      {"application/json", "application/json", true},
+      {" Application/JSON ; charset=utf-8", "application/json", true},
+      {"application/x-protobuf", "application/x-protobuf", true},
+      {"", "mime: no media type", false},
+      {"application", "mime: expected slash after first token", false},
+      {"application/", "mime: expected token after slash", false},
+      {"application/json x", "mime: unexpected content after media subtype", false},
+      {"application/json; charset", "mime: invalid media parameter", false},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.in);
@@ -476,10 +525,10 @@ TEST(media_type, go_mime_parse_results) {
 TEST(push_request, copies_share_storage_and_views_outlive_the_original) {
   std::optional<push_request> copy;
   {
-    auto r = decode_push(json_ct, "",
-                         R"({"streams":[{"stream":{"a":"b"},"values":[["1","line one",{"k":"v"}]]}]})");
+    auto r = decode_push(
+        json_ct, "", R"({"streams":[{"stream":{"a":"b"},"values":[["1","line one",{"k":"v"}]]}]})");
     ASSERT_TRUE(r.ok());
-    copy = *r;  // copy, then the original dies
+    copy = *r; // copy, then the original dies
   }
   EXPECT_EQ(copy->streams[0].entries[0].line, "line one");
   EXPECT_EQ((*copy->streams[0].entries[0].metadata)[0].value, "v");

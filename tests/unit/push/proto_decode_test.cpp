@@ -22,12 +22,12 @@ std::string serialize(const logproto::PushRequest& req) {
 
 std::vector<test_stream> sample_streams() {
   return {
-    {R"({app="web", env="prod"})",
-     {{1700000000123456789, "GET /index.html 200", {}},
-      {1700000000123456790, "", {{"trace_id", "abc"}, {"span", "1"}}},
-      {-1500000000, std::string("bin\0ary \xc3\xa9", 10), {}}}},
-    {"", {}},
-    {R"({job="foo"})", {{0, "epoch", {{"", ""}}}}},
+      {R"({app="web", env="prod"})",
+       {{1700000000123456789, "GET /index.html 200", {}},
+        {1700000000123456790, "", {{"trace_id", "abc"}, {"span", "1"}}},
+        {-1500000000, std::string("bin\0ary \xc3\xa9", 10), {}}}},
+      {"", {}},
+      {R"({job="foo"})", {{0, "epoch", {{"", ""}}}}},
   };
 }
 
@@ -86,7 +86,7 @@ TEST(proto_decode, agrees_with_libprotobuf_on_random_bodies) {
       }
     }
     auto req = make_proto(streams);
-    auto wire = serialize(req);  // outlives the views
+    auto wire = serialize(req); // outlives the views
     std::deque<model::label_set> md;
     auto got = decode_push_request_proto(wire, md);
     ASSERT_TRUE(got.ok()) << got.error().message();
@@ -95,7 +95,7 @@ TEST(proto_decode, agrees_with_libprotobuf_on_random_bodies) {
 }
 
 TEST(proto_decode, every_truncation_is_an_error_or_a_prefix_libprotobuf_also_accepts) {
-  google::protobuf::LogSilencer quiet;  // prefixes that cut a UTF-8 rune make libprotobuf log
+  google::protobuf::LogSilencer quiet; // prefixes that cut a UTF-8 rune make libprotobuf log
   auto wire = serialize(make_proto(sample_streams()));
   for (size_t n = 0; n < wire.size(); ++n) {
     std::string prefix = wire.substr(0, n);
@@ -115,11 +115,11 @@ TEST(proto_decode, unknown_fields_of_every_wire_type_are_skipped) {
   auto wire = serialize(req);
   // Append to PushRequest: field 15 varint, field 16 fixed64, field 17 bytes,
   // field 18 fixed32, field 19 group { field 1 varint } end group.
-  std::string extra = "\x78\x01"                                  // 15:varint 1
-                      "\x81\x01\x01\x02\x03\x04\x05\x06\x07\x08"  // 16:fixed64
-                      "\x8a\x01\x02zz"                            // 17:bytes "zz"
-                      "\x95\x01\x01\x02\x03\x04"                  // 18:fixed32
-                      "\x9b\x01\x08\x01\x9c\x01";                 // 19:group{1:1}
+  std::string extra = "\x78\x01"                                 // 15:varint 1
+                      "\x81\x01\x01\x02\x03\x04\x05\x06\x07\x08" // 16:fixed64
+                      "\x8a\x01\x02zz"                           // 17:bytes "zz"
+                      "\x95\x01\x01\x02\x03\x04"                 // 18:fixed32
+                      "\x9b\x01\x08\x01\x9c\x01";                // 19:group{1:1}
   auto with_extra = wire + extra;
   logproto::PushRequest ref;
   ASSERT_TRUE(ref.ParseFromString(with_extra));
@@ -130,18 +130,27 @@ TEST(proto_decode, unknown_fields_of_every_wire_type_are_skipped) {
 }
 
 TEST(proto_decode, malformed_wire_data_has_gogo_errors) {
-  struct c { const char* name; std::string wire; std::string want; };
+  struct c {
+    const char* name;
+    std::string wire;
+    std::string want;
+  };
   const c cases[] = {
-    {"streams as varint", std::string("\x08\x01", 2), "proto: wrong wireType = 0 for field Streams"},
-    {"length past end", std::string("\x0a\x05\x0a", 3), "unexpected EOF"},
-    {"truncated varint", std::string("\x0a", 1), "unexpected EOF"},
-    {"varint too long", std::string("\x18\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "proto: integer overflow"},
-    {"field zero", std::string("\x02\x00", 2), "proto: PushRequest: illegal tag 0 (wire type 2)"},
-    {"end group", std::string("\x0c", 1), "proto: PushRequest: wiretype end group for non-group"},
-    {"wire type 7", std::string("\x1f", 1), "proto: illegal wireType 7"},
-    {"wire type 7 on a known field", std::string("\x0f", 1), "proto: wrong wireType = 7 for field Streams"},
-    {"labels as varint", std::string("\x0a\x02\x08\x01", 4), "proto: wrong wireType = 0 for field Labels"},
-    {"line as varint", std::string("\x0a\x04\x12\x02\x10\x01", 6), "proto: wrong wireType = 0 for field Line"},
+      {"streams as varint", std::string("\x08\x01", 2),
+       "proto: wrong wireType = 0 for field Streams"},
+      {"length past end", std::string("\x0a\x05\x0a", 3), "unexpected EOF"},
+      {"truncated varint", std::string("\x0a", 1), "unexpected EOF"},
+      {"varint too long", std::string("\x18\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12),
+       "proto: integer overflow"},
+      {"field zero", std::string("\x02\x00", 2), "proto: PushRequest: illegal tag 0 (wire type 2)"},
+      {"end group", std::string("\x0c", 1), "proto: PushRequest: wiretype end group for non-group"},
+      {"wire type 7", std::string("\x1f", 1), "proto: illegal wireType 7"},
+      {"wire type 7 on a known field", std::string("\x0f", 1),
+       "proto: wrong wireType = 7 for field Streams"},
+      {"labels as varint", std::string("\x0a\x02\x08\x01", 4),
+       "proto: wrong wireType = 0 for field Labels"},
+      {"line as varint", std::string("\x0a\x04\x12\x02\x10\x01", 6),
+       "proto: wrong wireType = 0 for field Line"},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -154,12 +163,16 @@ TEST(proto_decode, malformed_wire_data_has_gogo_errors) {
 }
 
 TEST(proto_decode, timestamps_outside_go_range_are_rejected) {
-  struct c { int64_t seconds; int32_t nanos; std::string want; };
+  struct c {
+    int64_t seconds;
+    int32_t nanos;
+    std::string want;
+  };
   const c cases[] = {
-    {-62135596801, 0, "timestamp: seconds:-62135596801 nanos:0 before 0001-01-01"},
-    {253402300800, 0, "timestamp: seconds:253402300800 nanos:0 after 10000-01-01"},
-    {0, -1, "timestamp: seconds:0 nanos:-1: nanos not in range [0, 1e9)"},
-    {0, 1000000000, "timestamp: seconds:0 nanos:1000000000: nanos not in range [0, 1e9)"},
+      {-62135596801, 0, "timestamp: seconds:-62135596801 nanos:0 before 0001-01-01"},
+      {253402300800, 0, "timestamp: seconds:253402300800 nanos:0 after 10000-01-01"},
+      {0, -1, "timestamp: seconds:0 nanos:-1: nanos not in range [0, 1e9)"},
+      {0, 1000000000, "timestamp: seconds:0 nanos:1000000000: nanos not in range [0, 1e9)"},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.want);
@@ -177,9 +190,9 @@ TEST(proto_decode, timestamps_outside_go_range_are_rejected) {
 TEST(proto_decode, timestamps_beyond_int64_nanoseconds_saturate) {
   logproto::PushRequest req;
   auto* s = req.add_streams();
-  s->add_entries()->mutable_timestamp()->set_seconds(253402300799);   // 9999-12-31
-  s->add_entries()->mutable_timestamp()->set_seconds(-62135596800);   // 0001-01-01
-  s->add_entries();                                                   // absent: Go zero time
+  s->add_entries()->mutable_timestamp()->set_seconds(253402300799); // 9999-12-31
+  s->add_entries()->mutable_timestamp()->set_seconds(-62135596800); // 0001-01-01
+  s->add_entries();                                                 // absent: Go zero time
   std::deque<model::label_set> md;
   auto got = decode_push_request_proto(serialize(req), md);
   ASSERT_TRUE(got.ok());
@@ -206,7 +219,8 @@ TEST(proto_decode, invalid_utf8_strings_are_accepted_like_gogo) {
 }
 
 TEST(proto_decode, last_scalar_occurrence_wins_and_parsed_is_dropped) {
-  // Stream { labels: "x", labels: "{a=\"b\"}", entries: { line: "1", line: "2", parsed: {name:"p"} } }
+  // Stream { labels: "x", labels: "{a=\"b\"}", entries: { line: "1", line: "2", parsed: {name:"p"}
+  // } }
   std::string entry = std::string("\x12\x01") + "1" + "\x12\x01" + "2" + "\x22\x03\x0a\x01p";
   std::string stream = std::string("\x0a\x01x") + "\x0a\x07{a=\"b\"}" + "\x12" +
                        static_cast<char>(entry.size()) + entry;

@@ -12,13 +12,13 @@ using namespace std::chrono_literals;
 const rate_clock::time_point t0{std::chrono::hours{1000}};
 
 TEST(rate_limit_for, local_and_global_strategies) {
-  validation_limits lim;  // 4 MB/s, 6 MB burst
+  validation_limits lim; // 4 MB/s, 6 MB burst
   auto local = rate_limit_for(lim, rate_strategy::local, 3);
   EXPECT_EQ(local.bytes_per_second, 4.0 * 1048576);
   EXPECT_EQ(local.burst, 6u * 1048576);
   auto global = rate_limit_for(lim, rate_strategy::global, 4);
   EXPECT_EQ(global.bytes_per_second, 1048576.0);
-  EXPECT_EQ(global.burst, 6u * 1048576);  // burst is not divided
+  EXPECT_EQ(global.burst, 6u * 1048576); // burst is not divided
   EXPECT_EQ(rate_limit_for(lim, rate_strategy::global, 0).bytes_per_second, 4.0 * 1048576);
 }
 
@@ -29,8 +29,10 @@ TEST(token_bucket, all_or_nothing_like_the_loki_local_test) {
   EXPECT_TRUE(limiter.allow("user", t0, 50, lim));
   EXPECT_FALSE(limiter.allow("user", t0, 60, lim));
   EXPECT_EQ(rate_limited_message("user", limiter.limit("user", t0, lim).bytes_per_second, 1, 60),
-            "ingestion rate limit exceeded for user user (limit: 100 bytes/sec) while attempting to ingest '1' "
-            "lines totaling '60' bytes, reduce log volume or contact your Loki administrator to see if the limit "
+            "ingestion rate limit exceeded for user user (limit: 100 bytes/sec) while attempting "
+            "to ingest '1' "
+            "lines totaling '60' bytes, reduce log volume or contact your Loki administrator to "
+            "see if the limit "
             "can be increased");
   EXPECT_TRUE(limiter.allow("user", t0, 50, lim));
   EXPECT_FALSE(limiter.allow("user", t0, 40, lim));
@@ -61,10 +63,10 @@ TEST(token_bucket, more_than_burst_is_always_refused_and_consumes_nothing) {
 TEST(token_bucket, refills_at_the_rate_up_to_the_burst) {
   token_bucket b{rate_limit{100, 200}, t0};
   EXPECT_TRUE(b.allow_n(t0, 200));
-  EXPECT_FALSE(b.allow_n(t0 + 500ms, 60));  // 50 tokens available
+  EXPECT_FALSE(b.allow_n(t0 + 500ms, 60)); // 50 tokens available
   EXPECT_TRUE(b.allow_n(t0 + 500ms, 50));
   EXPECT_DOUBLE_EQ(b.tokens_at(t0 + 500ms), 0);
-  EXPECT_DOUBLE_EQ(b.tokens_at(t0 + 10s), 200);  // capped
+  EXPECT_DOUBLE_EQ(b.tokens_at(t0 + 10s), 200); // capped
   EXPECT_TRUE(b.allow_n(t0 + 10s, 200));
 }
 

@@ -41,8 +41,9 @@ TEST(validate_push, hundred_too_long_lines_give_an_empty_request_and_one_grouped
   lim.max_line_size = 1;
   auto out = validate_push(make_context(lim, test_now, "user"), decode(in));
   EXPECT_TRUE(out.request.streams.empty());
-  EXPECT_EQ(out.error,
-            R"(100 errors like: max entry size '1' bytes exceeded for stream '{foo="bar"}' while adding an entry with length '10' bytes)");
+  EXPECT_EQ(
+      out.error,
+      R"(100 errors like: max entry size '1' bytes exceeded for stream '{foo="bar"}' while adding an entry with length '10' bytes)");
   ASSERT_EQ(out.discarded.size(), 1u);
   EXPECT_EQ(out.discarded[0].reason, reason::line_too_long);
   EXPECT_EQ(out.discarded[0].entries, 100u);
@@ -52,10 +53,11 @@ TEST(validate_push, hundred_too_long_lines_give_an_empty_request_and_one_grouped
 
 TEST(validate_push, valid_streams_survive_next_to_invalid_ones) {
   std::vector<test_stream> in{
-    {R"({app="ok"})", {{now_ns, "good", {}}, {now_ns - int64_t{30} * 24 * 3600 * 1000000000, "old", {}}}},
-    {R"({a="1", a="2"})", {{now_ns, "dup", {}}}},
-    {R"({empty=""})", {{now_ns, "no labels", {}}}},
-    {R"({idle="stream"})", {}},
+      {R"({app="ok"})",
+       {{now_ns, "good", {}}, {now_ns - int64_t{30} * 24 * 3600 * 1000000000, "old", {}}}},
+      {R"({a="1", a="2"})", {{now_ns, "dup", {}}}},
+      {R"({empty=""})", {{now_ns, "no labels", {}}}},
+      {R"({idle="stream"})", {}},
   };
   auto out = validate_push(make_context(validation_limits{}, test_now, "user"), decode(in));
   ASSERT_EQ(out.request.streams.size(), 1u);
@@ -64,11 +66,11 @@ TEST(validate_push, valid_streams_survive_next_to_invalid_ones) {
   EXPECT_EQ(out.request.streams[0].entries[0].line, "good");
   EXPECT_EQ(out.valid_lines, 1u);
   EXPECT_EQ(out.valid_bytes, 4u);
-  EXPECT_EQ(out.error,
-            "1 errors like: entry for stream '{app=\"ok\"}' has timestamp too old: 2023-10-15T22:13:20Z, oldest "
-            "acceptable timestamp is: 2023-11-07T22:13:20Z; "
-            "1 errors like: stream '{a=\"1\", a=\"2\"}' has duplicate label name: 'a'; "
-            "1 errors like: error at least one label pair is required per stream");
+  EXPECT_EQ(out.error, "1 errors like: entry for stream '{app=\"ok\"}' has timestamp too old: "
+                       "2023-10-15T22:13:20Z, oldest "
+                       "acceptable timestamp is: 2023-11-07T22:13:20Z; "
+                       "1 errors like: stream '{a=\"1\", a=\"2\"}' has duplicate label name: 'a'; "
+                       "1 errors like: error at least one label pair is required per stream");
   ASSERT_EQ(out.discarded.size(), 3u);
   EXPECT_EQ(out.discarded[1].reason, reason::duplicate_label_names);
   EXPECT_EQ(out.discarded[2].reason, reason::missing_labels);
@@ -84,7 +86,8 @@ TEST(validate_push, no_errors_means_empty_error_text) {
 }
 
 TEST(validate_push, truncation_with_and_without_identifier) {
-  std::vector<test_stream> in{{R"({a="b"})", {{now_ns, "0123456789abcdef", {}}, {now_ns, "short", {}}}}};
+  std::vector<test_stream> in{
+      {R"({a="b"})", {{now_ns, "0123456789abcdef", {}}, {now_ns, "short", {}}}}};
   validation_limits lim;
   lim.max_line_size = 10;
   lim.max_line_size_truncate = true;
@@ -105,7 +108,9 @@ TEST(validate_push, truncation_with_and_without_identifier) {
 }
 
 TEST(validate_push, increment_duplicate_timestamps_on_and_off) {
-  std::vector<test_stream> in{{R"({job="foo"})", {{now_ns, "hi", {}}, {now_ns, "hey", {}}, {now_ns, "hey", {}}, {now_ns, "yo", {}}}}};
+  std::vector<test_stream> in{
+      {R"({job="foo"})",
+       {{now_ns, "hi", {}}, {now_ns, "hey", {}}, {now_ns, "hey", {}}, {now_ns, "yo", {}}}}};
   validation_limits lim;
   auto off = validate_push(make_context(lim, test_now), decode(in));
   for (const auto& e : off.request.streams[0].entries)
@@ -124,12 +129,24 @@ TEST(validate_push, increment_duplicate_timestamps_on_and_off) {
   EXPECT_EQ(on.request.streams[0].fingerprint, 0x8eeb87f5eb220480ull);
 }
 
+TEST(validate_push, structured_metadata_is_sanitised_without_touching_the_decoded_copy) {
+  auto decoded = decode({{R"({a="b"})", {{now_ns, "x", {{"http.method", "GET"}}}}}});
+  const model::label_set* original = decoded.streams[0].entries[0].metadata;
+  auto out = validate_push(make_context(validation_limits{}, test_now), decoded);
+  EXPECT_EQ(out.sanitized_metadata, 1u);
+  EXPECT_EQ(*out.request.streams[0].entries[0].metadata,
+            (model::label_set{{"http_method", "GET"}}));
+  EXPECT_EQ(*original, (model::label_set{{"http.method", "GET"}}));
+}
+
 TEST(validate_push, enforced_labels_discard_the_stream) {
   validation_limits lim;
   lim.enforced_labels = {"team"};
-  auto out = validate_push(make_context(lim, test_now, "t1"), decode({{R"({app="x"})", {{now_ns, "l", {}}}}}));
+  auto out = validate_push(make_context(lim, test_now, "t1"),
+                           decode({{R"({app="x"})", {{now_ns, "l", {}}}}}));
   EXPECT_TRUE(out.request.streams.empty());
-  EXPECT_EQ(out.error, R"(missing required labels 'team' for user 't1' for stream '{app="x"}' (policy: ''))");
+  EXPECT_EQ(out.error,
+            R"(missing required labels 'team' for user 't1' for stream '{app="x"}' (policy: ''))");
 }
 
 } // namespace
