@@ -17,6 +17,7 @@
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/ring/quorum.hpp"
+#include "runtime/validation/from_config.hpp"
 #include "runtime/validation/reasons.hpp"
 #include "runtime/validation/validate_push.hpp"
 #include "runtime/validation/validator.hpp"
@@ -75,7 +76,7 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
                            : std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-  const auto vlimits = distributor::validation_limits_from(lim);
+  const auto vlimits = validation::to_validation_limits(lim);
   const size_t received = batch.request.streams.size();
   auto ctx = validation::make_context(
     vlimits, std::chrono::system_clock::time_point{std::chrono::duration_cast<
@@ -100,7 +101,7 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   }
 
   // Tenant ingestion rate: all-or-nothing for the valid bytes, after validation.
-  const auto rl = validation::rate_limit_for(vlimits, distributor::rate_strategy_from(lim),
+  const auto rl = validation::rate_limit_for(vlimits, validation::to_rate_strategy(lim),
                                              static_cast<size_t>(std::max(1, deps.distributors)));
   const validation::rate_clock::time_point mono{self->clock().now().time_since_epoch()};
   if (!deps.rate->allow(tenant, mono, v.valid_bytes, rl)) {
