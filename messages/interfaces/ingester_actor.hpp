@@ -23,8 +23,11 @@
 // ingest_reply.status is 0 when every stream stored its entries, else the
 // HTTP status Loki would return for the last failing stream (400 too far
 // behind, 429 stream limit / per-stream rate limit) and its text.
-// Every request to these actors must carry a timeout (dropped promises send
-// nothing in CAF 0.17).
+// Requests from other actors (the distributor, status/read callers) carry a
+// timeout (dropped promises send nothing in CAF 0.17). The one exception is
+// tenant -> stream appends inside one ingester: local, never blocking, bounced
+// with request_receiver_down if the stream terminates; the distributor's
+// timeout bounds the client's wait.
 #pragma once
 
 #include <cstdint>
