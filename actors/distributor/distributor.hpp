@@ -1,9 +1,10 @@
 // actors/distributor/distributor.hpp — the distributor pool
 // (protocol: messages/interfaces/distributor_actor.hpp).
 //
-// A distributor takes a decoded push job, runs runtime/distributor::prepare
-// (label and entry validation, increment_duplicate_timestamp, tokens), takes
-// the tenant's ingestion-rate tokens (all-or-nothing, shared buckets), groups
+// A distributor takes a decoded push job, runs runtime/validation's
+// validate_push (label and entry validation, increment_duplicate_timestamp,
+// grouped errors), takes the tenant's ingestion-rate tokens (all-or-nothing,
+// buckets shared by the pool), computes the ring tokens, groups
 // the streams by ingester (one node: the local ingester holds every stream),
 // sends ONE message per ingester (the ingest batch is shared, never copied),
 // tracks the quorum with runtime/ring::batch_tracker and completes the job:

@@ -126,8 +126,23 @@ TEST_F(push_it, bad_bodies_get_lokis_status_and_the_node_stays_healthy) {
   r = post("/loki/api/v1/push", "{\"streams\":[]}", {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 422);
 
-  // Still serving.
+  // A huge label set: more names than max_label_names_per_series (15).
   const auto ts = now_ns();
+  std::string many = "{";
+  for (int i = 0; i < 20; ++i)
+    many += (i ? ", l" : "l") + std::to_string(i) + "=\"v\"";
+  many += "}";
+  r = post("/loki/api/v1/push", proto_body({test_stream{many, {{ts, "x", {}}}}}),
+           {{"Content-Type", "application/x-protobuf"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("has 20 label names; limit 15"));
+
+  // Unparseable labels.
+  r = post("/loki/api/v1/push", proto_body({test_stream{"{ab\"", {{ts, "x", {}}}}}),
+           {{"Content-Type", "application/x-protobuf"}});
+  EXPECT_EQ(r.status, 400);
+
+  // Still serving.
   r = post("/loki/api/v1/push", proto_body({test_stream{"{app=\"ok\"}", {{ts, "fine", {}}}}}),
            {{"Content-Type", "application/x-protobuf"}});
   EXPECT_EQ(r.status, 204) << r.body;
