@@ -6,30 +6,6 @@
 
 namespace skald::ingester {
 
-void token_bucket::advance(int64_t now_ns) noexcept {
-  if (now_ns > last_ns_) {
-    tokens_ = std::min(burst_, tokens_ + rate_ * static_cast<double>(now_ns - last_ns_) / 1e9);
-    last_ns_ = now_ns;
-  }
-}
-
-void token_bucket::set_limits(double rate_per_sec, double burst, int64_t now_ns) noexcept {
-  advance(now_ns);
-  rate_ = rate_per_sec;
-  burst_ = burst;
-  tokens_ = std::min(tokens_, burst_);
-}
-
-bool token_bucket::allow(int64_t now_ns, double n) noexcept {
-  if (n > burst_)
-    return false;
-  advance(now_ns);
-  if (tokens_ < n)
-    return false;
-  tokens_ -= n;
-  return true;
-}
-
 int64_t max_streams_allowed(const stream_limit_inputs& in) noexcept {
   int64_t local = in.max_streams_per_user;
   int64_t global_share = 0;

@@ -1,12 +1,24 @@
 #include "runtime/ingester/stream.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "runtime/ingester/time_text.hpp"
+#include "runtime/model/time_format.hpp"
+#include "runtime/util/units.hpp"
 
 namespace skald::ingester {
 
 namespace {
+
+validation::rate_clock::time_point at(int64_t now_ns) {
+  return validation::rate_clock::time_point{std::chrono::duration_cast<
+    validation::rate_clock::duration>(std::chrono::nanoseconds{now_ns})};
+}
+
+validation::rate_limit rate_of(double rate_bytes, double burst_bytes) {
+  return validation::rate_limit{rate_bytes, static_cast<size_t>(burst_bytes)};
+}
 
 enum class verdict : uint8_t { store, skip, too_far_behind };
 
@@ -37,12 +49,12 @@ stream::stream(std::string labels, uint64_t fingerprint, stream_config cfg)
   : labels_(std::move(labels)),
     fingerprint_(fingerprint),
     cfg_(cfg),
-    limiter_(cfg.rate_bytes, cfg.burst_bytes) {}
+    limiter_(rate_of(cfg.rate_bytes, cfg.burst_bytes), at(0)) {}
 
 void stream::set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noexcept {
   cfg_.rate_bytes = rate_bytes;
   cfg_.burst_bytes = burst_bytes;
-  limiter_.set_limits(rate_bytes, burst_bytes, now_ns);
+  limiter_.set(at(now_ns), rate_of(rate_bytes, burst_bytes));
 }
 
 size_t stream::memory_usage() const noexcept {
@@ -119,7 +131,7 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
   // All-or-nothing per-stream rate limit (shard_streams on, Loki 3.x).
   bool rate_denied = false;
   if (to_store > 0 && cfg_.rate_bytes > 0
-      && !limiter_.allow(now_ns, static_cast<double>(store_bytes))) {
+      && !limiter_.allow_n(at(now_ns), static_cast<size_t>(store_bytes))) {
     rate_denied = true;
     out.rate_limited = to_store;
     out.rate_limited_bytes = store_bytes;
@@ -165,18 +177,18 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
     s += " ignored, reason: '";
     if (f.rate) {
       s += "Per stream rate limit exceeded (limit: ";
-      s += byte_size_text(static_cast<uint64_t>(cfg_.rate_bytes));
+      s += format_bytes(static_cast<uint64_t>(cfg_.rate_bytes));
       s += "/sec) while attempting to ingest for stream '";
       s += labels_;
       s += "' totaling ";
-      s += byte_size_text(store_bytes);
+      s += format_bytes(store_bytes);
       s += ", consider splitting a stream via additional labels or contact your Loki "
            "administrator to see if the limit can be increased";
     } else {
       s += "entry too far behind, entry timestamp is: ";
-      append_go_rfc3339(s, f.ts);
+      s += model::format_rfc3339(f.ts);
       s += ", oldest acceptable timestamp is: ";
-      append_go_rfc3339(s, f.cutoff);
+      s += model::format_rfc3339(f.cutoff);
     }
     s += "',\n";
   }

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "runtime/chunkenc/mem_chunk.hpp"
-#include "runtime/ingester/limiter.hpp"
+#include "runtime/validation/rate_limiter.hpp"
 #include "runtime/model/entry.hpp"
 
 namespace skald::ingester {
@@ -101,7 +101,7 @@ private:
   uint64_t fingerprint_;
   stream_config cfg_;
   std::vector<chunkenc::mem_chunk> chunks_;
-  token_bucket limiter_;
+  validation::token_bucket limiter_;
   int64_t highest_ts_ = 0;
   bool has_last_ = false;
   int64_t last_ts_ = 0;

@@ -28,20 +28,6 @@ void append_date_time(std::string& out, int64_t secs, char sep) {
 
 } // namespace
 
-void append_go_rfc3339(std::string& out, int64_t ns) {
-  int64_t secs = 0;
-  int64_t frac = 0;
-  split(ns, secs, frac);
-  append_date_time(out, secs, 'T');
-  out += 'Z';
-}
-
-std::string go_rfc3339(int64_t ns) {
-  std::string s;
-  append_go_rfc3339(s, ns);
-  return s;
-}
-
 void append_go_time_string(std::string& out, int64_t ns) {
   int64_t secs = 0;
   int64_t frac = 0;
@@ -62,23 +48,6 @@ std::string go_time_string(int64_t ns) {
   std::string s;
   append_go_time_string(s, ns);
   return s;
-}
-
-std::string byte_size_text(uint64_t bytes) {
-  if (bytes == 0)
-    return "0B";
-  static const char* units[] = {"EB", "PB", "TB", "GB", "MB", "KB", "B"};
-  std::string out;
-  uint64_t scale = uint64_t{1} << 60;
-  for (const char* u : units) {
-    if (bytes >= scale) {
-      out += std::to_string(bytes / scale);
-      out += u;
-      bytes %= scale;
-    }
-    scale >>= 10;
-  }
-  return out;
 }
 
 } // namespace skald::ingester
