@@ -1,5 +1,6 @@
 #include "actors/distributor/push_routes.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -19,7 +20,11 @@ namespace skald::actors {
 
 namespace {
 
+/// Distinguishes route states (and so nodes) in the per-thread cache below.
+std::atomic<uint64_t> next_route_id{1};
+
 struct route_state {
+  uint64_t id = next_route_id.fetch_add(1, std::memory_order_relaxed);
   std::shared_ptr<distributor_pool> pool;
   push_route_options opts;
   metrics::counter_family* discarded_samples;
@@ -41,11 +46,25 @@ void handle_push(const route_state& rs, http::request& req, http::responder rsp)
     tenant = std::string{model::no_auth_tenant};
   }
 
-  auto limits = rs.opts.decode;
-  {
-    auto snap = rs.opts.limits->current();
-    limits.discover_service_name = snap->for_tenant(tenant).discover_service_name;
+  // The tenant's decode limits, cached per I/O thread until the overrides
+  // change or another tenant comes along (no per-request copies or locks).
+  struct cached_limits {
+    uint64_t owner = 0;
+    uint64_t version = 0;
+    std::string tenant;
+    push::decode_limits limits;
+  };
+  thread_local cached_limits cache;
+  const auto version = rs.opts.limits->version();
+  if (cache.owner != rs.id || cache.version != version || cache.tenant != tenant) {
+    cache.owner = rs.id;
+    cache.version = version;
+    cache.tenant = tenant;
+    cache.limits = rs.opts.decode;
+    cache.limits.discover_service_name =
+      rs.opts.limits->current()->for_tenant(tenant).discover_service_name;
   }
+  const auto& limits = cache.limits;
   const uint64_t wire_bytes = req.body.size();
   auto decoded = push::decode_push(req.header("Content-Type"), req.header("Content-Encoding"),
                                    req.body, limits, push::json_format_for_uri(req.target));
