@@ -1,0 +1,111 @@
+#include "runtime/logql/source.hpp"
+
+#include <algorithm>
+
+namespace skald::logql {
+
+bool matches_all(const std::vector<label_matcher>& matchers, const model::label_set& labels) {
+  for (const auto& m : matchers)
+    if (!m.matches(model::get(labels, m.name)))
+      return false;
+  return true;
+}
+
+namespace {
+
+class vector_iterator final : public stream_iterator {
+public:
+  vector_iterator(const model::label_set& labels, const std::vector<model::entry>& entries,
+                  size_t begin, size_t end, bool backward)
+    : labels_(labels), entries_(entries), begin_(begin), end_(end), backward_(backward),
+      pos_(backward ? end : begin) {}
+
+  const model::label_set& labels() const override { return labels_; }
+
+  bool next(model::entry_view& out) override {
+    const model::entry* e;
+    if (backward_) {
+      if (pos_ == begin_)
+        return false;
+      e = &entries_[--pos_];
+    } else {
+      if (pos_ == end_)
+        return false;
+      e = &entries_[pos_++];
+    }
+    out.ts = e->ts;
+    out.line = e->line;
+    out.metadata = e->metadata.empty() ? nullptr : &e->metadata;
+    return true;
+  }
+
+private:
+  const model::label_set& labels_;
+  const std::vector<model::entry>& entries_;
+  size_t begin_, end_;
+  bool backward_;
+  size_t pos_;
+};
+
+std::string key_of(const model::label_set& ls) {
+  std::string k;
+  for (const auto& l : ls) {
+    k += l.name;
+    k.push_back('\xff');
+    k += l.value;
+    k.push_back('\xfe');
+  }
+  return k;
+}
+
+} // namespace
+
+void memory_source::add(model::label_set labels, model::entry e) {
+  model::normalise(labels);
+  std::string k = key_of(labels);
+  auto it = index_.find(k);
+  stream* s;
+  if (it == index_.end()) {
+    index_.emplace(std::move(k), streams_.size());
+    streams_.push_back(std::make_unique<stream>());
+    s = streams_.back().get();
+    s->labels = std::move(labels);
+  } else {
+    s = streams_[it->second].get();
+  }
+  if (!s->entries.empty() && e.ts < s->entries.back().ts)
+    s->sorted = false;
+  s->entries.push_back(std::move(e));
+}
+
+void memory_source::clear() {
+  streams_.clear();
+  index_.clear();
+}
+
+result<stream_iterators> memory_source::select(const std::vector<label_matcher>& matchers,
+                                               int64_t from, int64_t through, direction dir) {
+  stream_iterators out;
+  for (auto& sp : streams_) {
+    stream& s = *sp;
+    if (!matches_all(matchers, s.labels))
+      continue;
+    if (!s.sorted) {
+      std::stable_sort(s.entries.begin(), s.entries.end(),
+                       [](const model::entry& a, const model::entry& b) { return a.ts < b.ts; });
+      s.sorted = true;
+    }
+    auto lo = std::lower_bound(s.entries.begin(), s.entries.end(), from,
+                               [](const model::entry& e, int64_t t) { return e.ts < t; });
+    auto hi = std::lower_bound(lo, s.entries.end(), through,
+                               [](const model::entry& e, int64_t t) { return e.ts < t; });
+    if (lo == hi)
+      continue;
+    out.push_back(std::make_unique<vector_iterator>(
+        s.labels, s.entries, static_cast<size_t>(lo - s.entries.begin()),
+        static_cast<size_t>(hi - s.entries.begin()), dir == direction::backward));
+  }
+  return out;
+}
+
+} // namespace skald::logql

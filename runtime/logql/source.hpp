@@ -1,0 +1,77 @@
+// runtime/logql/source.hpp — where the evaluator reads entries from.
+//
+// entry_source is the seam between the LogQL engine and storage: ingesters
+// (in-memory streams), the chunk store and the tests each implement it. A
+// select returns one stream_iterator per matching stream; each iterator
+// yields that stream's entries with from <= ts < through, in the requested
+// direction. The engine merges, filters and aggregates; a source only
+// selects by stream matchers and time.
+//
+// memory_source is the reference implementation (used by tests, the
+// conformance runner and benchmarks): streams held in vectors.
+// Owner: the caller of engine; a source must outlive the queries using it.
+// Thread-safety: memory_source is safe for concurrent select() once loading
+// is done; add() needs exclusive access.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/logql/ast.hpp"
+#include "runtime/model/entry.hpp"
+#include "runtime/model/labels.hpp"
+#include "runtime/util/status.hpp"
+
+namespace skald::logql {
+
+enum class direction : uint8_t { forward, backward };
+
+/// The entries of ONE stream, in time order of the select's direction.
+class stream_iterator {
+public:
+  virtual ~stream_iterator() = default;
+  /// The stream's label set (normalised, sorted).
+  virtual const model::label_set& labels() const = 0;
+  /// Advances to the next entry; false at the end. `out` stays valid until
+  /// the next call on this iterator.
+  virtual bool next(model::entry_view& out) = 0;
+};
+
+using stream_iterators = std::vector<std::unique_ptr<stream_iterator>>;
+
+class entry_source {
+public:
+  virtual ~entry_source() = default;
+  /// Streams whose labels satisfy every matcher, entries in [from, through).
+  virtual result<stream_iterators> select(const std::vector<label_matcher>& matchers,
+                                          int64_t from, int64_t through, direction dir) = 0;
+};
+
+/// True when `labels` satisfies every matcher (a missing label reads as "").
+bool matches_all(const std::vector<label_matcher>& matchers, const model::label_set& labels);
+
+class memory_source final : public entry_source {
+public:
+  /// Adds one entry to the stream `labels` (normalised here: sorted, empty
+  /// values dropped). Entries may arrive in any order.
+  void add(model::label_set labels, model::entry e);
+  void clear();
+  size_t stream_count() const { return streams_.size(); }
+
+  result<stream_iterators> select(const std::vector<label_matcher>& matchers, int64_t from,
+                                  int64_t through, direction dir) override;
+
+private:
+  struct stream {
+    model::label_set labels;
+    std::vector<model::entry> entries;
+    bool sorted = true;
+  };
+  std::vector<std::unique_ptr<stream>> streams_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+} // namespace skald::logql
