@@ -9,6 +9,7 @@
 
 #include "runtime/logql/lexer.hpp"
 #include "runtime/logql/pipeline.hpp"
+#include "runtime/logql/regex.hpp"
 #include "runtime/logql/strconv.hpp"
 
 namespace skald::logql {
@@ -553,12 +554,10 @@ private:
     }
     if (auto s = expect(tok::rparen, ")"); !s)
       return s;
-    RE2::Options o;
-    o.set_log_errors(false);
-    auto re = std::make_shared<RE2>("^(?:" + e->regex + ")$", o);
-    if (!re->ok())
-      return plain("invalid regex in label_replace: error parsing regexp: " + re->error());
-    e->re = re;
+    auto re = compile_regex(e->regex, regex_anchor::full);
+    if (!re)
+      return plain("invalid regex in label_replace: " + re.error().message());
+    e->re = std::move(*re);
     return node{std::nullopt, e};
   }
 
@@ -1107,13 +1106,10 @@ result<label_matcher> make_matcher(std::string name, match_op op, std::string va
   m.op = op;
   m.value = std::move(value);
   if (op == match_op::re || op == match_op::nre) {
-    RE2::Options o;
-    o.set_log_errors(false);
-    o.set_dot_nl(true);  // Prometheus matchers compile with (?s)
-    auto re = std::make_shared<RE2>("^(?:" + m.value + ")$", o);
-    if (!re->ok())
-      return status{errc::invalid_argument, "error parsing regexp: " + re->error()};
-    m.re = std::move(re);
+    auto re = compile_regex(m.value, regex_anchor::full, /*dot_nl=*/true);  // Prometheus: (?s)
+    if (!re)
+      return re.error();
+    m.re = std::move(*re);
   }
   return m;
 }

@@ -13,6 +13,7 @@
 
 #include "runtime/logql/pattern.hpp"
 #include "runtime/logql/pipeline.hpp"
+#include "runtime/logql/regex.hpp"
 #include "runtime/logql/strconv.hpp"
 
 namespace skald::logql {
@@ -476,11 +477,10 @@ result<std::shared_ptr<const stage_impl>> make_regexp_stage(const std::string& t
       return status{errc::invalid_argument, "duplicate extracted label name: " + name};
     seen.push_back(name);
   }
-  RE2::Options o;
-  o.set_log_errors(false);
-  auto re = std::make_shared<RE2>(text, o);
-  if (!re->ok())
-    return status{errc::invalid_argument, "error parsing regexp: " + re->error()};
+  auto compiled = compile_regex(text, regex_anchor::none);
+  if (!compiled)
+    return compiled.error();
+  auto re = std::move(*compiled);
   std::vector<std::pair<int, std::string>> names;
   for (const auto& [name, idx] : re->NamedCapturingGroups()) {
     std::string key;

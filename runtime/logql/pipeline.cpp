@@ -9,6 +9,7 @@
 
 #include "runtime/logql/ip.hpp"
 #include "runtime/logql/pattern.hpp"
+#include "runtime/logql/regex.hpp"
 #include "runtime/logql/strconv.hpp"
 #include "runtime/logql/template.hpp"
 
@@ -233,12 +234,10 @@ result<std::shared_ptr<const stage_impl>> make_line_filter_stage(const line_filt
         return r.error();
       terms.push_back(std::make_unique<ip_predicate>(std::make_shared<const ip_range>(*r)));
     } else if (regex) {
-      RE2::Options o;
-      o.set_log_errors(false);
-      auto re = std::make_shared<RE2>(t.value, o);
-      if (!re->ok())
-        return status{errc::invalid_argument, "error parsing regexp: " + re->error()};
-      terms.push_back(std::make_unique<regex_predicate>(std::move(re)));
+      auto re = compile_regex(t.value, regex_anchor::none);
+      if (!re)
+        return re.error();
+      terms.push_back(std::make_unique<regex_predicate>(std::move(*re)));
     } else if (pattern) {
       auto m = pattern_matcher::compile_filter(t.value);
       if (!m)

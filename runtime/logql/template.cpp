@@ -419,7 +419,7 @@ const std::unordered_map<std::string, func>& functions() {
         RE2 re(a[0].to_string(), o);
         if (!re.ok())
           return exec_error("error parsing regexp: " + re.error());
-        std::string repl = a[1].to_string(), s = a[2].to_string();
+        std::string s = a[1].to_string(), repl = a[2].to_string();  // sprig: regex, s, repl
         std::string rewrite;
         if (literal) {
           for (char c : repl) {

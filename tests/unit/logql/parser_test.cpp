@@ -1,0 +1,253 @@
+// Parser table tests: valid queries round-trip through to_string(), invalid
+// ones fail with Loki's message text (and line:column for syntax errors).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/logql/lexer.hpp"
+#include "runtime/logql/parser.hpp"
+
+using namespace skald::logql;
+
+namespace {
+
+const std::vector<std::string> valid_queries = {
+    R"({app="foo"})",
+    R"({app="foo", env!="dev", pod=~"web-.*", ns!~"kube-.*"})",
+    R"({app="foo"} |= "x")",
+    R"({app="foo"} |= "x" != "y" |~ "a.c" !~ "d+" |> "<_> GET <_>" !> "<_> 200")",
+    R"({app="foo"} |= "a" or "b" or ip("10.0.0.0/8"))",
+    R"({app="foo"} != ip("192.168.0.1-192.168.0.9"))",
+    R"({app="foo"} | json)",
+    R"({app="foo"} | json a="b.c", d, e="f[0]")",
+    R"({app="foo"} | logfmt)",
+    R"({app="foo"} | logfmt --strict --keep-empty a, b="c")",
+    R"q({app="foo"} | regexp "(?P<m>\\w+)")q",
+    R"({app="foo"} | pattern "<ip> - <_> <status>")",
+    R"({app="foo"} | unpack | decolorize)",
+    R"({app="foo"} | line_format "{{.a}} {{ .b | upper }}")",
+    R"({app="foo"} | label_format a=b, c="{{.d}}")",
+    R"({app="foo"} | drop a, b="c", d=~"e.*" | keep x, y!="z")",
+    R"({app="foo"} | logfmt | level="error" and status >= 500 or duration > 1.5s)",
+    R"({app="foo"} | logfmt | (a="1" or b="2"), c="3" d!="4")",
+    R"({app="foo"} | logfmt | size > 20MB and size <= 1.5KiB)",
+    R"({app="foo"} | logfmt | code == 200 | code != -5 | x < 1e3)",
+    R"({app="foo"} | logfmt | addr = ip("10.0.0.0/8") | addr != ip("::1"))",
+    R"({app="foo"} | __error__="" | __error__!="JSONParserErr")",
+    R"({app="foo"} | rate="a" | ip="1.2.3.4" | bytes > 1)",
+    R"(count_over_time({app="foo"}[5m]))",
+    R"(count_over_time({app="foo"} |= "x" [5m] offset 1h))",
+    R"(count_over_time({app="foo"}[5m] |= "x"))",
+    R"(count_over_time(({app="foo"} | json)[5m]))",
+    R"(rate({app="foo"}[1m]))",
+    R"(bytes_over_time({app="foo"}[1h30m]))",
+    R"(bytes_rate({app="foo"}[1d]))",
+    R"(absent_over_time({app="foo"}[2w]))",
+    R"(rate_counter({app="foo"} | logfmt | unwrap c [1m]))",
+    R"(sum_over_time({app="foo"} | logfmt | unwrap bytes(size) [5m]))",
+    R"(avg_over_time({app="foo"} | logfmt | unwrap duration(d) | __error__="" [5m]) by (a))",
+    R"(max_over_time({app="foo"} | json | unwrap duration_seconds(d) [5m]) without (b))",
+    R"(quantile_over_time(0.99, {app="foo"} | json | unwrap latency [5m]) by (a, b))",
+    R"(first_over_time({app="foo"} | logfmt | unwrap v [5m]))",
+    R"(last_over_time({app="foo"} | logfmt | unwrap v [5m] offset 5m))",
+    R"(stddev_over_time({app="foo"} | logfmt | unwrap v [5m]))",
+    R"(stdvar_over_time({app="foo"} | logfmt | unwrap v [5m]))",
+    R"(min_over_time({app="foo"} | logfmt | unwrap v [500ms]))",
+    R"(sum(rate({app="foo"}[1m])))",
+    R"(sum by (level) (count_over_time({app="foo"} | logfmt [1m])))",
+    R"(sum(count_over_time({app="foo"}[1m])) by (level))",
+    R"(avg without (pod) (rate({app="foo"}[1m])))",
+    R"(count(rate({app="foo"}[1m])))",
+    R"(min(rate({app="foo"}[1m])) + max(rate({app="foo"}[1m])))",
+    R"(stddev(rate({app="foo"}[1m])) - stdvar(rate({app="foo"}[1m])))",
+    R"(topk(3, rate({app="foo"}[1m])))",
+    R"(bottomk by (a) (2, rate({app="foo"}[1m])))",
+    R"(sort(rate({app="foo"}[1m])))",
+    R"(sort_desc(rate({app="foo"}[1m])))",
+    R"(rate({app="foo"}[1m]) * 2 + 1)",
+    R"(rate({app="foo"}[1m]) > bool 0.5)",
+    R"(rate({app="foo"}[1m]) / on (a) group_left (b) rate({app="bar"}[1m]))",
+    R"(rate({app="foo"}[1m]) + ignoring (c) group_right rate({app="bar"}[1m]))",
+    R"(rate({app="foo"}[1m]) and rate({app="bar"}[1m]) or rate({app="baz"}[1m]) unless rate({app="q"}[1m]))",
+    R"(rate({app="foo"}[1m]) ^ 2 ^ 3)",
+    R"(-1 + rate({app="foo"}[1m]))",
+    R"(vector(1) + vector(1))",
+    R"q(label_replace(rate({app="foo"}[1m]), "dst", "$1", "src", "(.*)"))q",
+    R"(sum by (a) (rate({app="foo"}[1m])) / ignoring (a) sum(rate({app="foo"}[1m])))",
+    R"(2)",
+    R"(-2.5)",
+};
+
+} // namespace
+
+TEST(logql_parser, valid_queries_round_trip_through_to_string) {
+  for (const auto& q : valid_queries) {
+    auto e = parse(q);
+    ASSERT_TRUE(e.ok()) << q << ": " << e.error().message();
+    std::string s1 = e->to_string();
+    auto e2 = parse(s1);
+    ASSERT_TRUE(e2.ok()) << q << " -> " << s1 << ": " << e2.error().message();
+    EXPECT_EQ(e2->to_string(), s1) << q;
+  }
+}
+
+TEST(logql_parser, canonical_form_of_common_queries) {
+  auto canon = [](const std::string& q) {
+    auto e = parse(q);
+    return e.ok() ? e->to_string() : "ERR " + e.error().message();
+  };
+  EXPECT_EQ(canon(R"({app="foo"}|="x"|json)"), R"({app="foo"} |= "x" | json)");
+  EXPECT_EQ(canon(R"(SUM BY(a)(RATE({app="foo"}[5m])))"), R"(sum by (a) (rate({app="foo"} [5m])))");
+  EXPECT_EQ(canon(R"(count_over_time({app="foo"}[1h30m] offset 90m))"),
+            R"(count_over_time({app="foo"} [1h30m] offset 1h30m))");
+  EXPECT_EQ(canon("{app=`a\"b`}"), R"({app="a\"b"})");
+  EXPECT_EQ(canon(R"({app="foo"} # a comment |= "x")"), R"({app="foo"})");
+  EXPECT_EQ(canon(R"({app="foo"} | logfmt | a="1" or b="2" and c="3")"),
+            R"({app="foo"} | logfmt | ( a="1" or ( b="2" , c="3" ) ))");
+  EXPECT_EQ(canon(R"({app="foo"} | logfmt | d > 90s)"), R"({app="foo"} | logfmt | d>1m30s)");
+}
+
+TEST(logql_parser, literal_arithmetic_is_folded_with_precedence) {
+  auto v = [](const std::string& q) {
+    auto e = parse(q);
+    EXPECT_TRUE(e.ok()) << q;
+    return e.ok() && !e->is_log && e->metric->k == sample_expr::kind::literal ? e->metric->value : -999;
+  };
+  EXPECT_EQ(v("1 + 2 * 3"), 7);
+  EXPECT_EQ(v("(1 + 2) * 3"), 9);
+  EXPECT_EQ(v("2 ^ 3 ^ 2"), 512);  // right-associative
+  EXPECT_EQ(v("10 - 2 - 3"), 5);   // left-associative
+  EXPECT_EQ(v("7 % 4"), 3);
+  EXPECT_EQ(v("1 < bool 2"), 1);
+  EXPECT_EQ(v("-1 + 3"), 2);
+}
+
+TEST(logql_parser, binary_operators_bind_by_loki_precedence) {
+  auto e = parse(R"(rate({a="b"}[1m]) + rate({a="c"}[1m]) * rate({a="d"}[1m]) > 1 and vector(1) or vector(2))");
+  ASSERT_TRUE(e.ok()) << e.error().message();
+  // or binds loosest, then and, then comparison, then +, then *.
+  const sample_expr& top = *e->metric;
+  ASSERT_EQ(top.k, sample_expr::kind::binary);
+  EXPECT_EQ(top.bop, bin_op::or_);
+  ASSERT_EQ(top.lhs->bop, bin_op::and_);
+  ASSERT_EQ(top.lhs->lhs->bop, bin_op::gt);
+  ASSERT_EQ(top.lhs->lhs->lhs->bop, bin_op::add);
+  EXPECT_EQ(top.lhs->lhs->lhs->rhs->bop, bin_op::mul);
+}
+
+TEST(logql_parser, function_words_are_label_names_unless_called) {
+  for (const char* q : {R"({app="foo"} | rate="a")", R"({app="foo"} | ip="1.2.3.4")",
+                        R"({app="foo"} | json | sum > 1)", R"({app="foo"} | logfmt | duration > 1s)",
+                        R"({app="foo"} | label_format vector=ip)"}) {
+    auto e = parse(q);
+    EXPECT_TRUE(e.ok()) << q << ": " << (e.ok() ? "" : e.error().message());
+  }
+}
+
+TEST(logql_parser, invalid_queries_fail_with_loki_messages) {
+  struct tc {
+    const char* q;
+    const char* msg;
+  };
+  const std::vector<tc> cases = {
+      {R"({app="foo")", "parse error at line 1, col 11: syntax error: unexpected $end, expecting }"},
+      {R"({app="foo"} |= )", "parse error at line 1, col 16: syntax error: unexpected $end, expecting STRING"},
+      {R"({app="foo"}[5m])", "parse error at line 1, col 12: syntax error: unexpected RANGE"},
+      {R"(rate({app="foo"}))", "parse error at line 1, col 17: syntax error: unexpected ), expecting RANGE"},
+      {"bool 1 > 1", "parse error at line 1, col 1: syntax error: unexpected bool"},
+      {R"({app="foo"} | unwrap x)", "parse error at line 1, col 15: syntax error: unexpected unwrap"},
+      {R"({app="foo"} | logfmt | addr == ip("1.2.3.4"))",
+       "parse error at line 1, col 32: syntax error: unexpected ip"},
+      {R"({app="foo"} | logfmt | code == "200")",
+       "parse error at line 1, col 32: syntax error: unexpected STRING"},
+      {R"({app="foo"} | logfmt | size > 1mb)", "parse error at line 1, col 33: syntax error: unexpected IDENTIFIER"},
+      {R"({app="foo"} | drop)", "parse error at line 1, col 19: syntax error: unexpected $end, expecting IDENTIFIER"},
+      {"quantile_over_time(-0.1, {a=\"b\"} | unwrap v [1m])",
+       "parse error at line 1, col 20: syntax error: unexpected -, expecting {"},
+      {"count_over_time({a=\"b\"}[1.5h])",
+       "parse error at line 1, col 24: not a valid duration string: \"1.5h\""},
+      {"count_over_time({a=\"b\"}[5m)", "parse error at line 1, col 24: missing closing ']' in duration"},
+      {"{a=\"b\"} | logfmt | code > 0x10",
+       "parse error at line 1, col 27: unable to parse literal as a float: strconv.ParseFloat: parsing \"0x10\": invalid syntax"},
+      {"{a=\"b\"}\n  |= \"x\" | logfmt |", "parse error at line 2, col 20: syntax error: unexpected $end, expecting IDENTIFIER"},
+      {R"({app=~".*"})",
+       "parse error : queries require at least one regexp or equality matcher that does not have an "
+       "empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will"},
+      {R"({})",
+       "parse error : queries require at least one regexp or equality matcher that does not have an "
+       "empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will"},
+      {R"(rate({a!="b"}[1m]))",
+       "parse error : queries require at least one regexp or equality matcher that does not have an "
+       "empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will"},
+      {R"(sum_over_time({a="b"}[1m]))", "invalid aggregation sum_over_time without unwrap"},
+      {R"(count_over_time({a="b"} | unwrap v [1m]))", "invalid aggregation count_over_time with unwrap"},
+      {R"(bytes_rate({a="b"} | unwrap v [1m]))", "invalid aggregation bytes_rate with unwrap"},
+      {R"(rate({a="b"}[1m]) by (a))", "grouping not allowed for rate aggregation"},
+      {R"(sum_over_time({a="b"} | unwrap v [1m]) by (a))", "grouping not allowed for sum_over_time aggregation"},
+      {R"(quantile_over_time({a="b"} | unwrap v [1m]))", "parameter required for operation quantile_over_time"},
+      {R"(topk(rate({a="b"}[1m])))", "parse error at line 1, col 1: parameter required for operation topk"},
+      {R"(topk(1.5, rate({a="b"}[1m])))", "parse error at line 1, col 1: invalid parameter topk(1.5,"},
+      {R"(sum(3, rate({a="b"}[1m])))", "parse error at line 1, col 1: unsupported parameter for operation sum(3,"},
+      {R"(sort by (a) (rate({a="b"}[1m])))", "parse error at line 1, col 1: grouping not allowed for sort aggregation"},
+      {R"(rate({a="b"}[1m]) + {a="b"})", "unexpected type for right leg of binary operation (+): *syntax.MatchersExpr"},
+      {R"({a="b"} |= "x" + 1)", "unexpected type for left leg of binary operation (+): *syntax.PipelineExpr"},
+      {R"(rate({a="b"}[1m]) or 1)", "unexpected literal for right leg of logical/set binary operation (or): 1"},
+      {R"(rate({a="b"}[1m]) + bool 1)", "parse error at line 1, col 21: bool modifier can only be used on comparison operators"},
+      {R"q({a="b"} |~ "(")q", "error parsing regexp: missing closing ): `(`"},
+      {R"({a="b"} | regexp "nocapture")", "at least one named capture must be supplied"},
+      {R"({a="b"} | pattern "nothing")", "at least one capture is required"},
+      {R"({a="b"} |> "<x> y")", "named captures are not allowed in a pattern line filter"},
+      {R"({a="b"} |~ ip("1.2.3.4"))", "ip: invalid operation"},
+      {R"({a="b"} |= ip("bogus"))", "ip: invalid pattern: bogus"},
+      {R"({a="b"} | line_format "{{")", "template: line:1: unclosed action"},
+      {R"({a="b"} | line_format "{{ nosuchfunc }}")", "template: line:1: function \"nosuchfunc\" not defined"},
+      {R"({a="b"} | json x="a[")", "cannot parse expression [a[]: syntax error"},
+      {R"({a="b"} | label_format a=b, a=c)", "label_format: multiple label name 'a' not allowed in a single format operation"},
+      {R"q(label_replace(rate({a="b"}[1m]), "x", "$1", "a", "("))q",
+       "invalid regex in label_replace: error parsing regexp: missing closing ): `(`"},
+  };
+  for (const auto& c : cases) {
+    auto e = parse(c.q);
+    ASSERT_FALSE(e.ok()) << c.q << " parsed as " << e->to_string();
+    EXPECT_EQ(e.error().message(), c.msg) << c.q;
+  }
+}
+
+TEST(logql_parser, oversized_input_is_rejected) {
+  std::string q = "{a=\"" + std::string(max_query_size, 'x') + "\"}";
+  auto e = parse(q);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("input size too long"), std::string::npos);
+}
+
+TEST(logql_lexer, numbers_with_suffixes_become_durations_or_bytes) {
+  auto toks = tokenize("1h30m 1.5s 500ms 1d 2w 3MB 2048KiB 1mb 1e3 0x10 -5m 3600000000µs");
+  ASSERT_TRUE(toks.ok()) << toks.error().message();
+  std::vector<tok> kinds;
+  for (const auto& t : *toks)
+    kinds.push_back(t.kind);
+  std::vector<tok> want = {tok::duration, tok::duration, tok::duration, tok::duration, tok::duration,
+                           tok::bytes,    tok::bytes,    tok::duration, tok::ident,    tok::number,
+                           tok::number,   tok::sub,      tok::duration, tok::duration, tok::eof};
+  EXPECT_EQ(kinds, want);
+  EXPECT_EQ((*toks)[0].duration_ns, 5400000000000LL);
+  EXPECT_EQ((*toks)[5].bytes, 3000000u);
+  EXPECT_EQ((*toks)[6].bytes, 2097152u);
+}
+
+TEST(logql_lexer, strings_unquote_go_escapes_and_backticks_are_raw) {
+  auto toks = tokenize(R"("a\"b\n\x41\u00e9" `raw\n`)");
+  ASSERT_TRUE(toks.ok());
+  EXPECT_EQ((*toks)[0].str, "a\"b\nA\xc3\xa9");
+  EXPECT_EQ((*toks)[1].str, "raw\\n");
+}
+
+TEST(logql_matchers, parse_matchers_accepts_a_selector_only) {
+  auto m = parse_matchers(R"({a="b", c=~"d|e"})");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_TRUE((*m)[1].matches("e"));
+  EXPECT_FALSE((*m)[1].matches("de"));  // anchored
+  EXPECT_FALSE(parse_matchers(R"({a="b"} |= "x")").ok());
+}
