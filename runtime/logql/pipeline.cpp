@@ -140,15 +140,21 @@ pipeline_runner::pipeline_runner(const std::vector<stage>& stages) {
     if (s.impl->touches_labels())
       touches_labels_ = true;
   }
+  while (line_only_prefix_ < stages_.size() && !stages_[line_only_prefix_]->reads_labels())
+    ++line_only_prefix_;
 }
 
 bool pipeline_runner::run(int64_t ts, std::string_view line, const model::label_set& stream,
                           const model::label_set* metadata) {
   st_.ts = ts;
   st_.set_source_line(line);
+  size_t i = 0;
+  for (; i < line_only_prefix_; ++i)
+    if (!stages_[i]->process(st_))
+      return false;
   st_.lbs.reset(stream, metadata);
-  for (const auto* s : stages_)
-    if (!s->process(st_))
+  for (; i < stages_.size(); ++i)
+    if (!stages_[i]->process(st_))
       return false;
   return true;
 }
@@ -213,6 +219,7 @@ public:
     return any != negate_;
   }
   bool touches_labels() const override { return false; }
+  bool reads_labels() const override { return false; }
 
 private:
   std::vector<std::unique_ptr<line_predicate>> terms_;
@@ -437,6 +444,7 @@ public:
     return true;
   }
   bool touches_labels() const override { return false; }
+  bool reads_labels() const override { return false; }
 };
 
 class drop_keep_stage final : public stage_impl {

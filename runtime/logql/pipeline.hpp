@@ -116,6 +116,9 @@ public:
   virtual bool process(line_state& st) const = 0;
   /// True when the stage can change labels (parsers, formatters, drop/keep).
   virtual bool touches_labels() const { return true; }
+  /// False for stages that look only at the line (line filters, decolorize):
+  /// those run before the label builder is filled.
+  virtual bool reads_labels() const { return true; }
 };
 
 /// Compiled line filter predicate (substring, regexp, pattern, ip).
@@ -164,6 +167,7 @@ public:
 
 private:
   std::vector<const stage_impl*> stages_;
+  size_t line_only_prefix_ = 0;  // leading stages that never read labels
   bool touches_labels_ = false;
   line_state st_;
 };
