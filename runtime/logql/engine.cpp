@@ -25,6 +25,30 @@ std::string labels_string(const model::label_set& ls) {
   return out + "}";
 }
 
+namespace {
+
+status series_limit_error(size_t limit) {
+  return status{errc::invalid_argument,
+                "maximum number of series (" + std::to_string(limit)
+                    + ") reached for a single query; consider reducing query cardinality by adding "
+                      "more specific stream selectors, reducing the time range, or aggregating "
+                      "results with functions like sum(), count() or topk()"};
+}
+
+} // namespace
+
+query_params align_to_step(query_params p) {
+  if (p.step_ns <= 0)
+    return p;
+  auto floor_div = [](int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); };
+  p.start_ns = floor_div(p.start_ns, p.step_ns) * p.step_ns;
+  int64_t e = floor_div(p.end_ns, p.step_ns) * p.step_ns;
+  if (e < p.end_ns)
+    e += p.step_ns;
+  p.end_ns = e;
+  return p;
+}
+
 result<query_result> engine::query(const expr& e, const query_params& p) {
   if (e.is_log) {
     auto s = eval_log(e.log, p);
@@ -42,7 +66,7 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
                                                     const query_params& p) {
   if (p.limit > limits_.max_entries_limit_per_query)
     return status{errc::invalid_argument,
-                  "max entries limit per query exceeded, limit > max_entries_limit ("
+                  "max entries limit per query exceeded, limit > max_entries_limit_per_query ("
                       + std::to_string(p.limit) + " > "
                       + std::to_string(limits_.max_entries_limit_per_query) + ")"};
   auto its = src_.select(sel.matchers, p.start_ns, p.end_ns, p.dir);
@@ -105,9 +129,14 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
 result<query_result> engine::eval_metric(const sample_expr& e, const query_params& p) {
   bool instant = p.step_ns == 0;
   if (!instant && p.step_ns < 0)
-    return status{errc::invalid_argument, "zero or negative query resolution step widths are not accepted"};
+    return status{errc::invalid_argument,
+                  "zero or negative query resolution step widths are not accepted. Try a positive integer"};
   if (p.end_ns < p.start_ns)
-    return status{errc::invalid_argument, "end timestamp must not be before start time"};
+    return status{errc::invalid_argument, "end timestamp must not be before or equal to start time"};
+  if (!instant && (p.end_ns - p.start_ns) / p.step_ns + 1 > 11000)
+    return status{errc::invalid_argument,
+                  "exceeded maximum resolution of 11,000 points per time series. Try increasing the "
+                  "value of the step parameter"};
   detail::eval_ctx c{src_, limits_};
   c.start = p.start_ns;
   c.end = instant ? p.start_ns : p.end_ns;
@@ -135,8 +164,7 @@ result<query_result> engine::eval_metric(const sample_expr& e, const query_param
     out.type = result_type::vector;
     out.vector = std::move(r->steps[0]);
     if (out.vector.size() > limits_.max_series)
-      return status{errc::invalid_argument, "maximum of series (" + std::to_string(limits_.max_series)
-                                                + ") reached for a single query"};
+      return series_limit_error(limits_.max_series);
     return out;
   }
   out.type = result_type::matrix;
@@ -147,8 +175,7 @@ result<query_result> engine::eval_metric(const sample_expr& e, const query_param
       auto it = index.find(k);
       if (it == index.end()) {
         if (out.matrix.size() >= limits_.max_series)
-          return status{errc::invalid_argument, "maximum of series (" + std::to_string(limits_.max_series)
-                                                    + ") reached for a single query"};
+          return series_limit_error(limits_.max_series);
         it = index.emplace(std::move(k), out.matrix.size()).first;
         out.matrix.push_back(series{s.labels, {}});
       }

@@ -12,9 +12,10 @@
 // return a vector, or a scalar for a literal; range queries a matrix.
 //
 // Limits (engine_limits) reproduce Loki's texts: more than max_series
-// output series -> "maximum of series (500) reached for a single query";
-// a log limit above max_entries_limit_per_query ->
-// "max entries limit per query exceeded, limit > max_entries_limit (N > M)".
+// output series -> "maximum number of series (500) reached for a single
+// query; consider ...", a log limit above max_entries_limit_per_query ->
+// "max entries limit per query exceeded, limit > max_entries_limit_per_query
+// (N > M)", more than 11,000 steps -> "exceeded maximum resolution ...".
 // A metric result series still carrying __error__ fails the query with
 // Loki's "pipeline error: '<type>' for series: ..." text.
 //
@@ -77,6 +78,11 @@ struct query_result {
   double scalar = 0;
   int64_t t_ns = 0;                   // instant/scalar evaluation time
 };
+
+/// Loki's frontend step alignment: start rounded down and end rounded up to
+/// a multiple of step (timestamps then match a real Loki's). Instant
+/// queries (step 0) are returned unchanged.
+query_params align_to_step(query_params p);
 
 /// `{a="b", c="d"}` with Go-quoted values (Prometheus labels.String()).
 std::string labels_string(const model::label_set& ls);

@@ -425,8 +425,13 @@ result<expr> parse(std::string_view query) {
     return toks.error();
   parser p(std::move(*toks));
   auto e = p.parse_query();
-  if (!e)
+  if (!e) {
+    // Loki reports errors without a position as "parse error : <msg>".
+    const std::string& m = e.error().message();
+    if (m.rfind("parse error", 0) != 0)
+      return status{errc::invalid_argument, "parse error : " + m};
     return e;
+  }
   if (e->is_log) {
     bool ok = false;
     for (const auto& m : e->log.matchers)

@@ -114,7 +114,7 @@ TEST_F(logql_engine_test, log_query_limit_above_max_entries_is_rejected) {
   p.limit = 6000;
   auto r = eng.query(*e, p);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(), "max entries limit per query exceeded, limit > max_entries_limit (6000 > 5000)");
+  EXPECT_EQ(r.error().message(), "max entries limit per query exceeded, limit > max_entries_limit_per_query (6000 > 5000)");
 }
 
 TEST_F(logql_engine_test, window_excludes_lower_bound_and_includes_upper) {
@@ -277,11 +277,34 @@ TEST_F(logql_engine_test, series_limit_reports_loki_text) {
     add({{"app", "a"}, {"i", std::to_string(i)}}, 10, "x");
   std::string err;
   instant(R"(count_over_time({app="a"}[1m]))", 60, &err);
-  EXPECT_EQ(err, "maximum of series (500) reached for a single query");
+  EXPECT_EQ(err.rfind("maximum number of series (500) reached for a single query; consider reducing", 0), 0u) << err;
 }
 
 TEST(logql_range_functions, quantile_interpolates_and_clamps) {
   EXPECT_DOUBLE_EQ(detail::quantile(0.5, {1, 2, 3, 4}), 2.5);
   EXPECT_TRUE(std::isinf(detail::quantile(1.5, {1})));
   EXPECT_TRUE(std::isnan(detail::quantile(0.5, {})));
+}
+
+TEST(logql_step_alignment, start_rounds_down_and_end_rounds_up_like_lokis_frontend) {
+  query_params p{2 * sec, 102 * sec, 10 * sec};
+  auto a = align_to_step(p);
+  EXPECT_EQ(a.start_ns, 0);
+  EXPECT_EQ(a.end_ns, 110 * sec);
+  query_params exact{20 * sec, 100 * sec, 10 * sec};
+  EXPECT_EQ(align_to_step(exact).end_ns, 100 * sec);
+  query_params instant_q{5, 5, 0};
+  EXPECT_EQ(align_to_step(instant_q).start_ns, 5);
+}
+
+TEST_F(logql_engine_test, range_query_parameters_are_validated_with_loki_texts) {
+  auto e = parse(R"(count_over_time({app="a"}[1m]))");
+  engine eng(src);
+  auto r = eng.query(*e, query_params{10 * sec, 0, 1 * sec});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "end timestamp must not be before or equal to start time");
+  r = eng.query(*e, query_params{0, 20000 * sec, 1 * sec});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter");
 }
