@@ -130,6 +130,8 @@ result<std::vector<token>> tokenize(std::string_view in) {
       }
       if (j >= in.size())
         return err(start, "literal not terminated");
+      if (!valid_utf8(in.substr(start, j + 1 - start)))
+        return err(start, "invalid UTF-8 encoding");
       auto s = go_unquote(in.substr(start, j + 1 - start));
       if (!s)
         return err(start, "invalid syntax");
@@ -143,9 +145,16 @@ result<std::vector<token>> tokenize(std::string_view in) {
       continue;
     }
     if (c == '[') {
+      // Loki reports range tokens and their errors at line 0 (its lexer
+      // scans them outside text/scanner), column of the '['.
+      auto range_err = [&](std::string_view msg) {
+        return status{errc::invalid_argument,
+                      parse_error_text(0, static_cast<int>(start - line_start) + 1, msg)};
+      };
+      t.line = 0;
       size_t j = in.find(']', i);
       if (j == std::string_view::npos)
-        return err(start, "missing closing ']' in duration");
+        return range_err("missing closing ']' in duration");
       std::string_view body = in.substr(i + 1, j - i - 1);
       while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
         body.remove_prefix(1);
@@ -153,7 +162,7 @@ result<std::vector<token>> tokenize(std::string_view in) {
         body.remove_suffix(1);
       auto d = parse_prom_duration(body);
       if (!d)
-        return err(start, d.error().message());
+        return range_err(d.error().message());
       t.duration_ns = *d;
       emit(tok::range, j + 1 - start);
       continue;

@@ -254,7 +254,9 @@ result<node> parser::parse_range_agg(range_op op) {
   auto e = std::make_shared<sample_expr>();
   e->k = sample_expr::kind::range_agg;
   e->rop = op;
+  std::string param_text;
   if (peek().kind == tok::number && peek(1).kind == tok::comma) {
+    param_text = std::string(peek().text);
     auto v = parse_number(next());
     if (!v)
       return v.error();
@@ -271,6 +273,11 @@ result<node> parser::parse_range_agg(range_op op) {
   if (!g)
     return g.error();
   e->group = std::move(*g);
+  // Loki's order: parameter checks, then grouping, then unwrap.
+  if (e->param && op != range_op::quantile_over_time)
+    return plain("parameter " + param_text + " not supported for operation " + to_string(op));
+  if (!e->param && op == range_op::quantile_over_time)
+    return plain("parameter required for operation quantile_over_time");
   if (auto s = validate_range_agg(*e); !s)
     return s;
   return node{std::nullopt, e};
@@ -278,23 +285,6 @@ result<node> parser::parse_range_agg(range_op op) {
 
 status parser::validate_range_agg(const sample_expr& e) const {
   const char* name = to_string(e.rop);
-  bool unwrap = e.range.unwrap.has_value();
-  if (!unwrap) {
-    switch (e.rop) {
-      case range_op::count_over_time: case range_op::rate: case range_op::bytes_over_time:
-      case range_op::bytes_rate: case range_op::absent_over_time:
-        break;
-      default:
-        return plain(std::string("invalid aggregation ") + name + " without unwrap");
-    }
-  } else {
-    switch (e.rop) {
-      case range_op::count_over_time: case range_op::bytes_over_time: case range_op::bytes_rate:
-        return plain(std::string("invalid aggregation ") + name + " with unwrap");
-      default:
-        break;
-    }
-  }
   if (e.group) {
     switch (e.rop) {
       case range_op::avg_over_time: case range_op::stddev_over_time:
@@ -306,15 +296,25 @@ status parser::validate_range_agg(const sample_expr& e) const {
         return plain(std::string("grouping not allowed for ") + name + " aggregation");
     }
   }
-  if (e.rop == range_op::quantile_over_time && !e.param)
-    return plain("parameter required for operation quantile_over_time");
-  if (e.rop != range_op::quantile_over_time && e.param)
-    return plain(std::string("parameter not supported for operation ") + name);
-  return {};
+  if (e.range.unwrap) {
+    switch (e.rop) {
+      case range_op::count_over_time: case range_op::bytes_over_time: case range_op::bytes_rate:
+        return plain(std::string("invalid aggregation ") + name + " with unwrap");
+      default:
+        return {};
+    }
+  }
+  switch (e.rop) {
+    case range_op::count_over_time: case range_op::rate: case range_op::bytes_over_time:
+    case range_op::bytes_rate: case range_op::absent_over_time:
+      return {};
+    default:
+      return plain(std::string("invalid aggregation ") + name + " without unwrap");
+  }
 }
 
 result<node> parser::parse_vector_agg(vector_op op) {
-  const token& name_tok = next();
+  next();
   auto e = std::make_shared<sample_expr>();
   e->k = sample_expr::kind::vector_agg;
   e->vop = op;
@@ -343,7 +343,7 @@ result<node> parser::parse_vector_agg(vector_op op) {
   if (!inner)
     return inner;
   if (inner->log)
-    return plain("syntax error: unexpected log expression in vector aggregation");
+    return unexpected(peek());
   e->inner = inner->sample;
   if (auto s = expect(tok::rparen, ")"); !s)
     return s;
@@ -356,17 +356,18 @@ result<node> parser::parse_vector_agg(vector_op op) {
   const char* opname = to_string(op);
   if (op == vector_op::topk || op == vector_op::bottomk) {
     if (!e->param)
-      return error_at(name_tok, std::string("parameter required for operation ") + opname);
+      return plain(std::string("parameter required for operation ") + opname);
     double k = *e->param;
-    if (k != std::floor(k) || k <= 0)
-      return error_at(name_tok, std::string("invalid parameter ") + opname + "(" + param_text + ",");
+    if (k != std::floor(k) || param_text.find_first_of(".eE") != std::string::npos)
+      return plain(std::string("invalid parameter ") + opname + "(" + param_text + ",");
+    if (k <= 0)
+      return plain(std::string("invalid parameter (must be greater than 0) ") + opname + "(" + param_text);
   } else if (e->param) {
-    return error_at(name_tok, std::string("unsupported parameter for operation ") + opname + "("
-                                  + param_text + ",");
+    return plain(std::string("unsupported parameter for operation ") + opname + "(" + param_text + ",");
   }
   if ((op == vector_op::sort || op == vector_op::sort_desc) && e->group
       && !e->group->labels.empty())
-    return error_at(name_tok, std::string("grouping not allowed for ") + opname + " aggregation");
+    return plain(std::string("grouping not allowed for ") + opname + " aggregation");
   return node{std::nullopt, e};
 }
 
@@ -377,7 +378,7 @@ result<node> parser::parse_label_replace() {
   if (!inner)
     return inner;
   if (inner->log)
-    return plain("syntax error: unexpected log expression in label_replace");
+    return unexpected(peek());
   auto e = std::make_shared<sample_expr>();
   e->k = sample_expr::kind::label_replace;
   e->inner = inner->sample;

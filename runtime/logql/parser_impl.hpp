@@ -217,7 +217,7 @@ private:
   result<stage> parse_stage();
   // ---- label filters: or > and > primary ----
   result<std::shared_ptr<const label_filter>> parse_filter_or();
-  result<std::shared_ptr<const label_filter>> parse_filter_and();
+  result<std::shared_ptr<const label_filter>> parse_filter_expr(int min_prec);
   result<std::shared_ptr<const label_filter>> parse_filter_primary();
 };
 

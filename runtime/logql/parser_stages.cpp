@@ -100,7 +100,7 @@ result<std::vector<label_matcher>> parser::parse_selector() {
       next();
       continue;
     }
-    if (auto s = expect(tok::rbrace, "}"); !s)
+    if (auto s = expect(tok::rbrace, "} or ,"); !s)
       return s;
     return out;
   }
@@ -231,7 +231,7 @@ result<line_filter_term> parser::parse_filter_term() {
       return s;
     return t;
   }
-  return unexpected(peek(), "STRING");
+  return unexpected(peek(), "STRING or ip");
 }
 
 result<std::vector<std::pair<std::string, std::string>>> parser::parse_extract_params() {
@@ -403,41 +403,57 @@ result<stage> parser::parse_stage() {
 // ---- label filters: or > and > primary ----
 
 result<std::shared_ptr<const label_filter>> parser::parse_filter_or() {
-  auto lhs = parse_filter_and();
-  if (!lhs)
-    return lhs;
-  while (is_kw(peek(), "or") && label_filter_starts(1)) {
-    next();
-    auto rhs = parse_filter_and();
-    if (!rhs)
-      return rhs;
-    auto n = std::make_shared<label_filter>();
-    n->k = label_filter::kind::or_;
-    n->left = std::move(*lhs);
-    n->right = std::move(*rhs);
-    lhs = std::shared_ptr<const label_filter>(std::move(n));
-  }
-  return lhs;
+  return parse_filter_expr(0);
 }
 
-result<std::shared_ptr<const label_filter>> parser::parse_filter_and() {
+// Emulates how Loki's yacc grammar resolves label filter conflicts: `and`
+// (precedence 2) binds tighter than `or` (1), both left-associative; `,`
+// and juxtaposition have no precedence, so yacc always shifts past them:
+// everything after them (up to `)` or the end of the stage) becomes their
+// right operand. Hence `a, b or c` is a and (b or c), but `a and b or c`
+// is (a and b) or c, and `x or y, z` is x or (y and z).
+result<std::shared_ptr<const label_filter>> parser::parse_filter_expr(int min_prec) {
   auto lhs = parse_filter_primary();
   if (!lhs)
     return lhs;
+  auto combine = [](label_filter::kind k, std::shared_ptr<const label_filter> l,
+                    std::shared_ptr<const label_filter> r) {
+    auto n = std::make_shared<label_filter>();
+    n->k = k;
+    n->left = std::move(l);
+    n->right = std::move(r);
+    return std::shared_ptr<const label_filter>(std::move(n));
+  };
   for (;;) {
-    if ((is_kw(peek(), "and") || peek().kind == tok::comma) && label_filter_starts(1)) {
-      next();
-    } else if (!label_filter_starts(0) || is_kw(peek(), "or") || is_kw(peek(), "and")) {
+    bool comma = peek().kind == tok::comma && label_filter_starts(1);
+    bool juxtaposed = label_filter_starts(0) && !is_kw(peek(), "or") && !is_kw(peek(), "and");
+    if (comma || juxtaposed) {
+      if (comma)
+        next();
+      auto rhs = parse_filter_expr(0);
+      if (!rhs)
+        return rhs;
+      lhs = combine(label_filter::kind::and_, std::move(*lhs), std::move(*rhs));
+      continue;
+    }
+    int prec;
+    label_filter::kind k;
+    if (is_kw(peek(), "and") && label_filter_starts(1)) {
+      prec = 2;
+      k = label_filter::kind::and_;
+    } else if (is_kw(peek(), "or") && label_filter_starts(1)) {
+      prec = 1;
+      k = label_filter::kind::or_;
+    } else {
       break;
     }
-    auto rhs = parse_filter_primary();
+    if (prec < min_prec)
+      break;
+    next();
+    auto rhs = parse_filter_expr(prec + 1);
     if (!rhs)
       return rhs;
-    auto n = std::make_shared<label_filter>();
-    n->k = label_filter::kind::and_;
-    n->left = std::move(*lhs);
-    n->right = std::move(*rhs);
-    lhs = std::shared_ptr<const label_filter>(std::move(n));
+    lhs = combine(k, std::move(*lhs), std::move(*rhs));
   }
   return lhs;
 }

@@ -260,14 +260,15 @@ result<int64_t> parse_go_duration(std::string_view orig) {
 }
 
 result<int64_t> parse_prom_duration(std::string_view orig) {
+  // prometheus/common model.ParseDuration: integer amounts, units
+  // y w d h m s ms in strictly descending order.
   auto invalid = [&] {
-    return status{errc::invalid_argument,
-                  "not a valid duration string: " + go_quote_for_error(orig)};
+    return status{errc::invalid_argument, "not a valid duration string: " + go_quote_for_error(orig)};
   };
   if (orig == "0")
     return int64_t{0};
   if (orig.empty())
-    return invalid();
+    return status{errc::invalid_argument, "empty duration string"};
   struct unit {
     const char* name;
     int64_t ms;
@@ -277,36 +278,75 @@ result<int64_t> parse_prom_duration(std::string_view orig) {
                                {"m", 60LL * 1000},              {"s", 1000},
                                {"ms", 1}};
   std::string_view s = orig;
-  size_t next_unit = 0;
+  int last_pos = -1;
   int64_t total_ms = 0;
   while (!s.empty()) {
+    if (!(s[0] >= '0' && s[0] <= '9'))
+      return invalid();
     size_t i = 0;
     int64_t v = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
       v = v * 10 + (s[i] - '0');
       ++i;
     }
-    if (i == 0)
-      return invalid();
     s.remove_prefix(i);
     size_t u = 0;
-    while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u])))
+    while (u < s.size() && !(s[u] >= '0' && s[u] <= '9'))
       ++u;
+    if (u == 0)
+      return invalid();
     std::string_view name = s.substr(0, u);
     s.remove_prefix(u);
-    bool found = false;
-    for (size_t k = next_unit; k < std::size(units); ++k) {
-      if (name == units[k].name) {
-        total_ms += v * units[k].ms;
-        next_unit = k + 1;
-        found = true;
-        break;
-      }
-    }
-    if (!found)
+    int pos = -1;
+    for (size_t k = 0; k < std::size(units); ++k)
+      if (name == units[k].name)
+        pos = static_cast<int>(k);
+    if (pos < 0)
+      return status{errc::invalid_argument, "unknown unit " + go_quote_for_error(name) + " in duration "
+                                                + go_quote_for_error(orig)};
+    if (pos <= last_pos)
       return invalid();
+    last_pos = pos;
+    total_ms += v * units[static_cast<size_t>(pos)].ms;
   }
   return total_ms * 1000000;
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size())
+      return false;
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF
+        || (cp >= 0xD800 && cp < 0xE000))
+      return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 std::string format_prom_duration(int64_t ns) {

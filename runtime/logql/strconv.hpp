@@ -32,7 +32,8 @@ std::string go_quote(std::string_view s);
 result<int64_t> parse_go_duration(std::string_view s);
 
 /// Prometheus model.ParseDuration: "5m", "1h30m", "1d", "2w", "1y", "500ms";
-/// no fractions, units in descending order.
+/// no fractions, units in descending order. Errors: `not a valid duration
+/// string: "x"`, `unknown unit "minutes" in duration "5minutes"`.
 result<int64_t> parse_prom_duration(std::string_view s);
 
 /// Prometheus model.Duration.String(): "5m", "1h30m", "1d", "0s".
@@ -50,6 +51,9 @@ result<double> parse_go_float(std::string_view s);
 /// Formats like Go's strconv.FormatFloat(v, 'f', -1, 64) for integral
 /// values and 'g'-shortest otherwise; "NaN", "+Inf", "-Inf".
 std::string format_float(double v);
+
+/// True when `s` is well-formed UTF-8.
+bool valid_utf8(std::string_view s);
 
 /// ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b);
