@@ -156,7 +156,7 @@ public:
       if (val.empty() && !keep_empty_)
         continue;
       sanitize_key(raw_key, true, key);
-      if (key.empty())
+      if (key.empty() || (params_.empty() && !st.lbs.wanted(key)))
         continue;
       if (!params_.empty()) {
         for (const auto& p : params_) {

@@ -60,6 +60,8 @@ void label_builder::set(std::string_view name, std::string_view value, origin o)
 }
 
 void label_builder::set_parsed(std::string_view name, std::string_view value) {
+  if (hints_ && !wanted(name))
+    return;
   for (size_t i = 0; i < n_; ++i) {
     if (labels_[i].name == name) {
       if (labels_[i].o == origin::parsed) {

@@ -43,8 +43,26 @@ public:
   const std::string* get(std::string_view name) const;
   void set(std::string_view name, std::string_view value, origin o = parsed);
   /// A parser's output: a name held by a stream label or metadata is stored
-  /// as `<name>_extracted` instead (spec §2.5).
+  /// as `<name>_extracted` instead (spec §2.5). Ignored when extraction
+  /// hints are set and do not want `name`.
   void set_parsed(std::string_view name, std::string_view value);
+
+  /// Restricts what parsers extract to `hints` (and their `_extracted`
+  /// forms); null extracts everything. The vector must outlive the builder's use.
+  void set_hints(const std::vector<std::string>* hints) { hints_ = hints; }
+  /// True when a parser should extract `name`.
+  bool wanted(std::string_view name) const {
+    if (!hints_)
+      return true;
+    for (const auto& h : *hints_) {
+      if (h == name)
+        return true;
+      if (h.size() == name.size() + 10 && h.compare(0, name.size(), name) == 0
+          && h.compare(name.size(), 10, "_extracted") == 0)
+        return true;
+    }
+    return false;
+  }
   void del(std::string_view name);
   /// Keeps only the labels for which pred(name, value) is true.
   template <class Pred>
@@ -86,6 +104,7 @@ private:
   std::vector<blabel> labels_;
   size_t n_ = 0;
   std::string err_, details_;
+  const std::vector<std::string>* hints_ = nullptr;
 };
 
 /// What a stage sees and may change for one entry.
@@ -156,6 +175,8 @@ bool eval_label_filter(const label_filter& f, line_state& st);
 class pipeline_runner {
 public:
   explicit pipeline_runner(const std::vector<stage>& stages);
+  pipeline_runner(const pipeline_runner&) = delete;
+  pipeline_runner& operator=(const pipeline_runner&) = delete;
 
   /// Runs all stages; false when the line was filtered out. On true, the
   /// state holds the final line and labels.
@@ -165,10 +186,18 @@ public:
   line_state& state() { return st_; }
   bool touches_labels() const { return touches_labels_; }
 
+  /// Parsers extract only these labels (Loki's parser label hints); the
+  /// caller guarantees nothing downstream reads other parsed labels.
+  void set_extraction_hints(std::vector<std::string> hints) {
+    hints_ = std::move(hints);
+    st_.lbs.set_hints(&hints_);
+  }
+
 private:
   std::vector<const stage_impl*> stages_;
   size_t line_only_prefix_ = 0;  // leading stages that never read labels
   bool touches_labels_ = false;
+  std::vector<std::string> hints_;
   line_state st_;
 };
 

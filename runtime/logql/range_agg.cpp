@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "runtime/logql/eval.hpp"
@@ -77,6 +78,49 @@ model::label_set absent_labels(const std::vector<label_matcher>& ms) {
             out.end());
   std::sort(out.begin(), out.end(), [](const model::label& a, const model::label& b) { return a.name < b.name; });
   return out;
+}
+
+void filter_names(const label_filter& f, std::vector<std::string>& out) {
+  switch (f.k) {
+    case label_filter::kind::and_:
+    case label_filter::kind::or_:
+      filter_names(*f.left, out);
+      filter_names(*f.right, out);
+      return;
+    case label_filter::kind::string: out.push_back(f.matcher.name); return;
+    default: out.push_back(f.name); return;
+  }
+}
+
+/// The labels parsers must extract when a `by` grouping decides the output
+/// (Loki's parser label hints), or nullopt when anything may be needed.
+std::optional<std::vector<std::string>> extraction_hints(const log_range_expr& r, const grouping* g) {
+  if (!g || g->without)
+    return std::nullopt;
+  std::vector<std::string> hints = g->labels;
+  for (const auto& s : r.selector.stages) {
+    switch (s.k) {
+      case stage::kind::line_filter:
+      case stage::kind::logfmt:
+      case stage::kind::json:
+      case stage::kind::regexp:
+      case stage::kind::pattern:
+      case stage::kind::unpack:
+      case stage::kind::decolorize:
+        break;
+      case stage::kind::label_filter:
+        filter_names(*s.filter, hints);
+        break;
+      default:  // formatters, drop and keep may read any label
+        return std::nullopt;
+    }
+  }
+  if (r.unwrap) {
+    hints.push_back(r.unwrap->label);
+    for (const auto& f : r.unwrap->post_filters)
+      filter_names(*f, hints);
+  }
+  return hints;
 }
 
 double window_value(range_op op, bool unwrap, const int64_t* ts, const double* vs, size_t n,
@@ -207,6 +251,8 @@ result<stepped> eval_range_agg(const sample_expr& e, const eval_ctx& c,
     return its.error();
   pipeline_runner pr(r.selector.stages);
   const grouping* group = e.group ? &*e.group : pushdown ? &*pushdown : nullptr;
+  if (auto hints = extraction_hints(r, group))
+    pr.set_extraction_hints(std::move(*hints));
   bool unwrap = r.unwrap.has_value();
   bool line_only = uses_line_only(e.rop) && !unwrap;
   bool bytes = e.rop == range_op::bytes_over_time || e.rop == range_op::bytes_rate;

@@ -308,3 +308,17 @@ TEST_F(logql_engine_test, range_query_parameters_are_validated_with_loki_texts) 
   EXPECT_EQ(r.error().message(),
             "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter");
 }
+
+TEST_F(logql_engine_test, parser_hints_under_sum_by_keep_results_identical) {
+  add({{"app", "a"}, {"level", "stream"}}, 10, "level=info status=500 other=x");
+  add({{"app", "a"}, {"level", "stream"}}, 20, "level=info status=200 other=y");
+  add({{"app", "a"}, {"level", "stream"}}, 30, "level=warn status=503 other=z");
+  auto v = instant(R"(sum by (level_extracted) (count_over_time({app="a"} | logfmt | status >= 500 [1m])))", 60);
+  EXPECT_EQ(v[R"({level_extracted="info"})"], 1);
+  EXPECT_EQ(v[R"({level_extracted="warn"})"], 1);
+  v = instant(R"(sum by (other) (count_over_time({app="a"} | logfmt [1m])))", 60);
+  EXPECT_EQ(v.size(), 3u);
+  // A formatter reads arbitrary labels: hints must be off.
+  v = instant(R"(sum by (msg) (count_over_time({app="a"} | logfmt | label_format msg="{{.other}}" [1m])))", 60);
+  EXPECT_EQ(v[R"({msg="x"})"], 1);
+}
