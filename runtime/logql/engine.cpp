@@ -37,6 +37,18 @@ status series_limit_error(size_t limit) {
 
 } // namespace
 
+namespace {
+
+bool contains_sort(const sample_expr& e) {
+  if (e.k == sample_expr::kind::vector_agg && (e.vop == vector_op::sort || e.vop == vector_op::sort_desc))
+    return true;
+  if (e.inner && contains_sort(*e.inner))
+    return true;
+  return (e.lhs && contains_sort(*e.lhs)) || (e.rhs && contains_sort(*e.rhs));
+}
+
+} // namespace
+
 query_params align_to_step(query_params p) {
   if (p.step_ns <= 0)
     return p;
@@ -163,6 +175,11 @@ result<query_result> engine::eval_metric(const sample_expr& e, const query_param
   if (instant) {
     out.type = result_type::vector;
     out.vector = std::move(r->steps[0]);
+    // Loki sorts instant vectors by labels unless the query asks for a
+    // value order (sort/sort_desc anywhere in it, Loki's Sortable()).
+    if (!contains_sort(e))
+      std::stable_sort(out.vector.begin(), out.vector.end(),
+                       [](const vector_sample& a, const vector_sample& b) { return a.labels < b.labels; });
     if (out.vector.size() > limits_.max_series)
       return series_limit_error(limits_.max_series);
     return out;

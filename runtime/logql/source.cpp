@@ -73,9 +73,14 @@ void memory_source::add(model::label_set labels, model::entry e) {
   } else {
     s = streams_[it->second].get();
   }
-  if (!s->entries.empty() && e.ts < s->entries.back().ts)
-    s->sorted = false;
-  s->entries.push_back(std::move(e));
+  if (s->entries.empty() || e.ts >= s->entries.back().ts) {
+    s->entries.push_back(std::move(e));
+    return;
+  }
+  // Out of order: insert after entries with the same timestamp (stable).
+  auto pos = std::upper_bound(s->entries.begin(), s->entries.end(), e.ts,
+                              [](int64_t t, const model::entry& x) { return t < x.ts; });
+  s->entries.insert(pos, std::move(e));
 }
 
 void memory_source::clear() {
@@ -86,15 +91,10 @@ void memory_source::clear() {
 result<stream_iterators> memory_source::select(const std::vector<label_matcher>& matchers,
                                                int64_t from, int64_t through, direction dir) {
   stream_iterators out;
-  for (auto& sp : streams_) {
-    stream& s = *sp;
+  for (const auto& sp : streams_) {
+    const stream& s = *sp;
     if (!matches_all(matchers, s.labels))
       continue;
-    if (!s.sorted) {
-      std::stable_sort(s.entries.begin(), s.entries.end(),
-                       [](const model::entry& a, const model::entry& b) { return a.ts < b.ts; });
-      s.sorted = true;
-    }
     auto lo = std::lower_bound(s.entries.begin(), s.entries.end(), from,
                                [](const model::entry& e, int64_t t) { return e.ts < t; });
     auto hi = std::lower_bound(lo, s.entries.end(), through,

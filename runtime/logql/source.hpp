@@ -10,8 +10,9 @@
 // memory_source is the reference implementation (used by tests, the
 // conformance runner and benchmarks): streams held in vectors.
 // Owner: the caller of engine; a source must outlive the queries using it.
-// Thread-safety: memory_source is safe for concurrent select() once loading
-// is done; add() needs exclusive access.
+// Thread-safety: select() only reads, so concurrent selects are safe once
+// loading is done; add() and clear() need exclusive access. Iterators point
+// into the source and are invalidated by add() and clear().
 #pragma once
 
 #include <cstdint>
@@ -67,8 +68,7 @@ public:
 private:
   struct stream {
     model::label_set labels;
-    std::vector<model::entry> entries;
-    bool sorted = true;
+    std::vector<model::entry> entries;  // sorted by ts, stable for equal ts
   };
   std::vector<std::unique_ptr<stream>> streams_;
   std::unordered_map<std::string, size_t> index_;
