@@ -33,9 +33,14 @@ void sanitize_key(std::string_view key, bool is_prefix, std::string& out) {
     return;
   if (is_prefix && key[0] >= '0' && key[0] <= '9')
     out.push_back('_');
-  for (char c : key) {
+  for (size_t i = 0; i < key.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(key[i]);
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9');
-    out.push_back(ok ? c : '_');
+    out.push_back(ok ? static_cast<char>(c) : '_');
+    // Go maps runes, not bytes: a multi-byte UTF-8 rune becomes one '_'.
+    if (c >= 0xC0)
+      while (i + 1 < key.size() && (static_cast<unsigned char>(key[i + 1]) & 0xC0) == 0x80)
+        ++i;
   }
 }
 

@@ -315,3 +315,17 @@ TEST(logql_matchers, parse_matchers_accepts_a_selector_only) {
   EXPECT_FALSE((*m)[1].matches("de"));  // anchored
   EXPECT_FALSE(parse_matchers(R"({a="b"} |= "x")").ok());
 }
+
+TEST(logql_parser, every_prefix_of_valid_queries_parses_or_fails_cleanly) {
+  size_t failures = 0;
+  for (const auto& q : valid_queries) {
+    for (size_t n = 0; n <= q.size(); ++n) {
+      auto e = parse(q.substr(0, n));
+      if (!e.ok()) {
+        ++failures;
+        EXPECT_EQ(e.error().message().rfind("parse error", 0), 0u) << q.substr(0, n) << ": " << e.error().message();
+      }
+    }
+  }
+  EXPECT_GT(failures, 0u);
+}

@@ -206,3 +206,8 @@ TEST(logql_template, functions_conditionals_and_errors) {
   EXPECT_EQ(exec("{{"), "PARSE template: line:1: unclosed action");
   EXPECT_EQ(exec("{{ nosuch }}"), "PARSE template: line:1: function \"nosuch\" not defined");
 }
+
+TEST(logql_json, multibyte_key_runes_sanitise_to_one_underscore) {
+  auto o = run(R"({app="a"} | json)", "{\"caf\xc3\xa9\":\"x\"}");
+  EXPECT_EQ(o.labels, R"({app="a", caf_="x"})");
+}
