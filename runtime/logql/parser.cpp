@@ -66,7 +66,7 @@ result<node> parser::parse_expr(int min_prec) {
   return lhs;
 }
 
-result<node> parser::combine(bin_op op, const token& op_tok, bool ret_bool, vector_matching vm, node lhs,
+result<node> parser::combine(bin_op op, const token& /*op_tok*/, bool ret_bool, vector_matching vm, node lhs,
                      node rhs) {
   auto leg_type = [](const node& n) {
     return n.log->stages.empty() ? "*syntax.MatchersExpr" : "*syntax.PipelineExpr";
@@ -107,8 +107,7 @@ result<node> parser::combine(bin_op op, const token& op_tok, bool ret_bool, vect
           case bin_op::ge: res = a >= b; break;
           default: break;
         }
-        if (!ret_bool)
-          return error_at(op_tok, "comparisons between scalars must use BOOL modifier");
+        // Loki folds literal comparisons to 0/1 with or without bool.
         v = res ? 1 : 0;
       }
     }
@@ -367,7 +366,7 @@ result<node> parser::parse_vector_agg(vector_op op) {
   }
   if ((op == vector_op::sort || op == vector_op::sort_desc) && e->group
       && !e->group->labels.empty())
-    return plain(std::string("grouping not allowed for ") + opname + " aggregation");
+    return plain("sort and sort_desc doesn't allow grouping by");
   return node{std::nullopt, e};
 }
 

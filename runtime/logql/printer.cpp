@@ -3,6 +3,9 @@
 // themselves binary are parenthesised so precedence never changes meaning.
 #include <re2/re2.h>
 
+#include <charconv>
+#include <cmath>
+
 #include "runtime/logql/ast.hpp"
 #include "runtime/logql/strconv.hpp"
 
@@ -63,14 +66,43 @@ std::string join_labels(const std::vector<std::string>& ls) {
   std::string out = "(";
   for (size_t i = 0; i < ls.size(); ++i) {
     if (i)
-      out += ", ";
+      out += ",";
     out += ls[i];
   }
   return out + ")";
 }
 
+/// " by (a,b)" / " without (a,b)" as Loki's Grouping.String().
 std::string grouping_string(const grouping& g) {
-  return std::string(g.without ? "without " : "by ") + join_labels(g.labels);
+  return std::string(g.without ? " without " : " by ") + join_labels(g.labels);
+}
+
+/// strconv.FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent.
+std::string format_fixed(double v) {
+  if (std::isnan(v))
+    return "NaN";
+  if (std::isinf(v))
+    return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+/// Exact bytes: the largest unit (kB..PB, KiB..PiB) dividing the value, else B.
+std::string format_bytes(uint64_t b) {
+  struct unit {
+    const char* name;
+    uint64_t mult;
+  };
+  static const unit units[] = {{"PiB", 1ULL << 50}, {"PB", 1000000000000000ULL}, {"TiB", 1ULL << 40},
+                               {"TB", 1000000000000ULL}, {"GiB", 1ULL << 30},     {"GB", 1000000000ULL},
+                               {"MiB", 1ULL << 20},      {"MB", 1000000ULL},      {"KiB", 1ULL << 10},
+                               {"kB", 1000ULL}};
+  if (b != 0)
+    for (const auto& u : units)
+      if (b % u.mult == 0)
+        return std::to_string(b / u.mult) + u.name;
+  return std::to_string(b) + "B";
 }
 
 } // namespace
@@ -186,9 +218,9 @@ std::string label_matcher::to_string() const {
 std::string label_filter::to_string() const {
   switch (k) {
     case kind::string: return matcher.to_string();
-    case kind::number: return name + logql::to_string(op) + format_float(number);
+    case kind::number: return name + logql::to_string(op) + format_fixed(number);
     case kind::duration: return name + logql::to_string(op) + go_duration_string(duration_ns);
-    case kind::bytes: return name + logql::to_string(op) + std::to_string(bytes) + "B";
+    case kind::bytes: return name + logql::to_string(op) + format_bytes(bytes);
     case kind::ip: return name + logql::to_string(op) + "ip(" + go_quote(ip_pattern) + ")";
     case kind::and_: return "( " + left->to_string() + " , " + right->to_string() + " )";
     case kind::or_: return "( " + left->to_string() + " or " + right->to_string() + " )";
@@ -200,7 +232,7 @@ std::string stage::to_string() const {
   auto params_string = [&] {
     std::string out;
     for (size_t i = 0; i < params.size(); ++i) {
-      out += i ? ", " : " ";
+      out += i ? "," : " ";
       out += params[i].first;
       if (!params[i].second.empty())
         out += "=" + go_quote(params[i].second);
@@ -231,7 +263,7 @@ std::string stage::to_string() const {
       std::string out = "| label_format ";
       for (size_t i = 0; i < formats.size(); ++i) {
         if (i)
-          out += ", ";
+          out += ",";
         out += formats[i].dst + "=" + (formats[i].rename ? formats[i].value : go_quote(formats[i].value));
       }
       return out;
@@ -241,7 +273,7 @@ std::string stage::to_string() const {
       std::string out = k == kind::drop ? "| drop " : "| keep ";
       for (size_t i = 0; i < names.size(); ++i) {
         if (i)
-          out += ", ";
+          out += ",";
         out += name_only[i] ? names[i].name : names[i].to_string();
       }
       return out;
@@ -265,15 +297,18 @@ std::string log_selector_expr::to_string() const {
   return out;
 }
 
+// The forms follow Loki's String() methods (pkg/logql/syntax/ast.go):
+// binary operations are parenthesised, groupings print as " by (a,b)",
+// ranges print right after the selector ("{a=\"b\"}[5m]").
 std::string sample_expr::to_string() const {
   switch (k) {
-    case kind::literal: return format_float(value);
-    case kind::vector_lit: return "vector(" + format_float(value) + ")";
+    case kind::literal: return format_fixed(value);
+    case kind::vector_lit: return "vector(" + format_fixed(value) + ")";
     case kind::range_agg: {
       std::string out = logql::to_string(rop);
       out += "(";
       if (param)
-        out += format_float(*param) + ", ";
+        out += format_fixed(*param) + ",";
       out += range.selector.to_string();
       if (range.unwrap) {
         out += " | unwrap ";
@@ -282,45 +317,44 @@ std::string sample_expr::to_string() const {
         for (const auto& f : range.unwrap->post_filters)
           out += " | " + f->to_string();
       }
-      out += " [" + format_prom_duration(range.range_ns) + "]";
+      out += "[" + format_prom_duration(range.range_ns) + "]";
       if (range.offset_ns != 0)
         out += " offset " + format_prom_duration(range.offset_ns);
       out += ")";
       if (group)
-        out += " " + grouping_string(*group);
+        out += grouping_string(*group);
       return out;
     }
     case kind::vector_agg: {
       std::string out = logql::to_string(vop);
       if (group)
-        out += " " + grouping_string(*group) + " ";
+        out += grouping_string(*group);
       out += "(";
       if (param)
-        out += format_float(*param) + ", ";
+        out += format_fixed(*param) + ",";
       out += inner->to_string() + ")";
       return out;
     }
     case kind::binary: {
-      auto leg = [](const sample_expr& e) {
-        return e.k == kind::binary ? "(" + e.to_string() + ")" : e.to_string();
-      };
-      std::string out = leg(*lhs) + " " + logql::to_string(bop);
+      std::string op = logql::to_string(bop);
       if (return_bool)
-        out += " bool";
+        op += " bool";
       if (matching.has) {
-        out += matching.on ? " on " : " ignoring ";
-        out += join_labels(matching.labels);
+        std::string group;
         if (matching.cardinality != vector_matching::card::one_to_one) {
-          out += matching.cardinality == vector_matching::card::many_to_one ? " group_left "
-                                                                           : " group_right ";
-          out += join_labels(matching.include);
+          group = matching.cardinality == vector_matching::card::many_to_one ? "group_left" : "group_right";
+          if (!matching.include.empty())
+            group += " " + join_labels(matching.include);
         }
+        op += std::string(matching.on ? " on " : " ignoring ") + join_labels(matching.labels);
+        if (!group.empty())
+          op += " " + group;
       }
-      return out + " " + leg(*rhs);
+      return "(" + lhs->to_string() + " " + op + " " + rhs->to_string() + ")";
     }
     case kind::label_replace:
-      return "label_replace(" + inner->to_string() + ", " + go_quote(dst) + ", "
-             + go_quote(replacement) + ", " + go_quote(src) + ", " + go_quote(regex) + ")";
+      return "label_replace(" + inner->to_string() + "," + go_quote(dst) + "," + go_quote(replacement)
+             + "," + go_quote(src) + "," + go_quote(regex) + ")";
   }
   return "";
 }

@@ -98,14 +98,118 @@ TEST(logql_parser, canonical_form_of_common_queries) {
     return e.ok() ? e->to_string() : "ERR " + e.error().message();
   };
   EXPECT_EQ(canon(R"({app="foo"}|="x"|json)"), R"({app="foo"} |= "x" | json)");
-  EXPECT_EQ(canon(R"(SUM BY(a)(RATE({app="foo"}[5m])))"), R"(sum by (a) (rate({app="foo"} [5m])))");
+  EXPECT_EQ(canon(R"(SUM BY(a, b)(RATE({app="foo"}[5m])))"), R"(sum by (a,b)(rate({app="foo"}[5m])))");
   EXPECT_EQ(canon(R"(count_over_time({app="foo"}[1h30m] offset 90m))"),
-            R"(count_over_time({app="foo"} [1h30m] offset 1h30m))");
+            R"(count_over_time({app="foo"}[1h30m] offset 1h30m))");
+  EXPECT_EQ(canon(R"(quantile_over_time(0.99, {a="b"} | json | unwrap duration(d) | x > 1 [5m]) by (a))"),
+            R"(quantile_over_time(0.99,{a="b"} | json | unwrap duration(d) | x>1[5m]) by (a))");
+  EXPECT_EQ(canon(R"(topk(10, rate({a="b"}[1m])) / on (x) group_left (y) vector(1))"),
+            R"((topk(10,rate({a="b"}[1m])) / on (x) group_left (y) vector(1)))");
+  EXPECT_EQ(canon(R"q(label_replace(rate({a="b"}[1m]), "d", "$1", "s", "(.*)"))q"),
+            R"q(label_replace(rate({a="b"}[1m]),"d","$1","s","(.*)"))q");
+  EXPECT_EQ(canon(R"({a="b"} | logfmt | size > 10GB and size < 2048KiB or size != 1500B)"),
+            R"({a="b"} | logfmt | ( ( size>10GB , size<2MiB ) or size!=1500B ))");
+  EXPECT_EQ(canon(R"({a="b"} | label_format x=y, z="{{.w}}" | drop a, b | json p="q.r", s)"),
+            R"({a="b"} | label_format x=y,z="{{.w}}" | drop a,b | json p="q.r",s)");
+  EXPECT_EQ(canon("0.00001"), "0.00001");
   EXPECT_EQ(canon("{app=`a\"b`}"), R"({app="a\"b"})");
   EXPECT_EQ(canon(R"({app="foo"} # a comment |= "x")"), R"({app="foo"})");
   EXPECT_EQ(canon(R"({app="foo"} | logfmt | a="1" or b="2" and c="3")"),
             R"({app="foo"} | logfmt | ( a="1" or ( b="2" , c="3" ) ))");
   EXPECT_EQ(canon(R"({app="foo"} | logfmt | d > 90s)"), R"({app="foo"} | logfmt | d>1m30s)");
+}
+
+// Loki's ast_test.go Test_SampleExpr_String: each parses, and its
+// canonical form parses back to the same canonical form.
+TEST(logql_parser, loki_sample_expr_string_cases_round_trip) {
+  const std::vector<std::string> cases = {
+      R"q(rate( ( {job="mysql"} |="error" !="timeout" ) [10s] ))q",
+      R"q(absent_over_time( ( {job="mysql"} |="error" !="timeout" ) [10s] ))q",
+      R"q(absent_over_time( ( {job="mysql"} |="error" !="timeout" ) [10s] offset 10d ))q",
+      R"q(vector(123))q",
+      R"q(sort(sum by(a) (rate( ( {job="mysql"} |="error" !="timeout" ) [10s] ) )))q",
+      R"q(sort_desc(sum by(a) (rate( ( {job="mysql"} |="error" !="timeout" ) [10s] ) )))q",
+      R"q(sum without(a) ( rate ( ( {job="mysql"} |="error" !="timeout" ) [10s] ) ))q",
+      R"q(sum(count_over_time({job="mysql"}[5m] offset 10m)))q",
+      R"q(sum(count_over_time({job="mysql"} | json [5m] offset 10m)))q",
+      R"q(sum(count_over_time({job="mysql"} | logfmt --strict [5m] offset 10m)))q",
+      R"q(sum(count_over_time({job="mysql"} | pattern "<foo> bar <buzz>" | json [5m])))q",
+      R"q(sum(count_over_time({job="mysql"} | unpack | json [5m])))q",
+      R"q(sum(count_over_time({job="mysql"} | regexp "(?P<foo>foo|bar)" [5m] offset 10y)))q",
+      R"q(topk(10,sum(rate({region="us-east1"}[5m])) by (name)))q",
+      R"q(topk by (name)(10,sum(rate({region="us-east1"}[5m]))))q",
+      R"q(avg( rate( ( {job="nginx"} |= "GET" ) [10s] ) ) by (region))q",
+      R"q(avg(min_over_time({job="nginx"} |= "GET" | unwrap foo[10s] offset 10m)) by (region))q",
+      R"q(sum by (cluster) (count_over_time({job="mysql"}[5m] offset 10m)) / sum by (cluster) (count_over_time({job="postgres"}[5m] offset 10m)) )q",
+      R"q(sum by (job) (
+            count_over_time({namespace="tns"} |= "level=error"[5m])
+          /
+            count_over_time({namespace="tns"}[5m])
+          ))q",
+      R"q(stdvar_over_time({app="foo"} |= "bar" | json | latency >= 250ms or ( status_code < 500 and status_code > 200)
+          | line_format "blip{{ .foo }}blop {{.status_code}}" | label_format foo=bar,status_code="buzz{{.bar}}" | unwrap foo [5m] offset 10m))q",
+      R"q(sum_over_time({namespace="tns"} |= "level=error" | json |foo>=5,bar<25ms|unwrap latency [5m]))q",
+      R"q(sum by (job) (
+            sum_over_time({namespace="tns"} |= "level=error" | json | foo=5 and bar<25ms | unwrap bytes(latency)[5m])
+          /
+            count_over_time({namespace="tns"} | logfmt | label_format foo=bar[5m])
+          ))q",
+      R"q(sum_over_time({namespace="tns"} |= "level=error" | json |foo>=5,bar<25ms | unwrap latency | __error__!~".*" | foo >5[5m]))q",
+      R"q(absent_over_time({namespace="tns"} |= "level=error" | json |foo>=5,bar<25ms | unwrap latency | __error__!~".*" | foo >5[5m]))q",
+      R"q(label_replace(
+            sum by (job) (
+              sum_over_time(
+                {namespace="tns"} |= "level=error" | json | avg=5 and bar<25ms | unwrap duration(latency)  | __error__!~".*" [5m] offset 1h
+              )
+            /
+              count_over_time({namespace="tns"} | logfmt | label_format foo=bar[5m] offset 1h)
+            ),
+            "foo",
+            "$1",
+            "service",
+            "(.*):.*"
+          ))q",
+      R"q(10 / (5/2))q",
+      R"q((count_over_time({job="postgres"}[5m])/2) or vector(2))q",
+      R"q(10 / (count_over_time({job="postgres"}[5m])/2))q",
+      R"q({app="foo"} | json response_status="response.status.code", first_param="request.params[0]")q",
+      R"q(((sum by(typename,pool,commandname,colo)(sum_over_time({_namespace_="appspace", _schema_="appspace-1min", pool=~"r1testlvs", colo=~"slc|lvs|rno", env!~"(pre-production|sandbox)"} | logfmt | status!="0" | ( ( type=~"(?i)^(Error|Exception|Fatal|ERRPAGE|ValidationError)$" or typename=~"(?i)^(Error|Exception|Fatal|ERRPAGE|ValidationError)$" ) or status=~"(?i)^(Error|Exception|Fatal|ERRPAGE|ValidationError)$" ) | commandname=~"(?i).*|UNSET" | unwrap sumcount[5m])) / 60)
+          or on ()
+          ((sum by(typename,pool,commandname,colo)(sum_over_time({_namespace_="appspace", _schema_="appspace-15min", pool=~"r1testlvs", colo=~"slc|lvs|rno", env!~"(pre-production|sandbox)"} | logfmt | status!="0" | commandname=~"(?i).*|UNSET" | unwrap sumcount[5m])) / 15) / 60)))q",
+      R"q({app="foo"} | logfmt code="response.code", IPAddress="host")q",
+  };
+  for (const auto& q : cases) {
+    auto e = parse(q);
+    ASSERT_TRUE(e.ok()) << q << ": " << e.error().message();
+    std::string s1 = e->to_string();
+    auto e2 = parse(s1);
+    ASSERT_TRUE(e2.ok()) << s1 << ": " << e2.error().message();
+    EXPECT_EQ(e2->to_string(), s1);
+  }
+}
+
+// Loki's ast_test.go TestStringer and Test_SampleExpr_String_Fail / _Sort_Fail.
+TEST(logql_parser, loki_stringer_cases) {
+  auto canon = [](const std::string& q) {
+    auto e = parse(q);
+    return e.ok() ? e->to_string() : "ERR " + e.error().message();
+  };
+  EXPECT_EQ(canon("1 > 1 > 1"), "0");
+  EXPECT_EQ(canon("1.6"), "1.6");
+  EXPECT_EQ(canon("1 > 1 > bool 1"), "0");
+  EXPECT_EQ(canon(R"(1 > bool 1 > count_over_time({foo="bar"}[1m]))"), R"((0 > count_over_time({foo="bar"}[1m])))");
+  EXPECT_EQ(canon(R"(1 > bool 1 > bool count_over_time({foo="bar"}[1m]))"),
+            R"((0 > bool count_over_time({foo="bar"}[1m])))");
+  EXPECT_EQ(canon(R"(0 > count_over_time({foo="bar"}[1m]))"), R"((0 > count_over_time({foo="bar"}[1m])))");
+  for (const char* q : {R"(topk(0, sum(rate({region="us-east1"}[5m])) by (name)))",
+                        R"(bottomk by (name)(0,sum(rate({region="us-east1"}[5m]))))"}) {
+    auto e = parse(q);
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(e.error().message().find("parse error : invalid parameter (must be greater than 0)"), std::string::npos);
+  }
+  auto e = parse(R"q(sort(sum by(a) (rate( ( {job="mysql"} |="error" !="timeout" ) [10s] ) )) by (app))q");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("sort and sort_desc doesn't allow grouping by"), std::string::npos);
 }
 
 TEST(logql_parser, literal_arithmetic_is_folded_with_precedence) {
@@ -189,7 +293,7 @@ TEST(logql_parser, invalid_queries_fail_with_loki_messages) {
       {R"(topk(rate({a="b"}[1m])))", "parse error : parameter required for operation topk"},
       {R"(topk(1.5, rate({a="b"}[1m])))", "parse error : invalid parameter topk(1.5,"},
       {R"(sum(3, rate({a="b"}[1m])))", "parse error : unsupported parameter for operation sum(3,"},
-      {R"(sort by (a) (rate({a="b"}[1m])))", "parse error : grouping not allowed for sort aggregation"},
+      {R"(sort by (a) (rate({a="b"}[1m])))", "parse error : sort and sort_desc doesn't allow grouping by"},
       {R"(rate({a="b"}[1m]) + {a="b"})", "parse error : unexpected type for right leg of binary operation (+): *syntax.MatchersExpr"},
       {R"({a="b"} |= "x" + 1)", "parse error : unexpected type for left leg of binary operation (+): *syntax.PipelineExpr"},
       {R"(rate({a="b"}[1m]) or 1)", "parse error : unexpected literal for right leg of logical/set binary operation (or): 1"},
