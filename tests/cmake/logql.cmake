@@ -17,3 +17,19 @@ add_test(NAME logqltest.conformance
 set_tests_properties(logqltest.conformance PROPERTIES
   LABELS "unit;conformance"
   SKIP_RETURN_CODE 77)
+
+# The runner itself: a failing case is reported with file:line and the
+# summary, and the plain mode's non-zero exit is covered by the regex (ctest
+# ignores the exit code when PASS_REGULAR_EXPRESSION is set); the ratchet
+# mode exits 0 because only the passing case is listed.
+add_test(NAME logqltest.runner_reports_failures
+         COMMAND logqltest_runner ${CMAKE_SOURCE_DIR}/tests/logqltest/selftest)
+set_tests_properties(logqltest.runner_reports_failures PROPERTIES
+  LABELS "unit;conformance"
+  PASS_REGULAR_EXPRESSION "FAIL runner_selftest.logqltest:11: value differs.*1 passed, 1 failed")
+add_test(NAME logqltest.runner_ratchet_ignores_unlisted_failures
+         COMMAND logqltest_runner --quiet
+                 --ratchet ${CMAKE_SOURCE_DIR}/tests/logqltest/selftest/passing_selftest.txt
+                 ${CMAKE_SOURCE_DIR}/tests/logqltest/selftest)
+set_tests_properties(logqltest.runner_ratchet_ignores_unlisted_failures PROPERTIES
+  LABELS "unit;conformance")
