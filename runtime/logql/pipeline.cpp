@@ -111,19 +111,13 @@ model::label_set label_builder::labels() const {
 
 void label_builder::key(std::string& out) const {
   out.clear();
-  // Sort indices by name without allocating for small sets.
-  size_t idx[64];
-  size_t n = std::min<size_t>(n_, 64);
-  for (size_t i = 0; i < n; ++i)
+  // Sort indices by name; the buffer is reused, so no allocation once warm.
+  thread_local std::vector<size_t> idx;
+  idx.resize(n_);
+  for (size_t i = 0; i < n_; ++i)
     idx[i] = i;
-  std::sort(idx, idx + n, [&](size_t a, size_t b) { return labels_[a].name < labels_[b].name; });
-  for (size_t i = 0; i < n; ++i) {
-    out += labels_[idx[i]].name;
-    out.push_back('\xff');
-    out += labels_[idx[i]].value;
-    out.push_back('\xfe');
-  }
-  for (size_t i = n; i < n_; ++i) {
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return labels_[a].name < labels_[b].name; });
+  for (size_t i : idx) {
     out += labels_[i].name;
     out.push_back('\xff');
     out += labels_[i].value;
