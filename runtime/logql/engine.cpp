@@ -63,6 +63,10 @@ query_params align_to_step(query_params p) {
 
 result<query_result> engine::query(const expr& e, const query_params& p) {
   if (e.is_log) {
+    if (p.step_ns == 0 && p.start_ns == p.end_ns)
+      return status{errc::invalid_argument,
+                    "log queries are not supported as an instant query type, please change your "
+                    "query to a range query type"};
     auto s = eval_log(e.log, p);
     if (!s)
       return s.error();
@@ -81,9 +85,10 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
                   "max entries limit per query exceeded, limit > max_entries_limit_per_query ("
                       + std::to_string(p.limit) + " > "
                       + std::to_string(limits_.max_entries_limit_per_query) + ")"};
-  auto its = src_.select(sel.matchers, p.start_ns, p.end_ns, p.dir);
-  if (!its)
-    return its.error();
+  auto selected = src_.select(sel.matchers, p.start_ns, p.end_ns, p.dir);
+  if (!selected)
+    return selected.error();
+  auto its = merge_replicas(std::move(*selected), p.dir);
   bool backward = p.dir == direction::backward;
   struct head {
     size_t it;
@@ -91,7 +96,7 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
     std::string stream_key;
   };
   std::vector<std::string> stream_keys;
-  for (auto& it : *its)
+  for (auto& it : its)
     stream_keys.push_back(labels_string(it->labels()));
   auto cmp = [&](const head& a, const head& b) {
     // priority_queue pops the largest: invert.
@@ -100,9 +105,9 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
     return stream_keys[a.it] > stream_keys[b.it];
   };
   std::priority_queue<head, std::vector<head>, decltype(cmp)> heap(cmp);
-  for (size_t i = 0; i < its->size(); ++i) {
+  for (size_t i = 0; i < its.size(); ++i) {
     head h{i, {}, {}};
-    if ((*its)[i]->next(h.ev))
+    if (its[i]->next(h.ev))
       heap.push(h);
   }
   pipeline_runner pr(sel.stages);
@@ -112,7 +117,7 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
   while (!heap.empty() && taken < p.limit) {
     head h = heap.top();
     heap.pop();
-    auto& it = (*its)[h.it];
+    auto& it = its[h.it];
     if (pr.run(h.ev.ts, h.ev.line, it->labels(), h.ev.metadata)) {
       auto& st = pr.state();
       model::label_set ls = st.lbs.labels();

@@ -246,9 +246,10 @@ result<stepped> eval_range_agg(const sample_expr& e, const eval_ctx& c,
   const log_range_expr& r = e.range;
   int64_t from = c.start - r.range_ns - r.offset_ns + 1;
   int64_t through = c.end - r.offset_ns + 1;
-  auto its = c.src.select(r.selector.matchers, from, through, direction::forward);
-  if (!its)
-    return its.error();
+  auto selected = c.src.select(r.selector.matchers, from, through, direction::forward);
+  if (!selected)
+    return selected.error();
+  auto its = merge_replicas(std::move(*selected), direction::forward);
   pipeline_runner pr(r.selector.stages);
   const grouping* group = e.group ? &*e.group : pushdown ? &*pushdown : nullptr;
   if (auto hints = extraction_hints(r, group))
@@ -273,7 +274,7 @@ result<stepped> eval_range_agg(const sample_expr& e, const eval_ctx& c,
     return s;
   };
 
-  for (auto& it : *its) {
+  for (auto& it : its) {
     const model::label_set& stream_labels = it->labels();
     model::entry_view ev;
     // Fast path: labels fixed for the whole stream.

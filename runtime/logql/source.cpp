@@ -58,7 +58,91 @@ std::string key_of(const model::label_set& ls) {
   return k;
 }
 
+class dedupe_merge_iterator final : public stream_iterator {
+public:
+  dedupe_merge_iterator(stream_iterators its, bool backward)
+    : its_(std::move(its)), heads_(its_.size()), valid_(its_.size()), backward_(backward) {
+    for (size_t i = 0; i < its_.size(); ++i)
+      valid_[i] = its_[i]->next(heads_[i]);
+  }
+
+  const model::label_set& labels() const override { return its_[0]->labels(); }
+
+  bool next(model::entry_view& out) override {
+    for (;;) {
+      size_t best = its_.size();
+      for (size_t i = 0; i < its_.size(); ++i) {
+        if (!valid_[i])
+          continue;
+        if (best == its_.size()
+            || (backward_ ? heads_[i].ts > heads_[best].ts : heads_[i].ts < heads_[best].ts))
+          best = i;
+      }
+      if (best == its_.size())
+        return false;
+      const model::entry_view& h = heads_[best];
+      if (seen_.empty() || h.ts != seen_ts_) {
+        seen_.clear();
+        seen_ts_ = h.ts;
+      }
+      bool dup = false;
+      for (const auto& s : seen_) {
+        if (s.line == h.line
+            && (h.metadata ? s.metadata == *h.metadata : s.metadata.empty())) {
+          dup = true;
+          break;
+        }
+      }
+      if (!dup) {
+        model::entry e;
+        e.ts = h.ts;
+        e.line = std::string(h.line);
+        if (h.metadata)
+          e.metadata = *h.metadata;
+        seen_.push_back(std::move(e));
+      }
+      valid_[best] = its_[best]->next(heads_[best]);
+      if (dup)
+        continue;
+      const model::entry& e = seen_.back();
+      out.ts = e.ts;
+      out.line = e.line;
+      out.metadata = e.metadata.empty() ? nullptr : &e.metadata;
+      return true;
+    }
+  }
+
+private:
+  stream_iterators its_;
+  std::vector<model::entry_view> heads_;
+  std::vector<bool> valid_;
+  bool backward_;
+  int64_t seen_ts_ = 0;
+  std::vector<model::entry> seen_;  // entries emitted at seen_ts_
+};
+
 } // namespace
+
+stream_iterators merge_replicas(stream_iterators in, direction dir) {
+  std::unordered_map<std::string, size_t> index;
+  std::vector<stream_iterators> groups;
+  for (auto& it : in) {
+    std::string k = key_of(it->labels());
+    auto [pos, inserted] = index.emplace(std::move(k), groups.size());
+    if (inserted)
+      groups.emplace_back();
+    groups[pos->second].push_back(std::move(it));
+  }
+  stream_iterators out;
+  out.reserve(groups.size());
+  for (auto& g : groups) {
+    if (g.size() == 1)
+      out.push_back(std::move(g[0]));
+    else
+      out.push_back(std::make_unique<dedupe_merge_iterator>(std::move(g), dir == direction::backward));
+  }
+  return out;
+}
 
 void memory_source::add(model::label_set labels, model::entry e) {
   model::normalise(labels);

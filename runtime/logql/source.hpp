@@ -30,7 +30,9 @@ namespace skald::logql {
 
 enum class direction : uint8_t { forward, backward };
 
-/// The entries of ONE stream, in time order of the select's direction.
+/// The entries of ONE stream, in time order of the select's direction. A
+/// source may return several iterators for the same stream (replicas); the
+/// engine merges and dedupes them (merge_replicas).
 class stream_iterator {
 public:
   virtual ~stream_iterator() = default;
@@ -50,6 +52,13 @@ public:
   virtual result<stream_iterators> select(const std::vector<label_matcher>& matchers,
                                           int64_t from, int64_t through, direction dir) = 0;
 };
+
+/// Merges iterators that carry the same stream labels (replicas: several
+/// ingesters, or ingesters and the store) into one per stream, in `dir`
+/// order, dropping entries identical in timestamp, line and metadata
+/// (Loki's mergeEntryIterator dedupe, spec §3.2). Entries with the same
+/// timestamp but a different line or metadata are all kept, in input order.
+stream_iterators merge_replicas(stream_iterators in, direction dir);
 
 /// True when `labels` satisfies every matcher (a missing label reads as "").
 bool matches_all(const std::vector<label_matcher>& matchers, const model::label_set& labels);

@@ -322,3 +322,60 @@ TEST_F(logql_engine_test, parser_hints_under_sum_by_keep_results_identical) {
   v = instant(R"(sum by (msg) (count_over_time({app="a"} | logfmt | label_format msg="{{.other}}" [1m])))", 60);
   EXPECT_EQ(v[R"({msg="x"})"], 1);
 }
+
+namespace {
+
+/// Two replicas of the same data, as ingesters answering the same query.
+class replicated_source final : public entry_source {
+public:
+  memory_source a, b;
+  result<stream_iterators> select(const std::vector<label_matcher>& m, int64_t from, int64_t through,
+                                  direction dir) override {
+    auto x = a.select(m, from, through, dir);
+    auto y = b.select(m, from, through, dir);
+    stream_iterators out = std::move(*x);
+    for (auto& it : *y)
+      out.push_back(std::move(it));
+    return out;
+  }
+};
+
+} // namespace
+
+TEST(logql_replicas, identical_entries_from_replicas_count_once) {
+  replicated_source src;
+  for (auto* m : {&src.a, &src.b}) {
+    m->add({{"app", "a"}}, model::entry{10 * sec, "same", {}});
+    m->add({{"app", "a"}}, model::entry{20 * sec, "same", {}});
+  }
+  src.a.add({{"app", "a"}}, model::entry{20 * sec, "different line, same ts", {}});
+  src.b.add({{"app", "a"}}, model::entry{20 * sec, "same", {{"trace", "1"}}});  // differs in metadata
+  engine eng(src);
+  auto e = parse(R"(count_over_time({app="a"}[1m]))");
+  query_params p;
+  p.start_ns = p.end_ns = 60 * sec;
+  auto r = eng.query(*e, p);
+  ASSERT_TRUE(r.ok());
+  double total = 0;
+  for (const auto& s : r->vector)
+    total += s.v;
+  EXPECT_EQ(total, 4);  // same@10, same@20, different@20, same+metadata@20
+  auto lq = parse(R"({app="a"})");
+  query_params lp{0, 100 * sec, 0, direction::forward, 100};
+  auto lr = eng.query(*lq, lp);
+  ASSERT_TRUE(lr.ok());
+  size_t entries = 0;
+  for (const auto& s : lr->streams)
+    entries += s.entries.size();
+  EXPECT_EQ(entries, 4u);
+}
+
+TEST(logql_replicas, instant_log_queries_are_rejected_like_loki) {
+  memory_source src;
+  engine eng(src);
+  auto e = parse(R"({app="a"})");
+  auto r = eng.query(*e, query_params{5, 5, 0});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "log queries are not supported as an instant query type, please change your query to a range query type");
+}
