@@ -33,3 +33,13 @@ add_test(NAME logqltest.runner_ratchet_ignores_unlisted_failures
                  ${CMAKE_SOURCE_DIR}/tests/logqltest/selftest)
 set_tests_properties(logqltest.runner_ratchet_ignores_unlisted_failures PROPERTIES
   LABELS "unit;conformance")
+
+# The same cases evaluated through their canonical to_string() form.
+add_test(NAME logqltest.conformance_roundtrip
+         COMMAND logqltest_runner --quiet --roundtrip
+                 --skip ${CMAKE_SOURCE_DIR}/tests/logqltest/skip.txt
+                 --ratchet ${CMAKE_SOURCE_DIR}/tests/logqltest/passing.txt
+                 ${CMAKE_SOURCE_DIR}/../shared/testdata/logqltest)
+set_tests_properties(logqltest.conformance_roundtrip PROPERTIES
+  LABELS "unit;conformance"
+  SKIP_RETURN_CODE 77)

@@ -3,7 +3,9 @@
 // LogQL engine over a memory_source.
 //
 // Usage: logqltest_runner [--skip FILE] [--ratchet FILE] [--write-passing FILE]
-//                         [--quiet] DIR|FILE...
+//                         [--quiet] [--roundtrip] DIR|FILE...
+//   --roundtrip evaluates to_string(parse(query)) instead of the query text,
+//   checking that the canonical form re-parses, is stable and means the same.
 //   Every failing case is reported with file:line, query, expected and got.
 //   The last line is "N passed, M failed".
 //   Exit status: without --ratchet, non-zero when any case fails; with
@@ -235,6 +237,7 @@ public:
   std::set<std::string> skip_ids;
   std::map<std::string, std::string> skip_reason;
   bool quiet = false;
+  bool roundtrip = false;  // evaluate to_string(parse(q)) instead of q
   int passed = 0, failed = 0, skipped = 0;
   std::vector<std::string> passed_ids, failed_ids;
 
@@ -520,6 +523,20 @@ private:
       return;
     }
     auto e = parse(c.query);
+    if (roundtrip && e.ok()) {
+      std::string canonical = e->to_string();
+      auto again = parse(canonical);
+      if (!again.ok()) {
+        report(c, "    canonical form: " + canonical + "\n    error: " + again.error().message(),
+               "to_string() output does not parse");
+        return;
+      }
+      if (again->to_string() != canonical) {
+        report(c, "    " + canonical + "\n    " + again->to_string(), "to_string() is not stable");
+        return;
+      }
+      e = std::move(again);
+    }
     engine eng(src);
     query_params p;
     p.start_ns = c.t0;
@@ -724,6 +741,8 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--quiet") {
       r.quiet = true;
+    } else if (a == "--roundtrip") {
+      r.roundtrip = true;
     } else {
       inputs.push_back(a);
     }
