@@ -211,3 +211,24 @@ TEST(logql_json, multibyte_key_runes_sanitise_to_one_underscore) {
   auto o = run(R"({app="a"} | json)", "{\"caf\xc3\xa9\":\"x\"}");
   EXPECT_EQ(o.labels, R"({app="a", caf_="x"})");
 }
+
+TEST(logql_template, go_time_layouts_format_and_parse) {
+  label_builder lbs;
+  model::label_set ls = {{"t", "2021-12-01"}};
+  lbs.reset(ls, nullptr);
+  auto exec = [&](const std::string& t) {
+    auto tt = text_template::parse(t);
+    if (!tt.ok())
+      return "PARSE " + tt.error().message();
+    std::string out;
+    // 2023-03-04T05:06:07.089Z
+    template_data d{lbs, "", 1677906367089000000};
+    auto s = tt->execute(d, out);
+    return s.ok() ? out : "EXEC " + s.message();
+  };
+  EXPECT_EQ(exec(R"({{ __timestamp__ | date "2006-01-02T15:04:05.000Z07:00" }})"), "2023-03-04T05:06:07.089Z");
+  EXPECT_EQ(exec(R"({{ __timestamp__ | date "Jan _2 3:04PM Mon" }})"), "Mar  4 5:06AM Sat");
+  EXPECT_EQ(exec(R"({{ __timestamp__ | date "02/01/06 15h.999999999" }})"), "04/03/23 05h.089");
+  EXPECT_EQ(exec(R"({{ toDate "2006-01-02" .t | unixEpoch }})"), "1638316800");
+  EXPECT_EQ(exec(R"({{ unixToTime "1677906367" | date "2006" }})"), "2023");
+}
