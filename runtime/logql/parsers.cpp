@@ -66,6 +66,12 @@ private:
 // ---------------------------------------------------------------- logfmt
 
 class logfmt_stage final : public stage_impl {
+  static const std::string& sanitized(std::string_view raw) {
+    thread_local std::string k;
+    sanitize_key(raw, true, k);
+    return k;
+  }
+
 public:
   logfmt_stage(bool strict, bool keep_empty, std::vector<std::pair<std::string, std::string>> params)
     : strict_(strict), keep_empty_(keep_empty), params_(std::move(params)) {}
@@ -99,7 +105,6 @@ public:
       }
       std::string_view val;
       bool has_value = false;
-      bool quoted_ok = true;
       if (i < n && in[i] == '=') {
         ++i;
         has_value = true;
@@ -131,14 +136,17 @@ public:
             }
             break;
           }
-          auto uq = go_unquote(in.substr(vs, i - vs));
-          if (uq) {
-            value = std::move(*uq);
-          } else {
-            value.assign(in.substr(vs + 1, i - vs - 2));
-            quoted_ok = true;
+          std::string_view inner = in.substr(vs + 1, i - vs - 2);
+          if (inner.find('\\') == std::string_view::npos) {
+            val = inner;  // nothing to unescape: no copy
+          } else if (!params_.empty() || st.lbs.wanted(sanitized(raw_key))) {
+            auto uq = go_unquote(in.substr(vs, i - vs));
+            if (uq)
+              value = std::move(*uq);
+            else
+              value.assign(inner);
+            val = value;
           }
-          val = value;
         } else {
           size_t vs = i;
           while (i < n && static_cast<unsigned char>(in[i]) > ' ' && in[i] != '"' && in[i] != '=')
@@ -157,7 +165,6 @@ public:
         }
       }
       (void)has_value;
-      (void)quoted_ok;
       if (val.empty() && !keep_empty_)
         continue;
       sanitize_key(raw_key, true, key);
