@@ -138,7 +138,7 @@ enum class range_op : uint8_t {
 };
 
 enum class vector_op : uint8_t {
-  sum, avg, count, max, min, stddev, stdvar, bottomk, topk, sort, sort_desc,
+  sum, avg, count, max, min, stddev, stdvar, bottomk, topk, sort, sort_desc, approx_topk,
 };
 
 enum class bin_op : uint8_t {

@@ -44,7 +44,7 @@ const char* keywords[] = {
     "without", "json", "logfmt", "regexp", "pattern", "unpack", "line_format", "label_format",
     "decolorize", "drop", "keep", "unwrap", "ip", "bytes", "duration", "duration_seconds",
     "label_replace", "vector", "sum", "avg", "count", "max", "min", "stddev", "stdvar", "bottomk",
-    "topk", "sort", "sort_desc", "count_over_time", "rate", "rate_counter", "bytes_over_time",
+    "topk", "sort", "sort_desc", "approx_topk", "count_over_time", "rate", "rate_counter", "bytes_over_time",
     "bytes_rate", "avg_over_time", "sum_over_time", "min_over_time", "max_over_time",
     "stdvar_over_time", "stddev_over_time", "quantile_over_time", "first_over_time",
     "last_over_time", "absent_over_time"};

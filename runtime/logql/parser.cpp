@@ -353,7 +353,9 @@ result<node> parser::parse_vector_agg(vector_op op) {
     e->group = std::move(*g2);
   }
   const char* opname = to_string(op);
-  if (op == vector_op::topk || op == vector_op::bottomk) {
+  if (op == vector_op::approx_topk && e->group)
+    return plain("grouping not allowed for approx_topk aggregation");
+  if (op == vector_op::topk || op == vector_op::bottomk || op == vector_op::approx_topk) {
     if (!e->param)
       return plain(std::string("parameter required for operation ") + opname);
     double k = *e->param;

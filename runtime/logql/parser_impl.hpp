@@ -49,7 +49,7 @@ inline const vector_op_name vector_ops[] = {
     {"sum", vector_op::sum},       {"avg", vector_op::avg},         {"count", vector_op::count},
     {"max", vector_op::max},       {"min", vector_op::min},         {"stddev", vector_op::stddev},
     {"stdvar", vector_op::stdvar}, {"bottomk", vector_op::bottomk}, {"topk", vector_op::topk},
-    {"sort", vector_op::sort},     {"sort_desc", vector_op::sort_desc},
+    {"sort", vector_op::sort},     {"sort_desc", vector_op::sort_desc}, {"approx_topk", vector_op::approx_topk},
 };
 
 inline int precedence(bin_op op) {

@@ -141,6 +141,7 @@ const char* to_string(vector_op op) {
     case vector_op::topk: return "topk";
     case vector_op::sort: return "sort";
     case vector_op::sort_desc: return "sort_desc";
+    case vector_op::approx_topk: return "approx_topk";
   }
   return "?";
 }

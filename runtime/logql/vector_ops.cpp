@@ -117,8 +117,9 @@ result<stepped> eval_vector_agg(const sample_expr& e, stepped in, const eval_ctx
           dst.push_back({g.labels, std::sqrt(g.m2 / static_cast<double>(g.count))});
           break;
         case vector_op::topk:
+        case vector_op::approx_topk:  // evaluated exactly (Loki uses a count-min sketch)
         case vector_op::bottomk: {
-          bool top = e.vop == vector_op::topk;
+          bool top = e.vop != vector_op::bottomk;
           auto ms = g.members;
           std::stable_sort(ms.begin(), ms.end(), [&](const vector_sample* a, const vector_sample* b) {
             if (top)

@@ -215,6 +215,8 @@ TEST_F(logql_engine_test, vector_aggregations) {
   EXPECT_EQ(top[R"({app="bar", pod="a"})"], 3);
   auto bottom = instant("bottomk(1, " + inner + ") ", 60);
   EXPECT_EQ(bottom[R"({app="foo", pod="a"})"], 1);
+  auto approx = instant("approx_topk(1, " + inner + ")", 60);
+  EXPECT_EQ(approx[R"({app="bar", pod="a"})"], 3);
   auto top_by = instant("topk by (app) (1, " + inner + ")", 60);
   EXPECT_EQ(top_by.size(), 2u);
 }

@@ -65,6 +65,7 @@ const std::vector<std::string> valid_queries = {
     R"(bottomk by (a) (2, rate({app="foo"}[1m])))",
     R"(sort(rate({app="foo"}[1m])))",
     R"(sort_desc(rate({app="foo"}[1m])))",
+    R"(approx_topk(2, rate({app="foo"}[1m])))",
     R"(rate({app="foo"}[1m]) * 2 + 1)",
     R"(rate({app="foo"}[1m]) > bool 0.5)",
     R"(rate({app="foo"}[1m]) / on (a) group_left (b) rate({app="bar"}[1m]))",
@@ -357,6 +358,8 @@ TEST(logql_parser, loki_parse_test_cases_errors_match_exactly) {
       {R"q(count_over_time({ foo = "bar" }[12m]) > { foo = "bar" })q",
        "parse error : unexpected type for right leg of binary operation (>): *syntax.MatchersExpr"},
       {R"q(rate(0.99, {app="x"}[5m]))q", "parse error : parameter 0.99 not supported for operation rate"},
+      {R"q(approx_topk(2, count_over_time({ foo = "bar" }[5h])) by (foo))q",
+       "parse error : grouping not allowed for approx_topk aggregation"},
       {R"q(topk(0, rate({app="x"}[5m])))q", "parse error : invalid parameter (must be greater than 0) topk(0"},
   };
   for (const auto& c : cases) {
