@@ -409,8 +409,8 @@ class pattern_stage final : public stage_impl {
 public:
   explicit pattern_stage(pattern_matcher m) : m_(std::move(m)) {}
   bool process(line_state& st) const override {
-    std::string line(st.line());
-    m_.matches(line, [&](const std::string& name, std::string_view v) { st.lbs.set_parsed(name, v); });
+    // set_parsed copies the value; the line itself is not changed here.
+    m_.matches(st.line(), [&](const std::string& name, std::string_view v) { st.lbs.set_parsed(name, v); });
     return true;
   }
 
