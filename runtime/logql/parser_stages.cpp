@@ -339,6 +339,8 @@ result<stage> parser::parse_stage() {
       } else {
         return unexpected(peek(), "IDENTIFIER or STRING");
       }
+      if (f.dst == "__error__")
+        return plain("__error__ cannot be formatted");
       for (const auto& prev : s.formats)
         if (prev.dst == f.dst)
           return plain("label_format: multiple label name '" + f.dst

@@ -378,7 +378,8 @@ public:
   explicit line_format_stage(std::shared_ptr<const text_template> t) : t_(std::move(t)) {}
   bool process(line_state& st) const override {
     template_data data{st.lbs, st.line(), st.ts};
-    std::string out;
+    thread_local std::string out;
+    out.clear();
     auto s = t_->execute(data, out);
     if (!s.ok()) {
       st.lbs.set_err(template_err, s.message());
@@ -401,28 +402,35 @@ public:
     std::shared_ptr<const text_template> t;
   };
   explicit label_format_stage(std::vector<item> items) : items_(std::move(items)) {}
+  // Loki's LabelsFormatter: items apply in order; a rename reads the live
+  // labels, templates read a snapshot taken at the first template item.
   bool process(line_state& st) const override {
-    // Templates see the labels as they were before this stage.
-    label_builder snapshot = st.lbs;
+    thread_local label_builder snapshot;  // reuses its strings across lines
+    thread_local std::string value;
+    bool have_snapshot = false;
     for (const auto& it : items_) {
       if (it.rename) {
-        const std::string* v = snapshot.get(it.src);
+        const std::string* v = st.lbs.get(it.src);
         if (!v)
           continue;
-        std::string val = *v;
+        value = *v;
         if (it.src != it.dst)
           st.lbs.del(it.src);
-        st.lbs.set(it.dst, val);
-      } else {
-        template_data data{snapshot, st.line(), st.ts};
-        std::string out;
-        auto s = it.t->execute(data, out);
-        if (!s.ok()) {
-          st.lbs.set_err(template_err, s.message());
-          continue;
-        }
-        st.lbs.set(it.dst, out);
+        st.lbs.set(it.dst, value);
+        continue;
       }
+      if (!have_snapshot) {
+        snapshot = st.lbs;
+        have_snapshot = true;
+      }
+      template_data data{snapshot, st.line(), st.ts};
+      value.clear();
+      auto s = it.t->execute(data, value);
+      if (!s.ok()) {
+        st.lbs.set_err(template_err, s.message());
+        continue;
+      }
+      st.lbs.set(it.dst, value);
     }
     return true;
   }

@@ -164,8 +164,12 @@ TEST(logql_formatters, line_format_and_label_format) {
   auto o = run(R"({app="a", level="error"} | line_format "L={{.level | upper}} {{.missing}}!")", "x",
                {{"app", "a"}, {"level", "error"}});
   EXPECT_EQ(o.line, "L=ERROR !");
-  o = run(R"({app="a"} | label_format verb=app, route="{{.app}}-ok")", "x");
+  // As Loki's LabelsFormatter: renames apply in order on the live labels;
+  // templates read a snapshot taken at the first template item.
+  o = run(R"({app="a"} | label_format route="{{.app}}-ok", verb=app)", "x");
   EXPECT_EQ(o.labels, R"({route="a-ok", verb="a"})");
+  o = run(R"({app="a"} | label_format verb=app, route="{{.app}}-ok")", "x");
+  EXPECT_EQ(o.labels, R"({route="-ok", verb="a"})");
 }
 
 TEST(logql_formatters, drop_keep_and_decolorize) {
