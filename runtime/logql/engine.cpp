@@ -193,7 +193,7 @@ result<query_result> engine::eval_metric(const sample_expr& e, const query_param
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < c.nsteps; ++i) {
     for (auto& s : r->steps[i]) {
-      std::string k = detail::key_of(s.labels);
+      std::string k = series_key(s.labels);
       auto it = index.find(k);
       if (it == index.end()) {
         if (out.matrix.size() >= limits_.max_series)

@@ -32,9 +32,6 @@ struct stepped {
   std::vector<double> scalars;                    // when scalar
 };
 
-/// Canonical grouping key of a label set.
-std::string key_of(const model::label_set& ls);
-
 /// Evaluates any sample expression.
 result<stepped> eval(const sample_expr& e, const eval_ctx& c);
 

@@ -200,19 +200,30 @@ std::string json_error_text(const rapidjson::Document& doc, std::string_view lin
   return msg;
 }
 
+/// Parses the current line as a JSON object; on failure records
+/// JSONParserErr (the line is kept) and returns false. With numbers_as_text
+/// numbers keep their source text ("1.50" stays "1.50").
+bool parse_json_object(line_state& st, rapidjson::Document& doc, bool numbers_as_text) {
+  std::string_view line = st.line();
+  if (numbers_as_text)
+    doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
+  else
+    doc.Parse<rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
+  if (!doc.HasParseError() && doc.IsObject())
+    return true;
+  st.lbs.set_err(json_err, doc.HasParseError() ? json_error_text(doc, line)
+                                               : "ReadObject: expect { or n, but found other");
+  return false;
+}
+
 class json_stage final : public stage_impl {
 public:
   bool process(line_state& st) const override {
     if (st.lbs.has_err())
       return true;
     rapidjson::Document doc;
-    std::string_view line = st.line();
-    doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      st.lbs.set_err(json_err, doc.HasParseError() ? json_error_text(doc, line)
-                                                   : "ReadObject: expect { or n, but found other");
+    if (!parse_json_object(st, doc, /*numbers_as_text=*/true))
       return true;
-    }
     thread_local seen_keys seen;
     seen.clear();
     std::string prefix;
@@ -332,13 +343,8 @@ public:
     if (st.lbs.has_err())
       return true;
     rapidjson::Document doc;
-    std::string_view line = st.line();
-    doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      st.lbs.set_err(json_err, doc.HasParseError() ? json_error_text(doc, line)
-                                                   : "ReadObject: expect { or n, but found other");
+    if (!parse_json_object(st, doc, /*numbers_as_text=*/true))
       return true;
-    }
     for (const auto& it : items_) {
       const rapidjson::Value* v = &doc;
       for (const auto& seg : it.path) {
@@ -426,13 +432,8 @@ public:
     if (st.lbs.has_err())
       return true;
     rapidjson::Document doc;
-    std::string_view line = st.line();
-    doc.Parse<rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      st.lbs.set_err(json_err, doc.HasParseError() ? json_error_text(doc, line)
-                                                   : "ReadObject: expect { or n, but found other");
+    if (!parse_json_object(st, doc, /*numbers_as_text=*/false))
       return true;
-    }
     std::string entry;
     bool has_entry = false;
     std::string key;

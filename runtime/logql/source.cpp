@@ -4,6 +4,17 @@
 
 namespace skald::logql {
 
+std::string series_key(const model::label_set& ls) {
+  std::string k;
+  for (const auto& l : ls) {
+    k += l.name;
+    k.push_back('\xff');
+    k += l.value;
+    k.push_back('\xfe');
+  }
+  return k;
+}
+
 bool matches_all(const std::vector<label_matcher>& matchers, const model::label_set& labels) {
   for (const auto& m : matchers)
     if (!m.matches(model::get(labels, m.name)))
@@ -46,17 +57,6 @@ private:
   bool backward_;
   size_t pos_;
 };
-
-std::string key_of(const model::label_set& ls) {
-  std::string k;
-  for (const auto& l : ls) {
-    k += l.name;
-    k.push_back('\xff');
-    k += l.value;
-    k.push_back('\xfe');
-  }
-  return k;
-}
 
 class dedupe_merge_iterator final : public stream_iterator {
 public:
@@ -127,7 +127,7 @@ stream_iterators merge_replicas(stream_iterators in, direction dir) {
   std::unordered_map<std::string, size_t> index;
   std::vector<stream_iterators> groups;
   for (auto& it : in) {
-    std::string k = key_of(it->labels());
+    std::string k = series_key(it->labels());
     auto [pos, inserted] = index.emplace(std::move(k), groups.size());
     if (inserted)
       groups.emplace_back();
@@ -146,7 +146,7 @@ stream_iterators merge_replicas(stream_iterators in, direction dir) {
 
 void memory_source::add(model::label_set labels, model::entry e) {
   model::normalise(labels);
-  std::string k = key_of(labels);
+  std::string k = series_key(labels);
   auto it = index_.find(k);
   stream* s;
   if (it == index_.end()) {

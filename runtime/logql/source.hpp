@@ -60,6 +60,9 @@ public:
 /// timestamp but a different line or metadata are all kept, in input order.
 stream_iterators merge_replicas(stream_iterators in, direction dir);
 
+/// A canonical byte key of a label set (for hashing and grouping).
+std::string series_key(const model::label_set& ls);
+
 /// True when `labels` satisfies every matcher (a missing label reads as "").
 bool matches_all(const std::vector<label_matcher>& matchers, const model::label_set& labels);
 

@@ -12,17 +12,6 @@
 
 namespace skald::logql::detail {
 
-std::string key_of(const model::label_set& ls) {
-  std::string k;
-  for (const auto& l : ls) {
-    k += l.name;
-    k.push_back('\xff');
-    k += l.value;
-    k.push_back('\xfe');
-  }
-  return k;
-}
-
 model::label_set apply_grouping(const model::label_set& ls, const grouping& g) {
   model::label_set out;
   for (const auto& l : ls) {
@@ -76,7 +65,7 @@ result<stepped> eval_vector_agg(const sample_expr& e, stepped in, const eval_ctx
     std::unordered_map<std::string, size_t> index;
     for (const auto& s : samples) {
       model::label_set gl = e.group ? apply_grouping(s.labels, *e.group) : model::label_set{};
-      std::string k = key_of(gl);
+      std::string k = series_key(gl);
       auto it = index.find(k);
       group_acc* g;
       if (it == index.end()) {
@@ -261,20 +250,20 @@ result<stepped> eval_binary(const sample_expr& e, stepped l, stepped r, const ev
     if (e.bop == bin_op::and_ || e.bop == bin_op::unless || e.bop == bin_op::or_) {
       std::unordered_map<std::string, bool> rsig;
       for (const auto& s : rhs)
-        rsig[key_of(signature_labels(s.labels, m))] = true;
+        rsig[series_key(signature_labels(s.labels, m))] = true;
       if (e.bop == bin_op::or_) {
         std::unordered_map<std::string, bool> lsig;
         for (const auto& s : lhs) {
-          lsig[key_of(signature_labels(s.labels, m))] = true;
+          lsig[series_key(signature_labels(s.labels, m))] = true;
           dst.push_back(s);
         }
         for (const auto& s : rhs)
-          if (!lsig.count(key_of(signature_labels(s.labels, m))))
+          if (!lsig.count(series_key(signature_labels(s.labels, m))))
             dst.push_back(s);
       } else {
         bool want = e.bop == bin_op::and_;
         for (const auto& s : lhs)
-          if (rsig.count(key_of(signature_labels(s.labels, m))) == (want ? 1u : 0u))
+          if (rsig.count(series_key(signature_labels(s.labels, m))) == (want ? 1u : 0u))
             dst.push_back(s);
       }
       continue;
@@ -284,7 +273,7 @@ result<stepped> eval_binary(const sample_expr& e, stepped l, stepped r, const ev
     const auto& one = right_many ? lhs : rhs;
     std::unordered_map<std::string, const vector_sample*> one_idx;
     for (const auto& s : one) {
-      std::string k = key_of(signature_labels(s.labels, m));
+      std::string k = series_key(signature_labels(s.labels, m));
       if (one_idx.count(k))
         return status{errc::invalid_argument,
                       "found duplicate series for the match group " + labels_string(signature_labels(s.labels, m))
@@ -294,7 +283,7 @@ result<stepped> eval_binary(const sample_expr& e, stepped l, stepped r, const ev
     }
     std::unordered_map<std::string, bool> seen_result;
     for (const auto& s : many) {
-      auto it = one_idx.find(key_of(signature_labels(s.labels, m)));
+      auto it = one_idx.find(series_key(signature_labels(s.labels, m)));
       if (it == one_idx.end())
         continue;
       const vector_sample& o = *it->second;
@@ -307,7 +296,7 @@ result<stepped> eval_binary(const sample_expr& e, stepped l, stepped r, const ev
         continue;
       }
       model::label_set labels = result_metric(s.labels, o.labels, m);
-      std::string rk = key_of(labels);
+      std::string rk = series_key(labels);
       if (seen_result.count(rk)) {
         if (m.cardinality == vector_matching::card::one_to_one)
           return status{errc::invalid_argument,
