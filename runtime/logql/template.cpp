@@ -171,33 +171,9 @@ private:
         if (!s.ok())
           return s;
         std::string kw;
-        s = parse_list(n.then_, kw);
+        s = parse_if_tail(n, kw);  // then-branch, else / else if chains
         if (!s.ok())
           return s;
-        if (kw == "else") {
-          skip_ws();
-          if (peek_word() == "if") {
-            // else if: parse as a nested if inside else.
-            ap_ += 2;
-            tnode inner;
-            inner.k = tnode::kind::if_;
-            s = parse_pipeline(inner.pipe, false);
-            if (!s.ok())
-              return s;
-            std::string kw2;
-            s = parse_if_tail(inner, kw2);
-            if (!s.ok())
-              return s;
-            n.else_.push_back(std::move(inner));
-            kw = "end";
-          } else {
-            std::string kw2;
-            s = parse_list(n.else_, kw2);
-            if (!s.ok())
-              return s;
-            kw = kw2;
-          }
-        }
         if (kw != "end")
           return err("unexpected EOF");
         out.push_back(std::move(n));
