@@ -196,8 +196,9 @@ result<std::vector<token>> tokenize(std::string_view in) {
           num_end = k;
         }
       }
-      // A duration suffix?
-      if (num_end == j && j < in.size() && is_duration_char(in, j) && !std::isdigit(static_cast<unsigned char>(in[j])) && in[j] != '.') {
+      // A duration suffix ("5m", "1h30m", "1.5s", "1d")? The digits before
+      // `j` are all consumed, so in[j] is a unit letter here.
+      if (num_end == j && j < in.size() && is_duration_char(in, j)) {
         size_t k = j;
         while (k < in.size() && is_duration_char(in, k))
           ++k;
@@ -205,7 +206,7 @@ result<std::vector<token>> tokenize(std::string_view in) {
         auto d = parse_go_duration(text);
         if (!d)
           d = parse_prom_duration(text);
-        if (d && !(k < in.size() && is_ident_char(static_cast<unsigned char>(in[k])) && !std::isalpha(static_cast<unsigned char>(in[k])))) {
+        if (d) {
           t.duration_ns = *d;
           emit(tok::duration, k - start);
           continue;
