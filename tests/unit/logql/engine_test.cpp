@@ -381,3 +381,39 @@ TEST(logql_replicas, instant_log_queries_are_rejected_like_loki) {
   EXPECT_EQ(r.error().message(),
             "log queries are not supported as an instant query type, please change your query to a range query type");
 }
+
+TEST_F(logql_engine_test, log_query_streams_carry_metadata_and_parsed_labels) {
+  src.add({{"app", "a"}}, model::entry{1 * sec, "level=info msg=hi", {{"trace", "t1"}}});
+  src.add({{"app", "a"}}, model::entry{2 * sec, "level=error msg=boom", {}});
+  auto e = parse(R"({app="a"} | logfmt | level="error" or trace="t1")");
+  engine eng(src);
+  query_params p{0, 10 * sec, 0, direction::backward, 10};
+  auto r = eng.query(*e, p);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->streams.size(), 2u);
+  EXPECT_EQ(labels_string(r->streams[0].labels), R"({app="a", level="error", msg="boom"})");
+  EXPECT_EQ(labels_string(r->streams[1].labels), R"({app="a", level="info", msg="hi", trace="t1"})");
+  ASSERT_EQ(r->streams[1].entries.size(), 1u);
+  EXPECT_EQ(r->streams[1].entries[0].metadata, (model::label_set{{"trace", "t1"}}));
+}
+
+TEST(logql_replicas, backward_merge_keeps_newest_first) {
+  stream_iterators its;
+  memory_source a, b;
+  for (int i = 1; i <= 3; ++i)
+    a.add({{"app", "x"}}, model::entry{i * sec, "l" + std::to_string(i), {}});
+  for (int i = 2; i <= 4; ++i)
+    b.add({{"app", "x"}}, model::entry{i * sec, "l" + std::to_string(i), {}});
+  auto x = a.select({}, 0, 10 * sec, direction::backward);
+  auto y = b.select({}, 0, 10 * sec, direction::backward);
+  for (auto* v : {&*x, &*y})
+    for (auto& it : *v)
+      its.push_back(std::move(it));
+  auto merged = merge_replicas(std::move(its), direction::backward);
+  ASSERT_EQ(merged.size(), 1u);
+  std::vector<std::string> lines;
+  model::entry_view ev;
+  while (merged[0]->next(ev))
+    lines.emplace_back(ev.line);
+  EXPECT_EQ(lines, (std::vector<std::string>{"l4", "l3", "l2", "l1"}));
+}
