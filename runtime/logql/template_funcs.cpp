@@ -16,6 +16,16 @@ namespace skald::logql::template_detail {
 
 namespace {
 
+/// Byte offsets of each rune start, plus s.size() at the end.
+std::vector<size_t> rune_offsets(const std::string& s) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80)
+      out.push_back(i);
+  out.push_back(s.size());
+  return out;
+}
+
 int64_t as_time(const tval& v) {
   if (v.t == tval::type::time)
     return v.ns;
@@ -277,20 +287,23 @@ const std::unordered_map<std::string, func>& functions() {
         return exec_error("wrong number of args for substr: want 3 got " + std::to_string(a.size()));
       long start = static_cast<long>(*a[0].as_number()), end = static_cast<long>(*a[1].as_number());
       std::string s = a[2].to_string();
-      long n = static_cast<long>(s.size());
-      if (start < 0) return tval::str(s.substr(0, static_cast<size_t>(std::min(std::max(end, 0L), n))));
-      if (end < 0 || end > n) return tval::str(start < n ? s.substr(static_cast<size_t>(start)) : "");
+      auto at = rune_offsets(s);  // Loki indexes runes, not bytes
+      long n = static_cast<long>(at.size()) - 1;
+      auto cut = [&](long b, long e) { return s.substr(at[static_cast<size_t>(b)], at[static_cast<size_t>(e)] - at[static_cast<size_t>(b)]); };
+      if (start < 0) return tval::str(cut(0, std::min(std::max(end, 0L), n)));
+      if (end < 0 || end > n) return tval::str(start < n ? cut(start, n) : "");
       if (start > end) return tval::str("");
-      return tval::str(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+      return tval::str(cut(start, end));
     };
     m["trunc"] = [](const template_data&, std::vector<tval>& a) -> result<tval> {
       if (a.size() != 2)
         return exec_error("wrong number of args for trunc: want 2 got " + std::to_string(a.size()));
       long c = static_cast<long>(*a[0].as_number());
       std::string s = a[1].to_string();
-      long n = static_cast<long>(s.size());
-      if (c < 0 && -c < n) return tval::str(s.substr(static_cast<size_t>(n + c)));
-      if (c >= 0 && c < n) return tval::str(s.substr(0, static_cast<size_t>(c)));
+      auto at = rune_offsets(s);  // Loki truncates runes, not bytes
+      long n = static_cast<long>(at.size()) - 1;
+      if (c < 0 && n + c > 0) return tval::str(s.substr(at[static_cast<size_t>(n + c)]));
+      if (c >= 0 && c < n) return tval::str(s.substr(0, at[static_cast<size_t>(c)]));
       return tval::str(s);
     };
     m["repeat"] = [](const template_data&, std::vector<tval>& a) -> result<tval> {

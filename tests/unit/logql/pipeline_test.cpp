@@ -236,3 +236,19 @@ TEST(logql_template, go_time_layouts_format_and_parse) {
   EXPECT_EQ(exec(R"({{ toDate "2006-01-02" .t | unixEpoch }})"), "1638316800");
   EXPECT_EQ(exec(R"({{ unixToTime "1677906367" | date "2006" }})"), "2023");
 }
+
+TEST(logql_template, trunc_and_substr_count_runes) {
+  label_builder lbs;
+  model::label_set ls = {{"s", "h\xc3\xa9llo"}};  // héllo
+  lbs.reset(ls, nullptr);
+  auto exec = [&](const std::string& t) {
+    auto tt = text_template::parse(t);
+    std::string out;
+    template_data d{lbs, "", 0};
+    auto s = tt->execute(d, out);
+    return s.ok() ? out : "EXEC " + s.message();
+  };
+  EXPECT_EQ(exec("{{ trunc 2 .s }}"), "h\xc3\xa9");
+  EXPECT_EQ(exec("{{ trunc -3 .s }}"), "llo");
+  EXPECT_EQ(exec("{{ substr 1 3 .s }}"), "\xc3\xa9l");
+}
