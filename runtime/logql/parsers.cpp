@@ -307,6 +307,8 @@ result<std::vector<json_path_seg>> compile_json_path(const std::string& expr) {
           return bad();
         json_path_seg seg;
         seg.index = true;
+        if (i - s > 9)
+          return bad();  // an index this large cannot exist; also keeps stoul in range
         seg.i = std::stoul(expr.substr(s, i - s));
         out.push_back(seg);
       }

@@ -218,7 +218,11 @@ const std::unordered_map<std::string, func>& functions() {
       std::string o;
       for (size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '+') o.push_back(' ');
-        else if (s[i] == '%' && i + 2 < s.size()) { o.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16))); i += 2; }
+        else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1]))
+                 && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+          o.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+          i += 2;
+        }
         else o.push_back(s[i]);
       }
       return o;
@@ -368,7 +372,8 @@ const std::unordered_map<std::string, func>& functions() {
               std::string name = repl.substr(j, k - j);
               if (brace && (k >= repl.size() || repl[k] != '}')) { rewrite.push_back('$'); continue; }
               int idx = -1;
-              if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) idx = std::stoi(name);
+              if (!name.empty() && name.size() < 6 && std::all_of(name.begin(), name.end(), ::isdigit)) idx = std::stoi(name);
+              else if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) idx = -2;
               else {
                 auto it = re.NamedCapturingGroups().find(name);
                 idx = it == re.NamedCapturingGroups().end() ? -2 : it->second;

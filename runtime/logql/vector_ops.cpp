@@ -347,7 +347,7 @@ result<stepped> eval_label_replace(const sample_expr& e, stepped in) {
         }
         int idx = -1;
         if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
-          idx = std::stoi(name);
+          idx = name.size() < 6 ? std::stoi(name) : -1;  // no such group; keeps stoi in range
         } else {
           auto it = e.re->NamedCapturingGroups().find(name);
           if (it != e.re->NamedCapturingGroups().end())
