@@ -252,3 +252,33 @@ TEST(logql_template, trunc_and_substr_count_runes) {
   EXPECT_EQ(exec("{{ trunc -3 .s }}"), "llo");
   EXPECT_EQ(exec("{{ substr 1 3 .s }}"), "\xc3\xa9l");
 }
+
+TEST(logql_pipeline, random_lines_never_break_any_stage) {
+  const char* queries[] = {
+      R"({app="a"} | json | logfmt --strict | unpack)",
+      R"({app="a"} | json a="b[0].c", d="e" | logfmt --keep-empty x, y="z")",
+      R"q({app="a"} | regexp "(?P<k>\\w+)=(?P<v>\\S*)" | pattern "<a> <_> <b>")q",
+      R"({app="a"} | decolorize | line_format "{{ .k | upper }}{{ __line__ | trunc 5 }}" | label_format q="{{.v}}")",
+      R"({app="a"} |~ "[a-z]+" |> "<_>=<_>" != ip("10.0.0.0/8") | n > 5 or d > 1s or b > 1KB | drop k | keep v)",
+  };
+  const std::string alphabet = "{}[]\":,=. \\\x1b[m0123456789abcxyzKBms-_\xc3\xa9\xff";
+  uint64_t state = 42;
+  auto rnd = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (const char* q : queries) {
+    auto e = parse_log_selector(q);
+    ASSERT_TRUE(e.ok()) << q << ": " << e.error().message();
+    pipeline_runner pr(e->stages);
+    model::label_set stream = {{"app", "a"}};
+    for (int i = 0; i < 2000; ++i) {
+      std::string line;
+      size_t n = rnd() % 80;
+      for (size_t k = 0; k < n; ++k)
+        line.push_back(alphabet[rnd() % alphabet.size()]);
+      if (pr.run(i, line, stream, nullptr))
+        (void)pr.state().lbs.labels();
+    }
+  }
+}
