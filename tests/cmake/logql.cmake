@@ -43,3 +43,9 @@ add_test(NAME logqltest.conformance_roundtrip
 set_tests_properties(logqltest.conformance_roundtrip PROPERTIES
   LABELS "unit;conformance"
   SKIP_RETURN_CODE 77)
+
+# skald's own cases in the same format (binary operators, functions,
+# conversions): strict, every case must pass.
+add_test(NAME logqltest.extra
+         COMMAND logqltest_runner --quiet ${CMAKE_SOURCE_DIR}/tests/logqltest/extra)
+set_tests_properties(logqltest.extra PROPERTIES LABELS "unit;conformance")
