@@ -309,7 +309,9 @@ result<stepped> eval_range_agg(const sample_expr& e, const eval_ctx& c,
           continue;
         st.lbs.del(r.unwrap->label);
       }
-      if (group) {
+      // Like Loki's GroupedLabels(): an errored line keeps all its labels,
+      // so the pipeline error reports the full series.
+      if (group && !st.lbs.has_err()) {
         const grouping& g = *group;
         st.lbs.keep_if([&](const std::string& name, const std::string&) {
           bool listed = std::find(g.labels.begin(), g.labels.end(), name) != g.labels.end();
