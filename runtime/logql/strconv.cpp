@@ -43,10 +43,6 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
-std::string go_quote_for_error(std::string_view s) {
-  return go_quote(s);
-}
-
 } // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -190,7 +186,7 @@ std::string go_quote(std::string_view s) {
 
 result<int64_t> parse_go_duration(std::string_view orig) {
   auto invalid = [&] {
-    return status{errc::invalid_argument, "time: invalid duration " + go_quote_for_error(orig)};
+    return status{errc::invalid_argument, "time: invalid duration " + go_quote(orig)};
   };
   std::string_view s = orig;
   bool neg = false;
@@ -232,7 +228,7 @@ result<int64_t> parse_go_duration(std::string_view orig) {
       ++u;
     if (u == 0)
       return status{errc::invalid_argument,
-                    "time: missing unit in duration " + go_quote_for_error(orig)};
+                    "time: missing unit in duration " + go_quote(orig)};
     std::string_view unit = s.substr(0, u);
     s.remove_prefix(u);
     double mult;
@@ -249,8 +245,8 @@ result<int64_t> parse_go_duration(std::string_view orig) {
     else if (unit == "h")
       mult = 3600e9;
     else
-      return status{errc::invalid_argument, "time: unknown unit " + go_quote_for_error(unit)
-                                                + " in duration " + go_quote_for_error(orig)};
+      return status{errc::invalid_argument, "time: unknown unit " + go_quote(unit)
+                                                + " in duration " + go_quote(orig)};
     total += v * mult;
   }
   if (total > 9.2233720368547758e18)
@@ -263,7 +259,7 @@ result<int64_t> parse_prom_duration(std::string_view orig) {
   // prometheus/common model.ParseDuration: integer amounts, units
   // y w d h m s ms in strictly descending order.
   auto invalid = [&] {
-    return status{errc::invalid_argument, "not a valid duration string: " + go_quote_for_error(orig)};
+    return status{errc::invalid_argument, "not a valid duration string: " + go_quote(orig)};
   };
   if (orig == "0")
     return int64_t{0};
@@ -302,8 +298,8 @@ result<int64_t> parse_prom_duration(std::string_view orig) {
       if (name == units[k].name)
         pos = static_cast<int>(k);
     if (pos < 0)
-      return status{errc::invalid_argument, "unknown unit " + go_quote_for_error(name) + " in duration "
-                                                + go_quote_for_error(orig)};
+      return status{errc::invalid_argument, "unknown unit " + go_quote(name) + " in duration "
+                                                + go_quote(orig)};
     if (pos <= last_pos)
       return invalid();
     last_pos = pos;
@@ -385,7 +381,7 @@ std::string format_prom_duration(int64_t ns) {
 result<double> parse_go_float(std::string_view s) {
   auto invalid = [&] {
     return status{errc::invalid_argument,
-                  "strconv.ParseFloat: parsing " + go_quote_for_error(s) + ": invalid syntax"};
+                  "strconv.ParseFloat: parsing " + go_quote(s) + ": invalid syntax"};
   };
   if (s.empty())
     return invalid();
@@ -446,7 +442,7 @@ result<double> parse_go_float(std::string_view s) {
     return invalid();
   if (errno == ERANGE && std::isinf(v))
     return status{errc::invalid_argument,
-                  "strconv.ParseFloat: parsing " + go_quote_for_error(s) + ": value out of range"};
+                  "strconv.ParseFloat: parsing " + go_quote(s) + ": value out of range"};
   return v;
 }
 
