@@ -19,8 +19,9 @@
 // A metric result series still carrying __error__ fails the query with
 // Loki's "pipeline error: '<type>' for series: ..." text.
 //
-// Owner: the caller; one engine may serve many queries, not concurrently
-// (no shared mutable state besides the source).
+// Owner: the caller. An engine holds only the source reference and limits,
+// so queries may run concurrently on one engine when the source allows
+// concurrent select(); parsed exprs are immutable and shareable too.
 #pragma once
 
 #include <cstdint>
