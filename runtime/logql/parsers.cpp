@@ -23,11 +23,19 @@ namespace {
 constexpr std::string_view json_err = "JSONParserErr";
 constexpr std::string_view logfmt_err = "LogfmtParserErr";
 
+inline bool ascii_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+inline bool label_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9');
+}
+
 void sanitize_key(std::string_view key, bool is_prefix, std::string& out) {
   out.clear();
-  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front())))
+  while (!key.empty() && ascii_space(key.front()))
     key.remove_prefix(1);
-  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back())))
+  while (!key.empty() && ascii_space(key.back()))
     key.remove_suffix(1);
   if (key.empty())
     return;
@@ -42,6 +50,18 @@ void sanitize_key(std::string_view key, bool is_prefix, std::string& out) {
       while (i + 1 < key.size() && (static_cast<unsigned char>(key[i + 1]) & 0xC0) == 0x80)
         ++i;
   }
+}
+
+/// sanitize_key without a copy when the key is already a valid label name
+/// (the common case); otherwise sanitises into `buf` and returns a view of it.
+std::string_view sanitize_key_view(std::string_view key, bool is_prefix, std::string& buf) {
+  bool clean = !key.empty() && !(is_prefix && key[0] >= '0' && key[0] <= '9');
+  for (size_t i = 0; clean && i < key.size(); ++i)
+    clean = label_char(static_cast<unsigned char>(key[i]));
+  if (clean)
+    return key;
+  sanitize_key(key, is_prefix, buf);
+  return buf;
 }
 
 /// Tracks the keys one parser invocation extracted (first occurrence wins).
@@ -66,10 +86,9 @@ private:
 // ---------------------------------------------------------------- logfmt
 
 class logfmt_stage final : public stage_impl {
-  static const std::string& sanitized(std::string_view raw) {
+  static std::string_view sanitized(std::string_view raw) {
     thread_local std::string k;
-    sanitize_key(raw, true, k);
-    return k;
+    return sanitize_key_view(raw, true, k);
   }
 
 public:
@@ -167,8 +186,8 @@ public:
       (void)has_value;
       if (val.empty() && !keep_empty_)
         continue;
-      sanitize_key(raw_key, true, key);
-      if (key.empty() || (params_.empty() && !st.lbs.wanted(key)))
+      std::string_view k = sanitize_key_view(raw_key, true, key);
+      if (k.empty() || (params_.empty() && !st.lbs.wanted(k)))
         continue;
       if (!params_.empty()) {
         for (const auto& p : params_) {
@@ -178,9 +197,9 @@ public:
         }
         continue;
       }
-      if (!seen.insert(key))
+      if (!seen.insert(k))
         continue;
-      st.lbs.set_parsed(key, val);
+      st.lbs.set_parsed(k, val);
     }
     return true;
   }
