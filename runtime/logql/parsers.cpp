@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "runtime/logql/pattern.hpp"
 #include "runtime/logql/pipeline.hpp"
@@ -130,20 +131,22 @@ public:
         if (i < n && in[i] == '"') {
           size_t vs = i;
           ++i;
-          bool escaped = false;
           bool closed = false;
-          for (; i < n; ++i) {
-            if (escaped) {
-              escaped = false;
-              continue;
+          // Jump quote to quote (memchr); a quote preceded by an odd run of
+          // backslashes is escaped.
+          while (i < n) {
+            const void* q = std::memchr(in.data() + i, '"', n - i);
+            if (!q) {
+              i = n;
+              break;
             }
-            if (in[i] == '\\') {
-              escaped = true;
-              continue;
-            }
-            if (in[i] == '"') {
+            size_t at = static_cast<size_t>(static_cast<const char*>(q) - in.data());
+            size_t bs = 0;
+            while (at - bs > vs + 1 && in[at - bs - 1] == '\\')
+              ++bs;
+            i = at + 1;
+            if (bs % 2 == 0) {
               closed = true;
-              ++i;
               break;
             }
           }

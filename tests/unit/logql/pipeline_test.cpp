@@ -282,3 +282,10 @@ TEST(logql_pipeline, random_lines_never_break_any_stage) {
     }
   }
 }
+
+TEST(logql_logfmt, escaped_quotes_and_trailing_backslashes_in_values) {
+  auto o = run(R"({app="a"} | logfmt)", R"(msg="say \"hi\" now" k=v)");
+  EXPECT_EQ(o.labels, R"({app="a", k="v", msg="say \"hi\" now"})");
+  o = run(R"({app="a"} | logfmt)", R"(a="x\\" b=1)");
+  EXPECT_EQ(o.labels, R"({a="x\\", app="a", b="1"})");
+}
