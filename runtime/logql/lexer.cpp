@@ -80,8 +80,8 @@ std::string token_display(const token& t) {
 }
 
 result<std::vector<token>> tokenize(std::string_view in) {
-  if (in.size() > max_query_size)
-    return status{errc::invalid_argument, "input size too long (" + std::to_string(in.size())
+  if (in.size() >= max_query_size)  // Loki: len(input) >= maxInputSize
+    return status{errc::invalid_argument, "parse error : input size too long (" + std::to_string(in.size())
                                               + " > " + std::to_string(max_query_size) + ")"};
   std::vector<token> out;
   size_t i = 0;
