@@ -114,11 +114,17 @@ result<std::vector<stream_result>> engine::eval_log(const log_selector_expr& sel
   std::map<std::string, stream_result> out;
   uint32_t taken = 0;
   std::string key;
+  bool have_last = false;
+  int64_t last_ts = 0;  // Loki's interval thinning is global across streams
   while (!heap.empty() && taken < p.limit) {
     head h = heap.top();
     heap.pop();
     auto& it = its[h.it];
-    if (pr.run(h.ev.ts, h.ev.line, it->labels(), h.ev.metadata)) {
+    bool due = p.interval_ns <= 0 || !have_last
+               || (backward ? h.ev.ts <= last_ts - p.interval_ns : h.ev.ts >= last_ts + p.interval_ns);
+    if (due && pr.run(h.ev.ts, h.ev.line, it->labels(), h.ev.metadata)) {
+      have_last = true;
+      last_ts = h.ev.ts;
       auto& st = pr.state();
       model::label_set ls = st.lbs.labels();
       std::string k = labels_string(ls);

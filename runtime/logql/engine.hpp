@@ -47,6 +47,7 @@ struct query_params {
   int64_t step_ns = 0;  // 0 with start == end: instant query
   direction dir = direction::backward;
   uint32_t limit = 100;  // log queries
+  int64_t interval_ns = 0;  // log queries: keep entries at least this far apart (Loki's interval)
 };
 
 struct stream_result {

@@ -417,3 +417,18 @@ TEST(logql_replicas, backward_merge_keeps_newest_first) {
     lines.emplace_back(ev.line);
   EXPECT_EQ(lines, (std::vector<std::string>{"l4", "l3", "l2", "l1"}));
 }
+
+TEST_F(logql_engine_test, log_query_interval_thins_entries_like_loki) {
+  for (int i = 0; i < 10; ++i)
+    add({{"app", "a"}}, i, "l" + std::to_string(i));
+  auto e = parse(R"({app="a"})");
+  engine eng(src);
+  query_params p{0, 100 * sec, 0, direction::forward, 100};
+  p.interval_ns = 3 * sec;
+  auto r = eng.query(*e, p);
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> lines;
+  for (const auto& en : r->streams[0].entries)
+    lines.push_back(en.line);
+  EXPECT_EQ(lines, (std::vector<std::string>{"l0", "l3", "l6", "l9"}));
+}
