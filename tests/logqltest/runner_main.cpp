@@ -83,6 +83,27 @@ std::optional<int64_t> parse_dur(std::string_view s) {
   return std::nullopt;
 }
 
+/// Reads a double-quoted Go string at s[pos] (which must be '"') into out;
+/// advances pos past the closing quote.
+bool read_quoted(const std::string& s, size_t& pos, std::string& out) {
+  if (pos >= s.size() || s[pos] != '"')
+    return false;
+  size_t start = pos++;
+  while (pos < s.size() && s[pos] != '"') {
+    if (s[pos] == '\\')
+      ++pos;
+    ++pos;
+  }
+  if (pos >= s.size())
+    return false;
+  ++pos;
+  auto v = go_unquote(s.substr(start, pos - start));
+  if (!v)
+    return false;
+  out = std::move(*v);
+  return true;
+}
+
 /// Parses `{a="b", c="d"}` at s[pos]; advances pos. Keeps empty values.
 std::optional<model::label_set> parse_labels(const std::string& s, size_t& pos) {
   model::label_set out;
@@ -111,21 +132,10 @@ std::optional<model::label_set> parse_labels(const std::string& s, size_t& pos) 
     ++pos;
     while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos])))
       ++pos;
-    if (pos >= s.size() || s[pos] != '"')
+    std::string value;
+    if (!read_quoted(s, pos, value))
       return std::nullopt;
-    size_t vs = pos++;
-    while (pos < s.size() && s[pos] != '"') {
-      if (s[pos] == '\\')
-        ++pos;
-      ++pos;
-    }
-    if (pos >= s.size())
-      return std::nullopt;
-    ++pos;
-    auto v = go_unquote(s.substr(vs, pos - vs));
-    if (!v)
-      return std::nullopt;
-    out.push_back({name, *v});
+    out.push_back({name, std::move(value)});
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const model::label& a, const model::label& b) { return a.name < b.name; });
@@ -368,17 +378,8 @@ private:
             break;
           std::string key;
           if (kv[p] == '"') {
-            size_t ks = p++;
-            while (p < kv.size() && kv[p] != '"') {
-              if (kv[p] == '\\')
-                ++p;
-              ++p;
-            }
-            ++p;
-            auto k = go_unquote(kv.substr(ks, p - ks));
-            if (!k)
+            if (!read_quoted(kv, p, key))
               return false;
-            key = *k;
           } else {
             size_t ks = p;
             while (p < kv.size() && kv[p] != '=')
@@ -388,19 +389,10 @@ private:
           if (p >= kv.size() || kv[p] != '=')
             return false;
           ++p;
-          if (p >= kv.size() || kv[p] != '"')
+          std::string value;
+          if (!read_quoted(kv, p, value))
             return false;
-          size_t vs = p++;
-          while (p < kv.size() && kv[p] != '"') {
-            if (kv[p] == '\\')
-              ++p;
-            ++p;
-          }
-          ++p;
-          auto v = go_unquote(kv.substr(vs, p - vs));
-          if (!v)
-            return false;
-          md.push_back({key, *v});
+          md.push_back({key, std::move(value)});
         }
         std::stable_sort(md.begin(), md.end(),
                          [](const model::label& a, const model::label& b) { return a.name < b.name; });
