@@ -367,7 +367,10 @@ private:
         if (w2 != "every" || w3 != "for" || !d)
           return false;
         step = *d;
-        count = std::stol(cnt);
+        char* end = nullptr;
+        count = std::strtol(cnt.c_str(), &end, 10);
+        if (cnt.empty() || *end != 0 || count < 0)
+          return false;
       } else if (inner.rfind("metadata", 0) == 0) {
         std::string kv = inner.substr(8);
         size_t p = 0;
