@@ -51,14 +51,8 @@ status finish_stream(std::string_view raw_labels, std::vector<model::entry_view>
     return status{errc::invalid_argument, "couldn't parse labels: " + parsed.error().message()};
   push_stream s;
   s.label_set = std::move(*parsed);
-  auto has = [&](std::string_view n) {
-    for (const auto& l : s.label_set)
-      if (l.name == n)
-        return true;
-    return false;
-  };
-  bool internal = has("__aggregated_metric__") || has("__pattern__");
-  if (!has(service_name_label) && !limits.discover_service_name.empty() && !internal) {
+  if (!model::has(s.label_set, service_name_label) && !limits.discover_service_name.empty() &&
+      !model::is_internal_stream(s.label_set)) {
     std::string_view service = unknown_service;
     for (const auto& candidate : limits.discover_service_name) {
       auto v = model::get(s.label_set, candidate);

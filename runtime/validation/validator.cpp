@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <type_traits>
 
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/time_format.hpp"
@@ -14,10 +13,6 @@ namespace {
 
 constexpr std::string_view service_name_label = "service_name";
 constexpr std::string_view detected_level_key = "detected_level";
-
-bool has(const model::label_set& ls, std::string_view name) {
-  return std::any_of(ls.begin(), ls.end(), [&](const model::label& l) { return l.name == name; });
-}
 
 model::timestamp_ns add_saturating(model::timestamp_ns a, int64_t b) noexcept {
   if (b > 0 && a > std::numeric_limits<int64_t>::max() - b)
@@ -55,10 +50,10 @@ verdict validate_labels(const validation_context& ctx, const model::label_set& l
   if (ls.empty())
     return {reason::missing_labels, "error at least one label pair is required per stream"};
   // Internal streams (aggregated metrics, patterns) skip the remaining checks.
-  if (has(ls, "__aggregated_metric__") || has(ls, "__pattern__"))
+  if (model::is_internal_stream(ls))
     return {};
   size_t names = ls.size();
-  if (has(ls, service_name_label))
+  if (model::has(ls, service_name_label))
     --names; // often added by Loki itself: allow one extra
   const auto& lim = ctx.limits;
   if (names > lim.max_label_names_per_series)
@@ -85,7 +80,7 @@ verdict validate_enforced_labels(const validation_context& ctx, const model::lab
                                  std::string_view labels, std::string_view policy) {
   std::string missing;
   for (const auto& name : ctx.limits.enforced_labels)
-    if (!has(ls, name)) {
+    if (!model::has(ls, name)) {
       if (!missing.empty())
         missing += ",";
       missing += name;
@@ -307,17 +302,12 @@ size_t sanitize_structured_metadata(model::label_set& metadata) {
   }
   if (del.empty() && add.empty())
     return count;
-  auto in = [](const auto& names, const std::string& n) {
-    return std::any_of(names.begin(), names.end(), [&](const auto& x) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(x)>, model::label>)
-        return x.name == n;
-      else
-        return x == n;
-    });
+  auto deleted = [&](const std::string& n) {
+    return std::find(del.begin(), del.end(), n) != del.end();
   };
   model::label_set out;
   for (auto& l : metadata)
-    if (!in(del, l.name) && !in(add, l.name))
+    if (!deleted(l.name) && !model::has(add, l.name))
       out.push_back(std::move(l));
   for (auto& a : add)
     out.push_back(std::move(a));
