@@ -1,0 +1,296 @@
+// wal::writer: group commit, segment rolling, and the failure rules (disk
+// full, torn writes, failed fsync) checked through replay.
+#include <gtest/gtest.h>
+
+#include <type_traits>
+
+#include "runtime/wal/layout.hpp"
+#include "runtime/wal/test_fs.hpp"
+#include "runtime/wal/writer.hpp"
+#include "tests/unit/wal/wal_test_util.hpp"
+
+namespace skald::wal {
+namespace {
+
+using testing::labels_of;
+using testing::make_entries;
+using testing::replay_all;
+
+static_assert(std::is_nothrow_move_constructible_v<writer>);
+
+class wal_writer_test : public ::testing::Test {
+protected:
+  memory_file_system mem_;
+  fault_injection_file_system fs_{mem_};
+  const std::string dir_ = "/data/wal";
+
+  writer open(uint64_t segment_size = 128ull << 20, bool sync_on_roll = false) {
+    auto w = writer::open(fs_, writer_options{dir_, segment_size, sync_on_roll});
+    EXPECT_TRUE(w.ok()) << w.error().to_string();
+    return std::move(*w);
+  }
+
+  /// Appends n entries for fp, counting from *counter.
+  static void log(writer& w, uint64_t fp, uint64_t& counter, model::timestamp_ns ts, size_t n) {
+    auto es = make_entries(ts, n);
+    counter += n;
+    w.add_entries(fp, counter, es.data(), es.size());
+  }
+};
+
+TEST_F(wal_writer_test, many_records_go_out_in_one_write) {
+  auto w = open();
+  uint64_t c1 = 0, c2 = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  w.add_series(2, 1, "t", labels_of("b"));
+  for (int i = 0; i < 50; ++i) {
+    log(w, 1, c1, 1000 + i * 10, 3);
+    log(w, 2, c2, 5000 + i * 10, 2);
+  }
+  EXPECT_EQ(w.pending_records(), 102u);
+  EXPECT_TRUE(w.write().ok());
+  EXPECT_EQ(fs_.calls(fs_op::append), 1u);  // header + 102 records: one write(2)
+  EXPECT_EQ(w.pending_records(), 0u);
+  EXPECT_EQ(w.stats().records, 102u);
+  EXPECT_EQ(w.stats().writes, 1u);
+  EXPECT_EQ(w.stats().segments_created, 1u);
+  EXPECT_EQ(w.stats().bytes, mem_.contents(dir_ + "/00000000")->size());
+
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.entries, 250u);
+  EXPECT_EQ(res.streams[1].entries.size(), 150u);
+  EXPECT_EQ(res.streams[1].counter, 150u);
+  EXPECT_EQ(res.streams[2].labels, labels_of("b"));
+}
+
+TEST_F(wal_writer_test, write_with_nothing_pending_is_a_no_op) {
+  auto w = open();
+  EXPECT_TRUE(w.write().ok());
+  EXPECT_TRUE(w.sync().ok());
+  EXPECT_EQ(fs_.calls(fs_op::create), 0u);
+  EXPECT_EQ(fs_.calls(fs_op::append), 0u);
+}
+
+TEST_F(wal_writer_test, segments_roll_at_segment_size_and_records_never_span_them) {
+  auto w = open(4096);
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  ASSERT_TRUE(w.write().ok());
+  for (int i = 0; i < 100; ++i) {
+    log(w, 1, c, i * 10, 5);
+    ASSERT_TRUE(w.write().ok());
+  }
+  auto listing = list_wal_dir(mem_, dir_);
+  ASSERT_TRUE(listing.ok());
+  EXPECT_GE(listing->segments.size(), 3u);
+  for (auto s : listing->segments)
+    EXPECT_LE(mem_.contents(join_path(dir_, segment_name(s)))->size(), 4096u);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
+  EXPECT_EQ(res.streams[1].entries.size(), 500u);
+  EXPECT_EQ(res.stats.segments, listing->segments.size());
+}
+
+TEST_F(wal_writer_test, a_batch_larger_than_a_segment_gets_a_segment_of_its_own) {
+  auto w = open(256);
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 40);
+  ASSERT_TRUE(w.write().ok());
+  log(w, 1, c, 100, 1);
+  ASSERT_TRUE(w.write().ok());
+  EXPECT_EQ(w.segment_index(), 1u);
+  EXPECT_EQ(replay_all(mem_, dir_).streams[1].entries.size(), 41u);
+}
+
+TEST_F(wal_writer_test, reopening_starts_a_new_segment_after_the_existing_ones) {
+  {
+    auto w = open();
+    w.add_series(1, 1, "t", labels_of("a"));
+    ASSERT_TRUE(w.write().ok());
+  }
+  // Leave a torn tail in segment 0, as a crash would.
+  mem_.contents(dir_ + "/00000000")->append("\x05\x00\x00", 3);
+  auto w = open();
+  EXPECT_EQ(w.segment_index(), 1u);
+  uint64_t c = 0;
+  log(w, 1, c, 10, 2);
+  ASSERT_TRUE(w.write().ok());
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.segment_corruptions, 1u);  // the torn tail, counted
+  EXPECT_EQ(res.streams[1].entries.size(), 2u);  // and segment 1 still replayed
+}
+
+TEST_F(wal_writer_test, disk_full_is_a_distinct_error_and_writing_recovers_when_space_returns) {
+  auto w = open();
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 3);
+  ASSERT_TRUE(w.write().ok());  // acked: entries 1..3
+
+  fs_.inject(fs_op::append, fault_spec{errc::disk_full, 0, 2, 17});  // torn: 17 bytes land
+  log(w, 1, c, 100, 2);  // not acked
+  auto st = w.write();
+  EXPECT_EQ(st.code(), errc::disk_full);
+  EXPECT_EQ(w.stats().disk_full_errors, 1u);
+  EXPECT_EQ(w.stats().records_dropped, 1u);
+  EXPECT_EQ(w.pending_records(), 0u);
+  c -= 2;  // the stream did not keep them (the push got 503)
+  log(w, 1, c, 200, 1);
+  EXPECT_EQ(w.write().code(), errc::disk_full);
+  EXPECT_EQ(w.stats().disk_full_errors, 2u);
+  c -= 1;
+
+  fs_.clear();  // space returns
+  log(w, 1, c, 300, 4);
+  ASSERT_TRUE(w.write().ok());
+
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);  // torn bytes were cut off again
+  auto& es = res.streams[1].entries;
+  ASSERT_EQ(es.size(), 7u);
+  EXPECT_EQ(es[2].ts, 2);
+  EXPECT_EQ(es[3].ts, 300);
+  EXPECT_EQ(res.streams[1].counter, 7u);
+}
+
+TEST_F(wal_writer_test, series_records_of_a_failed_batch_go_out_with_the_next_one) {
+  auto w = open();
+  fs_.inject(fs_op::append, fault_spec{errc::disk_full, 0, 1, 0});
+  uint64_t c = 0;
+  w.add_series(7, 1, "t", labels_of("new"));
+  log(w, 7, c, 0, 2);
+  EXPECT_EQ(w.write().code(), errc::disk_full);
+  EXPECT_EQ(w.pending_records(), 1u);  // the series record stays
+  c = 0;
+  log(w, 7, c, 50, 1);
+  ASSERT_TRUE(w.write().ok());
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.unknown_series_entries, 0u);
+  EXPECT_EQ(res.streams[7].labels, labels_of("new"));
+  EXPECT_EQ(res.streams[7].entries, make_entries(50, 1));
+}
+
+TEST_F(wal_writer_test, a_failed_segment_create_is_reported_and_retried) {
+  auto w = open();
+  fs_.inject(fs_op::create, fault_spec{errc::disk_full, 0, 1, 0});
+  w.add_series(1, 1, "t", labels_of("a"));
+  EXPECT_EQ(w.write().code(), errc::disk_full);
+  ASSERT_TRUE(w.write().ok());
+  EXPECT_EQ(replay_all(mem_, dir_).streams.count(1), 1u);
+}
+
+TEST_F(wal_writer_test, when_the_torn_bytes_cannot_be_cut_the_segment_is_abandoned) {
+  auto w = open();
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 2);
+  ASSERT_TRUE(w.write().ok());
+  fs_.inject(fs_op::append, fault_spec{errc::io_error, 0, 1, 20});
+  fs_.inject(fs_op::truncate, fault_spec{errc::io_error, 0, 1, 0});
+  log(w, 1, c, 10, 1);
+  EXPECT_EQ(w.write().code(), errc::io_error);
+  c -= 1;
+  log(w, 1, c, 20, 1);
+  ASSERT_TRUE(w.write().ok());
+  EXPECT_EQ(w.segment_index(), 1u);  // moved on to a fresh segment
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.segment_corruptions, 1u);  // segment 0's torn tail
+  ASSERT_EQ(res.streams[1].entries.size(), 3u);
+  EXPECT_EQ(res.streams[1].entries[2].ts, 20);
+}
+
+TEST_F(wal_writer_test, synced_records_survive_a_power_cut_and_unsynced_ones_may_not) {
+  auto w = open();
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 2);
+  ASSERT_TRUE(w.write().ok());
+  ASSERT_TRUE(w.sync().ok());  // fsync = batch: ack entries 1..2 now
+  EXPECT_EQ(fs_.calls(fs_op::sync_dir), 1u);  // new segment: its dir entry too
+  log(w, 1, c, 10, 3);
+  ASSERT_TRUE(w.write().ok());  // written, not yet synced: not acked
+  mem_.drop_unsynced();
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries.size(), 2u);
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
+  EXPECT_GE(w.stats().syncs, 1u);
+}
+
+TEST_F(wal_writer_test, a_failed_sync_abandons_the_segment) {
+  auto w = open();
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 2);
+  ASSERT_TRUE(w.write().ok());
+  fs_.inject(fs_op::sync, fault_spec{errc::io_error, 0, 1, 0});
+  EXPECT_EQ(w.sync().code(), errc::io_error);
+  EXPECT_EQ(w.stats().io_errors, 1u);
+  EXPECT_EQ(w.segment_index(), 1u);
+  w.add_series(1, 1, "t", labels_of("a"));  // the actor re-logs what it nacked
+  log(w, 1, c, 10, 1);
+  ASSERT_TRUE(w.write().ok());
+  EXPECT_TRUE(w.sync().ok());
+}
+
+TEST_F(wal_writer_test, a_sync_failure_during_roll_is_reported_by_the_next_sync) {
+  auto w = open(128ull << 20, true);
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 2);
+  ASSERT_TRUE(w.write().ok());
+  fs_.inject(fs_op::sync, fault_spec{errc::io_error, 0, 1, 0});
+  auto r = w.roll();
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(w.segment_index(), 1u);
+  log(w, 1, c, 10, 1);
+  ASSERT_TRUE(w.write().ok());
+  // Entries 1..2 were never synced: the next sync must not let them be acked.
+  EXPECT_EQ(w.sync().code(), errc::io_error);
+  EXPECT_TRUE(w.sync().ok());
+}
+
+TEST_F(wal_writer_test, roll_returns_an_index_that_splits_before_from_after) {
+  auto w = open();
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 1);
+  ASSERT_TRUE(w.write().ok());
+  auto n = w.roll();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+  log(w, 1, c, 10, 1);
+  ASSERT_TRUE(w.write().ok());
+  EXPECT_TRUE(mem_.exists(dir_ + "/00000001"));
+  // Rolling with no segment open still consumes an index.
+  auto m = w.roll();
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(*m, 1u);
+  auto k = w.roll();
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(*k, 2u);
+  EXPECT_FALSE(mem_.exists(dir_ + "/00000002"));
+}
+
+TEST(wal_writer, writes_real_files_through_posix) {
+  char tmpl[] = "/tmp/skald-wal-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = std::string{tmpl} + "/wal";
+  auto& fs = posix_file_system();
+  {
+    auto w = writer::open(fs, writer_options{dir, 1 << 20, true});
+    ASSERT_TRUE(w.ok()) << w.error().to_string();
+    w->add_series(3, 1, "t", labels_of("p"));
+    auto es = make_entries(100, 10);
+    w->add_entries(3, 10, es.data(), es.size());
+    ASSERT_TRUE(w->write().ok());
+    ASSERT_TRUE(w->sync().ok());
+    ASSERT_TRUE(w->roll().ok());
+  }
+  auto res = replay_all(fs, dir);
+  EXPECT_EQ(res.streams[3].entries, make_entries(100, 10));
+  EXPECT_TRUE(fs.remove_all(tmpl).ok());
+}
+
+} // namespace
+} // namespace skald::wal
