@@ -1,12 +1,19 @@
 #include "runtime/wal/replay.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace skald::wal {
 
 namespace {
 
 constexpr size_t max_kept_corruptions = 1000;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
 
 } // namespace
 
@@ -26,6 +33,8 @@ replayer::replayer(file_system& fs, std::string dir) : fs_(&fs), dir_(std::move(
 }
 
 status replayer::open() {
+  started_ns_ = now_ns();
+  finished_ = false;
   auto l = list_wal_dir(*fs_, dir_);
   if (!l)
     return l.error();
@@ -124,8 +133,13 @@ bool replayer::filter_entries() {
 
 bool replayer::next(replay_item& out) {
   for (;;) {
-    if (!reading_ && !open_next_file())
+    if (!reading_ && !open_next_file()) {
+      if (!finished_) {
+        finished_ = true;
+        stats_.duration_ns = static_cast<uint64_t>(now_ns() - started_ns_);
+      }
       return false;
+    }
     frame f;
     auto st = reader_.next(f);
     auto where = current_kind_ == file_kind::segment ? corruption::where::segment

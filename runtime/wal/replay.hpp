@@ -109,6 +109,9 @@ struct replay_stats {
   /// loki_ingester_wal_corruptions_total{type="segment"|"checkpoint"}.
   uint64_t segment_corruptions = 0;
   uint64_t checkpoint_corruptions = 0;
+  /// Wall time from open() to the end of the replay (the caller's work
+  /// between items included): the replay-duration metric.
+  uint64_t duration_ns = 0;
 };
 
 class replayer {
@@ -159,6 +162,8 @@ private:
 
   replay_stats stats_;
   std::vector<corruption> corruptions_;
+  int64_t started_ns_ = 0;
+  bool finished_ = false;
 };
 
 } // namespace skald::wal

@@ -37,16 +37,34 @@ void writer::add_series(uint64_t fingerprint, uint64_t epoch, std::string_view t
   ++pending_records_;
 }
 
-void writer::add_entries(uint64_t fingerprint, uint64_t counter,
-                         const model::entry_view* entries, size_t n) {
-  append_entries(batch_, fingerprint, counter, entries, n);
-  ++pending_records_;
+namespace {
+
+status check_entries(uint64_t counter, size_t n) {
+  if (n == 0)
+    return status{errc::invalid_argument, "wal: an entries record needs at least one entry"};
+  if (counter < n)
+    return status{errc::invalid_argument, "wal: entries counter below the entry count"};
+  return {};
 }
 
-void writer::add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries,
-                         size_t n) {
+} // namespace
+
+status writer::add_entries(uint64_t fingerprint, uint64_t counter,
+                           const model::entry_view* entries, size_t n) {
+  if (auto st = check_entries(counter, n); !st)
+    return st;
   append_entries(batch_, fingerprint, counter, entries, n);
   ++pending_records_;
+  return {};
+}
+
+status writer::add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries,
+                           size_t n) {
+  if (auto st = check_entries(counter, n); !st)
+    return st;
+  append_entries(batch_, fingerprint, counter, entries, n);
+  ++pending_records_;
+  return {};
 }
 
 size_t writer::pending_bytes() const noexcept {

@@ -111,11 +111,13 @@ public:
 
   void add_series(uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
                   const model::label_set& labels);
-  /// REQUIRES: n >= 1, counter >= n; counter = the stream's count of logged
-  /// entries after these (monotonic per stream incarnation).
-  void add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
-                   size_t n);
-  void add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries, size_t n);
+  /// counter = the stream's count of logged entries after these (monotonic
+  /// per stream incarnation). invalid_argument (nothing added) unless
+  /// n >= 1 and counter >= n: such a record would read back as corrupt.
+  status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
+                     size_t n);
+  status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries,
+                     size_t n);
 
   size_t pending_records() const noexcept { return pending_records_; }
   /// Encoded bytes waiting for write().

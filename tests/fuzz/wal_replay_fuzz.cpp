@@ -148,7 +148,7 @@ void write_back(file_system& fs, const std::string& dir, const std::vector<event
     if (e.kind == replay_kind::series)
       w->add_series(e.fp, e.epoch, e.tenant, e.labels);
     else if (e.kind == replay_kind::entries)
-      w->add_entries(e.fp, e.counter, e.entries.data(), e.entries.size());
+      check(w->add_entries(e.fp, e.counter, e.entries.data(), e.entries.size()).ok());
     else
       continue;
     if (w->pending_bytes() > 1024)

@@ -38,7 +38,7 @@ struct fake_stream {
       all.push_back(e);
     }
     counter += es.size();
-    w.add_entries(fp, counter, es.data(), es.size());
+    ASSERT_TRUE(w.add_entries(fp, counter, es.data(), es.size()).ok());
   }
 
   std::string encoded() const {
@@ -130,6 +130,7 @@ TEST_F(wal_replay_test, restart_recovers_from_segments_then_from_checkpoint_and_
   EXPECT_EQ(res.streams[2].entries, b.all);
   EXPECT_EQ(res.streams[2].labels, labels_of("b"));
   EXPECT_EQ(res.stats.duplicate_entries, 0u);
+  EXPECT_GT(res.stats.duration_ns, 0u);
 }
 
 TEST_F(wal_replay_test, entries_in_both_checkpoint_and_segment_are_applied_once) {
@@ -169,9 +170,9 @@ TEST_F(wal_replay_test, a_record_partly_below_the_floor_is_trimmed) {
   auto w = open_writer();
   w.add_series(1, 1, "t", labels_of("a"));
   auto es = make_entries(0, 5);
-  w.add_entries(1, 5, es.data(), 5);
+  ASSERT_TRUE(w.add_entries(1, 5, es.data(), 5).ok());
   auto again = make_entries(3, 4);  // a retried push re-logging entries 4..5, adding 6..7
-  w.add_entries(1, 7, again.data(), 4);
+  ASSERT_TRUE(w.add_entries(1, 7, again.data(), 4).ok());
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
   ASSERT_EQ(res.streams[1].entries.size(), 7u);
@@ -214,7 +215,7 @@ TEST_F(wal_replay_test, a_series_logged_again_with_the_same_epoch_is_yielded_onc
 TEST_F(wal_replay_test, entries_without_a_series_are_counted_and_skipped) {
   auto w = open_writer();
   auto es = make_entries(0, 3);
-  w.add_entries(9, 3, es.data(), es.size());
+  ASSERT_TRUE(w.add_entries(9, 3, es.data(), es.size()).ok());
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
   EXPECT_EQ(res.stats.unknown_series_entries, 3u);

@@ -34,7 +34,7 @@ protected:
   static void log(writer& w, uint64_t fp, uint64_t& counter, model::timestamp_ns ts, size_t n) {
     auto es = make_entries(ts, n);
     counter += n;
-    w.add_entries(fp, counter, es.data(), es.size());
+    ASSERT_TRUE(w.add_entries(fp, counter, es.data(), es.size()).ok());
   }
 };
 
@@ -61,6 +61,15 @@ TEST_F(wal_writer_test, many_records_go_out_in_one_write) {
   EXPECT_EQ(res.streams[1].entries.size(), 150u);
   EXPECT_EQ(res.streams[1].counter, 150u);
   EXPECT_EQ(res.streams[2].labels, labels_of("b"));
+}
+
+TEST_F(wal_writer_test, an_entries_record_that_would_read_back_as_corrupt_is_refused) {
+  auto w = open();
+  auto es = make_entries(0, 3);
+  EXPECT_EQ(w.add_entries(1, 2, es.data(), 3).code(), errc::invalid_argument);
+  EXPECT_EQ(w.add_entries(1, 2, es.data(), 0).code(), errc::invalid_argument);
+  EXPECT_EQ(w.pending_records(), 0u);
+  EXPECT_EQ(w.pending_bytes(), 0u);
 }
 
 TEST_F(wal_writer_test, write_with_nothing_pending_is_a_no_op) {
@@ -282,7 +291,7 @@ TEST(wal_writer, writes_real_files_through_posix) {
     ASSERT_TRUE(w.ok()) << w.error().to_string();
     w->add_series(3, 1, "t", labels_of("p"));
     auto es = make_entries(100, 10);
-    w->add_entries(3, 10, es.data(), es.size());
+    ASSERT_TRUE(w->add_entries(3, 10, es.data(), es.size()).ok());
     ASSERT_TRUE(w->write().ok());
     ASSERT_TRUE(w->sync().ok());
     ASSERT_TRUE(w->roll().ok());
