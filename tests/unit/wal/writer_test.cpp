@@ -2,6 +2,7 @@
 // full, torn writes, failed fsync) checked through replay.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <type_traits>
 
 #include "runtime/wal/layout.hpp"
@@ -299,6 +300,65 @@ TEST(wal_writer, writes_real_files_through_posix) {
   auto res = replay_all(fs, dir);
   EXPECT_EQ(res.streams[3].entries, make_entries(100, 10));
   EXPECT_TRUE(fs.remove_all(tmpl).ok());
+}
+
+} // namespace
+} // namespace skald::wal
+
+namespace skald::wal {
+namespace {
+
+// Real ENOSPC from the kernel, on a tiny file system the caller provides:
+//   mount -t tmpfs -o size=64k tmpfs /tmp/wal-tiny
+//   SKALD_WAL_ENOSPC_DIR=/tmp/wal-tiny build/tests/unit_tests --gtest_filter='*real_disk*'
+TEST(wal_writer, real_disk_full_is_reported_as_disk_full_and_recovers) {
+  const char* root = std::getenv("SKALD_WAL_ENOSPC_DIR");
+  if (root == nullptr)
+    GTEST_SKIP() << "set SKALD_WAL_ENOSPC_DIR to a small, empty file system";
+  auto& fs = posix_file_system();
+  std::string dir = std::string{root} + "/wal";
+  std::string filler = std::string{root} + "/filler";
+  ASSERT_TRUE(fs.remove_all(dir).ok());
+  ASSERT_TRUE(fs.remove_all(filler).ok());
+  {
+    // 16 KiB of someone else's data, deleted later to make space return.
+    auto f = fs.create(filler);
+    ASSERT_TRUE(f.ok()) << f.error().to_string();
+    ASSERT_TRUE((*f)->append(std::string(16384, 'x')).ok());
+    ASSERT_TRUE((*f)->close().ok());
+  }
+  auto w = writer::open(fs, writer_options{dir, 1 << 30, false});
+  ASSERT_TRUE(w.ok());
+  w->add_series(1, 1, "t", testing::labels_of("a"));
+  uint64_t counter = 0;
+  size_t acked = 0;
+  status st;
+  // Fill the disk with WAL records until the kernel says ENOSPC.
+  for (int i = 0; i < 100000 && st.ok(); ++i) {
+    auto es = testing::make_entries(i * 10, 10);
+    ASSERT_TRUE(w->add_entries(1, counter + 10, es.data(), es.size()).ok());
+    st = w->write();
+    if (st.ok()) {
+      counter += 10;
+      acked += 10;
+    }
+  }
+  ASSERT_EQ(st.code(), errc::disk_full) << st.to_string();
+  EXPECT_GE(w->stats().disk_full_errors, 1u);
+  auto more = testing::make_entries(100000000, 10);
+  ASSERT_TRUE(w->add_entries(1, counter + 10, more.data(), more.size()).ok());
+  EXPECT_EQ(w->write().code(), errc::disk_full);  // still full
+  // Space returns: the same writer carries on.
+  ASSERT_TRUE(fs.remove_file(filler).ok());
+  ASSERT_TRUE(w->add_entries(1, counter + 10, more.data(), more.size()).ok());
+  ASSERT_TRUE(w->write().ok());
+  acked += 10;
+  ASSERT_TRUE(w->close().ok());
+  auto res = testing::replay_all(fs, dir);
+  EXPECT_EQ(res.stats.entries, acked);
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);  // the torn write was cut off
+  EXPECT_EQ(res.streams[1].entries.back(), more.back());
+  EXPECT_TRUE(fs.remove_all(dir).ok());
 }
 
 } // namespace
