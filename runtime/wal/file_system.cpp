@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -212,6 +213,16 @@ public:
     if (rc != 0)
       return errno_status(err, "fsync", dir);
     return {};
+  }
+
+  result<disk_space> space(const std::string& path) override {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) != 0)
+      return errno_status(errno, "statvfs", path);
+    disk_space out;
+    out.total_bytes = static_cast<uint64_t>(st.f_blocks) * st.f_frsize;
+    out.available_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    return out;
   }
 };
 

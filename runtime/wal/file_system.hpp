@@ -53,6 +53,22 @@ public:
   virtual status close() = 0;
 };
 
+/// statvfs(2) of the file system holding a path.
+struct disk_space {
+  uint64_t total_bytes = 0;
+  /// Bytes an unprivileged writer may still use.
+  uint64_t available_bytes = 0;
+
+  /// Used fraction in [0, 1] (0 when total is 0): compare with
+  /// ingester.wal.disk_full_threshold to refuse pushes before ENOSPC.
+  double used_fraction() const noexcept {
+    if (total_bytes == 0)
+      return 0;
+    auto avail = available_bytes > total_bytes ? total_bytes : available_bytes;
+    return static_cast<double>(total_bytes - avail) / static_cast<double>(total_bytes);
+  }
+};
+
 class file_system {
 public:
   virtual ~file_system() = default;
@@ -80,6 +96,9 @@ public:
 
   /// fsync(2) of a directory: makes creates, renames and removes in it durable.
   virtual status sync_dir(const std::string& dir) = 0;
+
+  /// Size and free space of the file system holding path.
+  virtual result<disk_space> space(const std::string& path) = 0;
 };
 
 /// The real thing (POSIX, process-wide, stateless).

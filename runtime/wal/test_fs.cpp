@@ -167,6 +167,13 @@ status memory_file_system::sync_dir(const std::string& dir) {
   return {};
 }
 
+result<disk_space> memory_file_system::space(const std::string& /*path*/) {
+  uint64_t used = 0;
+  for (auto& [p, f] : files_)
+    used += f.data.size();
+  return disk_space{capacity_, used >= capacity_ ? 0 : capacity_ - used};
+}
+
 void memory_file_system::drop_unsynced() {
   for (auto& [p, f] : files_)
     f.data.resize(f.synced);
@@ -309,6 +316,12 @@ status fault_injection_file_system::sync_dir(const std::string& dir) {
   if (auto st = hit(fs_op::sync_dir); !st)
     return st;
   return inner_.sync_dir(dir);
+}
+
+result<disk_space> fault_injection_file_system::space(const std::string& path) {
+  if (auto st = hit(fs_op::space); !st)
+    return st;
+  return inner_.space(path);
 }
 
 } // namespace skald::wal

@@ -46,8 +46,14 @@ public:
   status remove_file(const std::string& path) override;
   status remove_all(const std::string& path) override;
   status sync_dir(const std::string& dir) override;
+  /// Reports capacity() as total and capacity() minus the bytes of all files
+  /// as available (no ENOSPC is simulated: use fault injection for that).
+  result<disk_space> space(const std::string& path) override;
 
   // -- test helpers ------------------------------------------------------------
+
+  void set_capacity(uint64_t bytes) noexcept { capacity_ = bytes; }
+  uint64_t capacity() const noexcept { return capacity_; }
 
   /// Power cut: every file loses the bytes appended after its last sync().
   void drop_unsynced();
@@ -65,6 +71,7 @@ private:
   static std::string parent(const std::string& path);
   std::map<std::string, file_state> files_;
   std::set<std::string> dirs_{"", ".", "/"};
+  uint64_t capacity_ = 1ull << 40;
 };
 
 enum class fs_op : uint8_t {
@@ -78,8 +85,9 @@ enum class fs_op : uint8_t {
   rename,
   remove,
   sync_dir,
+  space,
 };
-inline constexpr size_t fs_op_count = 10;
+inline constexpr size_t fs_op_count = 11;
 
 struct fault_spec {
   errc code = errc::io_error;
@@ -111,6 +119,7 @@ public:
   status remove_file(const std::string& path) override;
   status remove_all(const std::string& path) override;
   status sync_dir(const std::string& dir) override;
+  result<disk_space> space(const std::string& path) override;
 
   /// Counts a call of op; returns the injected failure, if any (and for
   /// append, how many bytes to write first through *partial).
