@@ -32,8 +32,9 @@
 //     acked; the segment is abandoned (after a failed fsync the page cache
 //     may have dropped the data) and the next write() opens a new one.
 //   * A record of a failed batch may survive in an abandoned segment and be
-//     replayed although it was never acked (at-least-once for unacked data);
-//     a retried push logs the same counters and replay drops the repeat.
+//     replayed although it was never acked (at-least-once for unacked data).
+//     Hence the counter rule of add_entries(): never reuse an entry number,
+//     or replay would take the new entries for repeats of the old ones.
 //
 // Owner: the WAL writer actor, alone (not thread-safe). The file_system must
 // outlive the writer.
@@ -111,9 +112,13 @@ public:
 
   void add_series(uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
                   const model::label_set& labels);
-  /// counter = the stream's count of logged entries after these (monotonic
-  /// per stream incarnation). invalid_argument (nothing added) unless
+  /// counter = the stream's entry counter after these: the entries get the
+  /// numbers counter-n+1 .. counter. invalid_argument (nothing added) unless
   /// n >= 1 and counter >= n: such a record would read back as corrupt.
+  /// REQUIRES: numbers are never reused within a stream incarnation (epoch),
+  /// not even after a failed write: a stream that drops nacked entries keeps
+  /// its counter where it was (gaps are fine). A nacked record may survive on
+  /// disk, and replay drops any later record whose numbers it already saw.
   status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
                      size_t n);
   status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries,

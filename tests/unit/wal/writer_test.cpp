@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <type_traits>
 
+#include "runtime/wal/format.hpp"
 #include "runtime/wal/layout.hpp"
 #include "runtime/wal/test_fs.hpp"
 #include "runtime/wal/writer.hpp"
@@ -145,11 +146,11 @@ TEST_F(wal_writer_test, disk_full_is_a_distinct_error_and_writing_recovers_when_
   EXPECT_EQ(w.stats().disk_full_errors, 1u);
   EXPECT_EQ(w.stats().records_dropped, 1u);
   EXPECT_EQ(w.pending_records(), 0u);
-  c -= 2;  // the stream did not keep them (the push got 503)
+  // The push got 503: the stream drops those entries but never reuses
+  // their numbers (writer.hpp: counters have gaps, never repeats).
   log(w, 1, c, 200, 1);
   EXPECT_EQ(w.write().code(), errc::disk_full);
   EXPECT_EQ(w.stats().disk_full_errors, 2u);
-  c -= 1;
 
   fs_.clear();  // space returns
   log(w, 1, c, 300, 4);
@@ -161,7 +162,7 @@ TEST_F(wal_writer_test, disk_full_is_a_distinct_error_and_writing_recovers_when_
   ASSERT_EQ(es.size(), 7u);
   EXPECT_EQ(es[2].ts, 2);
   EXPECT_EQ(es[3].ts, 300);
-  EXPECT_EQ(res.streams[1].counter, 7u);
+  EXPECT_EQ(res.streams[1].counter, 10u);  // 3 acked + 3 nacked numbers + 4
 }
 
 TEST_F(wal_writer_test, series_records_of_a_failed_batch_go_out_with_the_next_one) {
@@ -172,7 +173,6 @@ TEST_F(wal_writer_test, series_records_of_a_failed_batch_go_out_with_the_next_on
   log(w, 7, c, 0, 2);
   EXPECT_EQ(w.write().code(), errc::disk_full);
   EXPECT_EQ(w.pending_records(), 1u);  // the series record stays
-  c = 0;
   log(w, 7, c, 50, 1);
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
@@ -200,7 +200,6 @@ TEST_F(wal_writer_test, when_the_torn_bytes_cannot_be_cut_the_segment_is_abandon
   fs_.inject(fs_op::truncate, fault_spec{errc::io_error, 0, 1, 0});
   log(w, 1, c, 10, 1);
   EXPECT_EQ(w.write().code(), errc::io_error);
-  c -= 1;
   log(w, 1, c, 20, 1);
   ASSERT_TRUE(w.write().ok());
   EXPECT_EQ(w.segment_index(), 1u);  // moved on to a fresh segment
@@ -208,6 +207,32 @@ TEST_F(wal_writer_test, when_the_torn_bytes_cannot_be_cut_the_segment_is_abandon
   EXPECT_EQ(res.stats.segment_corruptions, 1u);  // segment 0's torn tail
   ASSERT_EQ(res.streams[1].entries.size(), 3u);
   EXPECT_EQ(res.streams[1].entries[2].ts, 20);
+}
+
+TEST_F(wal_writer_test, a_nacked_record_left_in_an_abandoned_segment_never_hides_later_acked_entries) {
+  auto w = open();
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 2);
+  ASSERT_TRUE(w.write().ok());  // acked 1..2
+  // The whole batch reaches the file, yet write(2) reports an error and the
+  // cut-back fails: a complete, nacked record stays in the abandoned segment.
+  log(w, 1, c, 10, 3);  // numbers 3..5, nacked
+  std::string rec;
+  auto es = make_entries(10, 3);
+  append_entries(rec, 1, c, es.data(), es.size());
+  fs_.inject(fs_op::append, fault_spec{errc::io_error, 0, 1, rec.size()});
+  fs_.inject(fs_op::truncate, fault_spec{errc::io_error, 0, 1, 0});
+  EXPECT_EQ(w.write().code(), errc::io_error);
+  // The stream keeps counting from 5 (never reuses 3..5).
+  log(w, 1, c, 20, 2);  // numbers 6..7, acked
+  ASSERT_TRUE(w.write().ok());
+  auto res = replay_all(mem_, dir_);
+  auto& got = res.streams[1].entries;
+  ASSERT_EQ(got.size(), 7u);  // the nacked ghost is replayed (at least once) ...
+  EXPECT_EQ(got[5].ts, 20);   // ... and the acked entries after it are not lost
+  EXPECT_EQ(got[6].ts, 21);
+  EXPECT_EQ(res.stats.duplicate_entries, 0u);
 }
 
 TEST_F(wal_writer_test, synced_records_survive_a_power_cut_and_unsynced_ones_may_not) {
@@ -336,21 +361,22 @@ TEST(wal_writer, real_disk_full_is_reported_as_disk_full_and_recovers) {
   // Fill the disk with WAL records until the kernel says ENOSPC.
   for (int i = 0; i < 100000 && st.ok(); ++i) {
     auto es = testing::make_entries(i * 10, 10);
-    ASSERT_TRUE(w->add_entries(1, counter + 10, es.data(), es.size()).ok());
+    counter += 10;  // advanced even when the write fails: numbers are never reused
+    ASSERT_TRUE(w->add_entries(1, counter, es.data(), es.size()).ok());
     st = w->write();
-    if (st.ok()) {
-      counter += 10;
+    if (st.ok())
       acked += 10;
-    }
   }
   ASSERT_EQ(st.code(), errc::disk_full) << st.to_string();
   EXPECT_GE(w->stats().disk_full_errors, 1u);
   auto more = testing::make_entries(100000000, 10);
-  ASSERT_TRUE(w->add_entries(1, counter + 10, more.data(), more.size()).ok());
+  counter += 10;
+  ASSERT_TRUE(w->add_entries(1, counter, more.data(), more.size()).ok());
   EXPECT_EQ(w->write().code(), errc::disk_full);  // still full
-  // Space returns: the same writer carries on.
+  // Space returns: the same writer carries on (the client retried the push).
   ASSERT_TRUE(fs.remove_file(filler).ok());
-  ASSERT_TRUE(w->add_entries(1, counter + 10, more.data(), more.size()).ok());
+  counter += 10;
+  ASSERT_TRUE(w->add_entries(1, counter, more.data(), more.size()).ok());
   ASSERT_TRUE(w->write().ok());
   acked += 10;
   ASSERT_TRUE(w->close().ok());
