@@ -10,7 +10,7 @@ wal_settings settings_from(const config::wal_config& cfg) {
   s.fsync = cfg.fsync == "batch" ? fsync_mode::batch : fsync_mode::none;
   s.writer.dir = cfg.dir;
   s.writer.segment_size = cfg.segment_size.bytes;
-  s.writer.sync_on_roll = s.fsync == fsync_mode::batch;
+  s.writer.fsync_batch = s.fsync == fsync_mode::batch;
   s.fsync_interval = cfg.fsync_interval;
   s.checkpoint_duration = cfg.checkpoint_duration;
   s.replay_memory_ceiling = cfg.replay_memory_ceiling.bytes;

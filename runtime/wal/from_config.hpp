@@ -29,7 +29,7 @@ enum class fsync_mode : uint8_t {
 
 struct wal_settings {
   bool enabled = true;
-  /// dir, segment_size, sync_on_roll (= fsync is batch).
+  /// dir, segment_size, fsync_batch (= fsync is batch).
   writer_options writer;
   fsync_mode fsync = fsync_mode::none;
   std::chrono::nanoseconds fsync_interval{0};

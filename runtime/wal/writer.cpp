@@ -165,6 +165,11 @@ status writer::write() {
   }
   file_size_ += data.size();
   file_unsynced_ = true;
+  if (opts_.fsync_batch) {
+    for (auto [b, e] : series_ranges_)
+      unsynced_series_.append(batch_, b, e - b);
+    unsynced_series_count_ += series_ranges_.size();
+  }
   stats_.records += pending_records_;
   stats_.bytes += data.size();
   ++stats_.writes;
@@ -174,14 +179,51 @@ status writer::write() {
   return {};
 }
 
+void writer::requeue_unsynced_series() {
+  if (unsynced_series_count_ == 0)
+    return;
+  size_t shift = unsynced_series_.size();
+  batch_.insert(file_header_size, unsynced_series_);
+  for (auto& [b, e] : series_ranges_) {
+    b += shift;
+    e += shift;
+  }
+  // Ranges of the requeued records, in order, in front of the others.
+  std::vector<std::pair<size_t, size_t>> ranges;
+  ranges.reserve(unsynced_series_count_ + series_ranges_.size());
+  size_t pos = file_header_size;
+  std::string_view rest{unsynced_series_};
+  while (!rest.empty()) {
+    frame_reader r{rest};
+    frame f;
+    if (r.next(f) != frame_status::ok)
+      break;  // cannot happen: we framed these bytes
+    size_t len = frame_header_size + f.payload.size();
+    ranges.emplace_back(pos, pos + len);
+    pos += len;
+    rest.remove_prefix(len);
+  }
+  ranges.insert(ranges.end(), series_ranges_.begin(), series_ranges_.end());
+  series_ranges_ = std::move(ranges);
+  pending_records_ += unsynced_series_count_;
+  unsynced_series_.clear();
+  unsynced_series_count_ = 0;
+}
+
 status writer::sync() {
   if (!sync_error_.ok()) {
     auto st = std::move(sync_error_);
     sync_error_ = status{};
+    requeue_unsynced_series();
     return st;
   }
-  if (!file_ || (!file_unsynced_ && !dir_unsynced_))
+  if (!file_ || (!file_unsynced_ && !dir_unsynced_)) {
+    // Everything written is synced (an abandoned segment was synced on the
+    // way out, or its failure was latched above).
+    unsynced_series_.clear();
+    unsynced_series_count_ = 0;
     return {};
+  }
   auto start = std::chrono::steady_clock::now();
   status st;
   if (file_unsynced_)
@@ -197,8 +239,11 @@ status writer::sync() {
     count_error(st);
     abandon_segment(false);
     sync_error_ = status{};  // reported now
+    requeue_unsynced_series();
     return st;
   }
+  unsynced_series_.clear();
+  unsynced_series_count_ = 0;
   ++stats_.syncs;
   file_unsynced_ = false;
   dir_unsynced_ = false;
@@ -209,7 +254,7 @@ result<uint64_t> writer::roll() {
   uint64_t closed = index_;
   status st;
   if (file_) {
-    if (opts_.sync_on_roll && (file_unsynced_ || dir_unsynced_)) {
+    if (opts_.fsync_batch && (file_unsynced_ || dir_unsynced_)) {
       st = sync();
       if (!st && sync_error_.ok())
         sync_error_ = st;  // the next sync() reports it too

@@ -2,7 +2,7 @@
 // write(2) (group commit), with an explicit sync().
 //
 // Use (the WAL writer actor decides when):
-//   auto w = writer::open(fs, {dir, segment_size, sync_on_roll});
+//   auto w = writer::open(fs, {dir, segment_size, fsync_batch});
 //   w->add_series(fp, epoch, tenant, labels);     // stream created
 //   w->add_entries(fp, counter, entries, n);      // a stream's accepted entries
 //   ...more records from other streams/requests...
@@ -71,10 +71,12 @@ struct writer_options {
   std::string dir;
   /// ingester.wal.segment_size.
   uint64_t segment_size = 128ull << 20;
-  /// fsync a segment before closing it on roll (set for fsync = batch, so
-  /// records written between two sync() calls are not left unsynced in a
-  /// closed segment).
-  bool sync_on_roll = false;
+  /// ingester.wal.fsync = batch: the actor calls sync() every fsync_interval
+  /// and acks after it. The writer then also syncs a segment before closing
+  /// it on roll, and remembers the series records written since the last
+  /// good sync(): when a sync fails they are queued again (they may be lost
+  /// with the unsynced data, and later entries need them).
+  bool fsync_batch = false;
 };
 
 struct writer_stats {
@@ -140,10 +142,11 @@ public:
   /// sync. Errors as write(); also fails (once) when data written since the
   /// last good sync() was lost on the way (a failed sync during roll(), or
   /// a segment abandoned with unsynced writes): nack everything written
-  /// since the last good sync().
+  /// since the last good sync(). Series records written since then are
+  /// queued again for the next write() (fsync_batch).
   status sync();
 
-  /// Closes the current segment (syncing it first if sync_on_roll) and
+  /// Closes the current segment (syncing it first if fsync_batch) and
   /// returns its index N; the next write() starts segment N+1. With no
   /// segment open it still consumes an index. Pending records are kept for
   /// the next write(). See invariant (2). On a failed sync the writer has
@@ -185,6 +188,12 @@ private:
   /// A sync failure not yet reported by sync() (from roll() or an abandoned
   /// segment that held unsynced writes).
   status sync_error_;
+  /// fsync_batch only: framed series records written since the last good
+  /// sync(), and how many.
+  std::string unsynced_series_;
+  size_t unsynced_series_count_ = 0;
+  /// Puts unsynced_series_ back at the front of the batch.
+  void requeue_unsynced_series();
   writer_stats stats_;
 };
 

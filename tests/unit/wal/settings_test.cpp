@@ -17,7 +17,7 @@ TEST(wal_settings, defaults_follow_the_ingester_wal_config) {
   EXPECT_EQ(s.writer.dir, "/data/wal");
   EXPECT_EQ(s.writer.segment_size, 128ull << 20);
   EXPECT_EQ(s.fsync, fsync_mode::none);
-  EXPECT_FALSE(s.writer.sync_on_roll);
+  EXPECT_FALSE(s.writer.fsync_batch);
   EXPECT_EQ(s.fsync_interval, std::chrono::milliseconds{10});
   EXPECT_EQ(s.checkpoint_duration, std::chrono::minutes{5});
   EXPECT_EQ(s.replay_memory_ceiling, 4ull << 30);
@@ -25,7 +25,7 @@ TEST(wal_settings, defaults_follow_the_ingester_wal_config) {
   cfg.fsync = "batch";
   s = settings_from(cfg);
   EXPECT_EQ(s.fsync, fsync_mode::batch);
-  EXPECT_TRUE(s.writer.sync_on_roll);
+  EXPECT_TRUE(s.writer.fsync_batch);
 }
 
 TEST(wal_settings, disk_space_reports_the_used_fraction) {

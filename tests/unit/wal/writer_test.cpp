@@ -26,8 +26,8 @@ protected:
   fault_injection_file_system fs_{mem_};
   const std::string dir_ = "/data/wal";
 
-  writer open(uint64_t segment_size = 128ull << 20, bool sync_on_roll = false) {
-    auto w = writer::open(fs_, writer_options{dir_, segment_size, sync_on_roll});
+  writer open(uint64_t segment_size = 128ull << 20, bool fsync_batch = false) {
+    auto w = writer::open(fs_, writer_options{dir_, segment_size, fsync_batch});
     EXPECT_TRUE(w.ok()) << w.error().to_string();
     return std::move(*w);
   }
@@ -262,10 +262,28 @@ TEST_F(wal_writer_test, a_failed_sync_abandons_the_segment) {
   EXPECT_EQ(w.sync().code(), errc::io_error);
   EXPECT_EQ(w.stats().io_errors, 1u);
   EXPECT_EQ(w.segment_index(), 1u);
-  w.add_series(1, 1, "t", labels_of("a"));  // the actor re-logs what it nacked
   log(w, 1, c, 10, 1);
   ASSERT_TRUE(w.write().ok());
   EXPECT_TRUE(w.sync().ok());
+}
+
+TEST_F(wal_writer_test, series_records_lost_with_a_failed_fsync_are_logged_again) {
+  auto w = open(128ull << 20, /*fsync_batch*/ true);
+  uint64_t c = 0;
+  w.add_series(1, 1, "t", labels_of("a"));
+  log(w, 1, c, 0, 2);
+  ASSERT_TRUE(w.write().ok());
+  fs_.inject(fs_op::sync, fault_spec{errc::io_error, 0, 1, 0});
+  EXPECT_EQ(w.sync().code(), errc::io_error);  // nack entries 1..2
+  EXPECT_EQ(w.pending_records(), 1u);          // the series record, queued again
+  mem_.drop_unsynced();                        // power cut: segment 0 is gone
+  log(w, 1, c, 10, 1);                         // the stream does not re-log its series
+  ASSERT_TRUE(w.write().ok());
+  ASSERT_TRUE(w.sync().ok());
+  mem_.drop_unsynced();
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.stats.unknown_series_entries, 0u);
+  EXPECT_EQ(res.streams[1].entries, make_entries(10, 1));
 }
 
 TEST_F(wal_writer_test, a_sync_failure_during_roll_is_reported_by_the_next_sync) {
