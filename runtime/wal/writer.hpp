@@ -30,7 +30,8 @@
 //     before any later entries of it.
 //   * sync() fails -> nothing written since the last good sync() may be
 //     acked; the segment is abandoned (after a failed fsync the page cache
-//     may have dropped the data) and the next write() opens a new one.
+//     may have dropped the data) and the next write() opens a new one. The
+//     series records written since the last good sync() are queued again.
 //   * A record of a failed batch may survive in an abandoned segment and be
 //     replayed although it was never acked (at-least-once for unacked data).
 //     Hence the counter rule of add_entries(): never reuse an entry number,
