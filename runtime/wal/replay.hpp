@@ -117,9 +117,13 @@ struct replay_stats {
 class replayer {
 public:
   replayer(file_system& fs, std::string dir);
+  /// Items and the frame reader point into the replayer's buffer: it stays put.
+  replayer(const replayer&) = delete;
+  replayer& operator=(const replayer&) = delete;
 
   /// Lists the directory and picks the newest complete checkpoint. A
-  /// missing directory is an empty WAL. Fails only if listing fails.
+  /// missing directory is an empty WAL. Fails only if listing fails. Call
+  /// once per replayer.
   status open();
 
   /// The next item, or false at the end. Never fails: see Corruption above.
