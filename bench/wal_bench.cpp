@@ -27,12 +27,12 @@ std::string log_line(uint64_t i) {
   static const char* const paths[] = {"/api/v1/push", "/loki/api/v1/query_range", "/ready",
                                       "/metrics", "/api/prom/tail"};
   uint64_t x = i * 2654435761u + 12345;
-  return "level=info ts=2026-11-21T09:10:" + std::to_string(10 + i % 50) + "."
-         + std::to_string(100000 + x % 900000) + "Z caller=http.go:" + std::to_string(100 + x % 300)
-         + " org_id=tenant-" + std::to_string(x % 7) + " traceID=" + std::to_string(x * 7919)
-         + " method=POST path=" + paths[(x >> 3) % 5] + " status=204 duration="
-         + std::to_string(x % 5000) + "us size=" + std::to_string(x % 100000)
-         + " msg=\"request served\"";
+  return "level=info ts=2026-11-21T09:10:" + std::to_string(10 + i % 50) + "." +
+         std::to_string(100000 + x % 900000) + "Z caller=http.go:" + std::to_string(100 + x % 300) +
+         " org_id=tenant-" + std::to_string(x % 7) + " traceID=" + std::to_string(x * 7919) +
+         " method=POST path=" + paths[(x >> 3) % 5] +
+         " status=204 duration=" + std::to_string(x % 5000) +
+         "us size=" + std::to_string(x % 100000) + " msg=\"request served\"";
 }
 
 struct lines {

@@ -17,13 +17,8 @@ result<checkpoint_writer> checkpoint_writer::begin(file_system& fs, std::string 
 
 checkpoint_writer::checkpoint_writer(file_system& fs, std::string dir, uint64_t index,
                                      uint64_t part_size, size_t buffer_size)
-  : fs_(&fs),
-    dir_(std::move(dir)),
-    tmp_(join_path(dir_, checkpoint_name(index) + ".tmp")),
-    index_(index),
-    part_size_(part_size),
-    buffer_size_(buffer_size == 0 ? 1 : buffer_size) {
-}
+    : fs_(&fs), dir_(std::move(dir)), tmp_(join_path(dir_, checkpoint_name(index) + ".tmp")),
+      index_(index), part_size_(part_size), buffer_size_(buffer_size == 0 ? 1 : buffer_size) {}
 
 checkpoint_writer::checkpoint_writer(checkpoint_writer&&) noexcept = default;
 checkpoint_writer& checkpoint_writer::operator=(checkpoint_writer&&) noexcept = default;

@@ -112,7 +112,7 @@ struct cursor {
         return false;
       auto b = static_cast<uint8_t>(*p++);
       if (shift == 63 && b > 1)
-        return false;  // overflows 64 bits
+        return false; // overflows 64 bits
       v |= static_cast<uint64_t>(b & 0x7f) << shift;
       if (b < 0x80)
         return true;
@@ -171,8 +171,8 @@ void append_file_header(std::string& out, file_kind kind) {
   out.append(h, file_header_size);
 }
 
-void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch,
-                   std::string_view tenant, const model::label_set& labels) {
+void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
+                   const model::label_set& labels) {
   size_t start = begin_frame(out);
   put_u64(out, fingerprint);
   put_u64(out, epoch);
@@ -262,8 +262,7 @@ status check_file_header(std::string_view file, file_kind kind) {
 
 status decode_series(std::string_view payload, series_record& out) {
   cursor c{payload.data(), payload.data() + payload.size()};
-  if (!c.u64(out.fingerprint) || !c.u64(out.epoch) || !c.str(out.tenant)
-      || !c.labels(out.labels))
+  if (!c.u64(out.fingerprint) || !c.u64(out.epoch) || !c.str(out.tenant) || !c.labels(out.labels))
     return corrupt("series record: truncated");
   if (c.left() != 0)
     return corrupt("series record: trailing bytes");
@@ -322,8 +321,8 @@ status decode_entries(std::string_view payload, entries_record& out) {
 status decode_checkpoint_series(std::string_view payload, series_snapshot& out) {
   cursor c{payload.data(), payload.data() + payload.size()};
   int64_t highest;
-  if (!c.u64(out.fingerprint) || !c.u64(out.epoch) || !c.u64(out.entry_ct) || !c.varint(highest)
-      || !c.str(out.tenant) || !c.labels(out.labels) || !c.str(out.last_line))
+  if (!c.u64(out.fingerprint) || !c.u64(out.epoch) || !c.u64(out.entry_ct) || !c.varint(highest) ||
+      !c.str(out.tenant) || !c.labels(out.labels) || !c.str(out.last_line))
     return corrupt("checkpoint series: truncated");
   out.highest_ts = highest;
   uint64_t n;

@@ -139,8 +139,8 @@ struct series_snapshot {
 void append_file_header(std::string& out, file_kind kind);
 
 void append_series(std::string& out, const series_record& r);
-void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch,
-                   std::string_view tenant, const model::label_set& labels);
+void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
+                   const model::label_set& labels);
 
 /// REQUIRES: n >= 1 and counter >= n (invariant 3).
 void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
@@ -184,7 +184,7 @@ enum class frame_status : uint8_t {
 class frame_reader {
 public:
   explicit frame_reader(std::string_view bytes, size_t offset = 0) noexcept
-    : bytes_(bytes), pos_(offset) {}
+      : bytes_(bytes), pos_(offset) {}
 
   frame_status next(frame& out) noexcept;
 

@@ -43,8 +43,8 @@ std::optional<uint64_t> parse_checkpoint_name(std::string_view name, bool tmp) {
     return std::nullopt;
   name.remove_prefix(checkpoint_prefix.size());
   if (tmp) {
-    if (name.size() < tmp_suffix.size()
-        || name.substr(name.size() - tmp_suffix.size()) != tmp_suffix)
+    if (name.size() < tmp_suffix.size() ||
+        name.substr(name.size() - tmp_suffix.size()) != tmp_suffix)
       return std::nullopt;
     name.remove_suffix(tmp_suffix.size());
   }

@@ -11,8 +11,8 @@ constexpr size_t max_kept_corruptions = 1000;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 } // namespace
@@ -29,8 +29,7 @@ std::string to_string(const corruption& c) {
   return out;
 }
 
-replayer::replayer(file_system& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {
-}
+replayer::replayer(file_system& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {}
 
 status replayer::open() {
   started_ns_ = now_ns();
@@ -83,8 +82,8 @@ bool replayer::open_next_file() {
     auto& [path, kind] = files_[next_file_++];
     current_path_ = path;
     current_kind_ = kind;
-    auto where = kind == file_kind::segment ? corruption::where::segment
-                                            : corruption::where::checkpoint;
+    auto where =
+        kind == file_kind::segment ? corruption::where::segment : corruption::where::checkpoint;
     if (kind == file_kind::segment)
       ++stats_.segments;
     else
@@ -95,7 +94,7 @@ bool replayer::open_next_file() {
     }
     stats_.bytes += buf_.size();
     if (buf_.empty())
-      continue;  // created, never written: nothing lost
+      continue; // created, never written: nothing lost
     if (auto st = check_file_header(buf_, kind); !st) {
       bool torn = buf_.size() < file_header_size;
       note_corruption(where, path, 0, st.message().c_str(), torn);
@@ -116,7 +115,7 @@ bool replayer::filter_entries() {
     return false;
   }
   auto& b = i->second;
-  uint64_t first = entries_.counter - n + 1;  // >= 1: checked by decode_entries
+  uint64_t first = entries_.counter - n + 1; // >= 1: checked by decode_entries
   if (entries_.counter <= b.floor) {
     stats_.duplicate_entries += n;
     return false;
@@ -176,36 +175,36 @@ bool replayer::next(replay_item& out) {
       return true;
     }
     switch (f.type) {
-      case record_type::series: {
-        if (auto ds = decode_series(f.payload, series_); !ds) {
-          bad(ds.message().c_str());
-          continue;
-        }
-        ++stats_.series_records;
-        auto [i, inserted] = bindings_.try_emplace(series_.fingerprint, binding{series_.epoch, 0});
-        if (!inserted) {
-          if (i->second.epoch == series_.epoch)
-            continue;  // the same incarnation: already known
-          i->second = binding{series_.epoch, 0};
-        }
-        out = replay_item{replay_kind::series, nullptr, &series_, nullptr};
-        return true;
-      }
-      case record_type::entries: {
-        if (auto ds = decode_entries(f.payload, entries_); !ds) {
-          bad(ds.message().c_str());
-          continue;
-        }
-        ++stats_.entries_records;
-        if (!filter_entries())
-          continue;
-        stats_.entries += entries_.entries.size();
-        out = replay_item{replay_kind::entries, nullptr, nullptr, &entries_};
-        return true;
-      }
-      default:
-        bad("unexpected record type in a segment");
+    case record_type::series: {
+      if (auto ds = decode_series(f.payload, series_); !ds) {
+        bad(ds.message().c_str());
         continue;
+      }
+      ++stats_.series_records;
+      auto [i, inserted] = bindings_.try_emplace(series_.fingerprint, binding{series_.epoch, 0});
+      if (!inserted) {
+        if (i->second.epoch == series_.epoch)
+          continue; // the same incarnation: already known
+        i->second = binding{series_.epoch, 0};
+      }
+      out = replay_item{replay_kind::series, nullptr, &series_, nullptr};
+      return true;
+    }
+    case record_type::entries: {
+      if (auto ds = decode_entries(f.payload, entries_); !ds) {
+        bad(ds.message().c_str());
+        continue;
+      }
+      ++stats_.entries_records;
+      if (!filter_entries())
+        continue;
+      stats_.entries += entries_.entries.size();
+      out = replay_item{replay_kind::entries, nullptr, nullptr, &entries_};
+      return true;
+    }
+    default:
+      bad("unexpected record type in a segment");
+      continue;
     }
   }
 }

@@ -83,8 +83,8 @@ result<std::vector<std::string>> memory_file_system::list_dir(const std::string&
     return status{errc::not_found, "opendir " + dir + ": no such directory"};
   std::vector<std::string> names;
   auto child = [&](const std::string& p) {
-    if (p.size() > dir.size() + 1 && p.compare(0, dir.size(), dir) == 0 && p[dir.size()] == '/'
-        && p.find('/', dir.size() + 1) == std::string::npos)
+    if (p.size() > dir.size() + 1 && p.compare(0, dir.size(), dir) == 0 && p[dir.size()] == '/' &&
+        p.find('/', dir.size() + 1) == std::string::npos)
       names.push_back(p.substr(dir.size() + 1));
   };
   for (auto& [p, f] : files_)
@@ -116,8 +116,8 @@ status memory_file_system::rename(const std::string& from, const std::string& to
     return status{errc::not_found, "rename " + from + ": no such file"};
   // A directory: move it and everything below it.
   auto moved = [&](const std::string& p) {
-    return p == from || (p.size() > from.size() && p.compare(0, from.size(), from) == 0
-                         && p[from.size()] == '/');
+    return p == from || (p.size() > from.size() && p.compare(0, from.size(), from) == 0 &&
+                         p[from.size()] == '/');
   };
   std::map<std::string, file_state> files;
   for (auto i = files_.begin(); i != files_.end();) {
@@ -151,8 +151,8 @@ status memory_file_system::remove_file(const std::string& path) {
 
 status memory_file_system::remove_all(const std::string& path) {
   auto below = [&](const std::string& p) {
-    return p == path || (p.size() > path.size() && p.compare(0, path.size(), path) == 0
-                         && p[path.size()] == '/');
+    return p == path || (p.size() > path.size() && p.compare(0, path.size(), path) == 0 &&
+                         p[path.size()] == '/');
   };
   for (auto i = files_.begin(); i != files_.end();)
     i = below(i->first) ? files_.erase(i) : std::next(i);
@@ -202,7 +202,7 @@ namespace {
 class faulty_file final : public writable_file {
 public:
   faulty_file(fault_injection_file_system& fs, std::unique_ptr<writable_file> inner)
-    : fs_(fs), inner_(std::move(inner)) {}
+      : fs_(fs), inner_(std::move(inner)) {}
 
   status append(std::string_view data) override {
     size_t partial = 0;

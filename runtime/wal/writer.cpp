@@ -20,7 +20,7 @@ result<writer> writer::open(file_system& fs, writer_options opts) {
 }
 
 writer::writer(file_system& fs, writer_options opts, uint64_t index)
-  : fs_(&fs), opts_(std::move(opts)), index_(index) {
+    : fs_(&fs), opts_(std::move(opts)), index_(index) {
   batch_.reserve(64 * 1024);
   batch_.assign(file_header_size, '\0');
 }
@@ -49,8 +49,8 @@ status check_entries(uint64_t counter, size_t n) {
 
 } // namespace
 
-status writer::add_entries(uint64_t fingerprint, uint64_t counter,
-                           const model::entry_view* entries, size_t n) {
+status writer::add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
+                           size_t n) {
   if (auto st = check_entries(counter, n); !st)
     return st;
   append_entries(batch_, fingerprint, counter, entries, n);
@@ -97,7 +97,8 @@ void writer::abandon_segment(bool try_sync) {
     // Earlier (successful, unsynced) writes live in this file: they are
     // durable only if it can still be synced; if not, the next sync() must
     // fail so the actor does not ack them.
-    auto st = try_sync ? file_->sync() : status{errc::io_error, "segment abandoned after failed fsync"};
+    auto st =
+        try_sync ? file_->sync() : status{errc::io_error, "segment abandoned after failed fsync"};
     if (!st && sync_error_.ok())
       sync_error_ = std::move(st);
   }
@@ -132,8 +133,7 @@ status writer::write() {
     return {};
   size_t records = batch_.size() - file_header_size;
   // Roll first when this batch would take a non-empty segment past its size.
-  if (file_ && file_size_ > file_header_size
-      && file_size_ + records > opts_.segment_size) {
+  if (file_ && file_size_ > file_header_size && file_size_ + records > opts_.segment_size) {
     if (auto r = roll(); !r) {
       // roll() counted the error (a failed sync or close).
       keep_only_series();
@@ -197,7 +197,7 @@ void writer::requeue_unsynced_series() {
     frame_reader r{rest};
     frame f;
     if (r.next(f) != frame_status::ok)
-      break;  // cannot happen: we framed these bytes
+      break; // cannot happen: we framed these bytes
     size_t len = frame_header_size + f.payload.size();
     ranges.emplace_back(pos, pos + len);
     pos += len;
@@ -230,15 +230,15 @@ status writer::sync() {
     st = file_->sync();
   if (st && dir_unsynced_)
     st = fs_->sync_dir(opts_.dir);
-  auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::steady_clock::now() - start)
-                                    .count());
+  auto ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count());
   stats_.sync_ns_last = ns;
   stats_.sync_ns_total += ns;
   if (!st) {
     count_error(st);
     abandon_segment(false);
-    sync_error_ = status{};  // reported now
+    sync_error_ = status{}; // reported now
     requeue_unsynced_series();
     return st;
   }
@@ -257,7 +257,7 @@ result<uint64_t> writer::roll() {
     if (opts_.fsync_batch && (file_unsynced_ || dir_unsynced_)) {
       st = sync();
       if (!st && sync_error_.ok())
-        sync_error_ = st;  // the next sync() reports it too
+        sync_error_ = st; // the next sync() reports it too
     }
     if (file_) {
       auto cl = file_->close();

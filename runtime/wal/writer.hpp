@@ -124,8 +124,7 @@ public:
   /// disk, and replay drops any later record whose numbers it already saw.
   status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
                      size_t n);
-  status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries,
-                     size_t n);
+  status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries, size_t n);
 
   size_t pending_records() const noexcept { return pending_records_; }
   /// Encoded bytes waiting for write().

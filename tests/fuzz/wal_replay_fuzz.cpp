@@ -48,7 +48,7 @@ struct event {
   replay_kind kind = replay_kind::entries;
   uint64_t fp = 0;
   uint64_t epoch = 0;
-  uint64_t counter = 0;  // entry_ct for snapshots
+  uint64_t counter = 0; // entry_ct for snapshots
   model::timestamp_ns highest_ts = 0;
   std::string tenant;
   std::string last_line;
@@ -57,10 +57,9 @@ struct event {
   std::vector<model::entry> entries;
 
   friend bool operator==(const event& a, const event& b) {
-    return a.kind == b.kind && a.fp == b.fp && a.epoch == b.epoch && a.counter == b.counter
-           && a.highest_ts == b.highest_ts && a.tenant == b.tenant
-           && a.last_line == b.last_line && a.labels == b.labels && a.chunks == b.chunks
-           && a.entries == b.entries;
+    return a.kind == b.kind && a.fp == b.fp && a.epoch == b.epoch && a.counter == b.counter &&
+           a.highest_ts == b.highest_ts && a.tenant == b.tenant && a.last_line == b.last_line &&
+           a.labels == b.labels && a.chunks == b.chunks && a.entries == b.entries;
   }
 };
 
@@ -74,39 +73,39 @@ std::vector<event> replay_events(file_system& fs, const std::string& dir, replay
     event e;
     e.kind = it.kind;
     switch (it.kind) {
-      case replay_kind::checkpoint_series: {
-        check(it.snapshot != nullptr);
-        auto& s = *it.snapshot;
-        e.fp = s.fingerprint;
-        e.epoch = s.epoch;
-        e.counter = s.entry_ct;
-        e.highest_ts = s.highest_ts;
-        e.tenant = s.tenant;
-        e.last_line = s.last_line;
-        e.labels = s.labels;
-        for (auto& c : s.chunks)
-          e.chunks.emplace_back(c.flags, std::string{c.data});
-        break;
-      }
-      case replay_kind::series:
-        check(it.series != nullptr);
-        e.fp = it.series->fingerprint;
-        e.epoch = it.series->epoch;
-        e.tenant = it.series->tenant;
-        e.labels = it.series->labels;
-        break;
-      case replay_kind::entries: {
-        check(it.entries != nullptr);
-        auto& r2 = *it.entries;
-        check(!r2.entries.empty());
-        check(r2.counter >= r2.entries.size());
-        e.fp = r2.fingerprint;
-        e.counter = r2.counter;
-        for (auto& x : r2.entries)
-          e.entries.push_back(model::entry{x.ts, std::string{x.line},
-                                           x.metadata ? *x.metadata : model::label_set{}});
-        break;
-      }
+    case replay_kind::checkpoint_series: {
+      check(it.snapshot != nullptr);
+      auto& s = *it.snapshot;
+      e.fp = s.fingerprint;
+      e.epoch = s.epoch;
+      e.counter = s.entry_ct;
+      e.highest_ts = s.highest_ts;
+      e.tenant = s.tenant;
+      e.last_line = s.last_line;
+      e.labels = s.labels;
+      for (auto& c : s.chunks)
+        e.chunks.emplace_back(c.flags, std::string{c.data});
+      break;
+    }
+    case replay_kind::series:
+      check(it.series != nullptr);
+      e.fp = it.series->fingerprint;
+      e.epoch = it.series->epoch;
+      e.tenant = it.series->tenant;
+      e.labels = it.series->labels;
+      break;
+    case replay_kind::entries: {
+      check(it.entries != nullptr);
+      auto& r2 = *it.entries;
+      check(!r2.entries.empty());
+      check(r2.counter >= r2.entries.size());
+      e.fp = r2.fingerprint;
+      e.counter = r2.counter;
+      for (auto& x : r2.entries)
+        e.entries.push_back(
+            model::entry{x.ts, std::string{x.line}, x.metadata ? *x.metadata : model::label_set{}});
+      break;
+    }
     }
     out.push_back(std::move(e));
   }
@@ -178,7 +177,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     frame_reader fr{in};
     frame f;
     while (fr.next(f) == frame_status::ok)
-      check(f.payload.data() >= in.data() && f.payload.data() + f.payload.size() <= in.data() + in.size());
+      check(f.payload.data() >= in.data() &&
+            f.payload.data() + f.payload.size() <= in.data() + in.size());
   }
 
   // Split into files.

@@ -40,7 +40,7 @@ struct walk_stats {
   size_t crashes = 0;
   size_t checkpoints = 0;
   size_t failed_writes = 0;
-  size_t ghosts = 0;  // nacked entries that replay returned (allowed)
+  size_t ghosts = 0; // nacked entries that replay returned (allowed)
 };
 
 void run_walk(uint32_t seed, bool fsync_batch, walk_stats& ws) {
@@ -100,8 +100,8 @@ void run_walk(uint32_t seed, bool fsync_batch, walk_stats& ws) {
   /// Group commit (and fsync); false if it failed and everything pending was nacked.
   auto commit = [&](bool allow_faults) {
     if (allow_faults && pick(8) == 0) {
-      fs.inject(fs_op::append,
-                fault_spec{errc::disk_full, 0, 1, pick(static_cast<uint32_t>(w.pending_bytes()) + 9)});
+      fs.inject(fs_op::append, fault_spec{errc::disk_full, 0, 1,
+                                          pick(static_cast<uint32_t>(w.pending_bytes()) + 9)});
       if (pick(2) == 0)
         fs.inject(fs_op::truncate, fault_spec{errc::io_error, 0, 1, 0});
     }
@@ -117,7 +117,7 @@ void run_walk(uint32_t seed, bool fsync_batch, walk_stats& ws) {
       return true;
     }
     if (allow_faults && pick(3) != 0)
-      return true;  // wait for a later fsync
+      return true; // wait for a later fsync
     if (allow_faults && pick(10) == 0)
       fs.inject(fs_op::sync, fault_spec{errc::io_error, 0, 1, 0});
     st = w.sync();
@@ -137,7 +137,7 @@ void run_walk(uint32_t seed, bool fsync_batch, walk_stats& ws) {
       push(1 + pick(6), 1 + pick(5), "p" + std::to_string(step));
     } else if (action < 85) {
       commit(true);
-    } else if (action < 92) {  // checkpoint cycle
+    } else if (action < 92) { // checkpoint cycle
       if (!commit(false))
         continue;
       auto n = w.roll();
@@ -170,7 +170,7 @@ void run_walk(uint32_t seed, bool fsync_batch, walk_stats& ws) {
       ASSERT_TRUE(cw->commit().ok());
       ASSERT_TRUE(remove_obsolete(fs, dir, *n).ok());
       ++ws.checkpoints;
-    } else {  // crash
+    } else { // crash
       ++ws.crashes;
       if (pick(2) == 0) {
         // A torn, unacked write at the tail of the newest segment.
@@ -197,7 +197,7 @@ void run_walk(uint32_t seed, bool fsync_batch, walk_stats& ws) {
             ++ws.ghosts;
         }
         ASSERT_EQ(next_acked, s.acked.size())
-          << "fp " << fp << " lost acked entry " << s.acked[next_acked] << " step " << step;
+            << "fp " << fp << " lost acked entry " << s.acked[next_acked] << " step " << step;
         // The node restarts with what replay gave back.
         s.entries = got;
         s.acked.clear();

@@ -38,8 +38,8 @@ frame only_frame(const std::string& bytes) {
 std::vector<model::entry> to_entries(const entries_record& r) {
   std::vector<model::entry> out;
   for (auto& e : r.entries)
-    out.push_back(model::entry{e.ts, std::string{e.line},
-                               e.metadata ? *e.metadata : model::label_set{}});
+    out.push_back(
+        model::entry{e.ts, std::string{e.line}, e.metadata ? *e.metadata : model::label_set{}});
   return out;
 }
 
@@ -74,7 +74,7 @@ TEST(wal_format, entries_record_round_trips_with_structured_metadata) {
   std::vector<model::entry> in = make_entries(1700000000000000000, 5);
   in[1].metadata = {{"trace_id", "abc"}, {"user", "u1"}};
   in[3].metadata = {{"pod", "p-0"}};
-  in[4].line = "";  // empty lines are legal
+  in[4].line = ""; // empty lines are legal
   std::string buf;
   append_entries(buf, 7, 105, in.data(), in.size());
   auto f = only_frame(buf);
@@ -97,8 +97,11 @@ TEST(wal_format, entries_record_round_trips_with_structured_metadata) {
 TEST(wal_format, entries_record_keeps_extreme_and_unordered_timestamps) {
   constexpr auto lo = std::numeric_limits<model::timestamp_ns>::min();
   constexpr auto hi = std::numeric_limits<model::timestamp_ns>::max();
-  std::vector<model::entry> in = {{hi, "max", {}}, {lo, "min", {}}, {0, "zero", {}},
-                                  {-5, "negative", {}}, {hi, "max again", {}}};
+  std::vector<model::entry> in = {{hi, "max", {}},
+                                  {lo, "min", {}},
+                                  {0, "zero", {}},
+                                  {-5, "negative", {}},
+                                  {hi, "max again", {}}};
   std::string buf;
   append_entries(buf, 1, 5, in.data(), in.size());
   entries_record r;
@@ -195,7 +198,7 @@ TEST(wal_format, entries_counter_below_entry_count_is_corrupt) {
   std::string buf;
   append_entries(buf, 1, 2, in.data(), in.size());
   std::string payload{only_frame(buf).payload};
-  payload[8] = 1;  // counter (u64le) = 1 < n = 2
+  payload[8] = 1; // counter (u64le) = 1 < n = 2
   entries_record r;
   EXPECT_EQ(decode_entries(payload, r).code(), errc::corrupt_record);
 }
@@ -307,8 +310,8 @@ TEST(wal_format, truncated_tail_is_ignored_and_counted_at_every_length) {
     size_t intact = 0;
     while (intact < s.ends.size() && s.ends[intact] <= len)
       ++intact;
-    bool boundary = len == file_header_size
-                    || std::find(s.ends.begin(), s.ends.end(), len) != s.ends.end();
+    bool boundary =
+        len == file_header_size || std::find(s.ends.begin(), s.ends.end(), len) != s.ends.end();
     auto [n, stats] = replay_segment(s.bytes.substr(0, len));
     EXPECT_EQ(n, intact) << len;
     EXPECT_EQ(stats.segment_corruptions, boundary ? 0u : 1u) << len;

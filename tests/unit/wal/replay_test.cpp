@@ -28,7 +28,7 @@ struct fake_stream {
   model::label_set labels;
   chunkenc::mem_chunk chunk{chunkenc::encoding::snappy, 4096, 0};
   uint64_t counter = 0;
-  std::vector<model::entry> all;  // every acked entry, for comparison
+  std::vector<model::entry> all; // every acked entry, for comparison
 
   /// Appends to memory first, then logs (the REQUIRES of writer.hpp).
   void push(writer& w, std::vector<model::entry> es) {
@@ -61,7 +61,13 @@ protected:
   }
 
   fake_stream make_stream(writer& w, uint64_t fp, std::string app, uint64_t epoch = 1) {
-    fake_stream s{fp, epoch, "tenant", labels_of(app), chunkenc::mem_chunk{chunkenc::encoding::snappy, 4096, 0}, 0, {}};
+    fake_stream s{fp,
+                  epoch,
+                  "tenant",
+                  labels_of(app),
+                  chunkenc::mem_chunk{chunkenc::encoding::snappy, 4096, 0},
+                  0,
+                  {}};
     w.add_series(fp, epoch, s.tenant, s.labels);
     return s;
   }
@@ -117,7 +123,7 @@ TEST_F(wal_replay_test, restart_recovers_from_segments_then_from_checkpoint_and_
   EXPECT_EQ(res.streams[2].entries, b.all);
 
   auto n = checkpoint(w, {&a, &b});
-  EXPECT_FALSE(mem_.exists(dir_ + "/00000000"));  // covered segments deleted
+  EXPECT_FALSE(mem_.exists(dir_ + "/00000000")); // covered segments deleted
   for (int i = 10; i < 15; ++i) {
     a.push(w, make_entries(i * 100, 3));
     ASSERT_TRUE(w.write().ok());
@@ -126,7 +132,7 @@ TEST_F(wal_replay_test, restart_recovers_from_segments_then_from_checkpoint_and_
   EXPECT_EQ(res.stats.checkpoint_index, n);
   EXPECT_EQ(res.stats.checkpoint_series, 2u);
   EXPECT_EQ(res.streams[1].entries, a.all);
-  EXPECT_EQ(res.streams[1].counter, a.counter);  // entry count continues from here
+  EXPECT_EQ(res.streams[1].counter, a.counter); // entry count continues from here
   EXPECT_EQ(res.streams[2].entries, b.all);
   EXPECT_EQ(res.streams[2].labels, labels_of("b"));
   EXPECT_EQ(res.stats.duplicate_entries, 0u);
@@ -161,7 +167,7 @@ TEST_F(wal_replay_test, entries_in_both_checkpoint_and_segment_are_applied_once)
   ASSERT_TRUE(w.write().ok());
 
   auto res = replay_all(mem_, dir_);
-  EXPECT_EQ(res.streams[1].entries, a.all);  // no duplicates
+  EXPECT_EQ(res.streams[1].entries, a.all); // no duplicates
   EXPECT_EQ(res.stats.duplicate_entries, 3u);
   EXPECT_EQ(res.streams[1].counter, 9u);
 }
@@ -171,7 +177,7 @@ TEST_F(wal_replay_test, a_record_partly_below_the_floor_is_trimmed) {
   w.add_series(1, 1, "t", labels_of("a"));
   auto es = make_entries(0, 5);
   ASSERT_TRUE(w.add_entries(1, 5, es.data(), 5).ok());
-  auto again = make_entries(3, 4);  // a retried push re-logging entries 4..5, adding 6..7
+  auto again = make_entries(3, 4); // a retried push re-logging entries 4..5, adding 6..7
   ASSERT_TRUE(w.add_entries(1, 7, again.data(), 4).ok());
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
@@ -259,7 +265,7 @@ TEST_F(wal_replay_test, a_corrupt_checkpoint_is_counted_and_segments_still_repla
   ASSERT_TRUE(w.write().ok());
   auto* part = mem_.contents(dir_ + "/" + checkpoint_name(n) + "/00000000");
   ASSERT_NE(part, nullptr);
-  part->back() ^= 1;  // damages stream b's snapshot (the last record)
+  part->back() ^= 1; // damages stream b's snapshot (the last record)
   auto res = replay_all(mem_, dir_);
   EXPECT_EQ(res.stats.checkpoint_corruptions, 1u);
   EXPECT_EQ(res.stats.checkpoint_series, 1u);
@@ -334,7 +340,7 @@ TEST_F(wal_replay_test, a_failed_rename_leaves_the_previous_state_replayable) {
   ASSERT_TRUE(cw->add(snap).ok());
   fs_.inject(fs_op::rename, fault_spec{errc::disk_full, 0, 1, 0});
   EXPECT_EQ(cw->commit().code(), errc::disk_full);
-  EXPECT_EQ(cw->add(snap).code(), errc::disk_full);  // sticky
+  EXPECT_EQ(cw->add(snap).code(), errc::disk_full); // sticky
   cw->abort();
   EXPECT_FALSE(mem_.exists(cw->tmp_path()));
   auto res = replay_all(mem_, dir_);

@@ -57,8 +57,8 @@ inline std::vector<model::entry> chunk_entries(std::string_view bytes) {
                        std::numeric_limits<model::timestamp_ns>::max());
   while (it.next()) {
     auto& e = it.at();
-    out.push_back(model::entry{e.ts, std::string{e.line},
-                               e.metadata ? *e.metadata : model::label_set{}});
+    out.push_back(
+        model::entry{e.ts, std::string{e.line}, e.metadata ? *e.metadata : model::label_set{}});
   }
   return out;
 }
@@ -71,31 +71,31 @@ inline replay_result replay_all(file_system& fs, const std::string& dir) {
   replay_item it;
   while (r.next(it)) {
     switch (it.kind) {
-      case replay_kind::checkpoint_series: {
-        auto& s = *it.snapshot;
-        auto& rs = out.streams[s.fingerprint];
-        rs = replayed_stream{std::string{s.tenant}, s.labels, s.epoch, s.entry_ct, {}};
-        for (auto& c : s.chunks)
-          for (auto& e : chunk_entries(c.data))
-            rs.entries.push_back(std::move(e));
-        break;
-      }
-      case replay_kind::series: {
-        auto& s = *it.series;
-        auto& rs = out.streams[s.fingerprint];
-        if (rs.epoch != s.epoch || rs.tenant.empty())
-          rs = replayed_stream{std::string{s.tenant}, s.labels, s.epoch, 0, {}};
-        break;
-      }
-      case replay_kind::entries: {
-        auto& r2 = *it.entries;
-        auto& rs = out.streams[r2.fingerprint];
-        for (auto& e : r2.entries)
-          rs.entries.push_back(model::entry{e.ts, std::string{e.line},
-                                            e.metadata ? *e.metadata : model::label_set{}});
-        rs.counter = r2.counter;
-        break;
-      }
+    case replay_kind::checkpoint_series: {
+      auto& s = *it.snapshot;
+      auto& rs = out.streams[s.fingerprint];
+      rs = replayed_stream{std::string{s.tenant}, s.labels, s.epoch, s.entry_ct, {}};
+      for (auto& c : s.chunks)
+        for (auto& e : chunk_entries(c.data))
+          rs.entries.push_back(std::move(e));
+      break;
+    }
+    case replay_kind::series: {
+      auto& s = *it.series;
+      auto& rs = out.streams[s.fingerprint];
+      if (rs.epoch != s.epoch || rs.tenant.empty())
+        rs = replayed_stream{std::string{s.tenant}, s.labels, s.epoch, 0, {}};
+      break;
+    }
+    case replay_kind::entries: {
+      auto& r2 = *it.entries;
+      auto& rs = out.streams[r2.fingerprint];
+      for (auto& e : r2.entries)
+        rs.entries.push_back(
+            model::entry{e.ts, std::string{e.line}, e.metadata ? *e.metadata : model::label_set{}});
+      rs.counter = r2.counter;
+      break;
+    }
     }
   }
   out.stats = r.stats();

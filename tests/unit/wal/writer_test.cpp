@@ -51,7 +51,7 @@ TEST_F(wal_writer_test, many_records_go_out_in_one_write) {
   }
   EXPECT_EQ(w.pending_records(), 102u);
   EXPECT_TRUE(w.write().ok());
-  EXPECT_EQ(fs_.calls(fs_op::append), 1u);  // header + 102 records: one write(2)
+  EXPECT_EQ(fs_.calls(fs_op::append), 1u); // header + 102 records: one write(2)
   EXPECT_EQ(w.pending_records(), 0u);
   EXPECT_EQ(w.stats().records, 102u);
   EXPECT_EQ(w.stats().writes, 1u);
@@ -128,8 +128,8 @@ TEST_F(wal_writer_test, reopening_starts_a_new_segment_after_the_existing_ones) 
   log(w, 1, c, 10, 2);
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
-  EXPECT_EQ(res.stats.segment_corruptions, 1u);  // the torn tail, counted
-  EXPECT_EQ(res.streams[1].entries.size(), 2u);  // and segment 1 still replayed
+  EXPECT_EQ(res.stats.segment_corruptions, 1u); // the torn tail, counted
+  EXPECT_EQ(res.streams[1].entries.size(), 2u); // and segment 1 still replayed
 }
 
 TEST_F(wal_writer_test, disk_full_is_a_distinct_error_and_writing_recovers_when_space_returns) {
@@ -137,10 +137,10 @@ TEST_F(wal_writer_test, disk_full_is_a_distinct_error_and_writing_recovers_when_
   uint64_t c = 0;
   w.add_series(1, 1, "t", labels_of("a"));
   log(w, 1, c, 0, 3);
-  ASSERT_TRUE(w.write().ok());  // acked: entries 1..3
+  ASSERT_TRUE(w.write().ok()); // acked: entries 1..3
 
-  fs_.inject(fs_op::append, fault_spec{errc::disk_full, 0, 2, 17});  // torn: 17 bytes land
-  log(w, 1, c, 100, 2);  // not acked
+  fs_.inject(fs_op::append, fault_spec{errc::disk_full, 0, 2, 17}); // torn: 17 bytes land
+  log(w, 1, c, 100, 2);                                             // not acked
   auto st = w.write();
   EXPECT_EQ(st.code(), errc::disk_full);
   EXPECT_EQ(w.stats().disk_full_errors, 1u);
@@ -152,17 +152,17 @@ TEST_F(wal_writer_test, disk_full_is_a_distinct_error_and_writing_recovers_when_
   EXPECT_EQ(w.write().code(), errc::disk_full);
   EXPECT_EQ(w.stats().disk_full_errors, 2u);
 
-  fs_.clear();  // space returns
+  fs_.clear(); // space returns
   log(w, 1, c, 300, 4);
   ASSERT_TRUE(w.write().ok());
 
   auto res = replay_all(mem_, dir_);
-  EXPECT_EQ(res.stats.segment_corruptions, 0u);  // torn bytes were cut off again
+  EXPECT_EQ(res.stats.segment_corruptions, 0u); // torn bytes were cut off again
   auto& es = res.streams[1].entries;
   ASSERT_EQ(es.size(), 7u);
   EXPECT_EQ(es[2].ts, 2);
   EXPECT_EQ(es[3].ts, 300);
-  EXPECT_EQ(res.streams[1].counter, 10u);  // 3 acked + 3 nacked numbers + 4
+  EXPECT_EQ(res.streams[1].counter, 10u); // 3 acked + 3 nacked numbers + 4
 }
 
 TEST_F(wal_writer_test, series_records_of_a_failed_batch_go_out_with_the_next_one) {
@@ -172,7 +172,7 @@ TEST_F(wal_writer_test, series_records_of_a_failed_batch_go_out_with_the_next_on
   w.add_series(7, 1, "t", labels_of("new"));
   log(w, 7, c, 0, 2);
   EXPECT_EQ(w.write().code(), errc::disk_full);
-  EXPECT_EQ(w.pending_records(), 1u);  // the series record stays
+  EXPECT_EQ(w.pending_records(), 1u); // the series record stays
   log(w, 7, c, 50, 1);
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
@@ -202,22 +202,23 @@ TEST_F(wal_writer_test, when_the_torn_bytes_cannot_be_cut_the_segment_is_abandon
   EXPECT_EQ(w.write().code(), errc::io_error);
   log(w, 1, c, 20, 1);
   ASSERT_TRUE(w.write().ok());
-  EXPECT_EQ(w.segment_index(), 1u);  // moved on to a fresh segment
+  EXPECT_EQ(w.segment_index(), 1u); // moved on to a fresh segment
   auto res = replay_all(mem_, dir_);
-  EXPECT_EQ(res.stats.segment_corruptions, 1u);  // segment 0's torn tail
+  EXPECT_EQ(res.stats.segment_corruptions, 1u); // segment 0's torn tail
   ASSERT_EQ(res.streams[1].entries.size(), 3u);
   EXPECT_EQ(res.streams[1].entries[2].ts, 20);
 }
 
-TEST_F(wal_writer_test, a_nacked_record_left_in_an_abandoned_segment_never_hides_later_acked_entries) {
+TEST_F(wal_writer_test,
+       a_nacked_record_left_in_an_abandoned_segment_never_hides_later_acked_entries) {
   auto w = open();
   uint64_t c = 0;
   w.add_series(1, 1, "t", labels_of("a"));
   log(w, 1, c, 0, 2);
-  ASSERT_TRUE(w.write().ok());  // acked 1..2
+  ASSERT_TRUE(w.write().ok()); // acked 1..2
   // The whole batch reaches the file, yet write(2) reports an error and the
   // cut-back fails: a complete, nacked record stays in the abandoned segment.
-  log(w, 1, c, 10, 3);  // numbers 3..5, nacked
+  log(w, 1, c, 10, 3); // numbers 3..5, nacked
   std::string rec;
   auto es = make_entries(10, 3);
   append_entries(rec, 1, c, es.data(), es.size());
@@ -225,12 +226,12 @@ TEST_F(wal_writer_test, a_nacked_record_left_in_an_abandoned_segment_never_hides
   fs_.inject(fs_op::truncate, fault_spec{errc::io_error, 0, 1, 0});
   EXPECT_EQ(w.write().code(), errc::io_error);
   // The stream keeps counting from 5 (never reuses 3..5).
-  log(w, 1, c, 20, 2);  // numbers 6..7, acked
+  log(w, 1, c, 20, 2); // numbers 6..7, acked
   ASSERT_TRUE(w.write().ok());
   auto res = replay_all(mem_, dir_);
   auto& got = res.streams[1].entries;
-  ASSERT_EQ(got.size(), 7u);  // the nacked ghost is replayed (at least once) ...
-  EXPECT_EQ(got[5].ts, 20);   // ... and the acked entries after it are not lost
+  ASSERT_EQ(got.size(), 7u); // the nacked ghost is replayed (at least once) ...
+  EXPECT_EQ(got[5].ts, 20);  // ... and the acked entries after it are not lost
   EXPECT_EQ(got[6].ts, 21);
   EXPECT_EQ(res.stats.duplicate_entries, 0u);
 }
@@ -241,10 +242,10 @@ TEST_F(wal_writer_test, synced_records_survive_a_power_cut_and_unsynced_ones_may
   w.add_series(1, 1, "t", labels_of("a"));
   log(w, 1, c, 0, 2);
   ASSERT_TRUE(w.write().ok());
-  ASSERT_TRUE(w.sync().ok());  // fsync = batch: ack entries 1..2 now
-  EXPECT_EQ(fs_.calls(fs_op::sync_dir), 1u);  // new segment: its dir entry too
+  ASSERT_TRUE(w.sync().ok());                // fsync = batch: ack entries 1..2 now
+  EXPECT_EQ(fs_.calls(fs_op::sync_dir), 1u); // new segment: its dir entry too
   log(w, 1, c, 10, 3);
-  ASSERT_TRUE(w.write().ok());  // written, not yet synced: not acked
+  ASSERT_TRUE(w.write().ok()); // written, not yet synced: not acked
   mem_.drop_unsynced();
   auto res = replay_all(mem_, dir_);
   EXPECT_EQ(res.streams[1].entries.size(), 2u);
@@ -274,10 +275,10 @@ TEST_F(wal_writer_test, series_records_lost_with_a_failed_fsync_are_logged_again
   log(w, 1, c, 0, 2);
   ASSERT_TRUE(w.write().ok());
   fs_.inject(fs_op::sync, fault_spec{errc::io_error, 0, 1, 0});
-  EXPECT_EQ(w.sync().code(), errc::io_error);  // nack entries 1..2
-  EXPECT_EQ(w.pending_records(), 1u);          // the series record, queued again
-  mem_.drop_unsynced();                        // power cut: segment 0 is gone
-  log(w, 1, c, 10, 1);                         // the stream does not re-log its series
+  EXPECT_EQ(w.sync().code(), errc::io_error); // nack entries 1..2
+  EXPECT_EQ(w.pending_records(), 1u);         // the series record, queued again
+  mem_.drop_unsynced();                       // power cut: segment 0 is gone
+  log(w, 1, c, 10, 1);                        // the stream does not re-log its series
   ASSERT_TRUE(w.write().ok());
   ASSERT_TRUE(w.sync().ok());
   mem_.drop_unsynced();
@@ -379,7 +380,7 @@ TEST(wal_writer, real_disk_full_is_reported_as_disk_full_and_recovers) {
   // Fill the disk with WAL records until the kernel says ENOSPC.
   for (int i = 0; i < 100000 && st.ok(); ++i) {
     auto es = testing::make_entries(i * 10, 10);
-    counter += 10;  // advanced even when the write fails: numbers are never reused
+    counter += 10; // advanced even when the write fails: numbers are never reused
     ASSERT_TRUE(w->add_entries(1, counter, es.data(), es.size()).ok());
     st = w->write();
     if (st.ok())
@@ -390,7 +391,7 @@ TEST(wal_writer, real_disk_full_is_reported_as_disk_full_and_recovers) {
   auto more = testing::make_entries(100000000, 10);
   counter += 10;
   ASSERT_TRUE(w->add_entries(1, counter, more.data(), more.size()).ok());
-  EXPECT_EQ(w->write().code(), errc::disk_full);  // still full
+  EXPECT_EQ(w->write().code(), errc::disk_full); // still full
   // Space returns: the same writer carries on (the client retried the push).
   ASSERT_TRUE(fs.remove_file(filler).ok());
   counter += 10;
@@ -400,7 +401,7 @@ TEST(wal_writer, real_disk_full_is_reported_as_disk_full_and_recovers) {
   ASSERT_TRUE(w->close().ok());
   auto res = testing::replay_all(fs, dir);
   EXPECT_EQ(res.stats.entries, acked);
-  EXPECT_EQ(res.stats.segment_corruptions, 0u);  // the torn write was cut off
+  EXPECT_EQ(res.stats.segment_corruptions, 0u); // the torn write was cut off
   EXPECT_EQ(res.streams[1].entries.back(), more.back());
   EXPECT_TRUE(fs.remove_all(dir).ok());
 }
