@@ -21,7 +21,7 @@ result<writer> writer::open(file_system& fs, writer_options opts) {
 
 writer::writer(file_system& fs, writer_options opts, uint64_t index)
     : fs_(&fs), opts_(std::move(opts)), index_(index) {
-  batch_.reserve(64 * 1024);
+  batch_.reserve(size_t{64} << 10);
   batch_.assign(file_header_size, '\0');
 }
 
