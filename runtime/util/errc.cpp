@@ -18,6 +18,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::unauthenticated: return "unauthenticated";
     case errc::unavailable: return "unavailable";
     case errc::internal: return "internal";
+    case errc::disk_full: return "disk_full";
   }
   return "unknown";
 }

@@ -43,6 +43,9 @@ enum class errc : uint8_t {
   unavailable = 12,
   /// internal: a broken invariant.
   internal = 13,
+  /// resource_exhausted: the disk is full (ENOSPC/EDQUOT). Pushes get 503;
+  /// the same write may succeed once space returns.
+  disk_full = 14,
 };
 
 /// A stable lowercase name, e.g. "invalid_argument".

@@ -1,0 +1,110 @@
+// runtime/wal/file_system.hpp — the small file layer the WAL needs, as a seam.
+//
+// The WAL touches the disk only through file_system and writable_file, so
+// tests swap in memory_file_system (runtime/wal/test_fs.hpp) or wrap either in
+// fault_injection_file_system, which fails the Nth append/sync/create with a
+// chosen error (disk full, I/O error), optionally after writing part of the
+// data, and can drop unsynced bytes to imitate a power cut (G10).
+// (runtime/storage is getting a general file_system on its own branch; this
+// one is deliberately private to runtime/wal and can be swapped for it later.)
+//
+// Owner: the WAL writer actor holds one file_system (normally
+// posix_file_system()) for its writer and checkpoint writer; replay uses it
+// before the node is ready. Implementations are not required to be
+// thread-safe; the WAL uses one from one actor at a time.
+//
+// Error mapping (posix): ENOSPC and EDQUOT -> errc::disk_full; ENOENT ->
+// errc::not_found; every other failure -> errc::io_error. The message holds
+// the operation, the path and strerror.
+//
+// Invariants:
+//   (1) writable_file::append() either writes all of `data` or returns an
+//       error; after an error some prefix of `data` may be in the file, which
+//       truncate() can cut off again.
+//   (2) create() never opens an existing file (O_EXCL): WAL files are written
+//       once, by one writer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/util/status.hpp"
+
+namespace skald::wal {
+
+class writable_file {
+public:
+  virtual ~writable_file() = default;
+
+  /// Appends all of data with as many write(2) calls as it takes (one,
+  /// normally). See invariant (1).
+  virtual status append(std::string_view data) = 0;
+
+  /// Cuts the file to `size` bytes (to drop a partly written batch).
+  virtual status truncate(uint64_t size) = 0;
+
+  /// fdatasync(2): the appended bytes survive a power cut.
+  virtual status sync() = 0;
+
+  /// Closes the descriptor; further calls fail. Idempotent.
+  virtual status close() = 0;
+};
+
+/// statvfs(2) of the file system holding a path.
+struct disk_space {
+  uint64_t total_bytes = 0;
+  /// Bytes an unprivileged writer may still use.
+  uint64_t available_bytes = 0;
+
+  /// Used fraction in [0, 1] (0 when total is 0): compare with
+  /// ingester.wal.disk_full_threshold to refuse pushes before ENOSPC.
+  double used_fraction() const noexcept {
+    if (total_bytes == 0)
+      return 0;
+    auto avail = available_bytes > total_bytes ? total_bytes : available_bytes;
+    return static_cast<double>(total_bytes - avail) / static_cast<double>(total_bytes);
+  }
+};
+
+class file_system {
+public:
+  virtual ~file_system() = default;
+
+  /// Creates a new, empty file for appending; fails if it exists.
+  virtual result<std::unique_ptr<writable_file>> create(const std::string& path) = 0;
+
+  /// Replaces `out` with the whole content of the file (reusing its capacity).
+  virtual status read_file(const std::string& path, std::string& out) = 0;
+
+  /// The names (not paths) of the entries of dir, unsorted; not "." or "..".
+  virtual result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
+
+  /// mkdir -p.
+  virtual status create_dirs(const std::string& dir) = 0;
+
+  /// rename(2): atomic, replaces `to` if it is a file or an empty dir.
+  virtual status rename(const std::string& from, const std::string& to) = 0;
+
+  /// Removes a file; not_found if it does not exist.
+  virtual status remove_file(const std::string& path) = 0;
+
+  /// rm -r; ok if it does not exist.
+  virtual status remove_all(const std::string& path) = 0;
+
+  /// fsync(2) of a directory: makes creates, renames and removes in it durable.
+  virtual status sync_dir(const std::string& dir) = 0;
+
+  /// Size and free space of the file system holding path.
+  virtual result<disk_space> space(const std::string& path) = 0;
+};
+
+/// The real thing (POSIX, process-wide, stateless).
+file_system& posix_file_system();
+
+/// dir + "/" + name (no separator doubling when dir ends with '/').
+std::string join_path(std::string_view dir, std::string_view name);
+
+} // namespace skald::wal

@@ -1,0 +1,388 @@
+#include "runtime/wal/format.hpp"
+
+#include <cstring>
+#include <type_traits>
+
+#include "runtime/util/crc32c.hpp"
+
+namespace skald::wal {
+
+namespace {
+
+// -- writing helpers -----------------------------------------------------------
+
+inline void put_u16le(char* p, uint16_t v) noexcept {
+  p[0] = static_cast<char>(v);
+  p[1] = static_cast<char>(v >> 8);
+}
+
+inline void put_u32le(char* p, uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i)
+    p[i] = static_cast<char>(v >> (8 * i));
+}
+
+inline void put_u64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i)
+    b[i] = static_cast<char>(v >> (8 * i));
+  out.append(b, 8);
+}
+
+inline void put_uvarint(std::string& out, uint64_t v) {
+  char b[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    b[n++] = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  b[n++] = static_cast<char>(v);
+  out.append(b, n);
+}
+
+inline void put_varint(std::string& out, int64_t v) {
+  put_uvarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+}
+
+inline void put_str(std::string& out, std::string_view s) {
+  put_uvarint(out, s.size());
+  out.append(s);
+}
+
+void put_labels(std::string& out, const model::label_set& ls) {
+  put_uvarint(out, ls.size());
+  for (auto& l : ls) {
+    put_str(out, l.name);
+    put_str(out, l.value);
+  }
+}
+
+/// Reserves the frame header; returns its offset.
+inline size_t begin_frame(std::string& out) {
+  size_t start = out.size();
+  out.append(frame_header_size, '\0');
+  return start;
+}
+
+/// Fills in length, version, type and the CRC of the frame at `start`.
+inline void end_frame(std::string& out, size_t start, record_type type) {
+  size_t len = out.size() - start - frame_header_size;
+  char* p = out.data() + start;
+  put_u32le(p + 4, static_cast<uint32_t>(len));
+  p[8] = static_cast<char>(record_version);
+  p[9] = static_cast<char>(type);
+  put_u32le(p, util::crc32c(p + 4, len + frame_header_size - 4));
+}
+
+// -- reading helpers -----------------------------------------------------------
+
+inline uint32_t get_u32le(const char* p) noexcept {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+struct cursor {
+  const char* p;
+  const char* end;
+
+  size_t left() const noexcept { return static_cast<size_t>(end - p); }
+
+  bool u64(uint64_t& v) noexcept {
+    if (left() < 8)
+      return false;
+    v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+    p += 8;
+    return true;
+  }
+
+  bool u8(uint8_t& v) noexcept {
+    if (left() < 1)
+      return false;
+    v = static_cast<uint8_t>(*p++);
+    return true;
+  }
+
+  bool uvarint(uint64_t& v) noexcept {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p == end)
+        return false;
+      auto b = static_cast<uint8_t>(*p++);
+      if (shift == 63 && b > 1)
+        return false; // overflows 64 bits
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80)
+        return true;
+    }
+    return false;
+  }
+
+  bool varint(int64_t& v) noexcept {
+    uint64_t u;
+    if (!uvarint(u))
+      return false;
+    v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+    return true;
+  }
+
+  bool str(std::string_view& s) noexcept {
+    uint64_t n;
+    if (!uvarint(n) || n > left())
+      return false;
+    s = std::string_view{p, static_cast<size_t>(n)};
+    p += n;
+    return true;
+  }
+
+  bool labels(model::label_set& ls) {
+    uint64_t n;
+    // Each label takes at least two bytes: bound n before reserving.
+    if (!uvarint(n) || n > left() / 2)
+      return false;
+    ls.clear();
+    ls.reserve(static_cast<size_t>(n));
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string_view name, value;
+      if (!str(name) || !str(value))
+        return false;
+      ls.push_back(model::label{std::string{name}, std::string{value}});
+    }
+    return true;
+  }
+};
+
+status corrupt(const char* what) {
+  return status{errc::corrupt_record, what};
+}
+
+} // namespace
+
+// -- encoding --------------------------------------------------------------------
+
+void append_file_header(std::string& out, file_kind kind) {
+  char h[file_header_size];
+  std::memcpy(h, file_magic.data(), 4);
+  h[4] = static_cast<char>(file_version);
+  h[5] = static_cast<char>(kind);
+  put_u16le(h + 6, 0);
+  out.append(h, file_header_size);
+}
+
+void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
+                   const model::label_set& labels) {
+  size_t start = begin_frame(out);
+  put_u64(out, fingerprint);
+  put_u64(out, epoch);
+  put_str(out, tenant);
+  put_labels(out, labels);
+  end_frame(out, start, record_type::series);
+}
+
+void append_series(std::string& out, const series_record& r) {
+  append_series(out, r.fingerprint, r.epoch, r.tenant, r.labels);
+}
+
+namespace {
+
+template <class Entry>
+void append_entries_impl(std::string& out, uint64_t fingerprint, uint64_t counter,
+                         const Entry* entries, size_t n) {
+  size_t start = begin_frame(out);
+  put_u64(out, fingerprint);
+  put_u64(out, counter);
+  put_uvarint(out, n);
+  uint64_t prev = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& e = entries[i];
+    auto ts = static_cast<uint64_t>(e.ts);
+    // Wrapping difference: no signed overflow for extreme timestamps.
+    put_varint(out, static_cast<int64_t>(ts - prev));
+    prev = ts;
+    put_str(out, e.line);
+    const model::label_set* md;
+    if constexpr (std::is_same_v<Entry, model::entry>)
+      md = &e.metadata;
+    else
+      md = e.metadata;
+    if (md == nullptr)
+      put_uvarint(out, 0);
+    else
+      put_labels(out, *md);
+  }
+  end_frame(out, start, record_type::entries);
+}
+
+} // namespace
+
+void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
+                    const model::entry_view* entries, size_t n) {
+  append_entries_impl(out, fingerprint, counter, entries, n);
+}
+
+void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
+                    const model::entry* entries, size_t n) {
+  append_entries_impl(out, fingerprint, counter, entries, n);
+}
+
+void append_checkpoint_series(std::string& out, const series_snapshot& s) {
+  size_t start = begin_frame(out);
+  put_u64(out, s.fingerprint);
+  put_u64(out, s.epoch);
+  put_u64(out, s.entry_ct);
+  put_varint(out, s.highest_ts);
+  put_str(out, s.tenant);
+  put_labels(out, s.labels);
+  put_str(out, s.last_line);
+  put_uvarint(out, s.chunks.size());
+  for (auto& c : s.chunks) {
+    out.push_back(static_cast<char>(c.flags));
+    put_str(out, c.data);
+  }
+  end_frame(out, start, record_type::checkpoint_series);
+}
+
+// -- decoding --------------------------------------------------------------------
+
+status check_file_header(std::string_view file, file_kind kind) {
+  if (file.size() < file_header_size)
+    return corrupt("file header: truncated");
+  if (file.substr(0, 4) != file_magic)
+    return corrupt("file header: bad magic");
+  if (static_cast<uint8_t>(file[4]) != file_version)
+    return corrupt("file header: unknown version");
+  if (static_cast<uint8_t>(file[5]) != static_cast<uint8_t>(kind))
+    return corrupt("file header: wrong file kind");
+  if (file[6] != 0 || file[7] != 0)
+    return corrupt("file header: reserved bytes not zero");
+  return {};
+}
+
+status decode_series(std::string_view payload, series_record& out) {
+  cursor c{payload.data(), payload.data() + payload.size()};
+  if (!c.u64(out.fingerprint) || !c.u64(out.epoch) || !c.str(out.tenant) || !c.labels(out.labels))
+    return corrupt("series record: truncated");
+  if (c.left() != 0)
+    return corrupt("series record: trailing bytes");
+  return {};
+}
+
+status decode_entries(std::string_view payload, entries_record& out) {
+  cursor c{payload.data(), payload.data() + payload.size()};
+  out.entries.clear();
+  uint64_t n;
+  if (!c.u64(out.fingerprint) || !c.u64(out.counter) || !c.uvarint(n))
+    return corrupt("entries record: truncated");
+  // Each entry takes at least three bytes: bound n before reserving.
+  if (n == 0 || n > c.left() / 3)
+    return corrupt("entries record: bad entry count");
+  if (out.counter < n)
+    return corrupt("entries record: counter below entry count");
+  out.entries.reserve(static_cast<size_t>(n));
+  uint64_t ts = 0;
+  size_t md_used = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t delta;
+    std::string_view line;
+    uint64_t pairs;
+    if (!c.varint(delta) || !c.str(line) || !c.uvarint(pairs))
+      return corrupt("entries record: truncated entry");
+    ts += static_cast<uint64_t>(delta);
+    model::entry_view e;
+    e.ts = static_cast<model::timestamp_ns>(ts);
+    e.line = line;
+    if (pairs != 0) {
+      if (pairs > c.left() / 2)
+        return corrupt("entries record: bad metadata count");
+      // Sized once per decode (n is bounded by the payload size), so the
+      // pointers taken below stay valid.
+      if (out.metadata.size() < n)
+        out.metadata.resize(static_cast<size_t>(n));
+      auto& md = out.metadata[md_used];
+      md.clear();
+      for (uint64_t k = 0; k < pairs; ++k) {
+        std::string_view name, value;
+        if (!c.str(name) || !c.str(value))
+          return corrupt("entries record: truncated metadata");
+        md.push_back(model::label{std::string{name}, std::string{value}});
+      }
+      e.metadata = &md;
+      ++md_used;
+    }
+    out.entries.push_back(e);
+  }
+  if (c.left() != 0)
+    return corrupt("entries record: trailing bytes");
+  return {};
+}
+
+status decode_checkpoint_series(std::string_view payload, series_snapshot& out) {
+  cursor c{payload.data(), payload.data() + payload.size()};
+  int64_t highest;
+  if (!c.u64(out.fingerprint) || !c.u64(out.epoch) || !c.u64(out.entry_ct) || !c.varint(highest) ||
+      !c.str(out.tenant) || !c.labels(out.labels) || !c.str(out.last_line))
+    return corrupt("checkpoint series: truncated");
+  out.highest_ts = highest;
+  uint64_t n;
+  // Each chunk takes at least two bytes.
+  if (!c.uvarint(n) || n > c.left() / 2)
+    return corrupt("checkpoint series: bad chunk count");
+  out.chunks.clear();
+  out.chunks.reserve(static_cast<size_t>(n));
+  for (uint64_t i = 0; i < n; ++i) {
+    checkpoint_chunk ch;
+    if (!c.u8(ch.flags) || !c.str(ch.data))
+      return corrupt("checkpoint series: truncated chunk");
+    if ((ch.flags & ~chunk_closed) != 0)
+      return corrupt("checkpoint series: reserved chunk flags set");
+    out.chunks.push_back(ch);
+  }
+  if (c.left() != 0)
+    return corrupt("checkpoint series: trailing bytes");
+  return {};
+}
+
+// -- frame_reader ----------------------------------------------------------------
+
+frame_status frame_reader::next(frame& out) noexcept {
+  if (done_)
+    return frame_status::end;
+  if (pos_ >= bytes_.size()) {
+    done_ = true;
+    return frame_status::end;
+  }
+  const char* p = bytes_.data() + pos_;
+  size_t left = bytes_.size() - pos_;
+  auto all_zero = [&] {
+    for (size_t i = 0; i < left; ++i)
+      if (p[i] != 0)
+        return false;
+    return true;
+  };
+  if (left < frame_header_size)
+    return fail(frame_status::torn, all_zero() ? "zero-filled tail" : "truncated record header");
+  uint32_t crc = get_u32le(p);
+  uint32_t len = get_u32le(p + 4);
+  if (crc == 0 && len == 0 && all_zero())
+    return fail(frame_status::torn, "zero-filled tail");
+  if (len > max_payload_size)
+    return fail(frame_status::corrupt, "record length too large");
+  if (len > left - frame_header_size)
+    return fail(frame_status::torn, "record extends past the end of the file");
+  if (util::crc32c(p + 4, len + frame_header_size - 4) != crc)
+    return fail(frame_status::corrupt, "record checksum mismatch");
+  if (static_cast<uint8_t>(p[8]) != record_version)
+    return fail(frame_status::corrupt, "unknown record version");
+  auto type = static_cast<uint8_t>(p[9]);
+  if (type == 0 || type > static_cast<uint8_t>(record_type::checkpoint_series))
+    return fail(frame_status::corrupt, "unknown record type");
+  out.type = static_cast<record_type>(type);
+  out.payload = std::string_view{p + frame_header_size, len};
+  out.offset = pos_;
+  pos_ += frame_header_size + len;
+  return frame_status::ok;
+}
+
+} // namespace skald::wal

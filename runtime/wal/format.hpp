@@ -1,0 +1,209 @@
+// runtime/wal/format.hpp — the WAL's bytes: segment header, record frame and
+// the three record payloads (docs/wal-format.md has the diagrams).
+//
+// A WAL file (segment or checkpoint part) is an 8-byte header followed by
+// framed records:
+//
+//   file   := "SKWL" u8 file_version(=1) u8 kind u16 reserved(=0)  record*
+//   record := u32le crc32c | u32le length | u8 version(=1) | u8 type | payload
+//             crc32c covers length, version, type and payload.
+//
+// Record types: 0 is reserved (zero-filled/preallocated space is never a
+// record); 1 series and 2 entries appear in segments; 3 checkpoint_series
+// appears in checkpoints. Payload integers are little-endian fixed u64,
+// uvarint (LEB128) and varint (zig-zag LEB128), as Go's encoding/binary.
+//
+// Encoders append a whole framed record to a caller's std::string (reused
+// between batches: no allocation once it has grown). Decoders return
+// errc::corrupt_record for anything that is not exactly one well-formed
+// payload; they never read outside the given bytes.
+//
+// Owner: pure functions and a reader over caller-owned bytes; thread-safe.
+// Views returned by decoders point into the decoded bytes: the caller keeps
+// them alive.
+//
+// Invariants:
+//   (1) decode(encode(x)) == x for every record type (tests round-trip them).
+//   (2) every single-bit change of a record's bytes makes frame_reader stop at
+//       that record (CRC-32C detects all single-bit errors; the header and the
+//       reserved fields are checked exactly).
+//   (3) an entries record has 1 <= n entries and counter >= n: its entries
+//       are the series' entries number counter-n+1 .. counter.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/model/entry.hpp"
+#include "runtime/model/labels.hpp"
+#include "runtime/util/status.hpp"
+
+namespace skald::wal {
+
+// -- constants -----------------------------------------------------------------
+
+inline constexpr std::string_view file_magic = "SKWL";
+inline constexpr uint8_t file_version = 1;
+inline constexpr size_t file_header_size = 8;
+
+/// What a WAL file holds (byte 5 of the file header). 0 is reserved.
+enum class file_kind : uint8_t {
+  zero = 0,
+  segment = 1,
+  checkpoint = 2,
+};
+
+inline constexpr uint8_t record_version = 1;
+inline constexpr size_t frame_header_size = 10;
+/// Upper bound on one record's payload; a larger length field is corruption.
+inline constexpr uint32_t max_payload_size = 1u << 30;
+
+enum class record_type : uint8_t {
+  /// Never written: zero-filled space is not a record.
+  zero = 0,
+  /// fingerprint -> (epoch, tenant, labels); logged when a stream is created.
+  series = 1,
+  /// (fingerprint, counter, entries); one stream's entries of one push.
+  entries = 2,
+  /// One stream's snapshot in a checkpoint: series + state + chunk bytes.
+  checkpoint_series = 3,
+};
+
+// -- records -------------------------------------------------------------------
+
+/// A series record. Views point into the decoded bytes (or the caller's data
+/// when encoding).
+struct series_record {
+  /// The stream's fingerprint, unique on this node while the stream lives
+  /// (the ingester's fingerprint mapper resolves collisions).
+  uint64_t fingerprint = 0;
+  /// Identifies this incarnation of the stream: strictly greater than the
+  /// epoch of any earlier stream with the same fingerprint (e.g. its
+  /// creation time in ns, or a node-wide counter continued after replay).
+  /// Replay uses it to tell "stream re-created after the checkpoint" (counter
+  /// restarts) from "the same stream" (counter continues).
+  uint64_t epoch = 0;
+  std::string_view tenant;
+  model::label_set labels;
+};
+
+/// An entries record, decoded into reusable storage: decode_entries() clears
+/// and refills it, keeping capacity, so replay allocates nothing per record
+/// once warm (except for structured metadata strings).
+struct entries_record {
+  uint64_t fingerprint = 0;
+  /// The stream's count of logged entries after this record (see invariant 3).
+  uint64_t counter = 0;
+  /// Lines point into the decoded bytes; metadata into `metadata` below.
+  std::vector<model::entry_view> entries;
+  /// Storage for entries' structured metadata (index i belongs to entry i).
+  std::vector<model::label_set> metadata;
+};
+
+/// Per-chunk flags in a checkpoint (bit 0; other bits reserved, zero).
+enum chunk_flags : uint8_t {
+  chunk_open = 0,
+  /// Closed (cut) but not yet flushed: restore with mem_chunk::decode().
+  chunk_closed = 1,
+};
+
+struct checkpoint_chunk {
+  uint8_t flags = chunk_open;
+  /// mem_chunk::encode() bytes.
+  std::string_view data;
+};
+
+/// One stream in a checkpoint: what replay needs to re-create it.
+struct series_snapshot {
+  uint64_t fingerprint = 0;
+  uint64_t epoch = 0;
+  /// The stream's counter when snapshotted: every entry with a counter <=
+  /// entry_ct is inside `chunks` (or was flushed), so replay skips it.
+  uint64_t entry_ct = 0;
+  /// The stream's highest accepted timestamp and last line (Loki's
+  /// highestTs / lastLine, for its ordering and duplicate checks).
+  model::timestamp_ns highest_ts = 0;
+  std::string_view last_line;
+  std::string_view tenant;
+  model::label_set labels;
+  /// Unflushed chunks, oldest first. Flushed chunks are not included.
+  std::vector<checkpoint_chunk> chunks;
+};
+
+// -- encoding (append a framed record) -----------------------------------------
+
+/// Appends the 8-byte file header.
+void append_file_header(std::string& out, file_kind kind);
+
+void append_series(std::string& out, const series_record& r);
+void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
+                   const model::label_set& labels);
+
+/// REQUIRES: n >= 1 and counter >= n (invariant 3).
+void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
+                    const model::entry_view* entries, size_t n);
+void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
+                    const model::entry* entries, size_t n);
+
+void append_checkpoint_series(std::string& out, const series_snapshot& s);
+
+// -- decoding ------------------------------------------------------------------
+
+/// Checks the 8-byte header of a file of the given kind.
+status check_file_header(std::string_view file, file_kind kind);
+
+status decode_series(std::string_view payload, series_record& out);
+status decode_entries(std::string_view payload, entries_record& out);
+status decode_checkpoint_series(std::string_view payload, series_snapshot& out);
+
+/// One framed record, its payload a view into the file bytes.
+struct frame {
+  record_type type = record_type::zero;
+  std::string_view payload;
+  /// Offset of the frame in the file.
+  size_t offset = 0;
+};
+
+enum class frame_status : uint8_t {
+  ok,
+  /// Clean end of file.
+  end,
+  /// The file ends inside a record, or in zero bytes only (a write that did
+  /// not complete, or preallocated space): a torn tail.
+  torn,
+  /// CRC, version, type or length check failed with bytes still following.
+  corrupt,
+};
+
+/// Iterates the frames of one file's bytes (header excluded: construct with
+/// the bytes after it, or use the offset argument). Stops for good at the
+/// first non-ok status.
+class frame_reader {
+public:
+  explicit frame_reader(std::string_view bytes, size_t offset = 0) noexcept
+      : bytes_(bytes), pos_(offset) {}
+
+  frame_status next(frame& out) noexcept;
+
+  /// Offset of the next frame, or of the bad one after torn/corrupt.
+  size_t offset() const noexcept { return pos_; }
+  /// Why next() returned torn or corrupt.
+  const char* reason() const noexcept { return reason_; }
+
+private:
+  frame_status fail(frame_status st, const char* why) noexcept {
+    done_ = true;
+    reason_ = why;
+    return st;
+  }
+
+  std::string_view bytes_;
+  size_t pos_;
+  bool done_ = false;
+  const char* reason_ = "";
+};
+
+} // namespace skald::wal

@@ -1,0 +1,212 @@
+#include "runtime/wal/replay.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace skald::wal {
+
+namespace {
+
+constexpr size_t max_kept_corruptions = 1000;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+} // namespace
+
+std::string to_string(const corruption& c) {
+  std::string out = c.in == corruption::where::segment ? "segment " : "checkpoint ";
+  out += c.path;
+  out += " at offset ";
+  out += std::to_string(c.offset);
+  out += ": ";
+  out += c.reason;
+  if (c.torn)
+    out += " (torn tail)";
+  return out;
+}
+
+replayer::replayer(file_system& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {}
+
+status replayer::open() {
+  started_ns_ = now_ns();
+  finished_ = false;
+  auto l = list_wal_dir(*fs_, dir_);
+  if (!l)
+    return l.error();
+  listing_ = std::move(*l);
+  files_.clear();
+  next_file_ = 0;
+  auto cp = listing_.latest_checkpoint();
+  stats_.checkpoint_index = cp;
+  if (cp) {
+    auto cp_dir = join_path(dir_, checkpoint_name(*cp));
+    auto names = fs_->list_dir(cp_dir);
+    if (!names) {
+      note_corruption(corruption::where::checkpoint, cp_dir, 0, "cannot list checkpoint", false);
+    } else {
+      std::vector<uint64_t> parts;
+      for (auto& n : *names)
+        if (auto i = parse_segment_name(n))
+          parts.push_back(*i);
+      std::sort(parts.begin(), parts.end());
+      for (auto i : parts)
+        files_.emplace_back(join_path(cp_dir, segment_name(i)), file_kind::checkpoint);
+    }
+  }
+  for (auto s : listing_.segments) {
+    if (cp && s <= *cp) {
+      ++stats_.segments_skipped;
+      continue;
+    }
+    files_.emplace_back(join_path(dir_, segment_name(s)), file_kind::segment);
+  }
+  return {};
+}
+
+void replayer::note_corruption(corruption::where in, const std::string& path, uint64_t offset,
+                               const char* reason, bool torn) {
+  if (in == corruption::where::segment)
+    ++stats_.segment_corruptions;
+  else
+    ++stats_.checkpoint_corruptions;
+  if (corruptions_.size() < max_kept_corruptions)
+    corruptions_.push_back(corruption{in, path, offset, reason, torn});
+}
+
+bool replayer::open_next_file() {
+  while (next_file_ < files_.size()) {
+    auto& [path, kind] = files_[next_file_++];
+    current_path_ = path;
+    current_kind_ = kind;
+    auto where =
+        kind == file_kind::segment ? corruption::where::segment : corruption::where::checkpoint;
+    if (kind == file_kind::segment)
+      ++stats_.segments;
+    else
+      ++stats_.checkpoint_parts;
+    if (auto st = fs_->read_file(path, buf_); !st) {
+      note_corruption(where, path, 0, "cannot read file", false);
+      continue;
+    }
+    stats_.bytes += buf_.size();
+    if (buf_.empty())
+      continue; // created, never written: nothing lost
+    if (auto st = check_file_header(buf_, kind); !st) {
+      bool torn = buf_.size() < file_header_size;
+      note_corruption(where, path, 0, st.message().c_str(), torn);
+      continue;
+    }
+    reader_ = frame_reader{buf_, file_header_size};
+    reading_ = true;
+    return true;
+  }
+  return false;
+}
+
+bool replayer::filter_entries() {
+  auto i = bindings_.find(entries_.fingerprint);
+  size_t n = entries_.entries.size();
+  if (i == bindings_.end()) {
+    stats_.unknown_series_entries += n;
+    return false;
+  }
+  auto& b = i->second;
+  uint64_t first = entries_.counter - n + 1; // >= 1: checked by decode_entries
+  if (entries_.counter <= b.floor) {
+    stats_.duplicate_entries += n;
+    return false;
+  }
+  if (first <= b.floor) {
+    auto skip = static_cast<size_t>(b.floor - first + 1);
+    stats_.duplicate_entries += skip;
+    entries_.entries.erase(entries_.entries.begin(),
+                           entries_.entries.begin() + static_cast<std::ptrdiff_t>(skip));
+  }
+  b.floor = entries_.counter;
+  return true;
+}
+
+bool replayer::next(replay_item& out) {
+  for (;;) {
+    if (!reading_ && !open_next_file()) {
+      if (!finished_) {
+        finished_ = true;
+        stats_.duration_ns = static_cast<uint64_t>(now_ns() - started_ns_);
+      }
+      return false;
+    }
+    frame f;
+    auto st = reader_.next(f);
+    auto where = current_kind_ == file_kind::segment ? corruption::where::segment
+                                                     : corruption::where::checkpoint;
+    if (st == frame_status::end) {
+      reading_ = false;
+      continue;
+    }
+    if (st != frame_status::ok) {
+      note_corruption(where, current_path_, reader_.offset(), reader_.reason(),
+                      st == frame_status::torn);
+      reading_ = false;
+      continue;
+    }
+    ++stats_.records;
+    // A record the file kind does not hold, or one whose payload does not
+    // decode, ends the file like a checksum error.
+    auto bad = [&](const char* reason) {
+      note_corruption(where, current_path_, f.offset, reason, false);
+      reading_ = false;
+    };
+    if (current_kind_ == file_kind::checkpoint) {
+      if (f.type != record_type::checkpoint_series) {
+        bad("unexpected record type in a checkpoint");
+        continue;
+      }
+      if (auto ds = decode_checkpoint_series(f.payload, snapshot_); !ds) {
+        bad(ds.message().c_str());
+        continue;
+      }
+      ++stats_.checkpoint_series;
+      bindings_[snapshot_.fingerprint] = binding{snapshot_.epoch, snapshot_.entry_ct};
+      out = replay_item{replay_kind::checkpoint_series, &snapshot_, nullptr, nullptr};
+      return true;
+    }
+    switch (f.type) {
+    case record_type::series: {
+      if (auto ds = decode_series(f.payload, series_); !ds) {
+        bad(ds.message().c_str());
+        continue;
+      }
+      ++stats_.series_records;
+      auto [i, inserted] = bindings_.try_emplace(series_.fingerprint, binding{series_.epoch, 0});
+      if (!inserted) {
+        if (i->second.epoch == series_.epoch)
+          continue; // the same incarnation: already known
+        i->second = binding{series_.epoch, 0};
+      }
+      out = replay_item{replay_kind::series, nullptr, &series_, nullptr};
+      return true;
+    }
+    case record_type::entries: {
+      if (auto ds = decode_entries(f.payload, entries_); !ds) {
+        bad(ds.message().c_str());
+        continue;
+      }
+      ++stats_.entries_records;
+      if (!filter_entries())
+        continue;
+      stats_.entries += entries_.entries.size();
+      out = replay_item{replay_kind::entries, nullptr, nullptr, &entries_};
+      return true;
+    }
+    default:
+      bad("unexpected record type in a segment");
+      continue;
+    }
+  }
+}
+
+} // namespace skald::wal

@@ -1,0 +1,173 @@
+// runtime/wal/replay.hpp — reads a WAL directory back on start: the newest
+// complete checkpoint, then the segments after it, in order, without
+// applying any entry twice and without ever refusing to start.
+//
+//   replayer r{fs, dir};
+//   if (auto st = r.open(); !st) ...   // only if the dir cannot be listed
+//   replay_item it;
+//   while (r.next(it)) {
+//     switch (it.kind) {
+//       case replay_kind::checkpoint_series: // create the stream, decode chunks
+//       case replay_kind::series:            // create/rebind the stream
+//       case replay_kind::entries:           // append it.entries->entries
+//     }
+//   }
+//   r.stats()  // counters for the metrics; r.corruptions() to log
+//
+// No-duplicates rule (docs/wal-format.md §5). Every entries record carries
+// the stream's counter: its n entries are the stream's entries number
+// counter-n+1 .. counter. The replayer keeps, per fingerprint, the epoch of
+// the stream incarnation it is bound to and a floor = the highest counter
+// already applied (from the checkpoint's entry_ct, then from each record).
+// An entry whose number is <= floor is dropped (counted in
+// duplicate_entries); a record that is partly below the floor is trimmed
+// at the front. A series record with the epoch already bound (the stream was
+// created before the snapshot, its series record is in the first segment
+// after it) is not yielded again; one with a new epoch rebinds the
+// fingerprint (the stream was removed and re-created) and resets the floor
+// to 0. Entries for a fingerprint with no series are counted
+// (unknown_series_entries) and skipped.
+//
+// Corruption: a torn or corrupt record ends that file at the last good
+// record; it is counted (segment or checkpoint), described in
+// corruptions(), and replay continues with the next file. A file whose
+// header is wrong, or that cannot be read, counts once and is skipped; an
+// empty segment (created, never written) is not corruption.
+//
+// Owner: the ingester's start-up (before the node is ready), one thread.
+// The file_system must outlive the replayer.
+//
+// Invariants:
+//   (1) items come in file order: checkpoint parts ascending, then segments
+//       > the checkpoint index ascending; records in file order.
+//   (2) views in an item (lines, tenant, chunk bytes) stay valid until the
+//       next call of next(); the replayer holds one file in memory at a time.
+//   (3) a yielded entries item has >= 1 entry, all with numbers > the floor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/util/status.hpp"
+#include "runtime/wal/file_system.hpp"
+#include "runtime/wal/format.hpp"
+#include "runtime/wal/layout.hpp"
+
+namespace skald::wal {
+
+enum class replay_kind : uint8_t { checkpoint_series, series, entries };
+
+struct replay_item {
+  replay_kind kind = replay_kind::entries;
+  /// Set for checkpoint_series.
+  const series_snapshot* snapshot = nullptr;
+  /// Set for series.
+  const series_record* series = nullptr;
+  /// Set for entries: only the entries not applied before (counter unchanged:
+  /// it is the number of the last one).
+  const entries_record* entries = nullptr;
+};
+
+struct corruption {
+  enum class where : uint8_t { segment, checkpoint };
+  where in = where::segment;
+  std::string path;
+  /// Offset of the bad record (or 0 for a bad header / unreadable file).
+  uint64_t offset = 0;
+  /// "record checksum mismatch", "record extends past the end of the file", ...
+  std::string reason;
+  /// True for a torn tail (incomplete or zero-filled last record).
+  bool torn = false;
+};
+
+/// "segment /wal/00000003 at offset 4096: record checksum mismatch (torn tail)"
+std::string to_string(const corruption& c);
+
+struct replay_stats {
+  std::optional<uint64_t> checkpoint_index;
+  uint64_t checkpoint_parts = 0;
+  uint64_t segments = 0;
+  /// Segments <= the checkpoint index still on disk (cleanup did not finish);
+  /// not read.
+  uint64_t segments_skipped = 0;
+  /// Bytes of all files read.
+  uint64_t bytes = 0;
+  uint64_t records = 0;
+  uint64_t checkpoint_series = 0;
+  uint64_t series_records = 0;
+  uint64_t entries_records = 0;
+  /// Entries yielded.
+  uint64_t entries = 0;
+  /// Entries dropped as already applied (no-duplicates rule).
+  uint64_t duplicate_entries = 0;
+  /// Entries of records for a fingerprint with no series record.
+  uint64_t unknown_series_entries = 0;
+  /// loki_ingester_wal_corruptions_total{type="segment"|"checkpoint"}.
+  uint64_t segment_corruptions = 0;
+  uint64_t checkpoint_corruptions = 0;
+  /// Wall time from open() to the end of the replay (the caller's work
+  /// between items included): the replay-duration metric.
+  uint64_t duration_ns = 0;
+};
+
+class replayer {
+public:
+  replayer(file_system& fs, std::string dir);
+  /// Items and the frame reader point into the replayer's buffer: it stays put.
+  replayer(const replayer&) = delete;
+  replayer& operator=(const replayer&) = delete;
+
+  /// Lists the directory and picks the newest complete checkpoint. A
+  /// missing directory is an empty WAL. Fails only if listing fails. Call
+  /// once per replayer.
+  status open();
+
+  /// The next item, or false at the end. Never fails: see Corruption above.
+  bool next(replay_item& out);
+
+  const replay_stats& stats() const noexcept { return stats_; }
+  /// The first 1000 corruptions (all are counted in stats()).
+  const std::vector<corruption>& corruptions() const noexcept { return corruptions_; }
+  /// The directory as open() found it (next_index: where a writer starts).
+  const dir_listing& listing() const noexcept { return listing_; }
+
+private:
+  struct binding {
+    uint64_t epoch = 0;
+    uint64_t floor = 0;
+  };
+
+  bool open_next_file();
+  void note_corruption(corruption::where in, const std::string& path, uint64_t offset,
+                       const char* reason, bool torn);
+  /// Applies the no-duplicates rule to entries_; false if nothing is left.
+  bool filter_entries();
+
+  file_system* fs_;
+  std::string dir_;
+  dir_listing listing_;
+  /// Files to read, in order, with their kind.
+  std::vector<std::pair<std::string, file_kind>> files_;
+  size_t next_file_ = 0;
+  std::string current_path_;
+  file_kind current_kind_ = file_kind::zero;
+  std::string buf_;
+  frame_reader reader_{std::string_view{}};
+  bool reading_ = false;
+
+  std::unordered_map<uint64_t, binding> bindings_;
+  series_snapshot snapshot_;
+  series_record series_;
+  entries_record entries_;
+
+  replay_stats stats_;
+  std::vector<corruption> corruptions_;
+  int64_t started_ns_ = 0;
+  bool finished_ = false;
+};
+
+} // namespace skald::wal

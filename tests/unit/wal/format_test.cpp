@@ -1,0 +1,403 @@
+// The WAL byte format: record round trips (Loki's Test_Encoding_Series /
+// Test_Encoding_Entries), exact framing checks, every single-bit flip, torn
+// tails, and the golden files of format v1 (G11).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+
+#include "runtime/util/crc32c.hpp"
+#include "runtime/wal/format.hpp"
+#include "runtime/wal/test_fs.hpp"
+#include "tests/unit/wal/wal_test_util.hpp"
+
+namespace skald::wal {
+namespace {
+
+using testing::labels_of;
+using testing::make_entries;
+
+static_assert(static_cast<uint8_t>(record_type::zero) == 0, "zero is reserved");
+static_assert(static_cast<uint8_t>(file_kind::zero) == 0, "zero is reserved");
+static_assert(std::is_nothrow_move_constructible_v<entries_record>);
+static_assert(frame_header_size == 10 && file_header_size == 8, "docs/wal-format.md");
+
+/// The single frame in `bytes` (no file header).
+frame only_frame(const std::string& bytes) {
+  frame_reader r{bytes};
+  frame f;
+  EXPECT_EQ(r.next(f), frame_status::ok) << r.reason();
+  frame g;
+  EXPECT_EQ(r.next(g), frame_status::end);
+  return f;
+}
+
+std::vector<model::entry> to_entries(const entries_record& r) {
+  std::vector<model::entry> out;
+  for (auto& e : r.entries)
+    out.push_back(
+        model::entry{e.ts, std::string{e.line}, e.metadata ? *e.metadata : model::label_set{}});
+  return out;
+}
+
+TEST(wal_format, series_record_round_trips) {
+  std::string buf;
+  auto ls = labels_of("api");
+  append_series(buf, 0xdeadbeefcafef00dull, 42, "tenant-1", ls);
+  auto f = only_frame(buf);
+  EXPECT_EQ(f.type, record_type::series);
+  series_record r;
+  ASSERT_TRUE(decode_series(f.payload, r).ok());
+  EXPECT_EQ(r.fingerprint, 0xdeadbeefcafef00dull);
+  EXPECT_EQ(r.epoch, 42u);
+  EXPECT_EQ(r.tenant, "tenant-1");
+  EXPECT_EQ(r.labels, ls);
+  // decode -> encode is byte-identical.
+  std::string again;
+  append_series(again, r);
+  EXPECT_EQ(again, buf);
+}
+
+TEST(wal_format, series_record_with_no_labels_and_empty_tenant_round_trips) {
+  std::string buf;
+  append_series(buf, 1, 0, "", {});
+  series_record r;
+  ASSERT_TRUE(decode_series(only_frame(buf).payload, r).ok());
+  EXPECT_EQ(r.tenant, "");
+  EXPECT_TRUE(r.labels.empty());
+}
+
+TEST(wal_format, entries_record_round_trips_with_structured_metadata) {
+  std::vector<model::entry> in = make_entries(1700000000000000000, 5);
+  in[1].metadata = {{"trace_id", "abc"}, {"user", "u1"}};
+  in[3].metadata = {{"pod", "p-0"}};
+  in[4].line = ""; // empty lines are legal
+  std::string buf;
+  append_entries(buf, 7, 105, in.data(), in.size());
+  auto f = only_frame(buf);
+  EXPECT_EQ(f.type, record_type::entries);
+  entries_record r;
+  ASSERT_TRUE(decode_entries(f.payload, r).ok());
+  EXPECT_EQ(r.fingerprint, 7u);
+  EXPECT_EQ(r.counter, 105u);
+  EXPECT_EQ(to_entries(r), in);
+
+  // The entry_view overload writes the same bytes.
+  std::vector<model::entry_view> views;
+  for (auto& e : in)
+    views.push_back(model::entry_view{e.ts, e.line, e.metadata.empty() ? nullptr : &e.metadata});
+  std::string buf2;
+  append_entries(buf2, 7, 105, views.data(), views.size());
+  EXPECT_EQ(buf2, buf);
+}
+
+TEST(wal_format, entries_record_keeps_extreme_and_unordered_timestamps) {
+  constexpr auto lo = std::numeric_limits<model::timestamp_ns>::min();
+  constexpr auto hi = std::numeric_limits<model::timestamp_ns>::max();
+  std::vector<model::entry> in = {{hi, "max", {}},
+                                  {lo, "min", {}},
+                                  {0, "zero", {}},
+                                  {-5, "negative", {}},
+                                  {hi, "max again", {}}};
+  std::string buf;
+  append_entries(buf, 1, 5, in.data(), in.size());
+  entries_record r;
+  ASSERT_TRUE(decode_entries(only_frame(buf).payload, r).ok());
+  EXPECT_EQ(to_entries(r), in);
+}
+
+TEST(wal_format, decoding_reuses_the_record_without_stale_metadata) {
+  entries_record r;
+  std::vector<model::entry> a = make_entries(10, 3);
+  a[0].metadata = {{"k", "v"}};
+  std::vector<model::entry> b = make_entries(20, 2);
+  std::string ba, bb;
+  append_entries(ba, 1, 3, a.data(), a.size());
+  append_entries(bb, 2, 5, b.data(), b.size());
+  ASSERT_TRUE(decode_entries(only_frame(ba).payload, r).ok());
+  ASSERT_TRUE(decode_entries(only_frame(bb).payload, r).ok());
+  EXPECT_EQ(to_entries(r), b);
+  EXPECT_EQ(r.fingerprint, 2u);
+}
+
+TEST(wal_format, checkpoint_series_round_trips) {
+  series_snapshot s;
+  s.fingerprint = 99;
+  s.epoch = 1234;
+  s.entry_ct = 77;
+  s.highest_ts = -3;
+  s.last_line = "the last line";
+  s.tenant = "t";
+  s.labels = labels_of("db");
+  s.chunks = {{chunk_closed, "closed chunk bytes"}, {chunk_open, "open chunk bytes"}};
+  std::string buf;
+  append_checkpoint_series(buf, s);
+  auto f = only_frame(buf);
+  EXPECT_EQ(f.type, record_type::checkpoint_series);
+  series_snapshot d;
+  ASSERT_TRUE(decode_checkpoint_series(f.payload, d).ok());
+  EXPECT_EQ(d.fingerprint, 99u);
+  EXPECT_EQ(d.epoch, 1234u);
+  EXPECT_EQ(d.entry_ct, 77u);
+  EXPECT_EQ(d.highest_ts, -3);
+  EXPECT_EQ(d.last_line, "the last line");
+  EXPECT_EQ(d.tenant, "t");
+  EXPECT_EQ(d.labels, s.labels);
+  ASSERT_EQ(d.chunks.size(), 2u);
+  EXPECT_EQ(d.chunks[0].flags, chunk_closed);
+  EXPECT_EQ(d.chunks[0].data, "closed chunk bytes");
+  EXPECT_EQ(d.chunks[1].flags, chunk_open);
+  std::string again;
+  append_checkpoint_series(again, d);
+  EXPECT_EQ(again, buf);
+}
+
+TEST(wal_format, reserved_chunk_flags_are_rejected) {
+  series_snapshot s;
+  s.chunks = {{2, "x"}};
+  std::string buf;
+  append_checkpoint_series(buf, s);
+  series_snapshot d;
+  EXPECT_EQ(decode_checkpoint_series(only_frame(buf).payload, d).code(), errc::corrupt_record);
+}
+
+TEST(wal_format, every_truncation_and_trailing_byte_of_a_payload_is_rejected) {
+  std::vector<model::entry> in = make_entries(5, 3);
+  in[2].metadata = {{"a", "b"}};
+  std::string es, ss, cs;
+  append_entries(es, 1, 3, in.data(), in.size());
+  append_series(ss, 1, 2, "tenant", labels_of("x"));
+  series_snapshot snap;
+  snap.tenant = "t";
+  snap.labels = labels_of("y");
+  snap.chunks = {{chunk_open, "abc"}};
+  append_checkpoint_series(cs, snap);
+  auto ep = std::string{only_frame(es).payload};
+  auto sp = std::string{only_frame(ss).payload};
+  auto cp = std::string{only_frame(cs).payload};
+  entries_record er;
+  series_record sr;
+  series_snapshot sn;
+  for (size_t n = 0; n < ep.size(); ++n)
+    EXPECT_FALSE(decode_entries(std::string_view{ep}.substr(0, n), er).ok()) << n;
+  for (size_t n = 0; n < sp.size(); ++n)
+    EXPECT_FALSE(decode_series(std::string_view{sp}.substr(0, n), sr).ok()) << n;
+  for (size_t n = 0; n < cp.size(); ++n)
+    EXPECT_FALSE(decode_checkpoint_series(std::string_view{cp}.substr(0, n), sn).ok()) << n;
+  EXPECT_FALSE(decode_entries(ep + '\0', er).ok());
+  EXPECT_FALSE(decode_series(sp + '\0', sr).ok());
+  EXPECT_FALSE(decode_checkpoint_series(cp + '\0', sn).ok());
+}
+
+TEST(wal_format, entries_counter_below_entry_count_is_corrupt) {
+  // Hand-made payload: fp, counter 1, 2 entries.
+  std::vector<model::entry> in = make_entries(5, 2);
+  std::string buf;
+  append_entries(buf, 1, 2, in.data(), in.size());
+  std::string payload{only_frame(buf).payload};
+  payload[8] = 1; // counter (u64le) = 1 < n = 2
+  entries_record r;
+  EXPECT_EQ(decode_entries(payload, r).code(), errc::corrupt_record);
+}
+
+TEST(wal_format, zero_record_type_and_unknown_version_are_corrupt) {
+  std::string buf;
+  append_series(buf, 1, 1, "t", {});
+  auto reframe = [](std::string b, uint8_t version, uint8_t type) {
+    b[8] = static_cast<char>(version);
+    b[9] = static_cast<char>(type);
+    uint32_t crc = util::crc32c(b.data() + 4, b.size() - 4);
+    for (int i = 0; i < 4; ++i)
+      b[i] = static_cast<char>(crc >> (8 * i));
+    return b;
+  };
+  for (auto [v, t] : {std::pair<uint8_t, uint8_t>{1, 0}, {1, 4}, {0, 1}, {2, 1}}) {
+    auto b = reframe(buf, v, t);
+    frame_reader r{b};
+    frame f;
+    EXPECT_EQ(r.next(f), frame_status::corrupt) << int(v) << "/" << int(t);
+  }
+}
+
+TEST(wal_format, file_header_is_checked_exactly) {
+  std::string h;
+  append_file_header(h, file_kind::segment);
+  EXPECT_EQ(h, std::string("SKWL\x01\x01\x00\x00", 8));
+  EXPECT_TRUE(check_file_header(h, file_kind::segment).ok());
+  EXPECT_FALSE(check_file_header(h, file_kind::checkpoint).ok());
+  for (size_t bit = 0; bit < h.size() * 8; ++bit) {
+    auto b = h;
+    b[bit / 8] ^= static_cast<char>(1 << (bit % 8));
+    EXPECT_FALSE(check_file_header(b, file_kind::segment).ok()) << bit;
+  }
+  EXPECT_FALSE(check_file_header(h.substr(0, 7), file_kind::segment).ok());
+}
+
+// -- a whole segment -------------------------------------------------------------
+
+struct built_segment {
+  std::string bytes;
+  /// End offset of each record.
+  std::vector<size_t> ends;
+};
+
+built_segment sample_segment() {
+  built_segment s;
+  append_file_header(s.bytes, file_kind::segment);
+  append_series(s.bytes, 1, 100, "tenant-a", labels_of("api"));
+  s.ends.push_back(s.bytes.size());
+  auto e1 = make_entries(1000, 3);
+  e1[1].metadata = {{"trace_id", "t1"}};
+  append_entries(s.bytes, 1, 3, e1.data(), e1.size());
+  s.ends.push_back(s.bytes.size());
+  append_series(s.bytes, 2, 101, "tenant-b", labels_of("db"));
+  s.ends.push_back(s.bytes.size());
+  auto e2 = make_entries(2000, 2);
+  append_entries(s.bytes, 2, 2, e2.data(), e2.size());
+  s.ends.push_back(s.bytes.size());
+  auto e3 = make_entries(1003, 1);
+  append_entries(s.bytes, 1, 4, e3.data(), e3.size());
+  s.ends.push_back(s.bytes.size());
+  return s;
+}
+
+/// Records yielded by a replay of `bytes` as the only segment, and the stats.
+std::pair<size_t, replay_stats> replay_segment(const std::string& bytes) {
+  memory_file_system fs;
+  fs.put("/wal/00000000", bytes);
+  replayer r{fs, "/wal"};
+  EXPECT_TRUE(r.open().ok());
+  replay_item it;
+  size_t n = 0;
+  while (r.next(it))
+    ++n;
+  return {n, r.stats()};
+}
+
+TEST(wal_format, sample_segment_replays_completely) {
+  auto s = sample_segment();
+  auto [n, stats] = replay_segment(s.bytes);
+  EXPECT_EQ(n, 5u);
+  EXPECT_EQ(stats.segment_corruptions, 0u);
+  EXPECT_EQ(stats.entries, 6u);
+}
+
+TEST(wal_format, every_single_bit_flip_in_a_segment_is_detected) {
+  auto s = sample_segment();
+  for (size_t bit = 0; bit < s.bytes.size() * 8; ++bit) {
+    auto b = s.bytes;
+    size_t byte = bit / 8;
+    b[byte] ^= static_cast<char>(1 << (bit % 8));
+    // Records ending at or before the flipped byte are intact; the flipped
+    // one and everything after it are not replayed.
+    size_t intact = 0;
+    while (intact < s.ends.size() && s.ends[intact] <= byte)
+      ++intact;
+    if (byte < file_header_size)
+      intact = 0;
+    auto [n, stats] = replay_segment(b);
+    ASSERT_EQ(n, intact) << "bit " << bit;
+    ASSERT_EQ(stats.segment_corruptions, 1u) << "bit " << bit;
+  }
+}
+
+TEST(wal_format, truncated_tail_is_ignored_and_counted_at_every_length) {
+  auto s = sample_segment();
+  for (size_t len = file_header_size; len < s.bytes.size(); ++len) {
+    size_t intact = 0;
+    while (intact < s.ends.size() && s.ends[intact] <= len)
+      ++intact;
+    bool boundary =
+        len == file_header_size || std::find(s.ends.begin(), s.ends.end(), len) != s.ends.end();
+    auto [n, stats] = replay_segment(s.bytes.substr(0, len));
+    EXPECT_EQ(n, intact) << len;
+    EXPECT_EQ(stats.segment_corruptions, boundary ? 0u : 1u) << len;
+  }
+}
+
+TEST(wal_format, zero_filled_tail_is_a_torn_tail) {
+  auto s = sample_segment();
+  memory_file_system fs;
+  fs.put("/wal/00000000", s.bytes + std::string(4096, '\0'));
+  auto res = testing::replay_all(fs, "/wal");
+  EXPECT_EQ(res.stats.records, 5u);
+  ASSERT_EQ(res.corruptions.size(), 1u);
+  EXPECT_TRUE(res.corruptions[0].torn);
+  EXPECT_EQ(res.corruptions[0].offset, s.bytes.size());
+  EXPECT_EQ(res.corruptions[0].reason, "zero-filled tail");
+}
+
+// -- golden files ------------------------------------------------------------------
+
+std::string golden_path(const char* name) {
+  return std::string{SKALD_SOURCE_DIR} + "/tests/testdata/wal/" + name;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void check_golden(const std::string& fresh, const char* name) {
+  auto path = golden_path(name);
+  if (std::getenv("SKALD_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream out{path, std::ios::binary};
+    out << fresh;
+  }
+  auto golden = slurp(path);
+  ASSERT_FALSE(golden.empty()) << "missing " << path << " (run with SKALD_UPDATE_GOLDEN=1)";
+  EXPECT_EQ(golden, fresh) << "format v1 bytes changed: " << name;
+}
+
+TEST(wal_format, golden_segment_v1_matches_a_fresh_encode_and_replays) {
+  auto s = sample_segment();
+  check_golden(s.bytes, "segment_v1.bin");
+  memory_file_system fs;
+  fs.put("/wal/00000000", slurp(golden_path("segment_v1.bin")));
+  auto res = testing::replay_all(fs, "/wal");
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
+  ASSERT_EQ(res.streams.size(), 2u);
+  EXPECT_EQ(res.streams[1].tenant, "tenant-a");
+  EXPECT_EQ(res.streams[1].entries.size(), 4u);
+  EXPECT_EQ(res.streams[1].entries[1].metadata, (model::label_set{{"trace_id", "t1"}}));
+  EXPECT_EQ(res.streams[1].counter, 4u);
+  EXPECT_EQ(res.streams[2].labels, labels_of("db"));
+  EXPECT_EQ(res.streams[2].entries, make_entries(2000, 2));
+}
+
+TEST(wal_format, golden_checkpoint_v1_matches_a_fresh_encode_and_replays) {
+  chunkenc::mem_chunk chunk{chunkenc::encoding::snappy, 1024, 4096};
+  auto es = make_entries(5000, 20);
+  for (auto& e : es)
+    (void)chunk.append(model::entry_view{e.ts, e.line, nullptr});
+  auto bytes = chunk.encode();
+  ASSERT_TRUE(bytes.ok());
+  std::string cp;
+  append_file_header(cp, file_kind::checkpoint);
+  series_snapshot s;
+  s.fingerprint = 11;
+  s.epoch = 5;
+  s.entry_ct = 20;
+  s.highest_ts = es.back().ts;
+  s.last_line = es.back().line;
+  s.tenant = "tenant-a";
+  s.labels = labels_of("api");
+  s.chunks = {{chunk_open, *bytes}};
+  append_checkpoint_series(cp, s);
+  check_golden(cp, "checkpoint_v1.bin");
+  memory_file_system fs;
+  fs.put("/wal/checkpoint.00000003/00000000", slurp(golden_path("checkpoint_v1.bin")));
+  auto res = testing::replay_all(fs, "/wal");
+  EXPECT_EQ(res.stats.checkpoint_corruptions, 0u);
+  ASSERT_EQ(res.streams.size(), 1u);
+  EXPECT_EQ(res.streams[11].entries, es);
+  EXPECT_EQ(res.streams[11].counter, 20u);
+}
+
+} // namespace
+} // namespace skald::wal
