@@ -360,9 +360,22 @@ result<std::vector<series_chunks>> index_store::series(std::string_view tenant,
     (*p)->idx.series(ids, r.from, r.through, all);
   }
   // Merge the periods: one entry per series, refs unique and sorted.
-  std::sort(all.begin(), all.end(), [](const series_chunks& a, const series_chunks& b) {
-    return a.labels != b.labels ? a.labels < b.labels : a.fingerprint < b.fingerprint;
-  });
+  // One three-way comparison per pair (operator< and != on label vectors
+  // would walk the labels twice).
+  auto cmp = [](const series_chunks& a, const series_chunks& b) {
+    const size_t n = std::min(a.labels.size(), b.labels.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (int c = a.labels[i].name.compare(b.labels[i].name); c != 0)
+        return c < 0;
+      if (int c = a.labels[i].value.compare(b.labels[i].value); c != 0)
+        return c < 0;
+    }
+    if (a.labels.size() != b.labels.size())
+      return a.labels.size() < b.labels.size();
+    return a.fingerprint < b.fingerprint;
+  };
+  if (!std::is_sorted(all.begin(), all.end(), cmp))
+    std::sort(all.begin(), all.end(), cmp);
   std::vector<series_chunks> out;
   for (auto& s : all) {
     if (!out.empty() && out.back().labels == s.labels && out.back().fingerprint == s.fingerprint) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <re2/re2.h>
+
 namespace skald::storage {
 
 namespace {
@@ -26,6 +28,23 @@ std::vector<uint32_t> subtract(const std::vector<uint32_t>& a, const std::vector
   out.reserve(a.size());
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
+}
+
+// Calls fn(value, list) for the values of `vp` whose value the matcher's
+// regexp fully matches (a superset is fine: fn re-checks). RE2's
+// PossibleMatchRange bounds every match, so a regexp with a literal prefix
+// visits only that slice of the sorted values instead of all of them.
+template <class F>
+void for_each_regex_candidate(const series_index::value_postings& vp, const label_matcher& m,
+                              F&& fn) {
+  std::string lo, hi;
+  if (m.re && m.re->PossibleMatchRange(&lo, &hi, 64)) {
+    for (auto it = vp.lower_bound(lo); it != vp.end() && it->first <= hi; ++it)
+      fn(it->first, it->second);
+    return;
+  }
+  for (auto& [value, list] : vp)
+    fn(value, list);
 }
 
 // Cheapest first: equality, then other positive matchers, then negatives.
@@ -159,6 +178,11 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
           auto it = vp->find(m->value);
           if (it != vp->end())
             p = it->second;
+        } else if (m->type == match_type::re) {
+          for_each_regex_candidate(*vp, *m, [&](const std::string& value, const postings_list& list) {
+            if (m->matches(value))
+              merge_union(p, list);
+          });
         } else {
           for (auto& [value, list] : *vp)
             if (m->matches(value))
@@ -181,6 +205,12 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
           auto it = vp->find(m->value);
           if (it != vp->end())
             rejected = it->second;
+        } else if (m->type == match_type::nre) {
+          // Rejected = the values the regexp matches: a bounded slice.
+          for_each_regex_candidate(*vp, *m, [&](const std::string& value, const postings_list& list) {
+            if (!m->matches(value))
+              merge_union(rejected, list);
+          });
         } else {
           for (auto& [value, list] : *vp)
             if (!m->matches(value))
