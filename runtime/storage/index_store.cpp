@@ -206,11 +206,12 @@ status index_store::append(period_state& p, const std::vector<series_chunks>& ba
   if (!p.dir_exists) {
     if (auto st = fs_.create_dirs(p.dir); !st.ok())
       return st;
-    // Make the new directories durable up to the index root.
+    // Make the new directory entries durable, up to the store root.
     std::string_view d = p.dir;
-    const std::string top = join_path(opts_.root, "index");
-    while (d.size() > top.size()) {
+    while (d.size() > opts_.root.size()) {
       d = parent_path(d);
+      if (d.empty())
+        break;
       if (auto st = fs_.sync_dir(std::string{d}); !st.ok())
         return st;
     }
