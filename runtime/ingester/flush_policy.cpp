@@ -91,6 +91,29 @@ std::vector<flush_pick> collect_flush(std::vector<chunk_state>& chunks, int64_t 
   return out;
 }
 
+namespace {
+double clamp01(double r) noexcept {
+  if (!(r >= 0))
+    return 0;
+  return r >= 1 ? 0.999999999 : r;
+}
+} // namespace
+
+std::chrono::nanoseconds initial_sweep_delay(std::chrono::nanoseconds period, double r) noexcept {
+  return std::chrono::nanoseconds{
+      static_cast<int64_t>(static_cast<double>(period.count()) * 0.8 * clamp01(r))};
+}
+
+std::chrono::nanoseconds sweep_interval(std::chrono::nanoseconds period, double r) noexcept {
+  return std::chrono::nanoseconds{
+      static_cast<int64_t>(static_cast<double>(period.count()) * (0.8 + 0.4 * clamp01(r)))};
+}
+
+bool flush_op_expired(int64_t started_ns, int64_t now_ns, std::chrono::nanoseconds timeout) noexcept {
+  // now - started >= timeout  <=>  now - started > timeout - 1ns
+  return exceeds(now_ns, started_ns, timeout - std::chrono::nanoseconds{1});
+}
+
 bool should_drop(const chunk_state& c, int64_t now_ns, const flush_config& cfg) noexcept {
   if (!c.flushed_ns)
     return false;

@@ -111,6 +111,16 @@ std::vector<flush_pick> collect_flush(std::vector<chunk_state>& chunks, int64_t 
                                       const flush_config& cfg,
                                       flush_mode mode = flush_mode::normal);
 
+/// Loki's sweep timing (flush.go): the first sweep waits a random
+/// 0–0.8 × flush_check_period, later ones flush_check_period ± 20%.
+/// `r` is the caller's random draw in [0, 1) (clamped).
+std::chrono::nanoseconds initial_sweep_delay(std::chrono::nanoseconds period, double r) noexcept;
+std::chrono::nanoseconds sweep_interval(std::chrono::nanoseconds period, double r) noexcept;
+
+/// True if a flush op that started at started_ns has used up
+/// flush_op_timeout by now_ns: give up (count the error) instead of retrying.
+bool flush_op_expired(int64_t started_ns, int64_t now_ns, std::chrono::nanoseconds timeout) noexcept;
+
 /// True if a flushed chunk may leave memory: its flush succeeded and
 /// now - flushed_ns >= chunk_retain_period (Loki removeFlushedChunks).
 bool should_drop(const chunk_state& c, int64_t now_ns, const flush_config& cfg) noexcept;

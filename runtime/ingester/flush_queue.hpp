@@ -33,6 +33,10 @@
 
 namespace skald::ingester {
 
+/// Loki re-queues a failed immediate op with its priority lowered by 1s:
+/// push it again with first_ts + requeue_penalty.
+inline constexpr model::timestamp_ns requeue_penalty = 1'000'000'000;
+
 /// Loki's op key: "<tenant>-<fp decimal>-<immediate 'true'|'false'>".
 std::string flush_op_key(std::string_view tenant, uint64_t fingerprint, bool immediate);
 

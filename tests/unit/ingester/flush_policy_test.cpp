@@ -154,6 +154,21 @@ TEST(flush_policy, chunk_leaves_memory_only_after_flush_and_retain_period) {
   EXPECT_TRUE(should_drop(c, t0, zero));
 }
 
+TEST(flush_policy, sweep_timing_is_jittered_like_lokis_flush_loop) {
+  EXPECT_EQ(initial_sweep_delay(30s, 0.0), 0s);
+  EXPECT_EQ(initial_sweep_delay(30s, 0.5), 12s);
+  EXPECT_LT(initial_sweep_delay(30s, 1.0), 24s);
+  EXPECT_EQ(sweep_interval(30s, 0.0), 24s);
+  EXPECT_EQ(sweep_interval(30s, 0.5), 30s);
+  EXPECT_LT(sweep_interval(30s, 0.9999999999), 36s);
+  EXPECT_EQ(sweep_interval(30s, -1.0), 24s);
+}
+
+TEST(flush_policy, flush_op_expires_exactly_at_the_timeout) {
+  EXPECT_FALSE(flush_op_expired(t0, t0 + ns(10min) - 1, 10min));
+  EXPECT_TRUE(flush_op_expired(t0, t0 + ns(10min), 10min));
+}
+
 TEST(flush_policy, config_comes_from_the_ingester_block) {
   config::ingester_config ic;
   auto fc = flush_config::from(ic);
