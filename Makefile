@@ -43,5 +43,20 @@ tidy: configure
 format:
 	git ls-files '*.hpp' '*.cpp' | xargs -r clang-format -i
 
+# make fuzz FUZZ_TARGET=push_decoder_fuzz FUZZ_SEEDS=tests/fuzz/corpus/push FUZZ_SECONDS=300 — libFuzzer with ASan+UBSan,
+# in its own clang build dir; the corpus grows in build-fuzz/corpus/<target>.
+FUZZ_TARGET ?= push_decoder_fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_SEEDS ?= tests/fuzz/corpus/push
+fuzz:
+	@SKALD_INSTALL_FUZZ=1 scripts/install-deps
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSKALD_BUILD_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGET)
+	mkdir -p build-fuzz/corpus/$(FUZZ_TARGET)
+	UBSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/ubsan.supp:halt_on_error=1 \
+	  build-fuzz/tests/$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) \
+	  build-fuzz/corpus/$(FUZZ_TARGET) $(FUZZ_SEEDS)
+
 clean:
 	rm -rf $(BUILD_DIR)

@@ -17,11 +17,12 @@
 //       ("handler dropped the request without a response"), so a lost
 //       responder never hangs a connection.
 // Thread safety: all members may be called from any thread, concurrently.
+// Including this header is enough to write a handler (it brings request.hpp).
 #pragma once
 
 #include <memory>
 
-#include "actors/http/fwd.hpp"
+#include "actors/http/request.hpp"
 
 namespace skald::http {
 

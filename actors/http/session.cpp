@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <iterator>
 #include <string_view>
 
 #include <boost/asio/post.hpp>
@@ -245,6 +246,7 @@ void session::read_body() {
 void session::on_read_error(error_code ec) {
   // Answers the client where HTTP says so (Go's texts), else just closes.
   keep_alive_ = false;
+  head_request_ = false;
   version_ = 11;
   if (ec == bhttp::error::body_limit) {
     write_response(response::error(413, "request body too large"), false);
@@ -266,6 +268,7 @@ void session::dispatch() {
   parser_.reset();
   version_ = msg.version();
   keep_alive_ = msg.keep_alive();
+  head_request_ = msg.method() == bhttp::verb::head;
 
   request req;
   req.method = std::string{msg.method_string()};
@@ -357,6 +360,12 @@ void session::write_response(response res, bool metered) {
   bool keep_alive = keep_alive_ && !res.close;
   out.keep_alive(keep_alive);
   out.prepare_payload();
+  const std::size_t body_size = out.body().size();
+  if (head_request_ && !bodyless) {
+    // HEAD: the headers of the full answer, no body bytes on the wire.
+    out.body().clear();
+    out.content_length(body_size);
+  }
 
   if (metered) {
     auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_);
@@ -366,12 +375,12 @@ void session::write_response(response res, bool metered) {
       .with({method_label_, route_label_, std::string_view{code, size_t(end - code)}, "false"})
       .observe(elapsed.count());
     state_.response_bytes.with({method_label_, route_label_})
-      .observe(static_cast<double>(out.body().size()));
+      .observe(static_cast<double>(body_size));
     inflight_->dec();
     inflight_ = nullptr;
     SKALD_LOG_DEBUG(state_.log, "{} {} {} {}:{} {}us {} bytes", method_label_, target_, res.status,
                     remote_address_, remote_port_,
-                    static_cast<long long>(elapsed.count() * 1e6), out.body().size());
+                    static_cast<long long>(elapsed.count() * 1e6), body_size);
   }
 
   arm_timer(state_.opts.write_timeout);

@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <stdexcept>
 
 namespace skald::metrics {
@@ -157,13 +156,23 @@ void append_value(std::string& out, double v) {
     out += v > 0 ? "+Inf" : "-Inf";
     return;
   }
+  char buf[64];
+  // Fast path: counts and most gauges are small integers.
+  if (v > -1e6 && v < 1e6 && v == static_cast<double>(static_cast<int64_t>(v))) {
+    auto end = std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(v)).ptr;
+    out.append(buf, end);
+    return;
+  }
   // Go's 'g' with the shortest precision uses %e when the decimal exponent is
   // < -4 or >= 6 (1e+06, 1.048576e+06, 1e-05), else %f with shortest digits.
-  char buf[64];
   auto sci = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
   std::string_view s{buf, static_cast<size_t>(sci.ptr - buf)};
   auto epos = s.find('e');
-  int exp = std::atoi(std::string{s.substr(epos + 1)}.c_str());
+  const char* exp_begin = s.data() + epos + 1;
+  if (*exp_begin == '+')
+    ++exp_begin;
+  int exp = 0;
+  std::from_chars(exp_begin, s.data() + s.size(), exp);
   if (exp < -4 || exp >= 6) {
     out += s;
     return;

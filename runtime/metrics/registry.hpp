@@ -98,7 +98,7 @@ private:
 /// Buckets `start, start*factor, ...` (count of them), like Go's ExponentialBuckets.
 std::vector<double> exponential_buckets(double start, double factor, int count);
 
-/// Prometheus' and dskit's default request-duration buckets, 5 ms .. 100 s.
+/// dskit's instrument.DefBuckets (Loki's request-duration buckets), 5 ms .. 100 s.
 std::vector<double> default_duration_buckets();
 
 /// Type-independent part of a family, as the registry sees it.

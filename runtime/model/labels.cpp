@@ -28,4 +28,12 @@ std::string_view get(const label_set& ls, std::string_view name) {
   return {};
 }
 
+bool has(const label_set& ls, std::string_view name) {
+  return std::any_of(ls.begin(), ls.end(), [&](const label& l) { return l.name == name; });
+}
+
+bool is_internal_stream(const label_set& ls) {
+  return has(ls, "__aggregated_metric__") || has(ls, "__pattern__");
+}
+
 } // namespace skald::model

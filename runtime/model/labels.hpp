@@ -35,4 +35,11 @@ void normalise(label_set& ls);
 /// The value of `name`, or an empty view if absent.
 std::string_view get(const label_set& ls, std::string_view name);
 
+/// True when a label called `name` is present (Go labels.Has).
+bool has(const label_set& ls, std::string_view name);
+
+/// Loki's internal streams (aggregated metrics, patterns): they skip
+/// service_name discovery and label validation.
+bool is_internal_stream(const label_set& ls);
+
 } // namespace skald::model

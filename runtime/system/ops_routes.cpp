@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "actors/http/metrics_handler.hpp"
 #include "actors/http/router.hpp"
 #include "runtime/config/output.hpp"
 #include "runtime/config/root_config.hpp"
@@ -42,12 +43,7 @@ void add_ops_routes(http::router& r, const node& n, metrics::registry& reg) {
     rsp.send(http::response::text(ok ? 200 : 503, np->readiness_text() + "\n"));
   });
 
-  r.get("/metrics", [rp](http::request&, http::responder rsp) {
-    http::response res;
-    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res.body = rp->render();
-    rsp.send(std::move(res));
-  });
+  r.get("/metrics", http::metrics_handler(*rp));
 
   r.get("/config", [np](http::request& req, http::responder rsp) {
     auto mode = req.param_or("mode", "");

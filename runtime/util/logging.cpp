@@ -55,56 +55,41 @@ public:
   }
 };
 
-// msg="..." quoted and escaped as logfmt requires.
+// Appends `payload` as a double-quoted string: logfmt escapes quotes,
+// backslashes and \n \r \t; JSON also needs every other control character as
+// \u00XX.
+void append_quoted(std::string_view payload, bool json, spdlog::memory_buf_t& dest) {
+  dest.push_back('"');
+  for (char c : payload) {
+    switch (c) {
+      case '"': dest.append(std::string_view{"\\\""}); break;
+      case '\\': dest.append(std::string_view{"\\\\"}); break;
+      case '\n': dest.append(std::string_view{"\\n"}); break;
+      case '\r': dest.append(std::string_view{"\\r"}); break;
+      case '\t': dest.append(std::string_view{"\\t"}); break;
+      default:
+        if (json && static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+          dest.append(std::string_view{buf});
+        } else {
+          dest.push_back(c);
+        }
+    }
+  }
+  dest.push_back('"');
+}
+
+// msg="..." (logfmt) or "msg":"..." (JSON).
+template <bool Json>
 class message_flag final : public spdlog::custom_flag_formatter {
 public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    dest.push_back('"');
-    for (char c : msg.payload) {
-      switch (c) {
-        case '"': dest.append(std::string_view{"\\\""}); break;
-        case '\\': dest.append(std::string_view{"\\\\"}); break;
-        case '\n': dest.append(std::string_view{"\\n"}); break;
-        case '\r': dest.append(std::string_view{"\\r"}); break;
-        case '\t': dest.append(std::string_view{"\\t"}); break;
-        default: dest.push_back(c);
-      }
-    }
-    dest.push_back('"');
+    append_quoted(std::string_view{msg.payload.data(), msg.payload.size()}, Json, dest);
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<message_flag>();
-  }
-};
-
-// msg as a JSON string (control characters as \u00XX).
-class json_message_flag final : public spdlog::custom_flag_formatter {
-public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
-    dest.push_back('"');
-    for (char c : msg.payload) {
-      switch (c) {
-        case '"': dest.append(std::string_view{"\\\""}); break;
-        case '\\': dest.append(std::string_view{"\\\\"}); break;
-        case '\n': dest.append(std::string_view{"\\n"}); break;
-        case '\r': dest.append(std::string_view{"\\r"}); break;
-        case '\t': dest.append(std::string_view{"\\t"}); break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-            dest.append(std::string_view{buf});
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
-    dest.push_back('"');
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<json_message_flag>();
   }
 };
 
@@ -112,8 +97,8 @@ std::unique_ptr<spdlog::formatter> make_formatter(bool json) {
   auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   f->add_flag<level_flag>('*');
   f->add_flag<caller_flag>('@');
-  f->add_flag<message_flag>('~');
-  f->add_flag<json_message_flag>('&');
+  f->add_flag<message_flag<false>>('~');
+  f->add_flag<message_flag<true>>('&');
   if (json)
     f->set_pattern("{\"level\":\"%*\",\"ts\":\"%Y-%m-%dT%H:%M:%S.%eZ\",\"caller\":\"%@\","
                    "\"component\":\"%n\",\"msg\":%&}");
