@@ -36,7 +36,9 @@ constexpr int64_t ms_ns = 1'000'000;
 model::label_set series_labels(uint32_t i) {
   model::label_set ls{{"app", "app-" + std::to_string(i % 50)},
                       {"container", "c" + std::to_string(i % 5)},
-                      {"env", i % 3 == 0 ? "prod" : i % 3 == 1 ? "dev" : "staging"},
+                      {"env", i % 3 == 0   ? "prod"
+                              : i % 3 == 1 ? "dev"
+                                           : "staging"},
                       {"namespace", "ns-" + std::to_string(i % 20)},
                       {"pod", "pod-" + std::to_string(i)}};
   model::normalise(ls);
@@ -45,7 +47,8 @@ model::label_set series_labels(uint32_t i) {
 
 series_chunks series_of(uint32_t i) {
   int64_t from = t0_ms + (i % 1000) * 60'000;
-  return {series_labels(i), 0x9e3779b97f4a7c15ULL * (i + 1),
+  return {series_labels(i),
+          0x9e3779b97f4a7c15ULL * (i + 1),
           {chunk_ref{from, from + 3'600'000, i, 1'000'000, 5000},
            chunk_ref{from + 3'600'001, from + 7'200'000, i + 1, 1'000'000, 5000}}};
 }
@@ -60,7 +63,9 @@ const series_index& index_100k() {
   return idx;
 }
 
-label_matcher mk(const char* n, match_type t, const char* v) { return *make_matcher(n, t, v); }
+label_matcher mk(const char* n, match_type t, const char* v) {
+  return *make_matcher(n, t, v);
+}
 
 void run_lookup(benchmark::State& state, std::vector<label_matcher> ms) {
   const auto& idx = index_100k();

@@ -6,20 +6,20 @@ namespace skald::ingester {
 
 std::string_view to_string(flush_reason r) noexcept {
   switch (r) {
-    case flush_reason::none:
-      return "";
-    case flush_reason::full:
-      return "full";
-    case flush_reason::synced:
-      return "synced";
-    case flush_reason::idle:
-      return "idle";
-    case flush_reason::max_age:
-      return "max_age";
-    case flush_reason::forced:
-      return "forced";
-    case flush_reason::not_owned:
-      return "not_owned";
+  case flush_reason::none:
+    return "";
+  case flush_reason::full:
+    return "full";
+  case flush_reason::synced:
+    return "synced";
+  case flush_reason::idle:
+    return "idle";
+  case flush_reason::max_age:
+    return "max_age";
+  case flush_reason::forced:
+    return "forced";
+  case flush_reason::not_owned:
+    return "not_owned";
   }
   return "";
 }
@@ -109,7 +109,8 @@ std::chrono::nanoseconds sweep_interval(std::chrono::nanoseconds period, double 
       static_cast<int64_t>(static_cast<double>(period.count()) * (0.8 + 0.4 * clamp01(r)))};
 }
 
-bool flush_op_expired(int64_t started_ns, int64_t now_ns, std::chrono::nanoseconds timeout) noexcept {
+bool flush_op_expired(int64_t started_ns, int64_t now_ns,
+                      std::chrono::nanoseconds timeout) noexcept {
   // now - started >= timeout  <=>  now - started > timeout - 1ns
   return exceeds(now_ns, started_ns, timeout - std::chrono::nanoseconds{1});
 }

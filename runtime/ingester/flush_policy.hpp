@@ -101,7 +101,7 @@ bool should_enqueue(const std::vector<chunk_state>& chunks, int64_t now_ns, cons
                     flush_mode mode = flush_mode::normal) noexcept;
 
 struct flush_pick {
-  size_t index = 0;  // into the stream's chunk vector
+  size_t index = 0; // into the stream's chunk vector
   flush_reason reason = flush_reason::none;
 };
 
@@ -119,7 +119,8 @@ std::chrono::nanoseconds sweep_interval(std::chrono::nanoseconds period, double 
 
 /// True if a flush op that started at started_ns has used up
 /// flush_op_timeout by now_ns: give up (count the error) instead of retrying.
-bool flush_op_expired(int64_t started_ns, int64_t now_ns, std::chrono::nanoseconds timeout) noexcept;
+bool flush_op_expired(int64_t started_ns, int64_t now_ns,
+                      std::chrono::nanoseconds timeout) noexcept;
 
 /// True if a flushed chunk may leave memory: its flush succeeded and
 /// now - flushed_ns >= chunk_retain_period (Loki removeFlushedChunks).

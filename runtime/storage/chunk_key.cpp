@@ -21,8 +21,8 @@ int64_t ceil_ms(model::timestamp_ns ts) noexcept {
 status valid_tenant(std::string_view tenant) {
   if (tenant.empty() || tenant == "." || tenant == ".." || tenant.size() > 150 ||
       tenant.find('/') != std::string_view::npos || tenant.find('\0') != std::string_view::npos)
-    return {errc::invalid_argument, "tenant id not usable as a directory name: " +
-                                        std::string{tenant.substr(0, 160)}};
+    return {errc::invalid_argument,
+            "tenant id not usable as a directory name: " + std::string{tenant.substr(0, 160)}};
   return {};
 }
 
@@ -104,10 +104,10 @@ result<chunk_id> parse_external_key(std::string_view key) {
   id.tenant = std::string{key.substr(0, slash)};
   std::string_view rest = key.substr(slash + 1);
   std::string_view fp, times;
-  if (auto s2 = rest.find('/'); s2 != std::string_view::npos) {  // v12+
+  if (auto s2 = rest.find('/'); s2 != std::string_view::npos) { // v12+
     fp = rest.substr(0, s2);
     times = rest.substr(s2 + 1);
-  } else {  // v11: fp:from:through:checksum
+  } else { // v11: fp:from:through:checksum
     auto c = rest.find(':');
     if (c == std::string_view::npos)
       return bad();

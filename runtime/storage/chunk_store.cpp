@@ -13,7 +13,7 @@ std::string encode_chunk_object(const chunk_object_header& h, std::string_view c
   out.reserve(64 + h.tenant.size() + labels_size + chunk_bytes.size());
   coding::put_be32(out, chunk_object_magic);
   coding::put_u8(out, chunk_object_version);
-  out.append(3, '\0');  // reserved
+  out.append(3, '\0'); // reserved
   coding::put_be64(out, h.fingerprint);
   coding::put_be64(out, static_cast<uint64_t>(h.from_ms));
   coding::put_be64(out, static_cast<uint64_t>(h.through_ms));

@@ -15,8 +15,8 @@
 //
 // Owner: the flush workers call put(); the querier's store reader calls
 // get(). Thread-safe (its only state is a cache of created directories and
-// the paths of failed puts, under a mutex) if the file_system is. Blocking I/O: detached actors only.
-// REQUIRES: the file_system outlives the store.
+// the paths of failed puts, under a mutex) if the file_system is. Blocking I/O: detached actors
+// only. REQUIRES: the file_system outlives the store.
 #pragma once
 
 #include <cstdint>
@@ -53,7 +53,7 @@ std::string encode_chunk_object(const chunk_object_header& h, std::string_view c
 
 struct decoded_chunk_object {
   chunk_object_header header;
-  std::string_view chunk_bytes;  // points into the object
+  std::string_view chunk_bytes; // points into the object
 };
 
 /// Checks magic, version, reserved bytes and lengths (not the CRC: the key
@@ -105,8 +105,8 @@ private:
   std::string root_;
   key_schema schema_;
   std::mutex mu_;
-  std::set<std::string> dirs_;      // directories known to exist (durably)
-  std::set<std::string> unsynced_;  // paths of failed puts: sync the dir on dedupe
+  std::set<std::string> dirs_;     // directories known to exist (durably)
+  std::set<std::string> unsynced_; // paths of failed puts: sync the dir on dedupe
 };
 
 } // namespace skald::storage

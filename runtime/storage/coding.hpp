@@ -13,7 +13,9 @@
 
 namespace skald::storage::coding {
 
-inline void put_u8(std::string& out, uint8_t v) { out += static_cast<char>(v); }
+inline void put_u8(std::string& out, uint8_t v) {
+  out += static_cast<char>(v);
+}
 
 inline void put_be32(std::string& out, uint32_t v) {
   char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),

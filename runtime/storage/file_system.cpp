@@ -371,7 +371,9 @@ status error_fs::append_file(const std::string& path, std::string_view data, boo
   return inner_.append_file(path, data, sync);
 }
 
-result<std::string> error_fs::read_file(const std::string& path) { return inner_.read_file(path); }
+result<std::string> error_fs::read_file(const std::string& path) {
+  return inner_.read_file(path);
+}
 
 status error_fs::rename(const std::string& from, const std::string& to) {
   if (fail(op::rename, from))
@@ -397,7 +399,9 @@ status error_fs::sync_dir(const std::string& path) {
   return inner_.sync_dir(path);
 }
 
-result<bool> error_fs::exists(const std::string& path) { return inner_.exists(path); }
+result<bool> error_fs::exists(const std::string& path) {
+  return inner_.exists(path);
+}
 
 result<std::vector<std::string>> error_fs::list_dir(const std::string& path) {
   return inner_.list_dir(path);

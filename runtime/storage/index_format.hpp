@@ -29,7 +29,7 @@
 namespace skald::storage {
 
 inline constexpr uint8_t index_record_chunk_refs = 1;
-inline constexpr uint32_t index_segment_magic = 0x534B4958;  // "SKIX"
+inline constexpr uint32_t index_segment_magic = 0x534B4958; // "SKIX"
 inline constexpr uint8_t index_segment_version = 1;
 inline constexpr size_t index_segment_header_size = 16;
 inline constexpr size_t index_segment_footer_size = 28;

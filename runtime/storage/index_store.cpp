@@ -43,8 +43,8 @@ std::string seq_name(std::string_view prefix, uint64_t seq, std::string_view suf
 
 /// The sequence number of "<prefix><16 hex><suffix>", or 0.
 uint64_t parse_seq(std::string_view name, std::string_view prefix, std::string_view suffix) {
-  if (name.size() != prefix.size() + 16 + suffix.size() || name.substr(0, prefix.size()) != prefix ||
-      name.substr(name.size() - suffix.size()) != suffix)
+  if (name.size() != prefix.size() + 16 + suffix.size() ||
+      name.substr(0, prefix.size()) != prefix || name.substr(name.size() - suffix.size()) != suffix)
     return 0;
   auto hex = name.substr(prefix.size(), 16);
   uint64_t v = 0;
@@ -83,15 +83,16 @@ index_options index_options::from(const config::storage_config& storage,
   return o;
 }
 
-index_store::index_store(file_system& fs, index_options opts)
-    : fs_(fs), opts_(std::move(opts)) {
+index_store::index_store(file_system& fs, index_options opts) : fs_(fs), opts_(std::move(opts)) {
   period_ms_ = std::max<int64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(opts_.period).count(), 1);
 }
 
 index_store::~index_store() = default;
 
-int64_t index_store::period_of(int64_t ms) const noexcept { return floor_div(ms, period_ms_); }
+int64_t index_store::period_of(int64_t ms) const noexcept {
+  return floor_div(ms, period_ms_);
+}
 
 std::string index_store::period_dir(std::string_view tenant, int64_t period) const {
   std::string d = join_path(join_path(opts_.root, "index"), tenant);
@@ -111,7 +112,7 @@ result<index_store::period_state*> index_store::load(std::string_view tenant, in
     if (!names) {
       if (names.error().code() != errc::not_found)
         return names.error();
-      break;  // no such period yet
+      break; // no such period yet
     }
     p->dir_exists = true;
     std::vector<uint64_t> segs, logs;
@@ -144,7 +145,7 @@ result<index_store::period_state*> index_store::load(std::string_view tenant, in
       auto seg = decode_segment(*bytes);
       if (!seg) {
         ++corrupt;
-        continue;  // try an older one
+        continue; // try an older one
       }
       if (auto st = idx.restore(std::move(seg->series), std::move(seg->postings)); !st.ok()) {
         ++corrupt;
@@ -227,7 +228,7 @@ status index_store::append(period_state& p, const std::vector<series_chunks>& ba
     st = fs_.sync_dir(p.dir);
   p.max_seq = std::max(p.max_seq, p.log_seq);
   if (!st.ok()) {
-    p.log_seq = 0;  // never append after a failure: the tail may be torn
+    p.log_seq = 0; // never append after a failure: the tail may be torn
     return st;
   }
   p.log_bytes += rec.size();
@@ -398,10 +399,9 @@ result<std::vector<series_chunks>> index_store::series(std::string_view tenant,
   return out;
 }
 
-result<std::vector<std::string>> index_store::label_names(std::string_view tenant,
-                                                          model::timestamp_ns from,
-                                                          model::timestamp_ns through,
-                                                          const std::vector<label_matcher>& matchers) {
+result<std::vector<std::string>>
+index_store::label_names(std::string_view tenant, model::timestamp_ns from,
+                         model::timestamp_ns through, const std::vector<label_matcher>& matchers) {
   auto r = to_ms(from, through);
   std::lock_guard<std::mutex> g{mu_};
   auto qs = periods_in(tenant, period_of(r.from), period_of(r.through));
@@ -424,9 +424,9 @@ result<std::vector<std::string>> index_store::label_names(std::string_view tenan
   return all;
 }
 
-result<std::vector<std::string>> index_store::label_values(
-    std::string_view tenant, std::string_view name, model::timestamp_ns from,
-    model::timestamp_ns through, const std::vector<label_matcher>& matchers) {
+result<std::vector<std::string>>
+index_store::label_values(std::string_view tenant, std::string_view name, model::timestamp_ns from,
+                          model::timestamp_ns through, const std::vector<label_matcher>& matchers) {
   auto r = to_ms(from, through);
   std::lock_guard<std::mutex> g{mu_};
   auto qs = periods_in(tenant, period_of(r.from), period_of(r.through));

@@ -6,14 +6,14 @@ namespace skald::storage {
 
 bool label_matcher::matches(std::string_view v) const {
   switch (type) {
-    case match_type::eq:
-      return v == value;
-    case match_type::neq:
-      return v != value;
-    case match_type::re:
-      return re && RE2::FullMatch(re2::StringPiece{v.data(), v.size()}, *re);
-    case match_type::nre:
-      return !(re && RE2::FullMatch(re2::StringPiece{v.data(), v.size()}, *re));
+  case match_type::eq:
+    return v == value;
+  case match_type::neq:
+    return v != value;
+  case match_type::re:
+    return re && RE2::FullMatch(re2::StringPiece{v.data(), v.size()}, *re);
+  case match_type::nre:
+    return !(re && RE2::FullMatch(re2::StringPiece{v.data(), v.size()}, *re));
   }
   return false;
 }

@@ -102,7 +102,7 @@ size_t series_index::apply(const series_chunks& s) {
       auto it = vp.find(l.value);
       if (it == vp.end())
         it = vp.emplace(l.value, postings_list{}).first;
-      it->second.push_back(id);  // ids grow: stays ascending
+      it->second.push_back(id); // ids grow: stays ascending
     }
   } else {
     id = static_cast<uint32_t>(found);
@@ -153,11 +153,10 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
   ms.reserve(matchers.size());
   for (auto& m : matchers)
     ms.push_back(&m);
-  std::stable_sort(ms.begin(), ms.end(),
-                   [](auto* a, auto* b) { return rank(*a) < rank(*b); });
+  std::stable_sort(ms.begin(), ms.end(), [](auto* a, auto* b) { return rank(*a) < rank(*b); });
 
   std::vector<uint32_t> ids;
-  bool have = false;  // ids holds a candidate set (else: all series)
+  bool have = false; // ids holds a candidate set (else: all series)
   for (auto* m : ms) {
     auto np = postings_.find(m->name);
     const value_postings* vp = np == postings_.end() ? nullptr : &np->second;
@@ -179,10 +178,11 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
           if (it != vp->end())
             p = it->second;
         } else if (m->type == match_type::re) {
-          for_each_regex_candidate(*vp, *m, [&](const std::string& value, const postings_list& list) {
-            if (m->matches(value))
-              merge_union(p, list);
-          });
+          for_each_regex_candidate(*vp, *m,
+                                   [&](const std::string& value, const postings_list& list) {
+                                     if (m->matches(value))
+                                       merge_union(p, list);
+                                   });
         } else {
           for (auto& [value, list] : *vp)
             if (m->matches(value))
@@ -207,10 +207,11 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
             rejected = it->second;
         } else if (m->type == match_type::nre) {
           // Rejected = the values the regexp matches: a bounded slice.
-          for_each_regex_candidate(*vp, *m, [&](const std::string& value, const postings_list& list) {
-            if (!m->matches(value))
-              merge_union(rejected, list);
-          });
+          for_each_regex_candidate(*vp, *m,
+                                   [&](const std::string& value, const postings_list& list) {
+                                     if (!m->matches(value))
+                                       merge_union(rejected, list);
+                                   });
         } else {
           for (auto& [value, list] : *vp)
             if (!m->matches(value))
@@ -235,10 +236,10 @@ bool series_index::has_chunk_in(uint32_t id, int64_t from_ms, int64_t through_ms
   if (e.chunks.empty() || e.min_from > through_ms || e.max_through < from_ms)
     return false;
   if (e.min_from >= from_ms && e.max_through <= through_ms)
-    return true;  // everything inside
+    return true; // everything inside
   for (auto& r : e.chunks) {
     if (r.from_ms > through_ms)
-      break;  // sorted by from
+      break; // sorted by from
     if (r.through_ms >= from_ms)
       return true;
   }

@@ -70,7 +70,7 @@ public:
     model::label_set labels;
     uint64_t fingerprint = 0;
     std::vector<chunk_ref> chunks;
-    int64_t min_from = INT64_MAX;   // over chunks
+    int64_t min_from = INT64_MAX; // over chunks
     int64_t max_through = INT64_MIN;
   };
 

@@ -22,15 +22,15 @@ namespace skald::storage {
 
 /// One encoded, closed chunk to flush.
 struct flush_chunk {
-  model::timestamp_ns min_ts = 0;  // chunk.bounds()
+  model::timestamp_ns min_ts = 0; // chunk.bounds()
   model::timestamp_ns max_ts = 0;
-  uint32_t entries = 0;            // chunk.entries()
-  std::string_view bytes;          // chunk.encode(); must outlive the call
+  uint32_t entries = 0;   // chunk.entries()
+  std::string_view bytes; // chunk.encode(); must outlive the call
 };
 
 struct write_report {
-  std::vector<put_result> puts;  // one per chunk, in order
-  size_t deduped = 0;            // objects that existed already
+  std::vector<put_result> puts; // one per chunk, in order
+  size_t deduped = 0;           // objects that existed already
 };
 
 /// Puts every chunk of the series, then adds their refs to the index in one

@@ -18,7 +18,7 @@ std::chrono::nanoseconds backoff_delay(const backoff_policy& p, int retry, doubl
   if (lo >= max)
     return ns{max};
   const int64_t hi = lo > max / 2 ? max : std::min(lo * 2, max);
-  if (!(jitter >= 0))  // also catches NaN
+  if (!(jitter >= 0)) // also catches NaN
     jitter = 0;
   if (jitter >= 1)
     jitter = 0.999999999;

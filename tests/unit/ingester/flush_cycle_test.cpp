@@ -66,9 +66,9 @@ TEST(flush_cycle, chunks_flush_with_retries_and_leave_memory_after_retain) {
   test_stream a{"t1", {{"app", "a"}}, 1, {}, {}};
   test_stream b{"t1", {{"app", "b"}}, 2, {}, {}};
   a.append(t0 + 5 * s_ns, t0);
-  b.append(t0 + 1 * s_ns, t0);  // older data: flushed first
+  b.append(t0 + 1 * s_ns, t0); // older data: flushed first
 
-  int64_t now = t0 + std::chrono::nanoseconds{30min}.count() + 1;  // both idle
+  int64_t now = t0 + std::chrono::nanoseconds{30min}.count() + 1; // both idle
   flush_queue<flush_op> q;
   for (auto* s : {&a, &b}) {
     ASSERT_TRUE(should_enqueue(s->states, now, cfg));
@@ -103,7 +103,7 @@ TEST(flush_cycle, chunks_flush_with_retries_and_leave_memory_after_retain) {
       ASSERT_TRUE(op->retry.ongoing()) << "gave up";
       auto delay = op->retry.next_delay(0.5);
       EXPECT_GE(delay, 10s);
-      now += delay.count();  // the actor would delay_for(delay)
+      now += delay.count(); // the actor would delay_for(delay)
       ++retries;
     }
     for (size_t i : op->indexes)

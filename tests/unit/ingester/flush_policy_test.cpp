@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 
 constexpr int64_t s_ns = 1'000'000'000;
 
-constexpr int64_t ns(std::chrono::nanoseconds d) { return d.count(); }
+constexpr int64_t ns(std::chrono::nanoseconds d) {
+  return d.count();
+}
 constexpr int64_t t0 = 1'700'000'000 * s_ns;
 
 flush_config cfg() {
@@ -71,8 +73,8 @@ TEST(flush_policy, max_age_is_data_span_strictly_greater_than_max_chunk_age) {
 
 TEST(flush_policy, reasons_follow_lokis_order) {
   auto c = open_chunk();
-  c.max_ts = c.min_ts + ns(3h);  // max_age
-  const int64_t later = t0 + ns(1h);  // and idle
+  c.max_ts = c.min_ts + ns(3h);      // max_age
+  const int64_t later = t0 + ns(1h); // and idle
   EXPECT_EQ(should_flush(c, later, cfg()), flush_reason::idle);
   c.closed = true;
   EXPECT_EQ(should_flush(c, later, cfg()), flush_reason::full);
@@ -125,7 +127,7 @@ TEST(flush_policy, stream_is_enqueued_with_several_chunks_or_a_due_last_chunk) {
 TEST(flush_policy, collect_picks_due_chunks_in_order_and_closes_them) {
   std::vector<chunk_state> cs{open_chunk(), open_chunk(), open_chunk()};
   cs[0].closed = true;
-  cs[0].flushed_ns = t0;  // flushed, retained
+  cs[0].flushed_ns = t0; // flushed, retained
   cs[1].closed = true;
   cs[1].synced = true;
   auto picks = collect_flush(cs, t0, cfg());

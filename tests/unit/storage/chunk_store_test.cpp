@@ -80,7 +80,7 @@ TEST_F(chunk_store_test, flipped_byte_is_a_checksum_mismatch) {
     EXPECT_EQ(got.error().code(), errc::corrupt_record);
     EXPECT_NE(got.error().message().find("invalid chunk checksum"), std::string::npos);
   }
-  mem_.put(path, raw.substr(0, raw.size() - 1));  // truncated
+  mem_.put(path, raw.substr(0, raw.size() - 1)); // truncated
   EXPECT_EQ(store.get("t1", 1, put->ref).error().code(), errc::corrupt_record);
 }
 
@@ -176,7 +176,7 @@ TEST(chunk_object, encode_decode_round_trip_and_reserved_bytes) {
   EXPECT_EQ(dec->header.labels, h.labels);
   EXPECT_EQ(dec->chunk_bytes, "payload");
   auto bad = obj;
-  bad[6] = 1;  // reserved
+  bad[6] = 1; // reserved
   EXPECT_EQ(decode_chunk_object(bad).error().code(), errc::corrupt_record);
   EXPECT_EQ(decode_chunk_object(obj + "x").error().code(), errc::corrupt_record);
   EXPECT_EQ(decode_chunk_object(obj.substr(0, 30)).error().code(), errc::corrupt_record);

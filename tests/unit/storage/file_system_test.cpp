@@ -32,11 +32,11 @@ protected:
 
 TEST_P(fs_contract, write_append_read_rename_remove) {
   ASSERT_TRUE(fs_->create_dirs(p("a/b")).ok());
-  ASSERT_TRUE(fs_->create_dirs(p("a/b")).ok());  // idempotent
+  ASSERT_TRUE(fs_->create_dirs(p("a/b")).ok()); // idempotent
   ASSERT_TRUE(fs_->write_file(p("a/b/f"), "hello", true).ok());
   ASSERT_TRUE(fs_->append_file(p("a/b/f"), " world", true).ok());
   EXPECT_EQ(*fs_->read_file(p("a/b/f")), "hello world");
-  ASSERT_TRUE(fs_->write_file(p("a/b/f"), "x", false).ok());  // truncates
+  ASSERT_TRUE(fs_->write_file(p("a/b/f"), "x", false).ok()); // truncates
   EXPECT_EQ(*fs_->read_file(p("a/b/f")), "x");
   ASSERT_TRUE(fs_->rename(p("a/b/f"), p("a/g")).ok());
   EXPECT_FALSE(*fs_->exists(p("a/b/f")));
@@ -80,7 +80,7 @@ TEST(error_fs, failed_write_atomic_leaves_old_content_visible) {
   memory_fs mem;
   ASSERT_TRUE(mem.create_dirs("/d").ok());
   ASSERT_TRUE(write_atomic(mem, "/d/f", "old").ok());
-  for (uint64_t k = 0; k < 3; ++k) {  // fail the write, the rename, the dir sync
+  for (uint64_t k = 0; k < 3; ++k) { // fail the write, the rename, the dir sync
     error_fs fs{mem, [k](error_fs::op, const std::string&, uint64_t seq) { return seq == k; }};
     auto st = write_atomic(fs, "/d/f", "new!");
     EXPECT_FALSE(st.ok());
@@ -88,7 +88,7 @@ TEST(error_fs, failed_write_atomic_leaves_old_content_visible) {
     if (k < 2)
       EXPECT_EQ(now, "old") << k;
     else
-      EXPECT_EQ(now, "new!") << k;  // renamed; only durability unconfirmed
+      EXPECT_EQ(now, "new!") << k; // renamed; only durability unconfirmed
     for (auto& f : mem.files())
       EXPECT_FALSE(is_temp_name(f)) << f;
     ASSERT_TRUE(write_atomic(mem, "/d/f", "old").ok());

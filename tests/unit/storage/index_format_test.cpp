@@ -22,7 +22,8 @@ using testing::labels_of;
 
 std::vector<series_chunks> sample_batch() {
   return {
-      {labels_of({{"app", "api"}, {"env", "prod"}}), 0x1111,
+      {labels_of({{"app", "api"}, {"env", "prod"}}),
+       0x1111,
        {chunk_ref{1'700'000'000'000, 1'700'000'060'000, 0xdeadbeef, 4096, 120},
         chunk_ref{1'700'000'060'001, 1'700'000'120'000, 0x01020304, 5000, 99}}},
       {labels_of({{"app", "web"}}), 0x2222, {chunk_ref{-5, 3, 7, 1, 1}}},
@@ -33,7 +34,8 @@ series_index sample_index() {
   series_index idx;
   for (auto& s : sample_batch())
     idx.apply(s);
-  idx.apply({labels_of({{"app", "api"}, {"env", "dev"}, {"team", "a"}}), 0x3333,
+  idx.apply({labels_of({{"app", "api"}, {"env", "dev"}, {"team", "a"}}),
+             0x3333,
              {chunk_ref{10, 20, 30, 40, 50}}});
   return idx;
 }
@@ -129,7 +131,7 @@ TEST(index_format, structural_checks_behind_a_valid_checksum) {
   version[4] = 2;
   EXPECT_EQ(decode_segment(with_crc(version)).error().code(), errc::corrupt_record);
   auto offsets = bytes;
-  offsets[bytes.size() - 28 + 7] ^= 0x10;  // symbols offset
+  offsets[bytes.size() - 28 + 7] ^= 0x10; // symbols offset
   EXPECT_EQ(decode_segment(with_crc(offsets)).error().code(), errc::corrupt_record);
   // Random mutations with a repaired CRC never crash and fail cleanly or
   // decode to something restore() accepts or rejects.
@@ -186,7 +188,11 @@ TEST(index_format, golden_v1_log) {
 }
 
 TEST(index_format, golden_v1_chunk_object) {
-  chunk_object_header h{"fake", 456, 1'700'000'000'000, 1'700'000'060'000, 3,
+  chunk_object_header h{"fake",
+                        456,
+                        1'700'000'000'000,
+                        1'700'000'060'000,
+                        3,
                         labels_of({{"app", "api"}, {"env", "prod"}})};
   auto bytes = check_golden("chunk_object_v1.bin", encode_chunk_object(h, "chunk-bytes"));
   auto dec = decode_chunk_object(bytes);

@@ -28,9 +28,11 @@ using testing::labels_of;
 
 constexpr int64_t day_ms = 86'400'000;
 constexpr int64_t ms_ns = 1'000'000;
-constexpr int64_t t0_ms = 20'000 * day_ms;  // midnight, period 20000
+constexpr int64_t t0_ms = 20'000 * day_ms; // midnight, period 20000
 
-label_matcher m(const char* name, match_type t, const char* value) { return *make_matcher(name, t, value); }
+label_matcher m(const char* name, match_type t, const char* value) {
+  return *make_matcher(name, t, value);
+}
 
 series_chunks one(model::label_set ls, uint64_t fp, int64_t from_ms, int64_t through_ms,
                   uint32_t checksum) {
@@ -44,7 +46,8 @@ index_options opts(std::string root = "/s") {
 }
 
 std::vector<uint64_t> fps(index_store& s, const std::vector<label_matcher>& ms,
-                          int64_t from_ms = t0_ms - day_ms, int64_t through_ms = t0_ms + 3 * day_ms) {
+                          int64_t from_ms = t0_ms - day_ms,
+                          int64_t through_ms = t0_ms + 3 * day_ms) {
   auto r = s.series("t1", ms, from_ms * ms_ns, through_ms * ms_ns);
   EXPECT_TRUE(r.ok()) << r.error().to_string();
   std::vector<uint64_t> out;
@@ -58,10 +61,13 @@ class index_store_test : public ::testing::Test {
 protected:
   void SetUp() override { ASSERT_TRUE(fs_.create_dirs("/s").ok()); }
   void fill(index_store& s) {
-    ASSERT_TRUE(s.add("t1", {one(labels_of({{"app", "api"}, {"env", "prod"}}), 1, t0_ms, t0_ms + 1000, 11),
-                             one(labels_of({{"app", "web"}}), 2, t0_ms + 500, t0_ms + 2000, 22)})
+    ASSERT_TRUE(
+        s.add("t1", {one(labels_of({{"app", "api"}, {"env", "prod"}}), 1, t0_ms, t0_ms + 1000, 11),
+                     one(labels_of({{"app", "web"}}), 2, t0_ms + 500, t0_ms + 2000, 22)})
+            .ok());
+    ASSERT_TRUE(s.add("t1", {one(labels_of({{"app", "api"}, {"env", "dev"}}), 3, t0_ms + 10,
+                                 t0_ms + 20, 33)})
                     .ok());
-    ASSERT_TRUE(s.add("t1", {one(labels_of({{"app", "api"}, {"env", "dev"}}), 3, t0_ms + 10, t0_ms + 20, 33)}).ok());
     ASSERT_TRUE(s.add("t2", {one(labels_of({{"app", "api"}}), 9, t0_ms, t0_ms, 99)}).ok());
   }
   using V = std::vector<uint64_t>;
@@ -117,7 +123,9 @@ TEST_F(index_store_test, duplicate_refs_from_replicas_are_not_written_twice) {
 
 TEST_F(index_store_test, chunk_spanning_two_periods_is_in_both_and_returned_once) {
   index_store s{fs_, opts()};
-  ASSERT_TRUE(s.add("t1", {one(labels_of({{"app", "api"}}), 1, t0_ms + day_ms - 10, t0_ms + day_ms + 10, 5)}).ok());
+  ASSERT_TRUE(s.add("t1", {one(labels_of({{"app", "api"}}), 1, t0_ms + day_ms - 10,
+                               t0_ms + day_ms + 10, 5)})
+                  .ok());
   EXPECT_TRUE(*fs_.exists(s.period_dir("t1", 20000)));
   EXPECT_TRUE(*fs_.exists(s.period_dir("t1", 20001)));
   auto r = s.series("t1", {}, 0, INT64_MAX);
@@ -132,7 +140,7 @@ TEST_F(index_store_test, compaction_replaces_logs_with_a_segment_and_keeps_every
   auto o = opts();
   o.compact_log_bytes = 300;
   std::mt19937_64 rng{5};
-  std::map<uint64_t, size_t> expect;  // fp -> refs
+  std::map<uint64_t, size_t> expect; // fp -> refs
   {
     index_store s{fs_, o};
     for (uint32_t i = 0; i < 200; ++i) {
@@ -158,8 +166,9 @@ TEST_F(index_store_test, compaction_replaces_logs_with_a_segment_and_keeps_every
   ASSERT_EQ(r->size(), expect.size());
   for (auto& x : *r)
     EXPECT_EQ(x.chunks.size(), expect[x.fingerprint]);
-  EXPECT_EQ(fps(s, {m("app", match_type::eq, "api")}).size(),
-            size_t(std::count_if(expect.begin(), expect.end(), [](auto& e) { return e.first % 2; })));
+  EXPECT_EQ(
+      fps(s, {m("app", match_type::eq, "api")}).size(),
+      size_t(std::count_if(expect.begin(), expect.end(), [](auto& e) { return e.first % 2; })));
   // Explicit compaction of what is left, then reload again.
   ASSERT_TRUE(s.add("t1", {one(labels_of({{"app", "new"}}), 999, t0_ms, t0_ms, 1)}).ok());
   ASSERT_TRUE(s.compact_all().ok());
@@ -215,7 +224,8 @@ TEST_F(index_store_test, read_only_reader_sees_new_writes_after_refresh) {
 
 TEST_F(index_store_test, invalid_input_is_rejected) {
   index_store s{fs_, opts()};
-  EXPECT_EQ(s.add("a/b", {one(labels_of({{"a", "b"}}), 1, 0, 0, 0)}).code(), errc::invalid_argument);
+  EXPECT_EQ(s.add("a/b", {one(labels_of({{"a", "b"}}), 1, 0, 0, 0)}).code(),
+            errc::invalid_argument);
   series_chunks unsorted{{{"b", "1"}, {"a", "2"}}, 1, {chunk_ref{0, 0, 0, 0, 0}}};
   EXPECT_EQ(s.add("t", {unsorted}).code(), errc::invalid_argument);
   EXPECT_EQ(s.add("t", {one(labels_of({{"a", "b"}}), 1, 10, 5, 0)}).code(), errc::invalid_argument);
@@ -321,7 +331,7 @@ TEST_P(index_crash_at, any_file_operation_never_exposes_a_ref_without_its_chunk)
       index_store is{efs, o};
       for (auto& j : js) {
         if (!run(cs, is, j).ok())
-          break;  // the process "dies" here
+          break; // the process "dies" here
         ++done;
       }
     }
@@ -338,8 +348,10 @@ TEST_P(index_crash_at, any_file_operation_never_exposes_a_ref_without_its_chunk)
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(compaction, index_crash_at, ::testing::Values(size_t{8} << 20, size_t{150}),
-                         [](const auto& info) { return info.param > 1000 ? "logs_only" : "compacting"; });
+INSTANTIATE_TEST_SUITE_P(compaction, index_crash_at,
+                         ::testing::Values(size_t{8} << 20, size_t{150}), [](const auto& info) {
+                           return info.param > 1000 ? "logs_only" : "compacting";
+                         });
 
 TEST(index_crash, store_failing_half_its_writes_converges_with_retries) {
   memory_fs mem;
@@ -347,9 +359,10 @@ TEST(index_crash, store_failing_half_its_writes_converges_with_retries) {
   // Each mutating operation fails with probability 1/2 (seeded): strict
   // alternation would fail every multi-step write forever.
   auto rng = std::make_shared<std::mt19937_64>(2026);
-  error_fs efs{mem, [rng](error_fs::op, const std::string&, uint64_t) { return (*rng)() % 2 == 0; }};
+  error_fs efs{mem,
+               [rng](error_fs::op, const std::string&, uint64_t) { return (*rng)() % 2 == 0; }};
   auto o = opts();
-  o.compact_log_bytes = 400;  // compactions fail and retry too
+  o.compact_log_bytes = 400; // compactions fail and retry too
   chunk_store cs{efs, "/s"};
   index_store is{efs, o};
   auto js = jobs(30);
@@ -367,7 +380,7 @@ TEST(index_crash, store_failing_half_its_writes_converges_with_retries) {
   }
   EXPECT_GT(failures, 10u);
   EXPECT_GE(efs.failures(), failures);
-  EXPECT_GT(efs.failures() * 3, efs.ops());  // about half of all writes failed
+  EXPECT_GT(efs.failures() * 3, efs.ops()); // about half of all writes failed
   efs.set_decider({});
   EXPECT_EQ(check_no_dangling_refs(mem, "/s"), js.size());
   // No duplicates in the live store either.
@@ -401,7 +414,8 @@ TEST(index_crash, kill_9_during_flushes_leaves_no_dangling_ref) {
       for (int pass = 0;; ++pass)
         for (auto& j : js) {
           auto k = j;
-          k.bytes = chunk_bytes(3, j.min_ts, "r" + std::to_string(round) + "p" + std::to_string(pass));
+          k.bytes =
+              chunk_bytes(3, j.min_ts, "r" + std::to_string(round) + "p" + std::to_string(pass));
           status_ignored(run(cs, is, k), "child keeps going");
         }
     }

@@ -74,7 +74,7 @@ TEST_F(series_index_test, inequality_includes_series_without_the_label) {
 }
 
 TEST_F(series_index_test, regex_is_fully_anchored) {
-  EXPECT_EQ(fps({m("app", RE, "api")}), (V{1, 2}));  // not xapi
+  EXPECT_EQ(fps({m("app", RE, "api")}), (V{1, 2})); // not xapi
   EXPECT_EQ(fps({m("app", RE, "a.*")}), (V{1, 2}));
   EXPECT_EQ(fps({m("app", RE, ".*api")}), (V{1, 2, 4}));
   EXPECT_EQ(fps({m("app", RE, "api|web")}), (V{1, 2, 3}));
@@ -133,7 +133,8 @@ TEST_F(series_index_test, label_names_and_values_respect_range_and_matchers) {
 }
 
 TEST_F(series_index_test, refs_are_deduplicated_and_sorted) {
-  series_chunks again{labels_of({{"app", "api"}, {"env", "prod"}}), 1,
+  series_chunks again{labels_of({{"app", "api"}, {"env", "prod"}}),
+                      1,
                       {chunk_ref{100, 200, 1, 10, 1}, chunk_ref{10, 20, 9, 1, 1}}};
   EXPECT_EQ(idx_.missing(again).chunks.size(), 1u);
   EXPECT_EQ(idx_.apply(again), 1u);

@@ -8,7 +8,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-backoff_policy flush_defaults() { return {10s, 1min, 10}; }
+backoff_policy flush_defaults() {
+  return {10s, 1min, 10};
+}
 
 TEST(backoff, delays_double_from_min_and_stay_in_their_window) {
   auto p = flush_defaults();
