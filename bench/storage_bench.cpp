@@ -46,7 +46,7 @@ model::label_set series_labels(uint32_t i) {
 }
 
 series_chunks series_of(uint32_t i) {
-  int64_t from = t0_ms + (i % 1000) * 60'000;
+  int64_t from = t0_ms + int64_t{i % 1000} * 60'000;
   return {series_labels(i),
           0x9e3779b97f4a7c15ULL * (i + 1),
           {chunk_ref{from, from + 3'600'000, i, 1'000'000, 5000},
@@ -67,7 +67,7 @@ label_matcher mk(const char* n, match_type t, const char* v) {
   return *make_matcher(n, t, v);
 }
 
-void run_lookup(benchmark::State& state, std::vector<label_matcher> ms) {
+void run_lookup(benchmark::State& state, const std::vector<label_matcher>& ms) {
   const auto& idx = index_100k();
   size_t found = 0;
   for (auto _ : state) {

@@ -29,7 +29,9 @@ std::string encode_chunk_object(const chunk_object_header& h, std::string_view c
 }
 
 result<decoded_chunk_object> decode_chunk_object(std::string_view object) {
-  auto bad = [](std::string what) { return status{errc::corrupt_record, "chunk object: " + what}; };
+  auto bad = [](const std::string& what) {
+    return status{errc::corrupt_record, "chunk object: " + what};
+  };
   coding::reader r{object};
   decoded_chunk_object out;
   if (uint32_t m = r.be32(); !r.ok() || m != chunk_object_magic)

@@ -77,8 +77,8 @@ TEST(chunk_key, rejects_malformed_keys) {
 TEST(chunk_key, tenants_that_are_not_directory_names_are_rejected) {
   EXPECT_TRUE(valid_tenant("fake").ok());
   EXPECT_TRUE(valid_tenant("team-a_b.c!*'()").ok());
-  for (std::string t : {std::string{}, std::string{"."}, std::string{".."}, std::string{"a/b"},
-                        std::string{"a\0b", 3}, std::string(151, 'x')})
+  for (const std::string& t : {std::string{}, std::string{"."}, std::string{".."},
+                               std::string{"a/b"}, std::string{"a\0b", 3}, std::string(151, 'x')})
     EXPECT_EQ(valid_tenant(t).code(), errc::invalid_argument);
 }
 

@@ -260,7 +260,7 @@ struct flush_job {
 std::vector<flush_job> jobs(int n) {
   std::vector<flush_job> out;
   for (int i = 0; i < n; ++i) {
-    int64_t ts = (t0_ms + i * 60'000) * ms_ns;
+    int64_t ts = (t0_ms + int64_t{i} * 60'000) * ms_ns;
     std::string pod = "p" + std::to_string(i % 5);
     out.push_back({i % 3 ? "t1" : "t2", labels_of({{"app", "api"}, {"pod", pod.c_str()}}),
                    uint64_t(100 + i % 5), chunk_bytes(3 + i % 4, ts, "j" + std::to_string(i)), ts,

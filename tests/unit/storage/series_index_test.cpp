@@ -44,6 +44,7 @@ protected:
     std::vector<series_chunks> out;
     idx_.series(idx_.select(ms), from, through, out);
     std::vector<uint64_t> f;
+    f.reserve(out.size());
     for (auto& s : out)
       f.push_back(s.fingerprint);
     std::sort(f.begin(), f.end());
