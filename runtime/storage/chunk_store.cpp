@@ -178,6 +178,31 @@ result<stored_chunk> chunk_store::get(std::string_view tenant, uint64_t fingerpr
   return out;
 }
 
+result<size_t> chunk_store::remove_temp_files() {
+  size_t removed = 0;
+  auto tenants = fs_.list_dir(root_);
+  if (!tenants)
+    return tenants.error().code() == errc::not_found ? result<size_t>{size_t{0}} : tenants.error();
+  for (auto& t : *tenants) {
+    if (t == "index")
+      continue;
+    const std::string tdir = join_path(root_, t);
+    auto series = fs_.list_dir(tdir);
+    if (!series)
+      continue; // a file, or gone
+    for (auto& fp : *series) {
+      const std::string sdir = join_path(tdir, fp);
+      auto names = fs_.list_dir(sdir);
+      if (!names)
+        continue;
+      for (auto& n : *names)
+        if (is_temp_name(n) && fs_.remove(join_path(sdir, n)).ok())
+          ++removed;
+    }
+  }
+  return removed;
+}
+
 result<bool> chunk_store::contains(std::string_view tenant, uint64_t fingerprint,
                                    const chunk_ref& ref) {
   return fs_.exists(path_of(id_of(std::string{tenant}, fingerprint, ref)));

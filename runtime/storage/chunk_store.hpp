@@ -92,6 +92,12 @@ public:
   /// True if the object file exists (no verification).
   result<bool> contains(std::string_view tenant, uint64_t fingerprint, const chunk_ref& ref);
 
+  /// Removes the temp files crashed puts left behind (<tenant>/<fp>/*.tmp-*),
+  /// walking every tenant directory except index/. For startup, before any
+  /// put of this process (a concurrent put's temp file would be removed and
+  /// that put would fail). Returns the number of files removed.
+  result<size_t> remove_temp_files();
+
   /// Absolute path of the object.
   std::string path_of(const chunk_id& id) const;
 

@@ -148,6 +148,34 @@ TEST_F(chunk_store_test, failed_put_leaves_nothing_visible_and_retry_succeeds) {
   }
 }
 
+TEST_F(chunk_store_test, temp_files_of_crashed_puts_are_swept_at_startup) {
+  {
+    error_fs efs{mem_, error_fs::fail_from(0)};
+    // Let directory creation through; crash at the temp file write.
+    efs.set_decider([](error_fs::op o, const std::string&, uint64_t) {
+      return o == error_fs::op::write || o == error_fs::op::remove;
+    });
+    chunk_store store{efs, "/data/chunks"};
+    EXPECT_FALSE(store.put("t1", 5, labels_, t0, t0, 1, chunk_bytes(1, t0)).ok());
+  }
+  ASSERT_TRUE(mem_.create_dirs("/data/chunks/index/t1").ok());
+  mem_.put("/data/chunks/index/t1/x.tmp-1-1", "index temp: not ours");
+  size_t temps = 0;
+  for (auto& f : mem_.files())
+    temps += is_temp_name(f) ? 1 : 0;
+  EXPECT_EQ(temps, 2u);
+  chunk_store store{mem_, "/data/chunks"};
+  auto removed = store.remove_temp_files();
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1u);
+  EXPECT_EQ(mem_.files(), std::vector<std::string>{"/data/chunks/index/t1/x.tmp-1-1"});
+  memory_fs empty;
+  chunk_store nothing{empty, "/nothing"};
+  auto none = nothing.remove_temp_files();
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+}
+
 TEST_F(chunk_store_test, posix_store_writes_real_files) {
   testing::temp_dir dir;
   posix_fs fs;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -245,6 +246,52 @@ TEST(index_options, come_from_the_storage_and_schema_config) {
   o = index_options::from(sc, schema);
   EXPECT_EQ(o.prefix, "idx_");
   EXPECT_EQ(o.period, std::chrono::hours{168});
+}
+
+TEST(index_store_threads, concurrent_flush_workers_and_queriers_share_one_store) {
+  memory_fs mem;
+  ASSERT_TRUE(mem.create_dirs("/s").ok());
+  auto o = opts();
+  o.compact_log_bytes = 2048; // compactions while others add and query
+  index_store s{mem, o};
+  constexpr int writers = 4, per_writer = 200;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> queries{0};
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < per_writer; ++i) {
+        std::string pod = "w" + std::to_string(w) + "-" + std::to_string(i % 20);
+        auto b = one(labels_of({{"app", "api"}, {"pod", pod.c_str()}}), uint64_t(w * 100 + i % 20),
+                     t0_ms + i, t0_ms + i + 1, uint32_t(w * 1000 + i));
+        EXPECT_TRUE(s.add("t1", {b}).ok());
+      }
+    });
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&] {
+      do { // at least one query, even if the writers finish first
+        auto res = s.series("t1", {m("app", match_type::eq, "api")}, 0, INT64_MAX);
+        EXPECT_TRUE(res.ok());
+        auto vals = s.label_values("t1", "pod", 0, INT64_MAX);
+        EXPECT_TRUE(vals.ok());
+        queries.fetch_add(1);
+      } while (!stop.load());
+    });
+  for (int w = 0; w < writers; ++w)
+    threads[size_t(w)].join();
+  stop = true;
+  for (size_t i = writers; i < threads.size(); ++i)
+    threads[i].join();
+  EXPECT_GT(queries.load(), 0u);
+  EXPECT_EQ(s.stats().chunks, size_t{writers * per_writer});
+  index_store reopened{mem, o};
+  auto all = reopened.series("t1", {}, 0, INT64_MAX);
+  ASSERT_TRUE(all.ok());
+  size_t refs = 0;
+  for (auto& x : *all)
+    refs += x.chunks.size();
+  EXPECT_EQ(all->size(), size_t{writers * 20});
+  EXPECT_EQ(refs, size_t{writers * per_writer});
 }
 
 // -- crash safety ------------------------------------------------------------
