@@ -6,8 +6,8 @@
 // peer never receives an empty message for a forgotten type (caf-0.17.md §2).
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
-// messages/push.hpp): push_job_ptr and ingest_ptr, the shared_ptrs of the
-// write path.
+// messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
+// wal_record_ptr and recovery_ptr, the shared_ptrs of the write path.
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -15,6 +15,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/push.hpp"
+#include "messages/wal.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
@@ -33,5 +34,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(skald, (skald::stream_stats))
   CAF_ADD_TYPE_ID(skald, (skald::stream_dump))
   CAF_ADD_TYPE_ID(skald, (skald::ingester_stats))
+
+  // WAL (messages/wal.hpp).
+  CAF_ADD_ATOM(skald, skald, wal_flush_atom, "walflush")
+  CAF_ADD_ATOM(skald, skald, replay_atom, "replay")
 
 CAF_END_TYPE_ID_BLOCK(skald)

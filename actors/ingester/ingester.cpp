@@ -4,6 +4,7 @@
 // routes messages, keeps the maps and updates metrics.
 #include "actors/ingester/ingester.hpp"
 
+#include <atomic>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -16,12 +17,20 @@
 
 #include "runtime/chunkenc/iterator.hpp"
 #include "runtime/ingester/limiter.hpp"
+#include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
 
 namespace skald::actors {
 
 namespace {
+
+/// Wall-clock ns: WAL epochs must grow across restarts.
+uint64_t wall_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+}
 
 int64_t now_ns(caf::local_actor* self) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -60,6 +69,8 @@ struct ingester_metrics {
 struct shared_ctx {
   ingester_deps deps;
   ingester_metrics m;
+  /// Next WAL stream id (node-wide; continued after the replayed ones).
+  mutable std::atomic<uint64_t> next_wal_id{1};
   shared_ctx(ingester_deps d, metrics::registry& r) : deps(std::move(d)), m(r) {}
 };
 
@@ -67,12 +78,32 @@ using ctx_ptr = std::shared_ptr<const shared_ctx>;
 
 // -- stream ------------------------------------------------------------------
 
+/// How a stream actor starts: fresh (from a push) or replayed from the WAL.
+struct stream_init {
+  std::unique_ptr<ingester::stream> s; // null: a fresh stream
+  model::label_set label_set;
+  uint64_t wal_id = 0;
+  uint64_t epoch = 0;
+  uint64_t counter = 0;
+  bool series_logged = false;
+};
+
+using init_ptr = std::shared_ptr<stream_init>;
+
 struct stream_state {
   static inline const char* name = "skald.stream";
   std::unique_ptr<ingester::stream> s;
   std::string tenant;
   uint64_t limits_version = 0;
   ctx_ptr ctx;
+  // WAL: this incarnation's id, epoch and entry counter (never reused, not
+  // even for nacked records), whether its series record was handed over.
+  model::label_set label_set;
+  uint64_t wal_id = 0;
+  uint64_t epoch = 0;
+  uint64_t counter = 0;
+  bool series_logged = false;
+  std::vector<uint32_t> stored_index;
 };
 
 void refresh_stream_limits(stream_state& st, int64_t now) {
@@ -88,15 +119,23 @@ void refresh_stream_limits(stream_state& st, int64_t now) {
 
 stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_state> self,
                                       ctx_ptr ctx, std::string tenant, std::string labels,
-                                      uint64_t fp) {
+                                      uint64_t fp, init_ptr init) {
   auto& st = self->state;
   st.ctx = ctx;
   st.tenant = std::move(tenant);
   auto cfg = ctx->deps.stream;
-  st.s = std::make_unique<ingester::stream>(std::move(labels), fp, cfg);
+  if (init->s)
+    st.s = std::move(init->s);
+  else
+    st.s = std::make_unique<ingester::stream>(std::move(labels), fp, cfg);
+  st.label_set = std::move(init->label_set);
+  st.wal_id = init->wal_id;
+  st.epoch = init->epoch;
+  st.counter = init->counter;
+  st.series_logged = init->series_logged;
   refresh_stream_limits(st, now_ns(self));
   return {
-    [=](append_atom, const ingest_ptr& batch, uint32_t index) -> stream_reply {
+    [=](append_atom, const ingest_ptr& batch, uint32_t index) -> caf::result<stream_reply> {
       auto& st = self->state;
       stream_reply r;
       if (index >= batch->request.streams.size())
@@ -104,7 +143,11 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       auto now = now_ns(self);
       refresh_stream_limits(st, now);
       const auto& es = batch->request.streams[index].entries;
-      auto out = st.s->push(es.data(), es.size(), st.tenant, now);
+      const auto& wal = st.ctx->deps.wal;
+      st.stored_index.clear();
+      // Apply before logging (runtime/wal/writer.hpp): the entries are in the
+      // chunks before their record goes to the WAL writer.
+      auto out = st.s->push(es.data(), es.size(), st.tenant, now, wal ? &st.stored_index : nullptr);
       if (out.chunks_created > 0) {
         st.ctx->m.chunks_created->inc(out.chunks_created);
         st.ctx->m.memory_chunks->add(out.chunks_created);
@@ -116,7 +159,42 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       r.too_far_behind_bytes = out.too_far_behind_bytes;
       r.rate_limited = out.rate_limited;
       r.rate_limited_bytes = out.rate_limited_bytes;
-      return r;
+      if (!wal || st.stored_index.empty())
+        return r;
+      // Ack rule: the reply waits for the WAL writer's group commit.
+      auto rec = std::make_shared<wal_record>();
+      rec->batch = batch;
+      rec->wal_id = st.wal_id;
+      rec->epoch = st.epoch;
+      st.counter += st.stored_index.size();
+      rec->counter = st.counter;
+      if (!st.series_logged) {
+        rec->series = true;
+        rec->tenant = st.tenant;
+        rec->labels = st.label_set;
+        st.series_logged = true;
+      }
+      rec->entries.reserve(st.stored_index.size());
+      for (auto i : st.stored_index)
+        rec->entries.push_back(es[i]);
+      auto rp = self->make_response_promise<stream_reply>();
+      // No timeout (like tenant -> stream): the WAL writer answers every
+      // record after its group commit; if it terminates the request bounces.
+      self->request(wal, caf::infinite, append_atom_v, wal_record_ptr{std::move(rec)})
+        .then(
+          [rp, r](stream_reply& w) mutable {
+            if (w.status != 0) {
+              r.status = w.status;
+              r.message = std::move(w.message);
+            }
+            rp.deliver(std::move(r));
+          },
+          [self, rp, r](caf::error& err) mutable {
+            r.status = 503;
+            r.message = "wal writer unavailable: " + self->system().render(err);
+            rp.deliver(std::move(r));
+          });
+      return rp;
     },
     [=](status_atom) -> stream_stats {
       const auto& s = *self->state.s;
@@ -244,8 +322,14 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             t->fail(i, 429, ingester::stream_limit_error(ps.labels, st.tenant));
             continue;
           }
+          auto init = std::make_shared<stream_init>();
+          if (st.ctx->deps.wal) {
+            init->label_set = ps.label_set;
+            init->wal_id = st.ctx->next_wal_id.fetch_add(1);
+            init->epoch = wall_ns();
+          }
           auto h = self->spawn<caf::linked>(stream_fn, st.ctx, st.tenant, ps.labels,
-                                            ps.fingerprint);
+                                            ps.fingerprint, init);
           auto& v = st.streams[ps.fingerprint];
           v.push_back(stream_slot{ps.labels, h});
           slot = &v.back();
@@ -297,6 +381,25 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             return self->delegate(s.handle, read_atom_v);
       return stream_dump{};
     },
+    [=](replay_atom, const recovery_ptr& rec) -> ingester_stats {
+      // Adopts the streams replayed from the WAL (no stream limit).
+      auto& st = self->state;
+      for (auto& rs : rec->streams) {
+        auto init = std::make_shared<stream_init>();
+        init->s = std::move(rs.s);
+        init->label_set = std::move(rs.label_set);
+        init->wal_id = rs.wal_id;
+        init->epoch = rs.epoch;
+        init->counter = rs.counter;
+        init->series_logged = true;
+        auto h = self->spawn<caf::linked>(stream_fn, st.ctx, st.tenant, rs.labels, rs.fingerprint,
+                                          init);
+        st.streams[rs.fingerprint].push_back(stream_slot{rs.labels, h});
+        ++st.count;
+        st.memory_streams->inc();
+      }
+      return ingester_stats{1, static_cast<uint32_t>(st.count)};
+    },
   };
 }
 
@@ -307,6 +410,8 @@ struct ingester_state {
   ctx_ptr ctx;
   std::unordered_map<std::string, tenant_actor> tenants;
   uint32_t streams_hint = 0;
+  /// True until the WAL replay was adopted: pushes answer 503.
+  bool replaying = false;
 
   tenant_actor& tenant(ingester_actor::stateful_pointer<ingester_state> self,
                        const std::string& id) {
@@ -322,6 +427,7 @@ struct ingester_state {
 ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<ingester_state> self,
                                           ctx_ptr ctx) {
   self->state.ctx = std::move(ctx);
+  self->state.replaying = self->state.ctx->deps.replay_pending;
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& ts = self->state.tenants;
     for (auto i = ts.begin(); i != ts.end(); ++i)
@@ -333,6 +439,8 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
   });
   return {
     [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
+      if (self->state.replaying)
+        return ingest_reply{503, "replaying WAL", 0};
       auto& t = self->state.tenant(self, batch->tenant);
       return self->delegate(t, push_atom_v, batch);
     },
@@ -367,6 +475,29 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       if (i == ts.end())
         return stream_dump{};
       return self->delegate(i->second, read_atom_v, labels);
+    },
+    [=](replay_atom, const recovery_ptr& rec) -> ingester_stats {
+      // Split by tenant; each tenant instance adopts its streams before any
+      // push reaches it (messages from here to it stay in order).
+      auto& st = self->state;
+      std::unordered_map<std::string, recovery_ptr> per_tenant;
+      ingester_stats out;
+      for (auto& rs : rec->streams) {
+        auto& p = per_tenant[rs.tenant];
+        if (!p)
+          p = std::make_shared<ingester::recovery>();
+        p->streams.push_back(std::move(rs));
+        ++out.streams;
+      }
+      for (auto& [tenant, p] : per_tenant)
+        caf::anon_send(st.tenant(self, tenant), replay_atom_v, p);
+      uint64_t next = rec->max_wal_id + 1;
+      auto cur = st.ctx->next_wal_id.load();
+      while (cur < next && !st.ctx->next_wal_id.compare_exchange_weak(cur, next)) {
+      }
+      st.replaying = false;
+      out.tenants = static_cast<uint32_t>(st.tenants.size());
+      return out;
     },
   };
 }

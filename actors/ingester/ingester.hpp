@@ -11,11 +11,16 @@
 //             share of max_global_streams_per_user).
 //   stream:   one runtime::ingester::stream — its chunks, last line, highest
 //             timestamp, per-stream rate bucket. Nothing else touches them.
+//   stream (WAL on): its WAL id, epoch and entry counter; each append applies
+//             the entries, then sends the stored ones to the WAL writer and
+//             replies only when the writer acked the record (ack rule).
 // Timers: none yet (flushing is the flush issue's).
 // Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
 //   actor down with it through the links, so ~actor_system does not hang.
 // Failure: a stream actor that dies (an exception) is removed from its tenant;
-//   the next push recreates the stream (its chunks are lost: no WAL yet).
+//   the next push recreates the stream (its chunks are lost until the next
+//   restart replays the WAL). The WAL writer is not linked: the ingester
+//   module stops it after the ingester (runtime/system/modules.cpp).
 #pragma once
 
 #include <chrono>
@@ -47,6 +52,11 @@ struct ingester_deps {
   /// For the local share of max_global_streams_per_user.
   int replication_factor = 1;
   int healthy_ingesters = 1;
+  /// The WAL writer (actors/ingester/wal_writer.hpp); null = WAL off.
+  wal_writer_actor wal;
+  /// Pushes answer 503 "replaying WAL" until a (replay_atom, recovery_ptr)
+  /// arrives (set when the WAL is on).
+  bool replay_pending = false;
 };
 
 /// Spawns the ingester (not linked to anyone; send it an exit to stop).

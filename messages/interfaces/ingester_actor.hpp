@@ -6,6 +6,15 @@
 ///                                                         //   creating it on first push
 ///   (status_atom)                     -> (ingester_stats) // tenants and streams in memory
 ///   (read_atom, tenant, labels)       -> (stream_dump)    // one stream's entries (tests)
+///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts the streams replayed from
+///                                                         //   the WAL; pushes answer 503
+///                                                         //   "replaying WAL" until then
+/// }
+/// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
+///   (append_atom, wal_record_ptr)     -> (stream_reply)   // status 0 after the record's
+///                                                         //   group-commit write (and fsync
+///                                                         //   with fsync=batch), else 503/500
+///   (wal_flush_atom)                  -> ()               // itself: one group commit
 /// }
 /// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
 ///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
@@ -13,9 +22,12 @@
 ///                                                         //   error wins"
 ///   (status_atom)                     -> (ingester_stats)
 ///   (read_atom, labels)               -> (stream_dump)
+///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
-///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index
+///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
+///                                                         //   WAL on: replies after the WAL
+///                                                         //   writer acked its record
 ///   (status_atom)                     -> (stream_stats)
 ///   (read_atom)                       -> (stream_dump)
 /// }
@@ -25,9 +37,9 @@
 // behind, 429 stream limit / per-stream rate limit) and its text.
 // Requests from other actors (the distributor, status/read callers) carry a
 // timeout (dropped promises send nothing in CAF 0.17). The one exception is
-// tenant -> stream appends inside one ingester: local, never blocking, bounced
-// with request_receiver_down if the stream terminates; the distributor's
-// timeout bounds the client's wait.
+// tenant -> stream appends and stream -> WAL writer records inside one
+// ingester: local, bounced with request_receiver_down if the receiver
+// terminates; the distributor's timeout bounds the client's wait.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +49,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/type_ids.hpp"
+#include "messages/wal.hpp"
 
 namespace skald {
 
@@ -48,11 +61,17 @@ using stream_actor = caf::typed_actor<
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
-  caf::replies_to<read_atom, std::string>::with<stream_dump>>;
+  caf::replies_to<read_atom, std::string>::with<stream_dump>,
+  caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
-  caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>>;
+  caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
+  caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>>;
+
+using wal_writer_actor =
+  caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
+                   caf::reacts_to<wal_flush_atom>>;
 
 } // namespace skald

@@ -90,7 +90,7 @@ chunkenc::mem_chunk& stream::chunk_for(const model::entry_view& e, uint32_t& cre
 }
 
 push_outcome stream::push(const model::entry_view* entries, size_t n, std::string_view tenant,
-                          int64_t now_ns) {
+                          int64_t now_ns, std::vector<uint32_t>* stored_index) {
   push_outcome out;
   out.total = static_cast<uint32_t>(n);
   auto& verdicts = verdict_scratch();
@@ -156,6 +156,8 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
     }
     ++out.stored;
     ++entries_;
+    if (stored_index != nullptr)
+      stored_index->push_back(static_cast<uint32_t>(i));
     if (entries_ == 1 || e.ts > highest_ts_)
       highest_ts_ = e.ts;
     last = &e;

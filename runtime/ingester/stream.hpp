@@ -79,8 +79,10 @@ public:
 
   /// Appends `n` entries in request order; `tenant` only names the user in
   /// error texts. Lines are copied into the chunk; `entries` may die after.
+  /// If `stored_index` is set, the indexes of the stored entries are appended
+  /// to it (what the WAL logs: replaying exactly those reproduces the stream).
   push_outcome push(const model::entry_view* entries, size_t n, std::string_view tenant,
-                    int64_t now_ns);
+                    int64_t now_ns, std::vector<uint32_t>* stored_index = nullptr);
 
   /// Applies reloaded limits (per-stream rate) without losing state.
   void set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noexcept;

@@ -68,6 +68,10 @@ public:
   /// Stops the module: tells its actors to exit and waits for what must
   /// finish, bounded in time. Called once, after a successful or failed start.
   virtual void stop() = 0;
+  /// Why the module is not running yet, for /ready ("replaying WAL (n
+  /// records so far)"); empty = nothing to add. Called from HTTP threads
+  /// while start() runs: must be thread-safe and quick.
+  virtual std::string readiness_detail() const { return {}; }
 };
 
 struct module_def {

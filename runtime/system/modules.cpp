@@ -14,11 +14,13 @@
 #include "runtime/system/module.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/distributor/distributor.hpp"
@@ -26,12 +28,16 @@
 #include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
 #include "actors/ingester/ingester.hpp"
+#include "actors/ingester/wal_writer.hpp"
 #include "actors/limits/overrides_reloader.hpp"
 #include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/root_config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
+#include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
+#include "runtime/wal/file_system.hpp"
 
 namespace skald::system {
 
@@ -128,7 +134,42 @@ private:
   caf::actor reloader_;
 };
 
-/// The ingester actor tree of this node.
+/// GET /skald/internal/ingester/stream?tenant=T&labels=L — one stream's
+/// entries as "<ts ns> <line>\n" lines in timestamp order, straight from the
+/// ingester (crash tests; the query API is the querier's). 404-free: an
+/// unknown stream is an empty body.
+void add_internal_stream_route(http::router& r, caf::actor_system& sys, ingester_actor ing) {
+  r.get("/skald/internal/ingester/stream", [&sys, ing](http::request& req, http::responder rsp) {
+    const auto* tenant = req.param("tenant");
+    const auto* labels = req.param("labels");
+    if (tenant == nullptr || labels == nullptr) {
+      rsp.send(http::response::error(400, "tenant and labels are required"));
+      return;
+    }
+    sys.spawn([ing, tenant = *tenant, labels = *labels, rsp](caf::event_based_actor* self) {
+      self->request(ing, std::chrono::seconds{10}, read_atom_v, tenant, labels)
+        .then(
+          [rsp](stream_dump& d) {
+            std::string body;
+            for (size_t i = 0; i < d.lines.size(); ++i) {
+              body += std::to_string(d.ts[i]);
+              body += ' ';
+              body += d.lines[i];
+              body += '\n';
+            }
+            rsp.send(http::response::text(200, std::move(body)));
+          },
+          [rsp, self](caf::error& e) {
+            rsp.send(http::response::error(503, self->system().render(e)));
+          });
+    });
+  });
+}
+
+/// The ingester actor tree of this node, and its WAL: the writer actor
+/// (detached) is spawned with the tree; start() replays the WAL into the
+/// tree before the node is ready; stop() stops the tree, then the writer,
+/// and waits for the writer boundedly (no chunk flush: the WAL has them).
 class ingester_module final : public module {
 public:
   explicit ingester_module(module_context& ctx) : ctx_(ctx) {
@@ -149,21 +190,127 @@ public:
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     deps.replication_factor = std::max(1, ic.lifecycler.ring.replication_factor);
     deps.healthy_ingesters = 1;
+    stream_cfg_ = deps.stream;
+    if (ic.wal.enabled) {
+      wal_settings_ = wal::settings_from(ic.wal);
+      actors::wal_writer_deps wd;
+      wd.fs = &wal::posix_file_system();
+      wd.settings = wal_settings_;
+      wd.metrics = &ctx.metrics;
+      wd.detached = true; // blocking file I/O: never on a scheduler thread
+      auto w = actors::spawn_wal_writer(ctx.sys, std::move(wd));
+      if (w.ok()) {
+        wal_ = *w;
+        deps.wal = wal_;
+        deps.replay_pending = true;
+      } else {
+        wal_error_ = w.error();
+      }
+    }
     ingester_ = actors::spawn_ingester(ctx.sys, std::move(deps));
     services(ctx).ingester = ingester_;
+    add_internal_stream_route(*ctx.router, ctx.sys, ingester_);
   }
 
-  status start() override { return {}; }
+  status start() override {
+    if (!wal_error_.ok())
+      return status{wal_error_.code(), "cannot open the WAL: " + wal_error_.message()};
+    if (!wal_)
+      return {};
+    return replay();
+  }
 
   void stop() override {
     // Links take every tenant and stream actor down with it.
     caf::anon_send_exit(ingester_, caf::exit_reason::user_shutdown);
     services(ctx_).ingester = nullptr;
+    if (wal_) {
+      // Stop the detached writer explicitly and wait for it (bounded), so
+      // ~actor_system never races a detached actor's exit (CAF #1196).
+      caf::scoped_actor self{ctx_.sys};
+      self->monitor(wal_);
+      caf::anon_send_exit(wal_, caf::exit_reason::user_shutdown);
+      bool down = false;
+      self->receive([&](caf::down_msg&) { down = true; },
+                    caf::after(std::chrono::seconds{5}) >> [] {});
+      if (!down) {
+        auto logger = log::get("ingester");
+        SKALD_LOG_WARN(logger, "WAL writer did not stop within 5s");
+      }
+      wal_ = nullptr;
+    }
+  }
+
+  std::string readiness_detail() const override {
+    if (!replaying_.load())
+      return {};
+    return "replaying WAL (" + std::to_string(progress_.load()) + " records so far)";
   }
 
 private:
+  status replay() {
+    auto logger = log::get("ingester");
+    replaying_ = true;
+    auto& reg = ctx_.metrics;
+    auto t0 = std::chrono::steady_clock::now();
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    auto rec = ingester::recover_from_wal(wal::posix_file_system(), wal_settings_.writer.dir,
+                                          stream_cfg_, now, &progress_);
+    if (!rec.ok()) {
+      replaying_ = false;
+      return status{rec.error().code(), "WAL replay failed: " + rec.error().message()};
+    }
+    auto& corruptions =
+      reg.counter("loki_ingester_wal_corruptions_total",
+                  "Total number of WAL corruptions encountered.", {"type"});
+    corruptions.with({"segment"}).inc(rec->stats.segment_corruptions);
+    corruptions.with({"checkpoint"}).inc(rec->stats.checkpoint_corruptions);
+    for (const auto& c : rec->corruptions)
+      SKALD_LOG_WARN(logger, "WAL replay: {} (replay continues)", wal::to_string(c));
+    reg.counter("loki_ingester_wal_recovered_streams_total",
+                "Total number of streams recovered from the WAL.")
+      .get()
+      .inc(rec->streams.size());
+    reg.counter("loki_ingester_wal_recovered_entries_total",
+                "Total number of entries recovered from the WAL.")
+      .get()
+      .inc(rec->entries_restored);
+    reg.counter("loki_ingester_wal_duplicate_entries_total",
+                "Entries discarded during WAL replay as already applied.")
+      .get()
+      .inc(rec->stats.duplicate_entries);
+    const auto streams = rec->streams.size();
+    const auto entries = rec->entries_restored;
+    auto ptr = std::make_shared<ingester::recovery>(std::move(*rec));
+    status out;
+    caf::scoped_actor self{ctx_.sys};
+    self->request(ingester_, std::chrono::seconds{60}, replay_atom_v, ptr)
+      .receive([](ingester_stats&) {},
+               [&](caf::error& e) {
+                 out = status{errc::internal, "WAL replay: the ingester did not adopt the streams: "
+                                                + ctx_.sys.render(e)};
+               });
+    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    reg.gauge("loki_ingester_wal_replay_duration_seconds", "Time taken to replay the WAL.")
+      .get()
+      .set(secs);
+    SKALD_LOG_INFO(logger, "WAL replay: {} streams, {} entries, {} segments, {} corruptions in {:.3f}s",
+                   streams, entries, ptr->stats.segments,
+                   ptr->stats.segment_corruptions + ptr->stats.checkpoint_corruptions, secs);
+    replaying_ = false;
+    return out;
+  }
+
   module_context& ctx_;
   ingester_actor ingester_;
+  wal_writer_actor wal_;
+  status wal_error_;
+  wal::wal_settings wal_settings_;
+  ingester::stream_config stream_cfg_;
+  std::atomic<bool> replaying_{false};
+  std::atomic<uint64_t> progress_{0};
 };
 
 /// The distributor pool (one per scheduler thread) and the push routes.

@@ -120,6 +120,10 @@ std::string node::readiness_text() const {
   std::string out = "Some services are not Running:";
   for (const auto& [state, n] : not_running)
     out += "\n" + state + ": " + std::to_string(n);
+  for (const auto& m : modules_)
+    if (m->state.load() != module_state::running)
+      if (auto d = m->instance->readiness_detail(); !d.empty())
+        out += "\n" + m->name + ": " + d;
   return out;
 }
 

@@ -1,0 +1,139 @@
+// actors/ingester/wal_writer.cpp — see wal_writer.hpp.
+#include "actors/ingester/wal_writer.hpp"
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "runtime/metrics/registry.hpp"
+#include "runtime/util/logging.hpp"
+#include "runtime/wal/writer.hpp"
+
+namespace skald::actors {
+
+namespace {
+
+struct wal_metrics {
+  metrics::counter* records = nullptr;
+  metrics::counter* bytes = nullptr;
+  metrics::counter* disk_full = nullptr;
+  metrics::counter* write_failures = nullptr;
+  metrics::histogram* fsync = nullptr;
+
+  explicit wal_metrics(metrics::registry& r) {
+    records = &r.counter("loki_ingester_wal_records_logged_total",
+                         "Total number of WAL records logged.")
+                 .get();
+    bytes = &r.counter("loki_ingester_wal_logged_bytes_total",
+                       "Total number of bytes written to disk for WAL records.")
+               .get();
+    disk_full = &r.counter("loki_ingester_wal_disk_full_failures_total",
+                           "Total number of disk full failures.")
+                   .get();
+    write_failures = &r.counter("skald_ingester_wal_write_failures_total",
+                                "Total number of failed WAL writes or syncs (disk full included).")
+                        .get();
+    fsync = &r.histogram("skald_ingester_wal_fsync_duration_seconds",
+                         "Duration of the WAL's group-commit fsyncs.", {},
+                         metrics::exponential_buckets(0.0001, 4, 8))
+               .get();
+  }
+};
+
+struct wal_writer_state {
+  static inline const char* name = "skald.wal_writer";
+  std::shared_ptr<wal::writer> w;
+  wal::wal_settings settings;
+  std::shared_ptr<wal_metrics> m;
+  std::vector<caf::typed_response_promise<stream_reply>> waiting;
+  bool flush_scheduled = false;
+};
+
+wal_writer_actor::behavior_type
+wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
+              std::shared_ptr<wal::writer> w, wal::wal_settings settings,
+              std::shared_ptr<wal_metrics> m) {
+  auto& st = self->state;
+  st.w = std::move(w);
+  st.settings = std::move(settings);
+  st.m = std::move(m);
+  self->attach_functor([w = st.w] { (void)w->close(); });
+  return {
+    [=](append_atom, const wal_record_ptr& rec) -> caf::result<stream_reply> {
+      auto& st = self->state;
+      if (rec->series)
+        st.w->add_series(rec->wal_id, rec->epoch, rec->tenant, rec->labels);
+      auto added = st.w->add_entries(rec->wal_id, rec->counter, rec->entries.data(),
+                                     rec->entries.size());
+      if (!added.ok()) {
+        stream_reply r;
+        r.status = 500;
+        r.message = "wal: " + added.message();
+        return r;
+      }
+      auto rp = self->make_response_promise<stream_reply>();
+      st.waiting.push_back(rp);
+      if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        if (st.settings.fsync == wal::fsync_mode::batch && st.settings.fsync_interval.count() > 0)
+          self->delayed_send(self, st.settings.fsync_interval, wal_flush_atom_v);
+        else
+          self->send(self, wal_flush_atom_v);
+      }
+      return rp;
+    },
+    [=](wal_flush_atom) {
+      auto& st = self->state;
+      st.flush_scheduled = false;
+      const auto before = st.w->stats();
+      auto res = st.w->write();
+      if (res.ok() && st.settings.fsync == wal::fsync_mode::batch) {
+        res = st.w->sync();
+        const auto& after = st.w->stats();
+        if (after.syncs > before.syncs)
+          st.m->fsync->observe(static_cast<double>(after.sync_ns_last) / 1e9);
+      }
+      const auto& after = st.w->stats();
+      st.m->records->inc(after.records - before.records);
+      st.m->bytes->inc(after.bytes - before.bytes);
+      stream_reply r;
+      if (!res.ok()) {
+        st.m->write_failures->inc();
+        if (res.code() == errc::disk_full) {
+          st.m->disk_full->inc();
+          r.status = 503;
+          r.message = "wal: disk full, push not acknowledged: " + res.message();
+        } else {
+          r.status = 500;
+          r.message = "wal: write failed, push not acknowledged: " + res.message();
+        }
+        static auto logger = log::get("wal");
+        SKALD_LOG_WARN(logger, "{} ({} records nacked)", r.message, st.waiting.size());
+      }
+      auto waiting = std::move(st.waiting);
+      st.waiting.clear();
+      for (auto& rp : waiting)
+        rp.deliver(r);
+    },
+  };
+}
+
+} // namespace
+
+result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps) {
+  auto w = wal::writer::open(*deps.fs, deps.settings.writer);
+  if (!w.ok())
+    return w.error();
+  auto wp = std::make_shared<wal::writer>(std::move(*w));
+  auto& reg = deps.metrics ? *deps.metrics : metrics::default_registry();
+  auto m = std::make_shared<wal_metrics>(reg);
+  if (deps.detached)
+    return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.settings, m);
+  return sys.spawn(wal_writer_fn, wp, deps.settings, m);
+}
+
+} // namespace skald::actors

@@ -1,0 +1,58 @@
+// actors/ingester/wal_writer.hpp — the WAL writer actor of one ingester:
+// logs stream actors' records with runtime/wal's writer, many records per
+// write(2) (group commit), and acks each record only after its write (and,
+// with ingester.wal.fsync = batch, after the fsync that covers it).
+//
+// Spawned caf::detached at the wiring site (runtime/system/modules.cpp): its
+// write(2)/fsync(2) block, which must never happen on a scheduler thread.
+// Tests spawn it non-detached on the deterministic coordinator with a
+// runtime/wal test file system (the `fs` seam).
+//
+// State owned: the wal::writer (segment file, pending batch), the response
+//   promises of the records in the pending batch, whether a group commit is
+//   scheduled.
+// Messages: (append_atom, wal_record_ptr) -> stream_reply;
+//   (wal_flush_atom) from itself.
+// Group commit: the first append of a round schedules a wal_flush to itself
+//   (fsync none: at the back of the mailbox, so every append already queued
+//   joins the batch; fsync batch: after fsync_interval). The flush does one
+//   write() (+ sync()) and answers every waiting promise.
+// Timers: the fsync_interval delayed flush (batch only).
+// Failure: a failed write/sync answers every waiting record 503 ("disk full")
+//   or 500 (other I/O errors) and counts it; the writer recovers by itself
+//   (the next write retries, a new segment if needed), so pushes succeed
+//   again once space returns. Exit: closes the segment (no sync: kill -9
+//   semantics are the same). Nothing is lost that was acked.
+// Invariant: a stream_reply with status 0 is sent only after write() (and
+//   sync() in batch mode) returned ok for a batch holding that record.
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "messages/interfaces/ingester_actor.hpp"
+#include "runtime/util/status.hpp"
+#include "runtime/wal/from_config.hpp"
+
+namespace skald::wal {
+class file_system;
+} // namespace skald::wal
+
+namespace skald::metrics {
+class registry;
+} // namespace skald::metrics
+
+namespace skald::actors {
+
+struct wal_writer_deps {
+  /// Must outlive the actor (posix_file_system() in production).
+  wal::file_system* fs = nullptr;
+  wal::wal_settings settings;
+  metrics::registry* metrics = nullptr;
+  /// caf::detached in production; false on the test coordinator.
+  bool detached = true;
+};
+
+/// Opens the WAL writer (creating the directory) and spawns the actor.
+result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps);
+
+} // namespace skald::actors

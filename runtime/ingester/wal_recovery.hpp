@@ -1,0 +1,72 @@
+// runtime/ingester/wal_recovery.hpp — rebuilds the ingester's streams from
+// the WAL directory on start (before the node is ready), as pure stream
+// objects the ingester actor then adopts (one stream actor each).
+//
+//   auto r = ingester::recover_from_wal(fs, dir, stream_cfg, now_ns);
+//   r.streams  -> (tenant, labels, fingerprint, epoch, counter, stream)
+//   r.stats / r.corruptions -> metrics and log lines
+//
+// Replay applies each logged entries record with stream::push in log order,
+// with the per-stream rate limit off (no limits during replay; the stream
+// limit is not checked either). Only stored entries are logged, in the order
+// the stream stored them, so the validity window decides the same way again.
+// The replayer's counter rule drops entries already applied; a stream's
+// counter continues from the last record, so new records never reuse a
+// number (runtime/wal/writer.hpp, add_entries()).
+//
+// Checkpoint series (checkpoint_series items) are not restored yet: this
+// build writes no checkpoints; they are counted in skipped_checkpoint_series.
+//
+// Owner: the ingester module's start(), one thread. Pure (no CAF).
+// Invariants:
+//   (1) every stream in `streams` has a distinct (tenant, fingerprint, labels)
+//       and counter >= the number of entries replayed into it.
+//   (2) each returned stream has its configured rate limit restored.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/ingester/stream.hpp"
+#include "runtime/util/status.hpp"
+#include "runtime/wal/file_system.hpp"
+#include "runtime/wal/replay.hpp"
+
+namespace skald::ingester {
+
+struct recovered_stream {
+  std::string tenant;
+  std::string labels;
+  model::label_set label_set;
+  /// The stream's label fingerprint (model::fingerprint).
+  uint64_t fingerprint = 0;
+  /// The WAL's "fingerprint": a node-wide stream id (the label fingerprint
+  /// is not unique across tenants), never reused while its records exist.
+  uint64_t wal_id = 0;
+  uint64_t epoch = 0;
+  /// The WAL counter of the last logged entry (the next record continues).
+  uint64_t counter = 0;
+  std::unique_ptr<stream> s;
+};
+
+struct recovery {
+  std::vector<recovered_stream> streams;
+  wal::replay_stats stats;
+  std::vector<wal::corruption> corruptions;
+  /// Entries stored again by stream::push during replay.
+  uint64_t entries_restored = 0;
+  uint64_t skipped_checkpoint_series = 0;
+  /// Largest WAL stream id seen (new streams must use larger ones).
+  uint64_t max_wal_id = 0;
+};
+
+/// Replays dir. Fails only when the directory cannot be listed. `progress`
+/// (optional) counts the items replayed so far, for /ready.
+result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
+                                  const stream_config& cfg, int64_t now_ns,
+                                  std::atomic<uint64_t>* progress = nullptr);
+
+} // namespace skald::ingester
