@@ -8,6 +8,7 @@
 #
 # Usage: bench/e2e_push.sh [build-dir] [out.jsonl]
 #   env: CONNS="1 4 16" RUNS=3 DURATION=20 RATE=1300000 (sizes loadgen's body pool)
+#        EXTRA_ARGS="-ingester.wal.enabled=false" (more skald flags, e.g. the WAL's)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
@@ -25,7 +26,7 @@ for c in $conns; do
   for r in $(seq 1 "$runs"); do
     data=$(mktemp -d -t skald-bench-data-XXXX)
     "$build/skald" -config.file="$here/configs/skald-local.yaml" -server.http-listen-port="$port" \
-      -common.path-prefix="$data" >"$data/skald.log" 2>&1 &
+      -common.path-prefix="$data" ${EXTRA_ARGS:-} >"$data/skald.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do
       curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
