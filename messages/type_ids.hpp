@@ -7,7 +7,7 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr and recovery_ptr, the shared_ptrs of the write path.
+// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path.
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -38,5 +38,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   // WAL (messages/wal.hpp).
   CAF_ADD_ATOM(skald, skald, wal_flush_atom, "walflush")
   CAF_ADD_ATOM(skald, skald, replay_atom, "replay")
+  CAF_ADD_ATOM(skald, skald, checkpoint_atom, "checkpoint")
 
 CAF_END_TYPE_ID_BLOCK(skald)

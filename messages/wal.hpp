@@ -6,6 +6,11 @@
 //        ingester.wal.fsync = batch, its group-commit fsync; else 503/500)
 //   WAL writer ──(wal_flush_atom)──► itself          (one group commit)
 //   ingester module ──(replay_atom, recovery_ptr)──► ingester ──► ingester_stats
+//   checkpoint (every ingester.wal.checkpoint_duration, driven by the ingester):
+//     ingester ──(checkpoint_atom)──► WAL writer ──► segment index N (roll)
+//     ingester ──(checkpoint_atom)──► tenant ──► stream ──► snapshot_list_ptr
+//     ingester ──(checkpoint_atom, N, snapshot_list_ptr)──► WAL writer ──► series written
+//       (checkpoint.N committed, segments <= N and older checkpoints removed)
 //
 // Local only, like ingest_ptr: both pointers are whitelisted with
 // CAF_ALLOW_UNSAFE_MESSAGE_TYPE and not in the type-ID block.
@@ -22,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -53,6 +59,25 @@ struct wal_record {
 
 using wal_record_ptr = std::shared_ptr<const wal_record>;
 
+/// One stream's state for a WAL checkpoint, with its own bytes (the WAL
+/// writer makes wal::series_snapshot views of it).
+struct stream_snapshot {
+  uint64_t wal_id = 0;
+  uint64_t epoch = 0;
+  /// The stream's WAL counter when snapshotted (entry_ct).
+  uint64_t counter = 0;
+  int64_t highest_ts = 0;
+  std::string last_line;
+  std::string tenant;
+  model::label_set labels;
+  /// (wal::chunk_flags, mem_chunk::encode() bytes), oldest first.
+  std::vector<std::pair<uint8_t, std::string>> chunks;
+};
+
+/// Snapshots gathered stream -> tenant -> ingester; null = the checkpoint
+/// must be abandoned (a stream could not be snapshotted).
+using snapshot_list_ptr = std::shared_ptr<std::vector<stream_snapshot>>;
+
 /// The streams rebuilt from the WAL (runtime/ingester/wal_recovery.hpp);
 /// the ingester moves them out.
 using recovery_ptr = std::shared_ptr<ingester::recovery>;
@@ -61,3 +86,4 @@ using recovery_ptr = std::shared_ptr<ingester::recovery>;
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::wal_record_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::recovery_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::snapshot_list_ptr)

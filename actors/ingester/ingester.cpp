@@ -20,6 +20,8 @@
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/util/logging.hpp"
+#include "runtime/wal/format.hpp"
 
 namespace skald::actors {
 
@@ -205,6 +207,29 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       out.memory_bytes = s.memory_usage();
       return out;
     },
+    [=](checkpoint_atom) -> snapshot_list_ptr {
+      auto& st = self->state;
+      auto out = std::make_shared<std::vector<stream_snapshot>>();
+      if (!st.series_logged || st.counter == 0)
+        return out; // nothing logged: nothing to cover
+      stream_snapshot sn;
+      sn.wal_id = st.wal_id;
+      sn.epoch = st.epoch;
+      sn.counter = st.counter;
+      sn.highest_ts = st.s->highest_ts();
+      sn.last_line = st.s->last_line();
+      sn.tenant = st.tenant;
+      sn.labels = st.label_set;
+      for (const auto& c : st.s->chunks()) {
+        auto enc = c.encode();
+        if (!enc.ok())
+          return nullptr; // abandons this checkpoint; the segments stay
+        sn.chunks.emplace_back(c.closed() ? wal::chunk_closed : wal::chunk_open,
+                               std::move(*enc));
+      }
+      out->push_back(std::move(sn));
+      return out;
+    },
     [=](read_atom) -> stream_dump {
       stream_dump out;
       for (const auto& c : self->state.s->chunks()) {
@@ -381,6 +406,37 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             return self->delegate(s.handle, read_atom_v);
       return stream_dump{};
     },
+    [=](checkpoint_atom) -> caf::result<snapshot_list_ptr> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<snapshot_list_ptr>();
+      auto acc = std::make_shared<std::vector<stream_snapshot>>();
+      auto pending = std::make_shared<size_t>(1);
+      auto failed = std::make_shared<bool>(false);
+      auto done = [rp, acc, pending, failed]() mutable {
+        if (--*pending == 0)
+          rp.deliver(*failed ? snapshot_list_ptr{} : acc);
+      };
+      for (auto& [fp, v] : st.streams)
+        for (auto& s : v) {
+          ++*pending;
+          self->request(s.handle, caf::duration{st.ctx->deps.timeout}, checkpoint_atom_v)
+            .then(
+              [acc, failed, done](snapshot_list_ptr& p) mutable {
+                if (!p)
+                  *failed = true;
+                else
+                  for (auto& x : *p)
+                    acc->push_back(std::move(x));
+                done();
+              },
+              [failed, done](caf::error&) mutable {
+                *failed = true;
+                done();
+              });
+        }
+      done();
+      return rp;
+    },
     [=](replay_atom, const recovery_ptr& rec) -> ingester_stats {
       // Adopts the streams replayed from the WAL (no stream limit).
       auto& st = self->state;
@@ -412,6 +468,9 @@ struct ingester_state {
   uint32_t streams_hint = 0;
   /// True until the WAL replay was adopted: pushes answer 503.
   bool replaying = false;
+  /// A WAL checkpoint is in progress (one at a time).
+  bool checkpointing = false;
+  bool timer_started = false;
 
   tenant_actor& tenant(ingester_actor::stateful_pointer<ingester_state> self,
                        const std::string& id) {
@@ -424,10 +483,80 @@ struct ingester_state {
   }
 };
 
+using ingester_ptr = ingester_actor::stateful_pointer<ingester_state>;
+
+void start_checkpoint_timer(ingester_ptr self) {
+  auto& st = self->state;
+  auto every = st.ctx->deps.checkpoint_interval;
+  if (st.timer_started || !st.ctx->deps.wal || every.count() <= 0)
+    return;
+  st.timer_started = true;
+  self->delayed_send(self, every, checkpoint_atom_v);
+}
+
+/// One WAL checkpoint: roll (segments <= N are covered by snapshots taken
+/// after it: streams apply before logging), gather every stream's snapshot,
+/// have the writer write checkpoint.N and remove what it covers. On any
+/// error the segments stay and the next cycle tries again.
+void run_checkpoint(ingester_ptr self) {
+  auto& st = self->state;
+  if (st.timer_started)
+    self->delayed_send(self, st.ctx->deps.checkpoint_interval, checkpoint_atom_v);
+  const auto& wal = st.ctx->deps.wal;
+  if (!wal || st.checkpointing || st.replaying)
+    return;
+  st.checkpointing = true;
+  auto fail = [self](const std::string& what) {
+    self->state.checkpointing = false;
+    static auto logger = log::get("ingester");
+    SKALD_LOG_WARN(logger, "WAL checkpoint abandoned: {}", what);
+  };
+  self->request(wal, caf::infinite, checkpoint_atom_v)
+    .then(
+      [self, fail](uint64_t n) {
+        auto& st = self->state;
+        auto acc = std::make_shared<std::vector<stream_snapshot>>();
+        auto pending = std::make_shared<size_t>(1);
+        auto failed = std::make_shared<bool>(false);
+        auto done = [self, acc, pending, failed, n, fail]() {
+          if (--*pending != 0)
+            return;
+          if (*failed) {
+            fail("a stream could not be snapshotted");
+            return;
+          }
+          self->request(self->state.ctx->deps.wal, caf::infinite, checkpoint_atom_v, n, acc)
+            .then([self](uint64_t) { self->state.checkpointing = false; },
+                  [self, fail](caf::error& e) { fail(self->system().render(e)); });
+        };
+        for (auto& [id, h] : st.tenants) {
+          ++*pending;
+          self->request(h, caf::duration{st.ctx->deps.timeout}, checkpoint_atom_v)
+            .then(
+              [acc, failed, done](snapshot_list_ptr& p) {
+                if (!p)
+                  *failed = true;
+                else
+                  for (auto& x : *p)
+                    acc->push_back(std::move(x));
+                done();
+              },
+              [failed, done](caf::error&) {
+                *failed = true;
+                done();
+              });
+        }
+        done();
+      },
+      [self, fail](caf::error& e) { fail(self->system().render(e)); });
+}
+
 ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<ingester_state> self,
                                           ctx_ptr ctx) {
   self->state.ctx = std::move(ctx);
   self->state.replaying = self->state.ctx->deps.replay_pending;
+  if (!self->state.replaying)
+    start_checkpoint_timer(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& ts = self->state.tenants;
     for (auto i = ts.begin(); i != ts.end(); ++i)
@@ -496,9 +625,11 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       while (cur < next && !st.ctx->next_wal_id.compare_exchange_weak(cur, next)) {
       }
       st.replaying = false;
+      start_checkpoint_timer(self);
       out.tenants = static_cast<uint32_t>(st.tenants.size());
       return out;
     },
+    [=](checkpoint_atom) { run_checkpoint(self); },
   };
 }
 

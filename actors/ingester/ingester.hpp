@@ -14,7 +14,9 @@
 //   stream (WAL on): its WAL id, epoch and entry counter; each append applies
 //             the entries, then sends the stored ones to the WAL writer and
 //             replies only when the writer acked the record (ack rule).
-// Timers: none yet (flushing is the flush issue's).
+// Timers: the ingester's WAL checkpoint (every checkpoint_interval): roll the
+//   WAL writer's segment, gather every stream's snapshot (tenant -> stream),
+//   have the writer write checkpoint.N and drop older segments; one at a time.
 // Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
 //   actor down with it through the links, so ~actor_system does not hang.
 // Failure: a stream actor that dies (an exception) is removed from its tenant;
@@ -57,6 +59,9 @@ struct ingester_deps {
   /// Pushes answer 503 "replaying WAL" until a (replay_atom, recovery_ptr)
   /// arrives (set when the WAL is on).
   bool replay_pending = false;
+  /// ingester.wal.checkpoint_duration: the ingester's checkpoint timer
+  /// (0 = no timer; a (checkpoint_atom) still runs one).
+  std::chrono::nanoseconds checkpoint_interval{0};
 };
 
 /// Spawns the ingester (not linked to anyone; send it an exit to stop).

@@ -1,6 +1,7 @@
 // actors/ingester/wal_writer.cpp — see wal_writer.hpp.
 #include "actors/ingester/wal_writer.hpp"
 
+#include <chrono>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -11,6 +12,8 @@
 
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
+#include "runtime/wal/checkpoint.hpp"
+#include "runtime/wal/layout.hpp"
 #include "runtime/wal/writer.hpp"
 
 namespace skald::actors {
@@ -23,6 +26,9 @@ struct wal_metrics {
   metrics::counter* disk_full = nullptr;
   metrics::counter* write_failures = nullptr;
   metrics::histogram* fsync = nullptr;
+  metrics::counter* checkpoints = nullptr;
+  metrics::counter* checkpoints_failed = nullptr;
+  metrics::histogram* checkpoint_duration = nullptr;
 
   explicit wal_metrics(metrics::registry& r) {
     records = &r.counter("loki_ingester_wal_records_logged_total",
@@ -41,12 +47,22 @@ struct wal_metrics {
                          "Duration of the WAL's group-commit fsyncs.", {},
                          metrics::exponential_buckets(0.0001, 4, 8))
                .get();
+    checkpoints = &r.counter("loki_ingester_checkpoint_creations_total",
+                             "Total number of checkpoints created.")
+                     .get();
+    checkpoints_failed = &r.counter("loki_ingester_checkpoint_creations_failed_total",
+                                    "Total number of checkpoint creations that failed.")
+                            .get();
+    checkpoint_duration = &r.histogram("loki_ingester_checkpoint_duration_seconds",
+                                       "Time taken to create a checkpoint.")
+                             .get();
   }
 };
 
 struct wal_writer_state {
   static inline const char* name = "skald.wal_writer";
   std::shared_ptr<wal::writer> w;
+  wal::file_system* fs = nullptr;
   wal::wal_settings settings;
   std::shared_ptr<wal_metrics> m;
   std::vector<caf::typed_response_promise<stream_reply>> waiting;
@@ -55,10 +71,11 @@ struct wal_writer_state {
 
 wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
-              std::shared_ptr<wal::writer> w, wal::wal_settings settings,
+              std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
               std::shared_ptr<wal_metrics> m) {
   auto& st = self->state;
   st.w = std::move(w);
+  st.fs = fs;
   st.settings = std::move(settings);
   st.m = std::move(m);
   self->attach_functor([w = st.w] { (void)w->close(); });
@@ -119,6 +136,56 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       for (auto& rp : waiting)
         rp.deliver(r);
     },
+    [=](checkpoint_atom) -> caf::result<uint64_t> {
+      // Pending records stay in the batch and go to segment N+1.
+      auto n = self->state.w->roll();
+      if (!n.ok()) {
+        self->state.m->checkpoints_failed->inc();
+        return caf::make_error(caf::sec::runtime_error, "wal roll: " + n.error().message());
+      }
+      return *n;
+    },
+    [=](checkpoint_atom, uint64_t n, const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto t0 = std::chrono::steady_clock::now();
+      auto failed = [&](const status& s) -> caf::result<uint64_t> {
+        st.m->checkpoints_failed->inc();
+        return caf::make_error(caf::sec::runtime_error, "wal checkpoint: " + s.message());
+      };
+      auto cw = wal::checkpoint_writer::begin(*st.fs, st.settings.writer.dir, n);
+      if (!cw.ok())
+        return failed(cw.error());
+      wal::series_snapshot v;
+      for (const auto& s : *snaps) {
+        v.fingerprint = s.wal_id;
+        v.epoch = s.epoch;
+        v.entry_ct = s.counter;
+        v.highest_ts = s.highest_ts;
+        v.last_line = s.last_line;
+        v.tenant = s.tenant;
+        v.labels = s.labels;
+        v.chunks.clear();
+        for (const auto& [flags, bytes] : s.chunks)
+          v.chunks.push_back(wal::checkpoint_chunk{flags, bytes});
+        if (auto a = cw->add(v); !a.ok()) {
+          cw->abort();
+          return failed(a);
+        }
+      }
+      if (auto c = cw->commit(); !c.ok()) {
+        cw->abort();
+        return failed(c);
+      }
+      if (auto r = wal::remove_obsolete(*st.fs, st.settings.writer.dir, n); !r.ok()) {
+        static auto logger = log::get("wal");
+        SKALD_LOG_WARN(logger, "removing WAL files covered by checkpoint {}: {}", n,
+                       r.error().message());
+      }
+      st.m->checkpoints->inc();
+      st.m->checkpoint_duration->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      return static_cast<uint64_t>(snaps->size());
+    },
   };
 }
 
@@ -132,8 +199,8 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
   auto& reg = deps.metrics ? *deps.metrics : metrics::default_registry();
   auto m = std::make_shared<wal_metrics>(reg);
   if (deps.detached)
-    return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.settings, m);
-  return sys.spawn(wal_writer_fn, wp, deps.settings, m);
+    return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m);
+  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m);
 }
 
 } // namespace skald::actors

@@ -12,7 +12,11 @@
 //   promises of the records in the pending batch, whether a group commit is
 //   scheduled.
 // Messages: (append_atom, wal_record_ptr) -> stream_reply;
-//   (wal_flush_atom) from itself.
+//   (wal_flush_atom) from itself; the ingester's checkpoint cycle:
+//   (checkpoint_atom) -> N (roll), then (checkpoint_atom, N, snapshots) ->
+//   #series: checkpoint.N via runtime/wal's checkpoint_writer, then
+//   remove_obsolete (segments <= N, older checkpoints). Failures leave the
+//   segments in place (counted, the next cycle retries).
 // Group commit: the first append of a round schedules a wal_flush to itself
 //   (fsync none: at the back of the mailbox, so every append already queued
 //   joins the batch; fsync batch: after fsync_interval). The flush does one

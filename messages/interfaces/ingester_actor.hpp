@@ -9,12 +9,18 @@
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts the streams replayed from
 ///                                                         //   the WAL; pushes answer 503
 ///                                                         //   "replaying WAL" until then
+///   (checkpoint_atom)                 -> ()               // timer (checkpoint_duration):
+///                                                         //   roll, snapshot, write checkpoint
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
 ///   (append_atom, wal_record_ptr)     -> (stream_reply)   // status 0 after the record's
 ///                                                         //   group-commit write (and fsync
 ///                                                         //   with fsync=batch), else 503/500
 ///   (wal_flush_atom)                  -> ()               // itself: one group commit
+///   (checkpoint_atom)                 -> (uint64_t N)     // rolls: segments <= N are covered
+///                                                         //   by a snapshot taken after this
+///   (checkpoint_atom, N, snapshots)   -> (uint64_t)       // writes checkpoint.N, removes
+///                                                         //   segments <= N; replies #series
 /// }
 /// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
 ///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
@@ -23,6 +29,7 @@
 ///   (status_atom)                     -> (ingester_stats)
 ///   (read_atom, labels)               -> (stream_dump)
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
+///   (checkpoint_atom)                 -> (snapshot_list_ptr) // its streams' snapshots
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
@@ -30,6 +37,7 @@
 ///                                                         //   writer acked its record
 ///   (status_atom)                     -> (stream_stats)
 ///   (read_atom)                       -> (stream_dump)
+///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -56,22 +64,27 @@ namespace skald {
 using stream_actor = caf::typed_actor<
   caf::replies_to<append_atom, ingest_ptr, uint32_t>::with<stream_reply>,
   caf::replies_to<status_atom>::with<stream_stats>,
-  caf::replies_to<read_atom>::with<stream_dump>>;
+  caf::replies_to<read_atom>::with<stream_dump>,
+  caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
-  caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>>;
+  caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
+  caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
-  caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>>;
+  caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
+  caf::reacts_to<checkpoint_atom>>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
-                   caf::reacts_to<wal_flush_atom>>;
+                   caf::reacts_to<wal_flush_atom>,
+                   caf::replies_to<checkpoint_atom>::with<uint64_t>,
+                   caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
 
 } // namespace skald

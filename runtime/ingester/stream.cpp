@@ -57,6 +57,18 @@ void stream::set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noe
   limiter_.set(at(now_ns), rate_of(rate_bytes, burst_bytes));
 }
 
+void stream::restore(std::vector<chunkenc::mem_chunk> chunks, int64_t highest_ts,
+                     std::string last_line) {
+  chunks_ = std::move(chunks);
+  entries_ = 0;
+  for (const auto& c : chunks_)
+    entries_ += c.entries();
+  highest_ts_ = highest_ts;
+  has_last_ = entries_ > 0;
+  last_ts_ = highest_ts;
+  last_line_ = std::move(last_line);
+}
+
 size_t stream::memory_usage() const noexcept {
   size_t n = last_line_.capacity() + chunks_.capacity() * sizeof(chunkenc::mem_chunk);
   for (const auto& c : chunks_)

@@ -92,6 +92,13 @@ public:
   const std::vector<chunkenc::mem_chunk>& chunks() const noexcept { return chunks_; }
   int64_t highest_ts() const noexcept { return highest_ts_; }
   uint64_t entries() const noexcept { return entries_; }
+  /// The last stored line (Loki's lastLine), for WAL checkpoints.
+  const std::string& last_line() const noexcept { return last_line_; }
+
+  /// Restores what a WAL checkpoint saved (replay): the unflushed chunks,
+  /// oldest first, the highest timestamp and the last line (its timestamp is
+  /// taken to be highest_ts). Replaces the stream's chunks.
+  void restore(std::vector<chunkenc::mem_chunk> chunks, int64_t highest_ts, std::string last_line);
   /// Heap bytes held by the chunks.
   size_t memory_usage() const noexcept;
 

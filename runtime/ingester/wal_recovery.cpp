@@ -25,9 +25,40 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
     if (progress != nullptr)
       progress->fetch_add(1, std::memory_order_relaxed);
     switch (it.kind) {
-      case wal::replay_kind::checkpoint_series:
-        ++out.skipped_checkpoint_series;
+      case wal::replay_kind::checkpoint_series: {
+        const auto& sn = *it.snapshot;
+        out.max_wal_id = std::max(out.max_wal_id, sn.fingerprint);
+        recovered_stream rs;
+        rs.tenant = std::string{sn.tenant};
+        rs.label_set = sn.labels;
+        rs.labels = model::canonical_string(sn.labels);
+        rs.fingerprint = model::fingerprint(sn.labels);
+        rs.wal_id = sn.fingerprint;
+        rs.epoch = sn.epoch;
+        rs.counter = sn.entry_ct;
+        rs.s = std::make_unique<stream>(rs.labels, rs.fingerprint, replay_cfg);
+        std::vector<chunkenc::mem_chunk> chunks;
+        for (const auto& c : sn.chunks) {
+          auto m = (c.flags & wal::chunk_closed) != 0
+                     ? chunkenc::mem_chunk::decode(c.data)
+                     : chunkenc::mem_chunk::decode_open(c.data, cfg.block_size, cfg.target_size);
+          if (!m.ok()) {
+            ++out.skipped_checkpoint_chunks;
+            continue;
+          }
+          out.entries_restored += m->entries();
+          chunks.push_back(std::move(*m));
+        }
+        rs.s->restore(std::move(chunks), sn.highest_ts, std::string{sn.last_line});
+        auto f = by_fp.find(sn.fingerprint);
+        if (f != by_fp.end()) {
+          out.streams[f->second] = std::move(rs);
+        } else {
+          by_fp.emplace(sn.fingerprint, out.streams.size());
+          out.streams.push_back(std::move(rs));
+        }
         break;
+      }
       case wal::replay_kind::series: {
         const auto& sr = *it.series;
         out.max_wal_id = std::max(out.max_wal_id, sr.fingerprint);

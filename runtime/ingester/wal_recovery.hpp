@@ -14,8 +14,9 @@
 // counter continues from the last record, so new records never reuse a
 // number (runtime/wal/writer.hpp, add_entries()).
 //
-// Checkpoint series (checkpoint_series items) are not restored yet: this
-// build writes no checkpoints; they are counted in skipped_checkpoint_series.
+// Checkpoint series restore the stream from its encoded chunks (closed
+// chunks with mem_chunk::decode, the open one with decode_open), highest
+// timestamp, last line and counter (entry_ct).
 //
 // Owner: the ingester module's start(), one thread. Pure (no CAF).
 // Invariants:
@@ -58,7 +59,8 @@ struct recovery {
   std::vector<wal::corruption> corruptions;
   /// Entries stored again by stream::push during replay.
   uint64_t entries_restored = 0;
-  uint64_t skipped_checkpoint_series = 0;
+  /// Checkpoint chunks that did not decode (their entries are lost).
+  uint64_t skipped_checkpoint_chunks = 0;
   /// Largest WAL stream id seen (new streams must use larger ones).
   uint64_t max_wal_id = 0;
 };

@@ -203,6 +203,7 @@ public:
         wal_ = *w;
         deps.wal = wal_;
         deps.replay_pending = true;
+        deps.checkpoint_interval = wal_settings_.checkpoint_duration;
       } else {
         wal_error_ = w.error();
       }

@@ -210,5 +210,45 @@ TEST_F(wal_path, replay_restores_streams_without_duplicates_across_restarts) {
   EXPECT_EQ(lines(ing3, "t2", "{app=\"a\"}"), (std::vector<std::string>{"t2-0", "t2-1", "t2-2"}));
 }
 
+TEST_F(wal_path, checkpoint_covers_old_segments_and_replay_has_no_duplicates) {
+  auto ing = make_ingester();
+  for (int i = 0; i < 3; ++i)
+    send_push(ing, batch("t1", push_builder{}
+                                 .stream("{app=\"a\"}").entry((1 + i) * sec, "a" + std::to_string(i))
+                                 .build()));
+  sched().run();
+  caf::anon_send(ing, checkpoint_atom_v);
+  sched().run();
+  EXPECT_EQ(metric("loki_ingester_checkpoint_creations_total"), 1);
+  EXPECT_TRUE(mem_.exists("/wal/checkpoint.00000000/00000000")) << [&] {
+    std::string names;
+    for (auto& [k, v] : mem_.files())
+      names += k + " ";
+    return names;
+  }();
+  EXPECT_FALSE(mem_.exists("/wal/00000000")) << "segment covered by the checkpoint";
+  // After the checkpoint: more entries, in a new segment.
+  auto p = send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(9 * sec, "a3").build()));
+  sched().run();
+  ASSERT_TRUE(p->reply);
+  EXPECT_EQ(p->reply->status, 0);
+
+  auto ing2 = make_ingester(true);
+  auto r = replay_into(ing2);
+  EXPECT_EQ(r.stats.checkpoint_series, 1u);
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a0", "a1", "a2", "a3"}));
+  // The replayed stream keeps appending (restored open chunk, counter continues).
+  auto q = send_push(ing2, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(10 * sec, "a4").build()));
+  sched().run();
+  ASSERT_TRUE(q->reply);
+  EXPECT_EQ(q->reply->status, 0);
+  caf::anon_send(ing2, checkpoint_atom_v);
+  sched().run();
+  auto ing3 = make_ingester(true);
+  replay_into(ing3);
+  EXPECT_EQ(lines(ing3, "t1", "{app=\"a\"}"),
+            (std::vector<std::string>{"a0", "a1", "a2", "a3", "a4"}));
+}
+
 } // namespace
 } // namespace skald

@@ -311,6 +311,7 @@ ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16
     [=](status_atom) -> ingester_stats { return {}; },
     [=](read_atom, const std::string&, const std::string&) -> stream_dump { return {}; },
     [=](replay_atom, const recovery_ptr&) -> ingester_stats { return {}; },
+    [=](checkpoint_atom) {},
   };
 }
 

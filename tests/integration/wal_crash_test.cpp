@@ -5,11 +5,14 @@
 // every stream is read back through the ingester's internal dump route
 // (GET /skald/internal/ingester/stream): every line that got a 204 is present
 // exactly once, and the stream's lines are in order (no line twice at all).
+// The node checkpoints every 150 ms, so kills also hit checkpoints and
+// segment removal, and restarts replay checkpoint + segments.
 // SKALD_WAL_CRASH_ARGS (env) adds skald flags, e.g. "-ingester.wal.fsync=batch"
 // (or "-ingester.wal.enabled=false" to see the test fail).
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -59,7 +62,9 @@ protected:
   void start() {
     std::vector<std::string> args{
       "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
-      "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_};
+      "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_,
+      // Checkpoints (and segment removal) interleave with the kills.
+      "-ingester.wal.checkpoint-duration=150ms"};
     if (const char* extra = std::getenv("SKALD_WAL_CRASH_ARGS"); extra != nullptr) {
       std::istringstream in{extra};
       for (std::string a; in >> a;)
@@ -68,6 +73,12 @@ protected:
     proc_ = std::make_unique<child_process>(SKALD_BINARY, args);
     auto ready = testutil::wait_for_status_200(port_, "/ready", 20s);
     ASSERT_EQ(ready.status, 200) << proc_->output();
+  }
+
+  void TearDown() override {
+    proc_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir_, ec);
   }
 
   void kill9() {
