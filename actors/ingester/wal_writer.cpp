@@ -67,13 +67,43 @@ struct wal_writer_state {
   std::shared_ptr<wal_metrics> m;
   std::vector<caf::typed_response_promise<stream_reply>> waiting;
   bool flush_scheduled = false;
+  /// disk_full_threshold: the last statvfs verdict and when it was taken
+  /// (re-checked at most once a second).
+  bool over_threshold = false;
+  std::string threshold_message;
+  std::chrono::steady_clock::time_point space_checked_at{};
+  std::chrono::nanoseconds space_check_interval{0};
+  bool space_checked = false;
+
+  /// True if the WAL disk is fuller than disk_full_threshold (0 = off).
+  bool disk_too_full() {
+    if (settings.disk_full_threshold <= 0)
+      return false;
+    auto now = std::chrono::steady_clock::now();
+    if (space_checked && now - space_checked_at < space_check_interval)
+      return over_threshold;
+    space_checked = true;
+    space_checked_at = now;
+    auto sp = fs->space(settings.writer.dir);
+    if (!sp.ok())
+      return over_threshold = false; // cannot tell: let write() decide
+    auto used = sp->used_fraction();
+    over_threshold = used > settings.disk_full_threshold;
+    if (over_threshold)
+      threshold_message = "wal: disk full, push not acknowledged: " + settings.writer.dir + " is "
+                          + std::to_string(static_cast<int>(used * 100))
+                          + "% full (ingester.wal.disk_full_threshold "
+                          + std::to_string(settings.disk_full_threshold) + ")";
+    return over_threshold;
+  }
 };
 
 wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
-              std::shared_ptr<wal_metrics> m) {
+              std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval) {
   auto& st = self->state;
+  st.space_check_interval = space_check_interval;
   st.w = std::move(w);
   st.fs = fs;
   st.settings = std::move(settings);
@@ -82,8 +112,15 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
   return {
     [=](append_atom, const wal_record_ptr& rec) -> caf::result<stream_reply> {
       auto& st = self->state;
-      if (rec->series)
+      if (rec->series) // even when refused below: later records need it
         st.w->add_series(rec->wal_id, rec->epoch, rec->tenant, rec->labels);
+      if (st.disk_too_full()) {
+        st.m->disk_full->inc();
+        stream_reply r;
+        r.status = 503;
+        r.message = st.threshold_message;
+        return r;
+      }
       auto added = st.w->add_entries(rec->wal_id, rec->counter, rec->entries.data(),
                                      rec->entries.size());
       if (!added.ok()) {
@@ -199,8 +236,9 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
   auto& reg = deps.metrics ? *deps.metrics : metrics::default_registry();
   auto m = std::make_shared<wal_metrics>(reg);
   if (deps.detached)
-    return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m);
-  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m);
+    return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
+                                    deps.space_check_interval);
+  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval);
 }
 
 } // namespace skald::actors

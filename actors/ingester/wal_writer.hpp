@@ -22,6 +22,10 @@
 //   joins the batch; fsync batch: after fsync_interval). The flush does one
 //   write() (+ sync()) and answers every waiting promise.
 // Timers: the fsync_interval delayed flush (batch only).
+// Disk full threshold (ingester.wal.disk_full_threshold > 0): while the WAL
+//   file system is fuller than that (statvfs, re-checked at most once a
+//   second), records are answered 503 at once and not logged (a series
+//   record still is); pushes succeed again once usage drops.
 // Failure: a failed write/sync answers every waiting record 503 ("disk full")
 //   or 500 (other I/O errors) and counts it; the writer recovers by itself
 //   (the next write retries, a new segment if needed), so pushes succeed
@@ -30,6 +34,8 @@
 // Invariant: a stream_reply with status 0 is sent only after write() (and
 //   sync() in batch mode) returned ok for a batch holding that record.
 #pragma once
+
+#include <chrono>
 
 #include <caf/fwd.hpp>
 
@@ -54,6 +60,9 @@ struct wal_writer_deps {
   metrics::registry* metrics = nullptr;
   /// caf::detached in production; false on the test coordinator.
   bool detached = true;
+  /// How long a disk_full_threshold statvfs verdict is reused (steady
+  /// clock; 0 = check on every record, for tests).
+  std::chrono::nanoseconds space_check_interval = std::chrono::seconds{1};
 };
 
 /// Opens the WAL writer (creating the directory) and spawns the actor.

@@ -37,10 +37,12 @@ protected:
     : limits_(std::make_shared<limits::overrides>(config::limits_config{})), faults_(mem_) {}
 
   /// An ingester with a (non-detached) WAL writer on the fault-injection fs.
-  ingester_actor make_ingester(bool replay_pending = false) {
+  ingester_actor make_ingester(bool replay_pending = false, double threshold = 0) {
     actors::wal_writer_deps wd;
     wd.fs = &faults_;
     wd.settings.writer.dir = "/wal";
+    wd.settings.disk_full_threshold = threshold;
+    wd.space_check_interval = std::chrono::nanoseconds{0};
     wd.metrics = &reg_;
     wd.detached = false;
     auto w = actors::spawn_wal_writer(sys(), wd);
@@ -166,6 +168,29 @@ TEST_F(wal_path, disk_full_answers_503_and_recovers_when_space_returns) {
   auto ing2 = make_ingester(true);
   replay_into(ing2);
   EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"kept"}));
+}
+
+TEST_F(wal_path, disk_full_threshold_refuses_pushes_until_usage_drops) {
+  auto ing = make_ingester(false, 0.9);
+  auto push_one = [&](int i) {
+    auto p = send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(i * sec, "l" + std::to_string(i)).build()));
+    sched().run();
+    EXPECT_TRUE(p->reply);
+    return p->reply ? p->reply->status : uint16_t{0};
+  };
+  EXPECT_EQ(push_one(1), 0);
+  uint64_t used = 0;
+  for (auto& [k, v] : mem_.files())
+    used += v.data.size();
+  mem_.set_capacity(used + 1); // > 90 % full
+  ASSERT_GT(faults_.space("/wal")->used_fraction(), 0.9) << used;
+  EXPECT_EQ(push_one(2), 503);
+  EXPECT_EQ(metric("loki_ingester_wal_disk_full_failures_total"), 1);
+  mem_.set_capacity(uint64_t{1} << 30);
+  EXPECT_EQ(push_one(3), 0);
+  auto ing2 = make_ingester(true);
+  replay_into(ing2);
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"l1", "l3"}));
 }
 
 TEST_F(wal_path, pushes_answer_503_while_replaying) {
