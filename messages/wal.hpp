@@ -2,6 +2,8 @@
 // the ingester module hands the replayed streams to the ingester.
 //
 //   stream ──(append_atom, wal_record_ptr)──► WAL writer ──► stream_reply
+//        (the stream delegates the tenant's append: the writer answers the
+//        tenant directly with the record's `reply`)
 //        (status 0 once the record's write(2) returned — and, with
 //        ingester.wal.fsync = batch, its group-commit fsync; else 503/500)
 //   WAL writer ──(wal_flush_atom)──► itself          (one group commit)
@@ -55,6 +57,10 @@ struct wal_record {
   std::string tenant;
   model::label_set labels;
   std::vector<model::entry_view> entries;
+  /// The stream's answer to its append: the WAL writer sends it to the
+  /// tenant (the append is delegated) once the record is written, with
+  /// status/message replaced when the write failed.
+  stream_reply reply;
 };
 
 using wal_record_ptr = std::shared_ptr<const wal_record>;

@@ -179,24 +179,11 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       rec->entries.reserve(st.stored_index.size());
       for (auto i : st.stored_index)
         rec->entries.push_back(es[i]);
-      auto rp = self->make_response_promise<stream_reply>();
-      // No timeout (like tenant -> stream): the WAL writer answers every
-      // record after its group commit; if it terminates the request bounces.
-      self->request(wal, caf::infinite, append_atom_v, wal_record_ptr{std::move(rec)})
-        .then(
-          [rp, r](stream_reply& w) mutable {
-            if (w.status != 0) {
-              r.status = w.status;
-              r.message = std::move(w.message);
-            }
-            rp.deliver(std::move(r));
-          },
-          [self, rp, r](caf::error& err) mutable {
-            r.status = 503;
-            r.message = "wal writer unavailable: " + self->system().render(err);
-            rp.deliver(std::move(r));
-          });
-      return rp;
+      rec->reply = std::move(r);
+      // Delegated: the WAL writer answers the tenant itself after the
+      // record's group commit (one message less per append); if the writer
+      // is gone the tenant's request fails (500).
+      return self->delegate(wal, append_atom_v, wal_record_ptr{std::move(rec)});
     },
     [=](status_atom) -> stream_stats {
       const auto& s = *self->state.s;

@@ -65,7 +65,8 @@ struct wal_writer_state {
   wal::file_system* fs = nullptr;
   wal::wal_settings settings;
   std::shared_ptr<wal_metrics> m;
-  std::vector<caf::typed_response_promise<stream_reply>> waiting;
+  /// Records of the pending batch and their promises (the stream's reply).
+  std::vector<std::pair<caf::typed_response_promise<stream_reply>, wal_record_ptr>> waiting;
   bool flush_scheduled = false;
   /// disk_full_threshold: the last statvfs verdict and when it was taken
   /// (re-checked at most once a second).
@@ -116,7 +117,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
         st.w->add_series(rec->wal_id, rec->epoch, rec->tenant, rec->labels);
       if (st.disk_too_full()) {
         st.m->disk_full->inc();
-        stream_reply r;
+        stream_reply r = rec->reply;
         r.status = 503;
         r.message = st.threshold_message;
         return r;
@@ -124,13 +125,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       auto added = st.w->add_entries(rec->wal_id, rec->counter, rec->entries.data(),
                                      rec->entries.size());
       if (!added.ok()) {
-        stream_reply r;
+        stream_reply r = rec->reply;
         r.status = 500;
         r.message = "wal: " + added.message();
         return r;
       }
       auto rp = self->make_response_promise<stream_reply>();
-      st.waiting.push_back(rp);
+      st.waiting.emplace_back(rp, rec);
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
         if (st.settings.fsync == wal::fsync_mode::batch && st.settings.fsync_interval.count() > 0)
@@ -170,8 +171,16 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       }
       auto waiting = std::move(st.waiting);
       st.waiting.clear();
-      for (auto& rp : waiting)
-        rp.deliver(r);
+      for (auto& [rp, rec] : waiting) {
+        if (res.ok()) {
+          rp.deliver(rec->reply);
+        } else {
+          auto x = rec->reply;
+          x.status = r.status;
+          x.message = r.message;
+          rp.deliver(std::move(x));
+        }
+      }
     },
     [=](checkpoint_atom) -> caf::result<uint64_t> {
       // Pending records stay in the batch and go to segment N+1.
