@@ -177,5 +177,41 @@ TEST_F(wal_crash_it, every_acked_line_survives_kill_9_exactly_once) {
   }
 }
 
+TEST_F(wal_crash_it, sigterm_is_bounded_and_keeps_lines_in_the_wal) {
+  start();
+  const int64_t base = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  const std::string labels = "{service_name=\"term\"}";
+  test_stream s{labels, {}};
+  for (int i = 0; i < 100; ++i)
+    s.entries.push_back({base + i, "line " + std::to_string(i), {}});
+  {
+    http_client c{port_};
+    auto r = c.request("POST", "/loki/api/v1/push", proto_body({s}),
+                       {{"Content-Type", "application/x-protobuf"}});
+    ASSERT_EQ(r.status, 204) << r.body;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  proc_->signal(SIGTERM);
+  auto rc = proc_->wait_for(10s);
+  ASSERT_TRUE(rc.has_value()) << "no exit within 10s after SIGTERM";
+  EXPECT_EQ(*rc, 0) << proc_->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  proc_.reset();
+  start();
+  http_client c{port_};
+  auto r = c.get("/skald/internal/ingester/stream?tenant=fake&labels=" + url_encode(labels));
+  ASSERT_EQ(r.status, 200);
+  std::istringstream in{r.body};
+  std::string ts, word;
+  int n = 0, expect = 0;
+  while (in >> ts >> word >> n)
+    EXPECT_EQ(n, expect++);
+  EXPECT_EQ(expect, 100);
+  auto m = c.get("/metrics").body;
+  EXPECT_NE(m.find("loki_ingester_wal_recovered_entries_total 100"), std::string::npos);
+}
+
 } // namespace
 } // namespace skald
