@@ -15,6 +15,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/push.hpp"
+#include "messages/query.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
@@ -33,5 +34,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(skald, (skald::stream_stats))
   CAF_ADD_TYPE_ID(skald, (skald::stream_dump))
   CAF_ADD_TYPE_ID(skald, (skald::ingester_stats))
+
+  // Read path (messages/query.hpp; its shared_ptrs are local only).
+  CAF_ADD_ATOM(skald, skald, select_atom, "select")
 
 CAF_END_TYPE_ID_BLOCK(skald)

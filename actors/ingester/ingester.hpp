@@ -11,6 +11,9 @@
 //             share of max_global_streams_per_user).
 //   stream:   one runtime::ingester::stream — its chunks, last line, highest
 //             timestamp, per-stream rate bucket. Nothing else touches them.
+// Reads: (select_atom, select_request_ptr) (messages/query.hpp) answers from the
+//   stream actors' mailboxes: the tenant matches its streams' parsed label sets,
+//   each matching stream copies its entries in range out (docs/query-path.md).
 // Timers: none yet (flushing is the flush issue's).
 // Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
 //   actor down with it through the links, so ~actor_system does not hang.

@@ -6,6 +6,8 @@
 ///                                                         //   creating it on first push
 ///   (status_atom)                     -> (ingester_stats) // tenants and streams in memory
 ///   (read_atom, tenant, labels)       -> (stream_dump)    // one stream's entries (tests)
+///   (select_atom, select_request_ptr) -> (select_reply_ptr) // read path: the tenant's
+///                                                         //   matching streams (messages/query.hpp)
 /// }
 /// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
 ///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
@@ -13,11 +15,13 @@
 ///                                                         //   error wins"
 ///   (status_atom)                     -> (ingester_stats)
 ///   (read_atom, labels)               -> (stream_dump)
+///   (select_atom, select_request_ptr) -> (select_reply_ptr) // fans out to matching streams
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index
 ///   (status_atom)                     -> (stream_stats)
 ///   (read_atom)                       -> (stream_dump)
+///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -43,16 +47,19 @@ namespace skald {
 using stream_actor = caf::typed_actor<
   caf::replies_to<append_atom, ingest_ptr, uint32_t>::with<stream_reply>,
   caf::replies_to<status_atom>::with<stream_stats>,
-  caf::replies_to<read_atom>::with<stream_dump>>;
+  caf::replies_to<read_atom>::with<stream_dump>,
+  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
-  caf::replies_to<read_atom, std::string>::with<stream_dump>>;
+  caf::replies_to<read_atom, std::string>::with<stream_dump>,
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
-  caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>>;
+  caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
 
 } // namespace skald

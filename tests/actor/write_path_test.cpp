@@ -310,6 +310,9 @@ ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16
     },
     [=](status_atom) -> ingester_stats { return {}; },
     [=](read_atom, const std::string&, const std::string&) -> stream_dump { return {}; },
+    [=](select_atom, const select_request_ptr&) -> select_reply_ptr {
+      return std::make_shared<select_reply>();
+    },
   };
 }
 
