@@ -12,7 +12,7 @@
 // (runtime/query/collected_source.hpp) without asking actors again.
 //
 // Cost (copy-out, no snapshot sharing yet): a stream copies every matching
-// entry (line and metadata) out of its chunks, on its own mailbox, so a push
+// entry (line and metadata) out of its chunks into one packed buffer, on its own mailbox, so a push
 // to the same stream waits for the copy. per_stream_limit (pure log selectors
 // without a pipeline) caps the copy to the first N entries in `dir`.
 // labels_only (labels, series, index/stats) copies nothing: a stream only
@@ -36,6 +36,7 @@
 
 #include "runtime/logql/ast.hpp"
 #include "runtime/logql/source.hpp"
+#include "runtime/query/collected_source.hpp"
 #include "runtime/model/entry.hpp"
 #include "runtime/model/labels.hpp"
 
@@ -56,11 +57,11 @@ struct select_request {
 
 using select_request_ptr = std::shared_ptr<const select_request>;
 
-/// One stream's answer. `entries` ascending by timestamp (equal timestamps in
-/// append order).
+/// One stream's answer. `data`: entries ascending by timestamp (equal
+/// timestamps in append order), lines packed in one buffer; data.labels is
+/// filled by the tenant instance.
 struct stream_slice {
-  model::label_set labels; // filled by the tenant instance
-  std::vector<model::entry> entries;
+  query::collected_stream data;
   /// Entries in range (also set for labels_only) and their line bytes.
   uint64_t count = 0;
   uint64_t bytes = 0;

@@ -117,18 +117,14 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
       ordered = false;
   const bool backward = req.dir == logql::direction::backward;
   const size_t limit = req.per_stream_limit;
+  auto& data = out->data;
   auto copy = [&](const chunkenc::mem_chunk& c, chunkenc::direction d) {
     auto it = c.iterate(req.from, req.through, d);
     while (it.next()) {
       const auto& v = it.at();
-      model::entry e;
-      e.ts = v.ts;
-      e.line.assign(v.line);
-      if (v.metadata != nullptr)
-        e.metadata = *v.metadata;
-      out->bytes += e.line.size();
-      out->entries.push_back(std::move(e));
-      if (limit > 0 && ordered && out->entries.size() >= limit)
+      data.push(v.ts, v.line, v.metadata);
+      out->bytes += v.line.size();
+      if (limit > 0 && ordered && data.size() >= limit)
         return false;
     }
     return true;
@@ -137,23 +133,25 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
     for (auto i = hit.rbegin(); i != hit.rend(); ++i)
       if (!copy(**i, chunkenc::direction::backward))
         break;
-    std::reverse(out->entries.begin(), out->entries.end());
+    std::reverse(data.entries.begin(), data.entries.end());
   } else {
     for (const auto* c : hit)
       if (!copy(*c, chunkenc::direction::forward))
         break;
     if (!ordered)
-      std::stable_sort(out->entries.begin(), out->entries.end(),
-                       [](const model::entry& a, const model::entry& b) { return a.ts < b.ts; });
-    if (limit > 0 && out->entries.size() > limit) {
+      std::stable_sort(data.entries.begin(), data.entries.end(),
+                       [](const query::packed_entry& a, const query::packed_entry& b) {
+                         return a.ts < b.ts;
+                       });
+    if (limit > 0 && data.size() > limit) {
       if (backward)
-        out->entries.erase(out->entries.begin(),
-                           out->entries.end() - static_cast<std::ptrdiff_t>(limit));
+        data.entries.erase(data.entries.begin(),
+                           data.entries.end() - static_cast<std::ptrdiff_t>(limit));
       else
-        out->entries.resize(limit);
+        data.entries.resize(limit);
     }
   }
-  out->count = out->entries.size();
+  out->count = data.size();
   return out;
 }
 
@@ -414,7 +412,7 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             .then(
               [t, ls](stream_slice_ptr& s) {
                 if (s && s->count > 0) {
-                  s->labels = ls;
+                  s->data.labels = ls;
                   t->reply->streams.push_back(std::move(*s));
                 }
                 t->done_one();

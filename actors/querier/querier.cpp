@@ -125,7 +125,7 @@ bool resolve_tenant(const route_state& rs, const http::request& req, const http:
 /// Sends a job; `on_reply` runs on the worker pool with the reply.
 void dispatch(const route_state& rs, const std::string& tenant, select_request req,
               http::responder rsp,
-              std::function<void(const select_reply&, const http::responder&, int64_t)> on_reply) {
+              std::function<void(select_reply&, const http::responder&, int64_t)> on_reply) {
   const auto& lim = rs.opts.limits->current()->for_tenant(tenant);
   auto timeout =
       lim.query_timeout.count() > 0 ? lim.query_timeout.count() : int64_t{60'000'000'000};
@@ -150,17 +150,17 @@ void dispatch(const route_state& rs, const std::string& tenant, select_request r
 }
 
 /// Runs `e` over the reply and answers the query JSON (or 400 / 504).
-void evaluate(const select_reply& reply, const http::responder& rsp, int64_t deadline,
+void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
               const logql::expr& e, const logql::query_params& p, logql::engine_limits lim,
               bool categorize) {
   const auto t0 = steady_ns();
   query::collected_source src;
   loghttp::query_stats st;
   st.ingesters_reached = 1;
-  for (const auto& s : reply.streams) {
-    st.lines_processed += s.entries.size();
+  for (auto& s : reply.streams) {
+    st.lines_processed += s.data.size();
     st.bytes_processed += s.bytes;
-    src.add(query::collected_stream{s.labels, s.entries});
+    src.add(std::move(s.data));
   }
   st.lines_sent = st.lines_processed;
   logql::engine eng(src, lim);
@@ -233,7 +233,7 @@ void run_query(const route_state& rs, const http::request& req, http::responder 
   const bool categorize = wants_categorize(req);
   dispatch(
       rs, tenant, std::move(sr), std::move(rsp),
-      [e, p, el, categorize](const select_reply& r, const http::responder& out, int64_t deadline) {
+      [e, p, el, categorize](select_reply& r, const http::responder& out, int64_t deadline) {
         evaluate(r, out, deadline, *e, p, el, categorize);
       });
 }
@@ -297,7 +297,7 @@ bool selector_groups(const http::request& req, const http::responder& rsp,
 /// The metadata endpoints: bounds, selector groups, labels_only select.
 void handle_metadata(const route_state& rs, http::request& req, http::responder rsp,
                      std::vector<std::vector<logql::label_matcher>> groups,
-                     std::function<std::string(const select_reply&)> render) {
+                     std::function<std::string(select_reply&)> render) {
   std::string tenant;
   if (!resolve_tenant(rs, req, rsp, tenant))
     return;
@@ -314,7 +314,7 @@ void handle_metadata(const route_state& rs, http::request& req, http::responder 
   if (sr.groups.empty())
     sr.groups.emplace_back(); // every stream (an empty group matches all)
   dispatch(rs, tenant, std::move(sr), std::move(rsp),
-           [render = std::move(render)](const select_reply& r, const http::responder& out,
+           [render = std::move(render)](select_reply& r, const http::responder& out,
                                         int64_t) { send_json(out, render(r)); });
 }
 
@@ -322,10 +322,10 @@ void handle_labels(const route_state& rs, http::request& req, http::responder rs
   std::vector<std::vector<logql::label_matcher>> groups;
   if (!selector_groups(req, rsp, groups))
     return;
-  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](const select_reply& r) {
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
     std::set<std::string> names;
     for (const auto& s : r.streams)
-      for (const auto& l : s.labels)
+      for (const auto& l : s.data.labels)
         names.insert(l.name);
     return loghttp::render_strings({names.begin(), names.end()});
   });
@@ -336,10 +336,10 @@ void handle_label_values(const route_state& rs, http::request& req, http::respon
   if (!selector_groups(req, rsp, groups))
     return;
   std::string name{req.path_param("name")};
-  handle_metadata(rs, req, std::move(rsp), std::move(groups), [name](const select_reply& r) {
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [name](select_reply& r) {
     std::set<std::string> values;
     for (const auto& s : r.streams) {
-      auto v = model::get(s.labels, name);
+      auto v = model::get(s.data.labels, name);
       if (!v.empty())
         values.emplace(v);
     }
@@ -366,10 +366,10 @@ void handle_series(const route_state& rs, http::request& req, http::responder rs
       groups.push_back(std::move(*m));
     }
   }
-  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](const select_reply& r) {
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
     std::vector<model::label_set> out;
     for (const auto& s : r.streams)
-      out.push_back(s.labels);
+      out.push_back(s.data.labels);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
       return model::canonical_string(a) < model::canonical_string(b);
     });
@@ -381,7 +381,7 @@ void handle_index_stats(const route_state& rs, http::request& req, http::respond
   std::vector<std::vector<logql::label_matcher>> groups;
   if (!selector_groups(req, rsp, groups))
     return;
-  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](const select_reply& r) {
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
     uint64_t chunks = 0;
     uint64_t entries = 0;
     uint64_t bytes = 0;

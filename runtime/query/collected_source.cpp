@@ -18,10 +18,10 @@ public:
   bool next(model::entry_view& out) override {
     if (lo_ >= hi_)
       return false;
-    const auto& e = dir_ == logql::direction::forward ? s_.entries[lo_++] : s_.entries[--hi_];
-    out.ts = e.ts;
-    out.line = e.line;
-    out.metadata = e.metadata.empty() ? nullptr : &e.metadata;
+    const size_t i = dir_ == logql::direction::forward ? lo_++ : --hi_;
+    out.ts = s_.entries[i].ts;
+    out.line = s_.line(i);
+    out.metadata = s_.metadata_of(i);
     return true;
   }
 
@@ -65,6 +65,19 @@ void walk(const logql::sample_expr& e, const logql::query_params& p, select_plan
 
 } // namespace
 
+void collected_stream::push(int64_t ts, std::string_view line, const model::label_set* md) {
+  packed_entry e;
+  e.ts = ts;
+  e.off = lines.size();
+  e.len = static_cast<uint32_t>(line.size());
+  lines.append(line);
+  if (md != nullptr && !md->empty()) {
+    metadata.push_back(*md);
+    e.meta = static_cast<uint32_t>(metadata.size());
+  }
+  entries.push_back(e);
+}
+
 result<logql::stream_iterators>
 collected_source::select(const std::vector<logql::label_matcher>& matchers, int64_t from,
                          int64_t through, logql::direction dir) {
@@ -72,7 +85,7 @@ collected_source::select(const std::vector<logql::label_matcher>& matchers, int6
   for (const auto& s : streams_) {
     if (!logql::matches_all(matchers, s.labels))
       continue;
-    auto by_ts = [](const model::entry& e, int64_t t) { return e.ts < t; };
+    auto by_ts = [](const packed_entry& e, int64_t t) { return e.ts < t; };
     auto lo = std::lower_bound(s.entries.begin(), s.entries.end(), from, by_ts);
     auto hi = std::lower_bound(lo, s.entries.end(), through, by_ts);
     if (lo == hi)

@@ -15,6 +15,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/logql/ast.hpp"
@@ -25,10 +27,28 @@
 
 namespace skald::query {
 
-/// One stream's entries, ascending by timestamp.
+/// One entry of a collected_stream: its line is lines[off, off + len).
+struct packed_entry {
+  int64_t ts = 0;
+  uint64_t off = 0;
+  uint32_t len = 0;
+  uint32_t meta = 0; // 0 = no metadata, else metadata[meta - 1]
+};
+
+/// One stream's entries, ascending by timestamp, packed: all lines in one
+/// buffer (one allocation per stream instead of one per line).
 struct collected_stream {
   model::label_set labels;
-  std::vector<model::entry> entries;
+  std::vector<packed_entry> entries;
+  std::string lines;
+  std::vector<model::label_set> metadata;
+
+  void push(int64_t ts, std::string_view line, const model::label_set* md = nullptr);
+  std::string_view line(size_t i) const { return {lines.data() + entries[i].off, entries[i].len}; }
+  const model::label_set* metadata_of(size_t i) const {
+    return entries[i].meta == 0 ? nullptr : &metadata[entries[i].meta - 1];
+  }
+  size_t size() const noexcept { return entries.size(); }
 };
 
 class collected_source final : public logql::entry_source {

@@ -69,10 +69,10 @@ TEST_F(query_path, select_returns_matching_streams_in_range_ascending) {
   ASSERT_TRUE(rep);
   ASSERT_EQ(rep->streams.size(), 1u);
   const auto& s = rep->streams[0];
-  EXPECT_EQ(s.labels, (model::label_set{{"app", "a"}, {"env", "prod"}}));
-  ASSERT_EQ(s.entries.size(), 2u);
-  EXPECT_EQ(s.entries[0].line, "a2");
-  EXPECT_EQ(s.entries[1].line, "a3");
+  EXPECT_EQ(s.data.labels, (model::label_set{{"app", "a"}, {"env", "prod"}}));
+  ASSERT_EQ(s.data.size(), 2u);
+  EXPECT_EQ(s.data.line(0), "a2");
+  EXPECT_EQ(s.data.line(1), "a3");
   EXPECT_EQ(s.count, 2u);
 }
 
@@ -98,13 +98,13 @@ TEST_F(query_path, per_stream_limit_keeps_the_first_entries_in_direction) {
   r.dir = logql::direction::backward;
   auto rep = select(r);
   ASSERT_EQ(rep->streams.size(), 1u);
-  ASSERT_EQ(rep->streams[0].entries.size(), 2u);
-  EXPECT_EQ(rep->streams[0].entries[0].line, "a2"); // still ascending
-  EXPECT_EQ(rep->streams[0].entries[1].line, "a3");
+  ASSERT_EQ(rep->streams[0].data.size(), 2u);
+  EXPECT_EQ(rep->streams[0].data.line(0), "a2"); // still ascending
+  EXPECT_EQ(rep->streams[0].data.line(1), "a3");
   r.dir = logql::direction::forward;
   rep = select(r);
-  EXPECT_EQ(rep->streams[0].entries[0].line, "a1");
-  EXPECT_EQ(rep->streams[0].entries[1].line, "a2");
+  EXPECT_EQ(rep->streams[0].data.line(0), "a1");
+  EXPECT_EQ(rep->streams[0].data.line(1), "a2");
 }
 
 TEST_F(query_path, labels_only_counts_without_copying) {
@@ -117,7 +117,7 @@ TEST_F(query_path, labels_only_counts_without_copying) {
   auto rep = select(r);
   ASSERT_EQ(rep->streams.size(), 2u);
   for (const auto& s : rep->streams) {
-    EXPECT_TRUE(s.entries.empty());
+    EXPECT_EQ(s.data.size(), 0u);
     EXPECT_EQ(s.count, 1u);
   }
   r.from = 5 * sec;
@@ -138,7 +138,7 @@ TEST_F(query_path, a_select_after_a_push_sees_the_pushed_line) {
   r.through = 5 * sec;
   auto s = select(r);
   ASSERT_EQ(s->streams.size(), 1u);
-  EXPECT_EQ(s->streams[0].entries.at(0).line, "a4");
+  EXPECT_EQ(s->streams[0].data.line(0), "a4");
 }
 
 } // namespace

@@ -11,11 +11,13 @@ constexpr int64_t s = 1'000'000'000;
 
 collected_source sample() {
   collected_source src;
-  collected_stream a{{{"app", "a"}, {"run", "x"}}, {}};
-  collected_stream b{{{"app", "b"}, {"run", "x"}}, {}};
+  collected_stream a;
+  a.labels = {{"app", "a"}, {"run", "x"}};
+  collected_stream b;
+  b.labels = {{"app", "b"}, {"run", "x"}};
   for (int i = 0; i < 10; ++i) {
-    a.entries.push_back({i * s, "a" + std::to_string(i), {}});
-    b.entries.push_back({i * s + 1, "b" + std::to_string(i), {}});
+    a.push(i * s, "a" + std::to_string(i));
+    b.push(i * s + 1, "b" + std::to_string(i));
   }
   src.add(std::move(a));
   src.add(std::move(b));
