@@ -253,6 +253,19 @@ TEST_F(query_it, a_query_past_its_timeout_answers_504_with_lokis_text) {
                     "processed\n");
 }
 
+TEST_F(query_it, max_query_series_gives_lokis_400) {
+  proc_.reset();
+  start({"-limits-config.max-query-series=1"});
+  push_fixture();
+  auto r = get("/loki/api/v1/query?query=" +
+               enc("sum by (app) (count_over_time({run=\"x\"}[1m]))") +
+               "&time=" + std::to_string(base_ + 10'000'000));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "maximum number of series (1) reached for a single query; consider reducing "
+                    "query cardinality by adding more specific stream selectors, reducing the time "
+                    "range, or aggregating results with functions like sum(), count() or topk()\n");
+}
+
 TEST_F(query_it, a_line_is_visible_right_after_its_204) {
   for (int i = 0; i < 20; ++i) {
     const auto ts = base_ + i;
