@@ -163,6 +163,12 @@ void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
     src.add(std::move(s.data));
   }
   st.lines_sent = st.lines_processed;
+  loghttp::categorize_input ci;
+  if (categorize) {
+    ci.dir = p.dir;
+    for (const auto& s : src.streams())
+      ci.sources.push_back(s.labels);
+  }
   logql::engine eng(src, lim);
   auto r = eng.query(e, p);
   if (!r.ok()) {
@@ -176,7 +182,7 @@ void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
   for (const auto& s : r->streams)
     st.entries_returned += s.entries.size();
   st.exec_ns = steady_ns() - t0;
-  send_json(rsp, loghttp::render_query(*r, st, categorize));
+  send_json(rsp, loghttp::render_query(*r, st, categorize, categorize ? &ci : nullptr));
 }
 
 bool wants_categorize(const http::request& req) {

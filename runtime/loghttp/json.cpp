@@ -1,7 +1,9 @@
 // runtime/loghttp/json.cpp — see json.hpp.
 #include "runtime/loghttp/json.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <cmath>
 
 #include <rapidjson/stringbuffer.h>
@@ -164,7 +166,96 @@ std::string format_value(double v) {
   return std::string(buf, p);
 }
 
-std::string render_query(const logql::query_result& r, const query_stats& st, bool categorize) {
+namespace {
+
+bool contains(const model::label_set& big, const model::label_set& small) {
+  for (const auto& l : small) {
+    auto v = model::get(big, l.name);
+    if (v != l.value || (v.empty() && !model::has(big, l.name)))
+      return false;
+  }
+  return true;
+}
+
+bool has_name(const model::label_set& ls, std::string_view name) {
+  return model::has(ls, name);
+}
+
+struct cat_entry {
+  int64_t ts = 0;
+  const std::string* line = nullptr;
+  model::label_set metadata;
+  model::label_set parsed;
+};
+
+void write_categorized(writer& w, const logql::query_result& r, const categorize_input& ci) {
+  std::map<std::string, std::pair<model::label_set, std::vector<cat_entry>>> groups;
+  for (const auto& s : r.streams) {
+    const model::label_set* best = nullptr;
+    for (const auto& src : ci.sources)
+      if ((best == nullptr || src.size() > best->size()) && contains(s.labels, src))
+        best = &src;
+    model::label_set original;
+    if (best != nullptr)
+      original = *best;
+    auto& g = groups[logql::labels_string(original)];
+    g.first = original;
+    for (const auto& e : s.entries) {
+      cat_entry c;
+      c.ts = e.ts;
+      c.line = &e.line;
+      for (const auto& l : s.labels) {
+        if (has_name(original, l.name))
+          continue;
+        if (has_name(e.metadata, l.name))
+          c.metadata.push_back(l);
+        else
+          c.parsed.push_back(l);
+      }
+      g.second.push_back(std::move(c));
+    }
+  }
+  w.StartArray();
+  for (auto& [key, g] : groups) {
+    auto& es = g.second;
+    if (ci.dir == logql::direction::forward)
+      std::stable_sort(es.begin(), es.end(),
+                       [](const cat_entry& a, const cat_entry& b) { return a.ts < b.ts; });
+    else
+      std::stable_sort(es.begin(), es.end(),
+                       [](const cat_entry& a, const cat_entry& b) { return a.ts > b.ts; });
+    w.StartObject();
+    w.Key("stream");
+    labels(w, g.first);
+    w.Key("values");
+    w.StartArray();
+    for (const auto& e : es) {
+      w.StartArray();
+      auto ts = std::to_string(e.ts);
+      str(w, ts);
+      str(w, *e.line);
+      w.StartObject();
+      if (!e.metadata.empty()) {
+        w.Key("structuredMetadata");
+        labels(w, e.metadata);
+      }
+      if (!e.parsed.empty()) {
+        w.Key("parsed");
+        labels(w, e.parsed);
+      }
+      w.EndObject();
+      w.EndArray();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+} // namespace
+
+std::string render_query(const logql::query_result& r, const query_stats& st, bool categorize,
+                         const categorize_input* ci) {
   rapidjson::StringBuffer sb;
   writer w(sb);
   w.StartObject();
@@ -196,6 +287,10 @@ std::string render_query(const logql::query_result& r, const query_stats& st, bo
   w.Key("result");
   switch (r.type) {
   case logql::result_type::streams:
+    if (categorize && ci != nullptr) {
+      write_categorized(w, r, *ci);
+      break;
+    }
     w.StartArray();
     for (const auto& s : r.streams) {
       w.StartObject();

@@ -39,10 +39,22 @@ std::string format_model_time(int64_t ns);
 /// Go strconv.FormatFloat(v, 'f', -1, 64); "NaN", "+Inf", "-Inf".
 std::string format_value(double v);
 
-/// The query/query_range body. `categorize` (X-Loki-Response-Encoding-Flags:
-/// categorize-labels) adds data.encodingFlags and a third `{}` per entry.
+/// With X-Loki-Response-Encoding-Flags: categorize-labels: the label sets of
+/// the streams the query read, and the query's direction.
+struct categorize_input {
+  std::vector<model::label_set> sources;
+  logql::direction dir = logql::direction::backward;
+};
+
+/// The query/query_range body. `categorize` adds data.encodingFlags and a
+/// third element per entry. With `ci`, streams are regrouped like Loki's
+/// categorized-labels iterator: `stream` holds the original stream labels (the
+/// largest source label set contained in the result labels), and each entry
+/// carries {"structuredMetadata":{...},"parsed":{...}} (each only when
+/// non-empty) with the rest of its labels; entries of one original stream are
+/// merged in the query's direction. Without `ci`: final labels and `{}`.
 std::string render_query(const logql::query_result& r, const query_stats& st,
-                         bool categorize = false);
+                         bool categorize = false, const categorize_input* ci = nullptr);
 
 /// labels and label values: sorted unique strings.
 std::string render_strings(const std::vector<std::string>& values);

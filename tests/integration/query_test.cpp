@@ -310,6 +310,15 @@ TEST_F(query_it, grafana_test_connection_and_explore_sequence) {
   EXPECT_STREQ(d["data"]["encodingFlags"][0].GetString(), "categorize-labels");
   EXPECT_EQ(lines(d).size(), 10u);
   EXPECT_EQ(d["data"]["result"][0]["values"][0].Size(), 3u);
+  // Parsed labels move from `stream` to the entry's third element.
+  r = get(range("{app=\"b\"} | logfmt", start, end, "&limit=1"),
+          {{"X-Loki-Response-Encoding-Flags", "categorize-labels"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  d = parse(r.body);
+  ASSERT_EQ(d["data"]["result"].Size(), 1u) << r.body;
+  EXPECT_FALSE(d["data"]["result"][0]["stream"].HasMember("level")) << r.body;
+  EXPECT_STREQ(d["data"]["result"][0]["values"][0][2]["parsed"]["level"].GetString(), "error")
+      << r.body;
   r = get(
       range("sum by (level, detected_level) (count_over_time({run=\"x\"} | drop __error__[2s]))",
             start, end, "&step=2000ms"),

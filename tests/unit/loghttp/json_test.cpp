@@ -40,6 +40,23 @@ TEST(loghttp_json, streams) {
   EXPECT_NE(cat.find("[\"1\",\"one\",{}]"), std::string::npos);
 }
 
+TEST(loghttp_json, categorize_labels_splits_stream_metadata_and_parsed) {
+  logql::query_result r;
+  r.type = logql::result_type::streams;
+  model::label_set md{{"trace", "t1"}};
+  r.streams.push_back({{{"app", "a"}, {"level", "error"}, {"trace", "t1"}}, {{3, "x", md}}});
+  r.streams.push_back({{{"app", "a"}, {"level", "info"}}, {{4, "y", {}}, {1, "z", {}}}});
+  categorize_input ci;
+  ci.sources = {{{"app", "a"}}, {{"app", "b"}}};
+  ci.dir = logql::direction::backward;
+  EXPECT_EQ(strip_stats(render_query(r, {}, true, &ci)),
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"streams\",\"encodingFlags\":["
+            "\"categorize-labels\"],\"result\":[{\"stream\":{\"app\":\"a\"},\"values\":[[\"4\",\"y\","
+            "{\"parsed\":{\"level\":\"info\"}}],[\"3\",\"x\",{\"structuredMetadata\":{\"trace\":"
+            "\"t1\"},\"parsed\":{\"level\":\"error\"}}],[\"1\",\"z\",{\"parsed\":{\"level\":"
+            "\"info\"}}]]}]");
+}
+
 TEST(loghttp_json, vector_matrix_scalar) {
   logql::query_result v;
   v.type = logql::result_type::vector;
