@@ -15,6 +15,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/push.hpp"
+#include "messages/query.hpp"
 #include "messages/wal.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
@@ -39,5 +40,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, wal_flush_atom, "walflush")
   CAF_ADD_ATOM(skald, skald, replay_atom, "replay")
   CAF_ADD_ATOM(skald, skald, checkpoint_atom, "checkpoint")
+
+  // Read path (messages/query.hpp; its shared_ptrs are local only).
+  CAF_ADD_ATOM(skald, skald, select_atom, "select")
 
 CAF_END_TYPE_ID_BLOCK(skald)

@@ -4,6 +4,7 @@
 // routes messages, keeps the maps and updates metrics.
 #include "actors/ingester/ingester.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <unordered_map>
 #include <utility>
@@ -19,9 +20,11 @@
 #include "runtime/ingester/limiter.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/logql/source.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/wal/format.hpp"
+#include "runtime/model/label_parse.hpp"
 
 namespace skald::actors {
 
@@ -117,6 +120,72 @@ void refresh_stream_limits(stream_state& st, int64_t now) {
   const auto& l = snap->for_tenant(st.tenant);
   st.s->set_rate(static_cast<double>(l.per_stream_rate_limit.bytes),
                  static_cast<double>(l.per_stream_rate_limit_burst.bytes), now);
+}
+
+/// The read path's copy-out (messages/query.hpp): entries in
+/// [from, through), ascending. With a per-stream limit and chunks that do not
+/// overlap in time, iteration stops after `limit` entries in `dir`.
+stream_slice_ptr select_from_stream(const ingester::stream& s, const select_request& req) {
+  auto out = std::make_shared<stream_slice>();
+  const auto& chunks = s.chunks();
+  std::vector<const chunkenc::mem_chunk*> hit;
+  for (const auto& c : chunks) {
+    auto b = c.bounds();
+    if (c.entries() == 0 || b.max_ts < req.from || b.min_ts >= req.through)
+      continue;
+    hit.push_back(&c);
+  }
+  out->chunks = static_cast<uint32_t>(hit.size());
+  if (req.labels_only) {
+    for (const auto* c : hit) {
+      auto n = c->count(req.from, req.through);
+      if (n.ok())
+        out->count += *n;
+    }
+    return out;
+  }
+  bool ordered = true;
+  for (size_t i = 1; i < hit.size(); ++i)
+    if (hit[i - 1]->bounds().max_ts > hit[i]->bounds().min_ts)
+      ordered = false;
+  const bool backward = req.dir == logql::direction::backward;
+  const size_t limit = req.per_stream_limit;
+  auto& data = out->data;
+  auto copy = [&](const chunkenc::mem_chunk& c, chunkenc::direction d) {
+    auto it = c.iterate(req.from, req.through, d);
+    while (it.next()) {
+      const auto& v = it.at();
+      data.push(v.ts, v.line, v.metadata);
+      out->bytes += v.line.size();
+      if (limit > 0 && ordered && data.size() >= limit)
+        return false;
+    }
+    return true;
+  };
+  if (limit > 0 && ordered && backward) {
+    for (auto i = hit.rbegin(); i != hit.rend(); ++i)
+      if (!copy(**i, chunkenc::direction::backward))
+        break;
+    std::reverse(data.entries.begin(), data.entries.end());
+  } else {
+    for (const auto* c : hit)
+      if (!copy(*c, chunkenc::direction::forward))
+        break;
+    if (!ordered)
+      std::stable_sort(data.entries.begin(), data.entries.end(),
+                       [](const query::packed_entry& a, const query::packed_entry& b) {
+                         return a.ts < b.ts;
+                       });
+    if (limit > 0 && data.size() > limit) {
+      if (backward)
+        data.entries.erase(data.entries.begin(),
+                           data.entries.end() - static_cast<std::ptrdiff_t>(limit));
+      else
+        data.entries.resize(limit);
+    }
+  }
+  out->count = data.size();
+  return out;
 }
 
 stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_state> self,
@@ -228,6 +297,9 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       }
       return out;
     },
+    [=](select_atom, const select_request_ptr& req) -> stream_slice_ptr {
+      return select_from_stream(*self->state.s, *req);
+    },
   };
 }
 
@@ -246,6 +318,18 @@ struct tenant_state {
   size_t count = 0;
   metrics::gauge* memory_streams = nullptr;
   metrics::counter* streams_created = nullptr;
+  /// Parsed label sets of the streams' canonical strings, for selects (a
+  /// stream that exits leaves its entry: same labels parse the same).
+  std::unordered_map<std::string, model::label_set> parsed;
+
+  const model::label_set& labels_of(const std::string& canonical) {
+    auto i = parsed.find(canonical);
+    if (i == parsed.end()) {
+      auto ls = model::parse_labels(canonical);
+      i = parsed.emplace(canonical, ls.ok() ? std::move(*ls) : model::label_set{}).first;
+    }
+    return i->second;
+  }
 
   stream_slot* find(uint64_t fp, const std::string& labels) {
     auto i = streams.find(fp);
@@ -443,6 +527,48 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       }
       return ingester_stats{1, static_cast<uint32_t>(st.count)};
     },
+    [=](select_atom, const select_request_ptr& req) -> caf::result<select_reply_ptr> {
+      auto& st = self->state;
+      struct tally {
+        size_t pending = 1; // released after the loop
+        select_reply_ptr reply = std::make_shared<select_reply>();
+        caf::typed_response_promise<select_reply_ptr> rp;
+        void done_one() {
+          if (--pending == 0)
+            rp.deliver(std::move(reply));
+        }
+      };
+      auto t = std::make_shared<tally>();
+      t->rp = self->make_response_promise<select_reply_ptr>();
+      for (auto& [fp, v] : st.streams) {
+        for (auto& slot : v) {
+          const auto& ls = st.labels_of(slot.labels);
+          bool match = req->groups.empty();
+          for (const auto& g : req->groups)
+            if (logql::matches_all(g, ls)) {
+              match = true;
+              break;
+            }
+          if (!match)
+            continue;
+          ++t->pending;
+          // Local and never blocking, like appends: no timer per stream; the
+          // querier's request timeout bounds the wait.
+          self->request(slot.handle, caf::infinite, select_atom_v, req)
+            .then(
+              [t, ls](stream_slice_ptr& s) {
+                if (s && s->count > 0) {
+                  s->data.labels = ls;
+                  t->reply->streams.push_back(std::move(*s));
+                }
+                t->done_one();
+              },
+              [t](caf::error&) { t->done_one(); });
+        }
+      }
+      t->done_one();
+      return t->rp;
+    },
   };
 }
 
@@ -617,6 +743,13 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       return out;
     },
     [=](checkpoint_atom) { run_checkpoint(self); },
+    [=](select_atom, const select_request_ptr& req) -> caf::result<select_reply_ptr> {
+      auto& ts = self->state.tenants;
+      auto i = ts.find(req->tenant);
+      if (i == ts.end())
+        return std::make_shared<select_reply>();
+      return self->delegate(i->second, select_atom_v, req);
+    },
   };
 }
 

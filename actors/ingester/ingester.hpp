@@ -11,6 +11,9 @@
 //             share of max_global_streams_per_user).
 //   stream:   one runtime::ingester::stream — its chunks, last line, highest
 //             timestamp, per-stream rate bucket. Nothing else touches them.
+// Reads: (select_atom, select_request_ptr) (messages/query.hpp) answers from the
+//   stream actors' mailboxes: the tenant matches its streams' parsed label sets,
+//   each matching stream copies its entries in range out (docs/query-path.md).
 //   stream (WAL on): its WAL id, epoch and entry counter; each append applies
 //             the entries, then sends the stored ones to the WAL writer and
 //             replies only when the writer acked the record (ack rule).

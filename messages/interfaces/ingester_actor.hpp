@@ -6,6 +6,8 @@
 ///                                                         //   creating it on first push
 ///   (status_atom)                     -> (ingester_stats) // tenants and streams in memory
 ///   (read_atom, tenant, labels)       -> (stream_dump)    // one stream's entries (tests)
+///   (select_atom, select_request_ptr) -> (select_reply_ptr) // read path: the tenant's
+///                                                         //   matching streams (messages/query.hpp)
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts the streams replayed from
 ///                                                         //   the WAL; pushes answer 503
 ///                                                         //   "replaying WAL" until then
@@ -30,6 +32,7 @@
 ///   (read_atom, labels)               -> (stream_dump)
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // its streams' snapshots
+///   (select_atom, select_request_ptr) -> (select_reply_ptr) // fans out to matching streams
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
@@ -38,6 +41,7 @@
 ///   (status_atom)                     -> (stream_stats)
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
+///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -65,21 +69,24 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<append_atom, ingest_ptr, uint32_t>::with<stream_reply>,
   caf::replies_to<status_atom>::with<stream_stats>,
   caf::replies_to<read_atom>::with<stream_dump>,
-  caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>>;
+  caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
+  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
-  caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>>;
+  caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
-  caf::reacts_to<checkpoint_atom>>;
+  caf::reacts_to<checkpoint_atom>,
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,

@@ -11,6 +11,10 @@
 // comes before the distributor in the table, so on one node the distributor
 // is built after the ingester and sends to it (no ring yet: the cluster issue
 // replaces this by the ring's replication sets).
+//
+// Query path: `querier` (the querier actor, its evaluation worker pool and the
+// query routes) reads the local ingester when this node runs one; built after
+// the ingester (table order).
 #include "runtime/system/module.hpp"
 
 #include <algorithm>
@@ -30,12 +34,14 @@
 #include "actors/ingester/ingester.hpp"
 #include "actors/ingester/wal_writer.hpp"
 #include "actors/limits/overrides_reloader.hpp"
+#include "actors/querier/querier.hpp"
 #include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/root_config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/query/worker_pool.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/wal/file_system.hpp"
 
@@ -354,6 +360,37 @@ private:
   std::shared_ptr<actors::distributor_pool> pool_;
 };
 
+/// The querier actor, its evaluation pool and the query routes (reads the
+/// local ingester when this node runs one; the store is not asked yet).
+class querier_module final : public module {
+public:
+  explicit querier_module(module_context& ctx) {
+    auto& svc = services(ctx);
+    actors::querier_deps deps;
+    deps.ingester = svc.ingester;
+    pool_ = std::make_shared<query::worker_pool>(
+      static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
+    deps.pool = pool_;
+    querier_ = actors::spawn_querier(ctx.sys, std::move(deps));
+    actors::query_route_options opts;
+    opts.auth_enabled = ctx.cfg.auth_enabled;
+    opts.limits = svc.limits ? svc.limits
+                             : std::make_shared<limits::overrides>(ctx.cfg.limits, std::string{});
+    actors::add_query_routes(*ctx.router, querier_, std::move(opts));
+  }
+
+  status start() override { return {}; }
+
+  void stop() override {
+    caf::anon_send_exit(querier_, caf::exit_reason::user_shutdown);
+    pool_->stop();
+  }
+
+private:
+  std::shared_ptr<query::worker_pool> pool_;
+  querier_actor querier_;
+};
+
 /// A role whose actors are not built yet.
 class role_module final : public module {
 public:
@@ -378,7 +415,7 @@ const std::vector<module_def>& module_table() {
     {{"overrides", {}, false}, make_with_context<overrides_module>()},
     {{"ingester", {"server", "overrides"}, false}, make_with_context<ingester_module>()},
     {{"distributor", {"server", "overrides"}, false}, make_with_context<distributor_module>()},
-    {{"querier", {"server"}, false}, make_role()},
+    {{"querier", {"server", "overrides"}, false}, make_with_context<querier_module>()},
     {{"query-frontend", {"server", "querier"}, false}, make_role()},
     {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
   };

@@ -312,6 +312,9 @@ ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16
     [=](read_atom, const std::string&, const std::string&) -> stream_dump { return {}; },
     [=](replay_atom, const recovery_ptr&) -> ingester_stats { return {}; },
     [=](checkpoint_atom) {},
+    [=](select_atom, const select_request_ptr&) -> select_reply_ptr {
+      return std::make_shared<select_reply>();
+    },
   };
 }
 

@@ -447,9 +447,15 @@ TEST(index_crash, kill_9_during_flushes_leaves_no_dangling_ref) {
   auto js = jobs(40);
   std::mt19937_64 rng{11};
   for (int round = 0; round < 3; ++round) {
+    // The child reports every finished flush on a pipe; the parent kills it
+    // after a random number of them, so the kill lands inside a later flush
+    // (no sleeps: progress, not time, picks the moment).
+    int progress[2];
+    ASSERT_EQ(::pipe(progress), 0);
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+      ::close(progress[0]);
       // Child: flush forever (new chunk bytes each pass), never exits cleanly.
       posix_fs fs;
       if (!fs.create_dirs(root).ok())
@@ -464,13 +470,24 @@ TEST(index_crash, kill_9_during_flushes_leaves_no_dangling_ref) {
           k.bytes =
               chunk_bytes(3, j.min_ts, "r" + std::to_string(round) + "p" + std::to_string(pass));
           status_ignored(run(cs, is, k), "child keeps going");
+          char one = 1;
+          if (::write(progress[1], &one, 1) != 1)
+            ::_exit(3);
         }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 120));
+    ::close(progress[1]);
+    const size_t flushes = 10 + rng() % 60;
+    for (size_t seen = 0; seen < flushes;) {
+      char buf[64];
+      auto n = ::read(progress[0], buf, std::min(sizeof(buf), flushes - seen));
+      ASSERT_GT(n, 0) << "child stopped early";
+      seen += static_cast<size_t>(n);
+    }
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     int wstatus = 0;
     ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(wstatus));
+    ::close(progress[0]);
     posix_fs fs;
     size_t refs = check_no_dangling_refs(fs, root);
     EXPECT_GT(refs, 0u) << "round " << round;

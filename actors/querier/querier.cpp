@@ -1,0 +1,439 @@
+// actors/querier/querier.cpp — the querier actor and the query routes (one
+// TU: CAF translation units are slow to compile). Parameter parsing and JSON
+// live in runtime/loghttp, the plan and the source in runtime/query, the
+// evaluation in runtime/logql; this file wires them to actors and HTTP.
+#include "actors/querier/querier.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/http/responder.hpp"
+#include "actors/http/router.hpp"
+#include "runtime/limits/overrides.hpp"
+#include "runtime/loghttp/json.hpp"
+#include "runtime/loghttp/params.hpp"
+#include "runtime/logql/engine.hpp"
+#include "runtime/logql/parser.hpp"
+#include "runtime/logql/strconv.hpp" // format_prom_duration
+#include "runtime/model/label_parse.hpp"
+#include "runtime/model/tenant.hpp"
+#include "runtime/push/decode.hpp"
+#include "runtime/query/collected_source.hpp"
+#include "runtime/query/worker_pool.hpp"
+
+namespace skald::actors {
+
+namespace {
+
+constexpr const char* timeout_text =
+    "request timed out, decrease the duration of the request or add more label matchers (prefer "
+    "exact match over regex match) to reduce the amount of data processed";
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// -- querier actor -----------------------------------------------------------
+
+querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_deps deps) {
+  return {
+      [self, deps](select_atom, const query_job_ptr& job) {
+        auto pool = deps.pool;
+        auto finish = [pool, job](select_reply_ptr r, uint16_t status, std::string err) {
+          auto task = [job, r = std::move(r), status, err = std::move(err)]() mutable {
+            job->done(std::move(r), status, std::move(err));
+          };
+          if (!pool->post(std::move(task)))
+            job->done(nullptr, 503, "querier is shutting down");
+        };
+        if (!deps.ingester || job->request->groups.empty()) {
+          finish(std::make_shared<select_reply>(), 0, {});
+          return;
+        }
+        auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 1'000'000);
+        self->request(deps.ingester, caf::duration{std::chrono::nanoseconds{left}}, select_atom_v,
+                      job->request)
+            .then([finish](select_reply_ptr& r) { finish(std::move(r), 0, {}); },
+                  [self, finish](caf::error& err) {
+                    if (err == caf::sec::request_timeout)
+                      finish(nullptr, 504, timeout_text);
+                    else
+                      finish(nullptr, 500,
+                             "querying ingesters failed: " + self->system().render(err));
+                  });
+      },
+  };
+}
+
+// -- HTTP routes ---------------------------------------------------------------
+
+struct route_state {
+  querier_actor querier;
+  query_route_options opts;
+};
+
+using route_ptr = std::shared_ptr<const route_state>;
+
+loghttp::param_lookup lookup(const http::request& req) {
+  return [&req](std::string_view name) { return req.param(name); };
+}
+
+void send_error(const http::responder& rsp, unsigned status, std::string_view text) {
+  rsp.send(http::response::error(status, text));
+}
+
+void send_json(const http::responder& rsp, std::string body) {
+  auto r = http::response::json(200, std::move(body));
+  r.content_type = "application/json; charset=UTF-8";
+  rsp.send(std::move(r));
+}
+
+/// The tenant like the push routes: X-Scope-OrgID with auth, else `fake`.
+bool resolve_tenant(const route_state& rs, const http::request& req, const http::responder& rsp,
+                    std::string& tenant) {
+  if (!rs.opts.auth_enabled) {
+    tenant = std::string{model::no_auth_tenant};
+    return true;
+  }
+  const std::string* h = req.find_header("X-Scope-OrgID");
+  auto t = model::tenant_from_org_id(h ? std::string_view{*h} : std::string_view{}, h != nullptr);
+  if (!t.ok()) {
+    send_error(rsp, static_cast<unsigned>(push::http_status_for(t.error().code())),
+               t.error().message());
+    return false;
+  }
+  tenant.assign(t->data(), t->size());
+  return true;
+}
+
+/// Sends a job; `on_reply` runs on the worker pool with the reply.
+void dispatch(const route_state& rs, const std::string& tenant, select_request req,
+              http::responder rsp,
+              std::function<void(select_reply&, const http::responder&, int64_t)> on_reply) {
+  const auto& lim = rs.opts.limits->current()->for_tenant(tenant);
+  auto timeout =
+      lim.query_timeout.count() > 0 ? lim.query_timeout.count() : int64_t{60'000'000'000};
+  auto job = std::make_shared<query_job>();
+  req.tenant = tenant;
+  job->request = std::make_shared<const select_request>(std::move(req));
+  job->deadline_ns = steady_ns() + timeout;
+  const int64_t deadline = job->deadline_ns;
+  job->done = [rsp, on_reply = std::move(on_reply), deadline](select_reply_ptr r, uint16_t status,
+                                                              std::string err) {
+    if (!r) {
+      send_error(rsp, status, err);
+      return;
+    }
+    if (steady_ns() > deadline) {
+      send_error(rsp, 504, timeout_text);
+      return;
+    }
+    on_reply(*r, rsp, deadline);
+  };
+  caf::anon_send(rs.querier, select_atom_v, std::move(job));
+}
+
+/// Runs `e` over the reply and answers the query JSON (or 400 / 504).
+void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
+              const logql::expr& e, const logql::query_params& p, logql::engine_limits lim,
+              bool categorize) {
+  const auto t0 = steady_ns();
+  query::collected_source src;
+  loghttp::query_stats st;
+  st.ingesters_reached = 1;
+  for (auto& s : reply.streams) {
+    st.lines_processed += s.data.size();
+    st.bytes_processed += s.bytes;
+    src.add(std::move(s.data));
+  }
+  st.lines_sent = st.lines_processed;
+  loghttp::categorize_input ci;
+  if (categorize) {
+    ci.dir = p.dir;
+    for (const auto& s : src.streams())
+      ci.sources.push_back(s.labels);
+  }
+  logql::engine eng(src, lim);
+  auto r = eng.query(e, p);
+  if (!r.ok()) {
+    send_error(rsp, 400, r.error().message());
+    return;
+  }
+  if (steady_ns() > deadline) {
+    send_error(rsp, 504, timeout_text);
+    return;
+  }
+  for (const auto& s : r->streams)
+    st.entries_returned += s.entries.size();
+  st.exec_ns = steady_ns() - t0;
+  send_json(rsp, loghttp::render_query(*r, st, categorize, categorize ? &ci : nullptr));
+}
+
+bool wants_categorize(const http::request& req) {
+  auto flags = req.header("X-Loki-Response-Encoding-Flags");
+  return flags.find("categorize-labels") != std::string_view::npos;
+}
+
+/// Shared by query and query_range once params are known.
+void run_query(const route_state& rs, const http::request& req, http::responder rsp,
+               const std::string& tenant, const std::string& text, logql::query_params p,
+               bool instant) {
+  auto parsed = logql::parse(text);
+  if (!parsed.ok()) {
+    send_error(rsp, 400, parsed.error().message());
+    return;
+  }
+  auto e = std::make_shared<const logql::expr>(std::move(*parsed));
+  if (instant && e->is_log) {
+    send_error(rsp, 400,
+               "log queries are not supported as an instant query type, please change your "
+               "query to a range query type");
+    return;
+  }
+  const auto& lim = rs.opts.limits->current()->for_tenant(tenant);
+  logql::engine_limits el;
+  el.max_series = lim.max_query_series > 0 ? static_cast<size_t>(lim.max_query_series) : SIZE_MAX;
+  el.max_entries_limit_per_query = lim.max_entries_limit_per_query > 0
+                                       ? static_cast<uint32_t>(lim.max_entries_limit_per_query)
+                                       : UINT32_MAX;
+  if (e->is_log && p.limit > el.max_entries_limit_per_query) {
+    send_error(rsp, 400,
+               "max entries limit per query exceeded, limit > max_entries_limit_per_query (" +
+                   std::to_string(p.limit) + " > " +
+                   std::to_string(el.max_entries_limit_per_query) + ")");
+    return;
+  }
+  const int64_t max_len = lim.max_query_length.count();
+  if (max_len > 0 && p.end_ns - p.start_ns > max_len) {
+    send_error(rsp, 400,
+               "the query time range exceeds the limit (query length: " +
+                   logql::format_prom_duration(p.end_ns - p.start_ns) +
+                   ", limit: " + logql::format_prom_duration(max_len) + ")");
+    return;
+  }
+  if (!instant && !e->is_log)
+    p = logql::align_to_step(p);
+  auto plan = query::plan_select(*e, p);
+  select_request sr;
+  sr.groups = std::move(plan.groups);
+  sr.from = plan.from;
+  sr.through = plan.through;
+  sr.per_stream_limit = plan.per_stream_limit;
+  sr.dir = p.dir;
+  const bool categorize = wants_categorize(req);
+  dispatch(
+      rs, tenant, std::move(sr), std::move(rsp),
+      [e, p, el, categorize](select_reply& r, const http::responder& out, int64_t deadline) {
+        evaluate(r, out, deadline, *e, p, el, categorize);
+      });
+}
+
+void handle_query_range(const route_state& rs, http::request& req, http::responder rsp) {
+  std::string tenant;
+  if (!resolve_tenant(rs, req, rsp, tenant))
+    return;
+  auto q = loghttp::parse_range_query(lookup(req), wall_ns());
+  if (!q.ok()) {
+    send_error(rsp, 400, q.error().message());
+    return;
+  }
+  logql::query_params p;
+  p.start_ns = q->start_ns;
+  p.end_ns = q->end_ns;
+  p.step_ns = q->step_ns;
+  p.dir = q->dir;
+  p.limit = q->limit;
+  p.interval_ns = q->interval_ns;
+  run_query(rs, req, std::move(rsp), tenant, q->query, p, false);
+}
+
+void handle_query(const route_state& rs, http::request& req, http::responder rsp) {
+  std::string tenant;
+  if (!resolve_tenant(rs, req, rsp, tenant))
+    return;
+  auto q = loghttp::parse_instant_query(lookup(req), wall_ns());
+  if (!q.ok()) {
+    send_error(rsp, 400, q.error().message());
+    return;
+  }
+  logql::query_params p;
+  p.start_ns = q->time_ns;
+  p.end_ns = q->time_ns;
+  p.step_ns = 0;
+  p.dir = q->dir;
+  p.limit = q->limit;
+  run_query(rs, req, std::move(rsp), tenant, q->query, p, true);
+}
+
+/// labels, label values, index/stats: one optional `query` selector.
+bool selector_groups(const http::request& req, const http::responder& rsp,
+                     std::vector<std::vector<logql::label_matcher>>& groups) {
+  const auto* q = req.param("query");
+  if (q == nullptr || q->empty())
+    return true;
+  auto parsed = logql::parse(*q);
+  if (!parsed.ok()) {
+    send_error(rsp, 400, parsed.error().message());
+    return false;
+  }
+  if (!parsed->is_log || !parsed->log.stages.empty()) {
+    send_error(rsp, 400, "only label matchers are supported");
+    return false;
+  }
+  groups.push_back(parsed->log.matchers);
+  return true;
+}
+
+/// The metadata endpoints: bounds, selector groups, labels_only select.
+void handle_metadata(const route_state& rs, http::request& req, http::responder rsp,
+                     std::vector<std::vector<logql::label_matcher>> groups,
+                     std::function<std::string(select_reply&)> render) {
+  std::string tenant;
+  if (!resolve_tenant(rs, req, rsp, tenant))
+    return;
+  auto b = loghttp::determine_bounds(lookup(req), wall_ns());
+  if (!b.ok()) {
+    send_error(rsp, 400, b.error().message());
+    return;
+  }
+  select_request sr;
+  sr.groups = std::move(groups);
+  sr.from = b->start_ns;
+  sr.through = b->end_ns;
+  sr.labels_only = true;
+  if (sr.groups.empty())
+    sr.groups.emplace_back(); // every stream (an empty group matches all)
+  dispatch(rs, tenant, std::move(sr), std::move(rsp),
+           [render = std::move(render)](select_reply& r, const http::responder& out,
+                                        int64_t) { send_json(out, render(r)); });
+}
+
+void handle_labels(const route_state& rs, http::request& req, http::responder rsp) {
+  std::vector<std::vector<logql::label_matcher>> groups;
+  if (!selector_groups(req, rsp, groups))
+    return;
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
+    std::set<std::string> names;
+    for (const auto& s : r.streams)
+      for (const auto& l : s.data.labels)
+        names.insert(l.name);
+    return loghttp::render_strings({names.begin(), names.end()});
+  });
+}
+
+void handle_label_values(const route_state& rs, http::request& req, http::responder rsp) {
+  std::vector<std::vector<logql::label_matcher>> groups;
+  if (!selector_groups(req, rsp, groups))
+    return;
+  std::string name{req.path_param("name")};
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [name](select_reply& r) {
+    std::set<std::string> values;
+    for (const auto& s : r.streams) {
+      auto v = model::get(s.data.labels, name);
+      if (!v.empty())
+        values.emplace(v);
+    }
+    return loghttp::render_strings({values.begin(), values.end()});
+  });
+}
+
+void handle_series(const route_state& rs, http::request& req, http::responder rsp) {
+  std::vector<std::vector<logql::label_matcher>> groups;
+  auto selectors = req.param_values("match[]");
+  for (auto v : req.param_values("match"))
+    selectors.push_back(v);
+  bool all = true;
+  for (auto s : selectors)
+    if (!loghttp::is_match_all(s))
+      all = false;
+  if (!all) {
+    for (auto s : selectors) {
+      auto m = logql::parse_matchers(s);
+      if (!m.ok()) {
+        send_error(rsp, 400, m.error().message());
+        return;
+      }
+      groups.push_back(std::move(*m));
+    }
+  }
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
+    std::vector<model::label_set> out;
+    for (const auto& s : r.streams)
+      out.push_back(s.data.labels);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return model::canonical_string(a) < model::canonical_string(b);
+    });
+    return loghttp::render_series(out);
+  });
+}
+
+void handle_index_stats(const route_state& rs, http::request& req, http::responder rsp) {
+  std::vector<std::vector<logql::label_matcher>> groups;
+  if (!selector_groups(req, rsp, groups))
+    return;
+  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
+    uint64_t chunks = 0;
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+    for (const auto& s : r.streams) {
+      chunks += s.chunks;
+      entries += s.count;
+      bytes += s.bytes;
+    }
+    return loghttp::render_index_stats(r.streams.size(), chunks, bytes, entries);
+  });
+}
+
+void handle_format_query(http::request& req, http::responder rsp) {
+  const auto* q = req.param("query");
+  auto parsed = logql::parse(q ? std::string_view{*q} : std::string_view{});
+  if (!parsed.ok()) {
+    send_error(rsp, 400, parsed.error().message());
+    return;
+  }
+  send_json(rsp, loghttp::render_data_string(parsed->to_string()));
+}
+
+} // namespace
+
+querier_actor spawn_querier(caf::actor_system& sys, querier_deps deps) {
+  return sys.spawn(querier_fn, std::move(deps));
+}
+
+void add_query_routes(http::router& r, querier_actor querier, query_route_options opts) {
+  auto rs = std::make_shared<route_state>();
+  rs->querier = std::move(querier);
+  rs->opts = std::move(opts);
+  auto bind = [rs](void (*fn)(const route_state&, http::request&, http::responder)) {
+    return [rs, fn](http::request& req, http::responder rsp) { fn(*rs, req, std::move(rsp)); };
+  };
+  const std::initializer_list<std::string_view> both{"GET", "POST"};
+  r.handle(both, "/loki/api/v1/query", bind(handle_query));
+  r.handle(both, "/loki/api/v1/query_range", bind(handle_query_range));
+  r.handle(both, "/loki/api/v1/labels", bind(handle_labels));
+  r.handle(both, "/loki/api/v1/label", bind(handle_labels));
+  r.handle(both, "/loki/api/v1/label/{name}/values", bind(handle_label_values));
+  r.handle(both, "/loki/api/v1/series", bind(handle_series));
+  r.handle(both, "/loki/api/v1/index/stats", bind(handle_index_stats));
+  r.handle(both, "/loki/api/v1/format_query", [](http::request& req, http::responder rsp) {
+    handle_format_query(req, std::move(rsp));
+  });
+}
+
+} // namespace skald::actors

@@ -1,0 +1,62 @@
+// actors/querier/querier.hpp — the query path of one node: the querier actor
+// and Loki's query HTTP API (read-path spec §1.3).
+//
+//   HTTP I/O thread: tenant, params (runtime/loghttp), LogQL parse, limits
+//     -> 400/401 at once; else a query_job ──anon_send──► querier actor
+//   querier actor ──(select_atom, select_request_ptr, timeout)──► ingester
+//     ──► tenant ──► matching streams (copy-out, messages/query.hpp)
+//   reply ──► worker pool: collected_source + logql::engine -> JSON -> responder
+//
+// Routes (GET and POST form): /loki/api/v1/query, /query_range, /labels,
+// /label, /label/{name}/values, /series, /index/stats, /format_query.
+//
+// State owned: the querier actor holds the ingester handle and the pool
+// pointer only; a query's data lives in its job and its worker task.
+// Timeouts: the ingester request carries what is left of the tenant's
+// query_timeout (504 with Loki's text when it fires); evaluation cannot be
+// interrupted, so a query whose evaluation ends past the deadline also
+// answers 504.
+// Store: not asked yet (nothing is flushed); a store source would be a second
+// request in the querier actor whose slices are add()ed to the same
+// collected_source (the engine dedupes replicas).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "messages/interfaces/ingester_actor.hpp"
+#include "messages/interfaces/querier_actor.hpp"
+
+namespace skald::http {
+class router;
+} // namespace skald::http
+
+namespace skald::limits {
+class overrides;
+} // namespace skald::limits
+
+namespace skald::query {
+class worker_pool;
+} // namespace skald::query
+
+namespace skald::actors {
+
+struct querier_deps {
+  /// The local ingester; may be null (no ingester on this node: empty results).
+  ingester_actor ingester;
+  std::shared_ptr<query::worker_pool> pool;
+};
+
+querier_actor spawn_querier(caf::actor_system& sys, querier_deps deps);
+
+struct query_route_options {
+  bool auth_enabled = true;
+  std::shared_ptr<limits::overrides> limits;
+};
+
+/// Registers the query routes on `r`; handlers send jobs to `querier`.
+void add_query_routes(http::router& r, querier_actor querier, query_route_options opts);
+
+} // namespace skald::actors
