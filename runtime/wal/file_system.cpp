@@ -220,8 +220,13 @@ public:
     if (::statvfs(path.c_str(), &st) != 0)
       return errno_status(errno, "statvfs", path);
     disk_space out;
-    out.total_bytes = static_cast<uint64_t>(st.f_blocks) * st.f_frsize;
+    // Total as df(1) counts it for its Use%: what is used plus what an
+    // unprivileged writer may still use. Blocks reserved for root (and, on
+    // shared or thin-provisioned disks, space that is neither) do not count,
+    // so used_fraction() equals df's Use% rather than overstating it.
+    const uint64_t used = static_cast<uint64_t>(st.f_blocks - st.f_bfree) * st.f_frsize;
     out.available_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    out.total_bytes = used + out.available_bytes;
     return out;
   }
 };

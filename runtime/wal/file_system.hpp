@@ -55,6 +55,8 @@ public:
 
 /// statvfs(2) of the file system holding a path.
 struct disk_space {
+  /// Used plus available bytes (df's view; the posix implementation leaves
+  /// out blocks reserved for root).
   uint64_t total_bytes = 0;
   /// Bytes an unprivileged writer may still use.
   uint64_t available_bytes = 0;
