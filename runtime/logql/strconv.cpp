@@ -1,5 +1,7 @@
 #include "runtime/logql/strconv.hpp"
 
+#include "runtime/model/label_parse.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -158,29 +160,7 @@ result<std::string> go_unquote(std::string_view q) {
 std::string go_quote(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
+  model::append_go_quote(out, s);
   return out;
 }
 

@@ -23,7 +23,9 @@ namespace skald::logql {
 /// `...` raw, '...' single rune). Error: "invalid syntax".
 result<std::string> go_unquote(std::string_view quoted);
 
-/// Quotes like Go's strconv.Quote (escapes ", \, control bytes).
+/// Quotes like Go's strconv.Quote: one implementation with the label
+/// canonical form (model::append_go_quote), so non-printable runes and invalid
+/// UTF-8 bytes are escaped the same way everywhere.
 std::string go_quote(std::string_view s);
 
 /// time.ParseDuration: "1h30m", "1.5s", "-2ms", "3600000000µs". Errors carry
