@@ -359,7 +359,11 @@ std::string render_query(const logql::query_result& r, const query_stats& st, bo
   return out;
 }
 
-std::string render_strings(const std::vector<std::string>& values) {
+namespace {
+
+/// {"status":"success","data":[...]} with one element per item, written by `emit`.
+template <class Items, class Emit>
+std::string render_success_array(const Items& items, Emit emit) {
   rapidjson::StringBuffer sb;
   writer w(sb);
   w.StartObject();
@@ -367,26 +371,22 @@ std::string render_strings(const std::vector<std::string>& values) {
   w.String("success");
   w.Key("data");
   w.StartArray();
-  for (const auto& v : values)
-    str(w, v);
+  for (const auto& item : items)
+    emit(w, item);
   w.EndArray();
   w.EndObject();
   return std::string{sb.GetString(), sb.GetSize()} + "\n";
 }
 
+} // namespace
+
+std::string render_strings(const std::vector<std::string>& values) {
+  return render_success_array(values, [](writer& w, const std::string& v) { str(w, v); });
+}
+
 std::string render_series(const std::vector<model::label_set>& series) {
-  rapidjson::StringBuffer sb;
-  writer w(sb);
-  w.StartObject();
-  w.Key("status");
-  w.String("success");
-  w.Key("data");
-  w.StartArray();
-  for (const auto& s : series)
-    labels(w, s);
-  w.EndArray();
-  w.EndObject();
-  return std::string{sb.GetString(), sb.GetSize()} + "\n";
+  return render_success_array(series,
+                              [](writer& w, const model::label_set& s) { labels(w, s); });
 }
 
 std::string render_data_string(std::string_view text) {
