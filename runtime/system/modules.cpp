@@ -40,6 +40,8 @@
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/model/label_parse.hpp"
+#include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
 #include "runtime/util/logging.hpp"
@@ -143,13 +145,22 @@ private:
 /// GET /skald/internal/ingester/stream?tenant=T&labels=L — one stream's
 /// entries as "<ts ns> <line>\n" lines in timestamp order, straight from the
 /// ingester (crash tests; the query API is the querier's). 404-free: an
-/// unknown stream is an empty body.
+/// unknown stream is an empty body; a bad tenant or label string is a 400.
 void add_internal_stream_route(http::router& r, caf::actor_system& sys, ingester_actor ing) {
   r.get("/skald/internal/ingester/stream", [&sys, ing](http::request& req, http::responder rsp) {
     const auto* tenant = req.param("tenant");
     const auto* labels = req.param("labels");
     if (tenant == nullptr || labels == nullptr) {
       rsp.send(http::response::error(400, "tenant and labels are required"));
+      return;
+    }
+    // Garbage is answered here, not by an empty dump that reads as "no lines".
+    if (auto st = model::validate_tenant_id(*tenant); !st.ok()) {
+      rsp.send(http::response::error(400, st.message()));
+      return;
+    }
+    if (auto ls = model::parse_labels(*labels); !ls.ok()) {
+      rsp.send(http::response::error(400, ls.error().message()));
       return;
     }
     sys.spawn([ing, tenant = *tenant, labels = *labels, rsp](caf::event_based_actor* self) {

@@ -213,5 +213,19 @@ TEST_F(wal_crash_it, sigterm_is_bounded_and_keeps_lines_in_the_wal) {
   EXPECT_NE(m.find("loki_ingester_wal_recovered_entries_total 100"), std::string::npos);
 }
 
+TEST_F(wal_crash_it, internal_stream_route_rejects_garbage_with_400) {
+  start();
+  http_client c{port_};
+  EXPECT_EQ(c.get("/skald/internal/ingester/stream?tenant=fake").status, 400);
+  auto bad_labels = c.get("/skald/internal/ingester/stream?tenant=fake&labels=%7Bbad");
+  EXPECT_EQ(bad_labels.status, 400);
+  EXPECT_FALSE(bad_labels.body.empty());
+  EXPECT_EQ(c.get("/skald/internal/ingester/stream?tenant=a%7Cb&labels=%7Bapp%3D%22x%22%7D").status,
+            400);
+  auto unknown = c.get("/skald/internal/ingester/stream?tenant=fake&labels=%7Bapp%3D%22x%22%7D");
+  EXPECT_EQ(unknown.status, 200);
+  EXPECT_EQ(unknown.body, "");
+}
+
 } // namespace
 } // namespace skald
