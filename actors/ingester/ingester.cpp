@@ -19,6 +19,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "runtime/chunkenc/iterator.hpp"
+#include "runtime/ingester/flush_queue.hpp"
 #include "runtime/ingester/limiter.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
