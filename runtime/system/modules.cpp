@@ -251,7 +251,7 @@ result<flush_reply> flush_now(caf::actor_system& sys, const ingester_actor& ing,
 /// start() replays the WAL into the tree before the node is ready (flushing
 /// to the store when the replay passes replay_memory_ceiling); stop() refuses
 /// pushes, flushes every chunk when the WAL is off or wal.flush_on_shutdown
-/// is set (bounded by shutdown_flush_bound), then stops the tree, the
+/// is set (bounded by shutdown_flush_bound()), then stops the tree, the
 /// workers and the writer and waits for them boundedly. With the WAL on and
 /// flush_on_shutdown off (Loki's default) a stop does not flush: the WAL has
 /// the chunks. Routes: /flush, /flush/tenant, /ingester/shutdown.
@@ -339,11 +339,12 @@ public:
     }
     if (!ic.wal.enabled || ic.wal.flush_on_shutdown) {
       auto t0 = std::chrono::steady_clock::now();
-      auto r = flush_now(ctx_.sys, ingester_, std::string{}, shutdown_flush_bound);
+      auto r = flush_now(ctx_.sys, ingester_, std::string{}, shutdown_flush_bound());
       auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!r.ok())
         SKALD_LOG_WARN(logger, "shutdown flush did not finish within {}s: {}",
-                       std::chrono::duration_cast<std::chrono::seconds>(shutdown_flush_bound).count(),
+                       std::chrono::duration_cast<std::chrono::seconds>(shutdown_flush_bound())
+                         .count(),
                        r.error().message());
       else
         SKALD_LOG_INFO(logger, "shutdown flush: {} chunks in {} ops, {} failed, {:.3f}s", r->chunks,
@@ -530,8 +531,13 @@ private:
     r.handle({"GET", "POST"}, "/ingester/shutdown", shutdown);
   }
 
-  /// The longest a shutdown flush (SIGTERM with the WAL off) may take.
-  static constexpr std::chrono::seconds shutdown_flush_bound{30};
+  /// The longest a shutdown flush (SIGTERM with the WAL off) may take: two
+  /// thirds of server.graceful_shutdown_timeout (20 s of 30 s), leaving the
+  /// rest of the stop inside the node's watchdog.
+  std::chrono::nanoseconds shutdown_flush_bound() const {
+    return std::max<std::chrono::nanoseconds>(ctx_.cfg.server.graceful_shutdown_timeout * 2 / 3,
+                                              std::chrono::seconds{1});
+  }
 
   module_context& ctx_;
   ingester_actor ingester_;
