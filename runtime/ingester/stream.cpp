@@ -201,7 +201,9 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
 
   // Pass 2 (Loki storeEntries): append, cutting chunks as needed.
   const model::entry_view* last = nullptr;
-  const size_t first_touched = chunks_.empty() ? 0 : chunks_.size() - 1;
+  // Entries go to the open back chunk or to chunks cut during this call.
+  const size_t first_touched =
+    chunks_.empty() || chunks_.back().closed() ? chunks_.size() : chunks_.size() - 1;
   for (size_t i = 0; i < n && to_store > 0; ++i) {
     if (verdicts[i] != verdict::store)
       continue;

@@ -475,6 +475,10 @@ private:
              [flush_handler](http::request&, http::responder rsp) { flush_handler("", rsp); });
     r.post("/flush/tenant", [flush_handler](http::request& req, http::responder rsp) {
       auto tenant = std::string{req.param_or("tenant", "")};
+      if (tenant.empty()) {
+        rsp.send(http::response::error(400, "missing tenant parameter"));
+        return;
+      }
       if (auto st = model::validate_tenant_id(tenant); !st.ok()) {
         rsp.send(http::response::error(400, st.message()));
         return;

@@ -262,7 +262,13 @@ TEST_F(flush_it, kill_9_mid_flush_never_leaves_an_index_ref_without_its_chunk) {
     http_client c{port_};
     (void)c.request("POST", "/flush", ""); // cut short by the kill
   });
-  std::this_thread::sleep_for(15ms);
+  // Kill as soon as the first chunks are durable: the rest are in flight.
+  for (int i = 0; i < 2000; ++i) {
+    auto flushed = metric("loki_ingester_chunks_flushed_total{reason=\"forced\"}");
+    if (flushed >= 1)
+      break;
+    std::this_thread::sleep_for(1ms);
+  }
   proc_->signal(SIGKILL);
   proc_->wait_for(5s);
   proc_.reset();
@@ -291,6 +297,10 @@ TEST_F(flush_it, flush_tenant_needs_a_valid_tenant) {
   http_client c{port_};
   auto r = c.request("POST", "/flush/tenant", "");
   EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "missing tenant parameter\n");
+  r = c.request("POST", "/flush/tenant?tenant=a%2Fb", "");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("unsupported character '/'"), std::string::npos) << r.body;
   stop();
 }
 
