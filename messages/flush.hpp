@@ -80,8 +80,7 @@ struct flush_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, flush_reply& x) {
-  return f(caf::meta::type_name("flush_reply"), x.ops, x.chunks, x.failed, x.removed,
-           x.removable);
+  return f(caf::meta::type_name("flush_reply"), x.ops, x.chunks, x.failed, x.removed, x.removable);
 }
 
 } // namespace skald

@@ -33,27 +33,28 @@ struct flush_metrics {
   explicit flush_metrics(metrics::registry& r) {
     flushed = &r.counter("loki_ingester_chunks_flushed_total", "Total flushed chunks per reason.",
                          {"reason"});
-    failures = &r.counter("loki_ingester_chunks_flush_failures_total",
-                          "Total number of flush failures.")
-                  .get();
-    size = &r.histogram("loki_ingester_chunk_size_bytes", "Distribution of stored chunk sizes (when stored).",
-                        {}, metrics::exponential_buckets(20000, 2, 10))
-              .get();
+    failures =
+        &r.counter("loki_ingester_chunks_flush_failures_total", "Total number of flush failures.")
+             .get();
+    size = &r.histogram("loki_ingester_chunk_size_bytes",
+                        "Distribution of stored chunk sizes (when stored).", {},
+                        metrics::exponential_buckets(20000, 2, 10))
+                .get();
     entries = &r.histogram("loki_ingester_chunk_entries",
                            "Distribution of stored lines per chunk (when stored).", {},
                            metrics::exponential_buckets(200, 2, 9))
-                 .get();
+                   .get();
     utilization = &r.histogram("loki_ingester_chunk_utilization",
                                "Distribution of stored chunk utilization (when stored).", {},
                                {0, 0.2, 0.4, 0.6, 0.8, 1.0})
-                     .get();
+                       .get();
     duration = &r.histogram("skald_ingester_flush_duration_seconds",
                             "Time to write one flush op (chunk objects and index batch), "
                             "retries included.")
-                  .get();
+                    .get();
     queue_length = &r.gauge("loki_ingester_flush_queue_length",
                             "The total number of series pending in the flush queue.")
-                      .get();
+                        .get();
   }
 };
 
@@ -117,8 +118,8 @@ void attempt(worker_ptr self) {
   if (res.ok()) {
     for (const auto& c : op.chunks) {
       st.m->flushed
-        ->with({std::string{ingester::to_string(static_cast<ingester::flush_reason>(c.reason))}})
-        .inc();
+          ->with({std::string{ingester::to_string(static_cast<ingester::flush_reason>(c.reason))}})
+          .inc();
       st.m->size->observe(static_cast<double>(c.bytes.size()));
       st.m->entries->observe(static_cast<double>(c.entries));
       st.m->utilization->observe(c.utilization);
@@ -160,39 +161,39 @@ flush_worker_actor::behavior_type flush_worker_fn(worker_ptr self, flush_worker_
   st.m = std::move(m);
   st.rng.seed(deps.seed);
   return {
-    [=](flush_atom, const flush_op_ptr& op) -> caf::result<flush_reply> {
-      auto& st = self->state;
-      if (!op || op->chunks.empty())
-        return flush_reply{};
-      auto rp = self->make_response_promise<flush_reply>();
-      auto key = ingester::flush_op_key(op->tenant, op->fingerprint, op->immediate);
-      key += '-';
-      key += model::canonical_string(op->labels);
-      if (!st.queue.push(std::move(key), op->first_ts, pending_op{op, rp})) {
-        // The stream has one op in flight at a time, so this is a bug
-        // elsewhere; answer instead of dropping the promise.
-        flush_reply r;
-        r.failed = static_cast<uint32_t>(op->chunks.size());
-        return r;
-      }
-      st.m->queue_length->inc();
-      schedule_next(self);
-      return rp;
-    },
-    [=](flush_next_atom) {
-      auto& st = self->state;
-      st.scheduled = false;
-      if (!st.current) {
-        auto next = st.queue.pop();
-        if (!next)
-          return;
-        st.m->queue_length->dec();
-        st.current = std::move(*next);
-        st.backoff.emplace(st.policy);
-        st.started = self->clock().now();
-      }
-      attempt(self);
-    },
+      [=](flush_atom, const flush_op_ptr& op) -> caf::result<flush_reply> {
+        auto& st = self->state;
+        if (!op || op->chunks.empty())
+          return flush_reply{};
+        auto rp = self->make_response_promise<flush_reply>();
+        auto key = ingester::flush_op_key(op->tenant, op->fingerprint, op->immediate);
+        key += '-';
+        key += model::canonical_string(op->labels);
+        if (!st.queue.push(std::move(key), op->first_ts, pending_op{op, rp})) {
+          // The stream has one op in flight at a time, so this is a bug
+          // elsewhere; answer instead of dropping the promise.
+          flush_reply r;
+          r.failed = static_cast<uint32_t>(op->chunks.size());
+          return r;
+        }
+        st.m->queue_length->inc();
+        schedule_next(self);
+        return rp;
+      },
+      [=](flush_next_atom) {
+        auto& st = self->state;
+        st.scheduled = false;
+        if (!st.current) {
+          auto next = st.queue.pop();
+          if (!next)
+            return;
+          st.m->queue_length->dec();
+          st.current = std::move(*next);
+          st.backoff.emplace(st.policy);
+          st.started = self->clock().now();
+        }
+        attempt(self);
+      },
   };
 }
 

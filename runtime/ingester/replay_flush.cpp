@@ -8,9 +8,8 @@
 
 namespace skald::ingester {
 
-result<size_t> store_all_chunks(stream& s, std::string_view tenant,
-                                const model::label_set& labels, storage::chunk_store& chunks,
-                                storage::index_store& index) {
+result<size_t> store_all_chunks(stream& s, std::string_view tenant, const model::label_set& labels,
+                                storage::chunk_store& chunks, storage::index_store& index) {
   std::vector<std::string> bytes;
   std::vector<storage::flush_chunk> batch;
   bytes.reserve(s.chunks().size());

@@ -22,8 +22,7 @@ namespace skald::ingester {
 
 /// Closes, encodes and stores every non-empty chunk of `s`; returns how many
 /// were written. The chunks stay in `s` (the caller drops them on success).
-result<size_t> store_all_chunks(stream& s, std::string_view tenant,
-                                const model::label_set& labels, storage::chunk_store& chunks,
-                                storage::index_store& index);
+result<size_t> store_all_chunks(stream& s, std::string_view tenant, const model::label_set& labels,
+                                storage::chunk_store& chunks, storage::index_store& index);
 
 } // namespace skald::ingester

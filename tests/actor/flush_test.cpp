@@ -41,8 +41,9 @@ protected:
   flush_test() : limits_(std::make_shared<limits::overrides>(config::limits_config{})) {
     mem_ = std::make_shared<storage::memory_fs>();
     EXPECT_TRUE(mem_->create_dirs("/store").ok());
-    efs_ = std::make_shared<storage::error_fs>(*mem_, [this](storage::error_fs::op, const std::string&,
-                                                             uint64_t) { return fail_.load(); });
+    efs_ =
+        std::make_shared<storage::error_fs>(*mem_, [this](storage::error_fs::op, const std::string&,
+                                                          uint64_t) { return fail_.load(); });
     store_ = std::make_shared<actors::flush_store>();
     store_->base = mem_;
     store_->fs = efs_;
@@ -107,10 +108,9 @@ protected:
   reply_slot start_flush(const ingester_actor& ing, const std::string& tenant = "") {
     auto out = std::make_shared<std::optional<flush_reply>>();
     sys().spawn([ing, tenant, out](caf::event_based_actor* self) {
-      self
-        ->request(ing, caf::infinite, flush_atom_v,
-                  static_cast<uint8_t>(ingester::flush_mode::immediate), tenant)
-        .then([out](flush_reply& r) { *out = r; });
+      self->request(ing, caf::infinite, flush_atom_v,
+                    static_cast<uint8_t>(ingester::flush_mode::immediate), tenant)
+          .then([out](flush_reply& r) { *out = r; });
     });
     sched().run();
     return out;
@@ -173,7 +173,11 @@ protected:
 };
 
 push::push_request two_lines(const std::string& app) {
-  return push_builder{}.stream("{app=\"" + app + "\"}").entry(t0, "one").entry(t0 + sec, "two").build();
+  return push_builder{}
+      .stream("{app=\"" + app + "\"}")
+      .entry(t0, "one")
+      .entry(t0 + sec, "two")
+      .build();
 }
 
 TEST_F(flush_test, sweep_flushes_an_idle_chunk_and_removes_the_stream) {
@@ -296,9 +300,10 @@ TEST_F(flush_test, appends_after_a_flush_go_to_a_new_chunk) {
   auto ing = make_ingester(10min);
   push(ing, "t1", two_lines("a"));
   ASSERT_TRUE(flush_all(ing));
-  EXPECT_EQ(push(ing, "t1", push_builder{}.stream("{app=\"a\"}").entry(t0 + 2 * sec, "three").build())
-              .status,
-            0);
+  EXPECT_EQ(
+      push(ing, "t1", push_builder{}.stream("{app=\"a\"}").entry(t0 + 2 * sec, "three").build())
+          .status,
+      0);
   EXPECT_EQ(metric("loki_ingester_chunks_created_total"), 2);
   auto r = flush_all(ing);
   ASSERT_TRUE(r);
@@ -325,10 +330,10 @@ TEST_F(flush_test, max_age_flushes_a_chunk_spanning_more_than_max_chunk_age) {
   auto ing = make_ingester();
   // Data time span > 2h within one chunk (wall clock does not move).
   auto req = push_builder{}
-               .stream("{app=\"a\"}")
-               .entry(t0, "old")
-               .entry(t0 + 2 * 3600 * sec + sec, "new")
-               .build();
+                 .stream("{app=\"a\"}")
+                 .entry(t0, "old")
+                 .entry(t0 + 2 * 3600 * sec + sec, "new")
+                 .build();
   EXPECT_EQ(push(ing, "t1", std::move(req)).status, 0);
   advance(1min);
   EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"max_age\"}"), 1);

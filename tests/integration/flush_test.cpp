@@ -13,12 +13,12 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -50,9 +50,9 @@ protected:
     port_ = testutil::free_port();
     data_dir_ = testutil::make_temp_dir("skald-flush");
     base_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count()
-            - 3600'000'000'000;
+                std::chrono::system_clock::now().time_since_epoch())
+                .count() -
+            3600'000'000'000;
   }
 
   void TearDown() override {
@@ -65,12 +65,12 @@ protected:
 
   void start(std::vector<std::string> extra = {}, std::vector<std::string> env = {}) {
     std::vector<std::string> args{
-      "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
-      "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_,
-      "-storage-config.filesystem.directory=" + chunks_dir(),
-      // Tests must not wait for Loki's 10s -> 1m retry delays.
-      "-ingester.flush-op-backoff.min-period=10ms", "-ingester.flush-op-backoff.max-period=50ms",
-      "-ingester.concurrent-flushes=4"};
+        "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
+        "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_,
+        "-storage-config.filesystem.directory=" + chunks_dir(),
+        // Tests must not wait for Loki's 10s -> 1m retry delays.
+        "-ingester.flush-op-backoff.min-period=10ms", "-ingester.flush-op-backoff.max-period=50ms",
+        "-ingester.concurrent-flushes=4"};
     for (auto& a : extra)
       args.push_back(std::move(a));
     proc_ = std::make_unique<child_process>(SKALD_BINARY, args, env);
@@ -98,7 +98,8 @@ protected:
       for (int i = 0; i < lines_per_stream; i += 50) {
         test_stream ts{labels_of(s), {}};
         for (int j = i; j < i + 50; ++j)
-          ts.entries.push_back({base_ + j * 1'000'000, "s" + std::to_string(s) + " line " + std::to_string(j), {}});
+          ts.entries.push_back(
+              {base_ + j * 1'000'000, "s" + std::to_string(s) + " line " + std::to_string(j), {}});
         auto r = c.request("POST", "/loki/api/v1/push", proto_body({ts}),
                            {{"Content-Type", "application/x-protobuf"}});
         ASSERT_EQ(r.status, 204) << r.body;
@@ -240,7 +241,11 @@ TEST_F(flush_it, ingester_shutdown_flushes_and_refuses_pushes) {
 
 TEST_F(flush_it, ingester_shutdown_terminates_the_process_and_deletes_the_tokens_file) {
   auto tokens = data_dir_ + "/tokens";
-  { std::FILE* f = std::fopen(tokens.c_str(), "w"); ASSERT_NE(f, nullptr); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(tokens.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
   start({"-ingester.lifecycler.tokens-file-path=" + tokens});
   push_all();
   http_client c{port_};
