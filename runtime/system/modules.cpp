@@ -44,6 +44,9 @@
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/storage/chunk_store.hpp"
+#include "runtime/storage/file_system.hpp"
+#include "runtime/storage/index_store.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/wal/file_system.hpp"
 
@@ -100,6 +103,12 @@ struct shared_services {
   std::shared_ptr<limits::overrides> limits;
   /// The local ingester when this node runs one.
   ingester_actor ingester;
+  /// The store of this process (storage_config.filesystem.directory): one
+  /// index_store per directory and process, shared by whoever writes (the
+  /// flush workers) and reads (the querier). Made by store_services().
+  std::shared_ptr<storage::file_system> store_fs;
+  std::shared_ptr<storage::chunk_store> chunks;
+  std::shared_ptr<storage::index_store> index;
 };
 
 namespace {
@@ -108,6 +117,20 @@ shared_services& services(module_context& ctx) {
   if (!ctx.services)
     ctx.services = std::make_shared<shared_services>();
   return *ctx.services;
+}
+
+/// The chunk store and index on first use (opening reads nothing: index
+/// periods load lazily, on the first lookup).
+shared_services& store_services(module_context& ctx) {
+  auto& svc = services(ctx);
+  if (!svc.index) {
+    svc.store_fs = std::make_shared<storage::posix_fs>();
+    svc.chunks = std::make_shared<storage::chunk_store>(*svc.store_fs,
+                                                        ctx.cfg.storage.filesystem.directory);
+    svc.index = std::make_shared<storage::index_store>(
+      *svc.store_fs, storage::index_options::from(ctx.cfg.storage, ctx.cfg.schema));
+  }
+  return svc;
 }
 
 /// Per-tenant limits; re-reads runtime_config.file every runtime_config.period
@@ -371,8 +394,9 @@ private:
   std::shared_ptr<actors::distributor_pool> pool_;
 };
 
-/// The querier actor, its evaluation pool and the query routes (reads the
-/// local ingester when this node runs one; the store is not asked yet).
+/// The querier actor, its evaluation pool, its store-reader pool and the
+/// query routes (reads the local ingester when this node runs one, and the
+/// store).
 class querier_module final : public module {
 public:
   explicit querier_module(module_context& ctx) {
@@ -382,6 +406,14 @@ public:
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
+    auto& store = store_services(ctx);
+    deps.chunks = store.chunks;
+    deps.index = store.index;
+    // Blocking file reads: their own threads, as many as evaluation threads.
+    store_pool_ = std::make_shared<query::worker_pool>(
+      static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
+    deps.store_pool = store_pool_;
+    deps.query_ingesters_within_ns = ctx.cfg.querier.query_ingesters_within.count();
     querier_ = actors::spawn_querier(ctx.sys, std::move(deps));
     actors::query_route_options opts;
     opts.auth_enabled = ctx.cfg.auth_enabled;
@@ -394,11 +426,13 @@ public:
 
   void stop() override {
     caf::anon_send_exit(querier_, caf::exit_reason::user_shutdown);
+    store_pool_->stop();
     pool_->stop();
   }
 
 private:
   std::shared_ptr<query::worker_pool> pool_;
+  std::shared_ptr<query::worker_pool> store_pool_;
   querier_actor querier_;
 };
 
