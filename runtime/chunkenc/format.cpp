@@ -88,11 +88,11 @@ result<mem_chunk> mem_chunk::decode(std::string_view bytes) {
 }
 
 result<mem_chunk> mem_chunk::decode_shared(std::shared_ptr<const std::string> object,
-                                           size_t offset, size_t size) {
+                                           size_t offset, size_t size, bool verify_blocks) {
   if (!object || offset > object->size() || size > object->size() - offset)
     return corrupt("chunk bytes out of the object's range");
   return decode_impl(std::string_view{object->data() + offset, size}, default_block_size,
-                     default_target_size, true, &object);
+                     default_target_size, true, &object, verify_blocks);
 }
 
 result<mem_chunk> mem_chunk::decode_open(std::string_view bytes, size_t block_size,
@@ -102,7 +102,8 @@ result<mem_chunk> mem_chunk::decode_open(std::string_view bytes, size_t block_si
 
 result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_size,
                                          size_t target_size, bool closed,
-                                         const std::shared_ptr<const std::string>* owner) {
+                                         const std::shared_ptr<const std::string>* owner,
+                                         bool verify_blocks) {
   constexpr size_t min_size = format_v1::header_size + 1 + 4 + format_v1::footer_size;
   if (bytes.size() < 4)
     return corrupt("truncated: " + std::to_string(bytes.size()) + " bytes");
@@ -164,7 +165,7 @@ result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_si
         || compressed_size > metas_offset - offset - 4)
       return corrupt(which + "offset or length out of place");
     const char* bdata = data + offset;
-    if (util::crc32c(bdata, compressed_size) != load_be32(bdata + compressed_size))
+    if (verify_blocks && util::crc32c(bdata, compressed_size) != load_be32(bdata + compressed_size))
       return corrupt(which + "invalid block checksum");
     block b;
     b.meta.entries = static_cast<uint32_t>(entries);

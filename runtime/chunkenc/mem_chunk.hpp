@@ -183,8 +183,11 @@ public:
   /// Like decode(), without copying: the blocks refer to `object`, which
   /// holds the encoded chunk at [offset, offset + size) (e.g. a chunk object
   /// read from the store) and stays alive as long as any block does.
+  /// verify_blocks == false skips the per-block CRCs (the metadata CRC is
+  /// always checked): only for bytes whose checksum the caller verified
+  /// already (the chunk store checks the whole object against its key).
   static result<mem_chunk> decode_shared(std::shared_ptr<const std::string> object, size_t offset,
-                                         size_t size);
+                                         size_t size, bool verify_blocks = true);
 
   /// Like decode(), but the result stays open for appends with the given
   /// sizes: for restoring an open chunk from a WAL checkpoint (Loki's
@@ -197,7 +200,8 @@ public:
 private:
   static result<mem_chunk> decode_impl(std::string_view bytes, size_t block_size,
                                        size_t target_size, bool closed,
-                                       const std::shared_ptr<const std::string>* owner = nullptr);
+                                       const std::shared_ptr<const std::string>* owner = nullptr,
+                                       bool verify_blocks = true);
   status cut_block_impl();
   status reorder();
 

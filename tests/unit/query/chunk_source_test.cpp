@@ -224,10 +224,10 @@ void check_counts(uint32_t seed, bool overlap) {
     int64_t start, end, step;
   };
   std::vector<shape> shapes = {
-      {t0 + span, t0 + span, 0},              // instant
-      {t0 + 2000 * sec, t0 + 2000 * sec, 0},  // instant, window holds everything
-      {t0, t0 + span, 60 * sec},              // 16 steps
-      {t0 + 100 * sec, t0 + span, 10 * sec},  // 81 steps
+      {t0 + span, t0 + span, 0},             // instant
+      {t0 + 2000 * sec, t0 + 2000 * sec, 0}, // instant, window holds everything
+      {t0, t0 + span, 60 * sec},             // 16 steps
+      {t0 + 100 * sec, t0 + span, 10 * sec}, // 81 steps
       {t0 + 333 * sec, t0 + 777 * sec, 37 * sec},
   };
   for (const auto* q : metric_queries)
@@ -288,6 +288,41 @@ TEST(query_chunk_source, metadata_flag_survives_encoding) {
   EXPECT_FALSE(stored(make_chunk(plain))->has_metadata());
   EXPECT_TRUE(make_chunk(with).has_metadata());
   EXPECT_TRUE(stored(make_chunk(with))->has_metadata());
+}
+
+TEST(query_chunk_source, decode_shared_points_into_the_object_and_reads_like_decode) {
+  std::vector<model::entry> es;
+  for (int i = 0; i < 60; ++i)
+    es.push_back({t0 + i * sec, "entry " + std::to_string(i), {}});
+  auto bytes = make_chunk(es).encode();
+  ASSERT_TRUE(bytes.ok());
+  auto object = std::make_shared<const std::string>("HEADER" + *bytes + "TRAILER");
+  auto shared = mem_chunk::decode_shared(object, 6, bytes->size());
+  ASSERT_TRUE(shared.ok()) << shared.error().message();
+  ASSERT_GT(shared->blocks().size(), 1u);
+  const char* b0 = shared->blocks()[0].data.data();
+  EXPECT_TRUE(b0 >= object->data() && b0 < object->data() + object->size());
+  auto plain = mem_chunk::decode(*bytes);
+  ASSERT_TRUE(plain.ok());
+  auto a = shared->iterate(INT64_MIN, chunkenc::unbounded);
+  auto b = plain->iterate(INT64_MIN, chunkenc::unbounded);
+  size_t n = 0;
+  while (a.next()) {
+    ASSERT_TRUE(b.next());
+    EXPECT_EQ(a.at().ts, b.at().ts);
+    EXPECT_EQ(a.at().line, b.at().line);
+    ++n;
+  }
+  EXPECT_FALSE(b.next());
+  EXPECT_EQ(n, 60u);
+  // A flipped byte in a block: its CRC catches it unless the caller vouches
+  // for the bytes (verify_blocks = false, after checking the object's CRC).
+  std::string bad = *bytes;
+  bad[10] ^= 0x01;
+  auto bad_object = std::make_shared<const std::string>(bad);
+  EXPECT_FALSE(mem_chunk::decode_shared(bad_object, 0, bad.size()).ok());
+  EXPECT_TRUE(mem_chunk::decode_shared(bad_object, 0, bad.size(), false).ok());
+  EXPECT_FALSE(mem_chunk::decode_shared(bad_object, 1, bad.size()).ok()); // out of range
 }
 
 TEST(query_chunk_source, snapshot_does_not_change_with_later_appends) {
