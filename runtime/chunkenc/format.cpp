@@ -57,7 +57,9 @@ result<std::string> mem_chunk::encode() const {
   out.put_be32(format_v1::magic);
   out.push_back(static_cast<char>(format_v1::version));
   out.push_back(static_cast<char>(enc_));
-  out.push_back(static_cast<char>(metadata_ ? 0 : format_v1::flag_no_metadata)); // flags
+  // flags: the no-metadata bit on closed chunks (what flush stores); open
+  // chunks (WAL checkpoints) keep 0, so checkpoint bytes are as before.
+  out.push_back(static_cast<char>(closed_ && !metadata_ ? format_v1::flag_no_metadata : 0));
   out.push_back(0); // reserved
   std::vector<uint64_t> offsets(n_blocks);
   for (size_t i = 0; i < n_blocks; ++i) {

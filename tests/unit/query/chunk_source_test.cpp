@@ -288,6 +288,13 @@ TEST(query_chunk_source, metadata_flag_survives_encoding) {
   EXPECT_FALSE(stored(make_chunk(plain))->has_metadata());
   EXPECT_TRUE(make_chunk(with).has_metadata());
   EXPECT_TRUE(stored(make_chunk(with))->has_metadata());
+  // Open chunks (WAL checkpoints) keep a zero flags byte: "may have".
+  auto open_bytes = make_chunk(plain, false).encode();
+  ASSERT_TRUE(open_bytes.ok());
+  EXPECT_EQ((*open_bytes)[6], 0);
+  auto reopened = mem_chunk::decode_open(*open_bytes);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_TRUE(reopened->has_metadata());
 }
 
 TEST(query_chunk_source, decode_shared_points_into_the_object_and_reads_like_decode) {
