@@ -269,8 +269,8 @@ TEST_F(store_query_it, after_flush_and_restart_the_store_gives_the_same_answers)
   start(false); // no WAL replay: only the store has the lines
   for (size_t i = 0; i < qs.size(); ++i)
     EXPECT_EQ(result_of(get(qs[i])), from_memory[i]) << "from the store: " << qs[i];
-  auto stats = get("/loki/api/v1/index/stats?query=" + enc("{run=\"x\"}") + "&start=" +
-                   std::to_string(base_) + "&end=" + std::to_string(base_ + 700 * sec));
+  auto stats = get("/loki/api/v1/index/stats?query=" + enc("{run=\"x\"}") +
+                   "&start=" + std::to_string(base_) + "&end=" + std::to_string(base_ + 700 * sec));
   EXPECT_THAT(stats, testing::HasSubstr("\"streams\":2"));
   EXPECT_THAT(stats, testing::HasSubstr("\"entries\":2400"));
 }
