@@ -258,11 +258,20 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
     hit.push_back(&c);
   }
   out->chunks = static_cast<uint32_t>(hit.size());
+  if (req.snapshot && !req.labels_only) {
+    // O(blocks + head bytes): the query reads the snapshot on its own thread.
+    for (const auto* c : hit) {
+      out->count += c->entries();
+      out->snapshot.push_back(std::make_shared<const chunkenc::mem_chunk>(c->snapshot()));
+    }
+    return out;
+  }
   if (req.labels_only) {
     for (const auto* c : hit) {
       auto n = c->count(req.from, req.through);
       if (n.ok())
         out->count += *n;
+      out->bytes += c->size(); // stored bytes, like the store's object sizes (index/stats)
     }
     return out;
   }

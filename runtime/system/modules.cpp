@@ -54,6 +54,9 @@
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/storage/chunk_store.hpp"
+#include "runtime/storage/file_system.hpp"
+#include "runtime/storage/index_store.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/storage/store.hpp"
 #include "runtime/wal/file_system.hpp"
@@ -111,6 +114,13 @@ struct shared_services {
   std::shared_ptr<limits::overrides> limits;
   /// The local ingester when this node runs one.
   ingester_actor ingester;
+  /// The store of this process (storage_config.filesystem.directory): one
+  /// index_store per directory and process, shared by whoever writes (the
+  /// flush workers: the ingester module sets these from its flush store) and
+  /// reads (the querier; store_services() opens them when no ingester runs).
+  std::shared_ptr<storage::file_system> store_fs;
+  std::shared_ptr<storage::chunk_store> chunks;
+  std::shared_ptr<storage::index_store> index;
 };
 
 namespace {
@@ -119,6 +129,20 @@ shared_services& services(module_context& ctx) {
   if (!ctx.services)
     ctx.services = std::make_shared<shared_services>();
   return *ctx.services;
+}
+
+/// The chunk store and index on first use (opening reads nothing: index
+/// periods load lazily, on the first lookup).
+shared_services& store_services(module_context& ctx) {
+  auto& svc = services(ctx);
+  if (!svc.index) {
+    svc.store_fs = std::make_shared<storage::posix_fs>();
+    svc.chunks = std::make_shared<storage::chunk_store>(*svc.store_fs,
+                                                        ctx.cfg.storage.filesystem.directory);
+    svc.index = std::make_shared<storage::index_store>(
+      *svc.store_fs, storage::index_options::from(ctx.cfg.storage, ctx.cfg.schema));
+  }
+  return svc;
 }
 
 /// Per-tenant limits; re-reads runtime_config.file every runtime_config.period
@@ -277,6 +301,15 @@ public:
     deps.healthy_ingesters = 1;
     stream_cfg_ = deps.stream;
     store_ = open_flush_store(ctx.cfg);
+    {
+      // One chunk store and index per process: the querier reads what the
+      // flush workers write through the same instances (aliasing pointers
+      // keep the flush store alive).
+      auto& svc = services(ctx);
+      svc.store_fs = store_->fs;
+      svc.chunks = std::shared_ptr<storage::chunk_store>(store_, store_->chunks.get());
+      svc.index = std::shared_ptr<storage::index_store>(store_, store_->index.get());
+    }
     for (uint32_t i = 0; i < std::max(1u, ic.concurrent_flushes); ++i) {
       actors::flush_worker_deps fd;
       fd.store = store_;
@@ -595,8 +628,9 @@ private:
   std::shared_ptr<actors::distributor_pool> pool_;
 };
 
-/// The querier actor, its evaluation pool and the query routes (reads the
-/// local ingester when this node runs one; the store is not asked yet).
+/// The querier actor, its evaluation pool, its store-reader pool and the
+/// query routes (reads the local ingester when this node runs one, and the
+/// store).
 class querier_module final : public module {
 public:
   explicit querier_module(module_context& ctx) {
@@ -606,6 +640,14 @@ public:
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
+    auto& store = store_services(ctx);
+    deps.chunks = store.chunks;
+    deps.index = store.index;
+    // Blocking file reads: their own threads, as many as evaluation threads.
+    store_pool_ = std::make_shared<query::worker_pool>(
+      static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
+    deps.store_pool = store_pool_;
+    deps.query_ingesters_within_ns = ctx.cfg.querier.query_ingesters_within.count();
     querier_ = actors::spawn_querier(ctx.sys, std::move(deps));
     actors::query_route_options opts;
     opts.auth_enabled = ctx.cfg.auth_enabled;
@@ -618,11 +660,13 @@ public:
 
   void stop() override {
     caf::anon_send_exit(querier_, caf::exit_reason::user_shutdown);
+    store_pool_->stop();
     pool_->stop();
   }
 
 private:
   std::shared_ptr<query::worker_pool> pool_;
+  std::shared_ptr<query::worker_pool> store_pool_;
   querier_actor querier_;
 };
 
