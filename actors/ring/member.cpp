@@ -386,7 +386,6 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
                        ring::to_string(s.ring.find(s.self->id)->state));
         // Push the final state to every connected peer; answer when they
         // have it or the bound passed.
-        auto rp = self->make_response_promise<bool>();
         auto pending = std::make_shared<size_t>(0);
         auto msg = outgoing(self);
         for (auto& [ep, p] : s.peers)
@@ -394,6 +393,8 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
             ++*pending;
         if (*pending == 0)
           return true;
+        // Only now: a promise taken for a request swallows a returned value.
+        auto rp = self->make_response_promise<bool>();
         auto done = [rp, pending](bool) mutable {
           if (*pending > 0 && --*pending == 0)
             rp.deliver(true);

@@ -341,6 +341,15 @@ TEST_F(ring_sim, leave_pushes_a_tombstone_and_forget_spreads) {
   EXPECT_EQ(view(1)["ingester-2"], "ACTIVE");
 }
 
+TEST_F(ring_sim, leave_without_connected_peers_answers_at_once) {
+  start(1); // its seed 10.0.0.2 does not exist: no connection
+  auto left = ask<bool>(members[0], ring_leave_atom_v);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(*left);
+  EXPECT_EQ(view(0)["ingester-0"], "LEFT");
+  EXPECT_FALSE(*ask<bool>(members[0], ring_leave_atom_v)); // once only
+}
+
 TEST_F(ring_sim, subscribers_get_every_change_and_memberlist_shows_peers) {
   start(3);
   auto seen = std::make_shared<std::vector<uint64_t>>();
