@@ -1,7 +1,8 @@
 // Integration: the ring across real processes on 127.0.0.1. Three skald
 // nodes (ingesters) gossip over CAF's middleman (memberlist.join_members
 // lists all three; each skips itself); each sees the others ACTIVE in
-// GET /ring (JSON). kill -9 one: the others show it UNHEALTHY after the
+// GET /ring (JSON). A SIGSTOPped node shows as unreachable in /memberlist
+// and alive again after SIGCONT. kill -9 one: the others show it UNHEALTHY after the
 // ring heartbeat_timeout and /memberlist shows it unreachable; restart it
 // on the same data dir: it comes back ACTIVE with the same tokens (tokens
 // file), and POST /ring forget=<id> of a dead node removes it everywhere.
@@ -144,6 +145,34 @@ TEST_F(ring_cluster_it, three_nodes_see_each_other_detect_a_kill_and_keep_tokens
   auto html = c0.get("/ring");
   EXPECT_EQ(html.status, 200);
   EXPECT_NE(html.body.find("value=\"ingester-1\""), std::string::npos);
+
+  // A hung node (SIGSTOP) is detected by the gossip layer (exchange
+  // timeouts, CAF heartbeats), and found again once it continues.
+  auto peer_state = [&](int i, int peer) {
+    http_client c{http_ports_[i]};
+    auto r = c.request("GET", "/memberlist", {}, {{"Accept", "application/json"}});
+    rapidjson::Document doc;
+    doc.Parse(r.body.c_str());
+    if (r.status != 200 || doc.HasParseError() || !doc.HasMember("members"))
+      return std::string{};
+    for (auto& m : doc["members"].GetArray())
+      if (m["endpoint"].GetString() == "127.0.0.1:" + std::to_string(gossip_ports_[peer]))
+        return std::string{m["state"].GetString()};
+    return std::string{};
+  };
+  auto wait_peer = [&](int i, int peer, const std::string& want) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (peer_state(i, peer) == want)
+        return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  procs_[1]->signal(SIGSTOP);
+  EXPECT_TRUE(wait_peer(0, 1, "unreachable"));
+  procs_[1]->signal(SIGCONT);
+  EXPECT_TRUE(wait_peer(0, 1, "alive"));
 
   kill9(2);
   auto unhealthy = [](const std::map<std::string, shard>& r) {
