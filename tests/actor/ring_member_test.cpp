@@ -373,6 +373,18 @@ TEST_F(ring_sim, subscribers_get_every_change_and_memberlist_shows_peers) {
   }
 }
 
+TEST(ring_member, split_endpoint_takes_host_and_port) {
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(actors::split_endpoint("127.0.0.1:7946", host, port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 7946);
+  ASSERT_TRUE(actors::split_endpoint("[::1]:80", host, port));
+  EXPECT_EQ(host, "::1");
+  for (auto bad : {"", "host", ":1", "h:", "h:0", "h:65536", "h:12a"})
+    EXPECT_FALSE(actors::split_endpoint(bad, host, port)) << bad;
+}
+
 TEST_F(ring_sim, gossip_msg_serialises_for_remote_peers) {
   // Registered in the type-ID block: a remote peer gets the content, not ().
   gossip_msg m{"127.0.0.1:7946", {"127.0.0.1:7947"}, ring::encode(ring::ring_desc{})};
