@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -443,7 +443,7 @@ private:
 class ring_module final : public module {
 public:
   explicit ring_module(module_context& ctx)
-    : ctx_(ctx), slot_(std::make_shared<actors::ring_slot>()) {
+      : ctx_(ctx), slot_(std::make_shared<actors::ring_slot>()) {
     actors::add_ring_routes(*ctx.router, ctx.sys, slot_, "Ingester Ring Status");
   }
 
@@ -463,10 +463,10 @@ public:
 
     actors::ring_member_deps d;
     const bool gossip = gossip_enabled(cfg);
-    std::string host = !ml.advertise_addr.empty()           ? ml.advertise_addr
-                       : !ml.bind_addr.empty()              ? ml.bind_addr.front()
+    std::string host = !ml.advertise_addr.empty()          ? ml.advertise_addr
+                       : !ml.bind_addr.empty()             ? ml.bind_addr.front()
                        : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
-                                                            : std::string{"127.0.0.1"};
+                                                           : std::string{"127.0.0.1"};
     // advertise_port keeps Loki's default 7946; a node that only moved
     // bind_port advertises that port.
     int port = ml.advertise_port != 7946 ? ml.advertise_port : ml.bind_port;
@@ -478,11 +478,11 @@ public:
     d.seeds = ml.join_members;
     d.lifecycler = svc.ring_instance;
     d.instance_id = lc.id.empty() ? hostname : lc.id;
-    std::string addr_host = !lc.address.empty()              ? lc.address
+    std::string addr_host = !lc.address.empty()                 ? lc.address
                             : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
                                                                 : host;
     d.instance_addr =
-      addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.http_listen_port);
+        addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.http_listen_port);
     d.zone = lc.availability_zone;
     d.num_tokens = lc.num_tokens;
     d.unregister_on_shutdown = lc.unregister_on_shutdown;
@@ -493,8 +493,7 @@ public:
         d.file_tokens = std::move(*tk);
         SKALD_LOG_INFO(logger, "loaded {} tokens from {}", d.file_tokens.size(), tokens_file_);
       } else if (tk.error().code() != errc::not_found) {
-        SKALD_LOG_WARN(logger, "ignoring tokens file {}: {}", tokens_file_,
-                       tk.error().message());
+        SKALD_LOG_WARN(logger, "ignoring tokens file {}: {}", tokens_file_, tk.error().message());
       }
     }
     d.ring.replication_factor = lc.ring.replication_factor;
@@ -505,8 +504,8 @@ public:
     d.gossip_nodes = ml.gossip_nodes;
     d.left_ingesters_timeout = duration_cast<ms>(ml.left_ingesters_timeout);
     d.auto_forget_period = cfg.ingester.autoforget_unhealthy
-                             ? duration_cast<ms>(lc.ring.heartbeat_timeout)
-                             : duration_cast<ms>(lc.ring.auto_forget_unhealthy_period);
+                               ? duration_cast<ms>(lc.ring.heartbeat_timeout)
+                               : duration_cast<ms>(lc.ring.auto_forget_unhealthy_period);
     leave_timeout_ = std::min(ms{5000}, duration_cast<ms>(ml.leave_timeout));
     d.leave_timeout = leave_timeout_;
     d.seed = rng();
@@ -516,13 +515,13 @@ public:
     if (gossip) {
       const char* bind = ml.bind_addr.empty() ? nullptr : ml.bind_addr.front().c_str();
       auto published =
-        ctx_.sys.middleman().publish(member_, static_cast<uint16_t>(ml.bind_port), bind, false);
+          ctx_.sys.middleman().publish(member_, static_cast<uint16_t>(ml.bind_port), bind, false);
       if (!published) {
         caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
         member_ = nullptr;
-        return status{errc::unavailable, "memberlist: cannot listen on port "
-                                           + std::to_string(ml.bind_port) + ": "
-                                           + ctx_.sys.render(published.error())};
+        return status{errc::unavailable, "memberlist: cannot listen on port " +
+                                             std::to_string(ml.bind_port) + ": " +
+                                             ctx_.sys.render(published.error())};
       }
       SKALD_LOG_INFO(logger, "gossiping on port {} as {}, joining {} seed(s)", *published,
                      host + ":" + std::to_string(port), ml.join_members.size());
@@ -553,10 +552,10 @@ private:
     status out;
     std::vector<uint32_t> tokens;
     self->request(member_, std::chrono::seconds{10}, ring_join_atom_v)
-      .receive([&](std::vector<uint32_t>& t) { tokens = std::move(t); },
-               [&](caf::error& e) {
-                 out = status{errc::internal, "joining the ring: " + ctx_.sys.render(e)};
-               });
+        .receive([&](std::vector<uint32_t>& t) { tokens = std::move(t); },
+                 [&](caf::error& e) {
+                   out = status{errc::internal, "joining the ring: " + ctx_.sys.render(e)};
+                 });
     if (!out.ok() || tokens_file_.empty())
       return out;
     if (auto st = ring::store_tokens_file(fs_, tokens_file_, tokens); !st.ok()) {
@@ -572,7 +571,7 @@ private:
     left_ = true;
     caf::scoped_actor self{ctx_.sys};
     self->request(member_, leave_timeout_ + std::chrono::seconds{1}, ring_leave_atom_v)
-      .receive([](bool) {}, [](caf::error&) {});
+        .receive([](bool) {}, [](caf::error&) {});
   }
 
   module_context& ctx_;
@@ -604,15 +603,15 @@ std::function<std::unique_ptr<module>(module_context&)> make_role() {
 
 const std::vector<module_def>& module_table() {
   static const std::vector<module_def> table{
-    {{"server", {}, false}, make_with_context<server_module>()},
-    {{"overrides", {}, false}, make_with_context<overrides_module>()},
-    {{"ring", {"server"}, false}, make_with_context<ring_module>()},
-    {{"ingester", {"server", "overrides", "ring"}, false}, make_with_context<ingester_module>()},
-    {{"distributor", {"server", "overrides", "ring"}, false},
-     make_with_context<distributor_module>()},
-    {{"querier", {"server", "overrides", "ring"}, false}, make_with_context<querier_module>()},
-    {{"query-frontend", {"server", "querier"}, false}, make_role()},
-    {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
+      {{"server", {}, false}, make_with_context<server_module>()},
+      {{"overrides", {}, false}, make_with_context<overrides_module>()},
+      {{"ring", {"server"}, false}, make_with_context<ring_module>()},
+      {{"ingester", {"server", "overrides", "ring"}, false}, make_with_context<ingester_module>()},
+      {{"distributor", {"server", "overrides", "ring"}, false},
+       make_with_context<distributor_module>()},
+      {{"querier", {"server", "overrides", "ring"}, false}, make_with_context<querier_module>()},
+      {{"query-frontend", {"server", "querier"}, false}, make_role()},
+      {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
   };
   return table;
 }
