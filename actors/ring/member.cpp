@@ -65,6 +65,9 @@ struct member_state {
   bool left = false;
   /// A peer's state has been merged at least once.
   bool heard = false;
+  /// A join waiting for the first peer state (see ring_join_atom).
+  std::optional<caf::typed_response_promise<std::vector<uint32_t>>> pending_join;
+  int64_t join_deadline_ms = 0;
   std::mt19937_64 rng;
   std::shared_ptr<spdlog::logger> log = log::get("ring");
 
@@ -142,6 +145,8 @@ gossip_msg outgoing(member_ptr self) {
   return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode(st.ring)};
 }
 
+void finish_join(member_ptr self);
+
 /// Merges a peer's full state; notifies subscribers when something changed.
 void merge_in(member_ptr self, const gossip_msg& msg) {
   auto& st = self->state;
@@ -168,6 +173,8 @@ void merge_in(member_ptr self, const gossip_msg& msg) {
   own |= reassert_self(self);
   if (!change.empty() || own)
     changed(self);
+  if (st.pending_join)
+    finish_join(self);
 }
 
 void note_failure(member_ptr self, const std::string& ep, std::string why) {
@@ -289,6 +296,38 @@ void heartbeat(member_ptr self) {
     changed(self);
 }
 
+/// JOINING -> ACTIVE: completes the tokens to num_tokens against the ring
+/// as gossip has shown it so far, stamps, gossips at once.
+status join_now(member_ptr self) {
+  auto& s = self->state;
+  if (s.self->state == ring::instance_state::active)
+    return {};
+  if (auto chk = ring::check_transition(s.self->state, ring::instance_state::active); !chk.ok())
+    return chk;
+  auto added = ring::fix_token_count(*s.self, s.ring, s.deps.num_tokens, s.rng);
+  s.self->state = ring::instance_state::active;
+  ring::stamp(s.ring, *s.self, now_ms(self));
+  SKALD_LOG_INFO(s.log, "ring instance {} ACTIVE with {} tokens ({} new)", s.self->id,
+                 s.self->tokens.size(), added);
+  changed(self);
+  gossip_round(self, true);
+  return {};
+}
+
+/// Completes a deferred join (a peer answered, or the wait is over).
+void finish_join(member_ptr self) {
+  auto& s = self->state;
+  if (!s.pending_join)
+    return;
+  auto rp = std::move(*s.pending_join);
+  s.pending_join.reset();
+  auto st = join_now(self);
+  if (st.ok())
+    rp.deliver(s.self->tokens);
+  else
+    rp.deliver(caf::make_error(caf::sec::invalid_argument, st.message()));
+}
+
 memberlist_snapshot members(member_ptr self) {
   auto& st = self->state;
   auto m = std::make_shared<memberlist_data>();
@@ -352,19 +391,21 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         auto& s = self->state;
         if (!s.self || s.left)
           return caf::make_error(caf::sec::invalid_argument, "this node is not a ring instance");
-        if (s.self->state != ring::instance_state::active) {
-          if (auto chk = ring::check_transition(s.self->state, ring::instance_state::active);
-              !chk.ok())
-            return caf::make_error(caf::sec::invalid_argument, chk.message());
-          // The ring as gossip has shown it so far: new tokens avoid these.
-          auto added = ring::fix_token_count(*s.self, s.ring, s.deps.num_tokens, s.rng);
-          s.self->state = ring::instance_state::active;
-          ring::stamp(s.ring, *s.self, now_ms(self));
-          SKALD_LOG_INFO(s.log, "ring instance {} ACTIVE with {} tokens ({} new)", s.self->id,
-                         s.self->tokens.size(), added);
-          changed(self);
-          gossip_round(self, true);
+        if (s.pending_join)
+          return caf::make_error(caf::sec::invalid_argument, "already joining");
+        // Without tokens, wait (boundedly) for the first peer state: it may
+        // hold this instance's tokens from before a crash, and new tokens
+        // should avoid the ones the others hold.
+        if (s.self->state == ring::instance_state::joining && s.self->tokens.empty() && !s.heard &&
+            s.deps.connector && !s.peers.empty()) {
+          s.pending_join = self->make_response_promise<std::vector<uint32_t>>();
+          s.join_deadline_ms =
+              now_ms(self) + std::max<int64_t>(5 * s.deps.gossip_interval.count(), 2000);
+          return *s.pending_join;
         }
+        auto st = join_now(self);
+        if (!st.ok())
+          return caf::make_error(caf::sec::invalid_argument, st.message());
         return s.self->tokens;
       },
       [self](ring_leave_atom) -> caf::result<bool> {
@@ -436,6 +477,8 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         self->delayed_send(self, self->state.deps.heartbeat_period, ring_hb_atom_v);
       },
       [self](gossip_tick_atom) {
+        if (self->state.pending_join && now_ms(self) >= self->state.join_deadline_ms)
+          finish_join(self);
         gossip_round(self);
         if (self->state.deps.connector)
           self->delayed_send(self, self->state.deps.gossip_interval, gossip_tick_atom_v);

@@ -131,12 +131,20 @@ public:
     return m;
   }
 
+  /// Starts n members and joins them all. A member without tokens waits
+  /// (at most 2s) for a first peer state before it takes tokens, so time
+  /// advances until every join answered.
   void start(int n) {
     for (int i = 0; i < n; ++i)
       members.push_back(start_member(i));
     sched().run();
+    std::vector<decltype(self()->request(members[0], caf::infinite, ring_join_atom_v))> pending;
     for (auto& m : members)
-      ask<std::vector<uint32_t>>(m, ring_join_atom_v);
+      pending.push_back(self()->request(m, caf::infinite, ring_join_atom_v));
+    advance(3s);
+    for (auto& rh : pending)
+      rh.receive([](std::vector<uint32_t>&) {},
+                 [this](caf::error& e) { ADD_FAILURE() << "join: " << sys().render(e); });
   }
 
   void crash(int i) {
@@ -308,6 +316,33 @@ TEST_F(ring_sim, restarted_member_gets_its_tokens_back_from_gossip) {
   EXPECT_EQ(*tokens, before);
   advance(1s);
   EXPECT_TRUE(all_see({0, 1, 2}, all_active(3)));
+}
+
+TEST_F(ring_sim, an_immediate_join_waits_for_a_peer_and_adopts_the_old_tokens) {
+  start(3);
+  advance(2s);
+  auto before = get(0)->desc.find("ingester-2")->tokens;
+  crash(2);
+  members[2] = start_member(2);
+  // Joined at once (a fast WAL replay): the member waits for the first peer
+  // state, which still holds its tokens.
+  auto tokens = ask<std::vector<uint32_t>>(members[2], ring_join_atom_v);
+  ASSERT_TRUE(tokens.has_value());
+  EXPECT_EQ(*tokens, before);
+}
+
+TEST_F(ring_sim, a_join_with_no_answering_peer_goes_ahead_after_a_bound) {
+  net->crashed.insert(endpoint(1)); // its only other seed never answers
+  members.push_back(start_member(0));
+  auto rh = self()->request(members[0], caf::infinite, ring_join_atom_v);
+  sched().run();
+  EXPECT_EQ(view(0)["ingester-0"], "JOINING"); // still waiting
+  advance(3s);
+  std::vector<uint32_t> tokens;
+  rh.receive([&](std::vector<uint32_t>& t) { tokens = t; },
+             [&](caf::error& e) { FAIL() << sys().render(e); });
+  EXPECT_EQ(tokens.size(), 16u);
+  EXPECT_EQ(view(0)["ingester-0"], "ACTIVE");
 }
 
 TEST_F(ring_sim, restarted_member_keeps_the_tokens_of_its_file) {
