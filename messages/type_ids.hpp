@@ -7,14 +7,16 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path;
-// ring_snapshot and memberlist_snapshot (messages/ring.hpp).
+// wal_record_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
+// shared_ptrs of the write path; ring_snapshot and memberlist_snapshot
+// (messages/ring.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
 
 #include <caf/type_id.hpp>
 
+#include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/ring.hpp"
@@ -45,6 +47,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Read path (messages/query.hpp; its shared_ptrs are local only).
   CAF_ADD_ATOM(skald, skald, select_atom, "select")
+
+  // Flush (messages/flush.hpp; flush_op_ptr is local only).
+  CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
+  CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
+  CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
 
   // Ring and gossip (messages/ring.hpp, messages/interfaces/ring_actor.hpp).
   CAF_ADD_ATOM(skald, skald, ring_get_atom, "ringget")
