@@ -8,12 +8,15 @@
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
 // wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path.
+// Their serialised forms for other nodes are ingest_wire, select_wire and
+// select_reply_wire (messages/wire.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
 
 #include <caf/type_id.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/wal.hpp"
@@ -43,5 +46,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Read path (messages/query.hpp; its shared_ptrs are local only).
   CAF_ADD_ATOM(skald, skald, select_atom, "select")
+
+  // Cluster (messages/wire.hpp, messages/cluster.hpp): the serialised forms
+  // sent to ingesters on other nodes, and the directory lookup.
+  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  CAF_ADD_TYPE_ID(skald, (skald::ingest_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::select_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::select_reply_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::node_info))
 
 CAF_END_TYPE_ID_BLOCK(skald)

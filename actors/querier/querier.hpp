@@ -16,6 +16,8 @@
 // query_timeout (504 with Loki's text when it fires); evaluation cannot be
 // interrupted, so a query whose evaluation ends past the deadline also
 // answers 504.
+// Cluster: with a ring, the querier fans out to every ingester of the read
+// set instead (querier_deps::ring).
 // Store: not asked yet (nothing is flushed); a store source would be a second
 // request in the querier actor whose slices are add()ed to the same
 // collected_source (the engine dedupes replicas).
@@ -43,10 +45,19 @@ class worker_pool;
 
 namespace skald::actors {
 
+class ring_holder; // actors/cluster/cluster.hpp
+
 struct querier_deps {
   /// The local ingester; may be null (no ingester on this node: empty results).
   ingester_actor ingester;
   std::shared_ptr<query::worker_pool> pool;
+  /// Cluster mode (docs/cluster.md): ask every ingester of the ring's read
+  /// set (local: shared pointers; other nodes: select_wire), tolerate
+  /// replication_factor/2 failed ingesters, merge the answers (replicas of a
+  /// stream are deduped by the engine; labels-only answers here). `ingester`
+  /// is ignored when set.
+  std::shared_ptr<ring_holder> ring;
+  int replication_factor = 1;
 };
 
 querier_actor spawn_querier(caf::actor_system& sys, querier_deps deps);

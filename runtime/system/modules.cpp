@@ -22,11 +22,15 @@
 #include <chrono>
 #include <thread>
 
+#include <unistd.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/cluster/cluster.hpp"
 #include "actors/distributor/distributor.hpp"
 #include "actors/distributor/push_routes.hpp"
 #include "actors/http/router.hpp"
@@ -100,6 +104,10 @@ struct shared_services {
   std::shared_ptr<limits::overrides> limits;
   /// The local ingester when this node runs one.
   ingester_actor ingester;
+  /// Cluster mode (memberlist.join_members set): this node's ring entry and
+  /// the ring watcher's snapshots; null on a single node.
+  std::shared_ptr<actors::local_node> local;
+  std::shared_ptr<actors::ring_holder> ring;
 };
 
 namespace {
@@ -233,12 +241,16 @@ public:
   status start() override {
     if (!wal_error_.ok())
       return status{wal_error_.code(), "cannot open the WAL: " + wal_error_.message()};
-    if (!wal_)
-      return {};
-    return replay();
+    auto st = wal_ ? replay() : status{};
+    // The WAL is replayed: this instance takes writes from other nodes now.
+    if (st.ok() && services(ctx_).local)
+      services(ctx_).local->state->store(static_cast<uint8_t>(cluster::instance_state::active));
+    return st;
   }
 
   void stop() override {
+    if (services(ctx_).local)
+      services(ctx_).local->state->store(static_cast<uint8_t>(cluster::instance_state::leaving));
     // Links take every tenant and stream actor down with it.
     caf::anon_send_exit(ingester_, caf::exit_reason::user_shutdown);
     services(ctx_).ingester = nullptr;
@@ -343,6 +355,7 @@ public:
     deps.limits = svc.limits;
     deps.rate = std::make_shared<distributor::rate_limiters>();
     deps.distributors = 1; // one distributor process; the pool shares its buckets
+    deps.ring = svc.ring;  // cluster mode: replication sets and distributor count from the ring
     deps.metrics = &ctx.metrics;
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     auto n = std::max(1u, std::thread::hardware_concurrency());
@@ -379,6 +392,8 @@ public:
     auto& svc = services(ctx);
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
+    deps.ring = svc.ring;
+    deps.replication_factor = std::max(1, ctx.cfg.ingester.lifecycler.ring.replication_factor);
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
@@ -400,6 +415,96 @@ public:
 private:
   std::shared_ptr<query::worker_pool> pool_;
   querier_actor querier_;
+};
+
+/// Cluster wiring (docs/cluster.md), active when memberlist.join_members is
+/// set: this node's directory, published with CAF's middleman on
+/// server.grpc_listen_port; the ingester gateway when the node runs an
+/// ingester; the ring watcher that polls every peer's directory and feeds
+/// the distributors and the querier. Built before the roles (they depend on
+/// it) and started before them; it reads the local ingester at start, when
+/// every module has been built.
+class cluster_module final : public module {
+public:
+  explicit cluster_module(module_context& ctx) : ctx_(ctx) {
+    const auto& cfg = ctx.cfg;
+    if (cfg.memberlist.join_members.empty())
+      return;
+    auto& svc = services(ctx);
+    auto local = std::make_shared<actors::local_node>();
+    local->id = cfg.ingester.lifecycler.id;
+    if (local->id.empty())
+      local->id = cfg.memberlist.node_name;
+    if (local->id.empty()) {
+      char host[256] = {0};
+      ::gethostname(host, sizeof host - 1);
+      local->id = host;
+    }
+    std::string host = cfg.ingester.lifecycler.address;
+    if (host.empty())
+      host = cfg.common.instance_addr;
+    if (host.empty())
+      host = "127.0.0.1";
+    local->addr = host + ":" + std::to_string(cfg.server.grpc_listen_port);
+    local->tokens = cluster::tokens_for_id(local->id, cfg.ingester.lifecycler.num_tokens);
+    auto targets = split_targets(cfg.target);
+    for (const char* role : {"distributor", "ingester", "querier"})
+      if (std::find(targets.begin(), targets.end(), role) != targets.end()
+          || std::find(targets.begin(), targets.end(), "all") != targets.end())
+        local->roles.emplace_back(role);
+    local->state = std::make_shared<std::atomic<uint8_t>>(
+      static_cast<uint8_t>(cluster::instance_state::joining));
+    svc.local = local;
+    svc.ring = std::make_shared<actors::ring_holder>();
+  }
+
+  status start() override {
+    auto& svc = services(ctx_);
+    if (!svc.local)
+      return {};
+    const auto& cfg = ctx_.cfg;
+    auto& local = *svc.local;
+    local.ingester = svc.ingester;
+    if (svc.ingester) {
+      local.gateway = actors::spawn_ingester_gateway(ctx_.sys, svc.ingester,
+                                                     std::chrono::seconds{60});
+    }
+    directory_ = actors::spawn_directory(ctx_.sys, svc.local);
+    auto host = local.addr.substr(0, local.addr.rfind(':'));
+    auto port = ctx_.sys.middleman().publish(directory_,
+                                             static_cast<uint16_t>(cfg.server.grpc_listen_port),
+                                             host.c_str(), true);
+    if (!port)
+      return status{errc::unavailable, "cannot listen on " + local.addr
+                                         + " (server.grpc_listen_port): "
+                                         + ctx_.sys.render(port.error())};
+    actors::ring_watcher_deps wd;
+    wd.self = svc.local;
+    wd.peers = cfg.memberlist.join_members;
+    wd.holder = svc.ring;
+    wd.poll_interval = cfg.memberlist.gossip_interval;
+    wd.request_timeout = std::chrono::seconds{1};
+    wd.heartbeat_timeout = cfg.ingester.lifecycler.ring.heartbeat_timeout;
+    watcher_ = actors::spawn_ring_watcher(ctx_.sys, std::move(wd));
+    return {};
+  }
+
+  void stop() override {
+    if (directory_) {
+      ctx_.sys.middleman().unpublish(caf::actor_cast<caf::actor>(directory_));
+      caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+    }
+    if (watcher_)
+      caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+    auto& svc = services(ctx_);
+    if (svc.local && svc.local->gateway)
+      caf::anon_send_exit(svc.local->gateway, caf::exit_reason::user_shutdown);
+  }
+
+private:
+  module_context& ctx_;
+  directory_actor directory_;
+  caf::actor watcher_;
 };
 
 /// A role whose actors are not built yet.
@@ -424,9 +529,11 @@ const std::vector<module_def>& module_table() {
   static const std::vector<module_def> table{
     {{"server", {}, false}, make_with_context<server_module>()},
     {{"overrides", {}, false}, make_with_context<overrides_module>()},
-    {{"ingester", {"server", "overrides"}, false}, make_with_context<ingester_module>()},
-    {{"distributor", {"server", "overrides"}, false}, make_with_context<distributor_module>()},
-    {{"querier", {"server", "overrides"}, false}, make_with_context<querier_module>()},
+    {{"cluster", {"server"}, false}, make_with_context<cluster_module>()},
+    {{"ingester", {"server", "overrides", "cluster"}, false}, make_with_context<ingester_module>()},
+    {{"distributor", {"server", "overrides", "cluster"}, false},
+     make_with_context<distributor_module>()},
+    {{"querier", {"server", "overrides", "cluster"}, false}, make_with_context<querier_module>()},
     {{"query-frontend", {"server", "querier"}, false}, make_role()},
     {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
   };
