@@ -104,20 +104,15 @@ void publish(watcher_ptr self) {
   auto& st = self->state;
   const auto& me = *st.deps.self;
   const int64_t now = steady_ns(self);
-  std::vector<cluster::instance> instances;
-  std::vector<ingester_endpoint> endpoints;
-  std::vector<std::string> ids;
+  // Health is decided here; the view sees it as a fresh or an ancient heartbeat.
+  const int64_t now_ms = now / 1'000'000 + 1'000'000; // > 0 even on a test clock at 0
+  ring::ring_desc desc;
+  auto snap = std::make_shared<ring_snapshot>();
   int distributors = has_role(me.roles, "distributor") ? 1 : 0;
   if (me.ingester) {
-    cluster::instance in;
-    in.id = me.id;
-    in.addr = me.addr;
-    in.state = static_cast<cluster::instance_state>(me.state ? me.state->load() : 0);
-    in.tokens = me.tokens;
-    in.healthy = true;
-    instances.push_back(std::move(in));
-    endpoints.push_back(ingester_endpoint{me.ingester, remote_ingester_actor{}});
-    ids.push_back(me.id);
+    auto state = static_cast<ring::instance_state>(me.state ? me.state->load() : 0);
+    desc.add_instance(me.id, me.addr, "", me.tokens, state, now_ms, now_ms);
+    snap->endpoints[me.id] = ingester_endpoint{me.ingester, remote_ingester_actor{}};
   }
   for (const auto& p : st.peers) {
     if (!p.have_info || p.info.id == me.id)
@@ -125,34 +120,18 @@ void publish(watcher_ptr self) {
     const bool healthy = p.dir && now - p.last_ok_ns <= st.deps.heartbeat_timeout.count();
     if (healthy && has_role(p.info.roles, "distributor"))
       ++distributors;
-    if (!p.info.ingester || std::find(ids.begin(), ids.end(), p.info.id) != ids.end())
+    if (!p.info.ingester || snap->endpoints.count(p.info.id) > 0)
       continue;
-    cluster::instance in;
-    in.id = p.info.id;
-    in.addr = p.info.addr;
-    in.state = static_cast<cluster::instance_state>(p.info.state);
-    in.tokens = p.info.tokens;
-    in.healthy = healthy;
-    instances.push_back(std::move(in));
-    endpoints.push_back(ingester_endpoint{ingester_actor{},
-                                          caf::actor_cast<remote_ingester_actor>(p.info.ingester)});
-    ids.push_back(p.info.id);
+    desc.add_instance(p.info.id, p.info.addr, "", p.info.tokens,
+                      static_cast<ring::instance_state>(p.info.state), healthy ? now_ms : 1, 1);
+    snap->endpoints[p.info.id] = ingester_endpoint{
+        ingester_actor{}, caf::actor_cast<remote_ingester_actor>(p.info.ingester)};
   }
-  // ring_view sorts its instances by id: sort the endpoints the same way.
-  std::vector<size_t> order(instances.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return instances[a].id < instances[b].id; });
-  std::vector<cluster::instance> sorted_inst;
-  std::vector<ingester_endpoint> sorted_ep;
-  for (auto i : order) {
-    sorted_inst.push_back(std::move(instances[i]));
-    sorted_ep.push_back(std::move(endpoints[i]));
-  }
-  auto snap = std::make_shared<ring_snapshot>();
-  snap->view = cluster::ring_view{std::move(sorted_inst)};
-  snap->endpoints = std::move(sorted_ep);
+  ring::ring_options opts;
+  opts.replication_factor = st.deps.replication_factor;
+  opts.heartbeat_timeout_ms = 60'000;
+  snap->view = ring::ring_view{desc, opts};
+  snap->now_ms = now_ms;
   snap->distributors = std::max(1, distributors);
   st.deps.holder->set(std::move(snap));
 }

@@ -21,8 +21,8 @@
 // Health: an instance is healthy while its directory answered within
 // ingester.lifecycler.ring.heartbeat_timeout; a down_msg (process killed: 1–2
 // ms, or a hung peer found by the middleman heartbeat) or a failed connect
-// marks it unhealthy at once. Tokens: tokens_for_id(id, num_tokens) — stable
-// across restarts without a tokens file (docs/cluster.md: gaps).
+// marks it unhealthy at once. Tokens: runtime/cluster/instance_tokens —
+// stable across restarts without a tokens file (docs/cluster.md: gaps).
 //
 // Exit: the cluster module sends every actor here an exit and unpublishes the
 // directory (published actors keep ~actor_system waiting otherwise).
@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,7 +41,7 @@
 
 #include "messages/interfaces/cluster_actor.hpp"
 #include "messages/interfaces/ingester_actor.hpp"
-#include "runtime/cluster/ring_view.hpp"
+#include "runtime/ring/lookup.hpp"
 
 namespace skald::actors {
 
@@ -51,11 +52,14 @@ struct ingester_endpoint {
   remote_ingester_actor remote;
 };
 
-/// One immutable view of the ring with an endpoint per instance (same order
-/// as view.instances()).
+/// One immutable view of the ring (runtime/ring/lookup: replication sets with
+/// dskit's rules) with an endpoint per instance id. Health was judged by the
+/// watcher: healthy instances carry timestamp now_ms, unhealthy ones an
+/// ancient one, so callers pass now_ms to view.get().
 struct ring_snapshot {
-  cluster::ring_view view;
-  std::vector<ingester_endpoint> endpoints;
+  ring::ring_view view;
+  int64_t now_ms = 0;
+  std::map<std::string, ingester_endpoint> endpoints;
   /// Distributors seen (nodes whose roles include "distributor" and that
   /// answer), for the `global` rate strategy; at least 1.
   int distributors = 1;
@@ -108,6 +112,8 @@ struct ring_watcher_deps {
   std::chrono::nanoseconds request_timeout = std::chrono::seconds{1};
   /// No successful lookup for this long = unhealthy.
   std::chrono::nanoseconds heartbeat_timeout = std::chrono::seconds{10};
+  /// Replication factor of the ring views it builds.
+  int replication_factor = 3;
 };
 
 /// Spawns the ring watcher; it polls until it receives an exit.

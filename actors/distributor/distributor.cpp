@@ -106,26 +106,24 @@ ingest_ptr sub_batch(const push_batch& full, const std::vector<uint32_t>& stream
 void push_to_ring(distributor_actor::stateful_pointer<distributor_state> self, push_job_ptr job,
                   const std::shared_ptr<const ring_snapshot>& snap, std::string validation_error) {
   const auto& deps = *self->state.deps;
-  if (!snap || snap->view.empty()) {
+  if (!snap || snap->view.instance_count() == 0) {
     job->complete(push_result{500, "empty ring"});
     return;
   }
   auto& batch = job->batch;
   const size_t n_streams = batch.request.streams.size();
-  const int rf = std::max(1, deps.replication_factor);
   std::vector<ring::replication_need> needs(n_streams);
-  // Streams per instance (index into the snapshot), in stream order.
-  std::vector<std::vector<uint32_t>> per_instance(snap->view.instances().size());
+  // Streams per instance id, in stream order.
+  std::map<std::string, std::vector<uint32_t>> per_instance;
   for (uint32_t i = 0; i < n_streams; ++i) {
-    auto rs = snap->view.get(batch.tokens[i], rf);
+    auto rs = snap->view.get(batch.tokens[i], ring::operation::write_no_extend, snap->now_ms);
     if (!rs.ok()) {
       job->complete(push_result{500, rs.error().message()});
       return;
     }
-    needs[i].min_success = static_cast<uint16_t>(rs->min_success());
-    needs[i].max_failures = static_cast<uint16_t>(rs->max_errors);
-    for (auto inst : rs->instances)
-      per_instance[inst].push_back(i);
+    needs[i] = rs->need();
+    for (const auto& inst : rs->instances)
+      per_instance[inst.id].push_back(i);
   }
   auto fl = std::make_shared<inflight>(job, std::move(needs));
   fl->validation_error = std::move(validation_error);
@@ -134,15 +132,16 @@ void push_to_ring(distributor_actor::stateful_pointer<distributor_state> self, p
   // One wire encoding per distinct stream set (RF = #ingesters: one in all).
   std::map<std::vector<uint32_t>, ingest_wire> encoded;
   const auto timeout = caf::duration{deps.timeout};
-  for (size_t inst = 0; inst < per_instance.size(); ++inst) {
-    if (per_instance[inst].empty())
-      continue;
-    auto streams = std::make_shared<const std::vector<uint32_t>>(std::move(per_instance[inst]));
-    const auto& ep = snap->endpoints[inst];
+  for (auto& [id, list] : per_instance) {
+    auto streams = std::make_shared<const std::vector<uint32_t>>(std::move(list));
+    auto ep_it = snap->endpoints.find(id);
+    const ingester_endpoint ep =
+      ep_it == snap->endpoints.end() ? ingester_endpoint{} : ep_it->second;
     auto on_reply = [fl, streams](ingest_reply& rep) {
       record_answer(fl, *streams, rep.status == 0, rep.status, rep.message);
     };
-    auto addr = snap->view.instances()[inst].addr;
+    const auto* desc = snap->view.desc().find(id);
+    auto addr = desc ? desc->addr : id;
     auto on_error = [self, fl, streams, addr](caf::error& err) {
       record_answer(fl, *streams, false, 500,
                     "failed to push to ingester " + addr + ": " + self->system().render(err));

@@ -73,7 +73,7 @@ struct distributor_deps {
   std::function<int64_t()> wall_now;
   /// Cluster mode (docs/cluster.md): the ring watcher's snapshots. When set,
   /// `ingesters` is ignored: every stream goes to its replication set from
-  /// the ring (replication_factor), one request per ingester with all its
+  /// the ring (the view's replication factor), one request per ingester with all its
   /// streams (local: a shared batch; other nodes: an ingest_wire encoded once),
   /// and `distributors` is the ring's count of healthy distributors.
   std::shared_ptr<ring_holder> ring;

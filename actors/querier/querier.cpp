@@ -96,7 +96,7 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
     finish(nullptr, 500, "empty ring");
     return;
   }
-  auto rs = snap->view.read_set(deps.replication_factor);
+  auto rs = snap->view.get_all_healthy(ring::operation::read, snap->now_ms);
   if (!rs.ok()) {
     finish(nullptr, 500, rs.error().message());
     return;
@@ -135,8 +135,10 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
   auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 1'000'000);
   const auto timeout = caf::duration{std::chrono::nanoseconds{left}};
   select_wire wire; // encoded once, shared by every remote ingester
-  for (auto inst : rs->instances) {
-    const auto& ep = snap->endpoints[inst];
+  for (const auto& inst : rs->instances) {
+    auto ep_it = snap->endpoints.find(inst.id);
+    const actors::ingester_endpoint ep =
+        ep_it == snap->endpoints.end() ? actors::ingester_endpoint{} : ep_it->second;
     auto on_error = [self, done_one](caf::error& err) {
       done_one(nullptr, self->system().render(err), err == caf::sec::request_timeout);
     };

@@ -53,11 +53,10 @@ struct querier_deps {
   std::shared_ptr<query::worker_pool> pool;
   /// Cluster mode (docs/cluster.md): ask every ingester of the ring's read
   /// set (local: shared pointers; other nodes: select_wire), tolerate
-  /// replication_factor/2 failed ingesters, merge the answers (replicas of a
-  /// stream are deduped by the engine; labels-only answers here). `ingester`
-  /// is ignored when set.
+  /// replication_factor/2 failed ingesters (the ring view's RF), merge the
+  /// answers (replicas of a stream are deduped by the engine; labels-only
+  /// answers here). `ingester` is ignored when set.
   std::shared_ptr<ring_holder> ring;
-  int replication_factor = 1;
 };
 
 querier_actor spawn_querier(caf::actor_system& sys, querier_deps deps);

@@ -40,6 +40,7 @@
 #include "actors/limits/overrides_reloader.hpp"
 #include "actors/querier/querier.hpp"
 #include "runtime/chunkenc/encoding.hpp"
+#include "runtime/cluster/instance_tokens.hpp"
 #include "runtime/config/root_config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
@@ -244,13 +245,13 @@ public:
     auto st = wal_ ? replay() : status{};
     // The WAL is replayed: this instance takes writes from other nodes now.
     if (st.ok() && services(ctx_).local)
-      services(ctx_).local->state->store(static_cast<uint8_t>(cluster::instance_state::active));
+      services(ctx_).local->state->store(static_cast<uint8_t>(ring::instance_state::active));
     return st;
   }
 
   void stop() override {
     if (services(ctx_).local)
-      services(ctx_).local->state->store(static_cast<uint8_t>(cluster::instance_state::leaving));
+      services(ctx_).local->state->store(static_cast<uint8_t>(ring::instance_state::leaving));
     // Links take every tenant and stream actor down with it.
     caf::anon_send_exit(ingester_, caf::exit_reason::user_shutdown);
     services(ctx_).ingester = nullptr;
@@ -393,7 +394,6 @@ public:
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
     deps.ring = svc.ring;
-    deps.replication_factor = std::max(1, ctx.cfg.ingester.lifecycler.ring.replication_factor);
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
@@ -453,7 +453,7 @@ public:
           || std::find(targets.begin(), targets.end(), "all") != targets.end())
         local->roles.emplace_back(role);
     local->state = std::make_shared<std::atomic<uint8_t>>(
-      static_cast<uint8_t>(cluster::instance_state::joining));
+      static_cast<uint8_t>(ring::instance_state::joining));
     svc.local = local;
     svc.ring = std::make_shared<actors::ring_holder>();
   }
@@ -485,6 +485,7 @@ public:
     wd.poll_interval = cfg.memberlist.gossip_interval;
     wd.request_timeout = std::chrono::seconds{1};
     wd.heartbeat_timeout = cfg.ingester.lifecycler.ring.heartbeat_timeout;
+    wd.replication_factor = std::max(1, cfg.ingester.lifecycler.ring.replication_factor);
     watcher_ = actors::spawn_ring_watcher(ctx_.sys, std::move(wd));
     return {};
   }

@@ -20,6 +20,7 @@
 #include "actors/distributor/distributor.hpp"
 #include "actors/ingester/ingester.hpp"
 #include "messages/wire.hpp"
+#include "runtime/cluster/instance_tokens.hpp"
 #include "runtime/distributor/prepare.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
@@ -256,19 +257,21 @@ protected:
     publish_ring();
   }
 
-  void publish_ring() {
+  void publish_ring(int rf = 3) {
     auto snap = std::make_shared<actors::ring_snapshot>();
-    std::vector<cluster::instance> in;
+    constexpr int64_t now_ms = 1'000'000;
+    ring::ring_desc d;
     for (const auto& nd : nodes_) {
-      cluster::instance x;
-      x.id = nd.id;
-      x.addr = nd.id + ":9095";
-      x.tokens = cluster::tokens_for_id(nd.id, 128);
-      x.healthy = nd.healthy;
-      in.push_back(x);
-      snap->endpoints.push_back(actors::ingester_endpoint{ingester_actor{}, nd.link});
+      // Unhealthy = a heartbeat older than the timeout.
+      d.add_instance(nd.id, nd.id + ":9095", "", cluster::tokens_for_id(nd.id, 128),
+                     ring::instance_state::active, nd.healthy ? now_ms : 1, 1);
+      snap->endpoints[nd.id] = actors::ingester_endpoint{ingester_actor{}, nd.link};
     }
-    snap->view = cluster::ring_view{std::move(in)}; // ids sorted already
+    ring::ring_options opts;
+    opts.replication_factor = rf;
+    opts.heartbeat_timeout_ms = 60'000;
+    snap->view = ring::ring_view{d, opts};
+    snap->now_ms = now_ms;
     holder_->set(snap);
   }
 
@@ -342,6 +345,7 @@ TEST_F(cluster_sim, rf3_push_is_stored_on_all_three_nodes_through_the_wire_form)
 
 TEST_F(cluster_sim, rf1_streams_spread_over_the_nodes) {
   start_nodes(3);
+  publish_ring(1);
   auto d = make_distributor(1);
   push_builder b;
   for (int s = 0; s < 60; ++s)

@@ -72,7 +72,11 @@ protected:
                                                           {"ingester-2", "ingester"},
                                                           {"ingester-3", "ingester"},
                                                           {"distributor", "distributor"},
-                                                          {"querier", "querier"}}) {
+                                                          {"querier", "querier"},
+                                                          // In every join_members list from
+                                                          // the start; only the joining test
+                                                          // starts it.
+                                                          {"ingester-4", "ingester"}}) {
       node_spec n{name, target, testutil::free_port(), testutil::free_port()};
       nodes_[name] = n;
     }
@@ -173,8 +177,8 @@ protected:
 
   std::string dump(const std::string& ingester) {
     http_client c{nodes_.at(ingester).http};
-    auto r =
-        c.get("/skald/internal/ingester/stream?tenant=fake&labels=" + url_encode("{app=\"it\"}"));
+    auto r = c.get("/skald/internal/ingester/stream?tenant=fake&labels=" +
+                   url_encode("{app=\"it\", service_name=\"it\"}"));
     EXPECT_EQ(r.status, 200) << r.body;
     return r.body;
   }
@@ -270,8 +274,8 @@ TEST_F(cluster_it, rf3_survives_kill_9_restart_and_a_hung_ingester) {
   for (const auto& l : acked)
     ASSERT_NE(body.find("\"" + l + "\""), std::string::npos) << l << " missing from the query";
 
-  // Lines ingester-2 stored before the kill (it had a replica of everything).
-  // 2. Restart it on the same data dir: the WAL replays them.
+  // 2. Restart it on the same data dir: its WAL replays the lines it stored
+  //    before the kill (with RF 3 on 3 ingesters it held every stream).
   start("ingester-2");
   auto replayed = dump("ingester-2");
   EXPECT_NE(replayed.find(" a-0\n"), std::string::npos) << replayed.substr(0, 500);
@@ -331,6 +335,51 @@ TEST_F(cluster_it, two_dead_ingesters_answer_500_with_lokis_text) {
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("at least 2 live replicas required, could only find 1"), std::string::npos)
       << r.body;
+}
+
+/// loki_ingester_memory_streams of one ingester (tenant fake), -1 if absent.
+double memory_streams(uint16_t port) {
+  http_client c{port};
+  auto body = c.get("/metrics").body;
+  const std::string key = "loki_ingester_memory_streams{tenant=\"fake\"} ";
+  auto p = body.find(key);
+  return p == std::string::npos ? -1 : std::stod(body.substr(p + key.size()));
+}
+
+TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor"})
+    start(n);
+  wait_until_writable();
+  start("ingester-4");
+  http_client c{nodes_.at("distributor").http};
+  // Once the distributor sees it, new streams go to 3 of the 4 ingesters.
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  int pushed = 0;
+  while (std::chrono::steady_clock::now() < deadline &&
+         memory_streams(nodes_.at("ingester-4").http) < 1) {
+    std::string body = R"({"streams":[{"stream":{"app":"probe","n":")" + std::to_string(pushed++) +
+                       R"("},"values":[[")" + std::to_string(wall_ns()) + R"(","x"]]}]})";
+    ASSERT_EQ(
+        c.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}}).status,
+        204);
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_GE(memory_streams(nodes_.at("ingester-4").http), 1)
+      << "ingester-4 never received a stream";
+  const double before = memory_streams(nodes_.at("ingester-4").http);
+  constexpr int fresh = 200;
+  for (int i = 0; i < fresh; ++i) {
+    std::string body = R"({"streams":[{"stream":{"app":"share","n":")" + std::to_string(i) +
+                       R"("},"values":[[")" + std::to_string(wall_ns()) + R"(","x"]]}]})";
+    ASSERT_EQ(
+        c.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}}).status,
+        204);
+  }
+  std::this_thread::sleep_for(200ms); // the third replica may still be in flight
+  const double got = memory_streams(nodes_.at("ingester-4").http) - before;
+  // RF 3 over 4 ingesters: 3/4 of the streams (150) expected on each.
+  EXPECT_GT(got, fresh * 0.5) << got;
+  EXPECT_LT(got, fresh) << got; // and not every stream: the ring spreads them
 }
 
 } // namespace
