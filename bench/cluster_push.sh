@@ -31,8 +31,8 @@ run_cluster() { # rf label
   local rf=$1 label=$2 data; data=$(mktemp -d -t skald-cluster-bench-XXXX)
   local names=(ingester-1 ingester-2 ingester-3 distributor querier)
   local targets=(ingester ingester ingester distributor querier)
-  declare -A http grpc
-  for n in "${names[@]}"; do http[$n]=$(free_port); grpc[$n]=$(free_port); done
+  declare -A http grpc gossip
+  for n in "${names[@]}"; do http[$n]=$(free_port); grpc[$n]=$(free_port); gossip[$n]=$(free_port); done
   for i in "${!names[@]}"; do
     local n=${names[$i]}
     {
@@ -41,8 +41,16 @@ run_cluster() { # rf label
       echo "common: {path_prefix: $data/$n, replication_factor: $rf, instance_addr: 127.0.0.1}"
       echo "ingester: {wal: {enabled: true}, lifecycler: {id: $n}}"
       echo "limits_config: {ingestion_rate_mb: 1024, ingestion_burst_size_mb: 2048, per_stream_rate_limit: 512MB, per_stream_rate_limit_burst: 1GB, max_global_streams_per_user: 0, reject_old_samples: false}"
-      echo "memberlist:"; echo "  join_members:"
-      for m in "${names[@]}"; do echo "    - 127.0.0.1:${grpc[$m]}"; done
+      echo "memberlist:"
+      echo "  node_name: $n"
+      echo "  randomize_node_name: false"
+      echo "  bind_addr: [127.0.0.1]"
+      echo "  bind_port: ${gossip[$n]}"
+      echo "  advertise_addr: 127.0.0.1"
+      echo "  advertise_port: ${gossip[$n]}"
+      echo "  gossip_interval: 100ms"
+      echo "  join_members:"
+      for m in "${names[@]}"; do echo "    - 127.0.0.1:${gossip[$m]}"; done
     } >"$data/$n.yaml"
     "$build/skald" -config.file="$data/$n.yaml" >"$data/$n.log" 2>&1 &
     pids+=($!)

@@ -4,6 +4,8 @@
 #include "actors/cluster/cluster.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <utility>
 
 #include <caf/actor_cast.hpp>
@@ -18,16 +20,6 @@
 namespace skald::actors {
 
 namespace {
-
-int64_t steady_ns(caf::local_actor* self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             self->clock().now().time_since_epoch())
-      .count();
-}
-
-bool has_role(const std::vector<std::string>& roles, const char* role) {
-  return std::find(roles.begin(), roles.end(), role) != roles.end();
-}
 
 // -- ingester gateway ---------------------------------------------------------
 
@@ -80,8 +72,8 @@ directory_actor::behavior_type directory_fn(directory_actor::pointer,
 
 // -- ring watcher -------------------------------------------------------------
 
+/// The directory of one ring instance, found at the instance's addr.
 struct peer {
-  std::string addr;
   std::string host;
   uint16_t port = 0;
   directory_actor dir;
@@ -89,55 +81,55 @@ struct peer {
   bool in_flight = false;
   bool have_info = false;
   node_info info;
-  int64_t last_ok_ns = 0;
 };
 
 struct watcher_state {
   static inline const char* name = "skald.ring_watcher";
   ring_watcher_deps deps;
-  std::vector<peer> peers;
+  /// The ring member's last snapshot (null until the first arrives).
+  ring_snapshot ring;
+  /// addr -> its directory.
+  std::map<std::string, peer> peers;
 };
 
 using watcher_ptr = caf::stateful_actor<watcher_state>*;
 
+/// Builds the routing view from the member's ring and the directories:
+/// an instance whose directory is unreachable (down_msg, failed connect)
+/// is unhealthy here even while its last heartbeat is recent.
 void publish(watcher_ptr self) {
   auto& st = self->state;
+  if (!st.ring)
+    return;
   const auto& me = *st.deps.self;
-  const int64_t now = steady_ns(self);
-  // Health is decided here; the view sees it as a fresh or an ancient heartbeat.
-  const int64_t now_ms = now / 1'000'000 + 1'000'000; // > 0 even on a test clock at 0
-  ring::ring_desc desc;
-  auto snap = std::make_shared<ring_snapshot>();
-  int distributors = has_role(me.roles, "distributor") ? 1 : 0;
-  if (me.ingester) {
-    auto state = static_cast<ring::instance_state>(me.state ? me.state->load() : 0);
-    desc.add_instance(me.id, me.addr, "", me.tokens, state, now_ms, now_ms);
-    snap->endpoints[me.id] = ingester_endpoint{me.ingester, remote_ingester_actor{}};
-  }
-  for (const auto& p : st.peers) {
-    if (!p.have_info || p.info.id == me.id)
+  auto view = std::make_shared<cluster_view>();
+  ring::ring_desc desc = st.ring->desc;
+  for (auto& [id, inst] : desc.ingesters) {
+    if (inst.state == ring::instance_state::left)
       continue;
-    const bool healthy = p.dir && now - p.last_ok_ns <= st.deps.heartbeat_timeout.count();
-    if (healthy && has_role(p.info.roles, "distributor"))
-      ++distributors;
-    if (!p.info.ingester || snap->endpoints.count(p.info.id) > 0)
+    if (id == me.id && me.ingester) {
+      view->endpoints[id] = ingester_endpoint{me.ingester, remote_ingester_actor{}};
       continue;
-    desc.add_instance(p.info.id, p.info.addr, "", p.info.tokens,
-                      static_cast<ring::instance_state>(p.info.state), healthy ? now_ms : 1, 1);
-    snap->endpoints[p.info.id] = ingester_endpoint{
-        ingester_actor{}, caf::actor_cast<remote_ingester_actor>(p.info.ingester)};
+    }
+    auto p = st.peers.find(inst.addr);
+    if (p != st.peers.end() && p->second.dir && p->second.have_info && p->second.info.ingester) {
+      view->endpoints[id] = ingester_endpoint{
+          ingester_actor{}, caf::actor_cast<remote_ingester_actor>(p->second.info.ingester)};
+    } else {
+      inst.timestamp = 0; // unreachable: past any heartbeat timeout
+    }
   }
-  ring::ring_options opts;
-  opts.replication_factor = st.deps.replication_factor;
-  opts.heartbeat_timeout_ms = 60'000;
-  snap->view = ring::ring_view{desc, opts};
-  snap->now_ms = now_ms;
-  snap->distributors = std::max(1, distributors);
-  st.deps.holder->set(std::move(snap));
+  view->view = ring::ring_view{desc, st.ring->options};
+  view->now_ms = st.ring->now_ms;
+  view->distributors = 1; // no distributor ring yet (docs/cluster.md: gaps)
+  st.deps.holder->set(std::move(view));
 }
 
-void poll_peer(watcher_ptr self, size_t idx) {
-  auto& p = self->state.peers[idx];
+void poll_peer(watcher_ptr self, const std::string& addr) {
+  auto it = self->state.peers.find(addr);
+  if (it == self->state.peers.end())
+    return;
+  auto& p = it->second;
   const auto timeout = caf::duration{self->state.deps.request_timeout};
   if (!p.dir) {
     if (p.connecting)
@@ -146,65 +138,87 @@ void poll_peer(watcher_ptr self, size_t idx) {
     auto mm = self->system().middleman().actor_handle();
     self->request(mm, timeout, caf::connect_atom::value, p.host, p.port)
         .then(
-            [self, idx](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                        const std::set<std::string>&) {
-              auto& p = self->state.peers[idx];
-              p.connecting = false;
+            [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                         const std::set<std::string>&) {
+              auto it = self->state.peers.find(addr);
+              if (it == self->state.peers.end())
+                return;
+              it->second.connecting = false;
               if (!ptr)
                 return;
-              p.dir = caf::actor_cast<directory_actor>(ptr);
-              self->monitor(p.dir);
-              poll_peer(self, idx);
+              it->second.dir = caf::actor_cast<directory_actor>(ptr);
+              self->monitor(it->second.dir);
+              poll_peer(self, addr);
             },
-            [self, idx](caf::error&) { self->state.peers[idx].connecting = false; });
+            [self, addr](caf::error&) {
+              auto it = self->state.peers.find(addr);
+              if (it != self->state.peers.end())
+                it->second.connecting = false;
+            });
     return;
   }
-  if (p.in_flight)
+  if (p.have_info || p.in_flight)
     return;
   p.in_flight = true;
   self->request(p.dir, timeout, lookup_atom_v)
       .then(
-          [self, idx](node_info& info) {
-            auto& p = self->state.peers[idx];
-            p.in_flight = false;
-            p.info = std::move(info);
-            p.have_info = true;
-            p.last_ok_ns = steady_ns(self);
+          [self, addr](node_info& info) {
+            auto it = self->state.peers.find(addr);
+            if (it == self->state.peers.end())
+              return;
+            it->second.in_flight = false;
+            it->second.info = std::move(info);
+            it->second.have_info = true;
+            publish(self);
           },
-          [self, idx](caf::error&) { self->state.peers[idx].in_flight = false; });
+          [self, addr](caf::error&) {
+            auto it = self->state.peers.find(addr);
+            if (it != self->state.peers.end())
+              it->second.in_flight = false;
+          });
 }
 
 caf::behavior watcher_fn(watcher_ptr self, ring_watcher_deps deps) {
-  auto& st = self->state;
-  for (const auto& a : deps.peers) {
-    if (a == deps.self->addr)
-      continue; // this node: its entry comes from deps.self
-    auto colon = a.rfind(':');
-    if (colon == std::string::npos)
-      continue;
-    peer p;
-    p.addr = a;
-    p.host = a.substr(0, colon);
-    p.port = static_cast<uint16_t>(std::stoi(a.substr(colon + 1)));
-    st.peers.push_back(std::move(p));
-  }
-  st.deps = std::move(deps);
+  self->state.deps = std::move(deps);
   self->set_down_handler([self](caf::down_msg& m) {
-    for (auto& p : self->state.peers)
+    for (auto& [addr, p] : self->state.peers)
       if (p.dir && p.dir.address() == m.source) {
         p.dir = nullptr;
         p.in_flight = false;
-        p.last_ok_ns = 0; // unhealthy now, not after heartbeat_timeout
+        p.have_info = false; // a restarted node has a new gateway
       }
     publish(self);
   });
-  publish(self);
+  if (self->state.deps.member)
+    self->send(self->state.deps.member, ring_sub_atom_v, caf::actor{self});
   self->send(self, caf::tick_atom::value);
   return {
-      [self](caf::tick_atom) {
-        for (size_t i = 0; i < self->state.peers.size(); ++i)
-          poll_peer(self, i);
+      [self](ring_changed_atom, const ring_snapshot& snap) {
+        auto& st = self->state;
+        st.ring = snap;
+        if (!snap)
+          return;
+        for (const auto& [id, inst] : snap->desc.ingesters) {
+          if (id == st.deps.self->id || inst.state == ring::instance_state::left ||
+              st.peers.count(inst.addr) > 0)
+            continue;
+          auto colon = inst.addr.rfind(':');
+          if (colon == std::string::npos)
+            continue;
+          peer p;
+          p.host = inst.addr.substr(0, colon);
+          p.port = static_cast<uint16_t>(std::atoi(inst.addr.c_str() + colon + 1));
+          st.peers.emplace(inst.addr, std::move(p));
+          poll_peer(self, inst.addr);
+        }
         publish(self);
+      },
+      [self](caf::tick_atom) {
+        std::vector<std::string> addrs;
+        for (const auto& [addr, p] : self->state.peers)
+          addrs.push_back(addr);
+        for (const auto& a : addrs)
+          poll_peer(self, a);
         self->delayed_send(self, self->state.deps.poll_interval, caf::tick_atom::value);
       },
   };

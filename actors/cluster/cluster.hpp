@@ -8,21 +8,20 @@
 //                    from other nodes, asks the local ingester (shared
 //                    pointers, as local callers do), relays or encodes the
 //                    reply. Local callers never go through it.
-//   ring watcher     one per node that runs a distributor or querier (or an
-//                    ingester, to publish its own entry): every poll interval
-//                    it looks up the directory of every peer in
-//                    memberlist.join_members (connecting DIRECTLY to each
-//                    host:port with an asynchronous connect_atom to the
-//                    middleman, caf-0.17.md §5), monitors them, and publishes
-//                    a ring snapshot (runtime/cluster/ring_view plus one
+//   ring watcher     one per node in cluster mode: subscribes to this node's
+//                    ring member (actors/ring: the gossiped ring), connects
+//                    DIRECTLY to the directory at each instance's addr
+//                    (asynchronous connect_atom to the middleman,
+//                    caf-0.17.md §5), monitors it, learns its gateway, and
+//                    publishes a cluster_view (runtime/ring ring_view plus one
 //                    endpoint per instance) into a ring_holder that the
 //                    distributors and the querier read per request.
 //
-// Health: an instance is healthy while its directory answered within
-// ingester.lifecycler.ring.heartbeat_timeout; a down_msg (process killed: 1–2
-// ms, or a hung peer found by the middleman heartbeat) or a failed connect
-// marks it unhealthy at once. Tokens: runtime/cluster/instance_tokens —
-// stable across restarts without a tokens file (docs/cluster.md: gaps).
+// Health: the ring's own (ACTIVE, heartbeat within
+// ingester.lifecycler.ring.heartbeat_timeout), and an instance whose
+// directory is unreachable (down_msg: a killed process within 1–2 ms, a hung
+// one after the middleman's 2 s connection timeout; or a failed connect) is
+// unhealthy at once, even while its last heartbeat is recent.
 //
 // Exit: the cluster module sends every actor here an exit and unpublishes the
 // directory (published actors keep ~actor_system waiting otherwise).
@@ -41,6 +40,7 @@
 
 #include "messages/interfaces/cluster_actor.hpp"
 #include "messages/interfaces/ingester_actor.hpp"
+#include "messages/interfaces/ring_actor.hpp"
 #include "runtime/ring/lookup.hpp"
 
 namespace skald::actors {
@@ -56,7 +56,7 @@ struct ingester_endpoint {
 /// dskit's rules) with an endpoint per instance id. Health was judged by the
 /// watcher: healthy instances carry timestamp now_ms, unhealthy ones an
 /// ancient one, so callers pass now_ms to view.get().
-struct ring_snapshot {
+struct cluster_view {
   ring::ring_view view;
   int64_t now_ms = 0;
   std::map<std::string, ingester_endpoint> endpoints;
@@ -68,18 +68,18 @@ struct ring_snapshot {
 /// Where the ring watcher publishes snapshots; read by any thread.
 class ring_holder {
 public:
-  std::shared_ptr<const ring_snapshot> get() const {
+  std::shared_ptr<const cluster_view> get() const {
     std::lock_guard<std::mutex> g{mtx_};
     return snap_;
   }
-  void set(std::shared_ptr<const ring_snapshot> s) {
+  void set(std::shared_ptr<const cluster_view> s) {
     std::lock_guard<std::mutex> g{mtx_};
     snap_ = std::move(s);
   }
 
 private:
   mutable std::mutex mtx_;
-  std::shared_ptr<const ring_snapshot> snap_;
+  std::shared_ptr<const cluster_view> snap_;
 };
 
 /// This node's own ring entry, as its directory reports it.
@@ -104,16 +104,13 @@ directory_actor spawn_directory(caf::actor_system& sys, std::shared_ptr<const lo
 
 struct ring_watcher_deps {
   std::shared_ptr<const local_node> self;
-  /// host:port of every peer's directory (may include this node's own).
-  std::vector<std::string> peers;
+  /// The ring member of this node (actors/ring): the watcher subscribes to
+  /// its snapshots; every instance's addr is where its directory listens.
+  ring_actor member;
   std::shared_ptr<ring_holder> holder;
   std::chrono::nanoseconds poll_interval = std::chrono::milliseconds{200};
   /// Lookup and connect timeout.
   std::chrono::nanoseconds request_timeout = std::chrono::seconds{1};
-  /// No successful lookup for this long = unhealthy.
-  std::chrono::nanoseconds heartbeat_timeout = std::chrono::seconds{10};
-  /// Replication factor of the ring views it builds.
-  int replication_factor = 3;
 };
 
 /// Spawns the ring watcher; it polls until it receives an exit.

@@ -104,7 +104,7 @@ ingest_ptr sub_batch(const push_batch& full, const std::vector<uint32_t>& stream
 
 /// Cluster mode: replication sets from the ring, one request per ingester.
 void push_to_ring(distributor_actor::stateful_pointer<distributor_state> self, push_job_ptr job,
-                  const std::shared_ptr<const ring_snapshot>& snap, std::string validation_error) {
+                  const std::shared_ptr<const cluster_view>& snap, std::string validation_error) {
   const auto& deps = *self->state.deps;
   if (!snap || snap->view.instance_count() == 0) {
     job->complete(push_result{500, "empty ring"});
@@ -198,7 +198,7 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   }
 
   // Tenant ingestion rate: all-or-nothing for the valid bytes, after validation.
-  std::shared_ptr<const ring_snapshot> ring_snap;
+  std::shared_ptr<const cluster_view> ring_snap;
   if (deps.ring)
     ring_snap = deps.ring->get();
   const int distributors = ring_snap ? ring_snap->distributors : deps.distributors;

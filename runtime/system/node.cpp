@@ -40,9 +40,9 @@ status node::start() {
   register_messages(*caf_cfg_);
   auto cores = std::max(1u, std::thread::hardware_concurrency());
   caf_cfg_->set("scheduler.max-threads", static_cast<size_t>(cores));
-  if (!cfg_.memberlist.join_members.empty()) {
-    // Cluster mode (docs/cluster.md): CAF's network layer, with heartbeats so
-    // a hung peer is detected (both are off by default, caf-0.17.md §4).
+  if (gossip_enabled(cfg_)) {
+    // Ring gossip between nodes over CAF's network layer. Heartbeats on, so
+    // a hung (not only a dead) peer is detected (caf-0.17.md §4).
     caf_cfg_->load<caf::io::middleman>();
     caf_cfg_->set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
     caf_cfg_->set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{2}});

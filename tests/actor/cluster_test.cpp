@@ -20,12 +20,12 @@
 #include "actors/distributor/distributor.hpp"
 #include "actors/ingester/ingester.hpp"
 #include "messages/wire.hpp"
-#include "runtime/cluster/instance_tokens.hpp"
 #include "runtime/distributor/prepare.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/logql/parser.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/ring/tokens.hpp"
 #include "testutil/caf_fixture.hpp"
 #include "testutil/push_builder.hpp"
 
@@ -245,6 +245,8 @@ protected:
     for (int i = 0; i < n; ++i) {
       node nd;
       nd.id = "ingester-" + std::to_string(i + 1);
+      nd.tokens = ring::generate_tokens(128, taken_, token_rng_);
+      taken_.insert(taken_.end(), nd.tokens.begin(), nd.tokens.end());
       actors::ingester_deps deps;
       deps.limits = limits_;
       deps.metrics = &reg_;
@@ -258,13 +260,13 @@ protected:
   }
 
   void publish_ring(int rf = 3) {
-    auto snap = std::make_shared<actors::ring_snapshot>();
+    auto snap = std::make_shared<actors::cluster_view>();
     constexpr int64_t now_ms = 1'000'000;
     ring::ring_desc d;
     for (const auto& nd : nodes_) {
       // Unhealthy = a heartbeat older than the timeout.
-      d.add_instance(nd.id, nd.id + ":9095", "", cluster::tokens_for_id(nd.id, 128),
-                     ring::instance_state::active, nd.healthy ? now_ms : 1, 1);
+      d.add_instance(nd.id, nd.id + ":9095", "", nd.tokens, ring::instance_state::active,
+                     nd.healthy ? now_ms : 1, 1);
       snap->endpoints[nd.id] = actors::ingester_endpoint{ingester_actor{}, nd.link};
     }
     ring::ring_options opts;
@@ -319,6 +321,7 @@ protected:
 
   struct node {
     std::string id;
+    std::vector<uint32_t> tokens;
     ingester_actor ingester;
     remote_ingester_actor gateway;
     remote_ingester_actor link;
@@ -331,6 +334,8 @@ protected:
   std::shared_ptr<std::mt19937> rng_;
   std::shared_ptr<actors::ring_holder> holder_;
   std::vector<node> nodes_;
+  std::vector<uint32_t> taken_;
+  std::mt19937_64 token_rng_{7};
 };
 
 TEST_F(cluster_sim, rf3_push_is_stored_on_all_three_nodes_through_the_wire_form) {
@@ -431,7 +436,7 @@ TEST_F(cluster_sim, too_few_healthy_instances_is_500_with_lokis_text) {
 
 TEST_F(cluster_sim, empty_ring_is_500) {
   auto d = make_distributor(3);
-  holder_->set(std::make_shared<actors::ring_snapshot>());
+  holder_->set(std::make_shared<actors::cluster_view>());
   auto res = push(d, push_builder{}.stream("{app=\"a\"}").entry(now, "x").build());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 500);

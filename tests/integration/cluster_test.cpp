@@ -4,10 +4,12 @@
 //   * one ingester is kill -9'd: every push still gets 204 and the querier
 //     returns every acknowledged line;
 //   * it restarts on the same data dir: it replays its WAL (its own stream
-//     dump has the lines it stored before the kill) and takes new writes again
-//     (same id, so the same tokens);
+//     dump has the lines it stored before the kill), keeps its tokens (the
+//     tokens file is unchanged) and takes new writes again;
 //   * another ingester is SIGSTOPped (hung): pushes still succeed, each well
-//     within ingester_client.remote_timeout.
+//     within ingester_client.remote_timeout;
+// and two dead ingesters give Loki's 500, and a 4th ingester that joins (via
+// gossip) takes its share of new streams.
 // Each node gets its own YAML (target in the file) written from the same
 // template as configs/cluster/*.yaml, with free ports.
 #include <atomic>
@@ -50,6 +52,11 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
 int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -61,6 +68,7 @@ struct node_spec {
   std::string target;
   uint16_t http = 0;
   uint16_t grpc = 0;
+  uint16_t gossip = 0;
 };
 
 class cluster_it : public testing::Test {
@@ -77,7 +85,8 @@ protected:
                                                           // the start; only the joining test
                                                           // starts it.
                                                           {"ingester-4", "ingester"}}) {
-      node_spec n{name, target, testutil::free_port(), testutil::free_port()};
+      node_spec n{name, target, testutil::free_port(), testutil::free_port(),
+                  testutil::free_port()};
       nodes_[name] = n;
     }
     for (auto& [name, n] : nodes_)
@@ -98,7 +107,7 @@ protected:
   void write_config(const node_spec& n) {
     std::string members;
     for (auto& [name, m] : nodes_)
-      members += "    - 127.0.0.1:" + std::to_string(m.grpc) + "\n";
+      members += "    - 127.0.0.1:" + std::to_string(m.gossip) + "\n";
     std::ofstream out{dir_ + "/" + n.name + ".yaml"};
     out << "target: " << n.target << "\n"
         << "auth_enabled: false\n"
@@ -115,8 +124,7 @@ protected:
         << "    enabled: true\n"
         << "  lifecycler:\n"
         << "    id: " << n.name << "\n"
-        << "    ring:\n"
-        << "      heartbeat_timeout: 10s\n"
+        << "    tokens_file_path: " << dir_ << "/data/" << n.name << "/tokens\n"
         << "ingester_client:\n"
         << "  remote_timeout: 5s\n"
         << "limits_config:\n"
@@ -125,6 +133,12 @@ protected:
         << "  max_global_streams_per_user: 0\n"
         << "  reject_old_samples: false\n"
         << "memberlist:\n"
+        << "  node_name: " << n.name << "\n"
+        << "  randomize_node_name: false\n"
+        << "  bind_addr: [127.0.0.1]\n"
+        << "  bind_port: " << n.gossip << "\n"
+        << "  advertise_addr: 127.0.0.1\n"
+        << "  advertise_port: " << n.gossip << "\n"
         << "  gossip_interval: 100ms\n"
         << "  join_members:\n"
         << members;
@@ -276,7 +290,11 @@ TEST_F(cluster_it, rf3_survives_kill_9_restart_and_a_hung_ingester) {
 
   // 2. Restart it on the same data dir: its WAL replays the lines it stored
   //    before the kill (with RF 3 on 3 ingesters it held every stream).
+  const std::string tokens_file = dir_ + "/data/ingester-2/tokens";
+  const std::string tokens_before = read_file(tokens_file);
+  EXPECT_NE(tokens_before.find("\"tokens\""), std::string::npos) << tokens_before;
   start("ingester-2");
+  EXPECT_EQ(read_file(tokens_file), tokens_before) << "the restart changed its tokens";
   auto replayed = dump("ingester-2");
   EXPECT_NE(replayed.find(" a-0\n"), std::string::npos) << replayed.substr(0, 500);
 
