@@ -1,9 +1,12 @@
 // messages/cluster.hpp — what nodes of a cluster say to each other
 // (docs/cluster.md).
 //
-//   ring watcher ──(lookup_atom)──► directory of node X   (X's published actor)
-//     ◄── node_info: X's ring entry (id, addr, state, tokens) and the handle of
-//         its ingester gateway (null when X runs no ingester)
+//   ring watcher ──(lookup_atom)──► directory of node X   (X's published actor,
+//                                     at X's ring address)
+//     ◄── node_info: X's id, addr, roles and the handle of its ingester
+//         gateway (null when X runs no ingester). State and tokens are
+//         informational: the gossiped ring (actors/ring) is their source of
+//         truth, and the watcher routes by it.
 //   distributor ──(push_atom, ingest_wire)──► ingester gateway ──► ingester
 //   querier     ──(select_atom, select_wire)──► ingester gateway ──► ingester
 //     ◄── select_reply_wire

@@ -86,6 +86,7 @@ private:
 struct local_node {
   std::string id;
   std::string addr;
+  /// Informational (empty: the ring member owns the tokens).
   std::vector<uint32_t> tokens;
   std::vector<std::string> roles;
   /// instance_state as an integer: JOINING until the ingester replayed its
