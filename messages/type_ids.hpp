@@ -7,10 +7,10 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path;
-// ring_snapshot and memberlist_snapshot (messages/ring.hpp).
-// The serialised forms for other nodes are ingest_wire, select_wire and
-// select_reply_wire (messages/wire.hpp).
+// wal_record_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
+// shared_ptrs of the write path; ring_snapshot and memberlist_snapshot
+// (messages/ring.hpp). The serialised forms for other nodes are ingest_wire,
+// select_wire and select_reply_wire (messages/wire.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -18,6 +18,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/cluster.hpp"
+#include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/ring.hpp"
@@ -70,5 +71,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, ring_hb_atom, "ringhb")
   CAF_ADD_ATOM(skald, skald, gossip_tick_atom, "gosstick")
   CAF_ADD_TYPE_ID(skald, (skald::gossip_msg))
+
+  // Flush (messages/flush.hpp; flush_op_ptr is local only).
+  CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
+  CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
+  CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
 
 CAF_END_TYPE_ID_BLOCK(skald)
