@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "runtime/chunkenc/mem_chunk.hpp"
 #include "runtime/logql/parser.hpp"
 
 namespace skald {
@@ -11,8 +12,8 @@ namespace skald {
 namespace {
 
 constexpr uint8_t ingest_version = 1;
-constexpr uint8_t select_version = 1;
-constexpr uint8_t reply_version = 1;
+constexpr uint8_t select_version = 2; // 2: + snapshot flag
+constexpr uint8_t reply_version = 2;  // 2: + encoded chunk snapshots
 
 class writer {
 public:
@@ -213,6 +214,7 @@ select_wire encode_select(const select_request& req) {
   w.u8(req.labels_only ? 1 : 0);
   w.u32(req.per_stream_limit);
   w.u8(static_cast<uint8_t>(req.dir));
+  w.u8(req.snapshot ? 1 : 0);
   return select_wire{std::move(out)};
 }
 
@@ -246,13 +248,14 @@ result<select_request> decode_select(const std::string& bytes) {
   req.labels_only = r.u8() != 0;
   req.per_stream_limit = r.u32();
   auto dir = r.u8();
+  req.snapshot = r.u8() != 0;
   if (!r.ok() || !r.at_end() || dir > 1)
     return garbage("select");
   req.dir = static_cast<logql::direction>(dir);
   return req;
 }
 
-select_reply_wire encode_select_reply(const select_reply& rep) {
+result<select_reply_wire> encode_select_reply(const select_reply& rep) {
   auto out = std::make_shared<std::string>();
   size_t guess = 16;
   for (const auto& s : rep.streams)
@@ -277,6 +280,14 @@ select_reply_wire encode_select_reply(const select_reply& rep) {
     w.u32(static_cast<uint32_t>(s.data.metadata.size()));
     for (const auto& md : s.data.metadata)
       w.labels(md);
+    // Chunk snapshots travel in the chunk format (the store's objects).
+    w.u32(static_cast<uint32_t>(s.snapshot.size()));
+    for (const auto& c : s.snapshot) {
+      auto bytes = c ? c->encode() : result<std::string>{std::string{}};
+      if (!bytes.ok())
+        return bytes.error();
+      w.str(*bytes);
+    }
   }
   return select_reply_wire{std::move(out)};
 }
@@ -307,6 +318,18 @@ result<select_reply> decode_select_reply(const std::string& bytes) {
     s.data.metadata.reserve(k);
     for (uint32_t j = 0; j < k && r.ok(); ++j)
       s.data.metadata.push_back(r.labels());
+    auto nc = r.count(4);
+    for (uint32_t j = 0; j < nc && r.ok(); ++j) {
+      auto bytes = r.str();
+      if (!r.ok())
+        break;
+      if (bytes.empty())
+        continue;
+      auto c = chunkenc::mem_chunk::decode(bytes);
+      if (!c.ok())
+        return c.error();
+      s.snapshot.push_back(std::make_shared<const chunkenc::mem_chunk>(std::move(*c)));
+    }
     // Every entry must point inside this stream's buffers.
     for (const auto& e : s.data.entries)
       if (e.off > s.data.lines.size() || e.len > s.data.lines.size() - e.off ||

@@ -45,8 +45,15 @@ remote_ingester_actor::behavior_type gateway_fn(remote_ingester_actor::pointer s
         auto rp = self->make_response_promise<select_reply_wire>();
         select_request_ptr req = std::make_shared<const select_request>(std::move(*r));
         self->request(local, caf::duration{timeout}, select_atom_v, std::move(req))
-            .then([rp](select_reply_ptr& rep) mutable { rp.deliver(encode_select_reply(*rep)); },
-                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+            .then(
+                [rp](select_reply_ptr& rep) mutable {
+                  auto w = encode_select_reply(*rep);
+                  if (w.ok())
+                    rp.deliver(std::move(*w));
+                  else
+                    rp.deliver(caf::make_error(caf::sec::runtime_error, w.error().message()));
+                },
+                [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
       },
   };

@@ -133,6 +133,7 @@ TEST_F(wire_test, select_round_trip_recompiles_matchers) {
   r.through = 10;
   r.labels_only = true;
   r.per_stream_limit = 7;
+  r.snapshot = true;
   r.dir = logql::direction::backward;
   auto w = caf_round_trip(sys(), encode_select(r));
   auto d = decode_select(*w.bytes);
@@ -146,6 +147,7 @@ TEST_F(wire_test, select_round_trip_recompiles_matchers) {
   EXPECT_EQ(d->through, 10);
   EXPECT_TRUE(d->labels_only);
   EXPECT_EQ(d->per_stream_limit, 7u);
+  EXPECT_TRUE(d->snapshot);
   EXPECT_EQ(d->dir, logql::direction::backward);
 }
 
@@ -160,7 +162,9 @@ TEST_F(wire_test, select_reply_round_trip) {
   s.bytes = 6;
   s.chunks = 1;
   rep.streams.push_back(s);
-  auto w = caf_round_trip(sys(), encode_select_reply(rep));
+  auto enc = encode_select_reply(rep);
+  ASSERT_TRUE(enc.ok());
+  auto w = caf_round_trip(sys(), *enc);
   auto d = decode_select_reply(*w.bytes);
   ASSERT_TRUE(d.ok()) << d.error().message();
   ASSERT_EQ(d->streams.size(), 1u);
