@@ -7,7 +7,8 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path.
+// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path;
+// tail_request_ptr and tail_batch_ptr (messages/tail.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "messages/push.hpp"
 #include "messages/query.hpp"
+#include "messages/tail.hpp"
 #include "messages/wal.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
@@ -43,5 +45,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Read path (messages/query.hpp; its shared_ptrs are local only).
   CAF_ADD_ATOM(skald, skald, select_atom, "select")
+
+  // Live tail (messages/tail.hpp; its shared_ptrs are local only).
+  CAF_ADD_ATOM(skald, skald, tail_atom, "tail")
+  CAF_ADD_ATOM(skald, skald, tail_hist_atom, "tailhist")
+  CAF_ADD_ATOM(skald, skald, tail_tick_atom, "tailtick")
 
 CAF_END_TYPE_ID_BLOCK(skald)

@@ -13,6 +13,9 @@
 ///                                                         //   "replaying WAL" until then
 ///   (checkpoint_atom)                 -> ()               // timer (checkpoint_duration):
 ///                                                         //   roll, snapshot, write checkpoint
+///   (tail_atom, tail_request_ptr)     -> (std::string)    // live tail: routes to the tenant
+///                                                         //   (created if absent); "" = subscribed,
+///                                                         //   else Loki's limit text
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
 ///   (append_atom, wal_record_ptr)     -> (stream_reply)   // status 0 after the record's
@@ -33,6 +36,9 @@
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // its streams' snapshots
 ///   (select_atom, select_request_ptr) -> (select_reply_ptr) // fans out to matching streams
+///   (tail_atom, tail_request_ptr)     -> (std::string)    // max_concurrent_tail_requests;
+///                                                         //   attaches to matching streams, now
+///                                                         //   and when they are created later
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
@@ -42,6 +48,9 @@
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
 ///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
+///   (tail_atom, tail_request_ptr)     -> ()               // attach a tailer: after each
+///                                                         //   append, its stored entries go to
+///                                                         //   the tailer (non-blocking send)
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -70,7 +79,8 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<stream_stats>,
   caf::replies_to<read_atom>::with<stream_dump>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
-  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>,
+  caf::reacts_to<tail_atom, tail_request_ptr>>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -78,7 +88,8 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
-  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<tail_atom, tail_request_ptr>::with<std::string>>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -86,7 +97,8 @@ using ingester_actor = caf::typed_actor<
   caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::reacts_to<checkpoint_atom>,
-  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<tail_atom, tail_request_ptr>::with<std::string>>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
