@@ -68,8 +68,24 @@ ws_client::connect_result ws_client::connect(uint16_t port, const std::string& t
   bws::response_type res;
   im.ws.handshake(res, "127.0.0.1:" + std::to_string(port), target, ec);
   if (ec) {
-    out.status = static_cast<int>(res.result_int());
-    out.body = res.body();
+    // Refused: ask again over plain HTTP with the same upgrade headers to
+    // read the status and body the server answers instead of 101.
+    tcp::socket s{im.ioc};
+    s.connect(tcp::endpoint{asio::ip::make_address("127.0.0.1"), port}, ec);
+    beast::http::request<beast::http::empty_body> req{beast::http::verb::get, target, 11};
+    req.set(beast::http::field::host, "127.0.0.1:" + std::to_string(port));
+    req.set(beast::http::field::connection, "Upgrade");
+    req.set(beast::http::field::upgrade, "websocket");
+    req.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req.set(beast::http::field::sec_websocket_version, "13");
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
+    beast::http::write(s, req, ec);
+    beast::flat_buffer b;
+    beast::http::response<beast::http::string_body> plain;
+    beast::http::read(s, b, plain, ec);
+    out.status = static_cast<int>(plain.result_int());
+    out.body = plain.body();
     return out;
   }
   im.ws.control_callback([&im](bws::frame_type kind, beast::string_view) {
