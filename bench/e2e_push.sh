@@ -38,14 +38,14 @@ for c in $conns; do
     done
     tail_pid=""
     if [[ "${TAILERS:-0}" -gt 0 ]]; then
-      "$build/bench/skald_tail_client" "$port" "$tail_query" "$TAILERS" \
-        $((duration + 30)) >&2 &
+      # Until SIGTERM after the load (loadgen first builds its body pool).
+      "$build/bench/skald_tail_client" "$port" "$tail_query" "$TAILERS" 86400 >&2 &
       tail_pid=$!
       sleep 0.5 # the tails subscribe before the load starts
     fi
     "$loadgen" -q -c "$c" -d "$duration" -r "$rate" -p "$pid" -j "$out" -R "c${c}r${r}t${TAILERS:-0}" \
       "http://127.0.0.1:$port/loki/api/v1/push" >/dev/null || true
-    if [[ -n "$tail_pid" ]]; then kill -TERM "$tail_pid"; wait "$tail_pid" || true; fi
+    if [[ -n "$tail_pid" ]]; then kill -TERM "$tail_pid" || true; wait "$tail_pid" || true; fi
     kill -TERM "$pid"; wait "$pid" || true
     rm -rf "$data"
   done

@@ -130,6 +130,7 @@ void end_session(tailer_ptr self, uint16_t code, const std::string& reason) {
   if (st.ended)
     return;
   st.ended = true;
+  SKALD_LOG_DEBUG(st.log, "tail session ends: code={} reason={}", code, reason);
   if (st.sub)
     st.sub->close();
   if (st.ws && code != 0)
@@ -178,7 +179,7 @@ void flush(tailer_ptr self) {
       bytes += e.line.size();
     auto frame = st.p.legacy ? tail::render_legacy(*r) : tail::render_v1(*r, st.p.categorize);
     if (!st.ws->send_text(std::move(frame)))
-      return end_session(self, 0, {});
+      return end_session(self, 0, "the connection is gone");
     st.rs->m->bytes->inc(bytes);
   }
   auto wait = st.buf->wait_ns(now);
@@ -304,20 +305,33 @@ void start_history(tailer_ptr self) {
 caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
                         std::shared_ptr<http::websocket> ws) {
   auto& st = self->state;
+  st.log = log::get("querier");
   st.rs = std::move(rs);
   st.p = std::move(p);
   st.ws = std::move(ws);
-  st.log = log::get("querier");
   st.runner = std::make_unique<logql::pipeline_runner>(st.p.expr->log.stages);
   st.buf = std::make_unique<tail::tail_buffer>(st.p.delay_ns, st.rs->opts.max_pending);
   std::vector<std::vector<logql::label_matcher>> groups{st.p.expr->log.matchers};
   st.sub = std::make_shared<tail::subscription>(st.p.tenant, std::move(groups),
                                                 st.rs->opts.max_inflight);
   st.rs->m->active->inc();
-  self->attach_functor([sub = st.sub, rs = st.rs, addr = self->address()] {
+  self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      SKALD_LOG_ERROR(self->state.log, "tailer failed: {}", e.what());
+      if (self->state.ws)
+        self->state.ws->close(http::ws_close_internal, e.what());
+    }
+    return caf::make_error(caf::sec::runtime_error);
+  });
+  self->attach_functor([sub = st.sub, rs = st.rs, addr = self->address(),
+                        log = st.log](const caf::error& reason) {
     sub->close();
     rs->m->active->dec();
     rs->forget(addr);
+    if (reason && reason != caf::exit_reason::user_shutdown)
+      SKALD_LOG_WARN(log, "tailer ended: {}", caf::to_string(reason));
   });
   SKALD_LOG_INFO(st.log, "starting to tail logs tenant={} selectors={}", st.p.tenant,
                  st.p.expr->to_string());
