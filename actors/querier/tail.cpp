@@ -226,6 +226,21 @@ void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
   if (st.ended)
     return;
   const auto& ps = b->batch->request.streams[b->index];
+  if (st.history_done && st.ws->queued() >= tail::max_buffered_responses) {
+    // The client is behind: drop before doing any work for these entries
+    // (no pipeline, no copy), so a slow tail costs next to nothing.
+    st.rs->m->dropped->inc(b->stored.size());
+    for (auto i : b->stored) {
+      if (st.buf->dropped() >= tail::max_dropped_per_response)
+        break;
+      st.buf->drop(ps.entries[i].ts, ps.label_set);
+    }
+    if (!st.tick_pending) {
+      st.tick_pending = true;
+      self->delayed_send(self, std::chrono::milliseconds{10}, tail_tick_atom_v);
+    }
+    return;
+  }
   for (auto i : b->stored) {
     const auto& ev = ps.entries[i];
     if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
