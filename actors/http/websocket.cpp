@@ -40,7 +40,7 @@ struct ws_shared {
 
 struct ws_part {
   ws_part(asio::ip::tcp::socket& s, std::shared_ptr<websocket_upgrade> u)
-    : ws(s), up(std::move(u)), timer(s.get_executor()) {}
+      : ws(s), up(std::move(u)), timer(s.get_executor()) {}
 
   bws::stream<asio::ip::tcp::socket&> ws;
   std::shared_ptr<websocket_upgrade> up;
@@ -61,7 +61,7 @@ struct ws_part {
 class ws_handle final : public websocket {
 public:
   ws_handle(std::weak_ptr<session> s, std::shared_ptr<gate> g, std::shared_ptr<ws_shared> sh)
-    : session_(std::move(s)), gate_(std::move(g)), shared_(std::move(sh)) {}
+      : session_(std::move(s)), gate_(std::move(g)), shared_(std::move(sh)) {}
 
   bool send_text(std::string frame) override {
     if (!shared_->open.load(std::memory_order_acquire))
@@ -90,8 +90,7 @@ private:
     auto s = session_.lock();
     if (!s)
       return false;
-    asio::post(s->socket_.get_executor(),
-               [s, f = std::move(f)]() mutable { f(*s); });
+    asio::post(s->socket_.get_executor(), [s, f = std::move(f)]() mutable { f(*s); });
     return true;
   }
 
@@ -117,12 +116,11 @@ void session::start_websocket(std::shared_ptr<websocket_upgrade> up) {
   inflight_ = nullptr;
   ws_ = std::make_shared<ws_part>(socket_, std::move(up));
   auto& w = *ws_;
-  w.ws.set_option(bws::stream_base::timeout{std::chrono::seconds{30}, bws::stream_base::none(),
-                                            false});
+  w.ws.set_option(
+      bws::stream_base::timeout{std::chrono::seconds{30}, bws::stream_base::none(), false});
   w.ws.read_message_max(w.up->max_read_bytes);
-  w.ws.set_option(bws::stream_base::decorator([](bws::response_type& res) {
-    res.set(beast::http::field::server, "skald");
-  }));
+  w.ws.set_option(bws::stream_base::decorator(
+      [](bws::response_type& res) { res.set(beast::http::field::server, "skald"); }));
   auto req = std::move(*ws_req_);
   ws_req_.reset();
   w.ws.async_accept(req, [self = shared_from_this()](error_code ec) {
@@ -134,10 +132,10 @@ void session::start_websocket(std::shared_ptr<websocket_upgrade> up) {
     w.accepted = true;
     auto elapsed = std::chrono::duration<double>(clock_type::now() - self->start_);
     self->state_.duration.with({self->method_label_, self->route_label_, "101", "true"})
-      .observe(elapsed.count());
+        .observe(elapsed.count());
     if (w.up->on_open)
-      w.up->on_open(std::make_shared<ws_handle>(self->weak_from_this(),
-                                                self->state_.responses_gate, w.shared));
+      w.up->on_open(std::make_shared<ws_handle>(self->weak_from_this(), self->state_.responses_gate,
+                                                w.shared));
     self->ws_read();
     self->ws_tick();
   });
@@ -166,14 +164,13 @@ void session::ws_tick() {
     if (ec || w.ended)
       return;
     if (!w.out.empty() && clock_type::now() - w.out.front().second > w.up->stall_timeout) {
-      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-        clock_type::now() - w.out.front().second);
+      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() -
+                                                                          w.out.front().second);
       SKALD_LOG_WARN(self->state_.log, "websocket {}:{}: client too slow, disconnecting",
                      self->remote_address_, self->remote_port_);
       // The socket does not drain: a Close frame would not get through.
-      return self->ws_end("client too slow: a frame waited " + std::to_string(waited.count())
-                          + "ms to be written (" + std::to_string(w.out.size())
-                          + " frames queued)");
+      return self->ws_end("client too slow: a frame waited " + std::to_string(waited.count()) +
+                          "ms to be written (" + std::to_string(w.out.size()) + " frames queued)");
     }
     if (!w.control_busy && !w.close_requested) {
       w.control_busy = true;

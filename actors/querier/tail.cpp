@@ -40,14 +40,14 @@ namespace {
 
 int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 struct tail_metrics {
@@ -60,7 +60,7 @@ struct tail_metrics {
     bytes = &r.counter("loki_querier_tail_bytes_total", "total bytes tailed").get();
     dropped = &r.counter("skald_querier_tail_dropped_entries_total",
                          "Tail entries not sent because the client was too slow.")
-                 .get();
+                   .get();
   }
 };
 
@@ -280,7 +280,7 @@ void start_history(tailer_ptr self) {
   job->request = std::move(req);
   const auto& lim = st.rs->opts.limits->current()->for_tenant(st.p.tenant);
   auto timeout =
-    lim.query_timeout.count() > 0 ? lim.query_timeout.count() : int64_t{60'000'000'000};
+      lim.query_timeout.count() > 0 ? lim.query_timeout.count() : int64_t{60'000'000'000};
   job->deadline_ns = steady_ns() + timeout;
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto expr = st.p.expr;
@@ -340,14 +340,14 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
     }
     return caf::make_error(caf::sec::runtime_error);
   });
-  self->attach_functor([sub = st.sub, rs = st.rs, addr = self->address(),
-                        log = st.log](const caf::error& reason) {
-    sub->close();
-    rs->m->active->dec();
-    rs->forget(addr);
-    if (reason && reason != caf::exit_reason::user_shutdown)
-      SKALD_LOG_WARN(log, "tailer ended: {}", caf::to_string(reason));
-  });
+  self->attach_functor(
+      [sub = st.sub, rs = st.rs, addr = self->address(), log = st.log](const caf::error& reason) {
+        sub->close();
+        rs->m->active->dec();
+        rs->forget(addr);
+        if (reason && reason != caf::exit_reason::user_shutdown)
+          SKALD_LOG_WARN(log, "tailer ended: {}", caf::to_string(reason));
+      });
   SKALD_LOG_INFO(st.log, "starting to tail logs tenant={} selectors={}", st.p.tenant,
                  st.p.expr->to_string());
   const auto& ing = st.rs->opts.ingester;
@@ -355,36 +355,36 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
     end_session(self, http::ws_close_internal, "no ingester to tail on this node");
     return {};
   }
-  auto req = std::make_shared<const tail_request>(
-    tail_request{st.sub, caf::actor_cast<caf::actor>(self)});
+  auto req =
+      std::make_shared<const tail_request>(tail_request{st.sub, caf::actor_cast<caf::actor>(self)});
   self->request(ing, std::chrono::seconds{10}, tail_atom_v, req)
-    .then(
-      [self](const std::string& err) {
-        if (!err.empty())
-          return end_session(self, http::ws_close_internal, err);
-        start_history(self);
-      },
-      [self](caf::error& e) {
-        end_session(self, http::ws_close_internal,
-                    "tail subscription failed: " + self->system().render(e));
-      });
+      .then(
+          [self](const std::string& err) {
+            if (!err.empty())
+              return end_session(self, http::ws_close_internal, err);
+            start_history(self);
+          },
+          [self](caf::error& e) {
+            end_session(self, http::ws_close_internal,
+                        "tail subscription failed: " + self->system().render(e));
+          });
   if (st.rs->opts.max_duration.count() > 0)
     self->delayed_send(self, st.rs->opts.max_duration, stop_atom_v, true);
   return {
-    [self](tail_atom, const tail_batch_ptr& b) { on_batch(self, b); },
-    [self](tail_hist_atom, const tail_history_ptr& h, const std::string& err) {
-      on_history(self, h, err);
-    },
-    [self](tail_tick_atom) {
-      self->state.tick_pending = false;
-      flush(self);
-    },
-    [self](stop_atom, bool max_duration) {
-      if (max_duration)
-        end_session(self, http::ws_close_internal, "reached tail max duration limit");
-      else
-        end_session(self, 0, {});
-    },
+      [self](tail_atom, const tail_batch_ptr& b) { on_batch(self, b); },
+      [self](tail_hist_atom, const tail_history_ptr& h, const std::string& err) {
+        on_history(self, h, err);
+      },
+      [self](tail_tick_atom) {
+        self->state.tick_pending = false;
+        flush(self);
+      },
+      [self](stop_atom, bool max_duration) {
+        if (max_duration)
+          end_session(self, http::ws_close_internal, "reached tail max duration limit");
+        else
+          end_session(self, 0, {});
+      },
   };
 }
 
@@ -433,8 +433,8 @@ bool parse_tail(const http::request& req, const http::responder& rsp, tail_param
   if (!limit.ok())
     return bad(limit.error().message());
   p.limit = *limit;
-  auto b = loghttp::determine_bounds([&req](std::string_view n) { return req.param(n); },
-                                     wall_ns());
+  auto b =
+      loghttp::determine_bounds([&req](std::string_view n) { return req.param(n); }, wall_ns());
   if (!b.ok())
     return bad(b.error().message());
   p.start_ns = b->start_ns;
@@ -460,7 +460,7 @@ void handle_tail(const route_ptr& rs, http::request& req, http::responder rsp, b
     return;
   p.legacy = legacy;
   p.categorize =
-    req.header("X-Loki-Response-Encoding-Flags").find("categorize-labels") != std::string::npos;
+      req.header("X-Loki-Response-Encoding-Flags").find("categorize-labels") != std::string::npos;
   auto link = std::make_shared<session_link>();
   auto up = std::make_shared<http::websocket_upgrade>();
   up->ping_interval = rs->opts.ping_interval;
@@ -495,8 +495,8 @@ std::shared_ptr<tail_service> add_tail_routes(http::router& r, caf::actor_system
                                               tail_route_options opts) {
   auto rs = std::make_shared<route_state>();
   rs->sys = &sys;
-  rs->m = std::make_shared<tail_metrics>(opts.metrics ? *opts.metrics
-                                                      : metrics::default_registry());
+  rs->m =
+      std::make_shared<tail_metrics>(opts.metrics ? *opts.metrics : metrics::default_registry());
   rs->opts = std::move(opts);
   route_ptr cst = rs;
   r.get("/loki/api/v1/tail", [cst](http::request& req, http::responder rsp) {

@@ -88,8 +88,8 @@ void tail_buffer::drop_all(std::vector<dropped_entry> d) {
 
 std::optional<tail_response> tail_buffer::next(int64_t now_ns, bool blocked) {
   tail_response r;
-  while (r.entries.size() < max_entries_per_response && !heap_.empty()
-         && now_ns > heap_.front().ts + delay_) {
+  while (r.entries.size() < max_entries_per_response && !heap_.empty() &&
+         now_ns > heap_.front().ts + delay_) {
     std::pop_heap(heap_.begin(), heap_.end(), later);
     if (blocked)
       drop(heap_.back().ts, heap_.back().labels);
@@ -123,14 +123,14 @@ result<int64_t> parse_delay_for(const std::string* value) {
   const auto* e = b + value->size();
   auto [p, ec] = std::from_chars(*b == '+' ? b + 1 : b, e, v);
   if (ec != std::errc{} || p != e)
-    return status{errc::invalid_argument,
-                  "strconv.Atoi: parsing \"" + *value + "\": " +
-                    (ec == std::errc::result_out_of_range ? "value out of range"
-                                                          : "invalid syntax")};
+    return status{
+        errc::invalid_argument,
+        "strconv.Atoi: parsing \"" + *value + "\": " +
+            (ec == std::errc::result_out_of_range ? "value out of range" : "invalid syntax")};
   // Loki stores delay_for as uint32: a negative value wraps to a huge one.
   if (v < 0 || v > max_delay_for_seconds)
-    return status{errc::invalid_argument, "delay_for can't be greater than " +
-                                            std::to_string(max_delay_for_seconds)};
+    return status{errc::invalid_argument,
+                  "delay_for can't be greater than " + std::to_string(max_delay_for_seconds)};
   return v;
 }
 

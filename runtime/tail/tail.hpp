@@ -48,7 +48,7 @@ class subscription {
 public:
   subscription(std::string tenant, std::vector<std::vector<logql::label_matcher>> groups,
                size_t max_inflight)
-    : tenant_(std::move(tenant)), groups_(std::move(groups)), max_inflight_(max_inflight) {}
+      : tenant_(std::move(tenant)), groups_(std::move(groups)), max_inflight_(max_inflight) {}
 
   const std::string& tenant() const { return tenant_; }
   /// Whether a stream with these labels feeds this subscription.

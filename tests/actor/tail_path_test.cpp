@@ -66,8 +66,8 @@ protected:
     box = std::make_shared<inbox>();
     auto tailer = keep(sys().spawn(recorder, box));
     sub = std::make_shared<tail::subscription>(
-      "t1", std::vector<std::vector<logql::label_matcher>>{*logql::parse_matchers(selector)},
-      max_inflight);
+        "t1", std::vector<std::vector<logql::label_matcher>>{*logql::parse_matchers(selector)},
+        max_inflight);
     auto req = std::make_shared<const tail_request>(tail_request{sub, tailer});
     auto rep = ask<std::string>(ing_, tail_atom_v, tail_request_ptr{req});
     EXPECT_TRUE(rep);
@@ -85,12 +85,12 @@ TEST_F(tail_path, matching_streams_now_and_later_feed_the_tailer) {
   std::shared_ptr<inbox> box;
   ASSERT_EQ(subscribe("{app=~\"a|c\"}", 100, sub, box), "");
   push(testutil::push_builder{}
-         .stream("{app=\"a\"}")
-         .entry(2 * sec, "a2")
-         .entry(3 * sec, "a3")
-         .stream("{app=\"b\"}")
-         .entry(2 * sec, "b2")
-         .build());
+           .stream("{app=\"a\"}")
+           .entry(2 * sec, "a2")
+           .entry(3 * sec, "a3")
+           .stream("{app=\"b\"}")
+           .entry(2 * sec, "b2")
+           .build());
   push(testutil::push_builder{}.stream("{app=\"c\"}").entry(4 * sec, "c4").build());
   sched().run();
   ASSERT_EQ(box->batches.size(), 2u);
@@ -109,11 +109,17 @@ TEST_F(tail_path, a_tailer_that_does_not_keep_up_loses_entries_not_pushes) {
   std::shared_ptr<tail::subscription> sub;
   std::shared_ptr<inbox> box;
   ASSERT_EQ(subscribe("{app=\"a\"}", 3, sub, box), "");
-  auto r = push(
-    testutil::push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "x").entry(2 * sec, "y").build());
+  auto r = push(testutil::push_builder{}
+                    .stream("{app=\"a\"}")
+                    .entry(1 * sec, "x")
+                    .entry(2 * sec, "y")
+                    .build());
   EXPECT_EQ(r.status, 0);
-  r = push(
-    testutil::push_builder{}.stream("{app=\"a\"}").entry(3 * sec, "z").entry(4 * sec, "w").build());
+  r = push(testutil::push_builder{}
+               .stream("{app=\"a\"}")
+               .entry(3 * sec, "z")
+               .entry(4 * sec, "w")
+               .build());
   EXPECT_EQ(r.status, 0); // the push is answered as usual
   EXPECT_EQ(r.stored, 2u);
   sched().run();

@@ -26,8 +26,8 @@ using testutil::http_client;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string enc(const std::string& s) {
@@ -50,17 +50,17 @@ protected:
     port_ = testutil::free_port();
     data_dir_ = testutil::make_temp_dir("skald-legacy-it");
     proc_ = std::make_unique<child_process>(
-      SKALD_BINARY,
-      std::vector<std::string>{
-        "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
-        "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_,
-        "-limits-config.discover-service-name="});
+        SKALD_BINARY, std::vector<std::string>{"-config.file=" + std::string{SKALD_SOURCE_DIR} +
+                                                   "/configs/skald-local.yaml",
+                                               "-server.http-listen-port=" + std::to_string(port_),
+                                               "-common.path-prefix=" + data_dir_,
+                                               "-limits-config.discover-service-name="});
     auto ready = testutil::wait_for_status_200(port_, "/ready", 10s);
     ASSERT_EQ(ready.status, 200) << proc_->output();
     base_ = (now_ns() - 60'000'000'000) / 1'000'000'000 * 1'000'000'000;
     // app=a: 3 lines of 10 bytes; app=b: 2 lines of 5 bytes; both env=prod.
-    push(R"({"app":"a","env":"prod"})", {{base_, "aaaaaaaaa0"}, {base_ + 1, "aaaaaaaaa1"},
-                                          {base_ + 2'000'000'000, "aaaaaaaaa2"}});
+    push(R"({"app":"a","env":"prod"})",
+         {{base_, "aaaaaaaaa0"}, {base_ + 1, "aaaaaaaaa1"}, {base_ + 2'000'000'000, "aaaaaaaaa2"}});
     push(R"({"app":"b","env":"prod"})", {{base_, "bbbb0"}, {base_ + 1, "bbbb1"}});
   }
 

@@ -32,8 +32,8 @@ using testutil::ws_client;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string enc(const std::string& s) {
@@ -81,8 +81,8 @@ protected:
     port_ = testutil::free_port();
     data_dir_ = testutil::make_temp_dir("skald-tail-it");
     std::vector<std::string> args{
-      "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
-      "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_};
+        "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
+        "-server.http-listen-port=" + std::to_string(port_), "-common.path-prefix=" + data_dir_};
     args.insert(args.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<child_process>(SKALD_BINARY, args);
     auto ready = testutil::wait_for_status_200(port_, "/ready", 10s);
@@ -98,7 +98,8 @@ protected:
       body += "[\"" + std::to_string(es[i].first) + "\",\"" + es[i].second + "\"]";
     }
     body += "]}]}";
-    auto r = http_client{port_}.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}});
+    auto r = http_client{port_}.request("POST", "/loki/api/v1/push", body,
+                                        {{"Content-Type", "application/json"}});
     ASSERT_EQ(r.status, 204) << r.body;
   }
 
@@ -113,7 +114,7 @@ protected:
     auto until = std::chrono::steady_clock::now() + timeout;
     while (out.size() < n && std::chrono::steady_clock::now() < until) {
       auto m = c.read(std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now()));
+          until - std::chrono::steady_clock::now()));
       if (!m)
         break;
       for (auto& l : lines_of(*m))
@@ -185,9 +186,8 @@ TEST_F(tail_it, pipeline_filters_and_parses) {
   ASSERT_TRUE(c.client);
   std::this_thread::sleep_for(200ms);
   auto t = now_ns();
-  push("{\"app\":\"p\"}", {{t, "keep level=error msg=a"},
-                           {t + 1, "drop level=error"},
-                           {t + 2, "keep level=info"}});
+  push("{\"app\":\"p\"}",
+       {{t, "keep level=error msg=a"}, {t + 1, "drop level=error"}, {t + 2, "keep level=info"}});
   auto m = c.client->read(2000ms);
   ASSERT_TRUE(m);
   auto d = parse(*m);

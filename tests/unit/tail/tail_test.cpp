@@ -117,22 +117,23 @@ TEST(tail_params, delay_for_follows_loki) {
   v = "6";
   EXPECT_EQ(parse_delay_for(&v).error().message(), "delay_for can't be greater than 5");
   v = "x";
-  EXPECT_EQ(parse_delay_for(&v).error().message(),
-            "strconv.Atoi: parsing \"x\": invalid syntax");
+  EXPECT_EQ(parse_delay_for(&v).error().message(), "strconv.Atoi: parsing \"x\": invalid syntax");
 }
 
 TEST(tail_json, v1_one_stream_per_entry_and_dropped_entries) {
   tail_response r;
   r.entries.push_back(entry(1700000000123456789, "he said \"hi\"", {{"app", "a"}, {"x", "1"}}));
   r.entries.push_back(entry(1700000000123456790, "two", {{"app", "a"}, {"x", "1"}}));
-  EXPECT_EQ(render_v1(r, false),
-            R"({"streams":[{"stream":{"app":"a","x":"1"},"values":[["1700000000123456789","he said \"hi\""]]},)"
-            R"({"stream":{"app":"a","x":"1"},"values":[["1700000000123456790","two"]]}]})");
+  EXPECT_EQ(
+      render_v1(r, false),
+      R"({"streams":[{"stream":{"app":"a","x":"1"},"values":[["1700000000123456789","he said \"hi\""]]},)"
+      R"({"stream":{"app":"a","x":"1"},"values":[["1700000000123456790","two"]]}]})");
   r.entries.resize(1);
   r.dropped.push_back(dropped_entry{5, {{"app", "b"}}});
-  EXPECT_EQ(render_v1(r, false),
-            R"({"streams":[{"stream":{"app":"a","x":"1"},"values":[["1700000000123456789","he said \"hi\""]]}],)"
-            R"("dropped_entries":[{"labels":{"app":"b"},"timestamp":"5"}]})");
+  EXPECT_EQ(
+      render_v1(r, false),
+      R"({"streams":[{"stream":{"app":"a","x":"1"},"values":[["1700000000123456789","he said \"hi\""]]}],)"
+      R"("dropped_entries":[{"labels":{"app":"b"},"timestamp":"5"}]})");
 }
 
 TEST(tail_json, v1_categorize_labels) {
@@ -142,20 +143,24 @@ TEST(tail_json, v1_categorize_labels) {
   e.metadata = {{"trace", "t1"}};
   e.parsed = {{"level", "info"}};
   r.entries.push_back(e);
-  EXPECT_EQ(render_v1(r, true),
-            R"({"streams":[{"stream":{"app":"a"},"values":[["7","l",{"structuredMetadata":{"trace":"t1"},)"
-            R"("parsed":{"level":"info"}}]]}],"encodingFlags":["categorize-labels"]})");
+  EXPECT_EQ(
+      render_v1(r, true),
+      R"({"streams":[{"stream":{"app":"a"},"values":[["7","l",{"structuredMetadata":{"trace":"t1"},)"
+      R"("parsed":{"level":"info"}}]]}],"encodingFlags":["categorize-labels"]})");
 }
 
 TEST(tail_json, legacy_shape) {
   tail_response r;
   r.entries.push_back(entry(1571332130934000000, "x", {{"app", "a"}}));
-  EXPECT_EQ(render_legacy(r),
-            R"({"streams":[{"labels":"{app=\"a\"}","entries":[{"ts":"2019-10-17T17:08:50.934Z","line":"x"}]}],)"
-            R"("dropped_entries":null})");
+  EXPECT_EQ(
+      render_legacy(r),
+      R"({"streams":[{"labels":"{app=\"a\"}","entries":[{"ts":"2019-10-17T17:08:50.934Z","line":"x"}]}],)"
+      R"("dropped_entries":null})");
   r.dropped.push_back(dropped_entry{1571332130000000000, {{"app", "a"}}});
-  EXPECT_NE(render_legacy(r).find(R"("dropped_entries":[{"Timestamp":"2019-10-17T17:08:50Z","Labels":"{app=\"a\"}"}])"),
-            std::string::npos);
+  EXPECT_NE(
+      render_legacy(r).find(
+          R"("dropped_entries":[{"Timestamp":"2019-10-17T17:08:50Z","Labels":"{app=\"a\"}"}])"),
+      std::string::npos);
 }
 
 } // namespace
