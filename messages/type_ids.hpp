@@ -7,14 +7,16 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path;
-// tail_request_ptr and tail_batch_ptr (messages/tail.hpp).
+// wal_record_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
+// shared_ptrs of the write path; tail_request_ptr, tail_batch_ptr and
+// tail_history_ptr (messages/tail.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
 
 #include <caf/type_id.hpp>
 
+#include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/tail.hpp"
@@ -50,5 +52,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, tail_atom, "tail")
   CAF_ADD_ATOM(skald, skald, tail_hist_atom, "tailhist")
   CAF_ADD_ATOM(skald, skald, tail_tick_atom, "tailtick")
+  // Flush (messages/flush.hpp; flush_op_ptr is local only).
+  CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
+  CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
+  CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
 
 CAF_END_TYPE_ID_BLOCK(skald)

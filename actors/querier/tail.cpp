@@ -30,7 +30,9 @@
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
 #include "runtime/push/decode.hpp"
-#include "runtime/query/collected_source.hpp"
+#include "runtime/query/chunk_source.hpp"
+#include "runtime/query/collected_source.hpp" // plan_select
+#include "runtime/query/store_reader.hpp"
 #include "runtime/tail/tail.hpp"
 #include "runtime/util/logging.hpp"
 
@@ -276,6 +278,7 @@ void start_history(tailer_ptr self) {
   req->through = plan.through;
   req->per_stream_limit = plan.per_stream_limit;
   req->dir = qp.dir;
+  req->snapshot = true;
   auto job = std::make_shared<query_job>();
   job->request = std::move(req);
   const auto& lim = st.rs->opts.limits->current()->for_tenant(st.p.tenant);
@@ -289,9 +292,14 @@ void start_history(tailer_ptr self) {
       caf::anon_send(me, tail_hist_atom_v, tail_history_ptr{}, std::move(err));
       return;
     }
-    query::collected_source src;
+    // The ingesters' chunk snapshots and the store's chunks, as a query.
+    query::chunk_source src;
     for (auto& s : r->streams)
-      src.add(std::move(s.data));
+      src.add(s.data.labels, std::move(s.snapshot));
+    if (r->store)
+      for (auto& s : r->store->series)
+        src.add(s.labels, std::move(s.chunks));
+    src.finish();
     logql::engine eng(src);
     auto res = eng.query(*expr, qp);
     if (!res.ok()) {
