@@ -256,7 +256,8 @@ std::string fmt_values(const std::vector<std::optional<double>>& vs) {
 }
 
 /// Conformance through the HTTP API. Script time t=0 becomes `base` (a
-/// whole number of days, 3 days back, inside reject_old_samples_max_age), so
+/// whole number of days, 3 days back, inside reject_old_samples_max_age; the
+/// node asks its ingesters whatever the age: query_ingesters_within=0), so
 /// timestamps are real; for a range query the shift is adjusted per case so
 /// that start is a multiple of step (skald aligns metric range queries to
 /// the step like Loki's query frontend; unaligned, the points would move).
@@ -273,6 +274,8 @@ public:
                                          "-server.http-listen-port=" + std::to_string(port_),
                                          "-common.path-prefix=" + dir_, "-auth.enabled=true",
                                          "-limits-config.discover-service-name=",
+                                         // The data is days old and all in memory.
+                                         "-querier.query-ingesters-within=0",
                                          "-log.level=warn"});
     auto r = testutil::wait_for_status_200(port_, "/ready", std::chrono::seconds{15});
     if (r.status != 200) {
