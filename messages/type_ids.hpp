@@ -14,6 +14,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "messages/admin.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/wal.hpp"
@@ -43,5 +44,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Read path (messages/query.hpp; its shared_ptrs are local only).
   CAF_ADD_ATOM(skald, skald, select_atom, "select")
+
+  // Admin console (messages/admin.hpp).
+  CAF_ADD_ATOM(skald, skald, info_atom, "info")
+  CAF_ADD_ATOM(skald, skald, enlist_atom, "enlist")
+  CAF_ADD_ATOM(skald, skald, list_atom, "list")
+  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  CAF_ADD_ATOM(skald, skald, admin_flush_atom, "adminflush")
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_info))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_entry))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_row))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_query))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_page))
 
 CAF_END_TYPE_ID_BLOCK(skald)

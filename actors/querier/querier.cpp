@@ -13,8 +13,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "actors/http/responder.hpp"
 #include "actors/http/router.hpp"
 #include "runtime/limits/overrides.hpp"
@@ -51,8 +53,19 @@ int64_t wall_ns() {
 
 // -- querier actor -----------------------------------------------------------
 
-querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_deps deps) {
-  return {
+struct querier_state {
+  static inline const char* name = "skald.querier";
+  admin::actor_stats admin;
+  /// Queries waiting for the ingester (admin console).
+  int64_t in_flight = 0;
+};
+
+querier_actor::behavior_type querier_fn(querier_actor::stateful_pointer<querier_state> self,
+                                        querier_deps deps) {
+  enlist(self, "querier", "querier");
+  auto info = [self](admin::actor_info& out) { out.numbers["in_flight"] = self->state.in_flight; };
+  return admin_behavior<querier_actor::behavior_type>(
+      self, info,
       [self, deps](select_atom, const query_job_ptr& job) {
         auto pool = deps.pool;
         auto finish = [pool, job](select_reply_ptr r, uint16_t status, std::string err) {
@@ -67,18 +80,22 @@ querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_dep
           return;
         }
         auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 1'000'000);
+        ++self->state.in_flight;
         self->request(deps.ingester, caf::duration{std::chrono::nanoseconds{left}}, select_atom_v,
                       job->request)
-            .then([finish](select_reply_ptr& r) { finish(std::move(r), 0, {}); },
+            .then([self, finish](select_reply_ptr& r) {
+                    --self->state.in_flight;
+                    finish(std::move(r), 0, {});
+                  },
                   [self, finish](caf::error& err) {
+                    --self->state.in_flight;
                     if (err == caf::sec::request_timeout)
                       finish(nullptr, 504, timeout_text);
                     else
                       finish(nullptr, 500,
                              "querying ingesters failed: " + self->system().render(err));
                   });
-      },
-  };
+      });
 }
 
 // -- HTTP routes ---------------------------------------------------------------

@@ -13,6 +13,11 @@
 ///                                                         //   "replaying WAL" until then
 ///   (checkpoint_atom)                 -> ()               // timer (checkpoint_duration):
 ///                                                         //   roll, snapshot, write checkpoint
+///   (admin_flush_atom, tenant, labels) -> (uint32_t)      // admin flush: the tenant's streams
+///                                                         //   (labels empty = all) close their
+///                                                         //   open chunk; replies #streams
+///   (info_atom)                       -> (actor_info)     // admin console (admin_actor.hpp),
+///                                                         //   also on every interface below
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
 ///   (append_atom, wal_record_ptr)     -> (stream_reply)   // status 0 after the record's
@@ -42,6 +47,7 @@
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
 ///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
+///   (admin_flush_atom)                -> (uint32_t)       // closes the open chunk (0 or 1)
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -60,6 +66,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
 #include "messages/wal.hpp"
 
@@ -70,7 +77,8 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<stream_stats>,
   caf::replies_to<read_atom>::with<stream_dump>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
-  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>,
+  caf::replies_to<admin_flush_atom>::with<uint32_t>, info_handler_t>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -78,7 +86,8 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
-  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<admin_flush_atom, std::string>::with<uint32_t>, info_handler_t>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -86,12 +95,14 @@ using ingester_actor = caf::typed_actor<
   caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::reacts_to<checkpoint_atom>,
-  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<admin_flush_atom, std::string, std::string>::with<uint32_t>, info_handler_t>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
                    caf::reacts_to<wal_flush_atom>,
                    caf::replies_to<checkpoint_atom>::with<uint64_t>,
-                   caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
+                   caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>,
+                   info_handler_t>;
 
 } // namespace skald

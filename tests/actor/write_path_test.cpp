@@ -315,6 +315,8 @@ ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16
     [=](select_atom, const select_request_ptr&) -> select_reply_ptr {
       return std::make_shared<select_reply>();
     },
+    [=](admin_flush_atom, const std::string&, const std::string&) -> uint32_t { return 0; },
+    [=](info_atom) -> admin::actor_info { return {}; },
   };
 }
 
