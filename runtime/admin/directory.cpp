@@ -119,31 +119,19 @@ bool sort_needs_info(sort_key k) noexcept {
 
 void sort_rows(std::vector<actor_row>& rows, const actor_query& q) {
   auto less = [&q](const actor_row& a, const actor_row& b) {
-    auto by = [&](auto x, auto y) -> int { return x < y ? -1 : (y < x ? 1 : 0); };
+    auto by = [](auto x, auto y) -> int { return x < y ? -1 : (y < x ? 1 : 0); };
     int c = 0;
     switch (q.sort) {
-    case sort_key::id:
-      c = 0;
-      break;
-    case sort_key::name:
-      c = by(a.entry.name, b.entry.name);
-      break;
-    case sort_key::started:
-      c = by(a.entry.started_ns, b.entry.started_ns);
-      break;
-    case sort_key::mailbox:
-      c = by(a.info.mailbox, b.info.mailbox);
-      break;
-    case sort_key::rate:
-      c = by(a.rate, b.rate);
-      break;
-    case sort_key::handled:
-      c = by(a.info.handled, b.info.handled);
-      break;
+      case sort_key::id: c = by(a.entry.id, b.entry.id); break;
+      case sort_key::name: c = by(a.entry.name, b.entry.name); break;
+      case sort_key::started: c = by(a.entry.started_ns, b.entry.started_ns); break;
+      case sort_key::mailbox: c = by(a.info.mailbox, b.info.mailbox); break;
+      case sort_key::rate: c = by(a.rate, b.rate); break;
+      case sort_key::handled: c = by(a.info.handled, b.info.handled); break;
     }
-    if (c == 0)
-      c = by(a.entry.id, b.entry.id);
-    return q.descending ? c > 0 : c < 0;
+    if (c != 0)
+      return q.descending ? c > 0 : c < 0;
+    return a.entry.id < b.entry.id; // ties: ascending id in either order
   };
   std::sort(rows.begin(), rows.end(), less);
 }

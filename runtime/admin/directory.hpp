@@ -180,7 +180,7 @@ std::string format_time(int64_t unix_ns);
 
 /// One node as /admin/api/nodes shows it.
 struct node_summary {
-  /// CAF node id (unique per process).
+  /// The ring's instance id (ingester.lifecycler.id, default the hostname).
   std::string id;
   std::string hostname;
   /// HTTP address, "host:port".

@@ -160,6 +160,8 @@ void node::start_admin() {
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) == 0)
       n.hostname = host;
+    // The ring's instance id (ingester.lifecycler.id, default the hostname).
+    n.id = cfg_.ingester.lifecycler.id.empty() ? n.hostname : cfg_.ingester.lifecycler.id;
     const auto& s = cfg_.server;
     n.address = (s.http_listen_address.empty() ? std::string{"0.0.0.0"} : s.http_listen_address) +
                 ":" + std::to_string(s.http_listen_port);

@@ -187,7 +187,9 @@ TEST_F(admin_registry, a_dead_actor_leaves_the_directory) {
   auto any = ask<caf::actor>(reg_, lookup_atom_v, std::string{"stream"});
   ASSERT_TRUE(any && *any);
   auto victim = (*any).id();
-  caf::anon_send_exit(*any, caf::exit_reason::kill);
+  // Not `kill`: that would bypass the tenant's exit handler and take the
+  // whole tenant down through the link.
+  caf::anon_send_exit(*any, caf::exit_reason::user_shutdown);
   sched().run();
   page = list(q);
   EXPECT_EQ(page.total, 1u);

@@ -98,8 +98,18 @@ async function main() {
     await page.waitForFunction(() => /success/.test(document.querySelector("#msg").textContent),
       null, { timeout: 5000 });
 
+    // Some traffic on a few more streams, so the screenshot shows live rates.
     await page.selectOption("#f-kind", "");
-    await page.waitForTimeout(1500); // one more refresh: rates and chart filled
+    const apps = ["api", "web", "billing", "auth", "search", "worker"];
+    for (let round = 0; round < 6; round++) {
+      const t = BigInt(Date.now()) * 1000000n;
+      const streams = apps.map((app, k) => ({ stream: { app, env: "prod" },
+        values: Array.from({ length: 40 * (k + 1) }, (_, i) => [String(t + BigInt(i)), `${app} request ${round}-${i} status=200`]) }));
+      await fetch(base + "/loki/api/v1/push", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ streams }) });
+      await page.waitForTimeout(300);
+    }
+    await page.waitForTimeout(1200); // one more refresh: rates and chart filled
     const shot = path.join(artifacts, "admin-console.png");
     await page.screenshot({ path: shot, fullPage: true });
     console.log("screenshot: " + shot);

@@ -133,8 +133,9 @@ TEST(admin_query, sort_is_total_and_pages_cover_every_row_once) {
   sort_rows(all, q);
   for (size_t i = 1; i < all.size(); ++i) {
     EXPECT_GE(all[i - 1].info.mailbox, all[i].info.mailbox);
-    if (all[i - 1].info.mailbox == all[i].info.mailbox)
+    if (all[i - 1].info.mailbox == all[i].info.mailbox) {
       EXPECT_LT(all[i - 1].entry.id, all[i].entry.id);
+    }
   }
 }
 
