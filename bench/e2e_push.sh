@@ -9,6 +9,7 @@
 # Usage: bench/e2e_push.sh [build-dir] [out.jsonl]
 #   env: CONNS="1 4 16" RUNS=3 DURATION=20 RATE=1300000 (sizes loadgen's body pool)
 #        EXTRA_ARGS="-ingester.wal.enabled=false" (more skald flags, e.g. the WAL's)
+#        PORT=3100 (default: a free port)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
@@ -21,7 +22,7 @@ loadgen="${LOADGEN:-/tmp/skald-loadgen}"
 if [[ ! -x "$loadgen" ]]; then
   gcc -O2 -pthread -o "$loadgen" "$here/../shared/tools/loadgen/loadgen.c" -lsnappy
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 for c in $conns; do
   for r in $(seq 1 "$runs"); do
     data=$(mktemp -d -t skald-bench-data-XXXX)
