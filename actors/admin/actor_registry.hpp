@@ -10,9 +10,15 @@
 // State: id -> (entry, weak address) of every enlisted actor, kept until the
 // actor's down message; per-kind counts; the message-rate baselines.
 // A listing asks only the actors it needs with high-priority `info`
-// requests (every matching actor when sorting by mailbox, rate or handled;
-// else only the page's), so 100k stream actors are never dumped at once;
-// an actor that does not answer within the timeout shows answered=false.
+// requests: sorted by id, name or start, only the page's actors; sorted by
+// mailbox, rate or handled, every matching actor is sampled (numbers only),
+// then the page's actors are asked for their full state (over more than
+// 1000 matches the sample is one shared sample of every actor, refreshed at
+// most every max(1 s, 4 x its own duration)). So 100k stream
+// actors are never dumped at once. The requests carry no timer each (CAF
+// 0.17's clock thread pays per timed request); one deadline message per
+// fan-out delivers what arrived, and an actor that did not answer by then
+// shows answered=false.
 #pragma once
 
 #include <chrono>

@@ -11,6 +11,7 @@
 ///   (enlist_atom, actor, actor_entry)   -> ()            // registers; monitored, removed
 ///                                                        //   when the actor goes down
 ///   (list_atom, actor_query)            -> (actor_page)  // filter, sort, one page
+///   (list_atom, uint64_t gather)        -> ()            // itself: a fan-out's deadline
 ///   (lookup_atom, uint64_t id)          -> (actor_page)  // one actor (0 rows: unknown)
 ///   (lookup_atom, std::string kind)     -> (actor)       // first live actor of a kind
 ///                                                        //   (invalid handle: none)
@@ -38,6 +39,7 @@ using info_handler_t = caf::replies_to<info_atom>::with<admin::actor_info>;
 using actor_registry_actor =
     caf::typed_actor<caf::reacts_to<enlist_atom, caf::actor, admin::actor_entry>,
                      caf::replies_to<list_atom, admin::actor_query>::with<admin::actor_page>,
+                   caf::reacts_to<list_atom, uint64_t>,
                      caf::replies_to<lookup_atom, uint64_t>::with<admin::actor_page>,
                      caf::replies_to<lookup_atom, std::string>::with<caf::actor>, info_handler_t>;
 

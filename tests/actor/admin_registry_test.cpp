@@ -9,6 +9,7 @@
 #include <string>
 
 #include <caf/actor_registry.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
 #include <gmock/gmock.h>
@@ -233,7 +234,6 @@ TEST_F(admin_registry, info_overtakes_a_backlog) {
   // at the stream before the registry's info request reaches it.
   admin::actor_query q;
   q.kind = "stream";
-  q.sort = admin::sort_key::mailbox;
   auto rh = self()->request(reg_, caf::infinite, list_atom_v, q);
   for (int i = 0; i < 200; ++i)
     caf::anon_send(*stream, status_atom_v);
@@ -247,6 +247,99 @@ TEST_F(admin_registry, info_overtakes_a_backlog) {
   // Answered ahead of the backlog: it saw (most of) the 200 messages still
   // queued; with the priority dropped it would have seen 0.
   EXPECT_GT(page->rows[0].info.mailbox, 100u);
+}
+
+TEST_F(admin_registry, sort_by_mailbox_samples_every_match_then_fetches_the_page) {
+  push("t1", push_builder{}
+                 .stream("{app=\"a\"}")
+                 .entry(1 * sec, "x")
+                 .stream("{app=\"b\"}")
+                 .entry(1 * sec, "y")
+                 .stream("{app=\"c\"}")
+                 .entry(1 * sec, "z")
+                 .build());
+  // The stream with the lowest id gets a backlog; ascending by mailbox it
+  // must come last (with every mailbox equal, ties would put it first).
+  auto busy = ask<caf::actor>(reg_, lookup_atom_v, std::string{"stream"});
+  ASSERT_TRUE(busy && *busy);
+  admin::actor_query q;
+  q.kind = "stream";
+  q.sort = admin::sort_key::mailbox;
+  q.descending = false;
+  auto rh = self()->request(reg_, caf::infinite, list_atom_v, q);
+  for (int i = 0; i < 50; ++i)
+    caf::anon_send(*busy, status_atom_v);
+  ASSERT_TRUE(sched().try_run_once()); // the registry samples all three
+  sched().run();
+  std::optional<admin::actor_page> page;
+  rh.receive([&](admin::actor_page& p) { page = std::move(p); },
+             [&](caf::error& e) { FAIL() << sys().render(e); });
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 3u);
+  ASSERT_EQ(page->rows.size(), 3u);
+  EXPECT_EQ(page->rows[2].entry.id, busy->id()) << "the stream with the backlog last";
+  for (const auto& r : page->rows) {
+    EXPECT_TRUE(r.answered);
+    EXPECT_EQ(r.info.numbers.count("entries"), 1u) << "page rows carry full state";
+    EXPECT_FALSE(r.entry.name.empty());
+  }
+}
+
+TEST_F(admin_registry, a_silent_actor_is_listed_unanswered_at_the_deadline) {
+  // Enlists, then never answers info (a dropped promise sends nothing in 0.17).
+  keep(sys().spawn([](caf::event_based_actor* self) -> caf::behavior {
+    actors::enlist(self, "silent", "silent one");
+    return {[self](info_atom) -> caf::result<admin::actor_info> {
+      return self->make_response_promise<admin::actor_info>();
+    }};
+  }));
+  sched().run();
+  admin::actor_query q;
+  q.kind = "silent";
+  auto rh = self()->request(reg_, caf::infinite, list_atom_v, q);
+  sched().run();
+  sched().advance_time(std::chrono::milliseconds{2000}); // the registry's deadline
+  sched().run();
+  std::optional<admin::actor_page> page;
+  rh.receive([&](admin::actor_page& p) { page = std::move(p); },
+             [&](caf::error& e) { FAIL() << sys().render(e); });
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 1u);
+  EXPECT_EQ(page->rows[0].entry.name, "silent one");
+  EXPECT_FALSE(page->rows[0].answered);
+}
+
+TEST_F(admin_registry, sorting_more_than_1000_actors_uses_the_shared_sample) {
+  auto b = push_builder{};
+  for (int i = 0; i < 1200; ++i)
+    b.stream("{app=\"s" + std::to_string(i) + "\"}").entry(1 * sec, "x");
+  push("t1", b.build());
+  auto busy = ask<caf::actor>(reg_, lookup_atom_v, std::string{"stream"});
+  ASSERT_TRUE(busy && *busy);
+  admin::actor_query q;
+  q.kind = "stream";
+  q.sort = admin::sort_key::mailbox;
+  q.descending = true;
+  q.limit = 5;
+  auto rh = self()->request(reg_, caf::infinite, list_atom_v, q);
+  for (int i = 0; i < 50; ++i)
+    caf::anon_send(*busy, status_atom_v);
+  ASSERT_TRUE(sched().try_run_once()); // the registry samples every actor
+  sched().run();
+  std::optional<admin::actor_page> page;
+  rh.receive([&](admin::actor_page& p) { page = std::move(p); },
+             [&](caf::error& e) { FAIL() << sys().render(e); });
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 1200u);
+  ASSERT_EQ(page->rows.size(), 5u);
+  EXPECT_EQ(page->rows[0].entry.id, busy->id()) << "the stream with the backlog first";
+  for (const auto& r : page->rows)
+    EXPECT_TRUE(r.answered && r.info.numbers.count("entries") == 1);
+  // A second listing within the sample's lifetime is served from it.
+  q.descending = false;
+  auto again = list(q);
+  ASSERT_EQ(again.rows.size(), 5u);
+  EXPECT_NE(again.rows[0].entry.id, busy->id());
 }
 
 } // namespace
