@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include "actors/http/router.hpp"
+#include "runtime/ingester/flush_policy.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
 #include "runtime/util/logging.hpp"
@@ -170,7 +171,7 @@ void flush_action(const ctx_ptr& c, http::request& req, http::responder rsp) {
               }
               self->request<caf::message_priority::high>(ing, to, admin_flush_atom_v, t, labels)
                   .then(
-                      [t, labels, rsp](uint32_t n) {
+                      [self, ing, to, t, labels, rsp](uint32_t n) {
                         if (n == 0) {
                           rsp.send(json_error(404, labels.empty() ? "no streams for tenant " + t
                                                                   : "no stream " + labels +
@@ -180,9 +181,27 @@ void flush_action(const ctx_ptr& c, http::request& req, http::responder rsp) {
                         static auto logger = log::get("admin");
                         SKALD_LOG_INFO(logger, "admin flush: tenant={} stream={} streams={}", t,
                                        labels.empty() ? "*" : labels, n);
-                        rsp.send(http::response::json(
-                            200, "{\"status\":\"success\",\"tenant\":" + json_string(t) +
-                                     ",\"streams\":" + std::to_string(n) + "}"));
+                        auto ok = "{\"status\":\"success\",\"tenant\":" + json_string(t) +
+                                  ",\"streams\":" + std::to_string(n);
+                        if (!labels.empty()) {
+                          // One stream: its open chunk is closed; the flush sweep writes it.
+                          rsp.send(http::response::json(200, ok + "}"));
+                          return;
+                        }
+                        // A whole tenant: the flush path writes every chunk now (as
+                        // POST /flush/tenant does) and answers once they are written.
+                        self->request(ing, to, flush_atom_v,
+                                      static_cast<uint8_t>(ingester::flush_mode::immediate), t)
+                            .then(
+                                [rsp, ok](flush_reply& r) {
+                                  rsp.send(http::response::json(
+                                      r.failed == 0 ? 200 : 500,
+                                      ok + ",\"chunks\":" + std::to_string(r.chunks) +
+                                          ",\"failed\":" + std::to_string(r.failed) + "}"));
+                                },
+                                [rsp, self](caf::error& e) {
+                                  rsp.send(json_error(503, "flush: " + self->system().render(e)));
+                                });
                       },
                       [rsp, self](caf::error& e) {
                         rsp.send(json_error(503, "ingester: " + self->system().render(e)));

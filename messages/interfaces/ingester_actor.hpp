@@ -18,6 +18,12 @@
 ///                                                         //   open chunk; replies #streams
 ///   (info_atom)                       -> (actor_info)     // admin console (admin_actor.hpp),
 ///                                                         //   also on every interface below
+///   (flush_atom)                      -> ()               // timer (flush_check_period): one
+///                                                         //   normal sweep of every stream
+///   (flush_atom, mode, tenant)        -> (flush_reply)    // sweep ("" = all tenants); answers
+///                                                         //   when every op finished
+///   (stop_atom)                       -> (bool)           // refuse pushes from now on (shutdown);
+///                                                         //   false if it was stopping already
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
 ///   (append_atom, wal_record_ptr)     -> (stream_reply)   // status 0 after the record's
@@ -38,6 +44,10 @@
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // its streams' snapshots
 ///   (select_atom, select_request_ptr) -> (select_reply_ptr) // fans out to matching streams
+///   (admin_flush_atom, labels)        -> (uint32_t)       // admin flush of its streams
+///   (flush_atom, mode)                -> (flush_reply)    // sweeps its streams; removes those
+///                                                         //   left without chunks (no append
+///                                                         //   in flight), releasing the limit
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
@@ -48,6 +58,14 @@
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
 ///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
 ///   (admin_flush_atom)                -> (uint32_t)       // closes the open chunk (0 or 1)
+///   (flush_atom, mode)                -> (flush_reply)    // drop flushed chunks past retain,
+///                                                         //   pick (flush_policy), snapshot, send
+///                                                         //   to a flush worker, answer when done
+/// }
+/// interface flush_worker_actor {        // concurrent_flushes per ingester (flush_worker.cpp)
+///   (flush_atom, flush_op_ptr)        -> (flush_reply)    // queued oldest first; answered after
+///                                                         //   the store write or giving up
+///   (flush_next_atom)                 -> ()               // itself: next op / retry
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -68,6 +86,7 @@
 
 #include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
+#include "messages/flush.hpp"
 #include "messages/wal.hpp"
 
 namespace skald {
@@ -78,6 +97,7 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<read_atom>::with<stream_dump>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
   caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>,
+  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>,
   caf::replies_to<admin_flush_atom>::with<uint32_t>, info_handler_t>;
 
 using tenant_actor = caf::typed_actor<
@@ -87,6 +107,7 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
   caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>,
   caf::replies_to<admin_flush_atom, std::string>::with<uint32_t>, info_handler_t>;
 
 using ingester_actor = caf::typed_actor<
@@ -96,7 +117,14 @@ using ingester_actor = caf::typed_actor<
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::reacts_to<checkpoint_atom>,
   caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::reacts_to<flush_atom>,
+  caf::replies_to<flush_atom, uint8_t, std::string>::with<flush_reply>,
+  caf::replies_to<stop_atom>::with<bool>,
   caf::replies_to<admin_flush_atom, std::string, std::string>::with<uint32_t>, info_handler_t>;
+
+using flush_worker_actor =
+  caf::typed_actor<caf::replies_to<flush_atom, flush_op_ptr>::with<flush_reply>,
+                   caf::reacts_to<flush_next_atom>, info_handler_t>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
