@@ -8,7 +8,9 @@
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
 // wal_record_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
-// shared_ptrs of the write path.
+// shared_ptrs of the write path; ring_snapshot and memberlist_snapshot
+// (messages/ring.hpp). The serialised forms for other nodes are ingest_wire,
+// select_wire and select_reply_wire (messages/wire.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -16,9 +18,11 @@
 #include <caf/type_id.hpp>
 
 #include "messages/admin.hpp"
+#include "messages/cluster.hpp"
 #include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
+#include "messages/ring.hpp"
 #include "messages/wal.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
@@ -63,5 +67,27 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
   CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
   CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
+
+  // Cluster (messages/wire.hpp, messages/cluster.hpp): the serialised forms
+  // sent to ingesters on other nodes, and the directory lookup.
+  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  CAF_ADD_TYPE_ID(skald, (skald::ingest_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::select_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::select_reply_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::node_info))
+
+  // Ring and gossip (messages/ring.hpp, messages/interfaces/ring_actor.hpp).
+  CAF_ADD_ATOM(skald, skald, ring_get_atom, "ringget")
+  CAF_ADD_ATOM(skald, skald, ring_sub_atom, "ringsub")
+  CAF_ADD_ATOM(skald, skald, ring_unsub_atom, "ringunsub")
+  CAF_ADD_ATOM(skald, skald, ring_changed_atom, "ringchg")
+  CAF_ADD_ATOM(skald, skald, ring_join_atom, "ringjoin")
+  CAF_ADD_ATOM(skald, skald, ring_leave_atom, "ringleave")
+  CAF_ADD_ATOM(skald, skald, ring_forget_atom, "ringforget")
+  CAF_ADD_ATOM(skald, skald, members_atom, "members")
+  CAF_ADD_ATOM(skald, skald, gossip_atom, "gossip")
+  CAF_ADD_ATOM(skald, skald, ring_hb_atom, "ringhb")
+  CAF_ADD_ATOM(skald, skald, gossip_tick_atom, "gosstick")
+  CAF_ADD_TYPE_ID(skald, (skald::gossip_msg))
 
 CAF_END_TYPE_ID_BLOCK(skald)

@@ -25,6 +25,7 @@ struct ingester_ring_config {
   std::chrono::nanoseconds heartbeat_timeout{0};
   int replication_factor = 0;
   bool zone_awareness_enabled = false;
+  std::chrono::nanoseconds auto_forget_unhealthy_period{0};
 
   ingester_ring_config() { set_defaults(*this); }
 
@@ -40,6 +41,10 @@ struct ingester_ring_config {
             "common.replication_factor applies.");
     b.field(zone_awareness_enabled, "zone_awareness_enabled", false,
             "Spread replicas across availability zones.");
+    b.field(auto_forget_unhealthy_period, "auto_forget_unhealthy_period", 10min,
+            "Members without a heartbeat for longer than this are removed from the ring "
+            "(a tombstone is gossiped); 0 disables. skald's key: Loki only has "
+            "ingester.autoforget_unhealthy (after heartbeat_timeout, off by default).");
   }
 
   status validate() const;
@@ -84,7 +89,8 @@ struct lifecycler_config {
     b.field(readiness_check_ring_health, "readiness_check_ring_health", true,
             "Only report ready when every ring member is ACTIVE and heartbeating.");
     b.field(address, "address", "", "Address to advertise in the ring; empty = common.instance_addr.");
-    b.field(port, "port", 0, "Port to advertise in the ring; 0 = server.http_listen_port.");
+    b.field(port, "port", 0, "Port to advertise in the ring; 0 = server.grpc_listen_port (where the node's "
+            "CAF directory listens).");
     b.field(id, "id", "", "Instance ID in the ring; empty = the hostname.");
   }
 

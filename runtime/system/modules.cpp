@@ -12,6 +12,11 @@
 // is built after the ingester and sends to it (no ring yet: the cluster issue
 // replaces this by the ring's replication sets).
 //
+// Ring (issue 8): `ring` — this node's ring member (actors/ring): the
+// lifecycler of the ingester's ring entry (when the node runs an ingester:
+// JOINING, ACTIVE once the WAL is replayed, LEFT on stop) and the gossip
+// with memberlist.join_members; GET/POST /ring and GET /memberlist.
+//
 // Query path: `querier` (the querier actor, its evaluation worker pool and the
 // query routes) reads the local ingester when this node runs one; built after
 // the ingester (table order).
@@ -32,9 +37,11 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/cluster/cluster.hpp"
 #include "actors/distributor/distributor.hpp"
 #include "actors/distributor/push_routes.hpp"
 #include "actors/http/router.hpp"
@@ -44,6 +51,8 @@
 #include "actors/ingester/wal_writer.hpp"
 #include "actors/limits/overrides_reloader.hpp"
 #include "actors/querier/querier.hpp"
+#include "actors/ring/member.hpp"
+#include "actors/ring/routes.hpp"
 #include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/root_config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
@@ -54,6 +63,7 @@
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/ring/tokens.hpp"
 #include "runtime/storage/chunk_store.hpp"
 #include "runtime/storage/file_system.hpp"
 #include "runtime/storage/index_store.hpp"
@@ -114,6 +124,19 @@ struct shared_services {
   std::shared_ptr<limits::overrides> limits;
   /// The local ingester when this node runs one.
   ingester_actor ingester;
+  /// Set by the ingester module while it is built: this node is a ring
+  /// instance (the ring member runs the lifecycler).
+  bool ring_instance = false;
+  /// The ring member (set when the ring module started), and the lifecycle
+  /// steps the ingester module calls: join after the WAL replay (ACTIVE,
+  /// tokens file written), leave first thing on stop.
+  ring_actor ring;
+  std::function<status()> ring_join;
+  std::function<void()> ring_leave;
+  /// Cluster mode (memberlist.join_members set): this node's directory
+  /// entry and the ring watcher's routing views; null on a single node.
+  std::shared_ptr<actors::local_node> local;
+  std::shared_ptr<actors::ring_holder> routes;
   /// The store of this process (storage_config.filesystem.directory): one
   /// index_store per directory and process, shared by whoever writes (the
   /// flush workers: the ingester module sets these from its flush store) and
@@ -122,6 +145,10 @@ struct shared_services {
   std::shared_ptr<storage::chunk_store> chunks;
   std::shared_ptr<storage::index_store> index;
 };
+
+bool gossip_enabled(const config::root_config& cfg) {
+  return !cfg.memberlist.join_members.empty();
+}
 
 namespace {
 
@@ -345,6 +372,7 @@ public:
     }
     ingester_ = actors::spawn_ingester(ctx.sys, std::move(deps));
     services(ctx).ingester = ingester_;
+    services(ctx).ring_instance = true;
     add_internal_stream_route(*ctx.router, ctx.sys, ingester_);
     add_flush_routes(*ctx.router);
   }
@@ -357,12 +385,22 @@ public:
       auto logger = log::get("ingester");
       SKALD_LOG_INFO(logger, "removed {} temp files of interrupted chunk writes", *n);
     }
-    if (!wal_)
-      return {};
-    return replay();
+    if (wal_)
+      if (auto st = replay(); !st.ok())
+        return st;
+    // WAL replayed: this ingester takes its tokens and goes ACTIVE.
+    if (services(ctx_).local)
+      services(ctx_).local->state->store(static_cast<uint8_t>(ring::instance_state::active));
+    if (auto& join = services(ctx_).ring_join)
+      return join();
+    return {};
   }
 
   void stop() override {
+    if (services(ctx_).local)
+      services(ctx_).local->state->store(static_cast<uint8_t>(ring::instance_state::leaving));
+    if (auto& leave = services(ctx_).ring_leave)
+      leave(); // LEAVING -> LEFT before the ingester stops answering
     auto logger = log::get("ingester");
     const auto& ic = ctx_.cfg.ingester;
     {
@@ -600,6 +638,7 @@ public:
     deps.limits = svc.limits;
     deps.rate = std::make_shared<distributor::rate_limiters>();
     deps.distributors = 1; // one distributor process; the pool shares its buckets
+    deps.ring = svc.routes; // cluster mode: replication sets from the ring
     deps.metrics = &ctx.metrics;
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     auto n = std::max(1u, std::thread::hardware_concurrency());
@@ -637,6 +676,7 @@ public:
     auto& svc = services(ctx);
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
+    deps.ring = svc.routes;
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
@@ -670,6 +710,249 @@ private:
   querier_actor querier_;
 };
 
+/// The ring member of this node (actors/ring/member.hpp) and its pages.
+/// Gossip (memberlist) only when memberlist.join_members is set, as Loki
+/// switches its rings to memberlist then; otherwise the ring lives in this
+/// node alone. The tokens file is read here and written after the join:
+/// file I/O stays out of the actor.
+class ring_module final : public module {
+public:
+  explicit ring_module(module_context& ctx)
+      : ctx_(ctx), slot_(std::make_shared<actors::ring_slot>()) {
+    actors::add_ring_routes(*ctx.router, ctx.sys, slot_, "Ingester Ring Status");
+  }
+
+  status start() override {
+    auto logger = log::get("ring");
+    const auto& cfg = ctx_.cfg;
+    const auto& ml = cfg.memberlist;
+    const auto& lc = cfg.ingester.lifecycler;
+    auto& svc = services(ctx_);
+    using std::chrono::duration_cast;
+    using ms = std::chrono::milliseconds;
+    char hn[256] = {0};
+    if (gethostname(hn, sizeof(hn) - 1) != 0)
+      std::snprintf(hn, sizeof(hn), "skald");
+    std::string hostname{hn};
+    std::mt19937_64 rng{std::random_device{}()};
+
+    actors::ring_member_deps d;
+    const bool gossip = gossip_enabled(cfg);
+    std::string host = !ml.advertise_addr.empty()          ? ml.advertise_addr
+                       : !ml.bind_addr.empty()             ? ml.bind_addr.front()
+                       : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
+                                                           : std::string{"127.0.0.1"};
+    // advertise_port keeps Loki's default 7946; a node that only moved
+    // bind_port advertises that port.
+    int port = ml.advertise_port != 7946 ? ml.advertise_port : ml.bind_port;
+    if (gossip)
+      d.self_endpoint = host + ":" + std::to_string(port);
+    d.node_name = ml.node_name.empty() ? hostname : ml.node_name;
+    if (ml.randomize_node_name)
+      d.node_name += "-" + std::to_string(rng() % 0xffffff);
+    d.seeds = ml.join_members;
+    d.lifecycler = svc.ring_instance;
+    d.instance_id = lc.id.empty() ? hostname : lc.id;
+    std::string addr_host = !lc.address.empty()                 ? lc.address
+                            : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
+                                                                : host;
+    d.instance_addr =
+      addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.grpc_listen_port);
+    d.zone = lc.availability_zone;
+    d.num_tokens = lc.num_tokens;
+    d.unregister_on_shutdown = lc.unregister_on_shutdown;
+    tokens_file_ = lc.tokens_file_path;
+    if (d.lifecycler && !tokens_file_.empty()) {
+      auto tk = ring::load_tokens_file(fs_, tokens_file_);
+      if (tk.ok()) {
+        d.file_tokens = std::move(*tk);
+        SKALD_LOG_INFO(logger, "loaded {} tokens from {}", d.file_tokens.size(), tokens_file_);
+      } else if (tk.error().code() != errc::not_found) {
+        SKALD_LOG_WARN(logger, "ignoring tokens file {}: {}", tokens_file_, tk.error().message());
+      }
+    }
+    d.ring.replication_factor = lc.ring.replication_factor;
+    d.ring.heartbeat_timeout_ms = duration_cast<ms>(lc.ring.heartbeat_timeout).count();
+    d.ring.zone_awareness_enabled = lc.ring.zone_awareness_enabled;
+    d.heartbeat_period = std::max(ms{10}, duration_cast<ms>(lc.heartbeat_period));
+    d.gossip_interval = std::max(ms{10}, duration_cast<ms>(ml.gossip_interval));
+    d.gossip_nodes = ml.gossip_nodes;
+    d.left_ingesters_timeout = duration_cast<ms>(ml.left_ingesters_timeout);
+    d.auto_forget_period = cfg.ingester.autoforget_unhealthy
+                               ? duration_cast<ms>(lc.ring.heartbeat_timeout)
+                               : duration_cast<ms>(lc.ring.auto_forget_unhealthy_period);
+    leave_timeout_ = std::min(ms{5000}, duration_cast<ms>(ml.leave_timeout));
+    d.leave_timeout = leave_timeout_;
+    d.seed = rng();
+    if (gossip)
+      d.connector = caf::actor_cast<actors::connector_actor>(ctx_.sys.middleman().actor_handle());
+    member_ = actors::spawn_ring_member(ctx_.sys, std::move(d));
+    if (gossip) {
+      const char* bind = ml.bind_addr.empty() ? nullptr : ml.bind_addr.front().c_str();
+      // reuse: a node restarted right after kill -9 binds although its old
+      // connections linger in TIME_WAIT (a second live process on the port
+      // still fails: checked by hand, docs/ring.md).
+      auto published =
+        // reuse_addr: a node restarted after kill -9 binds again while its
+        // peers' old connections are still in TIME_WAIT.
+        ctx_.sys.middleman().publish(member_, static_cast<uint16_t>(ml.bind_port), bind, true);
+      if (!published) {
+        caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
+        member_ = nullptr;
+        return status{errc::unavailable, "memberlist: cannot listen on port " +
+                                             std::to_string(ml.bind_port) + ": " +
+                                             ctx_.sys.render(published.error())};
+      }
+      SKALD_LOG_INFO(logger, "gossiping on port {} as {}, joining {} seed(s)", *published,
+                     host + ":" + std::to_string(port), ml.join_members.size());
+    }
+    slot_->set(member_);
+    svc.ring = member_;
+    svc.ring_join = [this] { return join(); };
+    svc.ring_leave = [this] { leave(); };
+    return {};
+  }
+
+  void stop() override {
+    auto& svc = services(ctx_);
+    svc.ring_join = nullptr;
+    svc.ring_leave = nullptr;
+    svc.ring = nullptr;
+    if (!member_)
+      return;
+    leave();
+    slot_->set(ring_actor{});
+    caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
+    member_ = nullptr;
+  }
+
+private:
+  status join() {
+    caf::scoped_actor self{ctx_.sys};
+    status out;
+    std::vector<uint32_t> tokens;
+    self->request(member_, std::chrono::seconds{10}, ring_join_atom_v)
+        .receive([&](std::vector<uint32_t>& t) { tokens = std::move(t); },
+                 [&](caf::error& e) {
+                   out = status{errc::internal, "joining the ring: " + ctx_.sys.render(e)};
+                 });
+    if (!out.ok() || tokens_file_.empty())
+      return out;
+    if (auto st = ring::store_tokens_file(fs_, tokens_file_, tokens); !st.ok()) {
+      auto logger = log::get("ring");
+      SKALD_LOG_ERROR(logger, "cannot write tokens file {}: {}", tokens_file_, st.message());
+    }
+    return out;
+  }
+
+  void leave() {
+    if (!member_ || left_)
+      return;
+    left_ = true;
+    caf::scoped_actor self{ctx_.sys};
+    self->request(member_, leave_timeout_ + std::chrono::seconds{1}, ring_leave_atom_v)
+        .receive([](bool) {}, [](caf::error&) {});
+  }
+
+  module_context& ctx_;
+  std::shared_ptr<actors::ring_slot> slot_;
+  ring_actor member_;
+  storage::posix_fs fs_;
+  std::string tokens_file_;
+  std::chrono::milliseconds leave_timeout_{2000};
+  bool left_ = false;
+};
+
+/// Cluster wiring (docs/cluster.md), active when memberlist.join_members is
+/// set: this node's directory, published with CAF's middleman on
+/// server.grpc_listen_port (the port of its ring address); the ingester
+/// gateway when the node runs an ingester; the ring watcher that follows the
+/// ring member and feeds the distributors and the querier. Started after the
+/// ring module, before the roles; it reads the local ingester at start, when
+/// every module has been built.
+class cluster_module final : public module {
+public:
+  explicit cluster_module(module_context& ctx) : ctx_(ctx) {
+    const auto& cfg = ctx.cfg;
+    if (!gossip_enabled(cfg))
+      return;
+    auto& svc = services(ctx);
+    auto local = std::make_shared<actors::local_node>();
+    // The same instance id and address as the ring module registers.
+    local->id = cfg.ingester.lifecycler.id;
+    if (local->id.empty()) {
+      char host[256] = {0};
+      if (::gethostname(host, sizeof host - 1) != 0)
+        std::snprintf(host, sizeof host, "skald");
+      local->id = host;
+    }
+    const auto& ml = cfg.memberlist;
+    std::string host = !cfg.ingester.lifecycler.address.empty() ? cfg.ingester.lifecycler.address
+                       : !cfg.common.instance_addr.empty()      ? cfg.common.instance_addr
+                       : !ml.advertise_addr.empty()             ? ml.advertise_addr
+                       : !ml.bind_addr.empty()                  ? ml.bind_addr.front()
+                                                                : std::string{"127.0.0.1"};
+    local->addr = host + ":" + std::to_string(cfg.server.grpc_listen_port);
+    auto targets = split_targets(cfg.target);
+    for (const char* role : {"distributor", "ingester", "querier"})
+      if (std::find(targets.begin(), targets.end(), role) != targets.end()
+          || std::find(targets.begin(), targets.end(), "all") != targets.end())
+        local->roles.emplace_back(role);
+    local->state = std::make_shared<std::atomic<uint8_t>>(
+      static_cast<uint8_t>(ring::instance_state::joining));
+    svc.local = local;
+    svc.routes = std::make_shared<actors::ring_holder>();
+  }
+
+  status start() override {
+    auto& svc = services(ctx_);
+    if (!svc.local)
+      return {};
+    const auto& cfg = ctx_.cfg;
+    auto& local = *svc.local;
+    local.ingester = svc.ingester;
+    if (svc.ingester) {
+      local.gateway = actors::spawn_ingester_gateway(ctx_.sys, svc.ingester,
+                                                     std::chrono::seconds{60});
+    }
+    directory_ = actors::spawn_directory(ctx_.sys, svc.local);
+    auto host = local.addr.substr(0, local.addr.rfind(':'));
+    auto port = ctx_.sys.middleman().publish(directory_,
+                                             static_cast<uint16_t>(cfg.server.grpc_listen_port),
+                                             host.c_str(), true);
+    if (!port)
+      return status{errc::unavailable, "cannot listen on " + local.addr
+                                         + " (server.grpc_listen_port): "
+                                         + ctx_.sys.render(port.error())};
+    actors::ring_watcher_deps wd;
+    wd.self = svc.local;
+    wd.member = svc.ring;
+    wd.holder = svc.routes;
+    wd.poll_interval = std::max<std::chrono::nanoseconds>(std::chrono::milliseconds{10},
+                                                          cfg.memberlist.gossip_interval);
+    wd.request_timeout = std::chrono::seconds{1};
+    watcher_ = actors::spawn_ring_watcher(ctx_.sys, std::move(wd));
+    return {};
+  }
+
+  void stop() override {
+    if (directory_) {
+      ctx_.sys.middleman().unpublish(caf::actor_cast<caf::actor>(directory_));
+      caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+    }
+    if (watcher_)
+      caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+    auto& svc = services(ctx_);
+    if (svc.local && svc.local->gateway)
+      caf::anon_send_exit(svc.local->gateway, caf::exit_reason::user_shutdown);
+  }
+
+private:
+  module_context& ctx_;
+  directory_actor directory_;
+  caf::actor watcher_;
+};
+
 /// A role whose actors are not built yet.
 class role_module final : public module {
 public:
@@ -692,9 +975,14 @@ const std::vector<module_def>& module_table() {
   static const std::vector<module_def> table{
     {{"server", {}, false}, make_with_context<server_module>()},
     {{"overrides", {}, false}, make_with_context<overrides_module>()},
-    {{"ingester", {"server", "overrides"}, false}, make_with_context<ingester_module>()},
-    {{"distributor", {"server", "overrides"}, false}, make_with_context<distributor_module>()},
-    {{"querier", {"server", "overrides"}, false}, make_with_context<querier_module>()},
+    {{"ring", {"server"}, false}, make_with_context<ring_module>()},
+    {{"cluster", {"server", "ring"}, false}, make_with_context<cluster_module>()},
+    {{"ingester", {"server", "overrides", "ring", "cluster"}, false},
+     make_with_context<ingester_module>()},
+    {{"distributor", {"server", "overrides", "ring", "cluster"}, false},
+     make_with_context<distributor_module>()},
+    {{"querier", {"server", "overrides", "ring", "cluster"}, false},
+     make_with_context<querier_module>()},
     {{"query-frontend", {"server", "querier"}, false}, make_role()},
     {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
   };
