@@ -70,7 +70,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Cluster (messages/wire.hpp, messages/cluster.hpp): the serialised forms
   // sent to ingesters on other nodes, and the directory lookup.
-  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  // lookup_atom ("lookup") is shared with the cluster directory (above).
   CAF_ADD_TYPE_ID(skald, (skald::ingest_wire))
   CAF_ADD_TYPE_ID(skald, (skald::select_wire))
   CAF_ADD_TYPE_ID(skald, (skald::select_reply_wire))
