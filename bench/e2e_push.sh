@@ -11,6 +11,7 @@
 #        EXTRA_ARGS="-ingester.wal.enabled=false" (more skald flags, e.g. the WAL's)
 #        TAILERS=10 TAIL_QUERY='{app="loadgen"}' (live tail WebSocket clients held open
 #        during each run, build/bench/skald_tail_client; their totals go to stderr)
+#        PORT=3100 (default: a free port)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
@@ -25,7 +26,7 @@ tail_query="${TAIL_QUERY:-$default_query}"
 if [[ ! -x "$loadgen" ]]; then
   gcc -O2 -pthread -o "$loadgen" "$here/../shared/tools/loadgen/loadgen.c" -lsnappy
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 for c in $conns; do
   for r in $(seq 1 "$runs"); do
     data=$(mktemp -d -t skald-bench-data-XXXX)

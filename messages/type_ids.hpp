@@ -18,6 +18,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "messages/admin.hpp"
 #include "messages/cluster.hpp"
 #include "messages/flush.hpp"
 #include "messages/push.hpp"
@@ -56,6 +57,19 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, tail_atom, "tail")
   CAF_ADD_ATOM(skald, skald, tail_hist_atom, "tailhist")
   CAF_ADD_ATOM(skald, skald, tail_tick_atom, "tailtick")
+
+  // Admin console (messages/admin.hpp).
+  CAF_ADD_ATOM(skald, skald, info_atom, "info")
+  CAF_ADD_ATOM(skald, skald, enlist_atom, "enlist")
+  CAF_ADD_ATOM(skald, skald, list_atom, "list")
+  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  CAF_ADD_ATOM(skald, skald, admin_flush_atom, "adminflush")
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_info))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_entry))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_row))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_query))
+  CAF_ADD_TYPE_ID(skald, (skald::admin::actor_page))
+
   // Flush (messages/flush.hpp; flush_op_ptr is local only).
   CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
   CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
@@ -63,7 +77,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Cluster (messages/wire.hpp, messages/cluster.hpp): the serialised forms
   // sent to ingesters on other nodes, and the directory lookup.
-  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  // lookup_atom ("lookup") is shared with the cluster directory (above).
   CAF_ADD_TYPE_ID(skald, (skald::ingest_wire))
   CAF_ADD_TYPE_ID(skald, (skald::select_wire))
   CAF_ADD_TYPE_ID(skald, (skald::select_reply_wire))

@@ -13,6 +13,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "actors/cluster/cluster.hpp"
 #include "messages/wire.hpp"
 #include "runtime/distributor/prepare.hpp"
@@ -53,6 +54,7 @@ struct distributor_state {
   static inline const char* name = "skald.distributor";
   std::shared_ptr<const distributor_deps> deps;
   std::unique_ptr<distributor_metrics> m;
+  admin::actor_stats admin;
 };
 
 /// The state of one push between fan-out and completion.
@@ -284,9 +286,10 @@ distributor_fn(distributor_actor::stateful_pointer<distributor_state> self,
   auto& reg = deps->metrics ? *deps->metrics : metrics::default_registry();
   self->state.m = std::make_unique<distributor_metrics>(reg);
   self->state.deps = std::move(deps);
-  return {
-    [=](push_atom, push_job_ptr job) { handle_push(self, std::move(job)); },
-  };
+  enlist(self, "distributor", "distributor " + std::to_string(self->id()));
+  return admin_behavior<distributor_actor::behavior_type>(
+    self, [](admin::actor_info&) {},
+    [=](push_atom, push_job_ptr job) { handle_push(self, std::move(job)); });
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "runtime/ingester/flush_policy.hpp"
 #include "runtime/ingester/flush_queue.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -77,6 +78,11 @@ struct flush_worker_state {
   /// A flush_next is in the mailbox or pending as a delayed send.
   bool scheduled = false;
   std::mt19937_64 rng;
+  // Admin console.
+  admin::actor_stats admin;
+  uint64_t ops_done = 0;
+  uint64_t chunks_flushed = 0;
+  uint64_t failures = 0;
 };
 
 using worker_ptr = flush_worker_actor::stateful_pointer<flush_worker_state>;
@@ -98,6 +104,9 @@ void finish(worker_ptr self, bool ok) {
   r.failed = ok ? 0 : r.chunks;
   auto secs = std::chrono::duration<double>(self->clock().now() - st.started).count();
   st.m->duration->observe(secs);
+  ++st.ops_done;
+  if (ok)
+    st.chunks_flushed += r.chunks;
   st.current->rp.deliver(r);
   st.current.reset();
   st.backoff.reset();
@@ -129,6 +138,7 @@ void attempt(worker_ptr self) {
     return;
   }
   st.m->failures->inc();
+  ++st.failures;
   auto now = self->clock().now();
   auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - st.started);
   bool expired = ingester::flush_op_expired(0, elapsed.count(), st.op_timeout);
@@ -160,7 +170,18 @@ flush_worker_actor::behavior_type flush_worker_fn(worker_ptr self, flush_worker_
   st.op_timeout = deps.op_timeout;
   st.m = std::move(m);
   st.rng.seed(deps.seed);
-  return {
+  enlist(self, "flush_worker", "flush worker " + std::to_string(self->id()));
+  auto info = [self](admin::actor_info& out) {
+    const auto& st = self->state;
+    out.numbers["queue_length"] = static_cast<int64_t>(st.queue.size());
+    out.numbers["in_flight"] = st.current ? 1 : 0;
+    out.numbers["retries"] = st.backoff ? static_cast<int64_t>(st.backoff->retries()) : 0;
+    out.numbers["failures"] = static_cast<int64_t>(st.failures);
+    out.numbers["ops"] = static_cast<int64_t>(st.ops_done);
+    out.numbers["chunks_flushed"] = static_cast<int64_t>(st.chunks_flushed);
+  };
+  return admin_behavior<flush_worker_actor::behavior_type>(
+      self, info,
       [=](flush_atom, const flush_op_ptr& op) -> caf::result<flush_reply> {
         auto& st = self->state;
         if (!op || op->chunks.empty())
@@ -193,8 +214,7 @@ flush_worker_actor::behavior_type flush_worker_fn(worker_ptr self, flush_worker_
           st.started = self->clock().now();
         }
         attempt(self);
-      },
-  };
+      });
 }
 
 } // namespace

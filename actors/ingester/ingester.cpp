@@ -19,6 +19,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "runtime/chunkenc/iterator.hpp"
 #include "runtime/ingester/flush_queue.hpp"
 #include "runtime/ingester/limiter.hpp"
@@ -100,6 +101,8 @@ struct stream_init {
   bool series_logged = false;
   /// Live tails that match the stream at its creation (messages/tail.hpp).
   std::vector<tail_request_ptr> tailers;
+  /// The tenant actor (admin console).
+  uint64_t parent = 0;
 };
 
 using init_ptr = std::shared_ptr<stream_init>;
@@ -120,6 +123,8 @@ struct stream_state {
   std::vector<uint32_t> stored_index;
   /// Attached live tails; each append's stored entries go to them.
   std::vector<tail_request_ptr> tailers;
+  admin::actor_stats admin;
+  uint64_t admin_flushes = 0;
   // Flush: one op in flight at a time; immediate sweeps that arrive
   // meanwhile wait for it and then run.
   bool flushing = false;
@@ -368,7 +373,24 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
   st.series_logged = init->series_logged;
   st.tailers = std::move(init->tailers);
   refresh_stream_limits(st, now_ns(self));
-  return {
+  enlist(self, "stream", "stream " + st.s->labels() + " tenant=" + st.tenant, init->parent,
+         st.tenant);
+  auto info = [self](admin::actor_info& out) {
+    const auto& st = self->state;
+    const auto& s = *st.s;
+    out.numbers["chunks"] = static_cast<int64_t>(s.chunks().size());
+    out.numbers["bytes"] = static_cast<int64_t>(s.memory_usage());
+    out.numbers["entries"] = static_cast<int64_t>(s.entries());
+    int64_t first = 0;
+    for (const auto& c : s.chunks())
+      if (c.entries() > 0 && (first == 0 || c.bounds().min_ts < first))
+        first = c.bounds().min_ts;
+    out.numbers["first_ts"] = first;
+    out.numbers["last_ts"] = s.highest_ts();
+    out.numbers["flushes"] = static_cast<int64_t>(st.admin_flushes);
+  };
+  return admin_behavior<stream_actor::behavior_type>(
+    self, info,
     [=](append_atom, const ingest_ptr& batch, uint32_t index) -> caf::result<stream_reply> {
       auto& st = self->state;
       stream_reply r;
@@ -479,7 +501,11 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
                    [rp](const flush_reply& r) mutable { rp.deliver(r); });
       return rp;
     },
-  };
+    [=](admin_flush_atom) -> uint32_t {
+      // Closes the open chunk; the flush path (issue 5) writes closed chunks.
+      ++self->state.admin_flushes;
+      return self->state.s->close_open_chunk() ? 1u : 0u;
+    });
 }
 
 // -- tenant instance ---------------------------------------------------------
@@ -493,6 +519,7 @@ struct stream_slot {
 
 struct tenant_state {
   static inline const char* name = "skald.tenant";
+  admin::actor_stats admin;
   std::string tenant;
   ctx_ptr ctx;
   std::unordered_map<uint64_t, std::vector<stream_slot>> streams;
@@ -584,7 +611,7 @@ bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t f
 }
 
 tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_state> self,
-                                      ctx_ptr ctx, std::string tenant) {
+                                      ctx_ptr ctx, std::string tenant, uint64_t parent) {
   auto& st = self->state;
   st.ctx = ctx;
   st.tenant = std::move(tenant);
@@ -608,7 +635,12 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
     }
     self->quit(msg.reason); // not a child: our parent (or the system) stops us
   });
-  return {
+  enlist(self, "tenant", "tenant " + st.tenant, parent, st.tenant);
+  auto info = [self](admin::actor_info& out) {
+    out.numbers["streams"] = static_cast<int64_t>(self->state.count);
+  };
+  return admin_behavior<tenant_actor::behavior_type>(
+    self, info,
     [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
       auto& st = self->state;
       auto snap = st.ctx->deps.limits->current();
@@ -641,6 +673,7 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             continue;
           }
           auto init = std::make_shared<stream_init>();
+          init->parent = self->id();
           if (st.ctx->deps.wal) {
             init->label_set = ps.label_set;
             init->wal_id = st.ctx->next_wal_id.fetch_add(1);
@@ -747,6 +780,7 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         init->epoch = rs.epoch;
         init->counter = rs.counter;
         init->series_logged = true;
+        init->parent = self->id();
         auto h = self->spawn<caf::linked>(stream_fn, st.ctx, st.tenant, rs.labels, rs.fingerprint,
                                           init);
         st.streams[rs.fingerprint].push_back(stream_slot{rs.labels, h});
@@ -841,13 +875,36 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       done();
       return rp;
     },
-  };
+    [=](admin_flush_atom, const std::string& labels) -> caf::result<uint32_t> {
+      // Every stream of the tenant, or the one whose canonical labels match.
+      // Replies the number of streams asked once each has answered.
+      auto& st = self->state;
+      auto rp = self->make_response_promise<uint32_t>();
+      auto matched = std::make_shared<uint32_t>(0);
+      auto pending = std::make_shared<size_t>(1);
+      auto done = [rp, matched, pending]() mutable {
+        if (--*pending == 0)
+          rp.deliver(*matched);
+      };
+      for (auto& [fp, v] : st.streams)
+        for (auto& slot : v)
+          if (labels.empty() || slot.labels == labels) {
+            ++*matched;
+            ++*pending;
+            self->request(slot.handle, caf::duration{st.ctx->deps.timeout}, admin_flush_atom_v)
+              .then([done](uint32_t) mutable { done(); }, [done](caf::error&) mutable { done(); });
+          }
+      done();
+      return rp;
+    });
 }
 
 // -- ingester ----------------------------------------------------------------
 
 struct ingester_state {
   static inline const char* name = "skald.ingester";
+  admin::actor_stats admin;
+  uint64_t admin_flushes = 0;
   ctx_ptr ctx;
   std::unordered_map<std::string, tenant_actor> tenants;
   uint32_t streams_hint = 0;
@@ -865,7 +922,7 @@ struct ingester_state {
                        const std::string& id) {
     auto i = tenants.find(id);
     if (i == tenants.end()) {
-      auto h = self->spawn<caf::linked>(tenant_fn, ctx, id);
+      auto h = self->spawn<caf::linked>(tenant_fn, ctx, id, self->id());
       i = tenants.emplace(id, h).first;
     }
     return i->second;
@@ -997,7 +1054,16 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       }
     self->quit(msg.reason);
   });
-  return {
+  enlist(self, "ingester", "ingester");
+  auto info = [self](admin::actor_info& out) {
+    const auto& st = self->state;
+    out.numbers["tenants"] = static_cast<int64_t>(st.tenants.size());
+    out.numbers["replaying"] = st.replaying ? 1 : 0;
+    out.numbers["checkpointing"] = st.checkpointing ? 1 : 0;
+    out.numbers["flushes"] = static_cast<int64_t>(st.admin_flushes);
+  };
+  return admin_behavior<ingester_actor::behavior_type>(
+    self, info,
     [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
       if (self->state.replaying)
         return ingest_reply{503, "replaying WAL", 0};
@@ -1095,7 +1161,15 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       auto& t = self->state.tenant(self, req->sub->tenant());
       return self->delegate(t, tail_atom_v, req);
     },
-  };
+    [=](admin_flush_atom, const std::string& tenant,
+        const std::string& labels) -> caf::result<uint32_t> {
+      auto& ts = self->state.tenants;
+      auto i = ts.find(tenant);
+      if (i == ts.end())
+        return uint32_t{0};
+      ++self->state.admin_flushes;
+      return self->delegate(i->second, admin_flush_atom_v, labels);
+    });
 }
 
 } // namespace

@@ -10,6 +10,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
+#include "runtime/wal/layout.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/wal/checkpoint.hpp"
@@ -75,6 +77,9 @@ struct wal_writer_state {
   std::chrono::steady_clock::time_point space_checked_at{};
   std::chrono::nanoseconds space_check_interval{0};
   bool space_checked = false;
+  admin::actor_stats admin;
+  /// Wall-clock ns of the last successful group-commit fsync (admin console).
+  int64_t last_fsync_ns = 0;
 
   /// True if the WAL disk is fuller than disk_full_threshold (0 = off).
   bool disk_too_full() {
@@ -110,7 +115,25 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
   st.settings = std::move(settings);
   st.m = std::move(m);
   self->attach_functor([w = st.w] { (void)w->close(); });
-  return {
+  enlist(self, "wal_writer", "WAL writer " + st.settings.writer.dir);
+  auto info = [self](admin::actor_info& out) {
+    const auto& st = self->state;
+    const auto& ws = st.w->stats();
+    out.strings["segment"] = wal::segment_name(st.w->segment_index());
+    out.strings["dir"] = st.settings.writer.dir;
+    out.strings["fsync"] = st.settings.fsync == wal::fsync_mode::batch ? "batch" : "none";
+    out.numbers["segment_bytes"] = static_cast<int64_t>(st.w->segment_bytes());
+    out.numbers["records"] = static_cast<int64_t>(ws.records);
+    out.numbers["bytes"] = static_cast<int64_t>(ws.bytes);
+    out.numbers["syncs"] = static_cast<int64_t>(ws.syncs);
+    out.numbers["last_fsync_ns"] = st.last_fsync_ns;
+    out.numbers["last_fsync_duration_ns"] = static_cast<int64_t>(ws.sync_ns_last);
+    out.numbers["pending_records"] = static_cast<int64_t>(st.waiting.size());
+    out.numbers["disk_full_errors"] = static_cast<int64_t>(ws.disk_full_errors);
+    out.numbers["io_errors"] = static_cast<int64_t>(ws.io_errors);
+  };
+  return admin_behavior<wal_writer_actor::behavior_type>(
+    self, info,
     [=](append_atom, const wal_record_ptr& rec) -> caf::result<stream_reply> {
       auto& st = self->state;
       if (rec->series) // even when refused below: later records need it
@@ -149,8 +172,10 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       if (res.ok() && st.settings.fsync == wal::fsync_mode::batch) {
         res = st.w->sync();
         const auto& after = st.w->stats();
-        if (after.syncs > before.syncs)
+        if (after.syncs > before.syncs) {
           st.m->fsync->observe(static_cast<double>(after.sync_ns_last) / 1e9);
+          st.last_fsync_ns = admin::wall_now_ns();
+        }
       }
       const auto& after = st.w->stats();
       st.m->records->inc(after.records - before.records);
@@ -231,8 +256,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       st.m->checkpoint_duration->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       return static_cast<uint64_t>(snaps->size());
-    },
-  };
+    });
 }
 
 } // namespace

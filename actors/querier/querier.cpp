@@ -15,8 +15,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "actors/cluster/cluster.hpp"
 #include "actors/http/responder.hpp"
 #include "actors/http/router.hpp"
@@ -189,8 +191,16 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
   }
 }
 
-querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_deps deps) {
-  return {
+struct querier_state {
+  static inline const char* name = "skald.querier";
+  admin::actor_stats admin;
+};
+
+querier_actor::behavior_type querier_fn(querier_actor::stateful_pointer<querier_state> self,
+                                        querier_deps deps) {
+  enlist(self, "querier", "querier");
+  return admin_behavior<querier_actor::behavior_type>(
+      self, [](admin::actor_info&) {},
       [self, deps](select_atom, const query_job_ptr& job) {
         auto pool = deps.pool;
         auto j = std::make_shared<select_join>();
@@ -290,8 +300,7 @@ querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_dep
                   });
         }
         done_one();
-      },
-  };
+      });
 }
 
 // -- HTTP routes ---------------------------------------------------------------

@@ -4,6 +4,7 @@
 ///   (push_atom, push_job_ptr) -> ()    // validate, rate-limit, fan out to the
 ///                                      //   replication set, complete the job
 ///                                      //   (204 / 400 / 429 / 500) exactly once
+///   (info_atom) -> (actor_info)        // admin console (admin_actor.hpp)
 /// }
 //
 // The HTTP edge sends with anon_send (it is not an actor) and returns; the
@@ -14,10 +15,12 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
 
 namespace skald {
 
-using distributor_actor = caf::typed_actor<caf::reacts_to<push_atom, push_job_ptr>>;
+using distributor_actor =
+  caf::typed_actor<caf::reacts_to<push_atom, push_job_ptr>, info_handler_t>;
 
 } // namespace skald

@@ -16,6 +16,11 @@
 ///   (tail_atom, tail_request_ptr)     -> (std::string)    // live tail: routes to the tenant
 ///                                                         //   (created if absent); "" = subscribed,
 ///                                                         //   else Loki's limit text
+///   (admin_flush_atom, tenant, labels) -> (uint32_t)      // admin flush: the tenant's streams
+///                                                         //   (labels empty = all) close their
+///                                                         //   open chunk; replies #streams
+///   (info_atom)                       -> (actor_info)     // admin console (admin_actor.hpp),
+///                                                         //   also on every interface below
 ///   (flush_atom)                      -> ()               // timer (flush_check_period): one
 ///                                                         //   normal sweep of every stream
 ///   (flush_atom, mode, tenant)        -> (flush_reply)    // sweep ("" = all tenants); answers
@@ -45,6 +50,7 @@
 ///   (tail_atom, tail_request_ptr)     -> (std::string)    // max_concurrent_tail_requests;
 ///                                                         //   attaches to matching streams, now
 ///                                                         //   and when they are created later
+///   (admin_flush_atom, labels)        -> (uint32_t)       // admin flush of its streams
 ///   (flush_atom, mode)                -> (flush_reply)    // sweeps its streams; removes those
 ///                                                         //   left without chunks (no append
 ///                                                         //   in flight), releasing the limit
@@ -60,6 +66,7 @@
 ///   (tail_atom, tail_request_ptr)     -> ()               // attach a tailer: after each
 ///                                                         //   append, its stored entries go to
 ///                                                         //   the tailer (non-blocking send)
+///   (admin_flush_atom)                -> (uint32_t)       // closes the open chunk (0 or 1)
 ///   (flush_atom, mode)                -> (flush_reply)    // drop flushed chunks past retain,
 ///                                                         //   pick (flush_policy), snapshot, send
 ///                                                         //   to a flush worker, answer when done
@@ -86,6 +93,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
 #include "messages/flush.hpp"
 #include "messages/wal.hpp"
@@ -99,7 +107,8 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
   caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>,
   caf::reacts_to<tail_atom, tail_request_ptr>,
-  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>>;
+  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>,
+  caf::replies_to<admin_flush_atom>::with<uint32_t>, info_handler_t>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -109,7 +118,8 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
   caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
   caf::replies_to<tail_atom, tail_request_ptr>::with<std::string>,
-  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>>;
+  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>,
+  caf::replies_to<admin_flush_atom, std::string>::with<uint32_t>, info_handler_t>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -121,16 +131,18 @@ using ingester_actor = caf::typed_actor<
   caf::replies_to<tail_atom, tail_request_ptr>::with<std::string>,
   caf::reacts_to<flush_atom>,
   caf::replies_to<flush_atom, uint8_t, std::string>::with<flush_reply>,
-  caf::replies_to<stop_atom>::with<bool>>;
+  caf::replies_to<stop_atom>::with<bool>,
+  caf::replies_to<admin_flush_atom, std::string, std::string>::with<uint32_t>, info_handler_t>;
 
 using flush_worker_actor =
   caf::typed_actor<caf::replies_to<flush_atom, flush_op_ptr>::with<flush_reply>,
-                   caf::reacts_to<flush_next_atom>>;
+                   caf::reacts_to<flush_next_atom>, info_handler_t>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
                    caf::reacts_to<wal_flush_atom>,
                    caf::replies_to<checkpoint_atom>::with<uint64_t>,
-                   caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
+                   caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>,
+                   info_handler_t>;
 
 } // namespace skald

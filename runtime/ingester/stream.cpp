@@ -272,4 +272,10 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
   return out;
 }
 
+bool stream::close_open_chunk() {
+  if (chunks_.empty() || chunks_.back().closed() || chunks_.back().empty())
+    return false;
+  return chunks_.back().close().ok();
+}
+
 } // namespace skald::ingester

@@ -94,6 +94,10 @@ public:
   const std::string& labels() const noexcept { return labels_; }
   uint64_t fingerprint() const noexcept { return fingerprint_; }
   const std::vector<chunkenc::mem_chunk>& chunks() const noexcept { return chunks_; }
+
+  /// Closes the last chunk if it is open and not empty (an admin flush: the
+  /// next push cuts a new chunk). True if a chunk was closed.
+  bool close_open_chunk();
   int64_t highest_ts() const noexcept { return highest_ts_; }
   uint64_t entries() const noexcept { return entries_; }
   /// The last stored line (Loki's lastLine), for WAL checkpoints.

@@ -4,10 +4,17 @@
 #include <map>
 #include <thread>
 
+#include <unistd.h>
+
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 #include <caf/io/middleman.hpp>
 
+#include "actors/admin/actor_registry.hpp"
+#include "actors/admin/admin_routes.hpp"
+#include "actors/admin/introspect.hpp"
 #include "actors/http/router.hpp"
 #include "messages/registration.hpp"
 #include "runtime/metrics/process.hpp"
@@ -16,6 +23,10 @@
 #include "runtime/util/logging.hpp"
 
 namespace skald::system {
+
+struct node::admin_state {
+  actor_registry_actor registry;
+};
 
 node::node(config::root_config cfg) : cfg_(std::move(cfg)) {}
 
@@ -53,6 +64,7 @@ status node::start() {
   ctx_ = std::make_unique<module_context>(
     module_context{*sys_, cfg_, router_, metrics::default_registry()});
   register_ops_routes();
+  start_admin();
 
   // Build every module (routes are added now), then start them in order.
   for (const auto& name : *order) {
@@ -98,6 +110,7 @@ void node::stop() {
   stopped_ = true;
   stopping_ = true;
   stop_started_modules();
+  stop_admin();
   modules_.clear();
   ctx_.reset();
   router_.reset();
@@ -140,6 +153,44 @@ std::string node::services_text() const {
   for (const auto& m : modules_)
     out += m->name + " => " + to_string(m->state.load()) + "\n";
   return out;
+}
+
+void node::start_admin() {
+  started_ns_ = admin::wall_now_ns();
+  admin_ = std::make_unique<admin_state>();
+  admin_->registry = actors::spawn_actor_registry(*sys_, std::chrono::milliseconds{2000});
+  sys_->registry().put(actors::actor_registry_name(),
+                       caf::actor_cast<caf::strong_actor_ptr>(admin_->registry));
+  actors::admin_route_options opts;
+  opts.enable_actions = cfg_.admin.enable_actions;
+  opts.node = [this] {
+    admin::node_summary n;
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0)
+      n.hostname = host;
+    // The ring's instance id (ingester.lifecycler.id, default the hostname).
+    n.id = cfg_.ingester.lifecycler.id.empty() ? n.hostname : cfg_.ingester.lifecycler.id;
+    const auto& s = cfg_.server;
+    n.address = (s.http_listen_address.empty() ? std::string{"0.0.0.0"} : s.http_listen_address) +
+                ":" + std::to_string(s.http_listen_port);
+    n.roles = cfg_.targets();
+    n.version = SKALD_VERSION;
+    n.started_ns = started_ns_;
+    n.ready = ready();
+    for (const auto& m : modules_)
+      n.modules.emplace_back(m->name, to_string(m->state.load()));
+    return n;
+  };
+  actors::add_admin_routes(*router_, *sys_, admin_->registry, std::move(opts));
+}
+
+void node::stop_admin() {
+  if (!admin_ || !sys_)
+    return;
+  // A named actor keeps ~actor_system waiting (caf-0.17.md §2).
+  sys_->registry().erase(actors::actor_registry_name());
+  caf::anon_send_exit(admin_->registry, caf::exit_reason::user_shutdown);
+  admin_.reset();
 }
 
 void node::register_ops_routes() {

@@ -5,7 +5,9 @@
 // cores), builds each module in start order (modules add their HTTP routes
 // then), starts them in that order and stops them in reverse. It serves the
 // ops endpoints every Loki component has: /ready, /metrics, /config,
-// /services, /log_level and /loki/api/v1/status/buildinfo.
+// /services, /log_level and /loki/api/v1/status/buildinfo, and the admin
+// console (/admin, /admin/api/*) backed by the node's actor registry, which
+// it spawns before any module and stops after the last one.
 //
 // Owner: cmd/skald/main.cpp, on the main thread. start() and stop() are
 // called from that thread only; the HTTP handlers read the module states
@@ -66,7 +68,12 @@ private:
   };
 
   void register_ops_routes();
+  /// The actor registry and the admin console's routes (issue 9).
+  void start_admin();
+  void stop_admin();
   void stop_started_modules();
+
+  struct admin_state;
 
   config::root_config cfg_;
   std::unique_ptr<caf::actor_system_config> caf_cfg_;
@@ -74,6 +81,8 @@ private:
   std::shared_ptr<http::router> router_;
   std::unique_ptr<module_context> ctx_;
   std::vector<std::unique_ptr<slot>> modules_;
+  std::unique_ptr<admin_state> admin_;
+  int64_t started_ns_ = 0;
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;
 };

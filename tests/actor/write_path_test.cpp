@@ -319,6 +319,8 @@ ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16
     [=](flush_atom) {},
     [=](flush_atom, uint8_t, const std::string&) -> flush_reply { return {}; },
     [=](stop_atom) -> bool { return true; },
+    [=](admin_flush_atom, const std::string&, const std::string&) -> uint32_t { return 0; },
+    [=](info_atom) -> admin::actor_info { return {}; },
   };
 }
 

@@ -1,0 +1,13 @@
+# tests/cmake/admin.cmake — the admin console's browser test (issue 9).
+#
+# e2e.admin_console opens /admin of a live node in Debian's chromium (headless,
+# playwright-core from npm, tests/e2e/run_admin_console.sh). It is skipped with
+# a message (exit 77) when chromium or node are missing, and fails then when
+# CI=true. Its screenshot lands in <build>/test-artifacts/admin-console.png.
+add_test(NAME e2e.admin_console
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e/run_admin_console.sh $<TARGET_FILE:skald>
+                 ${CMAKE_BINARY_DIR}/test-artifacts)
+set_tests_properties(e2e.admin_console PROPERTIES
+  LABELS "e2e;integration"
+  SKIP_RETURN_CODE 77
+  TIMEOUT 180)
