@@ -7,7 +7,7 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path.
+// wal_append_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path.
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once

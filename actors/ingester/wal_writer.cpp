@@ -65,8 +65,10 @@ struct wal_writer_state {
   wal::file_system* fs = nullptr;
   wal::wal_settings settings;
   std::shared_ptr<wal_metrics> m;
-  /// Records of the pending batch and their promises (the stream's reply).
-  std::vector<std::pair<caf::typed_response_promise<stream_reply>, wal_record_ptr>> waiting;
+  /// Promises of the appends in the pending batch, in arrival order.
+  std::vector<caf::typed_response_promise<ingest_reply>> waiting;
+  /// The stored subset of a stream's entries (reused).
+  std::vector<model::entry_view> scratch;
   bool flush_scheduled = false;
   /// disk_full_threshold: the last statvfs verdict and when it was taken
   /// (re-checked at most once a second).
@@ -111,27 +113,42 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
   st.m = std::move(m);
   self->attach_functor([w = st.w] { (void)w->close(); });
   return {
-    [=](append_atom, const wal_record_ptr& rec) -> caf::result<stream_reply> {
+    [=](append_atom, const wal_append_ptr& app) -> caf::result<ingest_reply> {
       auto& st = self->state;
-      if (rec->series) // even when refused below: later records need it
-        st.w->add_series(rec->wal_id, rec->epoch, rec->tenant, rec->labels);
-      if (st.disk_too_full()) {
+      bool any_entries = false;
+      for (const auto& p : app->pushes) {
+        const auto& streams = p.batch->request.streams;
+        for (const auto& [i, rec] : p.records) {
+          any_entries = true;
+          if (rec.series) // even when refused below: later records need it
+            st.w->add_series(rec.wal_id, rec.epoch, p.batch->tenant, streams[i].label_set);
+        }
+      }
+      if (any_entries && st.disk_too_full()) {
         st.m->disk_full->inc();
-        stream_reply r = rec->reply;
-        r.status = 503;
-        r.message = st.threshold_message;
-        return r;
+        return ingest_reply{503, st.threshold_message, 0};
       }
-      auto added = st.w->add_entries(rec->wal_id, rec->counter, rec->entries.data(),
-                                     rec->entries.size());
-      if (!added.ok()) {
-        stream_reply r = rec->reply;
-        r.status = 500;
-        r.message = "wal: " + added.message();
-        return r;
+      for (const auto& p : app->pushes) {
+        const auto& streams = p.batch->request.streams;
+        for (const auto& [i, rec] : p.records) {
+          const auto& es = streams[i].entries;
+          const model::entry_view* first = es.data();
+          if (!rec.index.empty()) {
+            // Some entries were not stored: log the stored ones only.
+            st.scratch.clear();
+            for (auto k : rec.index)
+              st.scratch.push_back(es[k]);
+            first = st.scratch.data();
+          }
+          auto added = st.w->add_entries(rec.wal_id, rec.counter, first, rec.count);
+          if (!added.ok())
+            return ingest_reply{500, "wal: " + added.message(), 0};
+        }
       }
-      auto rp = self->make_response_promise<stream_reply>();
-      st.waiting.emplace_back(rp, rec);
+      if (!any_entries && st.waiting.empty())
+        return ingest_reply{}; // nothing to log and no earlier append waiting
+      auto rp = self->make_response_promise<ingest_reply>();
+      st.waiting.push_back(rp);
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
         if (st.settings.fsync == wal::fsync_mode::batch && st.settings.fsync_interval.count() > 0)
@@ -155,7 +172,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       const auto& after = st.w->stats();
       st.m->records->inc(after.records - before.records);
       st.m->bytes->inc(after.bytes - before.bytes);
-      stream_reply r;
+      ingest_reply r;
       if (!res.ok()) {
         st.m->write_failures->inc();
         if (res.code() == errc::disk_full) {
@@ -167,20 +184,12 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
           r.message = "wal: write failed, push not acknowledged: " + res.message();
         }
         static auto logger = log::get("wal");
-        SKALD_LOG_WARN(logger, "{} ({} records nacked)", r.message, st.waiting.size());
+        SKALD_LOG_WARN(logger, "{} ({} appends nacked)", r.message, st.waiting.size());
       }
       auto waiting = std::move(st.waiting);
       st.waiting.clear();
-      for (auto& [rp, rec] : waiting) {
-        if (res.ok()) {
-          rp.deliver(rec->reply);
-        } else {
-          auto x = rec->reply;
-          x.status = r.status;
-          x.message = r.message;
-          rp.deliver(std::move(x));
-        }
-      }
+      for (auto& rp : waiting)
+        rp.deliver(r);
     },
     [=](checkpoint_atom) -> caf::result<uint64_t> {
       // Pending records stay in the batch and go to segment N+1.

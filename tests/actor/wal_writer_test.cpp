@@ -275,5 +275,28 @@ TEST_F(wal_path, checkpoint_covers_old_segments_and_replay_has_no_duplicates) {
             (std::vector<std::string>{"a0", "a1", "a2", "a3", "a4"}));
 }
 
+TEST_F(wal_path, replies_follow_push_order_and_partial_stores_log_only_stored_entries) {
+  auto ing = make_ingester();
+  // Second entry of the second push is a last-line duplicate: not logged.
+  auto p1 = send_push(ing, batch("t1", push_builder{}
+                                         .stream("{app=\"a\"}").entry(1 * sec, "x")
+                                         .stream("{app=\"b\"}").entry(1 * sec, "b0")
+                                         .build()));
+  auto p2 = send_push(ing, batch("t1", push_builder{}
+                                         .stream("{app=\"a\"}").entry(2 * sec, "y").entry(2 * sec, "y")
+                                         .entry(3 * sec, "z")
+                                         .build()));
+  sched().run();
+  ASSERT_TRUE(p1->reply && p2->reply);
+  EXPECT_EQ(p1->reply->status, 0);
+  EXPECT_EQ(p2->reply->status, 0);
+  EXPECT_EQ(faults_.calls(wal::fs_op::append), 1u) << "both pushes in one group commit";
+  auto ing2 = make_ingester(true);
+  auto r = replay_into(ing2);
+  EXPECT_EQ(r.stats.duplicate_entries, 0u);
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"b\"}"), (std::vector<std::string>{"b0"}));
+}
+
 } // namespace
 } // namespace skald
