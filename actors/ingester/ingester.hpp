@@ -22,7 +22,8 @@
 //             answered only when the writer acked it (ack rule).
 // Timers: the ingester's WAL checkpoint (every checkpoint_interval): roll the
 //   WAL writer's segment, gather every stream's snapshot (tenant -> stream),
-//   have the writer write checkpoint.N and drop older segments; one at a time.
+//   have the checkpoint writer (through the WAL writer) write checkpoint.N
+//   and drop older segments; one at a time.
 // Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
 //   actor down with it through the links, so ~actor_system does not hang.
 // Failure: a stream actor that dies (an exception) is removed from its tenant;

@@ -12,8 +12,6 @@
 
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
-#include "runtime/wal/checkpoint.hpp"
-#include "runtime/wal/layout.hpp"
 #include "runtime/wal/writer.hpp"
 
 namespace skald::actors {
@@ -26,9 +24,8 @@ struct wal_metrics {
   metrics::counter* disk_full = nullptr;
   metrics::counter* write_failures = nullptr;
   metrics::histogram* fsync = nullptr;
-  metrics::counter* checkpoints = nullptr;
+  /// Failed rolls; the checkpoint writer counts the rest.
   metrics::counter* checkpoints_failed = nullptr;
-  metrics::histogram* checkpoint_duration = nullptr;
 
   explicit wal_metrics(metrics::registry& r) {
     records = &r.counter("loki_ingester_wal_records_logged_total",
@@ -47,15 +44,9 @@ struct wal_metrics {
                          "Duration of the WAL's group-commit fsyncs.", {},
                          metrics::exponential_buckets(0.0001, 4, 8))
                .get();
-    checkpoints = &r.counter("loki_ingester_checkpoint_creations_total",
-                             "Total number of checkpoints created.")
-                     .get();
     checkpoints_failed = &r.counter("loki_ingester_checkpoint_creations_failed_total",
                                     "Total number of checkpoint creations that failed.")
                             .get();
-    checkpoint_duration = &r.histogram("loki_ingester_checkpoint_duration_seconds",
-                                       "Time taken to create a checkpoint.")
-                             .get();
   }
 };
 
@@ -65,6 +56,7 @@ struct wal_writer_state {
   wal::file_system* fs = nullptr;
   wal::wal_settings settings;
   std::shared_ptr<wal_metrics> m;
+  checkpoint_writer_actor checkpoints;
   /// Promises of the appends in the pending batch, in arrival order.
   std::vector<caf::typed_response_promise<ingest_reply>> waiting;
   /// The stored subset of a stream's entries (reused).
@@ -104,8 +96,10 @@ struct wal_writer_state {
 wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
-              std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval) {
+              std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval,
+              checkpoint_writer_actor checkpoints) {
   auto& st = self->state;
+  st.checkpoints = std::move(checkpoints);
   st.space_check_interval = space_check_interval;
   st.w = std::move(w);
   st.fs = fs;
@@ -201,45 +195,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       return *n;
     },
     [=](checkpoint_atom, uint64_t n, const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {
+      // Written on the checkpoint writer's thread: group commits go on.
       auto& st = self->state;
-      auto t0 = std::chrono::steady_clock::now();
-      auto failed = [&](const status& s) -> caf::result<uint64_t> {
+      if (!st.checkpoints) {
         st.m->checkpoints_failed->inc();
-        return caf::make_error(caf::sec::runtime_error, "wal checkpoint: " + s.message());
-      };
-      auto cw = wal::checkpoint_writer::begin(*st.fs, st.settings.writer.dir, n);
-      if (!cw.ok())
-        return failed(cw.error());
-      wal::series_snapshot v;
-      for (const auto& s : *snaps) {
-        v.fingerprint = s.wal_id;
-        v.epoch = s.epoch;
-        v.entry_ct = s.counter;
-        v.highest_ts = s.highest_ts;
-        v.last_line = s.last_line;
-        v.tenant = s.tenant;
-        v.labels = s.labels;
-        v.chunks.clear();
-        for (const auto& [flags, bytes] : s.chunks)
-          v.chunks.push_back(wal::checkpoint_chunk{flags, bytes});
-        if (auto a = cw->add(v); !a.ok()) {
-          cw->abort();
-          return failed(a);
-        }
+        return caf::make_error(caf::sec::runtime_error, "wal checkpoint: no checkpoint writer");
       }
-      if (auto c = cw->commit(); !c.ok()) {
-        cw->abort();
-        return failed(c);
-      }
-      if (auto r = wal::remove_obsolete(*st.fs, st.settings.writer.dir, n); !r.ok()) {
-        static auto logger = log::get("wal");
-        SKALD_LOG_WARN(logger, "removing WAL files covered by checkpoint {}: {}", n,
-                       r.error().message());
-      }
-      st.m->checkpoints->inc();
-      st.m->checkpoint_duration->observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      return static_cast<uint64_t>(snaps->size());
+      return self->delegate(st.checkpoints, checkpoint_atom_v, n, snaps);
     },
   };
 }
@@ -255,8 +217,9 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
   auto m = std::make_shared<wal_metrics>(reg);
   if (deps.detached)
     return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
-                                    deps.space_check_interval);
-  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval);
+                                    deps.space_check_interval, deps.checkpoints);
+  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
+                   deps.checkpoints);
 }
 
 } // namespace skald::actors

@@ -18,8 +18,9 @@
 //   the appends before it;
 //   (wal_flush_atom) from itself; the ingester's checkpoint cycle:
 //   (checkpoint_atom) -> N (roll), then (checkpoint_atom, N, snapshots) ->
-//   #series: checkpoint.N via runtime/wal's checkpoint_writer, then
-//   remove_obsolete (segments <= N, older checkpoints). Failures leave the
+//   #series, delegated to the checkpoint writer actor
+//   (actors/ingester/checkpoint_writer.hpp), which writes checkpoint.N on
+//   its own thread: group commits go on meanwhile. Failures leave the
 //   segments in place (counted, the next cycle retries).
 // Group commit: the first append of a round schedules a wal_flush to itself
 //   (fsync none: at the back of the mailbox, so every append already queued
@@ -68,6 +69,8 @@ struct wal_writer_deps {
   /// How long a disk_full_threshold statvfs verdict is reused (steady
   /// clock; 0 = check on every record, for tests).
   std::chrono::nanoseconds space_check_interval = std::chrono::seconds{1};
+  /// Writes the checkpoints (null: checkpoints fail).
+  checkpoint_writer_actor checkpoints;
 };
 
 /// Opens the WAL writer (creating the directory) and spawns the actor.

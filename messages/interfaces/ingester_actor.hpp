@@ -21,6 +21,10 @@
 ///   (wal_flush_atom)                  -> ()               // itself: one group commit
 ///   (checkpoint_atom)                 -> (uint64_t N)     // rolls: segments <= N are covered
 ///                                                         //   by a snapshot taken after this
+///   (checkpoint_atom, N, snapshots)   -> (uint64_t)       // delegated to the checkpoint
+///                                                         //   writer (below)
+/// }
+/// interface checkpoint_writer_actor {   // one per ingester (actors/ingester/checkpoint_writer.cpp)
 ///   (checkpoint_atom, N, snapshots)   -> (uint64_t)       // writes checkpoint.N, removes
 ///                                                         //   segments <= N; replies #series
 /// }
@@ -95,5 +99,8 @@ using wal_writer_actor =
                    caf::reacts_to<wal_flush_atom>,
                    caf::replies_to<checkpoint_atom>::with<uint64_t>,
                    caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
+
+using checkpoint_writer_actor =
+  caf::typed_actor<caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
 
 } // namespace skald

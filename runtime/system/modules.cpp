@@ -32,6 +32,7 @@
 #include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
 #include "actors/ingester/ingester.hpp"
+#include "actors/ingester/checkpoint_writer.hpp"
 #include "actors/ingester/wal_writer.hpp"
 #include "actors/limits/overrides_reloader.hpp"
 #include "actors/querier/querier.hpp"
@@ -215,6 +216,13 @@ public:
       wd.settings = wal_settings_;
       wd.metrics = &ctx.metrics;
       wd.detached = true; // blocking file I/O: never on a scheduler thread
+      actors::checkpoint_writer_deps cd;
+      cd.fs = wd.fs;
+      cd.settings = wal_settings_;
+      cd.metrics = &ctx.metrics;
+      cd.detached = true; // writes whole checkpoints: its own thread
+      checkpoints_ = actors::spawn_checkpoint_writer(ctx.sys, std::move(cd));
+      wd.checkpoints = checkpoints_;
       auto w = actors::spawn_wal_writer(ctx.sys, std::move(wd));
       if (w.ok()) {
         wal_ = *w;
@@ -245,17 +253,12 @@ public:
     if (wal_) {
       // Stop the detached writer explicitly and wait for it (bounded), so
       // ~actor_system never races a detached actor's exit (CAF #1196).
-      caf::scoped_actor self{ctx_.sys};
-      self->monitor(wal_);
-      caf::anon_send_exit(wal_, caf::exit_reason::user_shutdown);
-      bool down = false;
-      self->receive([&](caf::down_msg&) { down = true; },
-                    caf::after(std::chrono::seconds{5}) >> [] {});
-      if (!down) {
-        auto logger = log::get("ingester");
-        SKALD_LOG_WARN(logger, "WAL writer did not stop within 5s");
-      }
+      stop_detached(caf::actor_cast<caf::actor>(wal_), "WAL writer");
       wal_ = nullptr;
+    }
+    if (checkpoints_) {
+      stop_detached(caf::actor_cast<caf::actor>(checkpoints_), "WAL checkpoint writer");
+      checkpoints_ = nullptr;
     }
   }
 
@@ -266,6 +269,20 @@ public:
   }
 
 private:
+  /// Sends an exit to a detached actor and waits (5 s at most) for it.
+  void stop_detached(const caf::actor& a, const char* what) {
+    caf::scoped_actor self{ctx_.sys};
+    self->monitor(a);
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    bool down = false;
+    self->receive([&](caf::down_msg&) { down = true; },
+                  caf::after(std::chrono::seconds{5}) >> [] {});
+    if (!down) {
+      auto logger = log::get("ingester");
+      SKALD_LOG_WARN(logger, "{} did not stop within 5s", what);
+    }
+  }
+
   status replay() {
     auto logger = log::get("ingester");
     replaying_ = true;
@@ -324,6 +341,7 @@ private:
   module_context& ctx_;
   ingester_actor ingester_;
   wal_writer_actor wal_;
+  checkpoint_writer_actor checkpoints_;
   status wal_error_;
   wal::wal_settings wal_settings_;
   ingester::stream_config stream_cfg_;
