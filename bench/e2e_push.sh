@@ -26,7 +26,8 @@ for c in $conns; do
   for r in $(seq 1 "$runs"); do
     data=$(mktemp -d -t skald-bench-data-XXXX)
     "$build/skald" -config.file="$here/configs/skald-local.yaml" -server.http-listen-port="$port" \
-      -common.path-prefix="$data" ${EXTRA_ARGS:-} >"$data/skald.log" 2>&1 &
+      -common.path-prefix="$data" -storage-config.filesystem.directory="$data/chunks" \
+      ${EXTRA_ARGS:-} >"$data/skald.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do
       curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break

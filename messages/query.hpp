@@ -11,7 +11,13 @@
 // hull), so the engine can then run over the collected answer
 // (runtime/query/collected_source.hpp) without asking actors again.
 //
-// Cost (copy-out, no snapshot sharing yet): a stream copies every matching
+// snapshot (what the querier asks for log and metric queries): a stream
+// answers mem_chunk::snapshot()s of its chunks overlapping the range —
+// shared compressed blocks plus a copy of the head block, O(blocks + head
+// bytes), nothing decompressed — and goes back to appending; the querier's
+// workers iterate or count them (runtime/query/chunk_source.hpp).
+//
+// Copy-out (snapshot == false): a stream copies every matching
 // entry (line and metadata) out of its chunks into one packed buffer, on its own mailbox, so a push
 // to the same stream waits for the copy. per_stream_limit (pure log selectors
 // without a pipeline) caps the copy to the first N entries in `dir`.
@@ -36,7 +42,9 @@
 
 #include "runtime/logql/ast.hpp"
 #include "runtime/logql/source.hpp"
+#include "runtime/query/chunk_source.hpp"
 #include "runtime/query/collected_source.hpp"
+#include "runtime/query/store_reader.hpp"
 #include "runtime/model/entry.hpp"
 #include "runtime/model/labels.hpp"
 
@@ -53,6 +61,9 @@ struct select_request {
   /// 0 = every entry; else at most this many, the first ones in `dir`.
   uint32_t per_stream_limit = 0;
   logql::direction dir = logql::direction::forward;
+  /// Answer chunk snapshots (stream_slice::snapshot) instead of copying
+  /// entries out.
+  bool snapshot = false;
 };
 
 using select_request_ptr = std::shared_ptr<const select_request>;
@@ -66,6 +77,9 @@ struct stream_slice {
   uint64_t count = 0;
   uint64_t bytes = 0;
   uint32_t chunks = 0;
+  /// snapshot selects: the stream's chunks overlapping the range, oldest
+  /// first (`data` stays empty; `count` is their total entries).
+  std::vector<query::chunk_ptr> snapshot;
 };
 
 using stream_slice_ptr = std::shared_ptr<stream_slice>;
@@ -73,6 +87,9 @@ using stream_slice_ptr = std::shared_ptr<stream_slice>;
 /// A tenant instance's (and so an ingester's) answer: streams with count > 0.
 struct select_reply {
   std::vector<stream_slice> streams;
+  /// Filled by the querier (not the ingester): what the store reader found
+  /// for the same select; null when the store was not asked.
+  std::shared_ptr<query::store_data> store;
 };
 
 using select_reply_ptr = std::shared_ptr<select_reply>;

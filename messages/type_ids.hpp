@@ -7,13 +7,15 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_append_ptr, recovery_ptr and snapshot_list_ptr, the shared_ptrs of the write path.
+// wal_append_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
+// shared_ptrs of the write path.
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
 
 #include <caf/type_id.hpp>
 
+#include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/wal.hpp"
@@ -43,5 +45,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
 
   // Read path (messages/query.hpp; its shared_ptrs are local only).
   CAF_ADD_ATOM(skald, skald, select_atom, "select")
+
+  // Flush (messages/flush.hpp; flush_op_ptr is local only).
+  CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
+  CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
+  CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
 
 CAF_END_TYPE_ID_BLOCK(skald)

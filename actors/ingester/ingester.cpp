@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <functional>
+#include <random>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,6 +20,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "runtime/chunkenc/iterator.hpp"
+#include "runtime/ingester/flush_queue.hpp"
 #include "runtime/ingester/limiter.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
@@ -50,6 +53,7 @@ struct ingester_metrics {
   metrics::counter* chunks_created = nullptr;
   metrics::gauge_family* memory_streams = nullptr;
   metrics::counter_family* streams_created = nullptr;
+  metrics::counter_family* streams_removed = nullptr;
   metrics::counter_family* discarded_samples = nullptr;
   metrics::counter_family* discarded_bytes = nullptr;
 
@@ -63,6 +67,8 @@ struct ingester_metrics {
                               "The total number of streams in memory per tenant.", {"tenant"});
     streams_created = &r.counter("loki_ingester_streams_created_total",
                                  "The total number of streams created per tenant.", {"tenant"});
+    streams_removed = &r.counter("loki_ingester_streams_removed_total",
+                                 "The total number of streams removed per tenant.", {"tenant"});
     discarded_samples = &r.counter("loki_discarded_samples_total",
                                    "The total number of samples that were discarded.",
                                    {"reason", "tenant"});
@@ -110,7 +116,123 @@ struct stream_state {
   uint64_t counter = 0;
   bool series_logged = false;
   std::vector<uint32_t> stored_index;
+  // Flush: one op in flight at a time; immediate sweeps that arrive
+  // meanwhile wait for it and then run.
+  bool flushing = false;
+  std::vector<std::function<void(const flush_reply&)>> flush_waiting;
 };
+
+using stream_ptr = stream_actor::stateful_pointer<stream_state>;
+using flush_done = std::function<void(const flush_reply&)>;
+
+void drop_flushed_chunks(stream_state& st, int64_t now) {
+  auto n = st.s->drop_flushed(now, st.ctx->deps.flush);
+  if (n > 0)
+    st.ctx->m.memory_chunks->sub(static_cast<double>(n));
+}
+
+void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done);
+
+/// The worker answered the op holding chunks `idx`: mark them flushed, drop
+/// what the retain period allows, answer, run a waiting immediate sweep.
+void flush_completed(stream_ptr self, const std::vector<size_t>& idx, flush_reply r,
+                     const flush_done& done) {
+  auto& st = self->state;
+  auto now = now_ns(self);
+  if (r.failed == 0) {
+    auto& states = st.s->flush_states(now);
+    for (auto i : idx)
+      states[i].flushed_ns = now;
+  }
+  st.flushing = false;
+  drop_flushed_chunks(st, now);
+  r.removable = st.s->chunks().empty() && st.flush_waiting.empty();
+  done(r);
+  if (!st.flush_waiting.empty()) {
+    auto waiting = std::move(st.flush_waiting);
+    st.flush_waiting.clear();
+    flush_stream(self, ingester::flush_mode::immediate, [waiting](const flush_reply& r2) {
+      for (const auto& w : waiting)
+        w(r2);
+    });
+  }
+}
+
+/// One sweep of this stream (see ingester.hpp, Timers).
+void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
+  static auto logger = log::get("flush");
+  auto& st = self->state;
+  if (st.flushing) {
+    if (mode == ingester::flush_mode::immediate)
+      st.flush_waiting.push_back(std::move(done));
+    else
+      done(flush_reply{});
+    return;
+  }
+  auto now = now_ns(self);
+  drop_flushed_chunks(st, now);
+  flush_reply nothing;
+  nothing.removable = st.s->chunks().empty();
+  const auto& flushers = st.ctx->deps.flushers;
+  const auto& cfg = st.ctx->deps.flush;
+  auto& states = st.s->flush_states(now);
+  if (flushers.empty() || !ingester::should_enqueue(states, now, cfg, mode)) {
+    done(nothing);
+    return;
+  }
+  auto picks = ingester::collect_flush(states, now, cfg, mode);
+  auto op = std::make_shared<flush_op>();
+  op->tenant = st.tenant;
+  if (st.label_set.empty()) {
+    auto ls = model::parse_labels(st.s->labels());
+    if (ls.ok())
+      st.label_set = std::move(*ls);
+  }
+  op->labels = st.label_set;
+  op->fingerprint = st.s->fingerprint();
+  op->immediate = mode == ingester::flush_mode::immediate;
+  std::vector<size_t> idx;
+  for (const auto& p : picks) {
+    st.s->close_chunk(p.index);
+    const auto& c = st.s->chunks()[p.index];
+    if (c.empty())
+      continue;
+    auto enc = c.encode();
+    if (!enc.ok()) {
+      SKALD_LOG_ERROR(logger, "cannot encode a chunk of tenant {} stream {}: {}", st.tenant,
+                      st.s->labels(), enc.error().message());
+      continue;
+    }
+    auto b = c.bounds();
+    flush_chunk_snapshot sn;
+    sn.min_ts = b.min_ts;
+    sn.max_ts = b.max_ts;
+    sn.entries = static_cast<uint32_t>(c.entries());
+    sn.reason = static_cast<uint8_t>(p.reason);
+    sn.utilization = c.utilization();
+    sn.bytes = std::move(*enc);
+    op->chunks.push_back(std::move(sn));
+    idx.push_back(p.index);
+  }
+  if (op->chunks.empty()) {
+    done(nothing);
+    return;
+  }
+  op->first_ts = op->chunks.front().min_ts;
+  const auto n = static_cast<uint32_t>(op->chunks.size());
+  st.flushing = true;
+  const auto& w = flushers[ingester::flush_queue_index(op->fingerprint, flushers.size())];
+  // The worker always answers (ok or gave up); no timer per op.
+  self->request(w, caf::infinite, flush_atom_v, flush_op_ptr{std::move(op)})
+    .then([self, idx, done](flush_reply& r) { flush_completed(self, idx, r, done); },
+          [self, idx, n, done](caf::error&) {
+            flush_reply r;
+            r.ops = 1;
+            r.chunks = n;
+            r.failed = n;
+            flush_completed(self, idx, r, done);
+          });
+}
 
 void refresh_stream_limits(stream_state& st, int64_t now) {
   auto v = st.ctx->deps.limits->version();
@@ -137,11 +259,20 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
     hit.push_back(&c);
   }
   out->chunks = static_cast<uint32_t>(hit.size());
+  if (req.snapshot && !req.labels_only) {
+    // O(blocks + head bytes): the query reads the snapshot on its own thread.
+    for (const auto* c : hit) {
+      out->count += c->entries();
+      out->snapshot.push_back(std::make_shared<const chunkenc::mem_chunk>(c->snapshot()));
+    }
+    return out;
+  }
   if (req.labels_only) {
     for (const auto* c : hit) {
       auto n = c->count(req.from, req.through);
       if (n.ok())
         out->count += *n;
+      out->bytes += c->size(); // stored bytes, like the store's object sizes (index/stats)
     }
     return out;
   }
@@ -271,7 +402,12 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       sn.last_line = st.s->last_line();
       sn.tenant = st.tenant;
       sn.labels = st.label_set;
-      for (const auto& c : st.s->chunks()) {
+      const auto& chunks = st.s->chunks();
+      const auto& states = st.s->flush_states(now_ns(self));
+      for (size_t i = 0; i < chunks.size(); ++i) {
+        if (states[i].flushed_ns)
+          continue; // in the store already: not needed to recover
+        const auto& c = chunks[i];
         auto enc = c.encode();
         if (!enc.ok())
           return nullptr; // abandons this checkpoint; the segments stay
@@ -295,6 +431,12 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
     [=](select_atom, const select_request_ptr& req) -> stream_slice_ptr {
       return select_from_stream(*self->state.s, *req);
     },
+    [=](flush_atom, uint8_t mode) -> caf::result<flush_reply> {
+      auto rp = self->make_response_promise<flush_reply>();
+      flush_stream(self, static_cast<ingester::flush_mode>(mode),
+                   [rp](const flush_reply& r) mutable { rp.deliver(r); });
+      return rp;
+    },
   };
 }
 
@@ -306,6 +448,8 @@ using tally_ptr = std::shared_ptr<push_tally>;
 struct stream_slot {
   std::string labels;
   stream_actor handle;
+  /// Appends sent and not answered yet: the stream is not removed then.
+  std::shared_ptr<uint32_t> appends = std::make_shared<uint32_t>(0);
 };
 
 struct tenant_state {
@@ -316,6 +460,7 @@ struct tenant_state {
   size_t count = 0;
   metrics::gauge* memory_streams = nullptr;
   metrics::counter* streams_created = nullptr;
+  metrics::counter* streams_removed = nullptr;
   /// Parsed label sets of the streams' canonical strings, for selects (a
   /// stream that exits leaves its entry: same labels parse the same).
   std::unordered_map<std::string, model::label_set> parsed;
@@ -370,6 +515,34 @@ struct push_tally {
   /// True when the last stream replied.
   bool done_one() { return --pending == 0; }
 };
+
+/// Removes the stream (fp, labels) after it reported no chunks left, unless
+/// an append to it is in flight (it may hold chunks by now). True if removed.
+bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t fp,
+                   const std::string& labels) {
+  auto& st = self->state;
+  auto i = st.streams.find(fp);
+  if (i == st.streams.end())
+    return false;
+  auto& v = i->second;
+  for (auto j = v.begin(); j != v.end(); ++j) {
+    if (j->labels != labels)
+      continue;
+    if (*j->appends > 0)
+      return false;
+    auto h = j->handle;
+    v.erase(j);
+    if (v.empty())
+      st.streams.erase(i);
+    --st.count;
+    st.memory_streams->dec();
+    st.streams_removed->inc();
+    self->unlink_from(h.address());
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+    return true;
+  }
+  return false;
+}
 
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
 
@@ -436,6 +609,7 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
   st.tenant = std::move(tenant);
   st.memory_streams = &ctx->m.memory_streams->with({st.tenant});
   st.streams_created = &ctx->m.streams_created->with({st.tenant});
+  st.streams_removed = &ctx->m.streams_removed->with({st.tenant});
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
     for (auto i = st.streams.begin(); i != st.streams.end(); ++i) {
@@ -505,6 +679,8 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
           st.streams_created->inc();
         }
         ++t->pending;
+        auto inflight = slot->appends;
+        ++*inflight;
         // No timer per append (CAF 0.17's clock thread wakes up twice per
         // timed request: ~20 wakeups per push measured as context switches).
         // A stream actor never blocks, and one that terminates bounces the
@@ -512,7 +688,8 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         // remote_timeout bounds what the client waits.
         self->request(slot->handle, caf::infinite, append_atom_v, batch, i)
           .then(
-            [self, t, i](stream_reply& r) {
+            [self, t, i, inflight](stream_reply& r) {
+              --*inflight;
               auto& st = self->state;
               t->reply.stored += r.stored;
               if (r.too_far_behind > 0) {
@@ -532,7 +709,8 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
               if (t->done_one())
                 finish_push(self, t);
             },
-            [self, t, i](caf::error& err) {
+            [self, t, i, inflight](caf::error& err) {
+              --*inflight;
               t->fail(i, 500, "stream append failed: " + self->system().render(err));
               if (t->done_one())
                 finish_push(self, t);
@@ -645,6 +823,32 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       t->done_one();
       return t->rp;
     },
+    [=](flush_atom, uint8_t mode) -> caf::result<flush_reply> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<flush_reply>();
+      auto acc = std::make_shared<flush_reply>();
+      auto pending = std::make_shared<size_t>(1);
+      auto done = [rp, acc, pending]() mutable {
+        if (--*pending == 0)
+          rp.deliver(*acc);
+      };
+      for (auto& [fp, v] : st.streams)
+        for (auto& slot : v) {
+          ++*pending;
+          // Answered when the stream's op finished (the worker always answers).
+          self->request(slot.handle, caf::infinite, flush_atom_v, mode)
+            .then(
+              [self, acc, done, fp = fp, labels = slot.labels](flush_reply& r) mutable {
+                *acc += r;
+                if (r.removable && remove_stream(self, fp, labels))
+                  ++acc->removed;
+                done();
+              },
+              [done](caf::error&) mutable { done(); });
+        }
+      done();
+      return rp;
+    },
   };
 }
 
@@ -660,6 +864,10 @@ struct ingester_state {
   /// A WAL checkpoint is in progress (one at a time).
   bool checkpointing = false;
   bool timer_started = false;
+  bool flush_timer_started = false;
+  /// Shutting down: pushes are refused.
+  bool stopping = false;
+  std::mt19937_64 rng;
 
   tenant_actor& tenant(ingester_actor::stateful_pointer<ingester_state> self,
                        const std::string& id) {
@@ -740,12 +948,54 @@ void run_checkpoint(ingester_ptr self) {
       [self, fail](caf::error& e) { fail(self->system().render(e)); });
 }
 
+double draw(ingester_ptr self) {
+  return std::uniform_real_distribution<double>{0.0, 1.0}(self->state.rng);
+}
+
+/// Loki's sweep timing: first after 0-0.8x the period, then period +-20%.
+void start_flush_timer(ingester_ptr self) {
+  auto& st = self->state;
+  auto every = st.ctx->deps.flush_check_period;
+  if (st.flush_timer_started || st.ctx->deps.flushers.empty() || every.count() <= 0)
+    return;
+  st.flush_timer_started = true;
+  self->delayed_send(self, ingester::initial_sweep_delay(every, draw(self)), flush_atom_v);
+}
+
+/// Sweeps the tenants (all when `tenant` is empty); `done` gets the sum.
+void sweep_tenants(ingester_ptr self, ingester::flush_mode mode, const std::string& tenant,
+                   std::function<void(const flush_reply&)> done) {
+  auto& st = self->state;
+  auto acc = std::make_shared<flush_reply>();
+  auto pending = std::make_shared<size_t>(1);
+  auto one = [acc, pending, done]() {
+    if (--*pending == 0)
+      done(*acc);
+  };
+  for (auto& [id, h] : st.tenants) {
+    if (!tenant.empty() && id != tenant)
+      continue;
+    ++*pending;
+    self->request(h, caf::infinite, flush_atom_v, static_cast<uint8_t>(mode))
+      .then(
+        [acc, one](flush_reply& r) {
+          *acc += r;
+          one();
+        },
+        [one](caf::error&) { one(); });
+  }
+  one();
+}
+
 ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<ingester_state> self,
                                           ctx_ptr ctx) {
   self->state.ctx = std::move(ctx);
   self->state.replaying = self->state.ctx->deps.replay_pending;
-  if (!self->state.replaying)
+  self->state.rng.seed(self->state.ctx->deps.seed);
+  if (!self->state.replaying) {
     start_checkpoint_timer(self);
+    start_flush_timer(self);
+  }
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& ts = self->state.tenants;
     for (auto i = ts.begin(); i != ts.end(); ++i)
@@ -759,6 +1009,8 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
     [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
       if (self->state.replaying)
         return ingest_reply{503, "replaying WAL", 0};
+      if (self->state.stopping)
+        return ingest_reply{500, "Ingester is shutting down", 0};
       auto& t = self->state.tenant(self, batch->tenant);
       return self->delegate(t, push_atom_v, batch);
     },
@@ -815,10 +1067,30 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       }
       st.replaying = false;
       start_checkpoint_timer(self);
+      start_flush_timer(self);
       out.tenants = static_cast<uint32_t>(st.tenants.size());
       return out;
     },
     [=](checkpoint_atom) { run_checkpoint(self); },
+    [=](flush_atom) {
+      auto& st = self->state;
+      self->delayed_send(self, ingester::sweep_interval(st.ctx->deps.flush_check_period, draw(self)),
+                         flush_atom_v);
+      if (!st.replaying)
+        sweep_tenants(self, ingester::flush_mode::normal, std::string{}, [](const flush_reply&) {});
+    },
+    [=](flush_atom, uint8_t mode, const std::string& tenant) -> caf::result<flush_reply> {
+      auto rp = self->make_response_promise<flush_reply>();
+      sweep_tenants(self, static_cast<ingester::flush_mode>(mode), tenant,
+                    [rp](const flush_reply& r) mutable { rp.deliver(r); });
+      return rp;
+    },
+    [=](stop_atom) -> bool {
+      auto& st = self->state;
+      bool first = !st.stopping;
+      st.stopping = true;
+      return first;
+    },
     [=](select_atom, const select_request_ptr& req) -> caf::result<select_reply_ptr> {
       auto& ts = self->state.tenants;
       auto i = ts.find(req->tenant);

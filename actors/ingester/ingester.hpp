@@ -24,6 +24,15 @@
 //   WAL writer's segment, gather every stream's snapshot (tenant -> stream),
 //   have the checkpoint writer (through the WAL writer) write checkpoint.N
 //   and drop older segments; one at a time.
+//   The ingester's flush sweep (flush_check_period +-20%, Loki's jitter): one
+//   timer per ingester fanning out ingester -> tenant -> stream; each stream
+//   drops its flushed chunks past chunk_retain_period, picks chunks with
+//   runtime/ingester/flush_policy, closes and encodes them into one flush op
+//   for its flush worker (one op in flight per stream), and marks them
+//   flushed when the worker answers ok. Flushed chunks stay queryable until
+//   dropped and are left out of WAL checkpoints. A tenant removes a stream
+//   that reports no chunks left while no append to it is in flight, which
+//   releases its place in the stream limit.
 // Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
 //   actor down with it through the links, so ~actor_system does not hang.
 // Failure: a stream actor that dies (an exception) is removed from its tenant;
@@ -33,11 +42,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
 #include "messages/interfaces/ingester_actor.hpp"
+#include "runtime/ingester/flush_policy.hpp"
 #include "runtime/ingester/stream.hpp"
 
 namespace skald::limits {
@@ -69,6 +81,16 @@ struct ingester_deps {
   /// ingester.wal.checkpoint_duration: the ingester's checkpoint timer
   /// (0 = no timer; a (checkpoint_atom) still runs one).
   std::chrono::nanoseconds checkpoint_interval{0};
+  /// The flush workers (actors/ingester/flush_worker.hpp); a stream's ops go
+  /// to flushers[fp mod size]. Empty = chunks are never flushed.
+  std::vector<flush_worker_actor> flushers;
+  /// chunk_idle_period, max_chunk_age, chunk_retain_period.
+  ingester::flush_config flush;
+  /// ingester.flush_check_period: the ingester's sweep timer (0 = no timer;
+  /// a (flush_atom, mode, tenant) request still sweeps).
+  std::chrono::nanoseconds flush_check_period{0};
+  /// Seeds the sweep timer's jitter.
+  uint64_t seed = 0;
 };
 
 /// Spawns the ingester (not linked to anyone; send it an exit to stop).

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,7 +28,9 @@
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
 #include "runtime/push/decode.hpp"
+#include "runtime/query/chunk_source.hpp"
 #include "runtime/query/collected_source.hpp"
+#include "runtime/query/store_reader.hpp"
 #include "runtime/query/worker_pool.hpp"
 
 namespace skald::actors {
@@ -51,32 +55,114 @@ int64_t wall_ns() {
 
 // -- querier actor -----------------------------------------------------------
 
+/// Joins the ingester's and the store's answers to one select; whichever
+/// arrives last posts the job's evaluation to the worker pool.
+struct select_join {
+  std::mutex mu;
+  int pending = 1; // released after both requests were sent
+  select_reply_ptr reply = std::make_shared<select_reply>();
+  uint16_t status = 0;
+  std::string error;
+
+  void fail(uint16_t st, std::string err) {
+    std::lock_guard<std::mutex> g{mu};
+    if (status == 0) {
+      status = st;
+      error = std::move(err);
+    }
+  }
+};
+
+using select_join_ptr = std::shared_ptr<select_join>;
+
 querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_deps deps) {
   return {
       [self, deps](select_atom, const query_job_ptr& job) {
         auto pool = deps.pool;
-        auto finish = [pool, job](select_reply_ptr r, uint16_t status, std::string err) {
-          auto task = [job, r = std::move(r), status, err = std::move(err)]() mutable {
-            job->done(std::move(r), status, std::move(err));
+        auto j = std::make_shared<select_join>();
+        auto done_one = [pool, job, j] {
+          {
+            std::lock_guard<std::mutex> g{j->mu};
+            if (--j->pending > 0)
+              return;
+          }
+          auto task = [job, j]() {
+            if (j->status != 0)
+              job->done(nullptr, j->status, std::move(j->error));
+            else
+              job->done(std::move(j->reply), 0, {});
           };
           if (!pool->post(std::move(task)))
             job->done(nullptr, 503, "querier is shutting down");
         };
-        if (!deps.ingester || job->request->groups.empty()) {
-          finish(std::make_shared<select_reply>(), 0, {});
+        const select_request& req = *job->request;
+        if (req.groups.empty()) {
+          done_one();
           return;
         }
-        auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 1'000'000);
-        self->request(deps.ingester, caf::duration{std::chrono::nanoseconds{left}}, select_atom_v,
-                      job->request)
-            .then([finish](select_reply_ptr& r) { finish(std::move(r), 0, {}); },
-                  [self, finish](caf::error& err) {
+        // Loki's buildQueryIntervals: the ingesters only for the part of
+        // the range within query_ingesters_within of now; the store always.
+        select_request_ptr ingester_req = job->request;
+        if (deps.query_ingesters_within_ns > 0) {
+          const int64_t cut = wall_ns() - deps.query_ingesters_within_ns;
+          if (req.through <= cut) {
+            ingester_req = nullptr;
+          } else if (req.from < cut) {
+            auto r = std::make_shared<select_request>(req);
+            r->from = cut;
+            ingester_req = std::move(r);
+          }
+        }
+        if (deps.index && deps.chunks && deps.store_pool) {
+          ++j->pending;
+          query::store_query q;
+          q.tenant = req.tenant;
+          q.groups = req.groups;
+          q.from = req.from;
+          q.through = req.through;
+          q.labels_only = req.labels_only;
+          q.per_stream_limit = req.per_stream_limit;
+          q.dir = req.dir;
+          auto chunks = deps.chunks;
+          auto index = deps.index;
+          auto task = [chunks, index, q = std::move(q), j, done_one]() {
+            auto r = query::read_store(*chunks, *index, q);
+            if (!r.ok()) {
+              j->fail(500, "querying the store failed: " + r.error().message());
+            } else {
+              auto data = std::make_shared<query::store_data>(std::move(*r));
+              std::lock_guard<std::mutex> g{j->mu};
+              j->reply->store = std::move(data);
+            }
+            done_one();
+          };
+          if (!deps.store_pool->post(std::move(task))) {
+            j->fail(503, "querier is shutting down");
+            done_one();
+          }
+        }
+        if (deps.ingester && ingester_req) {
+          ++j->pending;
+          auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 1'000'000);
+          self->request(deps.ingester, caf::duration{std::chrono::nanoseconds{left}},
+                        select_atom_v, std::move(ingester_req))
+              .then(
+                  [j, done_one](select_reply_ptr& r) {
+                    if (r) {
+                      std::lock_guard<std::mutex> g{j->mu};
+                      j->reply->streams = std::move(r->streams);
+                    }
+                    done_one();
+                  },
+                  [self, j, done_one](caf::error& err) {
                     if (err == caf::sec::request_timeout)
-                      finish(nullptr, 504, timeout_text);
+                      j->fail(504, timeout_text);
                     else
-                      finish(nullptr, 500,
-                             "querying ingesters failed: " + self->system().render(err));
+                      j->fail(500, "querying ingesters failed: " + self->system().render(err));
+                    done_one();
                   });
+        }
+        done_one();
       },
   };
 }
@@ -149,19 +235,27 @@ void dispatch(const route_state& rs, const std::string& tenant, select_request r
   caf::anon_send(rs.querier, select_atom_v, std::move(job));
 }
 
+/// The query's chunks: the ingesters' snapshots and the store's chunks.
+void fill_source(select_reply& reply, query::chunk_source& src) {
+  for (auto& s : reply.streams)
+    src.add(s.data.labels, std::move(s.snapshot));
+  if (reply.store)
+    for (auto& s : reply.store->series)
+      src.add(s.labels, std::move(s.chunks));
+  src.finish();
+}
+
 /// Runs `e` over the reply and answers the query JSON (or 400 / 504).
 void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
               const logql::expr& e, const logql::query_params& p, logql::engine_limits lim,
               bool categorize) {
   const auto t0 = steady_ns();
-  query::collected_source src;
+  query::chunk_source src;
+  fill_source(reply, src);
   loghttp::query_stats st;
   st.ingesters_reached = 1;
-  for (auto& s : reply.streams) {
-    st.lines_processed += s.data.size();
-    st.bytes_processed += s.bytes;
-    src.add(std::move(s.data));
-  }
+  st.lines_processed = src.total_entries();
+  st.bytes_processed = src.total_bytes();
   st.lines_sent = st.lines_processed;
   loghttp::categorize_input ci;
   if (categorize) {
@@ -173,6 +267,10 @@ void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
   auto r = eng.query(e, p);
   if (!r.ok()) {
     send_error(rsp, 400, r.error().message());
+    return;
+  }
+  if (!src.error().ok()) {
+    send_error(rsp, 500, "reading chunks failed: " + src.error().message());
     return;
   }
   if (steady_ns() > deadline) {
@@ -236,6 +334,7 @@ void run_query(const route_state& rs, const http::request& req, http::responder 
   sr.through = plan.through;
   sr.per_stream_limit = plan.per_stream_limit;
   sr.dir = p.dir;
+  sr.snapshot = true;
   const bool categorize = wants_categorize(req);
   dispatch(
       rs, tenant, std::move(sr), std::move(rsp),
@@ -333,6 +432,10 @@ void handle_labels(const route_state& rs, http::request& req, http::responder rs
     for (const auto& s : r.streams)
       for (const auto& l : s.data.labels)
         names.insert(l.name);
+    if (r.store)
+      for (const auto& s : r.store->series)
+        for (const auto& l : s.labels)
+          names.insert(l.name);
     return loghttp::render_strings({names.begin(), names.end()});
   });
 }
@@ -349,6 +452,12 @@ void handle_label_values(const route_state& rs, http::request& req, http::respon
       if (!v.empty())
         values.emplace(v);
     }
+    if (r.store)
+      for (const auto& s : r.store->series) {
+        auto v = model::get(s.labels, name);
+        if (!v.empty())
+          values.emplace(v);
+      }
     return loghttp::render_strings({values.begin(), values.end()});
   });
 }
@@ -373,12 +482,16 @@ void handle_series(const route_state& rs, http::request& req, http::responder rs
     }
   }
   handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
-    std::vector<model::label_set> out;
+    std::map<std::string, const model::label_set*> unique;
     for (const auto& s : r.streams)
-      out.push_back(s.data.labels);
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return model::canonical_string(a) < model::canonical_string(b);
-    });
+      unique.emplace(model::canonical_string(s.data.labels), &s.data.labels);
+    if (r.store)
+      for (const auto& s : r.store->series)
+        unique.emplace(model::canonical_string(s.labels), &s.labels);
+    std::vector<model::label_set> out;
+    out.reserve(unique.size());
+    for (const auto& [k, ls] : unique)
+      out.push_back(*ls);
     return loghttp::render_series(out);
   });
 }
@@ -388,15 +501,29 @@ void handle_index_stats(const route_state& rs, http::request& req, http::respond
   if (!selector_groups(req, rsp, groups))
     return;
   handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
+    // Streams counted once whether in memory, in the store or both; chunks,
+    // entries and bytes summed (a flushed chunk still in memory counts
+    // twice, as in Loki, whose stats add ingester and index figures).
+    std::set<std::string> streams;
     uint64_t chunks = 0;
     uint64_t entries = 0;
     uint64_t bytes = 0;
     for (const auto& s : r.streams) {
+      streams.insert(model::canonical_string(s.data.labels));
       chunks += s.chunks;
       entries += s.count;
       bytes += s.bytes;
     }
-    return loghttp::render_index_stats(r.streams.size(), chunks, bytes, entries);
+    if (r.store)
+      for (const auto& s : r.store->series) {
+        streams.insert(model::canonical_string(s.labels));
+        for (const auto& ref : s.refs) {
+          ++chunks;
+          entries += ref.entries;
+          bytes += ref.size;
+        }
+      }
+    return loghttp::render_index_stats(streams.size(), chunks, bytes, entries);
   });
 }
 

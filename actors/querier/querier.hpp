@@ -16,9 +16,14 @@
 // query_timeout (504 with Loki's text when it fires); evaluation cannot be
 // interrupted, so a query whose evaluation ends past the deadline also
 // answers 504.
-// Store: not asked yet (nothing is flushed); a store source would be a second
-// request in the querier actor whose slices are add()ed to the same
-// collected_source (the engine dedupes replicas).
+// Store: when the node has one (deps.index + deps.chunks), every select is
+// also posted to the store-reader pool (blocking file I/O, off the CAF
+// scheduler): runtime/query/store_reader reads the index and the chunk
+// objects for the whole range, while the ingester is asked only when the
+// range reaches into the last querier.query_ingesters_within. The two
+// answers join in the querier (whichever comes second posts the evaluation)
+// and runtime/query/chunk_source merges them (identical chunks and entries
+// kept once).
 #pragma once
 
 #include <cstddef>
@@ -41,12 +46,23 @@ namespace skald::query {
 class worker_pool;
 } // namespace skald::query
 
+namespace skald::storage {
+class chunk_store;
+class index_store;
+} // namespace skald::storage
+
 namespace skald::actors {
 
 struct querier_deps {
   /// The local ingester; may be null (no ingester on this node: empty results).
   ingester_actor ingester;
   std::shared_ptr<query::worker_pool> pool;
+  /// The store (both or neither); reads run on store_pool.
+  std::shared_ptr<storage::chunk_store> chunks;
+  std::shared_ptr<storage::index_store> index;
+  std::shared_ptr<query::worker_pool> store_pool;
+  /// querier.query_ingesters_within in ns; 0 = always ask the ingester.
+  int64_t query_ingesters_within_ns = 0;
 };
 
 querier_actor spawn_querier(caf::actor_system& sys, querier_deps deps);

@@ -13,6 +13,12 @@
 ///                                                         //   "replaying WAL" until then
 ///   (checkpoint_atom)                 -> ()               // timer (checkpoint_duration):
 ///                                                         //   roll, snapshot, write checkpoint
+///   (flush_atom)                      -> ()               // timer (flush_check_period): one
+///                                                         //   normal sweep of every stream
+///   (flush_atom, mode, tenant)        -> (flush_reply)    // sweep ("" = all tenants); answers
+///                                                         //   when every op finished
+///   (stop_atom)                       -> (bool)           // refuse pushes from now on (shutdown);
+///                                                         //   false if it was stopping already
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
 ///   (append_atom, wal_append_ptr)     -> (ingest_reply)   // status 0 after the records'
@@ -39,6 +45,9 @@
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // its streams' snapshots
 ///   (select_atom, select_request_ptr) -> (select_reply_ptr) // fans out to matching streams
+///   (flush_atom, mode)                -> (flush_reply)    // sweeps its streams; removes those
+///                                                         //   left without chunks (no append
+///                                                         //   in flight), releasing the limit
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
@@ -48,6 +57,14 @@
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
 ///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
+///   (flush_atom, mode)                -> (flush_reply)    // drop flushed chunks past retain,
+///                                                         //   pick (flush_policy), snapshot, send
+///                                                         //   to a flush worker, answer when done
+/// }
+/// interface flush_worker_actor {        // concurrent_flushes per ingester (flush_worker.cpp)
+///   (flush_atom, flush_op_ptr)        -> (flush_reply)    // queued oldest first; answered after
+///                                                         //   the store write or giving up
+///   (flush_next_atom)                 -> ()               // itself: next op / retry
 /// }
 //
 // ingest_reply.status is 0 when every stream stored its entries, else the
@@ -67,6 +84,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/type_ids.hpp"
+#include "messages/flush.hpp"
 #include "messages/wal.hpp"
 
 namespace skald {
@@ -76,7 +94,8 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<stream_stats>,
   caf::replies_to<read_atom>::with<stream_dump>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
-  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>,
+  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>>;
 
 using tenant_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -84,7 +103,8 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
-  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<flush_atom, uint8_t>::with<flush_reply>>;
 
 using ingester_actor = caf::typed_actor<
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
@@ -92,7 +112,14 @@ using ingester_actor = caf::typed_actor<
   caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::reacts_to<checkpoint_atom>,
-  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>>;
+  caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::reacts_to<flush_atom>,
+  caf::replies_to<flush_atom, uint8_t, std::string>::with<flush_reply>,
+  caf::replies_to<stop_atom>::with<bool>>;
+
+using flush_worker_actor =
+  caf::typed_actor<caf::replies_to<flush_atom, flush_op_ptr>::with<flush_reply>,
+                   caf::reacts_to<flush_next_atom>>;
 
 using wal_writer_actor =
   caf::typed_actor<caf::replies_to<append_atom, wal_append_ptr>::with<ingest_reply>,

@@ -6,7 +6,9 @@
 // count a block without decompressing it.
 //
 // Owner: the mem_chunk that holds it. Immutable after construction, so it
-// may be read from any thread once the chunk is shared read-only.
+// may be read from any thread once the chunk is shared read-only. The
+// compressed bytes are reference-counted (shared_bytes): copying a block, as
+// mem_chunk::snapshot() does for the querier, shares them instead of copying.
 //
 // Invariants: meta.entries > 0; meta.min_ts <= meta.max_ts;
 //   meta.compressed_size == data.size();
@@ -16,7 +18,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <ostream>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "runtime/model/entry.hpp"
 
@@ -76,11 +82,51 @@ struct block_meta {
   }
 };
 
+/// Immutable bytes shared by every copy (a block in a live chunk and the
+/// same block in the snapshots handed to queries), possibly a slice of a
+/// larger shared buffer (a decoded stored chunk's blocks all point into the
+/// object read from disk). assign() replaces the pointer, never the bytes
+/// other copies see.
+class shared_bytes {
+public:
+  void assign(const char* p, size_t n) {
+    owner_ = std::make_shared<const std::string>(p, n);
+    off_ = 0;
+    len_ = n;
+  }
+  /// Refers to owner[off, off + n) without copying.
+  void assign_shared(std::shared_ptr<const std::string> owner, size_t off, size_t n) {
+    owner_ = std::move(owner);
+    off_ = off;
+    len_ = n;
+  }
+  std::string_view view() const noexcept {
+    return owner_ ? std::string_view{owner_->data() + off_, len_} : std::string_view{};
+  }
+  operator std::string_view() const noexcept { return view(); }
+  const char* data() const noexcept { return view().data(); }
+  size_t size() const noexcept { return len_; }
+  bool empty() const noexcept { return len_ == 0; }
+  /// Heap bytes attributed to this block.
+  size_t capacity() const noexcept { return len_; }
+  friend bool operator==(const shared_bytes& a, const shared_bytes& b) noexcept {
+    return a.view() == b.view();
+  }
+  friend std::ostream& operator<<(std::ostream& os, const shared_bytes& b) {
+    return os << b.size() << " bytes";
+  }
+
+private:
+  std::shared_ptr<const std::string> owner_;
+  size_t off_ = 0;
+  size_t len_ = 0;
+};
+
 struct block {
   block_meta meta;
   /// The compressed payload. Its CRC-32C is computed by encode() (not at
   /// cut time, to keep it off the append path) and verified by decode().
-  std::string data;
+  shared_bytes data;
 };
 
 } // namespace skald::chunkenc

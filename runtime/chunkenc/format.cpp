@@ -57,7 +57,9 @@ result<std::string> mem_chunk::encode() const {
   out.put_be32(format_v1::magic);
   out.push_back(static_cast<char>(format_v1::version));
   out.push_back(static_cast<char>(enc_));
-  out.push_back(0); // flags, reserved
+  // flags: the no-metadata bit on closed chunks (what flush stores); open
+  // chunks (WAL checkpoints) keep 0, so checkpoint bytes are as before.
+  out.push_back(static_cast<char>(closed_ && !metadata_ ? format_v1::flag_no_metadata : 0));
   out.push_back(0); // reserved
   std::vector<uint64_t> offsets(n_blocks);
   for (size_t i = 0; i < n_blocks; ++i) {
@@ -87,13 +89,23 @@ result<mem_chunk> mem_chunk::decode(std::string_view bytes) {
   return decode_impl(bytes, default_block_size, default_target_size, true);
 }
 
+result<mem_chunk> mem_chunk::decode_shared(std::shared_ptr<const std::string> object,
+                                           size_t offset, size_t size, bool verify_blocks) {
+  if (!object || offset > object->size() || size > object->size() - offset)
+    return corrupt("chunk bytes out of the object's range");
+  return decode_impl(std::string_view{object->data() + offset, size}, default_block_size,
+                     default_target_size, true, &object, verify_blocks);
+}
+
 result<mem_chunk> mem_chunk::decode_open(std::string_view bytes, size_t block_size,
                                          size_t target_size) {
   return decode_impl(bytes, block_size, target_size, false);
 }
 
 result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_size,
-                                         size_t target_size, bool closed) {
+                                         size_t target_size, bool closed,
+                                         const std::shared_ptr<const std::string>* owner,
+                                         bool verify_blocks) {
   constexpr size_t min_size = format_v1::header_size + 1 + 4 + format_v1::footer_size;
   if (bytes.size() < 4)
     return corrupt("truncated: " + std::to_string(bytes.size()) + " bytes");
@@ -111,7 +123,8 @@ result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_si
   auto enc = static_cast<encoding>(data[5]);
   if (!is_valid(enc))
     return corrupt("unknown encoding " + std::to_string(static_cast<int>(data[5])));
-  if (data[6] != 0 || data[7] != 0)
+  const auto flags = static_cast<uint8_t>(data[6]);
+  if ((flags & ~format_v1::flag_no_metadata) != 0 || data[7] != 0)
     return corrupt("reserved header bytes are not zero");
 
   uint64_t metas_offset = load_be64(data + bytes.size() - 16);
@@ -127,6 +140,7 @@ result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_si
     return corrupt("invalid metadata checksum");
 
   mem_chunk c{enc, block_size, target_size};
+  c.metadata_ = (flags & format_v1::flag_no_metadata) == 0;
   const char* p = metas;
   const char* end = metas + metas_len;
   uint64_t n_blocks;
@@ -153,7 +167,7 @@ result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_si
         || compressed_size > metas_offset - offset - 4)
       return corrupt(which + "offset or length out of place");
     const char* bdata = data + offset;
-    if (util::crc32c(bdata, compressed_size) != load_be32(bdata + compressed_size))
+    if (verify_blocks && util::crc32c(bdata, compressed_size) != load_be32(bdata + compressed_size))
       return corrupt(which + "invalid block checksum");
     block b;
     b.meta.entries = static_cast<uint32_t>(entries);
@@ -162,7 +176,10 @@ result<mem_chunk> mem_chunk::decode_impl(std::string_view bytes, size_t block_si
     b.meta.offset = offset;
     b.meta.raw_size = static_cast<uint32_t>(raw_size);
     b.meta.compressed_size = static_cast<uint32_t>(compressed_size);
-    b.data.assign(bdata, compressed_size);
+    if (owner != nullptr)
+      b.data.assign_shared(*owner, static_cast<size_t>(bdata - (*owner)->data()), compressed_size);
+    else
+      b.data.assign(bdata, compressed_size);
     c.blocks_entries_ += b.meta.entries;
     c.blocks_compressed_ += b.meta.compressed_size;
     c.blocks_raw_ += b.meta.raw_size;

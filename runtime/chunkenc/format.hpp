@@ -16,6 +16,10 @@ inline constexpr uint32_t magic = 0x534B4348;
 inline constexpr uint8_t version = 1;
 /// magic(4) version(1) encoding(1) flags(1) reserved(1).
 inline constexpr size_t header_size = 8;
+/// Header flag bit: no entry of the chunk carries structured metadata.
+/// Set when a closed chunk is encoded (the flushed form); 0 = unknown (open
+/// chunks in WAL checkpoints, chunks written before the flag existed).
+inline constexpr uint8_t flag_no_metadata = 0x01;
 /// BE64 metas_offset, BE64 metas_len.
 inline constexpr size_t footer_size = 16;
 /// Readers refuse blocks that claim to decompress to more than this.

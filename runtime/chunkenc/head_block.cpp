@@ -55,6 +55,22 @@ head_block::head_block(size_t block_size) {
     buf_.set_soft_cap(block_size + head_slack);
 }
 
+head_block head_block::copy() const {
+  head_block h;
+  h.buf_.append(buf_.view());
+  h.min_ts_ = min_ts_;
+  h.max_ts_ = max_ts_;
+  h.last_ts_ = last_ts_;
+  h.tail_run_ = tail_run_;
+  h.entries_ = entries_;
+  h.ordered_ = ordered_;
+  if (ts_filter_) {
+    h.ts_filter_ = std::make_unique<uint64_t[]>(filter_words);
+    std::memcpy(h.ts_filter_.get(), ts_filter_.get(), filter_words * sizeof(uint64_t));
+  }
+  return h;
+}
+
 void head_block::append(const model::entry_view& e) {
   auto offset = static_cast<uint32_t>(buf_.size());
   detail::put_record(buf_, last_ts_, e);

@@ -39,6 +39,9 @@ public:
   head_block(head_block&&) noexcept = default;
   head_block& operator=(head_block&&) noexcept = default;
 
+  /// A deep copy (records and duplicate filter), for chunk snapshots.
+  head_block copy() const;
+
   /// Appends without any duplicate check. Never fails (except bad_alloc).
   void append(const model::entry_view& e);
 

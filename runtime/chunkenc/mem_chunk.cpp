@@ -41,6 +41,8 @@ append_result mem_chunk::append(const model::entry_view& e) {
   if (head_.contains(e))
     return append_result::duplicate;
   head_.append(e);
+  if (e.metadata != nullptr && !e.metadata->empty())
+    metadata_ = true;
   if (head_.size() >= block_size_)
     status_ignored(cut_block_impl(), "a failed cut keeps the head; the next append retries");
   return append_result::appended;
@@ -164,6 +166,65 @@ status mem_chunk::reorder() {
   blocks_compressed_ = fresh.blocks_compressed_;
   blocks_raw_ = fresh.blocks_raw_;
   return {};
+}
+
+status mem_chunk::block_entries(size_t i, std::vector<model::timestamp_ns>& ts,
+                                std::vector<uint32_t>& line_sizes) const {
+  ts.clear();
+  line_sizes.clear();
+  std::string_view payload;
+  if (i < blocks_.size()) {
+    auto& raw = thread_scratch().sorted;
+    const auto& b = blocks_[i];
+    if (auto st = decompress(enc_, b.data, b.meta.raw_size, raw); !st.ok())
+      return st;
+    payload = raw.view();
+  } else if (i == blocks_.size()) {
+    payload = head_.raw();
+  } else {
+    return status{errc::invalid_argument, "no block " + std::to_string(i)};
+  }
+  const char* p = payload.data();
+  const char* end = p + payload.size();
+  model::timestamp_ns prev = 0;
+  detail::record r;
+  bool sorted = true;
+  while (p < end) {
+    if (!detail::get_record(p, end, prev, r))
+      return status{errc::corrupt_record, "block " + std::to_string(i) + ": malformed entry record"};
+    prev = r.ts;
+    if (!ts.empty() && r.ts < ts.back())
+      sorted = false;
+    ts.push_back(r.ts);
+    line_sizes.push_back(static_cast<uint32_t>(r.line.size()));
+  }
+  if (!sorted) { // an unordered head: sort both by ts
+    std::vector<size_t> idx(ts.size());
+    for (size_t k = 0; k < idx.size(); ++k)
+      idx[k] = k;
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return ts[a] < ts[b]; });
+    std::vector<model::timestamp_ns> t2(ts.size());
+    std::vector<uint32_t> s2(ts.size());
+    for (size_t k = 0; k < idx.size(); ++k) {
+      t2[k] = ts[idx[k]];
+      s2[k] = line_sizes[idx[k]];
+    }
+    ts.swap(t2);
+    line_sizes.swap(s2);
+  }
+  return {};
+}
+
+mem_chunk mem_chunk::snapshot() const {
+  mem_chunk s{enc_, block_size_, target_size_};
+  s.closed_ = closed_;
+  s.metadata_ = metadata_;
+  s.head_ = head_.copy();
+  s.blocks_ = blocks_;
+  s.blocks_entries_ = blocks_entries_;
+  s.blocks_compressed_ = blocks_compressed_;
+  s.blocks_raw_ = blocks_raw_;
+  return s;
 }
 
 entry_iterator mem_chunk::iterate(model::timestamp_ns from, model::timestamp_ns through,

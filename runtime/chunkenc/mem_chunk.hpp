@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,12 @@ public:
   // -- facts -----------------------------------------------------------------
 
   bool closed() const noexcept { return closed_; }
+  /// False only when no entry carries structured metadata (known for
+  /// chunks appended to here, and for decoded chunks whose writer set the
+  /// header flag; older encodings read as true). The metric fast path
+  /// counts from block metadata only when this is false: metadata labels
+  /// would split the series.
+  bool has_metadata() const noexcept { return metadata_; }
   bool empty() const noexcept { return entries() == 0; }
   /// Number of entries (Loki's Size()).
   size_t entries() const noexcept { return blocks_entries_ + head_.entries(); }
@@ -148,6 +155,19 @@ public:
   /// counted from metadata, only partially covered ones are decompressed.
   result<size_t> count(model::timestamp_ns from, model::timestamp_ns through) const;
 
+  /// The timestamps (ascending) and line sizes of the entries of block
+  /// `i`, or of the head block when i == blocks().size(): decompresses that
+  /// one block (counting per window without reading lines; the query path's
+  /// metric fast path). errc::corrupt_record if it does not decode.
+  status block_entries(size_t i, std::vector<model::timestamp_ns>& ts,
+                       std::vector<uint32_t>& line_sizes) const;
+
+  /// A read-only copy for a query, O(blocks + head bytes): the cut blocks'
+  /// compressed bytes are shared (block.hpp, shared_bytes), the head is
+  /// copied. Later appends to this chunk never change the snapshot, so the
+  /// stream actor can hand it to a query thread and go on appending.
+  mem_chunk snapshot() const;
+
   // -- encoded form ----------------------------------------------------------
 
   /// The chunk in format v1. A non-empty head is compressed into a last
@@ -160,6 +180,15 @@ public:
   /// keeps its own copy of the block bytes.
   static result<mem_chunk> decode(std::string_view bytes);
 
+  /// Like decode(), without copying: the blocks refer to `object`, which
+  /// holds the encoded chunk at [offset, offset + size) (e.g. a chunk object
+  /// read from the store) and stays alive as long as any block does.
+  /// verify_blocks == false skips the per-block CRCs (the metadata CRC is
+  /// always checked): only for bytes whose checksum the caller verified
+  /// already (the chunk store checks the whole object against its key).
+  static result<mem_chunk> decode_shared(std::shared_ptr<const std::string> object, size_t offset,
+                                         size_t size, bool verify_blocks = true);
+
   /// Like decode(), but the result stays open for appends with the given
   /// sizes: for restoring an open chunk from a WAL checkpoint (Loki's
   /// checkpoint keeps the head separately; here the encoded head is simply
@@ -170,12 +199,15 @@ public:
 
 private:
   static result<mem_chunk> decode_impl(std::string_view bytes, size_t block_size,
-                                       size_t target_size, bool closed);
+                                       size_t target_size, bool closed,
+                                       const std::shared_ptr<const std::string>* owner = nullptr,
+                                       bool verify_blocks = true);
   status cut_block_impl();
   status reorder();
 
   encoding enc_;
   bool closed_ = false;
+  bool metadata_ = false;
   size_t block_size_;
   size_t target_size_;
   head_block head_;

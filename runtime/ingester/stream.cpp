@@ -60,6 +60,7 @@ void stream::set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noe
 void stream::restore(std::vector<chunkenc::mem_chunk> chunks, int64_t highest_ts,
                      std::string last_line) {
   chunks_ = std::move(chunks);
+  states_.assign(chunks_.size(), chunk_state{});
   entries_ = 0;
   for (const auto& c : chunks_)
     entries_ += c.entries();
@@ -76,6 +77,51 @@ size_t stream::memory_usage() const noexcept {
   return n;
 }
 
+std::vector<chunk_state>& stream::flush_states(int64_t now_ns) {
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    auto& st = states_[i];
+    const auto& c = chunks_[i];
+    st.closed = st.closed || c.closed();
+    auto b = c.bounds();
+    st.min_ts = b.min_ts;
+    st.max_ts = b.max_ts;
+    if (st.last_updated_ns == 0)
+      st.last_updated_ns = now_ns;
+  }
+  return states_;
+}
+
+void stream::close_chunk(size_t i) {
+  auto& c = chunks_[i];
+  if (!c.closed())
+    status_ignored(c.close(), "a failed close keeps the head; the chunk stays readable");
+  states_[i].closed = true;
+}
+
+size_t stream::drop_flushed(int64_t now_ns, const flush_config& cfg) {
+  size_t out = 0;
+  size_t w = 0;
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    if (should_drop(states_[i], now_ns, cfg)) {
+      ++out;
+      continue;
+    }
+    if (w != i) {
+      chunks_[w] = std::move(chunks_[i]);
+      states_[w] = states_[i];
+    }
+    ++w;
+  }
+  chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(w), chunks_.end());
+  states_.resize(w);
+  return out;
+}
+
+void stream::drop_all_chunks() noexcept {
+  chunks_.clear();
+  states_.clear();
+}
+
 bool stream::sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept {
   if (cfg_.sync_period_ns <= 0 || entries_ == 0 || c.empty())
     return false;
@@ -90,13 +136,17 @@ bool stream::sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept {
 chunkenc::mem_chunk& stream::chunk_for(const model::entry_view& e, uint32_t& created) {
   if (!chunks_.empty()) {
     auto& c = chunks_.back();
-    bool cut = c.closed() || (!c.empty() && !c.space_for(e)) || sync_cut(c, e.ts);
-    if (!cut)
+    bool full = c.closed() || (!c.empty() && !c.space_for(e));
+    bool synced = !full && sync_cut(c, e.ts);
+    if (!full && !synced)
       return c;
     if (!c.closed())
       status_ignored(c.close(), "a failed close keeps the head; the chunk stays readable");
+    states_.back().closed = true;
+    states_.back().synced = states_.back().synced || synced;
   }
   chunks_.emplace_back(cfg_.encoding, cfg_.block_size, cfg_.target_size);
+  states_.emplace_back();
   ++created;
   return chunks_.back();
 }
@@ -151,6 +201,9 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
 
   // Pass 2 (Loki storeEntries): append, cutting chunks as needed.
   const model::entry_view* last = nullptr;
+  // Entries go to the open back chunk or to chunks cut during this call.
+  const size_t first_touched =
+    chunks_.empty() || chunks_.back().closed() ? chunks_.size() : chunks_.size() - 1;
   for (size_t i = 0; i < n && to_store > 0; ++i) {
     if (verdicts[i] != verdict::store)
       continue;
@@ -175,6 +228,8 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
     last = &e;
   }
   if (last) {
+    for (size_t i = first_touched; i < states_.size(); ++i)
+      states_[i].last_updated_ns = now_ns;
     has_last_ = true;
     last_ts_ = last->ts;
     last_line_.assign(last->line.data(), last->line.size());

@@ -18,6 +18,9 @@
 //   (2) highest_ts_ is the largest timestamp ever accepted (0 = none yet).
 //   (3) entries_ counts every accepted entry, head-block duplicates included
 //       (Loki counts those as stored); last-line duplicates are not counted.
+//   (4) states_.size() == chunks_.size(): states_[i] is the flush bookkeeping
+//       (flush_policy.hpp) of chunks_[i]; last_updated_ns 0 = not known yet
+//       (restored chunks; flush_states() sets it to its `now`).
 #pragma once
 
 #include <cstddef>
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "runtime/chunkenc/mem_chunk.hpp"
+#include "runtime/ingester/flush_policy.hpp"
 #include "runtime/validation/rate_limiter.hpp"
 #include "runtime/model/entry.hpp"
 
@@ -102,6 +106,19 @@ public:
   /// Heap bytes held by the chunks.
   size_t memory_usage() const noexcept;
 
+  /// The flush bookkeeping of chunks() (same indexes), with closed, min_ts
+  /// and max_ts refreshed from the chunks and unknown last_updated_ns set to
+  /// now_ns. The flush sweep passes it to collect_flush and sets flushed_ns.
+  std::vector<chunk_state>& flush_states(int64_t now_ns);
+  /// Closes chunk i (the next entry starts a new chunk). REQUIRES: i < size.
+  void close_chunk(size_t i);
+  /// Removes the chunks should_drop() allows (flushed, retain period over);
+  /// returns how many.
+  size_t drop_flushed(int64_t now_ns, const flush_config& cfg);
+  /// Forgets every chunk (they were written to the store: WAL replay's
+  /// memory ceiling); highest timestamp, last line and counts stay.
+  void drop_all_chunks() noexcept;
+
 private:
   chunkenc::mem_chunk& chunk_for(const model::entry_view& e, uint32_t& created);
   bool sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept;
@@ -110,6 +127,7 @@ private:
   uint64_t fingerprint_;
   stream_config cfg_;
   std::vector<chunkenc::mem_chunk> chunks_;
+  std::vector<chunk_state> states_;
   validation::token_bucket limiter_;
   int64_t highest_ts_ = 0;
   bool has_last_ = false;

@@ -6,12 +6,14 @@
 
 #include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
+#include "runtime/util/status.hpp"
 
 namespace skald::ingester {
 
 result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
                                   const stream_config& cfg, int64_t now_ns,
-                                  std::atomic<uint64_t>* progress) {
+                                  std::atomic<uint64_t>* progress,
+                                  const replay_ceiling& ceiling) {
   recovery out;
   wal::replayer r{fs, dir};
   if (auto st = r.open(); !st.ok())
@@ -20,8 +22,39 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
   replay_cfg.rate_bytes = 0; // no limits during replay
   // fingerprint -> index in out.streams of the incarnation bound to it.
   std::unordered_map<uint64_t, size_t> by_fp;
+  // Bytes replayed into memory since the last ceiling flush.
+  uint64_t in_use = 0;
+  const uint64_t limit = ceiling.bytes / 10 * 9;
+  auto flush_round = [&]() -> status {
+    ++out.ceiling_flushes;
+    bool failed = false;
+    std::string first_error;
+    for (auto& rs : out.streams) {
+      if (rs.s->chunks().empty())
+        continue;
+      auto n = ceiling.flush(rs);
+      if (!n.ok()) {
+        if (!failed)
+          first_error = n.error().message();
+        failed = true;
+        continue;
+      }
+      out.ceiling_flushed_chunks += *n;
+      rs.s->drop_all_chunks();
+    }
+    if (failed)
+      return status{errc::io_error,
+                    "WAL replay flush made no progress: " + std::to_string(in_use)
+                      + " in use, ceiling " + std::to_string(ceiling.bytes)
+                      + "; cannot recover: " + first_error};
+    in_use = 0;
+    return {};
+  };
   wal::replay_item it;
   while (r.next(it)) {
+    if (ceiling.bytes > 0 && ceiling.flush && in_use > limit)
+      if (auto st = flush_round(); !st.ok())
+        return st;
     if (progress != nullptr)
       progress->fetch_add(1, std::memory_order_relaxed);
     switch (it.kind) {
@@ -47,6 +80,7 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
             continue;
           }
           out.entries_restored += m->entries();
+          in_use += c.data.size();
           chunks.push_back(std::move(*m));
         }
         rs.s->restore(std::move(chunks), sn.highest_ts, std::string{sn.last_line});
@@ -90,6 +124,8 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
         auto& rs = out.streams[f->second];
         auto o = rs.s->push(er.entries.data(), er.entries.size(), rs.tenant, now_ns);
         out.entries_restored += o.stored;
+        for (const auto& e : er.entries)
+          in_use += entry_size(e) + 16;
         rs.counter = std::max(rs.counter, er.counter);
         break;
       }

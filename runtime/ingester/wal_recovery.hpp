@@ -18,6 +18,15 @@
 // chunks with mem_chunk::decode, the open one with decode_open), highest
 // timestamp, last line and counter (entry_ct).
 //
+// Memory ceiling (ingester.wal.replay_memory_ceiling, Loki §6.4 step 4): the
+// bytes replayed into memory are tallied (checkpoint chunk bytes, entry
+// sizes); once they pass 90% of the ceiling every stream's chunks are
+// handed to `flush` (runtime/ingester/replay_flush.hpp writes them to the
+// store) and dropped from memory (the stream keeps its highest timestamp,
+// last line and counter). A round that fails with memory still above the
+// ceiling ends the replay with Loki's error ("WAL replay flush made no
+// progress: ...").
+//
 // Owner: the ingester module's start(), one thread. Pure (no CAF).
 // Invariants:
 //   (1) every stream in `streams` has a distinct (tenant, fingerprint, labels)
@@ -27,6 +36,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,12 +73,24 @@ struct recovery {
   uint64_t skipped_checkpoint_chunks = 0;
   /// Largest WAL stream id seen (new streams must use larger ones).
   uint64_t max_wal_id = 0;
+  /// Memory-ceiling flush rounds and the chunks they wrote.
+  uint64_t ceiling_flushes = 0;
+  uint64_t ceiling_flushed_chunks = 0;
+};
+
+/// The memory ceiling of a replay; bytes 0 = off.
+struct replay_ceiling {
+  uint64_t bytes = 0;
+  /// Writes every chunk of the stream to the store (closing them); returns
+  /// how many. The replay drops the chunks after success.
+  std::function<result<size_t>(recovered_stream&)> flush;
 };
 
 /// Replays dir. Fails only when the directory cannot be listed. `progress`
 /// (optional) counts the items replayed so far, for /ready.
 result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
                                   const stream_config& cfg, int64_t now_ns,
-                                  std::atomic<uint64_t>* progress = nullptr);
+                                  std::atomic<uint64_t>* progress = nullptr,
+                                  const replay_ceiling& ceiling = {});
 
 } // namespace skald::ingester

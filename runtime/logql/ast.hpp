@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/model/matcher.hpp"
+
 namespace re2 {
 class RE2;
 }
@@ -31,18 +33,10 @@ namespace skald::logql {
 class stage_impl;     // pipeline.hpp: a compiled pipeline stage
 class line_predicate; // pipeline.hpp: a compiled line filter
 
-enum class match_op : uint8_t { eq, neq, re, nre };
-
 /// `name op "value"`; regexps are fully anchored (Prometheus semantics).
-struct label_matcher {
-  std::string name;
-  match_op op = match_op::eq;
-  std::string value;
-  std::shared_ptr<const re2::RE2> re;  // set iff op is re or nre
-
-  bool matches(std::string_view v) const;
-  std::string to_string() const;
-};
+/// One type with the index's storage::label_matcher (runtime/model/matcher.hpp).
+using match_op = model::match_op;
+using label_matcher = model::label_matcher;
 
 enum class line_filter_op : uint8_t { contains, not_contains, regex, not_regex, pattern, not_pattern };
 
@@ -210,7 +204,7 @@ const char* to_string(range_op op);
 const char* to_string(vector_op op);
 const char* to_string(bin_op op);
 const char* to_string(cmp_op op);
-const char* to_string(match_op op);
+using model::to_string; // match_op
 const char* to_string(line_filter_op op);
 
 } // namespace skald::logql

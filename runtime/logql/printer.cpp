@@ -180,16 +180,6 @@ const char* to_string(cmp_op op) {
   return "?";
 }
 
-const char* to_string(match_op op) {
-  switch (op) {
-    case match_op::eq: return "=";
-    case match_op::neq: return "!=";
-    case match_op::re: return "=~";
-    case match_op::nre: return "!~";
-  }
-  return "?";
-}
-
 const char* to_string(line_filter_op op) {
   switch (op) {
     case line_filter_op::contains: return "|=";
@@ -200,20 +190,6 @@ const char* to_string(line_filter_op op) {
     case line_filter_op::not_pattern: return "!>";
   }
   return "?";
-}
-
-bool label_matcher::matches(std::string_view v) const {
-  switch (op) {
-    case match_op::eq: return v == value;
-    case match_op::neq: return v != value;
-    case match_op::re: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
-    case match_op::nre: return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
-  }
-  return false;
-}
-
-std::string label_matcher::to_string() const {
-  return name + logql::to_string(op) + go_quote(value);
 }
 
 std::string label_filter::to_string() const {

@@ -190,6 +190,66 @@ double window_value(range_op op, bool unwrap, const int64_t* ts, const double* v
   return 0;
 }
 
+/// count_over_time, rate, bytes_over_time and bytes_rate of a selector
+/// without stages: the source counts per window (entry_source::count_windows,
+/// e.g. from chunk block metadata) and no entry is read here. nullopt when
+/// the expression does not qualify or the source declines.
+std::optional<stepped> counted_range_agg(const sample_expr& e, const eval_ctx& c,
+                                         const grouping* group) {
+  const log_range_expr& r = e.range;
+  const bool bytes = e.rop == range_op::bytes_over_time || e.rop == range_op::bytes_rate;
+  const bool per_second = e.rop == range_op::rate || e.rop == range_op::bytes_rate;
+  if (!(e.rop == range_op::count_over_time || e.rop == range_op::rate || bytes)
+      || !r.selector.stages.empty() || r.unwrap)
+    return std::nullopt;
+  window_spec w;
+  w.first_end = c.start - r.offset_ns;
+  w.step = c.step;
+  w.n = c.nsteps;
+  w.range = r.range_ns;
+  w.bytes = bytes;
+  std::vector<window_counts> counts;
+  if (!c.src.count_windows(r.selector.matchers, w, counts))
+    return std::nullopt;
+  struct acc {
+    model::label_set labels;
+    std::vector<uint64_t> entries;
+    std::vector<uint64_t> bytes;
+  };
+  std::unordered_map<std::string, size_t> index;
+  std::vector<acc> all;
+  for (auto& wc : counts) {
+    model::label_set ls = group ? apply_grouping(*wc.labels, *group) : *wc.labels;
+    auto k = series_key(ls);
+    auto it = index.find(k);
+    if (it == index.end()) {
+      it = index.emplace(std::move(k), all.size()).first;
+      all.push_back(acc{std::move(ls), std::vector<uint64_t>(w.n, 0),
+                        std::vector<uint64_t>(bytes ? w.n : 0, 0)});
+    }
+    auto& a = all[it->second];
+    for (size_t i = 0; i < w.n; ++i) {
+      a.entries[i] += wc.entries[i];
+      if (bytes)
+        a.bytes[i] += wc.bytes[i];
+    }
+  }
+  const double range_s = static_cast<double>(r.range_ns) / 1e9;
+  stepped out;
+  out.steps.resize(c.nsteps);
+  for (size_t i = 0; i < c.nsteps; ++i) {
+    for (const auto& a : all) {
+      if (a.entries[i] == 0)
+        continue;
+      double v = static_cast<double>(bytes ? a.bytes[i] : a.entries[i]);
+      if (per_second)
+        v /= range_s;
+      out.steps[i].push_back({a.labels, v});
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 double quantile(double q, std::vector<double> values) {
@@ -244,6 +304,8 @@ double extrapolated_counter_rate(const int64_t* ts, const double* vs, size_t n, 
 result<stepped> eval_range_agg(const sample_expr& e, const eval_ctx& c,
                                const std::optional<grouping>& pushdown) {
   const log_range_expr& r = e.range;
+  if (auto counted = counted_range_agg(e, c, e.group ? &*e.group : pushdown ? &*pushdown : nullptr))
+    return std::move(*counted);
   int64_t from = c.start - r.range_ns - r.offset_ns + 1;
   int64_t through = c.end - r.offset_ns + 1;
   auto selected = c.src.select(r.selector.matchers, from, through, direction::forward);

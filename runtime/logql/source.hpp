@@ -45,12 +45,46 @@ public:
 
 using stream_iterators = std::vector<std::unique_ptr<stream_iterator>>;
 
+/// Windows for count_windows(): window i (i < n) holds the entries with
+/// end_i - range < ts <= end_i, end_i = first_end + i * step (the engine's
+/// range-aggregation windows, offset already applied).
+struct window_spec {
+  int64_t first_end = 0;
+  int64_t step = 1;
+  size_t n = 1;
+  int64_t range = 0;
+  /// Also sum line bytes (bytes_over_time, bytes_rate).
+  bool bytes = false;
+};
+
+/// One stream's per-window entry counts (and line bytes when asked).
+struct window_counts {
+  const model::label_set* labels = nullptr; // points into the source
+  std::vector<uint64_t> entries;            // n values
+  std::vector<uint64_t> bytes;              // n values when spec.bytes
+};
+
 class entry_source {
 public:
   virtual ~entry_source() = default;
   /// Streams whose labels satisfy every matcher, entries in [from, through).
   virtual result<stream_iterators> select(const std::vector<label_matcher>& matchers,
                                           int64_t from, int64_t through, direction dir) = 0;
+
+  /// Optional fast path of count_over_time / rate / bytes_over_time /
+  /// bytes_rate over a selector WITHOUT pipeline stages: per matching stream
+  /// (replicas already deduped), how many entries (and line bytes) fall in
+  /// each window. A source that cannot answer exactly (e.g. entries with
+  /// structured metadata, which split series) returns false and the engine
+  /// reads the entries through select(). Streams with no entry in any
+  /// window may be left out.
+  virtual bool count_windows(const std::vector<label_matcher>& matchers, const window_spec& w,
+                             std::vector<window_counts>& out) {
+    (void)matchers;
+    (void)w;
+    (void)out;
+    return false;
+  }
 };
 
 /// Merges iterators that carry the same stream labels (replicas: several

@@ -178,6 +178,30 @@ result<stored_chunk> chunk_store::get(std::string_view tenant, uint64_t fingerpr
   return out;
 }
 
+result<shared_stored_chunk> chunk_store::get_shared(std::string_view tenant, uint64_t fingerprint,
+                                                    const chunk_ref& ref) {
+  chunk_id id = id_of(std::string{tenant}, fingerprint, ref);
+  auto bytes = fs_.read_file(path_of(id));
+  if (!bytes)
+    return bytes.error();
+  auto object = std::make_shared<const std::string>(std::move(*bytes));
+  if (uint32_t crc = util::crc32c(*object); crc != ref.checksum)
+    return status{errc::corrupt_record, "invalid chunk checksum: " + external_key(id, schema_)};
+  auto dec = decode_chunk_object(*object);
+  if (!dec)
+    return dec.error();
+  auto& h = dec->header;
+  if (h.tenant != tenant || h.fingerprint != fingerprint || h.from_ms != ref.from_ms ||
+      h.through_ms != ref.through_ms)
+    return status{errc::corrupt_record, "wrong chunk metadata: " + external_key(id, schema_)};
+  shared_stored_chunk out;
+  out.chunk_offset = static_cast<size_t>(dec->chunk_bytes.data() - object->data());
+  out.chunk_size = dec->chunk_bytes.size();
+  out.header = std::move(h);
+  out.object = std::move(object);
+  return out;
+}
+
 result<size_t> chunk_store::remove_temp_files() {
   size_t removed = 0;
   auto tenants = fs_.list_dir(root_);

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -67,6 +68,15 @@ struct stored_chunk {
   std::string chunk_bytes;
 };
 
+/// A chunk read back without copying its bytes out of the object (queries:
+/// chunkenc::mem_chunk::decode_shared(object, chunk_offset, chunk_size)).
+struct shared_stored_chunk {
+  chunk_object_header header;
+  std::shared_ptr<const std::string> object;
+  size_t chunk_offset = 0;
+  size_t chunk_size = 0;
+};
+
 struct put_result {
   chunk_ref ref;
   /// The object existed already (identical chunk from a replica or a retry).
@@ -88,6 +98,10 @@ public:
 
   /// Reads and verifies the chunk named by (tenant, fingerprint, ref).
   result<stored_chunk> get(std::string_view tenant, uint64_t fingerprint, const chunk_ref& ref);
+
+  /// get() without the copy of the chunk bytes (same checks).
+  result<shared_stored_chunk> get_shared(std::string_view tenant, uint64_t fingerprint,
+                                         const chunk_ref& ref);
 
   /// True if the object file exists (no verification).
   result<bool> contains(std::string_view tenant, uint64_t fingerprint, const chunk_ref& ref);

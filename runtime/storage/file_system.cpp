@@ -113,13 +113,18 @@ result<std::string> posix_fs::read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return io_error("open", path, errno);
+  // Straight into the string (no bounce buffer): chunk objects are MBs.
   std::string out;
   struct stat sb {};
+  size_t cap = 65536;
   if (::fstat(fd, &sb) == 0 && sb.st_size > 0)
-    out.reserve(static_cast<size_t>(sb.st_size));
-  char buf[65536];
+    cap = static_cast<size_t>(sb.st_size) + 1; // +1: see EOF without another resize
+  out.resize(cap);
+  size_t len = 0;
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (len == out.size())
+      out.resize(out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + len, out.size() - len);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -129,9 +134,10 @@ result<std::string> posix_fs::read_file(const std::string& path) {
     }
     if (n == 0)
       break;
-    out.append(buf, static_cast<size_t>(n));
+    len += static_cast<size_t>(n);
   }
   ::close(fd);
+  out.resize(len);
   return out;
 }
 

@@ -8,11 +8,12 @@
 // matcher: so `{a=""}` selects series without `a`, `{a!="x"}` also selects
 // series without `a`, and `{a=~".*"}` selects everything.
 //
-// The LogQL parser has the same shape (logql::label_matcher); the querier
-// converts with make_matcher(name, op, value), or the two types merge later.
+// The type is model::label_matcher (runtime/model/matcher.hpp), the same one
+// the LogQL parser produces (logql::label_matcher), so the querier hands its
+// parsed matchers to the index as they are.
 //
 // Owner: values; a compiled regexp is shared (immutable, thread-safe).
-// Invariant: re != nullptr iff type is re or nre.
+// Invariant: re != nullptr iff op is re or nre.
 #pragma once
 
 #include <cstdint>
@@ -20,29 +21,13 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/model/matcher.hpp"
 #include "runtime/util/status.hpp"
-
-namespace re2 {
-class RE2;
-} // namespace re2
 
 namespace skald::storage {
 
-enum class match_type : uint8_t { eq, neq, re, nre };
-
-struct label_matcher {
-  std::string name;
-  match_type type = match_type::eq;
-  std::string value;
-  std::shared_ptr<const re2::RE2> re;
-
-  /// Does label value `v` ("" = label absent) satisfy the matcher?
-  bool matches(std::string_view v) const;
-  /// matches(""): such a matcher also selects series lacking the label.
-  bool matches_empty() const { return matches({}); }
-  /// `name="value"` with the operator, for messages.
-  std::string to_string() const;
-};
+using match_type = model::match_op;
+using label_matcher = model::label_matcher;
 
 /// Builds a matcher; compiles regexps. errc::invalid_argument for a bad
 /// regexp or an empty name.

@@ -49,7 +49,7 @@ void for_each_regex_candidate(const series_index::value_postings& vp, const labe
 
 // Cheapest first: equality, then other positive matchers, then negatives.
 int rank(const label_matcher& m) {
-  if (m.type == match_type::eq && !m.value.empty())
+  if (m.op == match_type::eq && !m.value.empty())
     return 0;
   return m.matches_empty() ? 2 : 1;
 }
@@ -173,11 +173,11 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
       // Positive: union of the postings of the values it accepts.
       std::vector<uint32_t> p;
       if (vp) {
-        if (m->type == match_type::eq) {
+        if (m->op == match_type::eq) {
           auto it = vp->find(m->value);
           if (it != vp->end())
             p = it->second;
-        } else if (m->type == match_type::re) {
+        } else if (m->op == match_type::re) {
           for_each_regex_candidate(*vp, *m,
                                    [&](const std::string& value, const postings_list& list) {
                                      if (m->matches(value))
@@ -201,11 +201,11 @@ std::vector<uint32_t> series_index::select(const std::vector<label_matcher>& mat
       }
       if (vp) {
         std::vector<uint32_t> rejected;
-        if (m->type == match_type::neq) {
+        if (m->op == match_type::neq) {
           auto it = vp->find(m->value);
           if (it != vp->end())
             rejected = it->second;
-        } else if (m->type == match_type::nre) {
+        } else if (m->op == match_type::nre) {
           // Rejected = the values the regexp matches: a bounded slice.
           for_each_regex_candidate(*vp, *m,
                                    [&](const std::string& value, const postings_list& list) {

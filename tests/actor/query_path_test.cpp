@@ -141,5 +141,32 @@ TEST_F(query_path, a_select_after_a_push_sees_the_pushed_line) {
   EXPECT_EQ(s->streams[0].data.line(0), "a4");
 }
 
+TEST_F(query_path, a_snapshot_select_hands_out_chunks_later_pushes_do_not_change) {
+  select_request r;
+  r.tenant = "t1";
+  r.groups.push_back(matchers("{app=\"a\"}"));
+  r.from = 0;
+  r.through = 10 * sec;
+  r.snapshot = true;
+  auto s = select(r);
+  ASSERT_EQ(s->streams.size(), 1u);
+  const auto& sl = s->streams[0];
+  EXPECT_EQ(sl.data.labels, (model::label_set{{"app", "a"}, {"env", "prod"}}));
+  EXPECT_EQ(sl.data.size(), 0u); // nothing copied out
+  ASSERT_EQ(sl.snapshot.size(), 1u);
+  EXPECT_EQ(sl.snapshot[0]->entries(), 3u);
+  // The stream goes on appending; the query's snapshot stays as it was.
+  auto b = std::make_shared<push_batch>();
+  b->tenant = "t1";
+  b->request = push_builder{}.stream("{app=\"a\", env=\"prod\"}").entry(4 * sec, "a4").build();
+  auto rep = ask<ingest_reply>(ing_, push_atom_v, ingest_ptr{b});
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(sl.snapshot[0]->entries(), 3u);
+  auto n = sl.snapshot[0]->count(0, 10 * sec);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3u);
+  EXPECT_EQ(select(r)->streams[0].snapshot[0]->entries(), 4u);
+}
+
 } // namespace
 } // namespace skald

@@ -15,11 +15,15 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/ingester/checkpoint_writer.hpp"
+#include "actors/ingester/flush_worker.hpp"
 #include "actors/ingester/ingester.hpp"
 #include "actors/ingester/wal_writer.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/storage/chunk_store.hpp"
+#include "runtime/storage/file_system.hpp"
+#include "runtime/storage/index_store.hpp"
 #include "runtime/wal/test_fs.hpp"
 #include "testutil/caf_fixture.hpp"
 #include "testutil/push_builder.hpp"
@@ -40,6 +44,7 @@ protected:
 
   /// An ingester with a (non-detached) WAL writer on the fault-injection fs.
   ingester_actor make_ingester(bool replay_pending = false, double threshold = 0,
+                               std::vector<flush_worker_actor> flushers = {},
                                checkpoint_writer_actor checkpoints = {}) {
     if (!checkpoints) {
       actors::checkpoint_writer_deps cd;
@@ -66,6 +71,8 @@ protected:
     deps.timeout = 5s;
     deps.wal = wal_;
     deps.replay_pending = replay_pending;
+    deps.flushers = std::move(flushers);
+    deps.flush.chunk_retain_period = 1h;
     return keep(actors::spawn_ingester(sys(), deps));
   }
 
@@ -247,6 +254,41 @@ TEST_F(wal_path, replay_restores_streams_without_duplicates_across_restarts) {
   EXPECT_EQ(lines(ing3, "t2", "{app=\"a\"}"), (std::vector<std::string>{"t2-0", "t2-1", "t2-2"}));
 }
 
+TEST_F(wal_path, flushed_chunks_are_left_out_of_checkpoints) {
+  auto store = std::make_shared<actors::flush_store>();
+  auto fs = std::make_shared<storage::memory_fs>();
+  ASSERT_TRUE(fs->create_dirs("/store").ok());
+  store->base = fs;
+  store->fs = fs;
+  store->chunks = std::make_unique<storage::chunk_store>(*fs, "/store");
+  storage::index_options io;
+  io.root = "/store";
+  store->index = std::make_unique<storage::index_store>(*fs, io);
+  actors::flush_worker_deps fd;
+  fd.store = store;
+  fd.metrics = &reg_;
+  fd.detached = false;
+  auto ing = make_ingester(false, 0, {keep(actors::spawn_flush_worker(sys(), fd))});
+  send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "a0").build()));
+  sched().run();
+  auto r = ask<flush_reply>(ing, flush_atom_v, static_cast<uint8_t>(ingester::flush_mode::immediate),
+                            std::string{});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->chunks, 1u);
+  // Retained (1h): still in memory and queryable, in a closed chunk; the
+  // next line starts a new chunk.
+  send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "a1").build()));
+  sched().run();
+  EXPECT_EQ(lines(ing, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a0", "a1"}));
+  caf::anon_send(ing, checkpoint_atom_v);
+  sched().run();
+  EXPECT_EQ(metric("loki_ingester_checkpoint_creations_total"), 1);
+  // The checkpoint holds only the unflushed chunk: a0 is in the store.
+  auto ing2 = make_ingester(true);
+  replay_into(ing2);
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a1"}));
+}
+
 TEST_F(wal_path, checkpoint_covers_old_segments_and_replay_has_no_duplicates) {
   auto ing = make_ingester();
   for (int i = 0; i < 3; ++i)
@@ -301,7 +343,7 @@ TEST_F(wal_path, pushes_are_acked_while_a_checkpoint_is_being_written) {
     };
   });
   keep(slow);
-  auto ing = make_ingester(false, 0, slow);
+  auto ing = make_ingester(false, 0, {}, slow);
   send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "a0").build()));
   sched().run();
   caf::anon_send(ing, checkpoint_atom_v);

@@ -137,3 +137,85 @@ TEST(stream, chunks_are_cut_at_target_size) {
     total += c.entries();
   EXPECT_EQ(total, 200u);
 }
+
+// -- flush bookkeeping (flush_states, close_chunk, drop_flushed) -------------
+
+TEST(stream, flush_states_follow_the_chunks) {
+  stream_config cfg;
+  cfg.sync_period_ns = 0;
+  stream s{"{app=\"a\"}", 42, cfg};
+  push(s, {{1 * sec, "a"}, {3 * sec, "b"}}, 100);
+  auto& st = s.flush_states(200);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_FALSE(st[0].closed);
+  EXPECT_EQ(st[0].min_ts, 1 * sec);
+  EXPECT_EQ(st[0].max_ts, 3 * sec);
+  EXPECT_EQ(st[0].last_updated_ns, 100); // the push's clock, not the sweep's
+  push(s, {{4 * sec, "c"}}, 150);
+  EXPECT_EQ(s.flush_states(300)[0].last_updated_ns, 150);
+}
+
+TEST(stream, a_closed_chunk_takes_no_more_entries) {
+  stream_config cfg;
+  cfg.sync_period_ns = 0;
+  stream s{"{app=\"a\"}", 42, cfg};
+  push(s, {{1 * sec, "a"}}, 100);
+  s.close_chunk(0);
+  EXPECT_TRUE(s.flush_states(100)[0].closed);
+  push(s, {{2 * sec, "b"}}, 200);
+  ASSERT_EQ(s.chunks().size(), 2u);
+  auto& st = s.flush_states(300);
+  EXPECT_TRUE(st[0].closed);
+  EXPECT_FALSE(st[1].closed);
+  EXPECT_EQ(st[0].last_updated_ns, 100);
+  EXPECT_EQ(st[1].last_updated_ns, 200);
+  EXPECT_EQ(timestamps(s), (std::vector<int64_t>{1, 2}));
+}
+
+TEST(stream, sync_cut_marks_the_chunk_synced) {
+  stream_config cfg;
+  cfg.sync_period_ns = 10 * sec;
+  cfg.sync_min_utilization = 0; // cut at every period boundary
+  stream s{"{app=\"a\"}", 0, cfg};
+  push(s, {{9 * sec, "a"}}, 1);
+  push(s, {{11 * sec, "b"}}, 2); // crossed the boundary at 10s (fp 0)
+  ASSERT_EQ(s.chunks().size(), 2u);
+  auto& st = s.flush_states(3);
+  EXPECT_TRUE(st[0].closed);
+  EXPECT_TRUE(st[0].synced);
+  EXPECT_EQ(ingester::should_flush(st[0], 3, ingester::flush_config{}),
+            ingester::flush_reason::synced);
+}
+
+TEST(stream, drop_flushed_removes_only_flushed_chunks_past_retain) {
+  stream_config cfg;
+  cfg.sync_period_ns = 0;
+  stream s{"{app=\"a\"}", 42, cfg};
+  push(s, {{1 * sec, "a"}}, 1);
+  s.close_chunk(0);
+  push(s, {{2 * sec, "b"}}, 2);
+  ingester::flush_config fc;
+  fc.chunk_retain_period = std::chrono::seconds{10};
+  s.flush_states(3)[0].flushed_ns = 5 * sec;
+  EXPECT_EQ(s.drop_flushed(15 * sec - 1, fc), 0u);
+  EXPECT_EQ(s.drop_flushed(15 * sec, fc), 1u);
+  ASSERT_EQ(s.chunks().size(), 1u);
+  EXPECT_EQ(timestamps(s), (std::vector<int64_t>{2}));
+  EXPECT_FALSE(s.flush_states(20 * sec)[0].flushed_ns);
+}
+
+TEST(stream, restored_chunks_count_as_updated_at_the_first_sweep) {
+  stream_config cfg;
+  stream s{"{app=\"a\"}", 42, cfg};
+  std::vector<chunkenc::mem_chunk> cs;
+  cs.emplace_back();
+  model::entry_view e{1 * sec, "x", nullptr};
+  (void)cs.back().append(e);
+  s.restore(std::move(cs), 1 * sec, "x");
+  EXPECT_EQ(s.flush_states(777)[0].last_updated_ns, 777);
+  s.drop_all_chunks();
+  EXPECT_TRUE(s.chunks().empty());
+  EXPECT_TRUE(s.flush_states(778).empty());
+  EXPECT_EQ(s.highest_ts(), 1 * sec);
+  EXPECT_EQ(s.last_line(), "x");
+}
