@@ -8,7 +8,8 @@
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
 // wal_append_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
-// shared_ptrs of the write path.
+// shared_ptrs of the write path; ring_snapshot and memberlist_snapshot
+// (messages/ring.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -18,6 +19,7 @@
 #include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
+#include "messages/ring.hpp"
 #include "messages/wal.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
@@ -50,5 +52,19 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
   CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
   CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
+
+  // Ring and gossip (messages/ring.hpp, messages/interfaces/ring_actor.hpp).
+  CAF_ADD_ATOM(skald, skald, ring_get_atom, "ringget")
+  CAF_ADD_ATOM(skald, skald, ring_sub_atom, "ringsub")
+  CAF_ADD_ATOM(skald, skald, ring_unsub_atom, "ringunsub")
+  CAF_ADD_ATOM(skald, skald, ring_changed_atom, "ringchg")
+  CAF_ADD_ATOM(skald, skald, ring_join_atom, "ringjoin")
+  CAF_ADD_ATOM(skald, skald, ring_leave_atom, "ringleave")
+  CAF_ADD_ATOM(skald, skald, ring_forget_atom, "ringforget")
+  CAF_ADD_ATOM(skald, skald, members_atom, "members")
+  CAF_ADD_ATOM(skald, skald, gossip_atom, "gossip")
+  CAF_ADD_ATOM(skald, skald, ring_hb_atom, "ringhb")
+  CAF_ADD_ATOM(skald, skald, gossip_tick_atom, "gosstick")
+  CAF_ADD_TYPE_ID(skald, (skald::gossip_msg))
 
 CAF_END_TYPE_ID_BLOCK(skald)

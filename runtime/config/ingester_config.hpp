@@ -25,6 +25,7 @@ struct ingester_ring_config {
   std::chrono::nanoseconds heartbeat_timeout{0};
   int replication_factor = 0;
   bool zone_awareness_enabled = false;
+  std::chrono::nanoseconds auto_forget_unhealthy_period{0};
 
   ingester_ring_config() { set_defaults(*this); }
 
@@ -40,6 +41,10 @@ struct ingester_ring_config {
             "common.replication_factor applies.");
     b.field(zone_awareness_enabled, "zone_awareness_enabled", false,
             "Spread replicas across availability zones.");
+    b.field(auto_forget_unhealthy_period, "auto_forget_unhealthy_period", 10min,
+            "Members without a heartbeat for longer than this are removed from the ring "
+            "(a tombstone is gossiped); 0 disables. skald's key: Loki only has "
+            "ingester.autoforget_unhealthy (after heartbeat_timeout, off by default).");
   }
 
   status validate() const;

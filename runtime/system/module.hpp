@@ -83,4 +83,8 @@ struct module_def {
 /// The node's module table; its names are what -target accepts.
 const std::vector<module_def>& module_table();
 
+/// True when the ring gossips with other nodes (memberlist.join_members is
+/// set): the node then loads CAF's middleman, with heartbeats on.
+bool gossip_enabled(const config::root_config& cfg);
+
 } // namespace skald::system

@@ -12,6 +12,11 @@
 // is built after the ingester and sends to it (no ring yet: the cluster issue
 // replaces this by the ring's replication sets).
 //
+// Ring (issue 8): `ring` — this node's ring member (actors/ring): the
+// lifecycler of the ingester's ring entry (when the node runs an ingester:
+// JOINING, ACTIVE once the WAL is replayed, LEFT on stop) and the gossip
+// with memberlist.join_members; GET/POST /ring and GET /memberlist.
+//
 // Query path: `querier` (the querier actor, its evaluation worker pool and the
 // query routes) reads the local ingester when this node runs one; built after
 // the ingester (table order).
@@ -32,6 +37,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -45,6 +51,8 @@
 #include "actors/ingester/wal_writer.hpp"
 #include "actors/limits/overrides_reloader.hpp"
 #include "actors/querier/querier.hpp"
+#include "actors/ring/member.hpp"
+#include "actors/ring/routes.hpp"
 #include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/root_config.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
@@ -55,6 +63,7 @@
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/ring/tokens.hpp"
 #include "runtime/storage/chunk_store.hpp"
 #include "runtime/storage/file_system.hpp"
 #include "runtime/storage/index_store.hpp"
@@ -122,7 +131,20 @@ struct shared_services {
   std::shared_ptr<storage::file_system> store_fs;
   std::shared_ptr<storage::chunk_store> chunks;
   std::shared_ptr<storage::index_store> index;
+  /// Set by the ingester module while it is built: this node is a ring
+  /// instance (the ring member runs the lifecycler).
+  bool ring_instance = false;
+  /// The ring member (set when the ring module started), and the lifecycle
+  /// steps the ingester module calls: join after the WAL replay (ACTIVE,
+  /// tokens file written), leave first thing on stop.
+  ring_actor ring;
+  std::function<status()> ring_join;
+  std::function<void()> ring_leave;
 };
+
+bool gossip_enabled(const config::root_config& cfg) {
+  return !cfg.memberlist.join_members.empty();
+}
 
 namespace {
 
@@ -353,6 +375,7 @@ public:
     }
     ingester_ = actors::spawn_ingester(ctx.sys, std::move(deps));
     services(ctx).ingester = ingester_;
+    services(ctx).ring_instance = true;
     add_internal_stream_route(*ctx.router, ctx.sys, ingester_);
     add_flush_routes(*ctx.router);
   }
@@ -365,12 +388,18 @@ public:
       auto logger = log::get("ingester");
       SKALD_LOG_INFO(logger, "removed {} temp files of interrupted chunk writes", *n);
     }
-    if (!wal_)
-      return {};
-    return replay();
+    if (wal_)
+      if (auto st = replay(); !st.ok())
+        return st;
+    // WAL replayed: this ingester takes its tokens and goes ACTIVE.
+    if (auto& join = services(ctx_).ring_join)
+      return join();
+    return {};
   }
 
   void stop() override {
+    if (auto& leave = services(ctx_).ring_leave)
+      leave(); // LEAVING -> LEFT before the ingester stops answering
     auto logger = log::get("ingester");
     const auto& ic = ctx_.cfg.ingester;
     {
@@ -676,6 +705,157 @@ private:
   querier_actor querier_;
 };
 
+/// The ring member of this node (actors/ring/member.hpp) and its pages.
+/// Gossip (memberlist) only when memberlist.join_members is set, as Loki
+/// switches its rings to memberlist then; otherwise the ring lives in this
+/// node alone. The tokens file is read here and written after the join:
+/// file I/O stays out of the actor.
+class ring_module final : public module {
+public:
+  explicit ring_module(module_context& ctx)
+      : ctx_(ctx), slot_(std::make_shared<actors::ring_slot>()) {
+    actors::add_ring_routes(*ctx.router, ctx.sys, slot_, "Ingester Ring Status");
+  }
+
+  status start() override {
+    auto logger = log::get("ring");
+    const auto& cfg = ctx_.cfg;
+    const auto& ml = cfg.memberlist;
+    const auto& lc = cfg.ingester.lifecycler;
+    auto& svc = services(ctx_);
+    using std::chrono::duration_cast;
+    using ms = std::chrono::milliseconds;
+    char hn[256] = {0};
+    if (gethostname(hn, sizeof(hn) - 1) != 0)
+      std::snprintf(hn, sizeof(hn), "skald");
+    std::string hostname{hn};
+    std::mt19937_64 rng{std::random_device{}()};
+
+    actors::ring_member_deps d;
+    const bool gossip = gossip_enabled(cfg);
+    std::string host = !ml.advertise_addr.empty()          ? ml.advertise_addr
+                       : !ml.bind_addr.empty()             ? ml.bind_addr.front()
+                       : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
+                                                           : std::string{"127.0.0.1"};
+    // advertise_port keeps Loki's default 7946; a node that only moved
+    // bind_port advertises that port.
+    int port = ml.advertise_port != 7946 ? ml.advertise_port : ml.bind_port;
+    if (gossip)
+      d.self_endpoint = host + ":" + std::to_string(port);
+    d.node_name = ml.node_name.empty() ? hostname : ml.node_name;
+    if (ml.randomize_node_name)
+      d.node_name += "-" + std::to_string(rng() % 0xffffff);
+    d.seeds = ml.join_members;
+    d.lifecycler = svc.ring_instance;
+    d.instance_id = lc.id.empty() ? hostname : lc.id;
+    std::string addr_host = !lc.address.empty()                 ? lc.address
+                            : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
+                                                                : host;
+    d.instance_addr =
+        addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.http_listen_port);
+    d.zone = lc.availability_zone;
+    d.num_tokens = lc.num_tokens;
+    d.unregister_on_shutdown = lc.unregister_on_shutdown;
+    tokens_file_ = lc.tokens_file_path;
+    if (d.lifecycler && !tokens_file_.empty()) {
+      auto tk = ring::load_tokens_file(fs_, tokens_file_);
+      if (tk.ok()) {
+        d.file_tokens = std::move(*tk);
+        SKALD_LOG_INFO(logger, "loaded {} tokens from {}", d.file_tokens.size(), tokens_file_);
+      } else if (tk.error().code() != errc::not_found) {
+        SKALD_LOG_WARN(logger, "ignoring tokens file {}: {}", tokens_file_, tk.error().message());
+      }
+    }
+    d.ring.replication_factor = lc.ring.replication_factor;
+    d.ring.heartbeat_timeout_ms = duration_cast<ms>(lc.ring.heartbeat_timeout).count();
+    d.ring.zone_awareness_enabled = lc.ring.zone_awareness_enabled;
+    d.heartbeat_period = std::max(ms{10}, duration_cast<ms>(lc.heartbeat_period));
+    d.gossip_interval = std::max(ms{10}, duration_cast<ms>(ml.gossip_interval));
+    d.gossip_nodes = ml.gossip_nodes;
+    d.left_ingesters_timeout = duration_cast<ms>(ml.left_ingesters_timeout);
+    d.auto_forget_period = cfg.ingester.autoforget_unhealthy
+                               ? duration_cast<ms>(lc.ring.heartbeat_timeout)
+                               : duration_cast<ms>(lc.ring.auto_forget_unhealthy_period);
+    leave_timeout_ = std::min(ms{5000}, duration_cast<ms>(ml.leave_timeout));
+    d.leave_timeout = leave_timeout_;
+    d.seed = rng();
+    if (gossip)
+      d.connector = caf::actor_cast<actors::connector_actor>(ctx_.sys.middleman().actor_handle());
+    member_ = actors::spawn_ring_member(ctx_.sys, std::move(d));
+    if (gossip) {
+      const char* bind = ml.bind_addr.empty() ? nullptr : ml.bind_addr.front().c_str();
+      // reuse: a node restarted right after kill -9 binds although its old
+      // connections linger in TIME_WAIT (a second live process on the port
+      // still fails: checked by hand, docs/ring.md).
+      auto published =
+          ctx_.sys.middleman().publish(member_, static_cast<uint16_t>(ml.bind_port), bind, true);
+      if (!published) {
+        caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
+        member_ = nullptr;
+        return status{errc::unavailable, "memberlist: cannot listen on port " +
+                                             std::to_string(ml.bind_port) + ": " +
+                                             ctx_.sys.render(published.error())};
+      }
+      SKALD_LOG_INFO(logger, "gossiping on port {} as {}, joining {} seed(s)", *published,
+                     host + ":" + std::to_string(port), ml.join_members.size());
+    }
+    slot_->set(member_);
+    svc.ring = member_;
+    svc.ring_join = [this] { return join(); };
+    svc.ring_leave = [this] { leave(); };
+    return {};
+  }
+
+  void stop() override {
+    auto& svc = services(ctx_);
+    svc.ring_join = nullptr;
+    svc.ring_leave = nullptr;
+    svc.ring = nullptr;
+    if (!member_)
+      return;
+    leave();
+    slot_->set(ring_actor{});
+    caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
+    member_ = nullptr;
+  }
+
+private:
+  status join() {
+    caf::scoped_actor self{ctx_.sys};
+    status out;
+    std::vector<uint32_t> tokens;
+    self->request(member_, std::chrono::seconds{10}, ring_join_atom_v)
+        .receive([&](std::vector<uint32_t>& t) { tokens = std::move(t); },
+                 [&](caf::error& e) {
+                   out = status{errc::internal, "joining the ring: " + ctx_.sys.render(e)};
+                 });
+    if (!out.ok() || tokens_file_.empty())
+      return out;
+    if (auto st = ring::store_tokens_file(fs_, tokens_file_, tokens); !st.ok()) {
+      auto logger = log::get("ring");
+      SKALD_LOG_ERROR(logger, "cannot write tokens file {}: {}", tokens_file_, st.message());
+    }
+    return out;
+  }
+
+  void leave() {
+    if (!member_ || left_)
+      return;
+    left_ = true;
+    caf::scoped_actor self{ctx_.sys};
+    self->request(member_, leave_timeout_ + std::chrono::seconds{1}, ring_leave_atom_v)
+        .receive([](bool) {}, [](caf::error&) {});
+  }
+
+  module_context& ctx_;
+  std::shared_ptr<actors::ring_slot> slot_;
+  ring_actor member_;
+  storage::posix_fs fs_;
+  std::string tokens_file_;
+  std::chrono::milliseconds leave_timeout_{2000};
+  bool left_ = false;
+};
+
 /// A role whose actors are not built yet.
 class role_module final : public module {
 public:
@@ -696,13 +876,15 @@ std::function<std::unique_ptr<module>(module_context&)> make_role() {
 
 const std::vector<module_def>& module_table() {
   static const std::vector<module_def> table{
-    {{"server", {}, false}, make_with_context<server_module>()},
-    {{"overrides", {}, false}, make_with_context<overrides_module>()},
-    {{"ingester", {"server", "overrides"}, false}, make_with_context<ingester_module>()},
-    {{"distributor", {"server", "overrides"}, false}, make_with_context<distributor_module>()},
-    {{"querier", {"server", "overrides"}, false}, make_with_context<querier_module>()},
-    {{"query-frontend", {"server", "querier"}, false}, make_role()},
-    {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
+      {{"server", {}, false}, make_with_context<server_module>()},
+      {{"overrides", {}, false}, make_with_context<overrides_module>()},
+      {{"ring", {"server"}, false}, make_with_context<ring_module>()},
+      {{"ingester", {"server", "overrides", "ring"}, false}, make_with_context<ingester_module>()},
+      {{"distributor", {"server", "overrides", "ring"}, false},
+       make_with_context<distributor_module>()},
+      {{"querier", {"server", "overrides", "ring"}, false}, make_with_context<querier_module>()},
+      {{"query-frontend", {"server", "querier"}, false}, make_role()},
+      {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
   };
   return table;
 }

@@ -6,6 +6,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "actors/http/router.hpp"
 #include "messages/registration.hpp"
@@ -39,6 +40,13 @@ status node::start() {
   register_messages(*caf_cfg_);
   auto cores = std::max(1u, std::thread::hardware_concurrency());
   caf_cfg_->set("scheduler.max-threads", static_cast<size_t>(cores));
+  if (gossip_enabled(cfg_)) {
+    // Ring gossip between nodes over CAF's network layer. Heartbeats on, so
+    // a hung (not only a dead) peer is detected (caf-0.17.md §4).
+    caf_cfg_->load<caf::io::middleman>();
+    caf_cfg_->set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
+    caf_cfg_->set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{2}});
+  }
   sys_ = std::make_unique<caf::actor_system>(*caf_cfg_);
 
   router_ = std::make_shared<http::router>();

@@ -1,0 +1,501 @@
+// actors/ring/member.cpp — the ring member actor (see member.hpp). The
+// decisions (merge, stamp, token choice, forget) are runtime/ring's; this
+// file wires them to timers, peers and subscribers.
+#include "actors/ring/member.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "runtime/ring/ring.hpp"
+#include "runtime/util/logging.hpp"
+
+namespace skald::actors {
+
+bool split_endpoint(const std::string& ep, std::string& host, uint16_t& port) {
+  auto colon = ep.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= ep.size())
+    return false;
+  unsigned long p = 0;
+  for (size_t i = colon + 1; i < ep.size(); ++i) {
+    if (ep[i] < '0' || ep[i] > '9')
+      return false;
+    p = p * 10 + static_cast<unsigned long>(ep[i] - '0');
+    if (p > 65535)
+      return false;
+  }
+  if (p == 0)
+    return false;
+  host = ep.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+namespace {
+
+struct peer {
+  ring_actor handle;
+  bool connecting = false;
+  bool in_flight = false;
+  uint32_t failures = 0;
+  int64_t retry_at_ms = 0;
+  int64_t last_gossip_ms = 0;
+  std::string last_error;
+};
+
+struct member_state {
+  ring_member_deps deps;
+  ring::ring_desc ring;
+  std::optional<ring::instance_desc> self;
+  std::map<std::string, peer> peers;
+  std::vector<caf::actor> subscribers;
+  uint64_t version = 0;
+  uint64_t sent = 0;
+  uint64_t received = 0;
+  bool left = false;
+  /// A peer's state has been merged at least once.
+  bool heard = false;
+  /// A join waiting for the first peer state (see ring_join_atom).
+  std::optional<caf::typed_response_promise<std::vector<uint32_t>>> pending_join;
+  int64_t join_deadline_ms = 0;
+  std::mt19937_64 rng;
+  std::shared_ptr<spdlog::logger> log = log::get("ring");
+
+  static inline const char* name = "ring_member";
+};
+
+using member_ptr = ring_actor::stateful_pointer<member_state>;
+
+int64_t now_ms(member_ptr self) {
+  return self->state.deps.clock();
+}
+
+ring_snapshot snapshot(member_ptr self) {
+  auto& st = self->state;
+  auto s = std::make_shared<ring_snapshot_data>();
+  s->desc = st.ring;
+  s->options = st.deps.ring;
+  s->self_id = st.self ? st.self->id : std::string{};
+  s->version = st.version;
+  s->now_ms = now_ms(self);
+  return s;
+}
+
+void changed(member_ptr self) {
+  auto& st = self->state;
+  ++st.version;
+  if (st.subscribers.empty())
+    return;
+  auto snap = snapshot(self);
+  for (auto& s : st.subscribers)
+    caf::anon_send(s, ring_changed_atom_v, snap);
+}
+
+/// Writes own entry if the ring's copy differs from the authoritative one
+/// (e.g. a peer forgot us while we were unreachable). True if it did.
+bool reassert_self(member_ptr self) {
+  auto& st = self->state;
+  if (!st.self || st.left)
+    return false;
+  auto* cur = st.ring.find(st.self->id);
+  if (cur != nullptr && *cur == *st.self)
+    return false;
+  ring::stamp(st.ring, *st.self, now_ms(self));
+  return true;
+}
+
+void learn_endpoint(member_ptr self, const std::string& ep) {
+  auto& st = self->state;
+  std::string host;
+  uint16_t port = 0;
+  if (ep.empty() || ep == st.deps.self_endpoint || !split_endpoint(ep, host, port))
+    return;
+  st.peers.try_emplace(ep);
+}
+
+std::vector<std::string> known_endpoints(member_ptr self) {
+  std::vector<std::string> out;
+  out.reserve(self->state.peers.size());
+  for (auto& [ep, p] : self->state.peers)
+    out.push_back(ep);
+  return out;
+}
+
+gossip_msg outgoing(member_ptr self) {
+  auto& st = self->state;
+  // A restarted instance without tokens file stays out of the state it
+  // sends until it has heard a peer: the peer's reply then still carries
+  // its previous incarnation's tokens to adopt.
+  if (st.self && !st.heard && st.self->tokens.empty() &&
+      st.self->state == ring::instance_state::joining) {
+    auto copy = st.ring;
+    copy.ingesters.erase(st.self->id);
+    return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode(copy)};
+  }
+  return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode(st.ring)};
+}
+
+void finish_join(member_ptr self);
+
+/// Merges a peer's full state; notifies subscribers when something changed.
+void merge_in(member_ptr self, const gossip_msg& msg) {
+  auto& st = self->state;
+  learn_endpoint(self, msg.from);
+  for (auto& ep : msg.endpoints)
+    learn_endpoint(self, ep);
+  auto incoming = ring::decode(msg.state);
+  if (!incoming.ok()) {
+    SKALD_LOG_WARN(st.log, "gossip from {}: {}", msg.from, incoming.error().message());
+    return;
+  }
+  auto now = now_ms(self);
+  st.heard = true;
+  bool own = false;
+  if (st.self && ring::adopt_previous_tokens(*st.self, *incoming)) {
+    SKALD_LOG_INFO(st.log, "adopted {} tokens of a previous incarnation of {}",
+                   st.self->tokens.size(), st.self->id);
+    own = true;
+  }
+  auto horizon = now - st.deps.left_ingesters_timeout.count();
+  auto change = ring::merge(st.ring, *incoming, ring::merge_options{false, now, horizon});
+  if (own)
+    ring::stamp(st.ring, *st.self, now);
+  own |= reassert_self(self);
+  if (!change.empty() || own)
+    changed(self);
+  if (st.pending_join)
+    finish_join(self);
+}
+
+void note_failure(member_ptr self, const std::string& ep, std::string why) {
+  auto& st = self->state;
+  auto i = st.peers.find(ep);
+  if (i == st.peers.end())
+    return;
+  auto& p = i->second;
+  ++p.failures;
+  p.last_error = std::move(why);
+  auto base = std::max<int64_t>(st.deps.gossip_interval.count(), 100);
+  auto backoff = std::min<int64_t>(base << std::min<uint32_t>(p.failures, 5), 2000);
+  p.retry_at_ms = now_ms(self) + backoff;
+}
+
+void push_pull(member_ptr self, const std::string& ep) {
+  auto& st = self->state;
+  auto& p = st.peers[ep];
+  if (!p.handle || p.in_flight)
+    return;
+  p.in_flight = true;
+  ++st.sent;
+  auto timeout = std::max<std::chrono::milliseconds>(st.deps.gossip_interval * 5,
+                                                     std::chrono::milliseconds{1000});
+  self->request(p.handle, timeout, gossip_atom_v, outgoing(self))
+      .then(
+          [self, ep](gossip_msg& reply) {
+            auto& pr = self->state.peers[ep];
+            pr.in_flight = false;
+            pr.failures = 0;
+            pr.last_error.clear();
+            pr.last_gossip_ms = now_ms(self);
+            merge_in(self, reply);
+          },
+          [self, ep](caf::error& err) {
+            auto& pr = self->state.peers[ep];
+            pr.in_flight = false;
+            // A timeout (a lost message, a partition, a hung peer) keeps the
+            // connection: CAF's heartbeats turn a dead connection into a
+            // down_msg. Any other error drops it; the next tick reconnects.
+            if (err != caf::sec::request_timeout)
+              pr.handle = nullptr;
+            note_failure(self, ep, "gossip: " + self->system().render(err));
+          });
+}
+
+void connect(member_ptr self, const std::string& ep) {
+  auto& st = self->state;
+  std::string host;
+  uint16_t port = 0;
+  if (!st.deps.connector || !split_endpoint(ep, host, port))
+    return;
+  auto& p = st.peers[ep];
+  p.connecting = true;
+  auto timeout = std::max<std::chrono::milliseconds>(st.deps.gossip_interval * 5,
+                                                     std::chrono::milliseconds{2000});
+  self->request(st.deps.connector, timeout, caf::connect_atom_v, host, port)
+      .then(
+          [self, ep](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+            auto& pr = self->state.peers[ep];
+            pr.connecting = false;
+            if (!ptr) {
+              note_failure(self, ep, "connect: no actor published at " + ep);
+              return;
+            }
+            pr.handle = caf::actor_cast<ring_actor>(ptr);
+            self->monitor(pr.handle);
+            SKALD_LOG_DEBUG(self->state.log, "connected to gossip peer {}", ep);
+            push_pull(self, ep);
+          },
+          [self, ep](caf::error& err) {
+            self->state.peers[ep].connecting = false;
+            note_failure(self, ep, "connect: " + self->system().render(err));
+          });
+}
+
+/// Push-pull with up to gossip_nodes random connected peers (all of them
+/// when `everyone`: a local change spreads at once), connecting to known
+/// endpoints that have no connection yet.
+void gossip_round(member_ptr self, bool everyone = false) {
+  auto& st = self->state;
+  if (!st.deps.connector)
+    return;
+  auto now = now_ms(self);
+  std::vector<std::string> ready;
+  for (auto& [ep, p] : st.peers) {
+    if (p.handle) {
+      if (!p.in_flight)
+        ready.push_back(ep);
+    } else if (!p.connecting && now >= p.retry_at_ms) {
+      connect(self, ep);
+    }
+  }
+  std::shuffle(ready.begin(), ready.end(), st.rng);
+  auto n = everyone
+               ? ready.size()
+               : std::min(ready.size(), static_cast<size_t>(std::max(st.deps.gossip_nodes, 1)));
+  for (size_t i = 0; i < n; ++i)
+    push_pull(self, ready[i]);
+}
+
+void heartbeat(member_ptr self) {
+  auto& st = self->state;
+  auto now = now_ms(self);
+  bool any = false;
+  if (st.self && !st.left) {
+    ring::stamp(st.ring, *st.self, now);
+    any = true;
+  }
+  auto forgotten =
+      ring::forget_unhealthy(st.ring, st.self ? st.self->id : std::string{}, now,
+                             st.deps.auto_forget_period.count(), st.deps.ring.heartbeat_timeout_ms);
+  for (auto& id : forgotten)
+    SKALD_LOG_WARN(st.log, "auto-forgot ring member {}: no heartbeat for longer than {}ms", id,
+                   st.deps.auto_forget_period.count());
+  any |= !forgotten.empty();
+  any |= ring::remove_expired_tombstones(st.ring, now - st.deps.left_ingesters_timeout.count()) > 0;
+  if (any)
+    changed(self);
+}
+
+/// JOINING -> ACTIVE: completes the tokens to num_tokens against the ring
+/// as gossip has shown it so far, stamps, gossips at once.
+status join_now(member_ptr self) {
+  auto& s = self->state;
+  if (s.self->state == ring::instance_state::active)
+    return {};
+  if (auto chk = ring::check_transition(s.self->state, ring::instance_state::active); !chk.ok())
+    return chk;
+  auto added = ring::fix_token_count(*s.self, s.ring, s.deps.num_tokens, s.rng);
+  s.self->state = ring::instance_state::active;
+  ring::stamp(s.ring, *s.self, now_ms(self));
+  SKALD_LOG_INFO(s.log, "ring instance {} ACTIVE with {} tokens ({} new)", s.self->id,
+                 s.self->tokens.size(), added);
+  changed(self);
+  gossip_round(self, true);
+  return {};
+}
+
+/// Completes a deferred join (a peer answered, or the wait is over).
+void finish_join(member_ptr self) {
+  auto& s = self->state;
+  if (!s.pending_join)
+    return;
+  auto rp = std::move(*s.pending_join);
+  s.pending_join.reset();
+  auto st = join_now(self);
+  if (st.ok())
+    rp.deliver(s.self->tokens);
+  else
+    rp.deliver(caf::make_error(caf::sec::invalid_argument, st.message()));
+}
+
+memberlist_snapshot members(member_ptr self) {
+  auto& st = self->state;
+  auto m = std::make_shared<memberlist_data>();
+  m->self_endpoint = st.deps.self_endpoint;
+  m->node_name = st.deps.node_name;
+  m->gossips_sent = st.sent;
+  m->gossips_received = st.received;
+  m->now_ms = now_ms(self);
+  for (auto& [ep, p] : st.peers)
+    m->peers.push_back(
+        peer_info{ep, static_cast<bool>(p.handle), p.last_gossip_ms, p.failures, p.last_error});
+  return m;
+}
+
+ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  st.rng.seed(st.deps.seed);
+  for (auto& ep : st.deps.seeds)
+    learn_endpoint(self, ep);
+  if (st.deps.lifecycler) {
+    st.self = ring::make_joining(st.deps.instance_id, st.deps.instance_addr, st.deps.zone,
+                                 st.deps.file_tokens, now_ms(self));
+    ring::stamp(st.ring, *st.self, now_ms(self));
+    SKALD_LOG_INFO(st.log, "ring instance {} registered JOINING with {} tokens from file",
+                   st.self->id, st.self->tokens.size());
+  }
+  changed(self);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    auto& subs = s.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const caf::actor& a) { return a.address() == dm.source; }),
+               subs.end());
+    for (auto& [ep, p] : s.peers) {
+      if (p.handle && p.handle.address() == dm.source) {
+        p.handle = nullptr;
+        p.in_flight = false;
+        note_failure(self, ep, "peer down: " + self->system().render(dm.reason));
+        SKALD_LOG_INFO(s.log, "gossip peer {} went down: {}", ep, self->system().render(dm.reason));
+      }
+    }
+  });
+  self->send(self, gossip_tick_atom_v);
+  self->delayed_send(self, st.deps.heartbeat_period, ring_hb_atom_v);
+  return {
+      [self](ring_get_atom) { return snapshot(self); },
+      [self](ring_sub_atom, caf::actor a) {
+        if (!a)
+          return;
+        self->monitor(a);
+        self->state.subscribers.push_back(a);
+        caf::anon_send(a, ring_changed_atom_v, snapshot(self));
+      },
+      [self](ring_unsub_atom, caf::actor a) {
+        auto& subs = self->state.subscribers;
+        subs.erase(std::remove(subs.begin(), subs.end(), a), subs.end());
+      },
+      [self](members_atom) { return members(self); },
+      [self](ring_join_atom) -> caf::result<std::vector<uint32_t>> {
+        auto& s = self->state;
+        if (!s.self || s.left)
+          return caf::make_error(caf::sec::invalid_argument, "this node is not a ring instance");
+        if (s.pending_join)
+          return caf::make_error(caf::sec::invalid_argument, "already joining");
+        // Without tokens, wait (boundedly) for the first peer state: it may
+        // hold this instance's tokens from before a crash, and new tokens
+        // should avoid the ones the others hold.
+        if (s.self->state == ring::instance_state::joining && s.self->tokens.empty() && !s.heard &&
+            s.deps.connector && !s.peers.empty()) {
+          s.pending_join = self->make_response_promise<std::vector<uint32_t>>();
+          s.join_deadline_ms =
+              now_ms(self) + std::max<int64_t>(5 * s.deps.gossip_interval.count(), 2000);
+          return *s.pending_join;
+        }
+        auto st = join_now(self);
+        if (!st.ok())
+          return caf::make_error(caf::sec::invalid_argument, st.message());
+        return s.self->tokens;
+      },
+      [self](ring_leave_atom) -> caf::result<bool> {
+        auto& s = self->state;
+        if (!s.self || s.left)
+          return false;
+        auto now = now_ms(self);
+        if (s.self->state == ring::instance_state::active) {
+          s.self->state = ring::instance_state::leaving;
+          ring::stamp(s.ring, *s.self, now);
+        }
+        if (s.deps.unregister_on_shutdown) {
+          s.self->state = ring::instance_state::left;
+          ring::stamp(s.ring, *s.self, now);
+          s.left = true;
+        }
+        changed(self);
+        SKALD_LOG_INFO(s.log, "ring instance {} {}", s.self->id,
+                       ring::to_string(s.ring.find(s.self->id)->state));
+        // Push the final state to every connected peer; answer when they
+        // have it or the bound passed.
+        auto pending = std::make_shared<size_t>(0);
+        auto msg = outgoing(self);
+        for (auto& [ep, p] : s.peers)
+          if (p.handle)
+            ++*pending;
+        if (*pending == 0)
+          return true;
+        // Only now: a promise taken for a request swallows a returned value.
+        auto rp = self->make_response_promise<bool>();
+        auto done = [rp, pending](bool) mutable {
+          if (*pending > 0 && --*pending == 0)
+            rp.deliver(true);
+        };
+        for (auto& [ep, p] : s.peers) {
+          if (!p.handle)
+            continue;
+          self->request(p.handle, s.deps.leave_timeout, gossip_atom_v, msg)
+              .then([done](gossip_msg&) mutable { done(true); },
+                    [done](caf::error&) mutable { done(false); });
+        }
+        return rp;
+      },
+      [self](ring_forget_atom, const std::string& id) {
+        auto& s = self->state;
+        if (s.self && id == s.self->id)
+          return false;
+        if (!ring::mark_left(s.ring, id, now_ms(self)))
+          return false;
+        SKALD_LOG_WARN(s.log, "ring member {} forgotten on request", id);
+        changed(self);
+        gossip_round(self, true);
+        return true;
+      },
+      [self](gossip_atom, const gossip_msg& msg) {
+        auto& s = self->state;
+        ++s.received;
+        if (!msg.from.empty()) {
+          learn_endpoint(self, msg.from);
+          auto i = s.peers.find(msg.from);
+          if (i != s.peers.end())
+            i->second.last_gossip_ms = now_ms(self);
+        }
+        merge_in(self, msg);
+        return outgoing(self);
+      },
+      [self](ring_hb_atom) {
+        heartbeat(self);
+        self->delayed_send(self, self->state.deps.heartbeat_period, ring_hb_atom_v);
+      },
+      [self](gossip_tick_atom) {
+        if (self->state.pending_join && now_ms(self) >= self->state.join_deadline_ms)
+          finish_join(self);
+        gossip_round(self);
+        if (self->state.deps.connector)
+          self->delayed_send(self, self->state.deps.gossip_interval, gossip_tick_atom_v);
+      },
+  };
+}
+
+} // namespace
+
+ring_actor spawn_ring_member(caf::actor_system& sys, ring_member_deps deps) {
+  if (!deps.clock)
+    deps.clock = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  return sys.spawn(member_fn, std::move(deps));
+}
+
+} // namespace skald::actors
