@@ -81,6 +81,8 @@ class node:
         join = ",".join("127.0.0.1:%d" % p for p in gossip_ports)
         args = [binary, "-config.file=" + os.path.join(REPO, "configs/skald-local.yaml"),
                 "-server.http-listen-port=%d" % http_port, "-common.path-prefix=" + d,
+                # each node publishes its CAF directory there (docs/cluster.md)
+                "-server.grpc-listen-port=%d" % free_port(),
                 "-memberlist.bind-addr=127.0.0.1", "-memberlist.bind-port=%d" % gossip_ports[i],
                 "-memberlist.join=" + join, "-memberlist.gossip-interval=200ms",
                 "-ingester.lifecycler.id=ingester-%d" % i, "-ingester.lifecycler.address=127.0.0.1",

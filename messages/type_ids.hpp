@@ -9,13 +9,15 @@
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
 // wal_append_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
 // shared_ptrs of the write path; ring_snapshot and memberlist_snapshot
-// (messages/ring.hpp).
+// (messages/ring.hpp). The serialised forms for other nodes are ingest_wire,
+// select_wire and select_reply_wire (messages/wire.hpp).
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
 
 #include <caf/type_id.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/flush.hpp"
 #include "messages/push.hpp"
 #include "messages/query.hpp"
@@ -52,6 +54,14 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
   CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")
   CAF_ADD_TYPE_ID(skald, (skald::flush_reply))
+
+  // Cluster (messages/wire.hpp, messages/cluster.hpp): the serialised forms
+  // sent to ingesters on other nodes, and the directory lookup.
+  CAF_ADD_ATOM(skald, skald, lookup_atom, "lookup")
+  CAF_ADD_TYPE_ID(skald, (skald::ingest_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::select_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::select_reply_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::node_info))
 
   // Ring and gossip (messages/ring.hpp, messages/interfaces/ring_actor.hpp).
   CAF_ADD_ATOM(skald, skald, ring_get_atom, "ringget")

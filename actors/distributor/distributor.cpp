@@ -6,12 +6,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <utility>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/cluster/cluster.hpp"
+#include "messages/wire.hpp"
 #include "runtime/distributor/prepare.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
@@ -64,6 +67,100 @@ struct inflight {
     : job(std::move(j)), tracker(std::move(needs)) {}
 };
 
+/// Records one ingester's answer for `streams` and completes the job when
+/// the quorum is decided (first failing stream: that ingester's error).
+void record_answer(const std::shared_ptr<inflight>& fl, const std::vector<uint32_t>& streams,
+                   bool ok, uint16_t status, const std::string& message) {
+  auto v = fl->tracker.record(streams, ok);
+  if (fl->finished)
+    return;
+  if (v == ring::quorum_verdict::succeeded) {
+    fl->finished = true;
+    if (fl->validation_error.empty())
+      fl->job->complete(push_result{204, {}});
+    else
+      fl->job->complete(push_result{400, fl->validation_error});
+  } else if (v == ring::quorum_verdict::failed) {
+    fl->finished = true;
+    fl->job->complete(push_result{status == 0 ? uint16_t{500} : status, message});
+  }
+}
+
+/// A batch with only `streams` of `full` (entry views share its storage).
+ingest_ptr sub_batch(const push_batch& full, const std::vector<uint32_t>& streams) {
+  auto b = std::make_shared<push_batch>();
+  b->tenant = full.tenant;
+  b->wire_bytes = full.wire_bytes;
+  b->request.storage = full.request.storage;
+  b->request.extra_storage = full.request.extra_storage;
+  b->request.streams.reserve(streams.size());
+  b->tokens.reserve(streams.size());
+  for (auto i : streams) {
+    b->request.streams.push_back(full.request.streams[i]);
+    b->tokens.push_back(full.tokens[i]);
+  }
+  return b;
+}
+
+/// Cluster mode: replication sets from the ring, one request per ingester.
+void push_to_ring(distributor_actor::stateful_pointer<distributor_state> self, push_job_ptr job,
+                  const std::shared_ptr<const cluster_view>& snap, std::string validation_error) {
+  const auto& deps = *self->state.deps;
+  if (!snap || snap->view.instance_count() == 0) {
+    job->complete(push_result{500, "empty ring"});
+    return;
+  }
+  auto& batch = job->batch;
+  const size_t n_streams = batch.request.streams.size();
+  std::vector<ring::replication_need> needs(n_streams);
+  // Streams per instance id, in stream order.
+  std::map<std::string, std::vector<uint32_t>> per_instance;
+  for (uint32_t i = 0; i < n_streams; ++i) {
+    auto rs = snap->view.get(batch.tokens[i], ring::operation::write_no_extend, snap->now_ms);
+    if (!rs.ok()) {
+      job->complete(push_result{500, rs.error().message()});
+      return;
+    }
+    needs[i] = rs->need();
+    for (const auto& inst : rs->instances)
+      per_instance[inst.id].push_back(i);
+  }
+  auto fl = std::make_shared<inflight>(job, std::move(needs));
+  fl->validation_error = std::move(validation_error);
+  // Freeze the batch: shared read-only by every receiver from here on.
+  auto frozen = std::make_shared<const push_batch>(std::move(batch));
+  // One wire encoding per distinct stream set (RF = #ingesters: one in all).
+  std::map<std::vector<uint32_t>, ingest_wire> encoded;
+  const auto timeout = caf::duration{deps.timeout};
+  for (auto& [id, list] : per_instance) {
+    auto streams = std::make_shared<const std::vector<uint32_t>>(std::move(list));
+    auto ep_it = snap->endpoints.find(id);
+    const ingester_endpoint ep =
+      ep_it == snap->endpoints.end() ? ingester_endpoint{} : ep_it->second;
+    auto on_reply = [fl, streams](ingest_reply& rep) {
+      record_answer(fl, *streams, rep.status == 0, rep.status, rep.message);
+    };
+    const auto* desc = snap->view.desc().find(id);
+    auto addr = desc ? desc->addr : id;
+    auto on_error = [self, fl, streams, addr](caf::error& err) {
+      record_answer(fl, *streams, false, 500,
+                    "failed to push to ingester " + addr + ": " + self->system().render(err));
+    };
+    if (ep.local) {
+      ingest_ptr p = streams->size() == n_streams ? ingest_ptr{frozen} : sub_batch(*frozen, *streams);
+      self->request(ep.local, timeout, push_atom_v, std::move(p)).then(on_reply, on_error);
+    } else if (ep.remote) {
+      auto it = encoded.find(*streams);
+      if (it == encoded.end())
+        it = encoded.emplace(*streams, encode_ingest(*frozen, *streams)).first;
+      self->request(ep.remote, timeout, push_atom_v, it->second).then(on_reply, on_error);
+    } else {
+      caf::error none_err = caf::make_error(caf::sec::invalid_argument, "no endpoint");
+      on_error(none_err);
+    }
+  }
+}
+
 void handle_push(distributor_actor::stateful_pointer<distributor_state> self, push_job_ptr job) {
   auto& st = self->state;
   const auto& deps = *st.deps;
@@ -101,8 +198,12 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   }
 
   // Tenant ingestion rate: all-or-nothing for the valid bytes, after validation.
+  std::shared_ptr<const cluster_view> ring_snap;
+  if (deps.ring)
+    ring_snap = deps.ring->get();
+  const int distributors = ring_snap ? ring_snap->distributors : deps.distributors;
   const auto rl = validation::rate_limit_for(vlimits, validation::to_rate_strategy(lim),
-                                             static_cast<size_t>(std::max(1, deps.distributors)));
+                                             static_cast<size_t>(std::max(1, distributors)));
   const validation::rate_clock::time_point mono{self->clock().now().time_since_epoch()};
   if (!deps.rate->allow(tenant, mono, v.valid_bytes, rl)) {
     auto why = validation::reason::rate_limited;
@@ -118,6 +219,10 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   batch.request = std::move(v.request);
   batch.tokens = distributor::stream_tokens(tenant, batch.request);
 
+  if (deps.ring) {
+    push_to_ring(self, std::move(job), ring_snap, std::move(v.error));
+    return;
+  }
   if (deps.ingesters.empty()) {
     job->complete(push_result{500, "empty ring"});
     return;

@@ -18,6 +18,14 @@
 // State owned: nothing per push beyond the in-flight continuation; the pool is
 // stateless, so any distributor can take any push. Shared (read-only or
 // internally synchronised): limits, rate buckets, metrics.
+// Cluster mode (deps.ring set): replication sets from the ring snapshot
+// (runtime/cluster/ring_view: per-stream quorum floor(RF/2)+1 of the
+// instances found, 500 with dskit's text when too few are healthy); a
+// request to another node carries an ingest_wire (messages/wire.hpp) built
+// once per distinct stream set. A dead or hung node does not fail the CAF
+// request: the per-request timeout (ingester_client.remote_timeout), kept by
+// this actor's own clock, fails it. Requests still in flight when the client
+// has its answer keep running (writes continue after the HTTP answer).
 // Timers: none; every ingester request carries ingester_client.remote_timeout.
 // Exit: the module sends every pool member an exit; in-flight jobs answer 503
 // from their destructor.
@@ -48,6 +56,8 @@ class registry;
 
 namespace skald::actors {
 
+class ring_holder; // actors/cluster/cluster.hpp
+
 struct distributor_deps {
   /// The ingesters of the replication set (one node: the local ingester).
   std::vector<ingester_actor> ingesters;
@@ -61,6 +71,12 @@ struct distributor_deps {
   std::chrono::nanoseconds timeout = std::chrono::seconds{5};
   /// Wall clock in ns since the epoch (validation); tests inject one.
   std::function<int64_t()> wall_now;
+  /// Cluster mode (docs/cluster.md): the ring watcher's snapshots. When set,
+  /// `ingesters` is ignored: every stream goes to its replication set from
+  /// the ring (the view's replication factor), one request per ingester with all its
+  /// streams (local: a shared batch; other nodes: an ingest_wire encoded once),
+  /// and `distributors` is the ring's count of healthy distributors.
+  std::shared_ptr<ring_holder> ring;
 };
 
 /// Spawns one distributor.

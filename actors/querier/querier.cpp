@@ -17,8 +17,10 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/cluster/cluster.hpp"
 #include "actors/http/responder.hpp"
 #include "actors/http/router.hpp"
+#include "messages/wire.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/loghttp/json.hpp"
 #include "runtime/loghttp/params.hpp"
@@ -74,6 +76,118 @@ struct select_join {
 };
 
 using select_join_ptr = std::shared_ptr<select_join>;
+
+/// One select fanned out to the ingesters of the ring's read set.
+struct fan_in {
+  size_t pending = 0;
+  /// Answers needed (instances - max_errors, dskit ReplicationSet.Do): by
+  /// quorum intersection every acknowledged stream has a replica among them,
+  /// so a hung ingester does not hold the query until its deadline.
+  size_t needed = 0;
+  size_t ok = 0;
+  int failures = 0;
+  int max_errors = 0;
+  bool labels_only = false;
+  bool finished = false;
+  std::string first_error;
+  bool timed_out = false;
+  select_reply merged;
+};
+
+/// Adds one ingester's streams; labels-only answers keep one slice per label
+/// set (replicas report the same stream).
+void merge_into(fan_in& f, select_reply&& r) {
+  for (auto& s : r.streams) {
+    if (f.labels_only) {
+      auto it = std::find_if(f.merged.streams.begin(), f.merged.streams.end(),
+                             [&](const stream_slice& x) { return x.data.labels == s.data.labels; });
+      if (it != f.merged.streams.end()) {
+        it->count = std::max(it->count, s.count);
+        it->bytes = std::max(it->bytes, s.bytes);
+        it->chunks = std::max(it->chunks, s.chunks);
+        continue;
+      }
+    }
+    f.merged.streams.push_back(std::move(s));
+  }
+}
+
+template <class Finish>
+void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
+                      const select_request_ptr& req, int64_t deadline_ns, Finish finish) {
+  auto snap = deps.ring->get();
+  if (!snap) {
+    finish(nullptr, 500, "empty ring");
+    return;
+  }
+  auto rs = snap->view.get_all_healthy(ring::operation::read, snap->now_ms);
+  if (!rs.ok()) {
+    finish(nullptr, 500, rs.error().message());
+    return;
+  }
+  auto f = std::make_shared<fan_in>();
+  f->pending = rs->instances.size();
+  f->max_errors = rs->max_errors;
+  f->needed = rs->instances.size() - static_cast<size_t>(rs->max_errors);
+  f->labels_only = req->labels_only;
+  auto done_one = [f, finish](select_reply* r, const std::string& err, bool timeout) {
+    if (f->finished)
+      return;
+    --f->pending;
+    if (r != nullptr) {
+      merge_into(*f, std::move(*r));
+      ++f->ok;
+    } else {
+      if (f->first_error.empty()) {
+        f->first_error = err;
+        f->timed_out = timeout;
+      }
+      if (++f->failures > f->max_errors) {
+        f->finished = true;
+        if (f->timed_out)
+          finish(nullptr, 504, timeout_text);
+        else
+          finish(nullptr, 500, "querying ingesters failed: " + f->first_error);
+        return;
+      }
+    }
+    if (f->pending == 0 || f->ok >= f->needed) {
+      f->finished = true;
+      finish(std::make_shared<select_reply>(std::move(f->merged)), 0, {});
+    }
+  };
+  auto left = std::max<int64_t>(deadline_ns - steady_ns(), 1'000'000);
+  const auto timeout = caf::duration{std::chrono::nanoseconds{left}};
+  select_wire wire; // encoded once, shared by every remote ingester
+  for (const auto& inst : rs->instances) {
+    auto ep_it = snap->endpoints.find(inst.id);
+    const actors::ingester_endpoint ep =
+        ep_it == snap->endpoints.end() ? actors::ingester_endpoint{} : ep_it->second;
+    auto on_error = [self, done_one](caf::error& err) {
+      done_one(nullptr, self->system().render(err), err == caf::sec::request_timeout);
+    };
+    if (ep.local) {
+      self->request(ep.local, timeout, select_atom_v, req)
+        .then([done_one](select_reply_ptr& r) { done_one(r.get(), {}, false); }, on_error);
+    } else if (ep.remote) {
+      if (!wire.bytes)
+        wire = encode_select(*req);
+      self->request(ep.remote, timeout, select_atom_v, wire)
+        .then(
+          [done_one](select_reply_wire& w) {
+            auto r = w.bytes ? decode_select_reply(*w.bytes)
+                             : result<select_reply>{status{errc::invalid_argument, "empty reply"}};
+            if (r.ok())
+              done_one(&*r, {}, false);
+            else
+              done_one(nullptr, r.error().message(), false);
+          },
+          on_error);
+    } else {
+      done_one(nullptr, "no endpoint", false);
+    }
+  }
+}
 
 querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_deps deps) {
   return {
@@ -141,7 +255,20 @@ querier_actor::behavior_type querier_fn(querier_actor::pointer self, querier_dep
             done_one();
           }
         }
-        if (deps.ingester && ingester_req) {
+        if (deps.ring && ingester_req) {
+          // Cluster: every ingester of the ring's read set (docs/cluster.md).
+          ++j->pending;
+          auto fin = [j, done_one](select_reply_ptr r, uint16_t status, std::string err) {
+            if (status != 0) {
+              j->fail(status, std::move(err));
+            } else if (r) {
+              std::lock_guard<std::mutex> g{j->mu};
+              j->reply->streams = std::move(r->streams);
+            }
+            done_one();
+          };
+          select_from_ring(self, deps, ingester_req, job->deadline_ns, fin);
+        } else if (deps.ingester && ingester_req) {
           ++j->pending;
           auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 1'000'000);
           self->request(deps.ingester, caf::duration{std::chrono::nanoseconds{left}},

@@ -24,6 +24,8 @@
 // answers join in the querier (whichever comes second posts the evaluation)
 // and runtime/query/chunk_source merges them (identical chunks and entries
 // kept once).
+// Cluster: with a ring, the ingester part fans out to every ingester of the
+// ring's read set instead of the local one (querier_deps::ring).
 #pragma once
 
 #include <cstddef>
@@ -53,10 +55,18 @@ class index_store;
 
 namespace skald::actors {
 
+class ring_holder; // actors/cluster/cluster.hpp
+
 struct querier_deps {
   /// The local ingester; may be null (no ingester on this node: empty results).
   ingester_actor ingester;
   std::shared_ptr<query::worker_pool> pool;
+  /// Cluster mode (docs/cluster.md): ask every ingester of the ring's read
+  /// set (local: shared pointers; other nodes: select_wire), tolerate
+  /// replication_factor/2 failed ingesters (the ring view's RF), merge the
+  /// answers (replicas of a stream are deduped by the engine; labels-only
+  /// answers here). `ingester` is ignored when set.
+  std::shared_ptr<ring_holder> ring;
   /// The store (both or neither); reads run on store_pool.
   std::shared_ptr<storage::chunk_store> chunks;
   std::shared_ptr<storage::index_store> index;

@@ -428,14 +428,15 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         // Push the final state to every connected peer; answer when they
         // have it or the bound passed.
         auto pending = std::make_shared<size_t>(0);
-        auto msg = outgoing(self);
         for (auto& [ep, p] : s.peers)
           if (p.handle)
             ++*pending;
+        // No peer: answer now. (Not after make_response_promise: the promise
+        // takes over the reply and the returned value would be dropped.)
         if (*pending == 0)
           return true;
-        // Only now: a promise taken for a request swallows a returned value.
         auto rp = self->make_response_promise<bool>();
+        auto msg = outgoing(self);
         auto done = [rp, pending](bool) mutable {
           if (*pending > 0 && --*pending == 0)
             rp.deliver(true);

@@ -89,7 +89,8 @@ struct lifecycler_config {
     b.field(readiness_check_ring_health, "readiness_check_ring_health", true,
             "Only report ready when every ring member is ACTIVE and heartbeating.");
     b.field(address, "address", "", "Address to advertise in the ring; empty = common.instance_addr.");
-    b.field(port, "port", 0, "Port to advertise in the ring; 0 = server.http_listen_port.");
+    b.field(port, "port", 0, "Port to advertise in the ring; 0 = server.grpc_listen_port (where the node's "
+            "CAF directory listens).");
     b.field(id, "id", "", "Instance ID in the ring; empty = the hostname.");
   }
 

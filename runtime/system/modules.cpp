@@ -41,6 +41,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/cluster/cluster.hpp"
 #include "actors/distributor/distributor.hpp"
 #include "actors/distributor/push_routes.hpp"
 #include "actors/http/router.hpp"
@@ -124,13 +125,6 @@ struct shared_services {
   std::shared_ptr<limits::overrides> limits;
   /// The local ingester when this node runs one.
   ingester_actor ingester;
-  /// The store of this process (storage_config.filesystem.directory): one
-  /// index_store per directory and process, shared by whoever writes (the
-  /// flush workers: the ingester module sets these from its flush store) and
-  /// reads (the querier; store_services() opens them when no ingester runs).
-  std::shared_ptr<storage::file_system> store_fs;
-  std::shared_ptr<storage::chunk_store> chunks;
-  std::shared_ptr<storage::index_store> index;
   /// Set by the ingester module while it is built: this node is a ring
   /// instance (the ring member runs the lifecycler).
   bool ring_instance = false;
@@ -140,6 +134,17 @@ struct shared_services {
   ring_actor ring;
   std::function<status()> ring_join;
   std::function<void()> ring_leave;
+  /// Cluster mode (memberlist.join_members set): this node's directory
+  /// entry and the ring watcher's routing views; null on a single node.
+  std::shared_ptr<actors::local_node> local;
+  std::shared_ptr<actors::ring_holder> routes;
+  /// The store of this process (storage_config.filesystem.directory): one
+  /// index_store per directory and process, shared by whoever writes (the
+  /// flush workers: the ingester module sets these from its flush store) and
+  /// reads (the querier; store_services() opens them when no ingester runs).
+  std::shared_ptr<storage::file_system> store_fs;
+  std::shared_ptr<storage::chunk_store> chunks;
+  std::shared_ptr<storage::index_store> index;
 };
 
 bool gossip_enabled(const config::root_config& cfg) {
@@ -392,12 +397,16 @@ public:
       if (auto st = replay(); !st.ok())
         return st;
     // WAL replayed: this ingester takes its tokens and goes ACTIVE.
+    if (services(ctx_).local)
+      services(ctx_).local->state->store(static_cast<uint8_t>(ring::instance_state::active));
     if (auto& join = services(ctx_).ring_join)
       return join();
     return {};
   }
 
   void stop() override {
+    if (services(ctx_).local)
+      services(ctx_).local->state->store(static_cast<uint8_t>(ring::instance_state::leaving));
     if (auto& leave = services(ctx_).ring_leave)
       leave(); // LEAVING -> LEFT before the ingester stops answering
     auto logger = log::get("ingester");
@@ -635,6 +644,7 @@ public:
     deps.limits = svc.limits;
     deps.rate = std::make_shared<distributor::rate_limiters>();
     deps.distributors = 1; // one distributor process; the pool shares its buckets
+    deps.ring = svc.routes; // cluster mode: replication sets from the ring
     deps.metrics = &ctx.metrics;
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     auto n = std::max(1u, std::thread::hardware_concurrency());
@@ -672,6 +682,7 @@ public:
     auto& svc = services(ctx);
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
+    deps.ring = svc.routes;
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
@@ -752,7 +763,7 @@ public:
                             : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
                                                                 : host;
     d.instance_addr =
-        addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.http_listen_port);
+      addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.grpc_listen_port);
     d.zone = lc.availability_zone;
     d.num_tokens = lc.num_tokens;
     d.unregister_on_shutdown = lc.unregister_on_shutdown;
@@ -788,7 +799,9 @@ public:
       // connections linger in TIME_WAIT (a second live process on the port
       // still fails: checked by hand, docs/ring.md).
       auto published =
-          ctx_.sys.middleman().publish(member_, static_cast<uint16_t>(ml.bind_port), bind, true);
+        // reuse_addr: a node restarted after kill -9 binds again while its
+        // peers' old connections are still in TIME_WAIT.
+        ctx_.sys.middleman().publish(member_, static_cast<uint16_t>(ml.bind_port), bind, true);
       if (!published) {
         caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
         member_ = nullptr;
@@ -856,6 +869,96 @@ private:
   bool left_ = false;
 };
 
+/// Cluster wiring (docs/cluster.md), active when memberlist.join_members is
+/// set: this node's directory, published with CAF's middleman on
+/// server.grpc_listen_port (the port of its ring address); the ingester
+/// gateway when the node runs an ingester; the ring watcher that follows the
+/// ring member and feeds the distributors and the querier. Started after the
+/// ring module, before the roles; it reads the local ingester at start, when
+/// every module has been built.
+class cluster_module final : public module {
+public:
+  explicit cluster_module(module_context& ctx) : ctx_(ctx) {
+    const auto& cfg = ctx.cfg;
+    if (!gossip_enabled(cfg))
+      return;
+    auto& svc = services(ctx);
+    auto local = std::make_shared<actors::local_node>();
+    // The same instance id and address as the ring module registers.
+    local->id = cfg.ingester.lifecycler.id;
+    if (local->id.empty()) {
+      char host[256] = {0};
+      if (::gethostname(host, sizeof host - 1) != 0)
+        std::snprintf(host, sizeof host, "skald");
+      local->id = host;
+    }
+    const auto& ml = cfg.memberlist;
+    std::string host = !cfg.ingester.lifecycler.address.empty() ? cfg.ingester.lifecycler.address
+                       : !cfg.common.instance_addr.empty()      ? cfg.common.instance_addr
+                       : !ml.advertise_addr.empty()             ? ml.advertise_addr
+                       : !ml.bind_addr.empty()                  ? ml.bind_addr.front()
+                                                                : std::string{"127.0.0.1"};
+    local->addr = host + ":" + std::to_string(cfg.server.grpc_listen_port);
+    auto targets = split_targets(cfg.target);
+    for (const char* role : {"distributor", "ingester", "querier"})
+      if (std::find(targets.begin(), targets.end(), role) != targets.end()
+          || std::find(targets.begin(), targets.end(), "all") != targets.end())
+        local->roles.emplace_back(role);
+    local->state = std::make_shared<std::atomic<uint8_t>>(
+      static_cast<uint8_t>(ring::instance_state::joining));
+    svc.local = local;
+    svc.routes = std::make_shared<actors::ring_holder>();
+  }
+
+  status start() override {
+    auto& svc = services(ctx_);
+    if (!svc.local)
+      return {};
+    const auto& cfg = ctx_.cfg;
+    auto& local = *svc.local;
+    local.ingester = svc.ingester;
+    if (svc.ingester) {
+      local.gateway = actors::spawn_ingester_gateway(ctx_.sys, svc.ingester,
+                                                     std::chrono::seconds{60});
+    }
+    directory_ = actors::spawn_directory(ctx_.sys, svc.local);
+    auto host = local.addr.substr(0, local.addr.rfind(':'));
+    auto port = ctx_.sys.middleman().publish(directory_,
+                                             static_cast<uint16_t>(cfg.server.grpc_listen_port),
+                                             host.c_str(), true);
+    if (!port)
+      return status{errc::unavailable, "cannot listen on " + local.addr
+                                         + " (server.grpc_listen_port): "
+                                         + ctx_.sys.render(port.error())};
+    actors::ring_watcher_deps wd;
+    wd.self = svc.local;
+    wd.member = svc.ring;
+    wd.holder = svc.routes;
+    wd.poll_interval = std::max<std::chrono::nanoseconds>(std::chrono::milliseconds{10},
+                                                          cfg.memberlist.gossip_interval);
+    wd.request_timeout = std::chrono::seconds{1};
+    watcher_ = actors::spawn_ring_watcher(ctx_.sys, std::move(wd));
+    return {};
+  }
+
+  void stop() override {
+    if (directory_) {
+      ctx_.sys.middleman().unpublish(caf::actor_cast<caf::actor>(directory_));
+      caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+    }
+    if (watcher_)
+      caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+    auto& svc = services(ctx_);
+    if (svc.local && svc.local->gateway)
+      caf::anon_send_exit(svc.local->gateway, caf::exit_reason::user_shutdown);
+  }
+
+private:
+  module_context& ctx_;
+  directory_actor directory_;
+  caf::actor watcher_;
+};
+
 /// A role whose actors are not built yet.
 class role_module final : public module {
 public:
@@ -876,15 +979,18 @@ std::function<std::unique_ptr<module>(module_context&)> make_role() {
 
 const std::vector<module_def>& module_table() {
   static const std::vector<module_def> table{
-      {{"server", {}, false}, make_with_context<server_module>()},
-      {{"overrides", {}, false}, make_with_context<overrides_module>()},
-      {{"ring", {"server"}, false}, make_with_context<ring_module>()},
-      {{"ingester", {"server", "overrides", "ring"}, false}, make_with_context<ingester_module>()},
-      {{"distributor", {"server", "overrides", "ring"}, false},
-       make_with_context<distributor_module>()},
-      {{"querier", {"server", "overrides", "ring"}, false}, make_with_context<querier_module>()},
-      {{"query-frontend", {"server", "querier"}, false}, make_role()},
-      {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
+    {{"server", {}, false}, make_with_context<server_module>()},
+    {{"overrides", {}, false}, make_with_context<overrides_module>()},
+    {{"ring", {"server"}, false}, make_with_context<ring_module>()},
+    {{"cluster", {"server", "ring"}, false}, make_with_context<cluster_module>()},
+    {{"ingester", {"server", "overrides", "ring", "cluster"}, false},
+     make_with_context<ingester_module>()},
+    {{"distributor", {"server", "overrides", "ring", "cluster"}, false},
+     make_with_context<distributor_module>()},
+    {{"querier", {"server", "overrides", "ring", "cluster"}, false},
+     make_with_context<querier_module>()},
+    {{"query-frontend", {"server", "querier"}, false}, make_role()},
+    {{"all", {"distributor", "ingester", "querier", "query-frontend"}, true}, nullptr},
   };
   return table;
 }

@@ -41,6 +41,7 @@ protected:
     for (int i = 0; i < n; ++i) {
       http_ports_.push_back(testutil::free_port());
       gossip_ports_.push_back(testutil::free_port());
+      grpc_ports_.push_back(testutil::free_port()); // each node's CAF directory (docs/cluster.md)
       dirs_.push_back(testutil::make_temp_dir("skald-ring-" + std::to_string(i)));
     }
     procs_.resize(n);
@@ -61,6 +62,7 @@ protected:
     std::vector<std::string> args{"-config.file=" + std::string{SKALD_SOURCE_DIR} +
                                       "/configs/skald-local.yaml",
                                   "-server.http-listen-port=" + std::to_string(http_ports_[i]),
+                                  "-server.grpc-listen-port=" + std::to_string(grpc_ports_[i]),
                                   "-common.path-prefix=" + dirs_[i],
                                   "-memberlist.bind-addr=127.0.0.1",
                                   "-memberlist.bind-port=" + std::to_string(gossip_ports_[i]),
@@ -126,6 +128,7 @@ protected:
 
   std::vector<uint16_t> http_ports_;
   std::vector<uint16_t> gossip_ports_;
+  std::vector<uint16_t> grpc_ports_;
   std::vector<std::string> dirs_;
   std::vector<std::unique_ptr<child_process>> procs_;
 };
