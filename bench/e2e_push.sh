@@ -9,6 +9,8 @@
 # Usage: bench/e2e_push.sh [build-dir] [out.jsonl]
 #   env: CONNS="1 4 16" RUNS=3 DURATION=20 RATE=1300000 (sizes loadgen's body pool)
 #        EXTRA_ARGS="-ingester.wal.enabled=false" (more skald flags, e.g. the WAL's)
+#        TAILERS=10 TAIL_QUERY='{app="loadgen"}' (live tail WebSocket clients held open
+#        during each run, build/bench/skald_tail_client; their totals go to stderr)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
@@ -18,6 +20,8 @@ runs="${RUNS:-3}"
 duration="${DURATION:-20}"
 rate="${RATE:-1300000}"
 loadgen="${LOADGEN:-/tmp/skald-loadgen}"
+default_query='{app="loadgen"}'
+tail_query="${TAIL_QUERY:-$default_query}"
 if [[ ! -x "$loadgen" ]]; then
   gcc -O2 -pthread -o "$loadgen" "$here/../shared/tools/loadgen/loadgen.c" -lsnappy
 fi
@@ -33,8 +37,16 @@ for c in $conns; do
       curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
       sleep 0.1
     done
-    "$loadgen" -q -c "$c" -d "$duration" -r "$rate" -p "$pid" -j "$out" -R "c${c}r${r}" \
+    tail_pid=""
+    if [[ "${TAILERS:-0}" -gt 0 ]]; then
+      # Until SIGTERM after the load (loadgen first builds its body pool).
+      "$build/bench/skald_tail_client" "$port" "$tail_query" "$TAILERS" 86400 >&2 &
+      tail_pid=$!
+      sleep 0.5 # the tails subscribe before the load starts
+    fi
+    "$loadgen" -q -c "$c" -d "$duration" -r "$rate" -p "$pid" -j "$out" -R "c${c}r${r}t${TAILERS:-0}" \
       "http://127.0.0.1:$port/loki/api/v1/push" >/dev/null || true
+    if [[ -n "$tail_pid" ]]; then kill -TERM "$tail_pid" || true; wait "$tail_pid" || true; fi
     kill -TERM "$pid"; wait "$pid" || true
     rm -rf "$data"
   done

@@ -8,7 +8,8 @@
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
 // wal_append_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
-// shared_ptrs of the write path; ring_snapshot and memberlist_snapshot
+// shared_ptrs of the write path; tail_request_ptr, tail_batch_ptr and
+// tail_history_ptr (messages/tail.hpp); ring_snapshot and memberlist_snapshot
 // (messages/ring.hpp). The serialised forms for other nodes are ingest_wire,
 // select_wire and select_reply_wire (messages/wire.hpp).
 //
@@ -22,6 +23,7 @@
 #include "messages/push.hpp"
 #include "messages/query.hpp"
 #include "messages/ring.hpp"
+#include "messages/tail.hpp"
 #include "messages/wal.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
@@ -50,6 +52,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   // Read path (messages/query.hpp; its shared_ptrs are local only).
   CAF_ADD_ATOM(skald, skald, select_atom, "select")
 
+  // Live tail (messages/tail.hpp; its shared_ptrs are local only).
+  CAF_ADD_ATOM(skald, skald, tail_atom, "tail")
+  CAF_ADD_ATOM(skald, skald, tail_hist_atom, "tailhist")
+  CAF_ADD_ATOM(skald, skald, tail_tick_atom, "tailtick")
   // Flush (messages/flush.hpp; flush_op_ptr is local only).
   CAF_ADD_ATOM(skald, skald, flush_atom, "flush")
   CAF_ADD_ATOM(skald, skald, flush_next_atom, "flushnext")

@@ -89,6 +89,14 @@ response response::error(unsigned status, std::string_view message) {
   return r;
 }
 
+response response::upgrade_to(std::shared_ptr<websocket_upgrade> u) {
+  response r;
+  r.status = 101;
+  r.content_type.clear();
+  r.upgrade = std::move(u);
+  return r;
+}
+
 response response::empty(unsigned status) {
   response r;
   r.status = status;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,8 @@
 #include "runtime/util/status.hpp"
 
 namespace skald::http {
+
+struct websocket_upgrade; // actors/http/websocket.hpp
 
 using param_list = std::vector<std::pair<std::string, std::string>>;
 
@@ -63,6 +66,9 @@ struct response {
   param_list headers;
   /// Close the connection after writing this response.
   bool close = false;
+  /// Set: upgrade the connection to a WebSocket instead (status and body
+  /// unused; see actors/http/websocket.hpp).
+  std::shared_ptr<websocket_upgrade> upgrade;
 
   static response text(unsigned status, std::string body);
   static response json(unsigned status, std::string body);
@@ -71,6 +77,8 @@ struct response {
   static response error(unsigned status, std::string_view message);
   /// No body and no content type (204, 304, ...).
   static response empty(unsigned status);
+  /// Upgrades the request's connection to a WebSocket (websocket.hpp).
+  static response upgrade_to(std::shared_ptr<websocket_upgrade> u);
 };
 
 /// ASCII case-insensitive equality (header names).

@@ -11,6 +11,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "actors/http/responder.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -286,6 +287,9 @@ void session::dispatch() {
     keep_alive_ = false;
     return write_response(response::text(400, "400 Bad Request"), false);
   }
+  ws_req_.reset();
+  if (beast::websocket::is_upgrade(msg))
+    ws_req_.emplace(msg);
   req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
   for (auto& f : msg)
     req.headers.emplace_back(std::string{f.name_string()}, std::string{f.value()});
@@ -343,6 +347,8 @@ void session::on_response(response res) {
     return;
   awaiting_ = false;
   auto keep = std::move(self_while_pending_); // released when this returns
+  if (res.upgrade)
+    return start_websocket(std::move(res.upgrade));
   write_response(std::move(res), true);
 }
 
@@ -432,6 +438,8 @@ void session::do_close() {
     return;
   closed_ = true;
   disarm_timer();
+  if (ws_)
+    ws_end("connection closed");
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -55,9 +55,14 @@
 #include "actors/http/server.hpp"
 #include "runtime/metrics/fwd.hpp"
 
+namespace skald::http {
+struct websocket_upgrade;
+} // namespace skald::http
+
 namespace skald::http::detail {
 
 class session;
+struct ws_part; // actors/http/websocket.cpp
 
 /// Open while responders may post to the server's io_context.
 struct gate {
@@ -142,6 +147,17 @@ private:
   void disarm_timer();
   void do_close();
 
+  // WebSocket mode (actors/http/websocket.cpp): after an upgrade response the
+  // session stops reading HTTP and runs one RFC 6455 connection on socket_.
+  friend class ws_handle;
+  void start_websocket(std::shared_ptr<websocket_upgrade> up);
+  void ws_read();
+  void ws_tick();
+  void ws_send(std::string frame);
+  void ws_write_next();
+  void ws_close(uint16_t code, std::string reason);
+  void ws_end(const std::string& reason);
+
   tcp::socket socket_;
   boost::asio::steady_timer timer_;
   uint64_t timer_gen_ = 0;
@@ -164,6 +180,9 @@ private:
   std::string route_label_;
   std::string target_; // for the access log
   metrics::gauge* inflight_ = nullptr;
+  // The request's header when it asked for a WebSocket upgrade.
+  std::optional<boost::beast::http::request<boost::beast::http::string_body>> ws_req_;
+  std::shared_ptr<ws_part> ws_; // set once upgraded
 };
 
 } // namespace skald::http::detail

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/send.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
@@ -98,6 +99,8 @@ struct stream_init {
   uint64_t epoch = 0;
   uint64_t counter = 0;
   bool series_logged = false;
+  /// Live tails that match the stream at its creation (messages/tail.hpp).
+  std::vector<tail_request_ptr> tailers;
 };
 
 using init_ptr = std::shared_ptr<stream_init>;
@@ -116,6 +119,8 @@ struct stream_state {
   uint64_t counter = 0;
   bool series_logged = false;
   std::vector<uint32_t> stored_index;
+  /// Attached live tails; each append's stored entries go to them.
+  std::vector<tail_request_ptr> tailers;
   // Flush: one op in flight at a time; immediate sweeps that arrive
   // meanwhile wait for it and then run.
   bool flushing = false;
@@ -234,6 +239,32 @@ void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
           });
 }
 
+/// Live tail: hands the entries of this append (st.stored_index) to every
+/// attached tailer that has room; never blocks (messages/tail.hpp).
+void feed_tailers(stream_state& st, const ingest_ptr& batch, uint32_t index) {
+  auto& ts = st.tailers;
+  ts.erase(std::remove_if(ts.begin(), ts.end(), [](const auto& t) { return t->sub->closed(); }),
+           ts.end());
+  const size_t n = st.stored_index.size();
+  if (ts.empty() || n == 0)
+    return;
+  tail_batch_ptr tb;
+  for (const auto& t : ts) {
+    if (t->sub->admit(n)) {
+      if (!tb)
+        tb = std::make_shared<const tail_batch>(tail_batch{batch, index, st.stored_index});
+      caf::anon_send(t->tailer, tail_atom_v, tb);
+      continue;
+    }
+    const auto& ps = batch->request.streams[index];
+    std::vector<int64_t> stamps;
+    stamps.reserve(n);
+    for (auto i : st.stored_index)
+      stamps.push_back(ps.entries[i].ts);
+    t->sub->record_dropped(ps.label_set, stamps.data(), n);
+  }
+}
+
 void refresh_stream_limits(stream_state& st, int64_t now) {
   auto v = st.ctx->deps.limits->version();
   if (v == st.limits_version)
@@ -336,6 +367,7 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
   st.epoch = init->epoch;
   st.counter = init->counter;
   st.series_logged = init->series_logged;
+  st.tailers = std::move(init->tailers);
   refresh_stream_limits(st, now_ns(self));
   return {
     [=](append_atom, const ingest_ptr& batch, uint32_t index) -> caf::result<stream_reply> {
@@ -350,7 +382,9 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       st.stored_index.clear();
       // Apply before logging (runtime/wal/writer.hpp): the entries are in the
       // chunks before their record goes to the WAL writer.
-      auto out = st.s->push(es.data(), es.size(), st.tenant, now, wal ? &st.stored_index : nullptr);
+      const bool want_index = wal || !st.tailers.empty();
+      auto out = st.s->push(es.data(), es.size(), st.tenant, now,
+                            want_index ? &st.stored_index : nullptr);
       if (out.chunks_created > 0) {
         st.ctx->m.chunks_created->inc(out.chunks_created);
         st.ctx->m.memory_chunks->add(out.chunks_created);
@@ -362,6 +396,8 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
       r.too_far_behind_bytes = out.too_far_behind_bytes;
       r.rate_limited = out.rate_limited;
       r.rate_limited_bytes = out.rate_limited_bytes;
+      if (!st.tailers.empty())
+        feed_tailers(st, batch, index);
       if (!wal || st.stored_index.empty())
         return r;
       // The tenant logs these entries (one WAL append per push) and answers
@@ -431,6 +467,7 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
     [=](select_atom, const select_request_ptr& req) -> stream_slice_ptr {
       return select_from_stream(*self->state.s, *req);
     },
+    [=](tail_atom, const tail_request_ptr& req) { self->state.tailers.push_back(req); },
     [=](flush_atom, uint8_t mode) -> caf::result<flush_reply> {
       auto rp = self->make_response_promise<flush_reply>();
       flush_stream(self, static_cast<ingester::flush_mode>(mode),
@@ -470,6 +507,17 @@ struct tenant_state {
   std::deque<tally_ptr> wal_queue;
   /// wal_appends sent and not yet answered.
   size_t wal_inflight = 0;
+  /// Live tails of this tenant (closed ones are pruned on the next tail).
+  std::vector<tail_request_ptr> tailers;
+
+  /// The open tails that a stream with these labels feeds.
+  std::vector<tail_request_ptr> tailers_for(const model::label_set& ls) const {
+    std::vector<tail_request_ptr> out;
+    for (const auto& t : tailers)
+      if (!t->sub->closed() && t->sub->matches(ls))
+        out.push_back(t);
+    return out;
+  }
 
   const model::label_set& labels_of(const std::string& canonical) {
     auto i = parsed.find(canonical);
@@ -669,6 +717,8 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             init->wal_id = st.ctx->next_wal_id.fetch_add(1);
             init->epoch = wall_ns();
           }
+          if (!st.tailers.empty())
+            init->tailers = st.tailers_for(ps.label_set);
           auto h = self->spawn<caf::linked>(stream_fn, st.ctx, st.tenant, ps.labels,
                                             ps.fingerprint, init);
           auto& v = st.streams[ps.fingerprint];
@@ -822,6 +872,24 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       }
       t->done_one();
       return t->rp;
+    },
+    [=](tail_atom, const tail_request_ptr& req) -> std::string {
+      auto& st = self->state;
+      auto& ts = st.tailers;
+      ts.erase(
+        std::remove_if(ts.begin(), ts.end(), [](const auto& t) { return t->sub->closed(); }),
+        ts.end());
+      auto snap = st.ctx->deps.limits->current();
+      const auto limit = snap->for_tenant(st.tenant).max_concurrent_tail_requests;
+      if (limit >= 0 && ts.size() >= static_cast<size_t>(limit))
+        return "max concurrent tail requests limit exceeded, count > limit ("
+               + std::to_string(ts.size() + 1) + " > " + std::to_string(limit) + ")";
+      ts.push_back(req);
+      for (auto& [fp, v] : st.streams)
+        for (auto& slot : v)
+          if (req->sub->matches(st.labels_of(slot.labels)))
+            self->send(slot.handle, tail_atom_v, req);
+      return {};
     },
     [=](flush_atom, uint8_t mode) -> caf::result<flush_reply> {
       auto& st = self->state;
@@ -1097,6 +1165,11 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
       if (i == ts.end())
         return std::make_shared<select_reply>();
       return self->delegate(i->second, select_atom_v, req);
+    },
+    [=](tail_atom, const tail_request_ptr& req) -> caf::result<std::string> {
+      // The tenant is created if absent: a tail may start before any push.
+      auto& t = self->state.tenant(self, req->sub->tenant());
+      return self->delegate(t, tail_atom_v, req);
     },
   };
 }

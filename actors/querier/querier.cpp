@@ -375,7 +375,7 @@ void fill_source(select_reply& reply, query::chunk_source& src) {
 /// Runs `e` over the reply and answers the query JSON (or 400 / 504).
 void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
               const logql::expr& e, const logql::query_params& p, logql::engine_limits lim,
-              bool categorize) {
+              bool categorize, bool legacy = false) {
   const auto t0 = steady_ns();
   query::chunk_source src;
   fill_source(reply, src);
@@ -407,6 +407,10 @@ void evaluate(select_reply& reply, const http::responder& rsp, int64_t deadline,
   for (const auto& s : r->streams)
     st.entries_returned += s.entries.size();
   st.exec_ns = steady_ns() - t0;
+  if (legacy) {
+    send_json(rsp, loghttp::render_legacy_query(*r, st));
+    return;
+  }
   send_json(rsp, loghttp::render_query(*r, st, categorize, categorize ? &ci : nullptr));
 }
 
@@ -418,13 +422,17 @@ bool wants_categorize(const http::request& req) {
 /// Shared by query and query_range once params are known.
 void run_query(const route_state& rs, const http::request& req, http::responder rsp,
                const std::string& tenant, const std::string& text, logql::query_params p,
-               bool instant) {
+               bool instant, bool legacy = false) {
   auto parsed = logql::parse(text);
   if (!parsed.ok()) {
     send_error(rsp, 400, parsed.error().message());
     return;
   }
   auto e = std::make_shared<const logql::expr>(std::move(*parsed));
+  if (legacy && !e->is_log) {
+    send_error(rsp, 400, "legacy endpoints only support streams result type");
+    return;
+  }
   if (instant && e->is_log) {
     send_error(rsp, 400,
                "log queries are not supported as an instant query type, please change your "
@@ -465,8 +473,9 @@ void run_query(const route_state& rs, const http::request& req, http::responder 
   const bool categorize = wants_categorize(req);
   dispatch(
       rs, tenant, std::move(sr), std::move(rsp),
-      [e, p, el, categorize](select_reply& r, const http::responder& out, int64_t deadline) {
-        evaluate(r, out, deadline, *e, p, el, categorize);
+      [e, p, el, categorize, legacy](select_reply& r, const http::responder& out,
+                                     int64_t deadline) {
+        evaluate(r, out, deadline, *e, p, el, categorize, legacy);
       });
 }
 
@@ -654,6 +663,212 @@ void handle_index_stats(const route_state& rs, http::request& req, http::respond
   });
 }
 
+// -- legacy /api/prom read routes (pkg/util/marshal/legacy) ---------------------
+
+/// /api/prom/query: a range query (streams only), plus the legacy regexp=
+/// parameter as a |~ filter (Loki's parseRegexQuery).
+void handle_legacy_query(const route_state& rs, http::request& req, http::responder rsp) {
+  std::string tenant;
+  if (!resolve_tenant(rs, req, rsp, tenant))
+    return;
+  auto q = loghttp::parse_range_query(lookup(req), wall_ns());
+  if (!q.ok()) {
+    send_error(rsp, 400, q.error().message());
+    return;
+  }
+  std::string text = q->query;
+  if (const auto* re = req.param("regexp"); re != nullptr && !re->empty()) {
+    text += " |~ ";
+    model::append_go_quote(text, *re);
+  }
+  logql::query_params p;
+  p.start_ns = q->start_ns;
+  p.end_ns = q->end_ns;
+  p.step_ns = q->step_ns;
+  p.dir = q->dir;
+  p.limit = q->limit;
+  p.interval_ns = q->interval_ns;
+  run_query(rs, req, std::move(rsp), tenant, text, p, false, true);
+}
+
+void handle_legacy_labels(const route_state& rs, http::request& req, http::responder rsp) {
+  handle_metadata(rs, req, std::move(rsp), {}, [](select_reply& r) {
+    std::set<std::string> names;
+    for (const auto& s : r.streams)
+      for (const auto& l : s.data.labels)
+        names.insert(l.name);
+    if (r.store)
+      for (const auto& s : r.store->series)
+        for (const auto& l : s.labels)
+          names.insert(l.name);
+    return loghttp::render_legacy_values({names.begin(), names.end()});
+  });
+}
+
+void handle_legacy_label_values(const route_state& rs, http::request& req, http::responder rsp) {
+  std::string name{req.path_param("name")};
+  handle_metadata(rs, req, std::move(rsp), {}, [name](select_reply& r) {
+    std::set<std::string> values;
+    for (const auto& s : r.streams) {
+      auto v = model::get(s.data.labels, name);
+      if (!v.empty())
+        values.emplace(v);
+    }
+    if (r.store)
+      for (const auto& s : r.store->series) {
+        auto v = model::get(s.labels, name);
+        if (!v.empty())
+          values.emplace(v);
+      }
+    return loghttp::render_legacy_values({values.begin(), values.end()});
+  });
+}
+
+// -- index/volume and volume_range (read-path spec §1.3; basic) ------------------
+
+/// Per-stream byte totals from the ingesters' memory, aggregated like Loki's
+/// seriesvolume: by the selector's label names (or targetLabels), per series
+/// or per label name (aggregateBy=labels), largest first, top `limit`.
+void handle_volume(const route_state& rs, http::request& req, http::responder rsp, bool range) {
+  std::string tenant;
+  if (!resolve_tenant(rs, req, rsp, tenant))
+    return;
+  const auto* q = req.param("query");
+  auto parsed = logql::parse(q ? std::string_view{*q} : std::string_view{});
+  if (!parsed.ok()) {
+    send_error(rsp, 400, parsed.error().message());
+    return;
+  }
+  if (!parsed->is_log || !parsed->log.stages.empty()) {
+    send_error(rsp, 400, "only label matchers are supported");
+    return;
+  }
+  int64_t start = 0;
+  int64_t end = 0;
+  int64_t step = 0;
+  if (range) {
+    auto rq = loghttp::parse_range_query(lookup(req), wall_ns());
+    if (!rq.ok()) {
+      send_error(rsp, 400, rq.error().message());
+      return;
+    }
+    start = rq->start_ns;
+    end = rq->end_ns;
+    step = rq->step_ns;
+  } else {
+    auto b = loghttp::determine_bounds(lookup(req), wall_ns());
+    if (!b.ok()) {
+      send_error(rsp, 400, b.error().message());
+      return;
+    }
+    start = b->start_ns;
+    end = b->end_ns;
+  }
+  uint32_t limit = 100;
+  if (const auto* l = req.param("limit"); l != nullptr && !l->empty()) {
+    auto v = loghttp::parse_limit(l);
+    if (!v.ok() && *l != "0") {
+      send_error(rsp, 400, v.error().message());
+      return;
+    }
+    limit = v.ok() ? *v : 100;
+  }
+  const std::string aggregate{req.param_or("aggregateBy", "series")};
+  if (aggregate != "series" && aggregate != "labels") {
+    send_error(rsp, 400, "invalid aggregation option");
+    return;
+  }
+  std::vector<std::string> targets;
+  if (const auto* t = req.param("targetLabels"); t != nullptr) {
+    std::string_view v = *t;
+    while (!v.empty()) {
+      auto comma = v.find(',');
+      auto part = v.substr(0, comma);
+      if (!part.empty())
+        targets.emplace_back(part);
+      if (comma == std::string_view::npos)
+        break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  if (targets.empty())
+    for (const auto& m : parsed->log.matchers)
+      targets.push_back(m.name);
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  select_request sr;
+  sr.groups.push_back(parsed->log.matchers);
+  sr.from = start;
+  sr.through = end + (range ? 0 : 1);
+  sr.dir = logql::direction::forward;
+  const bool by_labels = aggregate == "labels";
+  dispatch(rs, tenant, std::move(sr), std::move(rsp),
+           [=](select_reply& r, const http::responder& out, int64_t) {
+             // key -> bucket -> bytes (bucket 0 for the instant form)
+             std::map<model::label_set, std::map<int64_t, double>> acc;
+             auto keys_of = [&](const model::label_set& ls) {
+               std::vector<model::label_set> keys;
+               if (by_labels) {
+                 for (const auto& l : ls)
+                   if (targets.empty() || std::binary_search(targets.begin(), targets.end(), l.name))
+                     keys.push_back({{l.name, ""}});
+               } else {
+                 model::label_set k;
+                 for (const auto& l : ls)
+                   if (targets.empty() || std::binary_search(targets.begin(), targets.end(), l.name))
+                     k.push_back(l);
+                 keys.push_back(std::move(k));
+               }
+               return keys;
+             };
+             for (const auto& s : r.streams) {
+               auto keys = keys_of(s.data.labels);
+               for (size_t i = 0; i < s.data.size(); ++i) {
+                 const auto ts = s.data.entries[i].ts;
+                 int64_t bucket = 0;
+                 if (range) {
+                   // The point at t holds the bytes of (t - step, t].
+                   auto k = (ts - start + step - 1) / step;
+                   bucket = start + k * step;
+                   if (bucket > end)
+                     continue;
+                 }
+                 for (const auto& k : keys)
+                   acc[k][bucket] += static_cast<double>(s.data.entries[i].len);
+               }
+             }
+             std::vector<std::pair<double, model::label_set>> order;
+             for (const auto& [k, b] : acc) {
+               double total = 0;
+               for (const auto& [t, v] : b)
+                 total += v;
+               order.emplace_back(total, k);
+             }
+             std::stable_sort(order.begin(), order.end(),
+                              [](const auto& a, const auto& b) { return a.first > b.first; });
+             if (order.size() > limit)
+               order.resize(limit);
+             logql::query_result res;
+             loghttp::query_stats st;
+             if (range) {
+               res.type = logql::result_type::matrix;
+               for (const auto& [total, k] : order) {
+                 logql::series se;
+                 se.labels = k;
+                 for (const auto& [t, v] : acc[k])
+                   se.points.push_back(logql::sample_point{t, v});
+                 res.matrix.push_back(std::move(se));
+               }
+             } else {
+               res.type = logql::result_type::vector;
+               res.t_ns = end;
+               for (const auto& [total, k] : order)
+                 res.vector.push_back(logql::vector_sample{k, total});
+             }
+             send_json(out, loghttp::render_query(res, st));
+           });
+}
+
 void handle_format_query(http::request& req, http::responder rsp) {
   const auto* q = req.param("query");
   auto parsed = logql::parse(q ? std::string_view{*q} : std::string_view{});
@@ -685,6 +900,17 @@ void add_query_routes(http::router& r, querier_actor querier, query_route_option
   r.handle(both, "/loki/api/v1/label/{name}/values", bind(handle_label_values));
   r.handle(both, "/loki/api/v1/series", bind(handle_series));
   r.handle(both, "/loki/api/v1/index/stats", bind(handle_index_stats));
+  r.handle(both, "/loki/api/v1/index/volume", [rs](http::request& req, http::responder rsp) {
+    handle_volume(*rs, req, std::move(rsp), false);
+  });
+  r.handle(both, "/loki/api/v1/index/volume_range",
+           [rs](http::request& req, http::responder rsp) {
+             handle_volume(*rs, req, std::move(rsp), true);
+           });
+  r.handle(both, "/api/prom/query", bind(handle_legacy_query));
+  r.handle(both, "/api/prom/label", bind(handle_legacy_labels));
+  r.handle(both, "/api/prom/label/{name}/values", bind(handle_legacy_label_values));
+  r.handle(both, "/api/prom/series", bind(handle_series));
   r.handle(both, "/loki/api/v1/format_query", [](http::request& req, http::responder rsp) {
     handle_format_query(req, std::move(rsp));
   });

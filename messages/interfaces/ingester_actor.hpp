@@ -13,6 +13,9 @@
 ///                                                         //   "replaying WAL" until then
 ///   (checkpoint_atom)                 -> ()               // timer (checkpoint_duration):
 ///                                                         //   roll, snapshot, write checkpoint
+///   (tail_atom, tail_request_ptr)     -> (std::string)    // live tail: routes to the tenant
+///                                                         //   (created if absent); "" = subscribed,
+///                                                         //   else Loki's limit text
 ///   (flush_atom)                      -> ()               // timer (flush_check_period): one
 ///                                                         //   normal sweep of every stream
 ///   (flush_atom, mode, tenant)        -> (flush_reply)    // sweep ("" = all tenants); answers
@@ -45,6 +48,9 @@
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // its streams' snapshots
 ///   (select_atom, select_request_ptr) -> (select_reply_ptr) // fans out to matching streams
+///   (tail_atom, tail_request_ptr)     -> (std::string)    // max_concurrent_tail_requests;
+///                                                         //   attaches to matching streams, now
+///                                                         //   and when they are created later
 ///   (flush_atom, mode)                -> (flush_reply)    // sweeps its streams; removes those
 ///                                                         //   left without chunks (no append
 ///                                                         //   in flight), releasing the limit
@@ -57,6 +63,9 @@
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
 ///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
+///   (tail_atom, tail_request_ptr)     -> ()               // attach a tailer: after each
+///                                                         //   append, its stored entries go to
+///                                                         //   the tailer (non-blocking send)
 ///   (flush_atom, mode)                -> (flush_reply)    // drop flushed chunks past retain,
 ///                                                         //   pick (flush_policy), snapshot, send
 ///                                                         //   to a flush worker, answer when done
@@ -95,6 +104,7 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<read_atom>::with<stream_dump>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
   caf::replies_to<select_atom, select_request_ptr>::with<stream_slice_ptr>,
+  caf::reacts_to<tail_atom, tail_request_ptr>,
   caf::replies_to<flush_atom, uint8_t>::with<flush_reply>>;
 
 using tenant_actor = caf::typed_actor<
@@ -104,6 +114,7 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
   caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<tail_atom, tail_request_ptr>::with<std::string>,
   caf::replies_to<flush_atom, uint8_t>::with<flush_reply>>;
 
 using ingester_actor = caf::typed_actor<
@@ -113,6 +124,7 @@ using ingester_actor = caf::typed_actor<
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
   caf::reacts_to<checkpoint_atom>,
   caf::replies_to<select_atom, select_request_ptr>::with<select_reply_ptr>,
+  caf::replies_to<tail_atom, tail_request_ptr>::with<std::string>,
   caf::reacts_to<flush_atom>,
   caf::replies_to<flush_atom, uint8_t, std::string>::with<flush_reply>,
   caf::replies_to<stop_atom>::with<bool>>;

@@ -9,6 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "runtime/tail/tail.hpp" // format_rfc3339_nano
+
 namespace skald::loghttp {
 
 namespace {
@@ -181,6 +183,17 @@ bool has_name(const model::label_set& ls, std::string_view name) {
   return model::has(ls, name);
 }
 
+/// Loki's LabelsBuilder renames structured metadata that collides with a
+/// stream label to `<name>_extracted`; it is still structured metadata.
+bool renamed_metadata(std::string_view name, const model::label_set& metadata,
+                      const model::label_set& stream) {
+  constexpr std::string_view suffix = "_extracted";
+  if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix)
+    return false;
+  auto base = name.substr(0, name.size() - suffix.size());
+  return has_name(metadata, base) && has_name(stream, base);
+}
+
 struct cat_entry {
   int64_t ts = 0;
   const std::string* line = nullptr;
@@ -207,7 +220,7 @@ void write_categorized(writer& w, const logql::query_result& r, const categorize
       for (const auto& l : s.labels) {
         if (has_name(original, l.name))
           continue;
-        if (has_name(e.metadata, l.name))
+        if (has_name(e.metadata, l.name) || renamed_metadata(l.name, e.metadata, original))
           c.metadata.push_back(l);
         else
           c.parsed.push_back(l);
@@ -416,6 +429,49 @@ std::string render_index_stats(uint64_t streams, uint64_t chunks, uint64_t bytes
   w.Uint64(entries);
   w.EndObject();
   return std::string{sb.GetString(), sb.GetSize()};
+}
+
+std::string render_legacy_query(const logql::query_result& r, const query_stats& st) {
+  rapidjson::StringBuffer sb;
+  writer w(sb);
+  w.StartObject();
+  w.Key("streams");
+  w.StartArray();
+  for (const auto& s : r.streams) {
+    w.StartObject();
+    w.Key("labels");
+    str(w, logql::labels_string(s.labels));
+    w.Key("entries");
+    w.StartArray();
+    for (const auto& e : s.entries) {
+      w.StartObject();
+      w.Key("ts");
+      str(w, tail::format_rfc3339_nano(e.ts));
+      w.Key("line");
+      str(w, e.line);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("stats");
+  stats(w, st);
+  w.EndObject();
+  return std::string{sb.GetString(), sb.GetSize()} + "\n";
+}
+
+std::string render_legacy_values(const std::vector<std::string>& values) {
+  rapidjson::StringBuffer sb;
+  writer w(sb);
+  w.StartObject();
+  w.Key("values");
+  w.StartArray();
+  for (const auto& v : values)
+    str(w, v);
+  w.EndArray();
+  w.EndObject();
+  return std::string{sb.GetString(), sb.GetSize()} + "\n";
 }
 
 } // namespace skald::loghttp

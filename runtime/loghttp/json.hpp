@@ -68,4 +68,11 @@ std::string render_data_string(std::string_view text);
 /// index/stats: the bare {"streams","chunks","bytes","entries"} object.
 std::string render_index_stats(uint64_t streams, uint64_t chunks, uint64_t bytes, uint64_t entries);
 
+/// Legacy /api/prom/query (pkg/util/marshal/legacy): {"streams":[{"labels":
+/// "{a=\"b\"}","entries":[{"ts":"<RFC3339Nano>","line":".."}]}],"stats":{..}}.
+std::string render_legacy_query(const logql::query_result& r, const query_stats& st);
+
+/// Legacy /api/prom/label and label values: {"values":[...]}.
+std::string render_legacy_values(const std::vector<std::string>& values);
+
 } // namespace skald::loghttp

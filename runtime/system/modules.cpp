@@ -52,6 +52,7 @@
 #include "actors/ingester/wal_writer.hpp"
 #include "actors/limits/overrides_reloader.hpp"
 #include "actors/querier/querier.hpp"
+#include "actors/querier/tail.hpp"
 #include "actors/ring/member.hpp"
 #include "actors/ring/routes.hpp"
 #include "runtime/chunkenc/encoding.hpp"
@@ -699,12 +700,21 @@ public:
     opts.auth_enabled = ctx.cfg.auth_enabled;
     opts.limits = svc.limits ? svc.limits
                              : std::make_shared<limits::overrides>(ctx.cfg.limits, std::string{});
+    actors::tail_route_options tail;
+    tail.auth_enabled = opts.auth_enabled;
+    tail.limits = opts.limits;
+    tail.ingester = svc.ingester;
+    tail.querier = querier_;
+    tail.max_duration = ctx.cfg.querier.tail_max_duration;
+    tail.metrics = &ctx.metrics;
     actors::add_query_routes(*ctx.router, querier_, std::move(opts));
+    tails_ = actors::add_tail_routes(*ctx.router, ctx.sys, std::move(tail));
   }
 
   status start() override { return {}; }
 
   void stop() override {
+    tails_->stop();
     caf::anon_send_exit(querier_, caf::exit_reason::user_shutdown);
     store_pool_->stop();
     pool_->stop();
@@ -714,6 +724,7 @@ private:
   std::shared_ptr<query::worker_pool> pool_;
   std::shared_ptr<query::worker_pool> store_pool_;
   querier_actor querier_;
+  std::shared_ptr<actors::tail_service> tails_;
 };
 
 /// The ring member of this node (actors/ring/member.hpp) and its pages.

@@ -315,6 +315,7 @@ ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16
     [=](select_atom, const select_request_ptr&) -> select_reply_ptr {
       return std::make_shared<select_reply>();
     },
+    [=](tail_atom, const tail_request_ptr&) -> std::string { return {}; },
     [=](flush_atom) {},
     [=](flush_atom, uint8_t, const std::string&) -> flush_reply { return {}; },
     [=](stop_atom) -> bool { return true; },

@@ -7,8 +7,12 @@
 # of case ids that must keep passing) is there for suites that do not pass
 # whole yet. Without ../shared the test is skipped
 # visibly (exit 77), or fails when CI=true.
-add_executable(logqltest_runner ${CMAKE_SOURCE_DIR}/tests/logqltest/runner_main.cpp)
-target_link_libraries(logqltest_runner PRIVATE skald_runtime)
+add_executable(logqltest_runner ${CMAKE_SOURCE_DIR}/tests/logqltest/runner_main.cpp
+               ${CMAKE_SOURCE_DIR}/tests/testutil/http_client.cpp
+               ${CMAKE_SOURCE_DIR}/tests/testutil/process.cpp)
+target_link_libraries(logqltest_runner PRIVATE skald_runtime Boost::boost)
+target_include_directories(logqltest_runner PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_compile_definitions(logqltest_runner PRIVATE SKALD_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared")
 skald_warnings(logqltest_runner)
 
 add_test(NAME logqltest.conformance
@@ -49,3 +53,18 @@ set_tests_properties(logqltest.conformance_roundtrip PROPERTIES
 add_test(NAME logqltest.extra
          COMMAND logqltest_runner --quiet ${CMAKE_SOURCE_DIR}/tests/logqltest/extra)
 set_tests_properties(logqltest.extra PROPERTIES LABELS "unit;conformance")
+
+# The same cases through the HTTP API of a live node (--http): each eval
+# pushes its data to a fresh tenant and queries /loki/api/v1/query or
+# query_range. Cases that cannot hold over HTTP are listed with their reason
+# in tests/logqltest/skip_http.txt.
+add_test(NAME logqltest.conformance_http
+         COMMAND logqltest_runner --quiet
+                 --http $<TARGET_FILE:skald>
+                 --config ${CMAKE_SOURCE_DIR}/configs/skald-local.yaml
+                 --skip ${CMAKE_SOURCE_DIR}/tests/logqltest/skip_http.txt
+                 ${CMAKE_SOURCE_DIR}/../shared/testdata/logqltest)
+set_tests_properties(logqltest.conformance_http PROPERTIES
+  LABELS "integration;conformance"
+  SKIP_RETURN_CODE 77
+  TIMEOUT 600)

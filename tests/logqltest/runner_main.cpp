@@ -3,7 +3,12 @@
 // LogQL engine over a memory_source.
 //
 // Usage: logqltest_runner [--skip FILE] [--ratchet FILE] [--write-passing FILE]
-//                         [--quiet] [--roundtrip] DIR|FILE...
+//                         [--quiet] [--roundtrip] [--http SKALD --config YAML] DIR|FILE...
+//   --http runs every case through a live skald node instead of the engine
+//   in-process (see http_backend below): the node is started on a free port,
+//   each eval pushes the data loaded so far to a fresh tenant over
+//   /loki/api/v1/push and runs the query through /loki/api/v1/query or
+//   query_range; the JSON answer is compared like the engine's result.
 //   --roundtrip evaluates to_string(parse(query)) instead of the query text,
 //   checking that the canonical form re-parses, is stable and means the same.
 //   Every failing case is reported with file:line, query, expected and got.
@@ -35,6 +40,14 @@
 #include "runtime/logql/parser.hpp"
 #include "runtime/logql/source.hpp"
 #include "runtime/logql/strconv.hpp"
+#include "runtime/model/label_parse.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "testutil/http_client.hpp"
+#include "testutil/process.hpp"
 
 namespace fs = std::filesystem;
 using namespace skald;
@@ -242,8 +255,199 @@ std::string fmt_values(const std::vector<std::optional<double>>& vs) {
   return out;
 }
 
+/// Conformance through the HTTP API. Script time t=0 becomes `base` (a
+/// whole number of days, 3 days back, inside reject_old_samples_max_age; the
+/// node asks its ingesters whatever the age: query_ingesters_within=0), so
+/// timestamps are real; for a range query the shift is adjusted per case so
+/// that start is a multiple of step (skald aligns metric range queries to
+/// the step like Loki's query frontend; unaligned, the points would move).
+/// A point past t1 that the end alignment adds is not compared. Every eval
+/// gets a fresh tenant (X-Scope-OrgID) holding exactly the data the script
+/// loaded so far (a stream's entries pushed in timestamp order).
+class http_backend {
+public:
+  bool start(const std::string& binary, const std::string& config) {
+    port_ = testutil::free_port();
+    dir_ = testutil::make_temp_dir("skald-logqltest");
+    proc_ = std::make_unique<testutil::child_process>(
+        binary, std::vector<std::string>{"-config.file=" + config,
+                                         "-server.http-listen-port=" + std::to_string(port_),
+                                         "-common.path-prefix=" + dir_, "-auth.enabled=true",
+                                         "-limits-config.discover-service-name=",
+                                         // The data is days old and all in memory.
+                                         "-querier.query-ingesters-within=0",
+                                         "-log.level=warn"});
+    auto r = testutil::wait_for_status_200(port_, "/ready", std::chrono::seconds{15});
+    if (r.status != 200) {
+      std::cerr << "skald did not become ready: " << proc_->output() << "\n";
+      return false;
+    }
+    const int64_t day = 86'400'000'000'000;
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    base_ = (now / day - 3) * day;
+    return true;
+  }
+
+  result<query_result> query(const eval_case& c,
+                             const std::vector<std::pair<model::label_set, model::entry>>& data) {
+    int64_t shift = base_;
+    if (!c.instant && c.step > 0)
+      shift = (base_ / c.step) * c.step - (((c.t0 % c.step) + c.step) % c.step);
+    std::string tenant = "conformance-" + std::to_string(++seq_);
+    testutil::http_client cl{port_};
+    if (!data.empty()) {
+      auto body = push_body(data, shift);
+      auto r = cl.request("POST", "/loki/api/v1/push", body,
+                          {{"Content-Type", "application/json"}, {"X-Scope-OrgID", tenant}});
+      if (r.status != 204)
+        return status{errc::internal,
+                      "push answered " + std::to_string(r.status) + ": " + r.body};
+    }
+    std::string target;
+    if (c.instant)
+      target = "/loki/api/v1/query?query=" + enc(c.query) + "&time=" + std::to_string(shift + c.t0);
+    else
+      target = "/loki/api/v1/query_range?query=" + enc(c.query) +
+               "&start=" + std::to_string(shift + c.t0) + "&end=" + std::to_string(shift + c.t1) +
+               "&step=" + format_float(static_cast<double>(c.step) / 1e9);
+    auto r = cl.request("GET", target, {}, {{"X-Scope-OrgID", tenant}});
+    if (r.status != 200) {
+      std::string msg = r.body;
+      while (!msg.empty() && msg.back() == '\n')
+        msg.pop_back();
+      return status{errc::invalid_argument, msg};
+    }
+    return decode(r.body, c, shift);
+  }
+
+private:
+  static std::string enc(const std::string& s) {
+    std::string out;
+    for (unsigned char ch : s) {
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+        out.push_back(static_cast<char>(ch));
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", ch);
+        out += buf;
+      }
+    }
+    return out;
+  }
+
+  static std::string push_body(const std::vector<std::pair<model::label_set, model::entry>>& data,
+                               int64_t shift) {
+    std::map<std::string, std::pair<model::label_set, std::vector<const model::entry*>>> by;
+    for (const auto& [ls, e] : data) {
+      auto& slot = by[model::canonical_string(ls)];
+      slot.first = ls;
+      slot.second.push_back(&e);
+    }
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    w.StartObject();
+    w.Key("streams");
+    w.StartArray();
+    for (auto& [key, v] : by) {
+      std::stable_sort(v.second.begin(), v.second.end(),
+                       [](const model::entry* a, const model::entry* b) { return a->ts < b->ts; });
+      w.StartObject();
+      w.Key("stream");
+      w.StartObject();
+      for (const auto& l : v.first) {
+        w.Key(l.name.c_str(), static_cast<rapidjson::SizeType>(l.name.size()));
+        w.String(l.value.c_str(), static_cast<rapidjson::SizeType>(l.value.size()));
+      }
+      w.EndObject();
+      w.Key("values");
+      w.StartArray();
+      for (const auto* e : v.second) {
+        w.StartArray();
+        w.String(std::to_string(e->ts + shift).c_str());
+        w.String(e->line.c_str(), static_cast<rapidjson::SizeType>(e->line.size()));
+        if (!e->metadata.empty()) {
+          w.StartObject();
+          for (const auto& l : e->metadata) {
+            w.Key(l.name.c_str(), static_cast<rapidjson::SizeType>(l.name.size()));
+            w.String(l.value.c_str(), static_cast<rapidjson::SizeType>(l.value.size()));
+          }
+          w.EndObject();
+        }
+        w.EndArray();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string{sb.GetString(), sb.GetSize()};
+  }
+
+  static model::label_set labels_of(const rapidjson::Value& obj) {
+    model::label_set ls;
+    for (const auto& m : obj.GetObject())
+      ls.push_back(model::label{m.name.GetString(), m.value.GetString()});
+    std::sort(ls.begin(), ls.end());
+    return ls;
+  }
+
+  /// Prometheus model.Time seconds (a JSON number) to ns, minus the shift.
+  static int64_t time_of(const rapidjson::Value& v, int64_t shift) {
+    double secs = v.GetDouble();
+    auto ms = static_cast<int64_t>(std::llround(secs * 1000.0));
+    return ms * 1'000'000 - shift;
+  }
+
+  static result<query_result> decode(const std::string& body, const eval_case& c, int64_t shift) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    if (d.HasParseError() || !d.IsObject() || !d.HasMember("data"))
+      return status{errc::internal, "bad JSON answer: " + body};
+    const auto& data = d["data"];
+    std::string type = data["resultType"].GetString();
+    const auto& res = data["result"];
+    query_result out;
+    out.t_ns = c.t0;
+    if (type == "vector") {
+      out.type = result_type::vector;
+      for (const auto& s : res.GetArray())
+        out.vector.push_back(vector_sample{labels_of(s["metric"]),
+                                           std::strtod(s["value"][1].GetString(), nullptr)});
+    } else if (type == "matrix") {
+      out.type = result_type::matrix;
+      for (const auto& s : res.GetArray()) {
+        series se;
+        se.labels = labels_of(s["metric"]);
+        for (const auto& p : s["values"].GetArray()) {
+          auto t = time_of(p[0], shift);
+          if (t < c.t0 || t > c.t1)
+            continue; // the end alignment's extra point
+          se.points.push_back(sample_point{t, std::strtod(p[1].GetString(), nullptr)});
+        }
+        out.matrix.push_back(std::move(se));
+      }
+    } else if (type == "scalar") {
+      out.type = result_type::scalar;
+      out.scalar = std::strtod(res[1].GetString(), nullptr);
+    } else {
+      out.type = result_type::streams;
+    }
+    return out;
+  }
+
+  std::unique_ptr<testutil::child_process> proc_;
+  uint16_t port_ = 0;
+  std::string dir_;
+  int64_t base_ = 0;
+  int seq_ = 0;
+};
+
 class runner {
 public:
+  /// Set: every case runs through this live node (--http).
+  std::unique_ptr<http_backend> http;
   std::set<std::string> skip_ids;
   std::map<std::string, std::string> skip_reason;
   bool quiet = false;
@@ -267,6 +471,7 @@ public:
       }
       if (t == "clear") {
         src.clear();
+        loaded_.clear();
         ++i;
         continue;
       }
@@ -305,6 +510,9 @@ public:
   }
 
 private:
+  /// What the script loaded since the last clear (for --http).
+  std::vector<std::pair<model::label_set, model::entry>> loaded_;
+
   bool load_line(memory_source& src, const std::string& body) {
     size_t pos = 0;
     auto labels = parse_labels(body, pos);
@@ -411,6 +619,8 @@ private:
         l.replace(p, 6, std::to_string(k));
       e.line = std::move(l);
       e.metadata = md;
+      if (http)
+        loaded_.emplace_back(*labels, e);
       src.add(*labels, std::move(e));
     }
     return true;
@@ -537,7 +747,8 @@ private:
     p.start_ns = c.t0;
     p.end_ns = c.t1;
     p.step_ns = c.instant ? 0 : c.step;
-    result<query_result> r = e ? eng.query(*e, p) : result<query_result>(e.error());
+    result<query_result> r = e ? (http ? http->query(c, loaded_) : eng.query(*e, p))
+                               : result<query_result>(e.error());
     if (!r) {
       const std::string& msg = r.error().message();
       if (!c.expect_fail) {
@@ -717,6 +928,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 int main(int argc, char** argv) {
   runner r;
   std::optional<std::string> ratchet, write_passing;
+  std::string http_binary, http_config;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -738,6 +950,10 @@ int main(int argc, char** argv) {
       r.quiet = true;
     } else if (a == "--roundtrip") {
       r.roundtrip = true;
+    } else if (a == "--http" && i + 1 < argc) {
+      http_binary = argv[++i];
+    } else if (a == "--config" && i + 1 < argc) {
+      http_config = argv[++i];
     } else {
       inputs.push_back(a);
     }
@@ -765,6 +981,11 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(files.begin(), files.end());
+  if (!http_binary.empty()) {
+    r.http = std::make_unique<http_backend>();
+    if (!r.http->start(http_binary, http_config))
+      return 1;
+  }
   for (const auto& f : files)
     r.run_file(f);
   if (write_passing) {

@@ -57,6 +57,32 @@ TEST(loghttp_json, categorize_labels_splits_stream_metadata_and_parsed) {
             "\"info\"}}]]}]");
 }
 
+TEST(loghttp_json, categorize_labels_keeps_renamed_metadata_as_metadata) {
+  // Metadata `level` collides with the stream label: Loki's LabelsBuilder
+  // names it level_extracted, still in the structured metadata category.
+  logql::query_result r;
+  r.type = logql::result_type::streams;
+  model::label_set md{{"level", "warn"}};
+  r.streams.push_back({{{"app", "a"}, {"level", "warn"}, {"level_extracted", "warn"}}, {{3, "x", md}}});
+  categorize_input ci;
+  ci.sources = {{{"app", "a"}, {"level", "warn"}}};
+  EXPECT_NE(render_query(r, {}, true, &ci)
+              .find("[\"3\",\"x\",{\"structuredMetadata\":{\"level_extracted\":\"warn\"}}]"),
+            std::string::npos);
+}
+
+TEST(loghttp_json, legacy_shapes) {
+  logql::query_result r;
+  r.type = logql::result_type::streams;
+  r.streams.push_back({{{"app", "a"}}, {{1'571'332'130'934'000'000, "x", {}}}});
+  auto body = render_legacy_query(r, {});
+  EXPECT_EQ(body.rfind("{\"streams\":[{\"labels\":\"{app=\\\"a\\\"}\",\"entries\":[{\"ts\":"
+                       "\"2019-10-17T17:08:50.934Z\",\"line\":\"x\"}]}],\"stats\":{",
+                       0),
+            0u);
+  EXPECT_EQ(render_legacy_values({"a", "b"}), "{\"values\":[\"a\",\"b\"]}\n");
+}
+
 TEST(loghttp_json, vector_matrix_scalar) {
   logql::query_result v;
   v.type = logql::result_type::vector;

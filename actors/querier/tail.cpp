@@ -1,0 +1,519 @@
+// actors/querier/tail.cpp — the tailer actor and the tail routes (see
+// tail.hpp). Decisions (buffering, delay_for, JSON) live in runtime/tail;
+// this file wires the websocket, the ingester and the querier together.
+#include "actors/querier/tail.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/http/responder.hpp"
+#include "actors/http/router.hpp"
+#include "actors/http/websocket.hpp"
+#include "runtime/limits/overrides.hpp"
+#include "runtime/loghttp/params.hpp"
+#include "runtime/logql/engine.hpp"
+#include "runtime/logql/parser.hpp"
+#include "runtime/logql/pipeline.hpp"
+#include "runtime/metrics/registry.hpp"
+#include "runtime/model/label_parse.hpp"
+#include "runtime/model/tenant.hpp"
+#include "runtime/push/decode.hpp"
+#include "runtime/query/chunk_source.hpp"
+#include "runtime/query/collected_source.hpp" // plan_select
+#include "runtime/query/store_reader.hpp"
+#include "runtime/tail/tail.hpp"
+#include "runtime/util/logging.hpp"
+
+namespace skald::actors {
+
+namespace {
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct tail_metrics {
+  metrics::gauge* active = nullptr;
+  metrics::counter* bytes = nullptr;
+  metrics::counter* dropped = nullptr;
+
+  explicit tail_metrics(metrics::registry& r) {
+    active = &r.gauge("loki_querier_tail_active", "Number of active tailers").get();
+    bytes = &r.counter("loki_querier_tail_bytes_total", "total bytes tailed").get();
+    dropped = &r.counter("skald_querier_tail_dropped_entries_total",
+                         "Tail entries not sent because the client was too slow.")
+                   .get();
+  }
+};
+
+/// What one tail session asked for (parsed on the I/O thread).
+struct tail_params {
+  std::string tenant;
+  std::shared_ptr<const logql::expr> expr;
+  uint32_t limit = 100;
+  int64_t start_ns = 0;
+  int64_t delay_ns = 0;
+  bool categorize = false;
+  bool legacy = false;
+};
+
+struct route_state final : tail_service {
+  tail_route_options opts;
+  caf::actor_system* sys = nullptr;
+  std::shared_ptr<tail_metrics> m;
+
+  // Live tailers, so stop() can end them.
+  mutable std::mutex mtx;
+  mutable std::vector<caf::actor> live;
+  mutable bool stopped = false;
+
+  void stop() override {
+    std::vector<caf::actor> all;
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      stopped = true;
+      all.swap(live);
+    }
+    for (auto& a : all)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  void forget(const caf::actor_addr& a) const {
+    std::lock_guard<std::mutex> guard{mtx};
+    live.erase(std::remove_if(live.begin(), live.end(),
+                              [&a](const caf::actor& x) { return x.address() == a; }),
+               live.end());
+  }
+};
+
+using route_ptr = std::shared_ptr<const route_state>;
+
+// -- tailer actor ----------------------------------------------------------------
+
+struct tailer_state {
+  static inline const char* name = "skald.tailer";
+  route_ptr rs;
+  tail_params p;
+  std::shared_ptr<http::websocket> ws;
+  std::shared_ptr<tail::subscription> sub;
+  std::unique_ptr<logql::pipeline_runner> runner;
+  std::unique_ptr<tail::tail_buffer> buf;
+  /// Live entries that arrived before the history was sent.
+  std::vector<tail::tail_entry> early;
+  bool history_done = false;
+  bool tick_pending = false;
+  bool ended = false;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+using tailer_ptr = caf::stateful_actor<tailer_state>*;
+
+void end_session(tailer_ptr self, uint16_t code, const std::string& reason) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  st.ended = true;
+  SKALD_LOG_DEBUG(st.log, "tail session ends: code={} reason={}", code, reason);
+  if (st.sub)
+    st.sub->close();
+  if (st.ws && code != 0)
+    st.ws->close(code, reason);
+  self->quit();
+}
+
+tail::tail_entry make_entry(const logql::line_state& ls, const model::label_set& stream,
+                            const model::label_set* metadata, bool categorize) {
+  tail::tail_entry e;
+  e.ts = ls.ts;
+  e.line.assign(ls.line());
+  e.labels = ls.lbs.labels();
+  if (categorize) {
+    e.stream = stream;
+    if (metadata != nullptr)
+      e.metadata = *metadata;
+    for (const auto& l : e.labels)
+      if (!model::has(stream, l.name) && !model::has(e.metadata, l.name))
+        e.parsed.push_back(l);
+  }
+  return e;
+}
+
+/// Sends what is due; schedules the next tick while entries wait.
+void flush(tailer_ptr self) {
+  auto& st = self->state;
+  if (st.ended || !st.history_done)
+    return;
+  auto dropped = st.sub->take_dropped();
+  if (!dropped.empty()) {
+    st.rs->m->dropped->inc(dropped.size());
+    st.buf->drop_all(std::move(dropped));
+  }
+  const auto now = wall_ns();
+  for (;;) {
+    const bool blocked = st.ws->queued() >= tail::max_buffered_responses;
+    const auto before = st.buf->dropped();
+    auto r = st.buf->next(now, blocked);
+    if (blocked && st.buf->dropped() > before)
+      st.rs->m->dropped->inc(st.buf->dropped() - before);
+    if (!r)
+      break;
+    size_t bytes = 0;
+    for (const auto& e : r->entries)
+      bytes += e.line.size();
+    auto frame = st.p.legacy ? tail::render_legacy(*r) : tail::render_v1(*r, st.p.categorize);
+    if (!st.ws->send_text(std::move(frame)))
+      return end_session(self, 0, "the connection is gone");
+    st.rs->m->bytes->inc(bytes);
+  }
+  auto wait = st.buf->wait_ns(now);
+  if (wait >= 0 && !st.tick_pending) {
+    st.tick_pending = true;
+    // A due entry that could not go (client blocked): look again soon.
+    auto d = std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)};
+    self->delayed_send(self, d, tail_tick_atom_v);
+  }
+}
+
+void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& err) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  if (!h)
+    return end_session(self, http::ws_close_internal, err);
+  // Live entries that the history already holds are not sent twice.
+  std::set<std::tuple<int64_t, std::string, std::string>> seen;
+  for (auto& e : *h)
+    seen.emplace(e.ts, e.line, model::canonical_string(e.labels));
+  // The history goes out first, as sent (it is older than what is live).
+  tail::tail_response r;
+  for (auto& e : *h) {
+    r.entries.push_back(std::move(e));
+    if (r.entries.size() == tail::max_entries_per_response) {
+      st.ws->send_text(st.p.legacy ? tail::render_legacy(r) : tail::render_v1(r, st.p.categorize));
+      r.entries.clear();
+    }
+  }
+  if (!r.entries.empty())
+    st.ws->send_text(st.p.legacy ? tail::render_legacy(r) : tail::render_v1(r, st.p.categorize));
+  for (auto& e : st.early)
+    if (seen.count(std::make_tuple(e.ts, e.line, model::canonical_string(e.labels))) == 0)
+      st.buf->add(std::move(e));
+  st.early.clear();
+  st.history_done = true;
+  flush(self);
+}
+
+void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
+  auto& st = self->state;
+  st.sub->release(b->stored.size());
+  if (st.ended)
+    return;
+  const auto& ps = b->batch->request.streams[b->index];
+  if (st.history_done && st.ws->queued() >= tail::max_buffered_responses) {
+    // The client is behind: drop before doing any work for these entries
+    // (no pipeline, no copy), so a slow tail costs next to nothing.
+    st.rs->m->dropped->inc(b->stored.size());
+    for (auto i : b->stored) {
+      if (st.buf->dropped() >= tail::max_dropped_per_response)
+        break;
+      st.buf->drop(ps.entries[i].ts, ps.label_set);
+    }
+    if (!st.tick_pending) {
+      st.tick_pending = true;
+      self->delayed_send(self, std::chrono::milliseconds{10}, tail_tick_atom_v);
+    }
+    return;
+  }
+  for (auto i : b->stored) {
+    const auto& ev = ps.entries[i];
+    if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
+      continue;
+    auto e = make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize);
+    if (st.history_done)
+      st.buf->add(std::move(e));
+    else
+      st.early.push_back(std::move(e));
+  }
+  if (st.history_done && !st.tick_pending) {
+    // Coalesces: the tick runs after the batches already in the mailbox.
+    st.tick_pending = true;
+    self->send(self, tail_tick_atom_v);
+  }
+}
+
+/// The history query on the querier's worker pool; the answer goes to the
+/// tailer as (tail_hist_atom, history, error).
+void start_history(tailer_ptr self) {
+  auto& st = self->state;
+  const auto now = wall_ns();
+  logql::query_params qp;
+  qp.start_ns = st.p.start_ns;
+  qp.end_ns = now;
+  qp.dir = logql::direction::backward;
+  qp.limit = st.p.limit;
+  auto plan = query::plan_select(*st.p.expr, qp);
+  auto req = std::make_shared<select_request>();
+  req->tenant = st.p.tenant;
+  req->groups = std::move(plan.groups);
+  req->from = plan.from;
+  req->through = plan.through;
+  req->per_stream_limit = plan.per_stream_limit;
+  req->dir = qp.dir;
+  req->snapshot = true;
+  auto job = std::make_shared<query_job>();
+  job->request = std::move(req);
+  const auto& lim = st.rs->opts.limits->current()->for_tenant(st.p.tenant);
+  auto timeout =
+      lim.query_timeout.count() > 0 ? lim.query_timeout.count() : int64_t{60'000'000'000};
+  job->deadline_ns = steady_ns() + timeout;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto expr = st.p.expr;
+  job->done = [me, expr, qp](select_reply_ptr r, uint16_t, std::string err) {
+    if (!r) {
+      caf::anon_send(me, tail_hist_atom_v, tail_history_ptr{}, std::move(err));
+      return;
+    }
+    // The ingesters' chunk snapshots and the store's chunks, as a query.
+    query::chunk_source src;
+    for (auto& s : r->streams)
+      src.add(s.data.labels, std::move(s.snapshot));
+    if (r->store)
+      for (auto& s : r->store->series)
+        src.add(s.labels, std::move(s.chunks));
+    src.finish();
+    logql::engine eng(src);
+    auto res = eng.query(*expr, qp);
+    if (!res.ok()) {
+      caf::anon_send(me, tail_hist_atom_v, tail_history_ptr{}, res.error().message());
+      return;
+    }
+    auto out = std::make_shared<std::vector<tail::tail_entry>>();
+    for (auto& s : res->streams)
+      for (auto& e : s.entries) {
+        tail::tail_entry te;
+        te.ts = e.ts;
+        te.line = std::move(e.line);
+        te.labels = s.labels;
+        te.stream = s.labels; // categorize-labels: history is not split
+        te.metadata = e.metadata;
+        out->push_back(std::move(te));
+      }
+    // BACKWARD with limit, then reversed: the oldest entry goes first.
+    std::stable_sort(out->begin(), out->end(),
+                     [](const auto& a, const auto& b) { return a.ts < b.ts; });
+    caf::anon_send(me, tail_hist_atom_v, std::move(out), std::string{});
+  };
+  caf::anon_send(st.rs->opts.querier, select_atom_v, std::move(job));
+}
+
+caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
+                        std::shared_ptr<http::websocket> ws) {
+  auto& st = self->state;
+  st.log = log::get("querier");
+  st.rs = std::move(rs);
+  st.p = std::move(p);
+  st.ws = std::move(ws);
+  st.runner = std::make_unique<logql::pipeline_runner>(st.p.expr->log.stages);
+  st.buf = std::make_unique<tail::tail_buffer>(st.p.delay_ns, st.rs->opts.max_pending);
+  std::vector<std::vector<logql::label_matcher>> groups{st.p.expr->log.matchers};
+  st.sub = std::make_shared<tail::subscription>(st.p.tenant, std::move(groups),
+                                                st.rs->opts.max_inflight);
+  st.rs->m->active->inc();
+  self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      SKALD_LOG_ERROR(self->state.log, "tailer failed: {}", e.what());
+      if (self->state.ws)
+        self->state.ws->close(http::ws_close_internal, e.what());
+    }
+    return caf::make_error(caf::sec::runtime_error);
+  });
+  self->attach_functor(
+      [sub = st.sub, rs = st.rs, addr = self->address(), log = st.log](const caf::error& reason) {
+        sub->close();
+        rs->m->active->dec();
+        rs->forget(addr);
+        if (reason && reason != caf::exit_reason::user_shutdown)
+          SKALD_LOG_WARN(log, "tailer ended: {}", caf::to_string(reason));
+      });
+  SKALD_LOG_INFO(st.log, "starting to tail logs tenant={} selectors={}", st.p.tenant,
+                 st.p.expr->to_string());
+  const auto& ing = st.rs->opts.ingester;
+  if (!ing) {
+    end_session(self, http::ws_close_internal, "no ingester to tail on this node");
+    return {};
+  }
+  auto req =
+      std::make_shared<const tail_request>(tail_request{st.sub, caf::actor_cast<caf::actor>(self)});
+  self->request(ing, std::chrono::seconds{10}, tail_atom_v, req)
+      .then(
+          [self](const std::string& err) {
+            if (!err.empty())
+              return end_session(self, http::ws_close_internal, err);
+            start_history(self);
+          },
+          [self](caf::error& e) {
+            end_session(self, http::ws_close_internal,
+                        "tail subscription failed: " + self->system().render(e));
+          });
+  if (st.rs->opts.max_duration.count() > 0)
+    self->delayed_send(self, st.rs->opts.max_duration, stop_atom_v, true);
+  return {
+      [self](tail_atom, const tail_batch_ptr& b) { on_batch(self, b); },
+      [self](tail_hist_atom, const tail_history_ptr& h, const std::string& err) {
+        on_history(self, h, err);
+      },
+      [self](tail_tick_atom) {
+        self->state.tick_pending = false;
+        flush(self);
+      },
+      [self](stop_atom, bool max_duration) {
+        if (max_duration)
+          end_session(self, http::ws_close_internal, "reached tail max duration limit");
+        else
+          end_session(self, 0, {});
+      },
+  };
+}
+
+// -- routes ----------------------------------------------------------------------
+
+bool resolve_tenant(const route_state& rs, const http::request& req, const http::responder& rsp,
+                    std::string& tenant) {
+  if (!rs.opts.auth_enabled) {
+    tenant = std::string{model::no_auth_tenant};
+    return true;
+  }
+  const std::string* h = req.find_header("X-Scope-OrgID");
+  auto t = model::tenant_from_org_id(h ? std::string_view{*h} : std::string_view{}, h != nullptr);
+  if (!t.ok()) {
+    rsp.send(http::response::error(static_cast<unsigned>(push::http_status_for(t.error().code())),
+                                   t.error().message()));
+    return false;
+  }
+  tenant.assign(t->data(), t->size());
+  return true;
+}
+
+/// Loki's ParseTailQuery: query (+ legacy regexp), limit, start, delay_for.
+bool parse_tail(const http::request& req, const http::responder& rsp, tail_params& p) {
+  auto bad = [&rsp](const std::string& msg) {
+    rsp.send(http::response::error(400, msg));
+    return false;
+  };
+  const auto* q = req.param("query");
+  std::string text = q ? *q : std::string{};
+  auto parsed = logql::parse(text);
+  if (!parsed.ok())
+    return bad(parsed.error().message());
+  if (const auto* re = req.param("regexp"); re != nullptr && !re->empty()) {
+    // parseRegexQuery: the legacy regexp becomes a |~ filter.
+    std::string quoted;
+    model::append_go_quote(quoted, *re);
+    parsed = logql::parse(text + " |~ " + quoted);
+    if (!parsed.ok())
+      return bad(parsed.error().message());
+  }
+  if (!parsed->is_log)
+    return bad("only log queries are supported for tailing");
+  p.expr = std::make_shared<const logql::expr>(std::move(*parsed));
+  auto limit = loghttp::parse_limit(req.param("limit"));
+  if (!limit.ok())
+    return bad(limit.error().message());
+  p.limit = *limit;
+  auto b =
+      loghttp::determine_bounds([&req](std::string_view n) { return req.param(n); }, wall_ns());
+  if (!b.ok())
+    return bad(b.error().message());
+  p.start_ns = b->start_ns;
+  auto delay = tail::parse_delay_for(req.param("delay_for"));
+  if (!delay.ok())
+    return bad(delay.error().message());
+  p.delay_ns = *delay * 1'000'000'000;
+  return true;
+}
+
+/// Connects the websocket's lifetime to the tailer actor's.
+struct session_link {
+  std::mutex mtx;
+  caf::actor tailer;
+  bool closed = false;
+};
+
+void handle_tail(const route_ptr& rs, http::request& req, http::responder rsp, bool legacy) {
+  tail_params p;
+  if (!resolve_tenant(*rs, req, rsp, p.tenant))
+    return;
+  if (!parse_tail(req, rsp, p))
+    return;
+  p.legacy = legacy;
+  p.categorize =
+      req.header("X-Loki-Response-Encoding-Flags").find("categorize-labels") != std::string::npos;
+  auto link = std::make_shared<session_link>();
+  auto up = std::make_shared<http::websocket_upgrade>();
+  up->ping_interval = rs->opts.ping_interval;
+  up->stall_timeout = rs->opts.stall_timeout;
+  up->on_open = [rs, p, link](std::shared_ptr<http::websocket> ws) {
+    std::lock_guard<std::mutex> guard{link->mtx};
+    if (link->closed)
+      return;
+    std::lock_guard<std::mutex> live_guard{rs->mtx};
+    if (rs->stopped) {
+      ws->close(1001, "server is stopping");
+      return;
+    }
+    link->tailer = rs->sys->spawn(tailer_fn, rs, p, std::move(ws));
+    rs->live.push_back(link->tailer);
+  };
+  up->on_closed = [link](const std::string& reason) {
+    static auto logger = log::get("querier");
+    SKALD_LOG_INFO(logger, "ended tailing logs: {}", reason);
+    std::lock_guard<std::mutex> guard{link->mtx};
+    link->closed = true;
+    if (link->tailer)
+      caf::anon_send(link->tailer, stop_atom_v, false);
+    link->tailer = nullptr;
+  };
+  rsp.send(http::response::upgrade_to(std::move(up)));
+}
+
+} // namespace
+
+std::shared_ptr<tail_service> add_tail_routes(http::router& r, caf::actor_system& sys,
+                                              tail_route_options opts) {
+  auto rs = std::make_shared<route_state>();
+  rs->sys = &sys;
+  rs->m =
+      std::make_shared<tail_metrics>(opts.metrics ? *opts.metrics : metrics::default_registry());
+  rs->opts = std::move(opts);
+  route_ptr cst = rs;
+  r.get("/loki/api/v1/tail", [cst](http::request& req, http::responder rsp) {
+    handle_tail(cst, req, std::move(rsp), false);
+  });
+  r.get("/api/prom/tail", [cst](http::request& req, http::responder rsp) {
+    handle_tail(cst, req, std::move(rsp), true);
+  });
+  return rs;
+}
+
+} // namespace skald::actors

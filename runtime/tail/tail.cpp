@@ -1,0 +1,280 @@
+// runtime/tail/tail.cpp — see tail.hpp.
+#include "runtime/tail/tail.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "runtime/logql/source.hpp"
+#include "runtime/model/label_parse.hpp"
+
+namespace skald::tail {
+
+// -- subscription ------------------------------------------------------------
+
+bool subscription::matches(const model::label_set& stream) const {
+  if (groups_.empty())
+    return true;
+  for (const auto& g : groups_)
+    if (logql::matches_all(g, stream))
+      return true;
+  return false;
+}
+
+bool subscription::admit(size_t n) {
+  auto cur = inflight_.load(std::memory_order_acquire);
+  do {
+    if (cur + n > max_inflight_ && cur > 0)
+      return false;
+  } while (!inflight_.compare_exchange_weak(cur, cur + n, std::memory_order_acq_rel));
+  return true;
+}
+
+void subscription::release(size_t n) {
+  inflight_.fetch_sub(n, std::memory_order_acq_rel);
+}
+
+void subscription::record_dropped(const model::label_set& labels, const int64_t* ts, size_t n) {
+  dropped_total_.fetch_add(n, std::memory_order_acq_rel);
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (size_t i = 0; i < n && dropped_.size() < max_dropped_per_response; ++i)
+    dropped_.push_back(dropped_entry{ts[i], labels});
+}
+
+std::vector<dropped_entry> subscription::take_dropped() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<dropped_entry> out;
+  out.swap(dropped_);
+  return out;
+}
+
+// -- tail_buffer -------------------------------------------------------------
+
+namespace {
+
+// std heap functions build a max-heap: "less" means "later".
+bool later(const tail_entry& a, const tail_entry& b) {
+  return a.ts > b.ts;
+}
+
+} // namespace
+
+void tail_buffer::add(tail_entry e) {
+  if (heap_.size() >= max_pending_) {
+    // Full: the oldest pending entry goes (it is the one most overdue).
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    drop(heap_.back().ts, heap_.back().labels);
+    heap_.pop_back();
+  }
+  heap_.push_back(std::move(e));
+  std::push_heap(heap_.begin(), heap_.end(), later);
+}
+
+void tail_buffer::drop(int64_t ts, const model::label_set& labels) {
+  if (dropped_.size() < max_dropped_per_response)
+    dropped_.push_back(dropped_entry{ts, labels});
+}
+
+void tail_buffer::drop_all(std::vector<dropped_entry> d) {
+  for (auto& x : d) {
+    if (dropped_.size() >= max_dropped_per_response)
+      break;
+    dropped_.push_back(std::move(x));
+  }
+}
+
+std::optional<tail_response> tail_buffer::next(int64_t now_ns, bool blocked) {
+  tail_response r;
+  while (r.entries.size() < max_entries_per_response && !heap_.empty() &&
+         now_ns > heap_.front().ts + delay_) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    if (blocked)
+      drop(heap_.back().ts, heap_.back().labels);
+    else
+      r.entries.push_back(std::move(heap_.back()));
+    heap_.pop_back();
+  }
+  if (blocked || r.entries.empty())
+    return std::nullopt;
+  r.dropped.swap(dropped_);
+  return r;
+}
+
+void tail_buffer::drop_response(const tail_response& r) {
+  for (const auto& e : r.entries)
+    drop(e.ts, e.labels);
+}
+
+int64_t tail_buffer::wait_ns(int64_t now_ns) const {
+  if (heap_.empty())
+    return -1;
+  auto due = heap_.front().ts + delay_ + 1;
+  return due > now_ns ? due - now_ns : 0;
+}
+
+result<int64_t> parse_delay_for(const std::string* value) {
+  if (value == nullptr || value->empty())
+    return int64_t{0};
+  int64_t v = 0;
+  const auto* b = value->data();
+  const auto* e = b + value->size();
+  auto [p, ec] = std::from_chars(*b == '+' ? b + 1 : b, e, v);
+  if (ec != std::errc{} || p != e)
+    return status{
+        errc::invalid_argument,
+        "strconv.Atoi: parsing \"" + *value + "\": " +
+            (ec == std::errc::result_out_of_range ? "value out of range" : "invalid syntax")};
+  // Loki stores delay_for as uint32: a negative value wraps to a huge one.
+  if (v < 0 || v > max_delay_for_seconds)
+    return status{errc::invalid_argument,
+                  "delay_for can't be greater than " + std::to_string(max_delay_for_seconds)};
+  return v;
+}
+
+// -- JSON ----------------------------------------------------------------------
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void labels_obj(writer& w, const model::label_set& ls) {
+  w.StartObject();
+  for (const auto& l : ls) {
+    w.Key(l.name.data(), static_cast<rapidjson::SizeType>(l.name.size()));
+    str(w, l.value);
+  }
+  w.EndObject();
+}
+
+} // namespace
+
+std::string format_rfc3339_nano(int64_t ns) {
+  int64_t secs = ns / 1'000'000'000;
+  int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  auto n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out{buf, n};
+  if (frac != 0) {
+    char f[16];
+    std::snprintf(f, sizeof(f), ".%09lld", static_cast<long long>(frac));
+    std::string fs{f};
+    while (fs.back() == '0')
+      fs.pop_back();
+    out += fs;
+  }
+  out += 'Z';
+  return out;
+}
+
+std::string render_v1(const tail_response& r, bool categorize) {
+  rapidjson::StringBuffer sb;
+  writer w{sb};
+  w.StartObject();
+  w.Key("streams");
+  w.StartArray();
+  for (const auto& e : r.entries) {
+    w.StartObject();
+    w.Key("stream");
+    labels_obj(w, categorize ? e.stream : e.labels);
+    w.Key("values");
+    w.StartArray();
+    w.StartArray();
+    auto ts = std::to_string(e.ts);
+    str(w, ts);
+    str(w, e.line);
+    if (categorize) {
+      w.StartObject();
+      if (!e.metadata.empty()) {
+        w.Key("structuredMetadata");
+        labels_obj(w, e.metadata);
+      }
+      if (!e.parsed.empty()) {
+        w.Key("parsed");
+        labels_obj(w, e.parsed);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!r.dropped.empty()) {
+    w.Key("dropped_entries");
+    w.StartArray();
+    for (const auto& d : r.dropped) {
+      w.StartObject();
+      w.Key("labels");
+      labels_obj(w, d.labels);
+      w.Key("timestamp");
+      str(w, std::to_string(d.ts));
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (categorize) {
+    w.Key("encodingFlags");
+    w.StartArray();
+    w.String("categorize-labels");
+    w.EndArray();
+  }
+  w.EndObject();
+  return std::string{sb.GetString(), sb.GetSize()};
+}
+
+std::string render_legacy(const tail_response& r) {
+  rapidjson::StringBuffer sb;
+  writer w{sb};
+  w.StartObject();
+  w.Key("streams");
+  w.StartArray();
+  for (const auto& e : r.entries) {
+    w.StartObject();
+    w.Key("labels");
+    str(w, model::canonical_string(e.labels));
+    w.Key("entries");
+    w.StartArray();
+    w.StartObject();
+    w.Key("ts");
+    str(w, format_rfc3339_nano(e.ts));
+    w.Key("line");
+    str(w, e.line);
+    w.EndObject();
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("dropped_entries");
+  if (r.dropped.empty()) {
+    w.Null();
+  } else {
+    w.StartArray();
+    for (const auto& d : r.dropped) {
+      w.StartObject();
+      w.Key("Timestamp");
+      str(w, format_rfc3339_nano(d.ts));
+      w.Key("Labels");
+      str(w, model::canonical_string(d.labels));
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return std::string{sb.GetString(), sb.GetSize()};
+}
+
+} // namespace skald::tail

@@ -1,0 +1,211 @@
+// Integration: the legacy /api/prom read routes and index/volume(_range)
+// against the real skald binary (read-path spec §1.1 "API version by path",
+// §1.3 volume): legacy JSON shapes, the legacy regexp= filter, metric queries
+// refused on legacy routes, volume per series and per label name, limit,
+// targetLabels, the range form, and the aggregateBy error.
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "testutil/http_client.hpp"
+#include "testutil/process.hpp"
+
+namespace skald {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HasSubstr;
+using testutil::child_process;
+using testutil::http_client;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string enc(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+/// Starts skald on an ephemeral port (-server.http-listen-port=0) and reads
+/// the port it bound from its log: no window in which another test's node
+/// could take a port picked in advance (free_port()'s race under ctest -j).
+uint16_t start_on_ephemeral_port(std::unique_ptr<testutil::child_process>& proc,
+                                 std::vector<std::string> args) {
+  args.push_back("-server.http-listen-port=0");
+  proc = std::make_unique<testutil::child_process>(SKALD_BINARY, args);
+  const std::string marker = "http server listening on 127.0.0.1:";
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (std::chrono::steady_clock::now() < until) {
+    auto out = proc->output();
+    auto pos = out.find(marker);
+    if (pos != std::string::npos) {
+      auto end = out.find(' ', pos + marker.size());
+      if (end != std::string::npos)
+        return static_cast<uint16_t>(
+            std::stoi(out.substr(pos + marker.size(), end - pos - marker.size())));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return 0;
+}
+
+class legacy_volume_it : public testing::Test {
+protected:
+  void SetUp() override {
+    data_dir_ = testutil::make_temp_dir("skald-legacy-it");
+    port_ = start_on_ephemeral_port(
+        proc_, {"-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
+                "-common.path-prefix=" + data_dir_, "-limits-config.discover-service-name="});
+    ASSERT_NE(port_, 0) << proc_->output();
+    auto ready = testutil::wait_for_status_200(port_, "/ready", 10s);
+    ASSERT_EQ(ready.status, 200) << proc_->output();
+    base_ = (now_ns() - 60'000'000'000) / 1'000'000'000 * 1'000'000'000;
+    // app=a: 3 lines of 10 bytes; app=b: 2 lines of 5 bytes; both env=prod.
+    push(R"({"app":"a","env":"prod"})",
+         {{base_, "aaaaaaaaa0"}, {base_ + 1, "aaaaaaaaa1"}, {base_ + 2'000'000'000, "aaaaaaaaa2"}});
+    push(R"({"app":"b","env":"prod"})", {{base_, "bbbb0"}, {base_ + 1, "bbbb1"}});
+  }
+
+  void push(const std::string& labels_json,
+            const std::vector<std::pair<int64_t, std::string>>& es) {
+    std::string body = "{\"streams\":[{\"stream\":" + labels_json + ",\"values\":[";
+    for (size_t i = 0; i < es.size(); ++i) {
+      if (i)
+        body += ",";
+      body += "[\"" + std::to_string(es[i].first) + "\",\"" + es[i].second + "\"]";
+    }
+    body += "]}]}";
+    auto r = http_client{port_}.request("POST", "/loki/api/v1/push", body,
+                                        {{"Content-Type", "application/json"}});
+    ASSERT_EQ(r.status, 204) << r.body;
+  }
+
+  testutil::http_reply get(const std::string& target) { return http_client{port_}.get(target); }
+
+  std::string range() const {
+    return "&start=" + std::to_string(base_) + "&end=" + std::to_string(base_ + 10'000'000'000);
+  }
+
+  static rapidjson::Document parse(const std::string& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    EXPECT_FALSE(d.HasParseError()) << body;
+    return d;
+  }
+
+  uint16_t port_ = 0;
+  int64_t base_ = 0;
+  std::string data_dir_;
+  std::unique_ptr<child_process> proc_;
+};
+
+TEST_F(legacy_volume_it, legacy_query_has_the_legacy_shape_and_regexp_filter) {
+  auto r = get("/api/prom/query?query=" + enc("{app=\"a\"}") + range() +
+               "&direction=forward&regexp=" + enc("a[12]$"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.headers["content-type"], HasSubstr("application/json"));
+  auto d = parse(r.body);
+  ASSERT_TRUE(d["streams"].IsArray());
+  ASSERT_EQ(d["streams"].Size(), 1u);
+  EXPECT_STREQ(d["streams"][0]["labels"].GetString(), "{app=\"a\", env=\"prod\"}");
+  const auto& es = d["streams"][0]["entries"];
+  ASSERT_EQ(es.Size(), 2u);
+  EXPECT_STREQ(es[0]["line"].GetString(), "aaaaaaaaa1");
+  EXPECT_STREQ(es[1]["line"].GetString(), "aaaaaaaaa2");
+  // RFC3339Nano timestamps, UTC.
+  std::string ts = es[0]["ts"].GetString();
+  EXPECT_EQ(ts.back(), 'Z');
+  EXPECT_THAT(ts, HasSubstr(".000000001Z"));
+  EXPECT_TRUE(d["stats"]["summary"].IsObject());
+}
+
+TEST_F(legacy_volume_it, legacy_routes_refuse_metric_queries_and_serve_labels) {
+  auto r = get("/api/prom/query?query=" + enc("count_over_time({app=\"a\"}[1m])") + range());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "legacy endpoints only support streams result type\n");
+  r = get("/api/prom/label?" + range().substr(1));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{\"values\":[\"app\",\"env\"]}\n");
+  r = get("/api/prom/label/app/values?" + range().substr(1));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{\"values\":[\"a\",\"b\"]}\n");
+  r = get("/api/prom/series?match=" + enc("{app=\"b\"}") + range());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{\"status\":\"success\",\"data\":[{\"app\":\"b\",\"env\":\"prod\"}]}\n");
+}
+
+TEST_F(legacy_volume_it, volume_per_series_largest_first_with_limit_and_target_labels) {
+  auto r = get("/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() +
+               "&targetLabels=app");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = parse(r.body);
+  EXPECT_STREQ(d["status"].GetString(), "success");
+  EXPECT_STREQ(d["data"]["resultType"].GetString(), "vector");
+  const auto& res = d["data"]["result"];
+  ASSERT_EQ(res.Size(), 2u);
+  EXPECT_STREQ(res[0]["metric"]["app"].GetString(), "a");
+  EXPECT_FALSE(res[0]["metric"].HasMember("env"));
+  EXPECT_STREQ(res[0]["value"][1].GetString(), "30");
+  EXPECT_STREQ(res[1]["metric"]["app"].GetString(), "b");
+  EXPECT_STREQ(res[1]["value"][1].GetString(), "10");
+
+  // Without targetLabels: the selector's label names; limit keeps the top.
+  r = get("/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() + "&limit=1");
+  d = parse(r.body);
+  ASSERT_EQ(d["data"]["result"].Size(), 1u);
+  EXPECT_STREQ(d["data"]["result"][0]["metric"]["env"].GetString(), "prod");
+  EXPECT_STREQ(d["data"]["result"][0]["value"][1].GetString(), "40");
+
+  r = get("/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() +
+          "&aggregateBy=labels&targetLabels=app,env");
+  d = parse(r.body);
+  ASSERT_EQ(d["data"]["result"].Size(), 2u);
+  for (const auto& s : d["data"]["result"].GetArray()) {
+    EXPECT_EQ(s["metric"].MemberCount(), 1u);
+    EXPECT_STREQ(s["value"][1].GetString(), "40");
+    EXPECT_STREQ(s["metric"].MemberBegin()->value.GetString(), "");
+  }
+
+  r = get("/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() +
+          "&aggregateBy=streams");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "invalid aggregation option\n");
+}
+
+TEST_F(legacy_volume_it, volume_range_buckets_bytes_per_step) {
+  auto r = get("/loki/api/v1/index/volume_range?query=" + enc("{app=\"a\"}") + range() +
+               "&step=1s&targetLabels=app");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = parse(r.body);
+  EXPECT_STREQ(d["data"]["resultType"].GetString(), "matrix");
+  ASSERT_EQ(d["data"]["result"].Size(), 1u);
+  const auto& vs = d["data"]["result"][0]["values"];
+  // (t - 1s, t]: base and base+1ns land in the points at base and base+1s,
+  // base+2s in the point at base+2s.
+  ASSERT_EQ(vs.Size(), 3u);
+  EXPECT_STREQ(vs[0][1].GetString(), "10");
+  EXPECT_STREQ(vs[1][1].GetString(), "10");
+  EXPECT_STREQ(vs[2][1].GetString(), "10");
+}
+
+} // namespace
+} // namespace skald
