@@ -4,6 +4,8 @@
 //        the job carries its completion, called exactly once)
 //   distributor ──(push_atom, ingest_ptr)──► ingester ──► tenant instance
 //        ──(append_atom, ingest_ptr, stream index)──► stream ──► stream_reply
+//        (WAL on: the tenant instance then logs the push's stored entries,
+//        messages/wal.hpp, before it answers)
 //   ... ◄── ingest_reply (status 0 = ok, else Loki's HTTP status and body)
 //
 // A push's bytes are decoded ONCE, on the HTTP I/O thread, into a push_batch:
@@ -103,6 +105,28 @@ typename Inspector::result_type inspect(Inspector& f, ingest_reply& x) {
   return f(caf::meta::type_name("ingest_reply"), x.status, x.message, x.stored);
 }
 
+/// With the WAL on: what the tenant instance logs for one stream's append
+/// (messages/wal.hpp). count == 0: nothing to log.
+struct stream_wal_record {
+  /// Node-wide stream id (the WAL's "fingerprint") and incarnation.
+  uint64_t wal_id = 0;
+  uint64_t epoch = 0;
+  /// The stream's WAL counter after these entries.
+  uint64_t counter = 0;
+  /// Entries to log; index holds their positions in the batch stream's
+  /// entries (request order) unless all of them were stored (then empty).
+  uint32_t count = 0;
+  std::vector<uint32_t> index;
+  /// Log the series record first (the stream's first record).
+  bool series = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_wal_record& x) {
+  return f(caf::meta::type_name("stream_wal_record"), x.wal_id, x.epoch, x.counter, x.count,
+           x.index, x.series);
+}
+
 /// One stream actor's answer to an append.
 struct stream_reply {
   uint16_t status = 0;
@@ -112,12 +136,15 @@ struct stream_reply {
   uint64_t too_far_behind_bytes = 0;
   uint32_t rate_limited = 0;
   uint64_t rate_limited_bytes = 0;
+  /// WAL on: the stored entries, logged by the tenant instance before the
+  /// push is acknowledged.
+  stream_wal_record wal;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_reply& x) {
   return f(caf::meta::type_name("stream_reply"), x.status, x.message, x.stored, x.too_far_behind,
-           x.too_far_behind_bytes, x.rate_limited, x.rate_limited_bytes);
+           x.too_far_behind_bytes, x.rate_limited, x.rate_limited_bytes, x.wal);
 }
 
 /// A stream's state, for tests and the admin console.

@@ -7,7 +7,7 @@
 //
 // Not listed (local only, whitelisted with CAF_ALLOW_UNSAFE_MESSAGE_TYPE in
 // messages/push.hpp and messages/wal.hpp): push_job_ptr, ingest_ptr,
-// wal_record_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
+// wal_append_ptr, recovery_ptr, snapshot_list_ptr and flush_op_ptr, the
 // shared_ptrs of the write path; tail_request_ptr, tail_batch_ptr and
 // tail_history_ptr (messages/tail.hpp); ring_snapshot and memberlist_snapshot
 // (messages/ring.hpp). The serialised forms for other nodes are ingest_wire,

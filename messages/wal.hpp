@@ -1,11 +1,11 @@
-// messages/wal.hpp — what stream actors say to the WAL writer actor, and how
-// the ingester module hands the replayed streams to the ingester.
+// messages/wal.hpp — what tenant instances say to the WAL writer actor, and
+// how the ingester module hands the replayed streams to the ingester.
 //
-//   stream ──(append_atom, wal_record_ptr)──► WAL writer ──► stream_reply
-//        (the stream delegates the tenant's append: the writer answers the
-//        tenant directly with the record's `reply`)
-//        (status 0 once the record's write(2) returned — and, with
-//        ingester.wal.fsync = batch, its group-commit fsync; else 503/500)
+//   tenant ──(append_atom, wal_append_ptr)──► WAL writer ──► ingest_reply
+//        (one message per push, or per run of pushes completed together:
+//        every stream's stored entries of those pushes; status 0 once their
+//        write(2) returned — and, with ingester.wal.fsync = batch, their
+//        group-commit fsync; else 503/500 and Loki's-style text)
 //   WAL writer ──(wal_flush_atom)──► itself          (one group commit)
 //   ingester module ──(replay_atom, recovery_ptr)──► ingester ──► ingester_stats
 //   checkpoint (every ingester.wal.checkpoint_duration, driven by the ingester):
@@ -14,16 +14,19 @@
 //     ingester ──(checkpoint_atom, N, snapshot_list_ptr)──► WAL writer ──► series written
 //       (checkpoint.N committed, segments <= N and older checkpoints removed)
 //
-// Local only, like ingest_ptr: both pointers are whitelisted with
+// Local only, like ingest_ptr: the pointers are whitelisted with
 // CAF_ALLOW_UNSAFE_MESSAGE_TYPE and not in the type-ID block.
 //
-// Owner: a wal_record is built by one stream actor and read by the WAL
-// writer; it keeps the push batch alive, so its entry_views stay valid.
+// Owner: a wal_append is built by one tenant instance from its streams'
+// replies (stream_reply::wal, messages/push.hpp) and read by the WAL writer,
+// which encodes the records straight from the batches' entry_views (each
+// line is encoded once); it keeps the push batches alive.
 // Invariants:
-//   (1) entries.size() >= 1 and counter >= entries.size(); counters of one
-//       wal_id only grow (runtime/wal/writer.hpp, add_entries()).
-//   (2) series is true on the first record a stream incarnation sends (and
-//       labels/tenant are set then).
+//   (1) every record has count >= 1 and counter >= count; the records of one
+//       wal_id reach the writer in counter order (the tenant sends its
+//       pushes' appends in the order the pushes arrived, and a stream applies
+//       them in that order) — runtime/wal/writer.hpp, add_entries().
+//   (2) series is true on the first record a stream incarnation sends.
 #pragma once
 
 #include <cstdint>
@@ -44,26 +47,18 @@ namespace ingester {
 struct recovery;
 } // namespace ingester
 
-struct wal_record {
-  /// Keeps the entry_views' bytes alive.
-  ingest_ptr batch;
-  /// Node-wide stream id (the WAL's "fingerprint") and incarnation.
-  uint64_t wal_id = 0;
-  uint64_t epoch = 0;
-  /// The stream's WAL counter after these entries.
-  uint64_t counter = 0;
-  /// Log the series record first (set on the stream's first record).
-  bool series = false;
-  std::string tenant;
-  model::label_set labels;
-  std::vector<model::entry_view> entries;
-  /// The stream's answer to its append: the WAL writer sends it to the
-  /// tenant (the append is delegated) once the record is written, with
-  /// status/message replaced when the write failed.
-  stream_reply reply;
+/// The records of one or more pushes of one tenant, in arrival order.
+struct wal_append {
+  struct push {
+    /// Keeps the entry_views alive; labels and tenant of series records.
+    ingest_ptr batch;
+    /// (index of the stream in batch->request.streams, its record).
+    std::vector<std::pair<uint32_t, stream_wal_record>> records;
+  };
+  std::vector<push> pushes;
 };
 
-using wal_record_ptr = std::shared_ptr<const wal_record>;
+using wal_append_ptr = std::shared_ptr<const wal_append>;
 
 /// One stream's state for a WAL checkpoint, with its own bytes (the WAL
 /// writer makes wal::series_snapshot views of it).
@@ -90,6 +85,6 @@ using recovery_ptr = std::shared_ptr<ingester::recovery>;
 
 } // namespace skald
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::wal_record_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::wal_append_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::recovery_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::snapshot_list_ptr)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <random>
 #include <unordered_map>
@@ -421,27 +422,21 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
         feed_tailers(st, batch, index);
       if (!wal || st.stored_index.empty())
         return r;
-      // Ack rule: the reply waits for the WAL writer's group commit.
-      auto rec = std::make_shared<wal_record>();
-      rec->batch = batch;
-      rec->wal_id = st.wal_id;
-      rec->epoch = st.epoch;
+      // The tenant logs these entries (one WAL append per push) and answers
+      // only after their write: apply before logging, counters only grow.
+      auto& w = r.wal;
+      w.wal_id = st.wal_id;
+      w.epoch = st.epoch;
       st.counter += st.stored_index.size();
-      rec->counter = st.counter;
+      w.counter = st.counter;
+      w.count = static_cast<uint32_t>(st.stored_index.size());
+      if (w.count != es.size())
+        w.index = st.stored_index;
       if (!st.series_logged) {
-        rec->series = true;
-        rec->tenant = st.tenant;
-        rec->labels = st.label_set;
+        w.series = true;
         st.series_logged = true;
       }
-      rec->entries.reserve(st.stored_index.size());
-      for (auto i : st.stored_index)
-        rec->entries.push_back(es[i]);
-      rec->reply = std::move(r);
-      // Delegated: the WAL writer answers the tenant itself after the
-      // record's group commit (one message less per append); if the writer
-      // is gone the tenant's request fails (500).
-      return self->delegate(wal, append_atom_v, wal_record_ptr{std::move(rec)});
+      return r;
     },
     [=](status_atom) -> stream_stats {
       const auto& s = *self->state.s;
@@ -510,6 +505,9 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
 
 // -- tenant instance ---------------------------------------------------------
 
+struct push_tally;
+using tally_ptr = std::shared_ptr<push_tally>;
+
 struct stream_slot {
   std::string labels;
   stream_actor handle;
@@ -530,6 +528,12 @@ struct tenant_state {
   /// Parsed label sets of the streams' canonical strings, for selects (a
   /// stream that exits leaves its entry: same labels parse the same).
   std::unordered_map<std::string, model::label_set> parsed;
+  /// WAL on: pushes in arrival order until their records were logged (a
+  /// stream's records must reach the writer in counter order, and a push
+  /// is answered only after every earlier one's write).
+  std::deque<tally_ptr> wal_queue;
+  /// wal_appends sent and not yet answered.
+  size_t wal_inflight = 0;
   /// Live tails of this tenant (closed ones are pruned on the next tail).
   std::vector<tail_request_ptr> tailers;
 
@@ -568,6 +572,13 @@ struct push_tally {
   ingest_reply reply;
   int64_t error_index = -1;
   caf::typed_response_promise<ingest_reply> rp;
+  /// WAL on: the push's records (stream index, record), logged in one
+  /// wal_append once every stream replied.
+  ingest_ptr batch;
+  std::vector<std::pair<uint32_t, stream_wal_record>> wal;
+  bool complete = false;
+  /// Its records went into a wal_append (a failed write fails the push).
+  bool logged = false;
 
   void fail(int64_t index, uint16_t status, std::string message) {
     if (index >= error_index) {
@@ -576,10 +587,8 @@ struct push_tally {
       reply.message = std::move(message);
     }
   }
-  void done_one() {
-    if (--pending == 0)
-      rp.deliver(std::move(reply));
-  }
+  /// True when the last stream replied.
+  bool done_one() { return --pending == 0; }
 };
 
 /// Removes the stream (fp, labels) after it reported no chunks left, unless
@@ -608,6 +617,64 @@ bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t f
     return true;
   }
   return false;
+}
+
+using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
+
+/// Logs the records of the completed pushes at the head of the WAL queue in
+/// one wal_append, then answers them in arrival order (WAL off: answers at
+/// once).
+void finish_push(tenant_ptr self, const tally_ptr& t) {
+  auto& st = self->state;
+  if (!st.ctx->deps.wal) {
+    t->rp.deliver(std::move(t->reply));
+    return;
+  }
+  t->complete = true;
+  auto& q = st.wal_queue;
+  if (q.empty() || !q.front()->complete)
+    return; // an earlier push is still being applied
+  std::vector<tally_ptr> group;
+  std::shared_ptr<wal_append> msg;
+  while (!q.empty() && q.front()->complete) {
+    auto& x = q.front();
+    if (!x->wal.empty()) {
+      if (!msg)
+        msg = std::make_shared<wal_append>();
+      msg->pushes.push_back(wal_append::push{x->batch, std::move(x->wal)});
+      x->logged = true;
+    }
+    group.push_back(std::move(x));
+    q.pop_front();
+  }
+  if (!msg && st.wal_inflight == 0) {
+    for (auto& x : group)
+      x->rp.deliver(std::move(x->reply));
+    return;
+  }
+  // Also when there is nothing to log: the writer answers in order, so
+  // these pushes are answered after the earlier ones' write.
+  if (!msg)
+    msg = std::make_shared<wal_append>();
+  ++st.wal_inflight;
+  auto deliver = [self, group](uint16_t status, const std::string& message) {
+    --self->state.wal_inflight;
+    for (auto& x : group) {
+      if (status != 0 && x->logged) {
+        x->reply.status = status;
+        x->reply.message = message;
+      }
+      x->rp.deliver(std::move(x->reply));
+    }
+  };
+  // Local, never blocking: no timer (see the appends below); a writer that
+  // is gone bounces the request.
+  self->request(st.ctx->deps.wal, caf::infinite, append_atom_v, wal_append_ptr{std::move(msg)})
+    .then([deliver](ingest_reply& r) { deliver(r.status, r.message); },
+          [self, deliver](caf::error& err) {
+            deliver(500, "wal: write failed, push not acknowledged: "
+                           + self->system().render(err));
+          });
 }
 
 tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_state> self,
@@ -655,6 +722,10 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       auto t = std::make_shared<push_tally>();
       t->rp = self->make_response_promise<ingest_reply>();
       t->pending = 1; // released after the loop
+      if (st.ctx->deps.wal) {
+        t->batch = batch;
+        st.wal_queue.push_back(t);
+      }
       const auto& streams = batch->request.streams;
       for (uint32_t i = 0; i < streams.size(); ++i) {
         const auto& ps = streams[i];
@@ -716,15 +787,20 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
               }
               if (r.status != 0)
                 t->fail(i, r.status, std::move(r.message));
-              t->done_one();
+              if (r.wal.count > 0)
+                t->wal.emplace_back(i, std::move(r.wal));
+              if (t->done_one())
+                finish_push(self, t);
             },
             [self, t, i, inflight](caf::error& err) {
               --*inflight;
               t->fail(i, 500, "stream append failed: " + self->system().render(err));
-              t->done_one();
+              if (t->done_one())
+                finish_push(self, t);
             });
       }
-      t->done_one();
+      if (t->done_one())
+        finish_push(self, t);
       return t->rp;
     },
     [=](status_atom) -> ingester_stats {

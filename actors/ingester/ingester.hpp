@@ -15,11 +15,15 @@
 //   stream actors' mailboxes: the tenant matches its streams' parsed label sets,
 //   each matching stream copies its entries in range out (docs/query-path.md).
 //   stream (WAL on): its WAL id, epoch and entry counter; each append applies
-//             the entries, then sends the stored ones to the WAL writer and
-//             replies only when the writer acked the record (ack rule).
+//             the entries and names the stored ones in its reply.
+//   tenant (WAL on): its pushes in arrival order until logged: once every
+//             stream of a push replied, one wal_append for the push goes to
+//             the WAL writer (after every earlier push's), and the push is
+//             answered only when the writer acked it (ack rule).
 // Timers: the ingester's WAL checkpoint (every checkpoint_interval): roll the
 //   WAL writer's segment, gather every stream's snapshot (tenant -> stream),
-//   have the writer write checkpoint.N and drop older segments; one at a time.
+//   have the checkpoint writer (through the WAL writer) write checkpoint.N
+//   and drop older segments; one at a time.
 //   The ingester's flush sweep (flush_check_period +-20%, Loki's jitter): one
 //   timer per ingester fanning out ingester -> tenant -> stream; each stream
 //   drops its flushed chunks past chunk_retain_period, picks chunks with

@@ -14,8 +14,6 @@
 #include "runtime/wal/layout.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
-#include "runtime/wal/checkpoint.hpp"
-#include "runtime/wal/layout.hpp"
 #include "runtime/wal/writer.hpp"
 
 namespace skald::actors {
@@ -28,9 +26,8 @@ struct wal_metrics {
   metrics::counter* disk_full = nullptr;
   metrics::counter* write_failures = nullptr;
   metrics::histogram* fsync = nullptr;
-  metrics::counter* checkpoints = nullptr;
+  /// Failed rolls; the checkpoint writer counts the rest.
   metrics::counter* checkpoints_failed = nullptr;
-  metrics::histogram* checkpoint_duration = nullptr;
 
   explicit wal_metrics(metrics::registry& r) {
     records = &r.counter("loki_ingester_wal_records_logged_total",
@@ -49,15 +46,9 @@ struct wal_metrics {
                          "Duration of the WAL's group-commit fsyncs.", {},
                          metrics::exponential_buckets(0.0001, 4, 8))
                .get();
-    checkpoints = &r.counter("loki_ingester_checkpoint_creations_total",
-                             "Total number of checkpoints created.")
-                     .get();
     checkpoints_failed = &r.counter("loki_ingester_checkpoint_creations_failed_total",
                                     "Total number of checkpoint creations that failed.")
                             .get();
-    checkpoint_duration = &r.histogram("loki_ingester_checkpoint_duration_seconds",
-                                       "Time taken to create a checkpoint.")
-                             .get();
   }
 };
 
@@ -67,8 +58,11 @@ struct wal_writer_state {
   wal::file_system* fs = nullptr;
   wal::wal_settings settings;
   std::shared_ptr<wal_metrics> m;
-  /// Records of the pending batch and their promises (the stream's reply).
-  std::vector<std::pair<caf::typed_response_promise<stream_reply>, wal_record_ptr>> waiting;
+  checkpoint_writer_actor checkpoints;
+  /// Promises of the appends in the pending batch, in arrival order.
+  std::vector<caf::typed_response_promise<ingest_reply>> waiting;
+  /// The stored subset of a stream's entries (reused).
+  std::vector<model::entry_view> scratch;
   bool flush_scheduled = false;
   /// disk_full_threshold: the last statvfs verdict and when it was taken
   /// (re-checked at most once a second).
@@ -107,8 +101,10 @@ struct wal_writer_state {
 wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
-              std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval) {
+              std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval,
+              checkpoint_writer_actor checkpoints) {
   auto& st = self->state;
+  st.checkpoints = std::move(checkpoints);
   st.space_check_interval = space_check_interval;
   st.w = std::move(w);
   st.fs = fs;
@@ -134,27 +130,42 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
   };
   return admin_behavior<wal_writer_actor::behavior_type>(
     self, info,
-    [=](append_atom, const wal_record_ptr& rec) -> caf::result<stream_reply> {
+    [=](append_atom, const wal_append_ptr& app) -> caf::result<ingest_reply> {
       auto& st = self->state;
-      if (rec->series) // even when refused below: later records need it
-        st.w->add_series(rec->wal_id, rec->epoch, rec->tenant, rec->labels);
-      if (st.disk_too_full()) {
+      bool any_entries = false;
+      for (const auto& p : app->pushes) {
+        const auto& streams = p.batch->request.streams;
+        for (const auto& [i, rec] : p.records) {
+          any_entries = true;
+          if (rec.series) // even when refused below: later records need it
+            st.w->add_series(rec.wal_id, rec.epoch, p.batch->tenant, streams[i].label_set);
+        }
+      }
+      if (any_entries && st.disk_too_full()) {
         st.m->disk_full->inc();
-        stream_reply r = rec->reply;
-        r.status = 503;
-        r.message = st.threshold_message;
-        return r;
+        return ingest_reply{503, st.threshold_message, 0};
       }
-      auto added = st.w->add_entries(rec->wal_id, rec->counter, rec->entries.data(),
-                                     rec->entries.size());
-      if (!added.ok()) {
-        stream_reply r = rec->reply;
-        r.status = 500;
-        r.message = "wal: " + added.message();
-        return r;
+      for (const auto& p : app->pushes) {
+        const auto& streams = p.batch->request.streams;
+        for (const auto& [i, rec] : p.records) {
+          const auto& es = streams[i].entries;
+          const model::entry_view* first = es.data();
+          if (!rec.index.empty()) {
+            // Some entries were not stored: log the stored ones only.
+            st.scratch.clear();
+            for (auto k : rec.index)
+              st.scratch.push_back(es[k]);
+            first = st.scratch.data();
+          }
+          auto added = st.w->add_entries(rec.wal_id, rec.counter, first, rec.count);
+          if (!added.ok())
+            return ingest_reply{500, "wal: " + added.message(), 0};
+        }
       }
-      auto rp = self->make_response_promise<stream_reply>();
-      st.waiting.emplace_back(rp, rec);
+      if (!any_entries && st.waiting.empty())
+        return ingest_reply{}; // nothing to log and no earlier append waiting
+      auto rp = self->make_response_promise<ingest_reply>();
+      st.waiting.push_back(rp);
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
         if (st.settings.fsync == wal::fsync_mode::batch && st.settings.fsync_interval.count() > 0)
@@ -180,7 +191,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       const auto& after = st.w->stats();
       st.m->records->inc(after.records - before.records);
       st.m->bytes->inc(after.bytes - before.bytes);
-      stream_reply r;
+      ingest_reply r;
       if (!res.ok()) {
         st.m->write_failures->inc();
         if (res.code() == errc::disk_full) {
@@ -192,20 +203,12 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
           r.message = "wal: write failed, push not acknowledged: " + res.message();
         }
         static auto logger = log::get("wal");
-        SKALD_LOG_WARN(logger, "{} ({} records nacked)", r.message, st.waiting.size());
+        SKALD_LOG_WARN(logger, "{} ({} appends nacked)", r.message, st.waiting.size());
       }
       auto waiting = std::move(st.waiting);
       st.waiting.clear();
-      for (auto& [rp, rec] : waiting) {
-        if (res.ok()) {
-          rp.deliver(rec->reply);
-        } else {
-          auto x = rec->reply;
-          x.status = r.status;
-          x.message = r.message;
-          rp.deliver(std::move(x));
-        }
-      }
+      for (auto& rp : waiting)
+        rp.deliver(r);
     },
     [=](checkpoint_atom) -> caf::result<uint64_t> {
       // Pending records stay in the batch and go to segment N+1.
@@ -217,45 +220,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       return *n;
     },
     [=](checkpoint_atom, uint64_t n, const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {
+      // Written on the checkpoint writer's thread: group commits go on.
       auto& st = self->state;
-      auto t0 = std::chrono::steady_clock::now();
-      auto failed = [&](const status& s) -> caf::result<uint64_t> {
+      if (!st.checkpoints) {
         st.m->checkpoints_failed->inc();
-        return caf::make_error(caf::sec::runtime_error, "wal checkpoint: " + s.message());
-      };
-      auto cw = wal::checkpoint_writer::begin(*st.fs, st.settings.writer.dir, n);
-      if (!cw.ok())
-        return failed(cw.error());
-      wal::series_snapshot v;
-      for (const auto& s : *snaps) {
-        v.fingerprint = s.wal_id;
-        v.epoch = s.epoch;
-        v.entry_ct = s.counter;
-        v.highest_ts = s.highest_ts;
-        v.last_line = s.last_line;
-        v.tenant = s.tenant;
-        v.labels = s.labels;
-        v.chunks.clear();
-        for (const auto& [flags, bytes] : s.chunks)
-          v.chunks.push_back(wal::checkpoint_chunk{flags, bytes});
-        if (auto a = cw->add(v); !a.ok()) {
-          cw->abort();
-          return failed(a);
-        }
+        return caf::make_error(caf::sec::runtime_error, "wal checkpoint: no checkpoint writer");
       }
-      if (auto c = cw->commit(); !c.ok()) {
-        cw->abort();
-        return failed(c);
-      }
-      if (auto r = wal::remove_obsolete(*st.fs, st.settings.writer.dir, n); !r.ok()) {
-        static auto logger = log::get("wal");
-        SKALD_LOG_WARN(logger, "removing WAL files covered by checkpoint {}: {}", n,
-                       r.error().message());
-      }
-      st.m->checkpoints->inc();
-      st.m->checkpoint_duration->observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      return static_cast<uint64_t>(snaps->size());
+      return self->delegate(st.checkpoints, checkpoint_atom_v, n, snaps);
     });
 }
 
@@ -270,8 +241,9 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
   auto m = std::make_shared<wal_metrics>(reg);
   if (deps.detached)
     return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
-                                    deps.space_check_interval);
-  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval);
+                                    deps.space_check_interval, deps.checkpoints);
+  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
+                   deps.checkpoints);
 }
 
 } // namespace skald::actors

@@ -1,7 +1,7 @@
 // actors/ingester/wal_writer.hpp — the WAL writer actor of one ingester:
-// logs stream actors' records with runtime/wal's writer, many records per
-// write(2) (group commit), and acks each record only after its write (and,
-// with ingester.wal.fsync = batch, after the fsync that covers it).
+// logs the tenant instances' records with runtime/wal's writer, many pushes
+// per write(2) (group commit), and acks each append only after its write
+// (and, with ingester.wal.fsync = batch, after the fsync that covers it).
 //
 // Spawned caf::detached at the wiring site (runtime/system/modules.cpp): its
 // write(2)/fsync(2) block, which must never happen on a scheduler thread.
@@ -9,30 +9,36 @@
 // runtime/wal test file system (the `fs` seam).
 //
 // State owned: the wal::writer (segment file, pending batch), the response
-//   promises of the records in the pending batch, whether a group commit is
+//   promises of the appends in the pending batch, whether a group commit is
 //   scheduled.
-// Messages: (append_atom, wal_record_ptr) -> stream_reply;
+// Messages: (append_atom, wal_append_ptr) -> ingest_reply: one tenant's
+//   records of one or more pushes (messages/wal.hpp), encoded here straight
+//   from the pushes' entry_views (series records first where a stream logs
+//   its first entries); an append with no records is answered in order with
+//   the appends before it;
 //   (wal_flush_atom) from itself; the ingester's checkpoint cycle:
 //   (checkpoint_atom) -> N (roll), then (checkpoint_atom, N, snapshots) ->
-//   #series: checkpoint.N via runtime/wal's checkpoint_writer, then
-//   remove_obsolete (segments <= N, older checkpoints). Failures leave the
+//   #series, delegated to the checkpoint writer actor
+//   (actors/ingester/checkpoint_writer.hpp), which writes checkpoint.N on
+//   its own thread: group commits go on meanwhile. Failures leave the
 //   segments in place (counted, the next cycle retries).
 // Group commit: the first append of a round schedules a wal_flush to itself
 //   (fsync none: at the back of the mailbox, so every append already queued
 //   joins the batch; fsync batch: after fsync_interval). The flush does one
-//   write() (+ sync()) and answers every waiting promise.
+//   write() (+ sync()) and answers every waiting promise, in arrival order.
 // Timers: the fsync_interval delayed flush (batch only).
 // Disk full threshold (ingester.wal.disk_full_threshold > 0): while the WAL
 //   file system is fuller than that (statvfs, re-checked at most once a
-//   second), records are answered 503 at once and not logged (a series
-//   record still is); pushes succeed again once usage drops.
-// Failure: a failed write/sync answers every waiting record 503 ("disk full")
+//   second), appends are answered 503 at once and their entries not logged
+//   (series records still are); pushes succeed again once usage drops.
+// Failure: a failed write/sync answers every waiting append 503 ("disk full")
 //   or 500 (other I/O errors) and counts it; the writer recovers by itself
 //   (the next write retries, a new segment if needed), so pushes succeed
 //   again once space returns. Exit: closes the segment (no sync: kill -9
 //   semantics are the same). Nothing is lost that was acked.
-// Invariant: a stream_reply with status 0 is sent only after write() (and
-//   sync() in batch mode) returned ok for a batch holding that record.
+// Invariant: an ingest_reply with status 0 is sent only after write() (and
+//   sync() in batch mode) returned ok for a batch holding that append's
+//   records.
 #pragma once
 
 #include <chrono>
@@ -63,6 +69,8 @@ struct wal_writer_deps {
   /// How long a disk_full_threshold statvfs verdict is reused (steady
   /// clock; 0 = check on every record, for tests).
   std::chrono::nanoseconds space_check_interval = std::chrono::seconds{1};
+  /// Writes the checkpoints (null: checkpoints fail).
+  checkpoint_writer_actor checkpoints;
 };
 
 /// Opens the WAL writer (creating the directory) and spawns the actor.

@@ -29,19 +29,25 @@
 ///                                                         //   false if it was stopping already
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
-///   (append_atom, wal_record_ptr)     -> (stream_reply)   // status 0 after the record's
+///   (append_atom, wal_append_ptr)     -> (ingest_reply)   // status 0 after the records'
 ///                                                         //   group-commit write (and fsync
 ///                                                         //   with fsync=batch), else 503/500
 ///   (wal_flush_atom)                  -> ()               // itself: one group commit
 ///   (checkpoint_atom)                 -> (uint64_t N)     // rolls: segments <= N are covered
 ///                                                         //   by a snapshot taken after this
+///   (checkpoint_atom, N, snapshots)   -> (uint64_t)       // delegated to the checkpoint
+///                                                         //   writer (below)
+/// }
+/// interface checkpoint_writer_actor {   // one per ingester (actors/ingester/checkpoint_writer.cpp)
 ///   (checkpoint_atom, N, snapshots)   -> (uint64_t)       // writes checkpoint.N, removes
 ///                                                         //   segments <= N; replies #series
 /// }
 /// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
 ///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
 ///                                                         //   limit on creation; Loki's "last
-///                                                         //   error wins"
+///                                                         //   error wins"; WAL on: one
+///                                                         //   wal_append for the push, replies
+///                                                         //   in push order after its write
 ///   (status_atom)                     -> (ingester_stats)
 ///   (read_atom, labels)               -> (stream_dump)
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
@@ -57,8 +63,8 @@
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
 ///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
-///                                                         //   WAL on: replies after the WAL
-///                                                         //   writer acked its record
+///                                                         //   WAL on: the reply names the
+///                                                         //   entries the tenant must log
 ///   (status_atom)                     -> (stream_stats)
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
@@ -82,7 +88,7 @@
 // behind, 429 stream limit / per-stream rate limit) and its text.
 // Requests from other actors (the distributor, status/read callers) carry a
 // timeout (dropped promises send nothing in CAF 0.17). The one exception is
-// tenant -> stream appends and stream -> WAL writer records inside one
+// tenant -> stream appends and tenant -> WAL writer appends inside one
 // ingester: local, bounced with request_receiver_down if the receiver
 // terminates; the distributor's timeout bounds the client's wait.
 #pragma once
@@ -139,10 +145,13 @@ using flush_worker_actor =
                    caf::reacts_to<flush_next_atom>, info_handler_t>;
 
 using wal_writer_actor =
-  caf::typed_actor<caf::replies_to<append_atom, wal_record_ptr>::with<stream_reply>,
+  caf::typed_actor<caf::replies_to<append_atom, wal_append_ptr>::with<ingest_reply>,
                    caf::reacts_to<wal_flush_atom>,
                    caf::replies_to<checkpoint_atom>::with<uint64_t>,
                    caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>,
                    info_handler_t>;
+
+using checkpoint_writer_actor =
+  caf::typed_actor<caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
 
 } // namespace skald

@@ -46,6 +46,7 @@
 #include "actors/distributor/push_routes.hpp"
 #include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
+#include "actors/ingester/checkpoint_writer.hpp"
 #include "actors/ingester/flush_worker.hpp"
 #include "actors/ingester/ingester.hpp"
 #include "actors/ingester/wal_writer.hpp"
@@ -361,6 +362,13 @@ public:
       wd.settings = wal_settings_;
       wd.metrics = &ctx.metrics;
       wd.detached = true; // blocking file I/O: never on a scheduler thread
+      actors::checkpoint_writer_deps cd;
+      cd.fs = wd.fs;
+      cd.settings = wal_settings_;
+      cd.metrics = &ctx.metrics;
+      cd.detached = true; // writes whole checkpoints: its own thread
+      checkpoints_ = actors::spawn_checkpoint_writer(ctx.sys, std::move(cd));
+      wd.checkpoints = checkpoints_;
       auto w = actors::spawn_wal_writer(ctx.sys, std::move(wd));
       if (w.ok()) {
         wal_ = *w;
@@ -432,17 +440,14 @@ public:
     if (wal_) {
       // Stop the detached writer explicitly and wait for it (bounded), so
       // ~actor_system never races a detached actor's exit (CAF #1196).
-      caf::scoped_actor self{ctx_.sys};
-      self->monitor(wal_);
-      caf::anon_send_exit(wal_, caf::exit_reason::user_shutdown);
-      bool down = false;
-      self->receive([&](caf::down_msg&) { down = true; },
-                    caf::after(std::chrono::seconds{5}) >> [] {});
-      if (!down) {
-        auto logger = log::get("ingester");
+      if (!stop_and_wait(ctx_.sys, wal_, std::chrono::seconds{5}))
         SKALD_LOG_WARN(logger, "WAL writer did not stop within 5s");
-      }
       wal_ = nullptr;
+    }
+    if (checkpoints_) {
+      if (!stop_and_wait(ctx_.sys, checkpoints_, std::chrono::seconds{5}))
+        SKALD_LOG_WARN(logger, "WAL checkpoint writer did not stop within 5s");
+      checkpoints_ = nullptr;
     }
   }
 
@@ -620,6 +625,7 @@ private:
   std::shared_ptr<actors::flush_store> store_;
   std::vector<flush_worker_actor> flushers_;
   wal_writer_actor wal_;
+  checkpoint_writer_actor checkpoints_;
   status wal_error_;
   wal::wal_settings wal_settings_;
   ingester::stream_config stream_cfg_;

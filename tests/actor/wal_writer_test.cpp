@@ -12,7 +12,9 @@
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ingester/checkpoint_writer.hpp"
 #include "actors/ingester/flush_worker.hpp"
 #include "actors/ingester/ingester.hpp"
 #include "actors/ingester/wal_writer.hpp"
@@ -42,8 +44,18 @@ protected:
 
   /// An ingester with a (non-detached) WAL writer on the fault-injection fs.
   ingester_actor make_ingester(bool replay_pending = false, double threshold = 0,
-                               std::vector<flush_worker_actor> flushers = {}) {
+                               std::vector<flush_worker_actor> flushers = {},
+                               checkpoint_writer_actor checkpoints = {}) {
+    if (!checkpoints) {
+      actors::checkpoint_writer_deps cd;
+      cd.fs = &faults_;
+      cd.settings.writer.dir = "/wal";
+      cd.metrics = &reg_;
+      cd.detached = false;
+      checkpoints = keep(actors::spawn_checkpoint_writer(sys(), cd));
+    }
     actors::wal_writer_deps wd;
+    wd.checkpoints = checkpoints;
     wd.fs = &faults_;
     wd.settings.writer.dir = "/wal";
     wd.settings.disk_full_threshold = threshold;
@@ -315,6 +327,59 @@ TEST_F(wal_path, checkpoint_covers_old_segments_and_replay_has_no_duplicates) {
   replay_into(ing3);
   EXPECT_EQ(lines(ing3, "t1", "{app=\"a\"}"),
             (std::vector<std::string>{"a0", "a1", "a2", "a3", "a4"}));
+}
+
+TEST_F(wal_path, pushes_are_acked_while_a_checkpoint_is_being_written) {
+  // A checkpoint writer that holds on to the checkpoint (as if still
+  // writing a large one): group commits must go on meanwhile.
+  auto held = std::make_shared<std::optional<caf::typed_response_promise<uint64_t>>>();
+  auto slow = sys().spawn([held](checkpoint_writer_actor::pointer self)
+                            -> checkpoint_writer_actor::behavior_type {
+    return {
+      [self, held](checkpoint_atom, uint64_t, const snapshot_list_ptr&) -> caf::result<uint64_t> {
+        *held = self->make_response_promise<uint64_t>();
+        return **held;
+      },
+    };
+  });
+  keep(slow);
+  auto ing = make_ingester(false, 0, {}, slow);
+  send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "a0").build()));
+  sched().run();
+  caf::anon_send(ing, checkpoint_atom_v);
+  sched().run();
+  ASSERT_TRUE(held->has_value()) << "the checkpoint reached the checkpoint writer";
+  auto p = send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "a1").build()));
+  sched().run();
+  ASSERT_TRUE(p->reply) << "the push waited for the checkpoint";
+  EXPECT_EQ(p->reply->status, 0);
+  // The checkpoint never completes here: the segments stay and hold both.
+  auto ing2 = make_ingester(true);
+  replay_into(ing2);
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a0", "a1"}));
+}
+
+TEST_F(wal_path, replies_follow_push_order_and_partial_stores_log_only_stored_entries) {
+  auto ing = make_ingester();
+  // Second entry of the second push is a last-line duplicate: not logged.
+  auto p1 = send_push(ing, batch("t1", push_builder{}
+                                         .stream("{app=\"a\"}").entry(1 * sec, "x")
+                                         .stream("{app=\"b\"}").entry(1 * sec, "b0")
+                                         .build()));
+  auto p2 = send_push(ing, batch("t1", push_builder{}
+                                         .stream("{app=\"a\"}").entry(2 * sec, "y").entry(2 * sec, "y")
+                                         .entry(3 * sec, "z")
+                                         .build()));
+  sched().run();
+  ASSERT_TRUE(p1->reply && p2->reply);
+  EXPECT_EQ(p1->reply->status, 0);
+  EXPECT_EQ(p2->reply->status, 0);
+  EXPECT_EQ(faults_.calls(wal::fs_op::append), 1u) << "both pushes in one group commit";
+  auto ing2 = make_ingester(true);
+  auto r = replay_into(ing2);
+  EXPECT_EQ(r.stats.duplicate_entries, 0u);
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"b\"}"), (std::vector<std::string>{"b0"}));
 }
 
 } // namespace
