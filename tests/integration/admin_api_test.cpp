@@ -24,12 +24,7 @@ using testing::HasSubstr;
 using testing::Not;
 using testutil::child_process;
 using testutil::http_client;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using testutil::now_ns;
 
 struct run_result {
   int status = -1;

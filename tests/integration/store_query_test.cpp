@@ -35,28 +35,10 @@ namespace {
 using namespace std::chrono_literals;
 using testutil::child_process;
 using testutil::http_client;
+using testutil::enc;
+using testutil::now_ns;
 
 constexpr int64_t sec = 1'000'000'000;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string enc(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 struct stream_data {
   model::label_set labels;

@@ -1,5 +1,7 @@
 #include "testutil/http_client.hpp"
 
+#include <cctype>
+#include <cstdio>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -95,6 +97,26 @@ http_reply wait_for_status_200(uint16_t port, const std::string& path,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return last;
+}
+
+std::string enc(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 } // namespace skald::testutil

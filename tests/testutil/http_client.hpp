@@ -15,7 +15,7 @@ namespace skald::testutil {
 struct http_reply {
   int status = 0;
   std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers; // lower-case names
 };
 
 class http_client {
@@ -40,5 +40,11 @@ private:
 /// reply.
 http_reply wait_for_status_200(uint16_t port, const std::string& path,
                                std::chrono::milliseconds timeout);
+
+/// A query-string value percent-encoded (RFC 3986 unreserved bytes kept).
+std::string enc(const std::string& s);
+
+/// The wall clock in ns since the epoch (timestamps of lines tests push).
+int64_t now_ns();
 
 } // namespace skald::testutil
