@@ -568,20 +568,43 @@ void handle_metadata(const route_state& rs, http::request& req, http::responder 
                                         int64_t) { send_json(out, render(r)); });
 }
 
+/// Label names of the streams in memory and the series in the store, sorted
+/// and distinct (labels and the legacy label route).
+std::vector<std::string> label_names(const select_reply& r) {
+  std::set<std::string> names;
+  for (const auto& s : r.streams)
+    for (const auto& l : s.data.labels)
+      names.insert(l.name);
+  if (r.store)
+    for (const auto& s : r.store->series)
+      for (const auto& l : s.labels)
+        names.insert(l.name);
+  return {names.begin(), names.end()};
+}
+
+/// The non-empty values of label `name`, sorted and distinct.
+std::vector<std::string> label_values(const select_reply& r, const std::string& name) {
+  std::set<std::string> values;
+  for (const auto& s : r.streams) {
+    auto v = model::get(s.data.labels, name);
+    if (!v.empty())
+      values.emplace(v);
+  }
+  if (r.store)
+    for (const auto& s : r.store->series) {
+      auto v = model::get(s.labels, name);
+      if (!v.empty())
+        values.emplace(v);
+    }
+  return {values.begin(), values.end()};
+}
+
 void handle_labels(const route_state& rs, http::request& req, http::responder rsp) {
   std::vector<std::vector<logql::label_matcher>> groups;
   if (!selector_groups(req, rsp, groups))
     return;
   handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
-    std::set<std::string> names;
-    for (const auto& s : r.streams)
-      for (const auto& l : s.data.labels)
-        names.insert(l.name);
-    if (r.store)
-      for (const auto& s : r.store->series)
-        for (const auto& l : s.labels)
-          names.insert(l.name);
-    return loghttp::render_strings({names.begin(), names.end()});
+    return loghttp::render_strings(label_names(r));
   });
 }
 
@@ -591,19 +614,7 @@ void handle_label_values(const route_state& rs, http::request& req, http::respon
     return;
   std::string name{req.path_param("name")};
   handle_metadata(rs, req, std::move(rsp), std::move(groups), [name](select_reply& r) {
-    std::set<std::string> values;
-    for (const auto& s : r.streams) {
-      auto v = model::get(s.data.labels, name);
-      if (!v.empty())
-        values.emplace(v);
-    }
-    if (r.store)
-      for (const auto& s : r.store->series) {
-        auto v = model::get(s.labels, name);
-        if (!v.empty())
-          values.emplace(v);
-      }
-    return loghttp::render_strings({values.begin(), values.end()});
+    return loghttp::render_strings(label_values(r, name));
   });
 }
 
@@ -702,34 +713,14 @@ void handle_legacy_query(const route_state& rs, http::request& req, http::respon
 
 void handle_legacy_labels(const route_state& rs, http::request& req, http::responder rsp) {
   handle_metadata(rs, req, std::move(rsp), {}, [](select_reply& r) {
-    std::set<std::string> names;
-    for (const auto& s : r.streams)
-      for (const auto& l : s.data.labels)
-        names.insert(l.name);
-    if (r.store)
-      for (const auto& s : r.store->series)
-        for (const auto& l : s.labels)
-          names.insert(l.name);
-    return loghttp::render_legacy_values({names.begin(), names.end()});
+    return loghttp::render_legacy_values(label_names(r));
   });
 }
 
 void handle_legacy_label_values(const route_state& rs, http::request& req, http::responder rsp) {
   std::string name{req.path_param("name")};
   handle_metadata(rs, req, std::move(rsp), {}, [name](select_reply& r) {
-    std::set<std::string> values;
-    for (const auto& s : r.streams) {
-      auto v = model::get(s.data.labels, name);
-      if (!v.empty())
-        values.emplace(v);
-    }
-    if (r.store)
-      for (const auto& s : r.store->series) {
-        auto v = model::get(s.labels, name);
-        if (!v.empty())
-          values.emplace(v);
-      }
-    return loghttp::render_legacy_values({values.begin(), values.end()});
+    return loghttp::render_legacy_values(label_values(r, name));
   });
 }
 
