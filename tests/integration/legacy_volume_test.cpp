@@ -27,27 +27,9 @@ using testutil::http_client;
 using testutil::enc;
 using testutil::now_ns;
 
-/// Starts skald on an ephemeral port (-server.http-listen-port=0) and reads
-/// the port it bound from its log: no window in which another test's node
-/// could take a port picked in advance (free_port()'s race under ctest -j).
 uint16_t start_on_ephemeral_port(std::unique_ptr<testutil::child_process>& proc,
                                  std::vector<std::string> args) {
-  args.push_back("-server.http-listen-port=0");
-  proc = std::make_unique<testutil::child_process>(SKALD_BINARY, args);
-  const std::string marker = "http server listening on 127.0.0.1:";
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (std::chrono::steady_clock::now() < until) {
-    auto out = proc->output();
-    auto pos = out.find(marker);
-    if (pos != std::string::npos) {
-      auto end = out.find(' ', pos + marker.size());
-      if (end != std::string::npos)
-        return static_cast<uint16_t>(
-            std::stoi(out.substr(pos + marker.size(), end - pos - marker.size())));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return 0;
+  return testutil::start_on_ephemeral_port(proc, SKALD_BINARY, std::move(args));
 }
 
 class legacy_volume_it : public testing::Test {

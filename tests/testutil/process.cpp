@@ -135,4 +135,24 @@ std::string shared_dir() {
   return {};
 }
 
+uint16_t start_on_ephemeral_port(std::unique_ptr<child_process>& proc, const std::string& binary,
+                                 std::vector<std::string> args) {
+  args.push_back("-server.http-listen-port=0");
+  proc = std::make_unique<child_process>(binary, args);
+  const std::string marker = "http server listening on 127.0.0.1:";
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (std::chrono::steady_clock::now() < until) {
+    auto out = proc->output();
+    auto pos = out.find(marker);
+    if (pos != std::string::npos) {
+      auto end = out.find(' ', pos + marker.size());
+      if (end != std::string::npos)
+        return static_cast<uint16_t>(
+          std::stoi(out.substr(pos + marker.size(), end - pos - marker.size())));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return 0;
+}
+
 } // namespace skald::testutil

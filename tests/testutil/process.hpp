@@ -7,6 +7,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +47,14 @@ private:
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_port();
+
+/// Starts skald (`binary`) with `args` plus -server.http-listen-port=0 and
+/// reads the port it bound from its log ("http server listening on
+/// 127.0.0.1:PORT"): no window in which another test's node could take a port
+/// picked in advance (free_port()'s race under ctest -j). 0 when the line did
+/// not appear within 10 s.
+uint16_t start_on_ephemeral_port(std::unique_ptr<child_process>& proc, const std::string& binary,
+                                 std::vector<std::string> args);
 
 /// A fresh empty directory under $TMPDIR; removed by the caller or left for
 /// inspection.
