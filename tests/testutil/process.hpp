@@ -45,13 +45,15 @@ private:
   std::string log_path_;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that is free and reserved for this test process:
+/// outside the kernel's ephemeral range and locked (flock) against every other
+/// test process until this one exits, so ctest -j cannot hand it out twice.
 uint16_t free_port();
 
 /// Starts skald (`binary`) with `args` plus -server.http-listen-port=0 and
 /// reads the port it bound from its log ("http server listening on
 /// 127.0.0.1:PORT"): no window in which another test's node could take a port
-/// picked in advance (free_port()'s race under ctest -j). 0 when the line did
+/// picked in advance. 0 when the line did
 /// not appear within 10 s.
 uint16_t start_on_ephemeral_port(std::unique_ptr<child_process>& proc, const std::string& binary,
                                  std::vector<std::string> args);
