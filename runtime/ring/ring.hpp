@@ -13,4 +13,5 @@
 #include "runtime/ring/merge.hpp"
 #include "runtime/ring/model.hpp"
 #include "runtime/ring/quorum.hpp"
+#include "runtime/ring/read.hpp"
 #include "runtime/ring/tokens.hpp"
