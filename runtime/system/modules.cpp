@@ -684,6 +684,7 @@ public:
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
     deps.ring = svc.routes;
+    deps.remote_timeout = ctx.cfg.ingester_client.remote_timeout;
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
