@@ -63,10 +63,10 @@ struct querier_deps {
   ingester_actor ingester;
   std::shared_ptr<query::worker_pool> pool;
   /// Cluster mode (docs/cluster.md): ask every ingester of the ring's read
-  /// set (local: shared pointers; other nodes: select_wire), tolerate
-  /// replication_factor/2 failed ingesters (the ring view's RF), merge the
-  /// answers (replicas of a stream are deduped by the engine; labels-only
-  /// answers here). `ingester` is ignored when set.
+  /// set (local: shared pointers; other nodes: select_wire), tolerate the
+  /// failures the set allows (runtime/ring/read.hpp), merge the answers
+  /// (replicas of a stream are deduped by the engine; labels-only answers
+  /// here). `ingester` is ignored when set.
   std::shared_ptr<ring_holder> ring;
   /// ingester_client.remote_timeout: each ingester request of a cluster
   /// fan-out times out after this (or the query's deadline, if sooner);

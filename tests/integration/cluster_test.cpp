@@ -9,7 +9,9 @@
 //   * another ingester is SIGSTOPped (hung): pushes still succeed, each well
 //     within ingester_client.remote_timeout;
 // and two dead ingesters give Loki's 500, and a 4th ingester that joins (via
-// gossip) takes its share of new streams.
+// gossip) takes its share of new streams. The querier reads a quorum of the
+// ring's read set: every line once, a hung ingester tolerated, two dead
+// ingesters an error (never partial data).
 // Each node gets its own YAML (target in the file) written from the same
 // template as configs/cluster/*.yaml, with free ports.
 #include <atomic>
@@ -353,6 +355,90 @@ TEST_F(cluster_it, two_dead_ingesters_answer_500_with_lokis_text) {
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("at least 2 live replicas required, could only find 1"), std::string::npos)
       << r.body;
+}
+
+/// How often `"line"` occurs in a query body (each pushed line is unique).
+int occurrences(const std::string& body, const std::string& line) {
+  const std::string needle = "\"" + line + "\"";
+  int n = 0;
+  for (auto p = body.find(needle); p != std::string::npos; p = body.find(needle, p + 1))
+    ++n;
+  return n;
+}
+
+// The querier over the ring's read replication set (dskit
+// GetReplicationSetForOperation(Read), docs/cluster.md "Reads"): each
+// replicated line comes back exactly once; a hung ingester neither fails
+// nor holds the query (a quorum answers, and the querier times the hung one
+// out itself after remote_timeout); two dead ingesters fail the query with
+// an error, never with partial data.
+TEST_F(cluster_it, querier_reads_a_quorum_tolerates_a_hung_ingester_and_fails_without_two) {
+  const int64_t t0 = wall_ns() - 1'000'000'000;
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
+    start(n);
+  wait_until_writable();
+  std::vector<std::string> lines;
+  {
+    http_client c{nodes_.at("distributor").http};
+    for (int i = 0; i < 40; ++i) {
+      lines.push_back("q-" + std::to_string(i));
+      ASSERT_EQ(push(c, lines.back(), wall_ns()), 204);
+    }
+  }
+  auto check_all_once = [&](const std::string& body, const char* when) {
+    for (const auto& l : lines)
+      ASSERT_EQ(occurrences(body, l), 1) << l << " " << when << ": " << body.substr(0, 300);
+  };
+  check_all_once(query_all(t0), "all healthy");
+
+  // A hung ingester: queries right after the SIGSTOP (the ring still calls
+  // it healthy) and after the watcher dropped it all return every line,
+  // each well within remote_timeout.
+  procs_["ingester-3"]->signal(SIGSTOP);
+  http_client q{nodes_.at("querier").http};
+  const auto hung_until = std::chrono::steady_clock::now() + 4s;
+  int queries = 0;
+  while (std::chrono::steady_clock::now() < hung_until) {
+    auto t = std::chrono::steady_clock::now();
+    auto body = query_all(t0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t, 5s) << "a query waited for the hung ingester";
+    check_all_once(body, "with ingester-3 hung");
+    auto labels = q.get("/loki/api/v1/labels?start=" + std::to_string(t0));
+    EXPECT_EQ(labels.status, 200) << labels.body;
+    EXPECT_NE(labels.body.find("\"app\""), std::string::npos) << labels.body;
+    ++queries;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_GT(queries, 3);
+  procs_["ingester-3"]->signal(SIGCONT);
+
+  // Two dead ingesters: every answer is the full result or an error, and
+  // once the querier's watcher saw the kills, dskit's text.
+  kill9("ingester-1");
+  kill9("ingester-2");
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  testutil::http_reply r;
+  while (std::chrono::steady_clock::now() < deadline) {
+    r = q.get("/loki/api/v1/query_range?query=" + url_encode("{app=\"it\"}") +
+              "&start=" + std::to_string(t0) + "&end=" + std::to_string(wall_ns() + 1) +
+              "&limit=5000&direction=forward");
+    if (r.status == 200)
+      check_all_once(r.body, "with two ingesters dead (before detection)");
+    else
+      EXPECT_TRUE(r.status == 500 || r.status == 504) << r.status << " " << r.body;
+    if (r.status == 500 && r.body == "too many unhealthy instances in the ring\n")
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, "too many unhealthy instances in the ring\n");
+  // The metadata routes take the same path.
+  auto labels = q.get("/loki/api/v1/labels?start=" + std::to_string(t0));
+  EXPECT_EQ(labels.status, 500);
+  EXPECT_EQ(labels.body, "too many unhealthy instances in the ring\n");
+  auto series = q.get("/loki/api/v1/series?match[]=" + url_encode("{app=\"it\"}") +
+                      "&start=" + std::to_string(t0));
+  EXPECT_EQ(series.status, 500);
 }
 
 /// loki_ingester_memory_streams of one ingester (tenant fake), -1 if absent.
