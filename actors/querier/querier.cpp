@@ -165,8 +165,9 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
     auto ep_it = snap->endpoints.find(inst.id);
     const actors::ingester_endpoint ep =
         ep_it == snap->endpoints.end() ? actors::ingester_endpoint{} : ep_it->second;
-    auto on_error = [self, done_one, i](caf::error& err) {
-      done_one(i, nullptr, self->system().render(err), err == caf::sec::request_timeout);
+    auto on_error = [self, done_one, i, addr = inst.addr](caf::error& err) {
+      done_one(i, nullptr, addr + ": " + self->system().render(err),
+               err == caf::sec::request_timeout);
     };
     if (ep.local) {
       self->request(ep.local, timeout, select_atom_v, req)
@@ -176,17 +177,17 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
         wire = encode_select(*req);
       self->request(ep.remote, timeout, select_atom_v, wire)
         .then(
-          [done_one, i](select_reply_wire& w) {
+          [done_one, i, addr = inst.addr](select_reply_wire& w) {
             auto r = w.bytes ? decode_select_reply(*w.bytes)
                              : result<select_reply>{status{errc::invalid_argument, "empty reply"}};
             if (r.ok())
               done_one(i, &*r, {}, false);
             else
-              done_one(i, nullptr, r.error().message(), false);
+              done_one(i, nullptr, addr + ": " + r.error().message(), false);
           },
           on_error);
     } else {
-      done_one(i, nullptr, "no endpoint for ingester " + inst.addr, false);
+      done_one(i, nullptr, inst.addr + ": no endpoint", false);
     }
   }
 }

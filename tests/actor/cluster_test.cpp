@@ -668,7 +668,8 @@ TEST_F(cluster_read, two_crashed_ingesters_fail_with_500_not_partial_data) {
   ASSERT_TRUE(a->has_value());
   EXPECT_FALSE((*a)->reply);
   EXPECT_EQ((*a)->status, 500);
-  EXPECT_THAT((*a)->error, HasSubstr("querying ingesters failed"));
+  EXPECT_THAT((*a)->error, HasSubstr("querying ingesters failed: ingester-"));
+  EXPECT_THAT((*a)->error, HasSubstr(":9095: ")); // which ingester, then why
 }
 
 TEST_F(cluster_read, too_many_unhealthy_in_the_ring_is_500_with_dskits_text) {
