@@ -61,10 +61,12 @@
 #include "runtime/ingester/replay_flush.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/ring/owned.hpp"
 #include "runtime/ring/tokens.hpp"
 #include "runtime/storage/chunk_store.hpp"
 #include "runtime/storage/file_system.hpp"
@@ -328,6 +330,15 @@ public:
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     deps.replication_factor = std::max(1, ic.lifecycler.ring.replication_factor);
     deps.healthy_ingesters = 1;
+    if (const auto& svc = services(ctx); svc.routes && svc.local) {
+      // Cluster: a stream the ring moved elsewhere flushes as not_owned.
+      deps.owned = [routes = svc.routes, id = svc.local->id](const std::string& tenant,
+                                                             const std::string& labels) {
+        auto snap = routes->get();
+        return !snap ||
+               ring::owns(snap->view, model::stream_token(tenant, labels), id, snap->now_ms);
+      };
+    }
     stream_cfg_ = deps.stream;
     store_ = open_flush_store(ctx.cfg);
     {
