@@ -9,7 +9,8 @@
 //   * another ingester is SIGSTOPped (hung): pushes still succeed, each well
 //     within ingester_client.remote_timeout;
 // and two dead ingesters give Loki's 500, and a 4th ingester that joins (via
-// gossip) takes its share of new streams. The querier reads a quorum of the
+// gossip) takes its share of new streams (the replica it replaces flushes
+// them as not_owned). The querier reads a quorum of the
 // ring's read set: every line once, a hung ingester tolerated, two dead
 // ingesters an error (never partial data).
 // Each node gets its own YAML (target in the file) written from the same
@@ -122,6 +123,7 @@ protected:
         << "  replication_factor: 3\n"
         << "  instance_addr: 127.0.0.1\n"
         << "ingester:\n"
+        << "  flush_check_period: 1s\n" // chunks are never idle here: only not_owned flushes
         << "  wal:\n"
         << "    enabled: true\n"
         << "  lifecycler:\n"
@@ -454,8 +456,16 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor"})
     start(n);
   wait_until_writable();
-  start("ingester-4");
   http_client c{nodes_.at("distributor").http};
+  // Streams written to the three first ingesters only.
+  for (int i = 0; i < 20; ++i) {
+    std::string body = R"({"streams":[{"stream":{"app":"old","n":")" + std::to_string(i) +
+                       R"("},"values":[[")" + std::to_string(wall_ns()) + R"(","x"]]}]})";
+    ASSERT_EQ(
+        c.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}}).status,
+        204);
+  }
+  start("ingester-4");
   // Once the distributor sees it, new streams go to 3 of the 4 ingesters.
   auto deadline = std::chrono::steady_clock::now() + 15s;
   int pushed = 0;
@@ -484,6 +494,26 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   // RF 3 over 4 ingesters: 3/4 of the streams (150) expected on each.
   EXPECT_GT(got, fresh * 0.5) << got;
   EXPECT_LT(got, fresh) << got; // and not every stream: the ring spreads them
+  // The streams written before ingester-4 was seen: where the ring now puts
+  // ingester-4 among a stream's three replicas (3 in 4 streams), the old
+  // replica it replaces flushes the stream on its next sweep with reason
+  // not_owned (Loki's flush_not_owned).
+  auto not_owned = [&] {
+    double sum = 0;
+    for (auto n : {"ingester-1", "ingester-2", "ingester-3"}) {
+      http_client m{nodes_.at(n).http};
+      auto body = m.get("/metrics").body;
+      const std::string key = "loki_ingester_chunks_flushed_total{reason=\"not_owned\"} ";
+      auto p = body.find(key);
+      if (p != std::string::npos)
+        sum += std::stod(body.substr(p + key.size()));
+    }
+    return sum;
+  };
+  auto flush_deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < flush_deadline && not_owned() < 1)
+    std::this_thread::sleep_for(200ms);
+  EXPECT_GE(not_owned(), 1) << "no stream was flushed as not_owned after ingester-4 joined";
 }
 
 } // namespace
