@@ -97,7 +97,8 @@ public:
   std::string endpoint(int i) { return "10.0.0." + std::to_string(i + 1) + ":7946"; }
 
   /// Member i: seeds = member 0 (and member 0 seeds member 1).
-  ring_actor start_member(int i, std::vector<uint32_t> file_tokens = {}) {
+  ring_actor start_member(int i, std::vector<uint32_t> file_tokens = {},
+                          bool distributor = false) {
     actors::ring_member_deps d;
     d.self_endpoint = endpoint(i);
     d.node_name = "node-" + std::to_string(i);
@@ -105,17 +106,32 @@ public:
     auto conn = sys().spawn(sim_connector, net, d.self_endpoint);
     keep(conn);
     d.connector = conn;
-    d.lifecycler = true;
-    d.instance_id = "ingester-" + std::to_string(i);
-    d.instance_addr = "10.0.0." + std::to_string(i + 1) + ":3100";
-    d.num_tokens = 16;
-    d.file_tokens = std::move(file_tokens);
-    d.ring = ring::ring_options{3, 5000, false};
-    d.heartbeat_period = 1s;
+    actors::ring_key_deps ing;
+    ing.key = std::string{ring::ingester_ring_key};
+    ing.lifecycler = actors::lifecycler_kind::ingester;
+    ing.instance_id = "ingester-" + std::to_string(i);
+    ing.instance_addr = "10.0.0." + std::to_string(i + 1) + ":3100";
+    ing.num_tokens = 16;
+    ing.file_tokens = std::move(file_tokens);
+    ing.ring = ring::ring_options{3, 5000, false};
+    ing.heartbeat_period = 1s;
+    ing.auto_forget_period = 10s;
+    d.rings.push_back(std::move(ing));
+    // The distributor ring: every member keeps it; distributors register
+    // (ACTIVE at once, 1 token), heartbeat every 1s, unhealthy after 3s.
+    actors::ring_key_deps dist;
+    dist.key = std::string{ring::distributor_ring_key};
+    dist.lifecycler = distributor ? actors::lifecycler_kind::basic : actors::lifecycler_kind::none;
+    dist.instance_id = "distributor-" + std::to_string(i);
+    dist.instance_addr = "10.0.0." + std::to_string(i + 1) + ":9095";
+    dist.num_tokens = 1;
+    dist.ring = ring::ring_options{1, 3000, false};
+    dist.heartbeat_period = 1s;
+    dist.auto_forget_period = 6s;
+    d.rings.push_back(std::move(dist));
     d.gossip_interval = 200ms;
     d.gossip_nodes = 2;
     d.left_ingesters_timeout = 30s;
-    d.auto_forget_period = 10s;
     d.leave_timeout = 1s;
     d.seed = 100 + static_cast<uint64_t>(i);
     auto* s = &sched();
