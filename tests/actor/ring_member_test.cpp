@@ -14,8 +14,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ring/follower.hpp"
 #include "actors/ring/member.hpp"
+#include "runtime/distributor/distributor_ring.hpp"
 #include "runtime/ring/ring.hpp"
+#include "runtime/validation/rate_limiter.hpp"
 #include "testutil/caf_fixture.hpp"
 
 using namespace std::chrono_literals;
@@ -422,6 +425,92 @@ TEST_F(ring_sim, subscribers_get_every_change_and_memberlist_shows_peers) {
     EXPECT_TRUE(p.connected) << p.endpoint;
     EXPECT_GT(p.last_gossip_ms, 0) << p.endpoint;
   }
+}
+
+// -- the distributor ring (global rate strategy) -----------------------------
+
+/// Distributor-ring ids -> displayed state as member i sees them.
+std::map<std::string, std::string> distributor_view(ring_sim& t, const ring_actor& m,
+                                                    int64_t now) {
+  std::map<std::string, std::string> out;
+  auto s = t.ask<ring_snapshot>(m, ring_get_atom_v, std::string{ring::distributor_ring_key});
+  if (!s || !*s)
+    return out;
+  for (auto& [id, inst] : (*s)->desc.ingesters)
+    out[id] = ring::display_state(inst, now, (*s)->options.heartbeat_timeout_ms);
+  return out;
+}
+
+TEST_F(ring_sim, two_distributors_halve_the_global_limit_and_a_dead_one_stops_counting) {
+  members.push_back(start_member(0, {}, true)); // distributors 0 and 1
+  members.push_back(start_member(1, {}, true));
+  members.push_back(start_member(2)); // an ingester-only node: keeps the key too
+  sched().run();
+  // What the distributor module does: follow the distributor ring, count.
+  auto count = std::make_shared<distributor::distributor_count>();
+  keep(actors::spawn_ring_follower(sys(), members[0], std::string{ring::distributor_ring_key},
+                                   [count](const ring_snapshot& s) {
+                                     count->set(distributor::healthy_distributors(
+                                         s->desc, s->now_ms, s->options.heartbeat_timeout_ms));
+                                   }));
+  sched().run();
+  // Registered ACTIVE at once (no join, unlike the ingester ring).
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-0"], "ACTIVE");
+  EXPECT_GE(count->get(), 1u);
+  validation::validation_limits lim;
+  lim.ingestion_rate_mb = 1000.0 / 1048576;
+  lim.ingestion_burst_size_mb = 2000.0 / 1048576;
+  auto limit = [&] {
+    return validation::rate_limit_for(lim, validation::rate_strategy::global, count->get());
+  };
+  advance(1s);
+  ASSERT_EQ(count->get(), 2u);
+  EXPECT_EQ(limit().bytes_per_second, 500);
+  EXPECT_EQ(limit().burst, 2000u); // the burst is not divided
+  std::map<std::string, std::string> both{{"distributor-0", "ACTIVE"},
+                                          {"distributor-1", "ACTIVE"}};
+  for (auto& m : members)
+    EXPECT_EQ(distributor_view(*this, m, now()), both);
+  // Each distributor holds one token; the ingester ring is untouched.
+  auto s = ask<ring_snapshot>(members[2], ring_get_atom_v, std::string{ring::distributor_ring_key});
+  for (auto& [id, inst] : (*s)->desc.ingesters)
+    EXPECT_EQ(inst.tokens.size(), 1u) << id;
+  EXPECT_EQ(view(2).count("distributor-0"), 0u);
+
+  // Distributor 1 dies (no LEFT): it still counts until its heartbeat is
+  // older than the timeout (3s), then the survivor enforces the full rate.
+  crash(1);
+  advance(2s);
+  EXPECT_EQ(count->get(), 2u);
+  advance(2s);
+  EXPECT_EQ(count->get(), 1u);
+  EXPECT_EQ(limit().bytes_per_second, 1000);
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "UNHEALTHY");
+  // After 2 x heartbeat_timeout it is forgotten (a tombstone, gossiped).
+  advance(3s);
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "LEFT");
+  EXPECT_EQ(distributor_view(*this, members[2], now())["distributor-1"], "LEFT");
+  EXPECT_EQ(count->get(), 1u);
+}
+
+TEST_F(ring_sim, a_stopping_distributor_leaves_its_ring_at_once) {
+  members.push_back(start_member(0, {}, true));
+  members.push_back(start_member(1, {}, true));
+  sched().run();
+  advance(1s);
+  ASSERT_EQ(distributor_view(*this, members[0], now()).size(), 2u);
+  // Graceful stop: LEAVING then LEFT in both keys (the ingester entry was
+  // never joined: JOINING -> LEFT), pushed to the peer before the answer.
+  auto left = ask<bool>(members[1], ring_leave_atom_v);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(*left);
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "LEFT");
+  EXPECT_EQ(view(0)["ingester-1"], "LEFT");
+  // Forget through the distributor ring's page works on that key only.
+  EXPECT_TRUE(*ask<bool>(members[1], ring_forget_atom_v,
+                         std::string{ring::distributor_ring_key}, std::string{"distributor-0"}));
+  EXPECT_FALSE(*ask<bool>(members[1], ring_forget_atom_v,
+                          std::string{ring::distributor_ring_key}, std::string{"ingester-0"}));
 }
 
 TEST(ring_member, split_endpoint_takes_host_and_port) {
