@@ -309,9 +309,9 @@ void heartbeat(member_ptr self, key_state& ks) {
     ring::stamp(ks.ring, *ks.self, now);
     any = true;
   }
-  auto forgotten = ring::forget_unhealthy(ks.ring, ks.self ? ks.self->id : std::string{}, now,
-                                          ks.deps.auto_forget_period.count(),
-                                          ks.deps.ring.heartbeat_timeout_ms);
+  auto forgotten =
+      ring::forget_unhealthy(ks.ring, ks.self ? ks.self->id : std::string{}, now,
+                             ks.deps.auto_forget_period.count(), ks.deps.ring.heartbeat_timeout_ms);
   for (auto& id : forgotten)
     SKALD_LOG_WARN(st.log, "auto-forgot {} member {}: no heartbeat for longer than {}ms",
                    ks.deps.key, id, ks.deps.auto_forget_period.count());

@@ -51,8 +51,8 @@ void add_ring_page(http::router& r, caf::actor_system& sys, std::shared_ptr<ring
                   rsp.send(
                       http::response::json(200, ring::ring_json(s->desc, s->options, s->now_ms)));
                 else
-                  rsp.send(html(
-                      ring::ring_html(s->desc, s->options, s->now_ms, title, path, tokens)));
+                  rsp.send(
+                      html(ring::ring_html(s->desc, s->options, s->now_ms, title, path, tokens)));
               },
               [rsp, self](caf::error& e) { unavailable(rsp, self->system(), e); });
     });
@@ -106,10 +106,9 @@ void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ri
                                 200, ring::memberlist_json(m->self_endpoint, m->node_name, m->peers,
                                                            s->desc, m->now_ms, m->keys)));
                           else
-                            rsp.send(
-                                html(ring::memberlist_html(m->self_endpoint, m->node_name, m->peers,
-                                                           s->desc, s->options, m->now_ms,
-                                                           m->keys)));
+                            rsp.send(html(ring::memberlist_html(m->self_endpoint, m->node_name,
+                                                                m->peers, s->desc, s->options,
+                                                                m->now_ms, m->keys)));
                         },
                         [rsp, self](caf::error& e) { unavailable(rsp, self->system(), e); });
               },

@@ -52,17 +52,18 @@
 
 namespace skald {
 
-using ring_actor = caf::typed_actor<
-    caf::replies_to<ring_get_atom>::with<ring_snapshot>,
-    caf::replies_to<ring_get_atom, std::string>::with<ring_snapshot>,
-    caf::reacts_to<ring_sub_atom, caf::actor>, caf::reacts_to<ring_sub_atom, caf::actor, std::string>,
-    caf::reacts_to<ring_unsub_atom, caf::actor>,
-    caf::replies_to<members_atom>::with<memberlist_snapshot>,
-    caf::replies_to<ring_join_atom>::with<std::vector<uint32_t>>,
-    caf::replies_to<ring_leave_atom>::with<bool>,
-    caf::replies_to<ring_forget_atom, std::string>::with<bool>,
-    caf::replies_to<ring_forget_atom, std::string, std::string>::with<bool>,
-    caf::replies_to<gossip_atom, gossip_msg>::with<gossip_msg>,
-    caf::reacts_to<ring_hb_atom, std::string>, caf::reacts_to<gossip_tick_atom>>;
+using ring_actor =
+    caf::typed_actor<caf::replies_to<ring_get_atom>::with<ring_snapshot>,
+                     caf::replies_to<ring_get_atom, std::string>::with<ring_snapshot>,
+                     caf::reacts_to<ring_sub_atom, caf::actor>,
+                     caf::reacts_to<ring_sub_atom, caf::actor, std::string>,
+                     caf::reacts_to<ring_unsub_atom, caf::actor>,
+                     caf::replies_to<members_atom>::with<memberlist_snapshot>,
+                     caf::replies_to<ring_join_atom>::with<std::vector<uint32_t>>,
+                     caf::replies_to<ring_leave_atom>::with<bool>,
+                     caf::replies_to<ring_forget_atom, std::string>::with<bool>,
+                     caf::replies_to<ring_forget_atom, std::string, std::string>::with<bool>,
+                     caf::replies_to<gossip_atom, gossip_msg>::with<gossip_msg>,
+                     caf::reacts_to<ring_hb_atom, std::string>, caf::reacts_to<gossip_tick_atom>>;
 
 } // namespace skald

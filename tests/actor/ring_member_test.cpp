@@ -100,8 +100,7 @@ public:
   std::string endpoint(int i) { return "10.0.0." + std::to_string(i + 1) + ":7946"; }
 
   /// Member i: seeds = member 0 (and member 0 seeds member 1).
-  ring_actor start_member(int i, std::vector<uint32_t> file_tokens = {},
-                          bool distributor = false) {
+  ring_actor start_member(int i, std::vector<uint32_t> file_tokens = {}, bool distributor = false) {
     actors::ring_member_deps d;
     d.self_endpoint = endpoint(i);
     d.node_name = "node-" + std::to_string(i);
@@ -430,8 +429,7 @@ TEST_F(ring_sim, subscribers_get_every_change_and_memberlist_shows_peers) {
 // -- the distributor ring (global rate strategy) -----------------------------
 
 /// Distributor-ring ids -> displayed state as member i sees them.
-std::map<std::string, std::string> distributor_view(ring_sim& t, const ring_actor& m,
-                                                    int64_t now) {
+std::map<std::string, std::string> distributor_view(ring_sim& t, const ring_actor& m, int64_t now) {
   std::map<std::string, std::string> out;
   auto s = t.ask<ring_snapshot>(m, ring_get_atom_v, std::string{ring::distributor_ring_key});
   if (!s || !*s)
@@ -448,11 +446,11 @@ TEST_F(ring_sim, two_distributors_halve_the_global_limit_and_a_dead_one_stops_co
   sched().run();
   // What the distributor module does: follow the distributor ring, count.
   auto count = std::make_shared<distributor::distributor_count>();
-  keep(actors::spawn_ring_follower(sys(), members[0], std::string{ring::distributor_ring_key},
-                                   [count](const ring_snapshot& s) {
-                                     count->set(distributor::healthy_distributors(
-                                         s->desc, s->now_ms, s->options.heartbeat_timeout_ms));
-                                   }));
+  keep(actors::spawn_ring_follower(
+      sys(), members[0], std::string{ring::distributor_ring_key}, [count](const ring_snapshot& s) {
+        count->set(
+            distributor::healthy_distributors(s->desc, s->now_ms, s->options.heartbeat_timeout_ms));
+      }));
   sched().run();
   // Registered ACTIVE at once (no join, unlike the ingester ring).
   EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-0"], "ACTIVE");
@@ -467,8 +465,7 @@ TEST_F(ring_sim, two_distributors_halve_the_global_limit_and_a_dead_one_stops_co
   ASSERT_EQ(count->get(), 2u);
   EXPECT_EQ(limit().bytes_per_second, 500);
   EXPECT_EQ(limit().burst, 2000u); // the burst is not divided
-  std::map<std::string, std::string> both{{"distributor-0", "ACTIVE"},
-                                          {"distributor-1", "ACTIVE"}};
+  std::map<std::string, std::string> both{{"distributor-0", "ACTIVE"}, {"distributor-1", "ACTIVE"}};
   for (auto& m : members)
     EXPECT_EQ(distributor_view(*this, m, now()), both);
   // Each distributor holds one token; the ingester ring is untouched.
@@ -507,10 +504,10 @@ TEST_F(ring_sim, a_stopping_distributor_leaves_its_ring_at_once) {
   EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "LEFT");
   EXPECT_EQ(view(0)["ingester-1"], "LEFT");
   // Forget through the distributor ring's page works on that key only.
-  EXPECT_TRUE(*ask<bool>(members[1], ring_forget_atom_v,
-                         std::string{ring::distributor_ring_key}, std::string{"distributor-0"}));
-  EXPECT_FALSE(*ask<bool>(members[1], ring_forget_atom_v,
-                          std::string{ring::distributor_ring_key}, std::string{"ingester-0"}));
+  EXPECT_TRUE(*ask<bool>(members[1], ring_forget_atom_v, std::string{ring::distributor_ring_key},
+                         std::string{"distributor-0"}));
+  EXPECT_FALSE(*ask<bool>(members[1], ring_forget_atom_v, std::string{ring::distributor_ring_key},
+                          std::string{"ingester-0"}));
 }
 
 TEST(ring_member, split_endpoint_takes_host_and_port) {

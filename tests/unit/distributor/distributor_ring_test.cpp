@@ -72,8 +72,7 @@ TEST(distributor_ring, TestIngestionRateStrategy_global_divides_the_rate_not_the
   stale.ingesters["d2"].timestamp = now - 5 * timeout;
   EXPECT_EQ(limit_for(1000, 2000, rate_strategy::global, stale).bytes_per_second, 1000);
   // Nobody healthy (or no ring seen yet): the full rate, as in Loki.
-  EXPECT_EQ(limit_for(1000, 2000, rate_strategy::global, ring::ring_desc{}).bytes_per_second,
-            1000);
+  EXPECT_EQ(limit_for(1000, 2000, rate_strategy::global, ring::ring_desc{}).bytes_per_second, 1000);
 }
 
 TEST(distributor_ring, distributor_count_starts_at_zero) {

@@ -169,9 +169,9 @@ TEST(ring_readiness, texts_for_each_problem_and_once_ready_stays_ready) {
   EXPECT_EQ(r.check(stale, "self", t0), "");
   // Without the ring check only the own entry counts, with the same texts.
   readiness_tracker own{readiness_options{false, timeout, 0}};
-  EXPECT_EQ(own.check(ring_of({inst("self", instance_state::active, t0 - timeout - 1, {1})}),
-                      "self", t0),
-            "instance self:9095 past heartbeat timeout");
+  EXPECT_EQ(
+      own.check(ring_of({inst("self", instance_state::active, t0 - timeout - 1, {1})}), "self", t0),
+      "instance self:9095 past heartbeat timeout");
   EXPECT_EQ(own.check(ring_of({inst("self", instance_state::leaving, t0, {1})}), "self", t0),
             "instance self:9095 in state LEAVING");
 }
