@@ -677,6 +677,8 @@ public:
     opts.limits = svc.limits;
     opts.metrics = &ctx.metrics;
     actors::add_push_routes(*ctx.router, pool_, std::move(opts));
+    if (!svc.ring_slot) // the ring module is built first (a dependency); never null there
+      svc.ring_slot = std::make_shared<actors::ring_slot>();
     actors::add_ring_page(*ctx.router, ctx.sys, svc.ring_slot, "/distributor/ring",
                           std::string{ring::distributor_ring_key}, "Distributor Ring Status");
   }
