@@ -183,6 +183,13 @@ TEST_F(distributor_ring_it, global_rate_is_divided_among_the_healthy_distributor
   start("ingester");
   start("dist-a");
   ASSERT_TRUE(eventually_ring("dist-a", {{"dist-a", "ACTIVE"}}, 10s)) << procs_["dist-a"]->output();
+  // The distributor finds the ingester through the gossiped ingester ring.
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  int st = 0;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (st = push("dist-a", "warmup", 1).status) != 204)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(st, 204) << "dist-a never reached the ingester";
 
   // Alone: the tenant's full 10240 B/s; 9000 B/s passes. (At least one
   // second passed between the reservations: >= 10240 bytes refilled.)
@@ -232,7 +239,7 @@ TEST_F(distributor_ring_it, global_rate_is_divided_among_the_healthy_distributor
   procs_["dist-b"]->signal(SIGKILL);
   procs_["dist-b"]->wait_for(5s);
   ASSERT_TRUE(eventually_ring("dist-a", {{"dist-a", "ACTIVE"}, {"dist-b", "UNHEALTHY"}}, 10s));
-  std::this_thread::sleep_for(500ms); // a heartbeat of dist-a recounts
+  std::this_thread::sleep_for(1s); // dist-a recounts at each of its heartbeats (200ms)
   auto again = burst_then_9000("dist-a", "again");
   EXPECT_EQ(again.second.status, 204) << again.second.body;
 }
