@@ -139,7 +139,8 @@ struct shared_services {
   /// Set by the distributor module while it is built: this node registers
   /// in the distributor ring (a basic lifecycler of the ring member).
   bool distributor_instance = false;
-  /// The ring member for HTTP pages (set when the ring module started).
+  /// Where HTTP pages find the ring member: created when the ring module
+  /// is built, holding the member once it started (/distributor/ring).
   std::shared_ptr<actors::ring_slot> ring_slot;
   /// The ring member (set when the ring module started), and the lifecycle
   /// steps the ingester module calls: join after the WAL replay (ACTIVE,
