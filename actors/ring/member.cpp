@@ -152,15 +152,21 @@ std::vector<std::string> known_endpoints(member_ptr self) {
 
 gossip_msg outgoing(member_ptr self) {
   auto& st = self->state;
-  ring::ring_kv kv;
+  std::vector<std::pair<std::string_view, const ring::ring_desc*>> kv;
+  kv.reserve(st.keys.size());
+  std::optional<ring::ring_desc> trimmed;
   for (auto& [key, ks] : st.keys) {
-    auto& desc = kv.emplace(key, ks.ring).first->second;
     // A restarted ingester without tokens file stays out of the state it
     // sends until it has heard a peer: the peer's reply then still carries
     // its previous incarnation's tokens to adopt.
     if (ks.self && ks.deps.lifecycler == lifecycler_kind::ingester && !st.heard &&
-        ks.self->tokens.empty() && ks.self->state == ring::instance_state::joining)
-      desc.ingesters.erase(ks.self->id);
+        ks.self->tokens.empty() && ks.self->state == ring::instance_state::joining) {
+      trimmed = ks.ring;
+      trimmed->ingesters.erase(ks.self->id);
+      kv.emplace_back(key, &*trimmed);
+    } else {
+      kv.emplace_back(key, &ks.ring);
+    }
   }
   return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode_keys(kv)};
 }

@@ -138,14 +138,23 @@ result<ring_desc> decode(std::string_view bytes) {
   return d;
 }
 
-std::string encode_keys(const ring_kv& kv) {
+std::string encode_keys(const std::vector<std::pair<std::string_view, const ring_desc*>>& kv) {
   std::string out{keys_magic};
   put_varint(out, kv.size());
   for (auto& [key, desc] : kv) {
-    put_str(out, key);
-    put_str(out, encode(desc));
+    put_varint(out, key.size());
+    out += key;
+    put_str(out, encode(*desc));
   }
   return out;
+}
+
+std::string encode_keys(const ring_kv& kv) {
+  std::vector<std::pair<std::string_view, const ring_desc*>> refs;
+  refs.reserve(kv.size());
+  for (auto& [key, desc] : kv)
+    refs.emplace_back(key, &desc);
+  return encode_keys(refs);
 }
 
 result<ring_kv> decode_keys(std::string_view bytes) {

@@ -24,6 +24,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "runtime/ring/model.hpp"
 #include "runtime/util/status.hpp"
@@ -38,6 +40,10 @@ result<ring_desc> decode(std::string_view bytes);
 using ring_kv = std::map<std::string, ring_desc, std::less<>>;
 
 std::string encode_keys(const ring_kv& kv);
+
+/// The same bytes from borrowed rings (keys strictly ascending), so a
+/// member encodes its state without copying it first.
+std::string encode_keys(const std::vector<std::pair<std::string_view, const ring_desc*>>& kv);
 
 result<ring_kv> decode_keys(std::string_view bytes);
 
