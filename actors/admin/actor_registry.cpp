@@ -33,6 +33,7 @@ struct registry_state {
   admin::rate_tracker rates;
   admin::actor_stats admin;
   std::chrono::milliseconds timeout{2000};
+  std::function<admin::node_summary()> node;
   /// Fan-outs waiting for answers, by id (their deadline message names them).
   std::map<uint64_t, std::shared_ptr<gather>> open;
   uint64_t next_gather = 1;
@@ -195,8 +196,10 @@ void with_big_sample(registry_ptr self, std::function<void()> k) {
 }
 
 actor_registry_actor::behavior_type registry_fn(registry_ptr self,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout,
+                                                std::function<admin::node_summary()> node) {
   self->state.timeout = timeout;
+  self->state.node = std::move(node);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     auto it = st.actors.find(msg.source.id());
@@ -328,14 +331,21 @@ actor_registry_actor::behavior_type registry_fn(registry_ptr self,
             if (auto h = caf::actor_cast<caf::actor>(s.addr))
               return h;
         return {};
+      },
+      [self](node_atom) {
+        auto& st = self->state;
+        auto n = st.node ? st.node() : admin::node_summary{};
+        n.actors = st.kinds;
+        return n;
       });
 }
 
 } // namespace
 
 actor_registry_actor spawn_actor_registry(caf::actor_system& sys,
-                                          std::chrono::milliseconds timeout) {
-  return sys.spawn(registry_fn, timeout);
+                                          std::chrono::milliseconds timeout,
+                                          std::function<admin::node_summary()> node) {
+  return sys.spawn(registry_fn, timeout, std::move(node));
 }
 
 } // namespace skald::actors

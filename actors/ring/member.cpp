@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "runtime/ring/ring.hpp"
 #include "runtime/util/logging.hpp"
 
@@ -70,6 +71,7 @@ struct member_state {
   int64_t join_deadline_ms = 0;
   std::mt19937_64 rng;
   std::shared_ptr<spdlog::logger> log = log::get("ring");
+  admin::actor_stats admin;
 
   static inline const char* name = "ring_member";
 };
@@ -342,6 +344,36 @@ memberlist_snapshot members(member_ptr self) {
   return m;
 }
 
+/// The admin console's view of this member (actors/admin/introspect.hpp).
+void fill_info(member_ptr self, admin::actor_info& out) {
+  auto& st = self->state;
+  auto now = now_ms(self);
+  int64_t members = 0;
+  for (auto& [id, inst] : st.ring.ingesters)
+    members += inst.state != ring::instance_state::left ? 1 : 0;
+  int64_t connected = 0;
+  int64_t last_gossip = 0;
+  for (auto& [ep, p] : st.peers) {
+    connected += p.handle ? 1 : 0;
+    last_gossip = std::max(last_gossip, p.last_gossip_ms);
+  }
+  out.numbers["members"] = members;
+  out.numbers["peers"] = static_cast<int64_t>(st.peers.size());
+  out.numbers["peers_connected"] = connected;
+  out.numbers["last_gossip_ms_ago"] = last_gossip > 0 ? now - last_gossip : -1;
+  out.numbers["gossips_sent"] = static_cast<int64_t>(st.sent);
+  out.numbers["gossips_received"] = static_cast<int64_t>(st.received);
+  out.numbers["version"] = static_cast<int64_t>(st.version);
+  out.numbers["subscribers"] = static_cast<int64_t>(st.subscribers.size());
+  const auto* own = st.self ? st.ring.find(st.self->id) : nullptr;
+  out.strings["state"] = own ? std::string{ring::to_string(own->state)} : "not a ring instance";
+  out.numbers["tokens"] = own ? static_cast<int64_t>(own->tokens.size()) : 0;
+  out.numbers["heartbeat_age_ms"] = own ? now - own->timestamp : -1;
+  if (st.self)
+    out.strings["instance"] = st.self->id;
+  out.strings["endpoint"] = st.deps.self_endpoint;
+}
+
 ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
   auto& st = self->state;
   st.deps = std::move(deps);
@@ -373,7 +405,11 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
   });
   self->send(self, gossip_tick_atom_v);
   self->delayed_send(self, st.deps.heartbeat_period, ring_hb_atom_v);
-  return {
+  enlist(self, "ring_member",
+         "ring member " + (st.self ? st.self->id : st.deps.node_name) +
+             (st.deps.self_endpoint.empty() ? "" : " gossip=" + st.deps.self_endpoint));
+  return admin_behavior<ring_actor::behavior_type>(
+      self, [self](admin::actor_info& out) { fill_info(self, out); },
       [self](ring_get_atom) { return snapshot(self); },
       [self](ring_sub_atom, caf::actor a) {
         if (!a)
@@ -484,7 +520,13 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         if (self->state.deps.connector)
           self->delayed_send(self, self->state.deps.gossip_interval, gossip_tick_atom_v);
       },
-  };
+      [self](node_atom) -> caf::result<admin::node_summary> {
+        // A peer's admin console asks for this node (/admin/api/nodes).
+        auto reg = find_actor_registry(self->system());
+        if (!reg)
+          return caf::make_error(caf::sec::invalid_argument, "no actor registry on this node");
+        return self->delegate(reg, node_atom_v);
+      });
 }
 
 } // namespace

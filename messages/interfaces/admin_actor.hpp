@@ -15,6 +15,10 @@
 ///   (lookup_atom, uint64_t id)          -> (actor_page)  // one actor (0 rows: unknown)
 ///   (lookup_atom, std::string kind)     -> (actor)       // first live actor of a kind
 ///                                                        //   (invalid handle: none)
+///   (node_atom)                         -> (node_summary) // this node (roles, address,
+///                                                        //   modules, actors per kind);
+///                                                        //   peers ask it through their
+///                                                        //   ring member (over CAF)
 ///   (info_atom)                         -> (actor_info)
 /// }
 //
@@ -41,6 +45,7 @@ using actor_registry_actor =
                      caf::replies_to<list_atom, admin::actor_query>::with<admin::actor_page>,
                    caf::reacts_to<list_atom, uint64_t>,
                      caf::replies_to<lookup_atom, uint64_t>::with<admin::actor_page>,
-                     caf::replies_to<lookup_atom, std::string>::with<caf::actor>, info_handler_t>;
+                     caf::replies_to<lookup_atom, std::string>::with<caf::actor>,
+                     caf::replies_to<node_atom>::with<admin::node_summary>, info_handler_t>;
 
 } // namespace skald

@@ -21,6 +21,10 @@
 ///   (gossip_atom, gossip_msg)         -> (gossip_msg) // a peer's push-pull: merge its state,
 ///                                             //   answer ours (remote; gossip_msg is in
 ///                                             //   the type-ID block)
+///   (node_atom)                       -> (node_summary) // a peer's admin console: delegated
+///                                             //   to this node's actor registry (remote)
+///   (info_atom)                       -> (actor_info)   // admin console: state, tokens,
+///                                             //   members, peers, last gossip
 ///   (ring_hb_atom)                    -> ()   // itself: heartbeat_period timer
 ///   (gossip_tick_atom)                -> ()   // itself: gossip_interval timer
 /// }
@@ -38,6 +42,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
 
 namespace skald {
@@ -50,6 +55,8 @@ using ring_actor = caf::typed_actor<caf::replies_to<ring_get_atom>::with<ring_sn
                                     caf::replies_to<ring_leave_atom>::with<bool>,
                                     caf::replies_to<ring_forget_atom, std::string>::with<bool>,
                                     caf::replies_to<gossip_atom, gossip_msg>::with<gossip_msg>,
-                                    caf::reacts_to<ring_hb_atom>, caf::reacts_to<gossip_tick_atom>>;
+                                    caf::reacts_to<ring_hb_atom>, caf::reacts_to<gossip_tick_atom>,
+                                    caf::replies_to<node_atom>::with<admin::node_summary>,
+                                    info_handler_t>;
 
 } // namespace skald

@@ -287,9 +287,12 @@ std::string to_json(const std::vector<node_summary>& nodes, int64_t now_ns) {
     key(w, "version");
     str(w, n.version);
     key(w, "started");
-    str(w, format_time(n.started_ns));
+    if (n.started_ns > 0)
+      str(w, format_time(n.started_ns));
+    else
+      w.Null();
     key(w, "uptime_seconds");
-    w.Int64(std::max<int64_t>(0, (now_ns - n.started_ns) / 1000000000));
+    w.Int64(n.started_ns > 0 ? std::max<int64_t>(0, (now_ns - n.started_ns) / 1000000000) : 0);
     key(w, "ready");
     w.Bool(n.ready);
     key(w, "reachable");
@@ -298,6 +301,10 @@ std::string to_json(const std::vector<node_summary>& nodes, int64_t now_ns) {
     w.Int64(n.heartbeat_age_ms);
     key(w, "self");
     w.Bool(n.self);
+    key(w, "gossip");
+    str(w, n.gossip);
+    key(w, "error");
+    str(w, n.error);
     key(w, "modules");
     w.StartObject();
     for (const auto& [m, st] : n.modules) {

@@ -196,14 +196,19 @@ struct node_summary {
   std::map<std::string, uint64_t> actors;
   /// False for a peer that did not answer (cluster issue).
   bool reachable = true;
-  /// Age of the last heartbeat from the peer, ms (0 on the node itself).
+  /// Age of the last gossip exchange with the peer, ms (0 on the node itself).
   int64_t heartbeat_age_ms = 0;
   bool self = true;
+  /// The node's gossip endpoint (memberlist), host:port; "" without gossip.
+  std::string gossip;
+  /// Why a peer is unreachable ("" when it answered).
+  std::string error;
 };
 
 /// {"nodes":[{"id":..,"hostname":..,"address":..,"roles":[..],"version":..,
 /// "started":..,"uptime_seconds":..,"ready":..,"modules":{..},"actors":{..},
-/// "actors_total":..,"reachable":..,"heartbeat_age_ms":..,"self":..}]}
+/// "actors_total":..,"reachable":..,"heartbeat_age_ms":..,"self":..,"gossip":..,
+/// "error":..}]}; started is null and uptime 0 for an unreachable peer.
 std::string to_json(const std::vector<node_summary>& nodes, int64_t now_ns);
 
 } // namespace skald::admin
