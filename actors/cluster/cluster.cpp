@@ -22,6 +22,12 @@ namespace skald::actors {
 
 namespace {
 
+// The gateway and the directory also answer the admin console's `info`
+// (the interfaces other nodes see, messages/interfaces/cluster_actor.hpp,
+// stay as they are: these handles convert to them).
+using gateway_actor = remote_ingester_actor::extend<info_handler_t>;
+using directory_admin_actor = directory_actor::extend<info_handler_t>;
+
 // -- ingester gateway ---------------------------------------------------------
 
 struct gateway_state {
@@ -32,8 +38,8 @@ struct gateway_state {
   uint64_t malformed = 0;
 };
 
-remote_ingester_actor::behavior_type
-gateway_fn(remote_ingester_actor::stateful_pointer<gateway_state> self, ingester_actor local,
+gateway_actor::behavior_type gateway_fn(gateway_actor::stateful_pointer<gateway_state> self,
+                                        ingester_actor local,
            std::chrono::nanoseconds timeout) {
   enlist(self, "ingester_gateway", "ingester gateway");
   auto fill = [self](admin::actor_info& out) {
@@ -41,7 +47,7 @@ gateway_fn(remote_ingester_actor::stateful_pointer<gateway_state> self, ingester
     out.numbers["selects"] = static_cast<int64_t>(self->state.selects);
     out.numbers["malformed"] = static_cast<int64_t>(self->state.malformed);
   };
-  return admin_behavior<remote_ingester_actor::behavior_type>(
+  return admin_behavior<gateway_actor::behavior_type>(
       self, fill,
       [=](push_atom, const ingest_wire& w) -> caf::result<ingest_reply> {
         ++self->state.pushes;
@@ -91,8 +97,8 @@ struct directory_state {
   admin::actor_stats admin;
 };
 
-directory_actor::behavior_type
-directory_fn(directory_actor::stateful_pointer<directory_state> self,
+directory_admin_actor::behavior_type
+directory_fn(directory_admin_actor::stateful_pointer<directory_state> self,
              std::shared_ptr<const local_node> n) {
   enlist(self, "cluster_directory", "cluster directory " + n->id + " at " + n->addr);
   auto fill = [n](admin::actor_info& out) {
@@ -106,7 +112,7 @@ directory_fn(directory_actor::stateful_pointer<directory_state> self,
     out.strings["roles"] = roles;
     out.numbers["gateway"] = n->gateway ? 1 : 0;
   };
-  return admin_behavior<directory_actor::behavior_type>(
+  return admin_behavior<directory_admin_actor::behavior_type>(
       self, fill,
       [n](lookup_atom) {
         node_info i;

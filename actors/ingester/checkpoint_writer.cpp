@@ -37,6 +37,10 @@ struct checkpoint_metrics {
   }
 };
 
+/// The writer's interface plus the admin console's `info` (the ingester
+/// side, messages/interfaces/ingester_actor.hpp, stays as it is).
+using checkpoint_admin_actor = checkpoint_writer_actor::extend<info_handler_t>;
+
 struct checkpoint_writer_state {
   static inline const char* name = "skald.checkpoint_writer";
   admin::actor_stats admin;
@@ -51,8 +55,8 @@ struct checkpoint_writer_state {
   std::string last_error;
 };
 
-checkpoint_writer_actor::behavior_type
-checkpoint_writer_fn(checkpoint_writer_actor::stateful_pointer<checkpoint_writer_state> self,
+checkpoint_admin_actor::behavior_type
+checkpoint_writer_fn(checkpoint_admin_actor::stateful_pointer<checkpoint_writer_state> self,
                      wal::file_system* fs, wal::wal_settings settings,
                      std::shared_ptr<checkpoint_metrics> m) {
   // One checkpoint at a time, all on the stack; the state keeps only what the
@@ -74,7 +78,7 @@ checkpoint_writer_fn(checkpoint_writer_actor::stateful_pointer<checkpoint_writer
       out.strings["last_error"] = st.last_error;
     out.strings["dir"] = dir;
   };
-  return admin_behavior<checkpoint_writer_actor::behavior_type>(
+  return admin_behavior<checkpoint_admin_actor::behavior_type>(
       self, fill,
       [self, fs, settings, m](checkpoint_atom, uint64_t n,
                               const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {

@@ -4,14 +4,12 @@
 /// interface directory_actor {           // one per node, published on
 ///                                       //   server.grpc_listen_port (CAF/BASP)
 ///   (lookup_atom) -> (node_info)        // this node's ring entry and endpoints
-///   (info_atom)   -> (actor_info)       // admin console
 /// }
 /// interface remote_ingester_actor {     // one per ingester node (ingester gateway)
 ///   (push_atom, ingest_wire)   -> (ingest_reply)       // decode, push to the local
 ///                                                      //   ingester, relay its reply
 ///   (select_atom, select_wire) -> (select_reply_wire)  // decode, select locally,
 ///                                                      //   encode the reply
-///   (info_atom)                -> (actor_info)         // admin console
 /// }
 //
 // Callers on other nodes always carry a timeout: a dead node does not fail an
@@ -23,17 +21,14 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
 
 namespace skald {
 
-using directory_actor =
-    caf::typed_actor<caf::replies_to<lookup_atom>::with<node_info>, info_handler_t>;
+using directory_actor = caf::typed_actor<caf::replies_to<lookup_atom>::with<node_info>>;
 
 using remote_ingester_actor =
     caf::typed_actor<caf::replies_to<push_atom, ingest_wire>::with<ingest_reply>,
-                     caf::replies_to<select_atom, select_wire>::with<select_reply_wire>,
-                     info_handler_t>;
+                     caf::replies_to<select_atom, select_wire>::with<select_reply_wire>>;
 
 } // namespace skald

@@ -41,8 +41,6 @@
 /// interface checkpoint_writer_actor {   // one per ingester (actors/ingester/checkpoint_writer.cpp)
 ///   (checkpoint_atom, N, snapshots)   -> (uint64_t)       // writes checkpoint.N, removes
 ///                                                         //   segments <= N; replies #series
-///   (info_atom)                       -> (actor_info)     // last checkpoint: time, size,
-///                                                         //   duration (admin console)
 /// }
 /// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
 ///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
@@ -154,7 +152,6 @@ using wal_writer_actor =
                    info_handler_t>;
 
 using checkpoint_writer_actor =
-  caf::typed_actor<caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>,
-                   info_handler_t>;
+  caf::typed_actor<caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>>;
 
 } // namespace skald
