@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -167,6 +168,16 @@ TEST_F(admin_cluster_it, nodes_lists_every_peer_and_marks_a_hung_one_unreachable
   // A hung peer (SIGSTOP): listed unreachable within the peer bound (1.5 s),
   // never holding the request.
   procs_[1]->signal(SIGSTOP);
+  // SIGSTOP takes effect asynchronously: wait until the process is stopped.
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::ifstream stat{"/proc/" + std::to_string(procs_[1]->pid()) + "/stat"};
+        std::string line;
+        std::getline(stat, line);
+        auto close = line.rfind(')');
+        return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'T';
+      },
+      5s));
   auto t0 = std::chrono::steady_clock::now();
   auto hung = nodes_of(0);
   auto took = std::chrono::steady_clock::now() - t0;
