@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "runtime/ring/ring.hpp"
 #include "runtime/util/logging.hpp"
 
@@ -80,6 +81,7 @@ struct member_state {
   int64_t join_deadline_ms = 0;
   std::mt19937_64 rng;
   std::shared_ptr<spdlog::logger> log = log::get("ring");
+  admin::actor_stats admin;
 
   static inline const char* name = "ring_member";
 };
@@ -444,6 +446,42 @@ void register_self(member_ptr self, key_state& ks) {
   }
 }
 
+/// The admin console's view of this member (actors/admin/introspect.hpp):
+/// this node's entry in the default ring (the ingester ring) and the gossip.
+void fill_info(member_ptr self, admin::actor_info& out) {
+  auto& st = self->state;
+  auto now = now_ms(self);
+  const auto& ks = key_of(self, st.default_key);
+  int64_t members = 0;
+  for (auto& [id, inst] : ks.ring.ingesters)
+    members += inst.state != ring::instance_state::left ? 1 : 0;
+  int64_t connected = 0;
+  int64_t last_gossip = 0;
+  for (auto& [ep, p] : st.peers) {
+    connected += p.handle ? 1 : 0;
+    last_gossip = std::max(last_gossip, p.last_gossip_ms);
+  }
+  std::string keys;
+  for (auto& [key, k] : st.keys)
+    keys += (keys.empty() ? "" : ",") + key;
+  out.strings["keys"] = keys;
+  out.numbers["members"] = members;
+  out.numbers["peers"] = static_cast<int64_t>(st.peers.size());
+  out.numbers["peers_connected"] = connected;
+  out.numbers["last_gossip_ms_ago"] = last_gossip > 0 ? now - last_gossip : -1;
+  out.numbers["gossips_sent"] = static_cast<int64_t>(st.sent);
+  out.numbers["gossips_received"] = static_cast<int64_t>(st.received);
+  out.numbers["version"] = static_cast<int64_t>(ks.version);
+  out.numbers["subscribers"] = static_cast<int64_t>(ks.subscribers.size());
+  const auto* own = ks.self ? ks.ring.find(ks.self->id) : nullptr;
+  out.strings["state"] = own ? std::string{ring::to_string(own->state)} : "not a ring instance";
+  out.numbers["tokens"] = own ? static_cast<int64_t>(own->tokens.size()) : 0;
+  out.numbers["heartbeat_age_ms"] = own ? now - own->timestamp : -1;
+  if (ks.self)
+    out.strings["instance"] = ks.self->id;
+  out.strings["endpoint"] = st.deps.self_endpoint;
+}
+
 ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
   auto& st = self->state;
   st.deps = std::move(deps);
@@ -488,7 +526,14 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
   self->send(self, gossip_tick_atom_v);
   for (auto& kd : st.deps.rings)
     self->delayed_send(self, kd.heartbeat_period, ring_hb_atom_v, kd.key);
-  return {
+  {
+    const auto& ks = key_of(self, st.default_key);
+    enlist(self, "ring_member",
+           "ring member " + (ks.self ? ks.self->id : st.deps.node_name) +
+               (st.deps.self_endpoint.empty() ? "" : " gossip=" + st.deps.self_endpoint));
+  }
+  return admin_behavior<ring_actor::behavior_type>(
+      self, [self](admin::actor_info& out) { fill_info(self, out); },
       [self](ring_get_atom) { return snapshot(self, key_of(self, self->state.default_key)); },
       [self](ring_get_atom, const std::string& key) {
         auto i = self->state.keys.find(key);
@@ -593,7 +638,13 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         if (self->state.deps.connector)
           self->delayed_send(self, self->state.deps.gossip_interval, gossip_tick_atom_v);
       },
-  };
+      [self](node_atom) -> caf::result<admin::node_summary> {
+        // A peer's admin console asks for this node (/admin/api/nodes).
+        auto reg = find_actor_registry(self->system());
+        if (!reg)
+          return caf::make_error(caf::sec::invalid_argument, "no actor registry on this node");
+        return self->delegate(reg, node_atom_v);
+      });
 }
 
 } // namespace

@@ -32,6 +32,10 @@
 ///                                             //   (every key), answer ours (remote;
 ///                                             //   gossip_msg is in the type-ID block)
 ///   (ring_hb_atom, std::string key)   -> ()   // itself: the key's heartbeat_period timer
+///   (node_atom)                       -> (node_summary) // a peer's admin console: delegated
+///                                             //   to this node's actor registry (remote)
+///   (info_atom)                       -> (actor_info)   // admin console: state, tokens,
+///                                             //   members, peers, last gossip
 ///   (gossip_tick_atom)                -> ()   // itself: gossip_interval timer
 /// }
 //
@@ -48,6 +52,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/interfaces/admin_actor.hpp"
 #include "messages/type_ids.hpp"
 
 namespace skald {
@@ -64,6 +69,7 @@ using ring_actor =
                      caf::replies_to<ring_forget_atom, std::string>::with<bool>,
                      caf::replies_to<ring_forget_atom, std::string, std::string>::with<bool>,
                      caf::replies_to<gossip_atom, gossip_msg>::with<gossip_msg>,
-                     caf::reacts_to<ring_hb_atom, std::string>, caf::reacts_to<gossip_tick_atom>>;
+                     caf::reacts_to<ring_hb_atom, std::string>, caf::reacts_to<gossip_tick_atom>,
+                     caf::replies_to<node_atom>::with<admin::node_summary>, info_handler_t>;
 
 } // namespace skald

@@ -162,12 +162,9 @@ std::string node::services_text() const {
 void node::start_admin() {
   started_ns_ = admin::wall_now_ns();
   admin_ = std::make_unique<admin_state>();
-  admin_->registry = actors::spawn_actor_registry(*sys_, std::chrono::milliseconds{2000});
-  sys_->registry().put(actors::actor_registry_name(),
-                       caf::actor_cast<caf::strong_actor_ptr>(admin_->registry));
-  actors::admin_route_options opts;
-  opts.enable_actions = cfg_.admin.enable_actions;
-  opts.node = [this] {
+  // This node as /admin/api/nodes shows it (here and on its peers); runs
+  // inside the registry, reading the module states through atomics.
+  auto describe = [this] {
     admin::node_summary n;
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) == 0)
@@ -185,6 +182,12 @@ void node::start_admin() {
       n.modules.emplace_back(m->name, to_string(m->state.load()));
     return n;
   };
+  admin_->registry =
+    actors::spawn_actor_registry(*sys_, std::chrono::milliseconds{2000}, std::move(describe));
+  sys_->registry().put(actors::actor_registry_name(),
+                       caf::actor_cast<caf::strong_actor_ptr>(admin_->registry));
+  actors::admin_route_options opts;
+  opts.enable_actions = cfg_.admin.enable_actions;
   actors::add_admin_routes(*router_, *sys_, admin_->registry, std::move(opts));
 }
 
