@@ -22,6 +22,7 @@
 #include "actors/http/router.hpp"
 #include "actors/http/websocket.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/loghttp/json.hpp"
 #include "runtime/loghttp/params.hpp"
 #include "runtime/logql/engine.hpp"
 #include "runtime/logql/parser.hpp"
@@ -147,12 +148,13 @@ tail::tail_entry make_entry(const logql::line_state& ls, const model::label_set&
   e.line.assign(ls.line());
   e.labels = ls.lbs.labels();
   if (categorize) {
+    // As the query route splits them (runtime/loghttp/json.hpp): metadata
+    // as the final labels hold it (a dropped pair is gone, a renamed one
+    // keeps its new name), the rest parsed.
+    static const model::label_set none;
     e.stream = stream;
-    if (metadata != nullptr)
-      e.metadata = *metadata;
-    for (const auto& l : e.labels)
-      if (!model::has(stream, l.name) && !model::has(e.metadata, l.name))
-        e.parsed.push_back(l);
+    loghttp::split_entry_labels(e.labels, stream, metadata != nullptr ? *metadata : none,
+                                e.metadata, e.parsed);
   }
   return e;
 }
@@ -306,17 +308,24 @@ void start_history(tailer_ptr self) {
       caf::anon_send(me, tail_hist_atom_v, tail_history_ptr{}, res.error().message());
       return;
     }
+    // categorize-labels: split like the query route (and live entries):
+    // stream = the original stream labels among the streams read.
+    std::vector<model::label_set> sources;
+    for (const auto& s : src.streams())
+      sources.push_back(s.labels);
     auto out = std::make_shared<std::vector<tail::tail_entry>>();
-    for (auto& s : res->streams)
+    for (auto& s : res->streams) {
+      const auto* original = loghttp::original_stream(s.labels, sources);
       for (auto& e : s.entries) {
         tail::tail_entry te;
         te.ts = e.ts;
         te.line = std::move(e.line);
         te.labels = s.labels;
-        te.stream = s.labels; // categorize-labels: history is not split
-        te.metadata = e.metadata;
+        te.stream = original != nullptr ? *original : s.labels;
+        loghttp::split_entry_labels(s.labels, te.stream, e.metadata, te.metadata, te.parsed);
         out->push_back(std::move(te));
       }
+    }
     // BACKWARD with limit, then reversed: the oldest entry goes first.
     std::stable_sort(out->begin(), out->end(),
                      [](const auto& a, const auto& b) { return a.ts < b.ts; });
