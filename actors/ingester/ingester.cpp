@@ -258,7 +258,9 @@ void feed_tailers(stream_state& st, const ingest_ptr& batch, uint32_t index) {
   for (const auto& t : ts) {
     if (t->sub->admit(n)) {
       if (!tb)
-        tb = std::make_shared<const tail_batch>(tail_batch{batch, index, st.stored_index});
+        tb = std::make_shared<const tail_batch>(
+            tail_batch{batch, index, st.stored_index,
+                       ts.size() > 1 ? std::make_shared<tail_memo>() : nullptr});
       caf::anon_send(t->tailer, tail_atom_v, tb);
       continue;
     }

@@ -227,6 +227,22 @@ TEST_F(tail_it, categorize_labels_splits_history_and_live_entries) {
   c.client->close();
 }
 
+TEST_F(tail_it, tails_sharing_a_query_and_one_with_another_query_each_get_their_lines) {
+  // Two tails of the same query share one pipeline evaluation per batch;
+  // a third with a different query on the same stream must not see theirs.
+  auto a1 = tail("{app=\"share\"} |= \"keep\"");
+  auto a2 = tail("{app=\"share\"} |= \"keep\"");
+  auto b = tail("{app=\"share\"} |= \"other\"");
+  ASSERT_TRUE(a1.client && a2.client && b.client);
+  std::this_thread::sleep_for(200ms);
+  auto t = now_ns();
+  push("{\"app\":\"share\"}", {{t, "keep 1"}, {t + 1, "other 1"}, {t + 2, "keep 2"}});
+  EXPECT_EQ(read_lines(*a1.client, 2, 2s), (std::vector<std::string>{"keep 1", "keep 2"}));
+  EXPECT_EQ(read_lines(*a2.client, 2, 2s), (std::vector<std::string>{"keep 1", "keep 2"}));
+  EXPECT_EQ(read_lines(*b.client, 1, 2s), (std::vector<std::string>{"other 1"}));
+  EXPECT_TRUE(read_lines(*b.client, 1, 300ms).empty());
+}
+
 TEST_F(tail_it, bad_parameters_are_plain_400s_before_the_upgrade) {
   auto c = tail("{app=\"x\"");
   EXPECT_FALSE(c.client);
