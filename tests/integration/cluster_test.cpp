@@ -124,6 +124,7 @@ protected:
         << "    enabled: true\n"
         << "  lifecycler:\n"
         << "    id: " << n.name << "\n"
+        << "    min_ready_duration: 0s\n" // Loki's 15s would slow every start
         << "    tokens_file_path: " << dir_ << "/data/" << n.name << "/tokens\n"
         << "ingester_client:\n"
         << "  remote_timeout: 5s\n"
