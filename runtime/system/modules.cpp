@@ -67,10 +67,12 @@
 #include "runtime/ingester/replay_flush.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/ring/owned.hpp"
 #include "runtime/ring/readiness.hpp"
 #include "runtime/ring/tokens.hpp"
 #include "runtime/storage/chunk_store.hpp"
@@ -341,6 +343,15 @@ public:
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     deps.replication_factor = std::max(1, ic.lifecycler.ring.replication_factor);
     deps.healthy_ingesters = 1;
+    if (const auto& svc = services(ctx); svc.routes && svc.local) {
+      // Cluster: a stream the ring moved elsewhere flushes as not_owned.
+      deps.owned = [routes = svc.routes, id = svc.local->id](const std::string& tenant,
+                                                             const std::string& labels) {
+        auto snap = routes->get();
+        return !snap ||
+               ring::owns(snap->view, model::stream_token(tenant, labels), id, snap->now_ms);
+      };
+    }
     stream_cfg_ = deps.stream;
     store_ = open_flush_store(ctx.cfg);
     {
@@ -729,6 +740,7 @@ public:
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
     deps.ring = svc.routes;
+    deps.remote_timeout = ctx.cfg.ingester_client.remote_timeout;
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
