@@ -39,6 +39,8 @@ struct flush_chunk_snapshot {
   /// mem_chunk::utilization() when it was closed.
   double utilization = 0;
   std::string bytes;
+  /// mem_chunk::uncompressed_size() (the index ref's, for index/volume).
+  uint32_t uncompressed = 0;
 };
 
 /// The chunks of one stream to write in one store call (chunk objects, then

@@ -68,6 +68,15 @@ struct select_request {
 
 using select_request_ptr = std::shared_ptr<const select_request>;
 
+/// One in-memory chunk in a labels_only answer (index/volume counts these
+/// like the store's refs: runtime/query/volume.hpp).
+struct chunk_summary {
+  int64_t min_ts = 0; // ns
+  int64_t max_ts = 0;
+  uint32_t entries = 0;
+  uint64_t uncompressed = 0; // mem_chunk::uncompressed_size()
+};
+
 /// One stream's answer. `data`: entries ascending by timestamp (equal
 /// timestamps in append order), lines packed in one buffer; data.labels is
 /// filled by the tenant instance.
@@ -80,6 +89,9 @@ struct stream_slice {
   /// snapshot selects: the stream's chunks overlapping the range, oldest
   /// first (`data` stays empty; `count` is their total entries).
   std::vector<query::chunk_ptr> snapshot;
+  /// labels_only selects: the chunks overlapping the range (local
+  /// ingesters only; the wire form does not carry them).
+  std::vector<chunk_summary> chunk_meta;
 };
 
 using stream_slice_ptr = std::shared_ptr<stream_slice>;
@@ -105,7 +117,9 @@ namespace skald {
 /// A select the querier runs for one HTTP request: what to fetch, and what to
 /// do with the answer. `done` runs once, on the querier's worker pool (never
 /// on a scheduler thread): with the reply, or with reply == nullptr and an
-/// HTTP status (504 timeout, 500 other) plus text.
+/// HTTP status (504 timeout, 500 other) plus text. Exception: the 504 of a
+/// query whose store read passed the deadline comes from the querier actor
+/// itself (reply == nullptr; `done` must then only answer, not compute).
 struct query_job {
   select_request_ptr request;
   /// steady_clock deadline (ns since its epoch); the ingester request's

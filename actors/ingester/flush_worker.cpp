@@ -121,7 +121,7 @@ void attempt(worker_ptr self) {
   std::vector<storage::flush_chunk> batch;
   batch.reserve(op.chunks.size());
   for (const auto& c : op.chunks)
-    batch.push_back(storage::flush_chunk{c.min_ts, c.max_ts, c.entries, c.bytes});
+    batch.push_back(storage::flush_chunk{c.min_ts, c.max_ts, c.entries, c.bytes, c.uncompressed});
   auto res = storage::write_chunks(*st.store->chunks, *st.store->index, op.tenant, op.labels,
                                    op.fingerprint, batch);
   if (res.ok()) {

@@ -221,6 +221,7 @@ void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
     sn.reason = static_cast<uint8_t>(p.reason);
     sn.utilization = c.utilization();
     sn.bytes = std::move(*enc);
+    sn.uncompressed = static_cast<uint32_t>(c.uncompressed_size());
     op->chunks.push_back(std::move(sn));
     idx.push_back(p.index);
   }
@@ -257,7 +258,9 @@ void feed_tailers(stream_state& st, const ingest_ptr& batch, uint32_t index) {
   for (const auto& t : ts) {
     if (t->sub->admit(n)) {
       if (!tb)
-        tb = std::make_shared<const tail_batch>(tail_batch{batch, index, st.stored_index});
+        tb = std::make_shared<const tail_batch>(
+            tail_batch{batch, index, st.stored_index,
+                       ts.size() > 1 ? std::make_shared<tail_memo>() : nullptr});
       caf::anon_send(t->tailer, tail_atom_v, tb);
       continue;
     }
@@ -309,6 +312,10 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
       if (n.ok())
         out->count += *n;
       out->bytes += c->size(); // stored bytes, like the store's object sizes (index/stats)
+      auto b = c->bounds();
+      out->chunk_meta.push_back(chunk_summary{b.min_ts, b.max_ts,
+                                              static_cast<uint32_t>(c->entries()),
+                                              c->uncompressed_size()});
     }
     return out;
   }

@@ -5,11 +5,13 @@
 #include "actors/querier/querier.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,6 +37,8 @@
 #include "runtime/query/chunk_source.hpp"
 #include "runtime/query/collected_source.hpp"
 #include "runtime/query/store_reader.hpp"
+#include "runtime/query/volume.hpp"
+#include "runtime/storage/chunk_key.hpp"
 #include "runtime/query/worker_pool.hpp"
 #include "runtime/ring/read.hpp"
 
@@ -68,6 +72,12 @@ struct select_join {
   select_reply_ptr reply = std::make_shared<select_reply>();
   uint16_t status = 0;
   std::string error;
+  /// The job was answered (evaluation posted, or 504 at its deadline):
+  /// whatever arrives later is dropped.
+  bool answered = false;
+  /// Set at the deadline: the store reader stops between chunks.
+  std::atomic<bool> cancel{false};
+  query_job_ptr job;
 
   void fail(uint16_t st, std::string err) {
     std::lock_guard<std::mutex> g{mu};
@@ -195,21 +205,55 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
 struct querier_state {
   static inline const char* name = "skald.querier";
   admin::actor_stats admin;
+  /// Queries whose store part is running, by id, until their deadline
+  /// message (select_atom, id) comes (weak: a finished query is not held).
+  std::unordered_map<uint64_t, std::weak_ptr<select_join>> deadlines;
+  uint64_t next_id = 0;
 };
+
+/// The deadline of a query with a store part: answer 504 now if it has not
+/// been answered, and cancel its store read (the thread is free after at
+/// most one more chunk read; runtime/query/store_reader.hpp).
+void expire(querier_state& st, uint64_t id) {
+  auto it = st.deadlines.find(id);
+  if (it == st.deadlines.end())
+    return;
+  auto j = it->second.lock();
+  st.deadlines.erase(it);
+  if (!j)
+    return;
+  query_job_ptr job;
+  {
+    std::lock_guard<std::mutex> g{j->mu};
+    if (j->answered)
+      return;
+    j->answered = true;
+    job = std::move(j->job);
+  }
+  j->cancel.store(true, std::memory_order_release);
+  // Only an error answer (the responder's send does not block): fine on
+  // this thread, and prompt even when every worker is busy.
+  if (job)
+    job->done(nullptr, 504, timeout_text);
+}
 
 querier_actor::behavior_type querier_fn(querier_actor::stateful_pointer<querier_state> self,
                                         querier_deps deps) {
   enlist(self, "querier", "querier");
   return admin_behavior<querier_actor::behavior_type>(
       self, [](admin::actor_info&) {},
+      [self](select_atom, uint64_t id) { expire(self->state, id); },
       [self, deps](select_atom, const query_job_ptr& job) {
         auto pool = deps.pool;
         auto j = std::make_shared<select_join>();
+        j->job = job;
         auto done_one = [pool, job, j] {
           {
             std::lock_guard<std::mutex> g{j->mu};
-            if (--j->pending > 0)
+            if (--j->pending > 0 || j->answered)
               return;
+            j->answered = true;
+            j->job = nullptr;
           }
           auto task = [job, j]() {
             if (j->status != 0)
@@ -248,6 +292,7 @@ querier_actor::behavior_type querier_fn(querier_actor::stateful_pointer<querier_
           q.labels_only = req.labels_only;
           q.per_stream_limit = req.per_stream_limit;
           q.dir = req.dir;
+          q.cancel = &j->cancel; // j outlives the task (captured below)
           auto chunks = deps.chunks;
           auto index = deps.index;
           auto task = [chunks, index, q = std::move(q), j, done_one]() {
@@ -264,6 +309,13 @@ querier_actor::behavior_type querier_fn(querier_actor::stateful_pointer<querier_
           if (!deps.store_pool->post(std::move(task))) {
             j->fail(503, "querier is shutting down");
             done_one();
+          } else {
+            // Store reads cannot be interrupted by the ingester request's
+            // timeout: a timer answers 504 at the deadline and cancels them.
+            const auto id = ++self->state.next_id;
+            self->state.deadlines.emplace(id, j);
+            auto left = std::max<int64_t>(job->deadline_ns - steady_ns(), 0);
+            self->delayed_send(self, std::chrono::nanoseconds{left}, select_atom_v, id);
           }
         }
         if (deps.ring && ingester_req) {
@@ -653,35 +705,52 @@ void handle_series(const route_state& rs, http::request& req, http::responder rs
   });
 }
 
+/// The chunk metadata of a labels_only answer, for index/stats and volume
+/// (runtime/query/volume.hpp): the streams' in-memory chunks and the store's
+/// refs. A remote ingester sends no chunk list: its stored bytes count as
+/// one chunk over [from_ms, through_ms].
+std::vector<query::volume_series> volume_input(const select_reply& r, int64_t from_ms,
+                                               int64_t through_ms) {
+  std::vector<query::volume_series> series;
+  for (const auto& s : r.streams) {
+    query::volume_series vs;
+    vs.labels = s.data.labels;
+    for (const auto& c : s.chunk_meta)
+      vs.chunks.push_back(
+          {storage::floor_ms(c.min_ts), storage::ceil_ms(c.max_ts), c.entries, c.uncompressed});
+    if (s.chunk_meta.empty() && s.bytes > 0)
+      vs.chunks.push_back({from_ms, through_ms, static_cast<uint32_t>(s.count), s.bytes});
+    series.push_back(std::move(vs));
+  }
+  if (r.store)
+    for (const auto& s : r.store->series) {
+      query::volume_series vs;
+      vs.labels = s.labels;
+      for (const auto& ref : s.refs)
+        vs.chunks.push_back({ref.from_ms, ref.through_ms, ref.entries,
+                             ref.uncompressed != 0 ? ref.uncompressed : ref.size});
+      series.push_back(std::move(vs));
+    }
+  return series;
+}
+
 void handle_index_stats(const route_state& rs, http::request& req, http::responder rsp) {
   std::vector<std::vector<logql::label_matcher>> groups;
   if (!selector_groups(req, rsp, groups))
     return;
-  handle_metadata(rs, req, std::move(rsp), std::move(groups), [](select_reply& r) {
-    // Streams counted once whether in memory, in the store or both; chunks,
-    // entries and bytes summed (a flushed chunk still in memory counts
-    // twice, as in Loki, whose stats add ingester and index figures).
-    std::set<std::string> streams;
-    uint64_t chunks = 0;
-    uint64_t entries = 0;
-    uint64_t bytes = 0;
-    for (const auto& s : r.streams) {
-      streams.insert(model::canonical_string(s.data.labels));
-      chunks += s.chunks;
-      entries += s.count;
-      bytes += s.bytes;
-    }
-    if (r.store)
-      for (const auto& s : r.store->series) {
-        streams.insert(model::canonical_string(s.labels));
-        for (const auto& ref : s.refs) {
-          ++chunks;
-          entries += ref.entries;
-          bytes += ref.size;
-        }
-      }
-    return loghttp::render_index_stats(streams.size(), chunks, bytes, entries);
-  });
+  // Loki 3.x's counting, like volume: chunks overlapping the range (one in
+  // memory and in the store once), entries and uncompressed bytes scaled by
+  // each chunk's time share.
+  auto b = loghttp::determine_bounds(lookup(req), wall_ns());
+  const int64_t from_ms = b.ok() ? storage::floor_ms(b->start_ns) : 0;
+  const int64_t through_ms = b.ok() ? storage::floor_ms(b->end_ns) : 0;
+  handle_metadata(rs, req, std::move(rsp), std::move(groups),
+                  [from_ms, through_ms](select_reply& r) {
+                    auto st = query::compute_index_stats(volume_input(r, from_ms, through_ms),
+                                                         from_ms, through_ms);
+                    return loghttp::render_index_stats(st.streams, st.chunks, st.bytes,
+                                                       st.entries);
+                  });
 }
 
 // -- legacy /api/prom read routes (pkg/util/marshal/legacy) ---------------------
@@ -725,11 +794,13 @@ void handle_legacy_label_values(const route_state& rs, http::request& req, http:
   });
 }
 
-// -- index/volume and volume_range (read-path spec §1.3; basic) ------------------
+// -- index/volume and volume_range (read-path spec §1.3) -------------------------
 
-/// Per-stream byte totals from the ingesters' memory, aggregated like Loki's
-/// seriesvolume: by the selector's label names (or targetLabels), per series
-/// or per label name (aggregateBy=labels), largest first, top `limit`.
+/// Bytes per series from chunk metadata, the ingesters' and the store's
+/// (runtime/query/volume.hpp: Loki's counting, a chunk in both counted
+/// once), aggregated like Loki's seriesvolume: by the selector's label names
+/// (or targetLabels), per series or per label name (aggregateBy=labels),
+/// largest first, top `limit`.
 void handle_volume(const route_state& rs, http::request& req, http::responder rsp, bool range) {
   std::string tenant;
   if (!resolve_tenant(rs, req, rsp, tenant))
@@ -799,74 +870,25 @@ void handle_volume(const route_state& rs, http::request& req, http::responder rs
   targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
   select_request sr;
   sr.groups.push_back(parsed->log.matchers);
-  sr.from = start;
-  sr.through = end + (range ? 0 : 1);
-  sr.dir = logql::direction::forward;
-  const bool by_labels = aggregate == "labels";
+  // The first point of the range form covers [start - step, start].
+  sr.from = range ? start - step : start;
+  sr.through = end + 1;
+  sr.labels_only = true; // chunk metadata only: nothing is read or copied
+  query::volume_params vp;
+  vp.start_ns = start;
+  vp.end_ns = end;
+  vp.step_ns = range ? step : 0;
+  vp.targets = std::move(targets);
+  vp.by_labels = aggregate == "labels";
+  vp.limit = limit;
+  const int64_t from_ms = storage::floor_ms(sr.from);
+  const int64_t through_ms = storage::ceil_ms(sr.through);
   dispatch(rs, tenant, std::move(sr), std::move(rsp),
-           [=](select_reply& r, const http::responder& out, int64_t) {
-             // key -> bucket -> bytes (bucket 0 for the instant form)
-             std::map<model::label_set, std::map<int64_t, double>> acc;
-             auto keys_of = [&](const model::label_set& ls) {
-               std::vector<model::label_set> keys;
-               if (by_labels) {
-                 for (const auto& l : ls)
-                   if (targets.empty() || std::binary_search(targets.begin(), targets.end(), l.name))
-                     keys.push_back({{l.name, ""}});
-               } else {
-                 model::label_set k;
-                 for (const auto& l : ls)
-                   if (targets.empty() || std::binary_search(targets.begin(), targets.end(), l.name))
-                     k.push_back(l);
-                 keys.push_back(std::move(k));
-               }
-               return keys;
-             };
-             for (const auto& s : r.streams) {
-               auto keys = keys_of(s.data.labels);
-               for (size_t i = 0; i < s.data.size(); ++i) {
-                 const auto ts = s.data.entries[i].ts;
-                 int64_t bucket = 0;
-                 if (range) {
-                   // The point at t holds the bytes of (t - step, t].
-                   auto k = (ts - start + step - 1) / step;
-                   bucket = start + k * step;
-                   if (bucket > end)
-                     continue;
-                 }
-                 for (const auto& k : keys)
-                   acc[k][bucket] += static_cast<double>(s.data.entries[i].len);
-               }
-             }
-             std::vector<std::pair<double, model::label_set>> order;
-             for (const auto& [k, b] : acc) {
-               double total = 0;
-               for (const auto& [t, v] : b)
-                 total += v;
-               order.emplace_back(total, k);
-             }
-             std::stable_sort(order.begin(), order.end(),
-                              [](const auto& a, const auto& b) { return a.first > b.first; });
-             if (order.size() > limit)
-               order.resize(limit);
-             logql::query_result res;
+           [vp, from_ms, through_ms](select_reply& r, const http::responder& out, int64_t) {
              loghttp::query_stats st;
-             if (range) {
-               res.type = logql::result_type::matrix;
-               for (const auto& [total, k] : order) {
-                 logql::series se;
-                 se.labels = k;
-                 for (const auto& [t, v] : acc[k])
-                   se.points.push_back(logql::sample_point{t, v});
-                 res.matrix.push_back(std::move(se));
-               }
-             } else {
-               res.type = logql::result_type::vector;
-               res.t_ns = end;
-               for (const auto& [total, k] : order)
-                 res.vector.push_back(logql::vector_sample{k, total});
-             }
-             send_json(out, loghttp::render_query(res, st));
+             send_json(out, loghttp::render_query(
+                                query::compute_volume(volume_input(r, from_ms, through_ms), vp),
+                                st));
            });
 }
 

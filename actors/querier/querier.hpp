@@ -13,9 +13,11 @@
 // State owned: the querier actor holds the ingester handle and the pool
 // pointer only; a query's data lives in its job and its worker task.
 // Timeouts: the ingester request carries what is left of the tenant's
-// query_timeout (504 with Loki's text when it fires); evaluation cannot be
-// interrupted, so a query whose evaluation ends past the deadline also
-// answers 504.
+// query_timeout (504 with Loki's text when it fires); a store read gets a
+// timer (select_atom, id) that answers 504 at the deadline and cancels the
+// read between chunks (its thread is free after one more chunk at most);
+// evaluation cannot be interrupted, so a query whose evaluation ends past
+// the deadline also answers 504.
 // Store: when the node has one (deps.index + deps.chunks), every select is
 // also posted to the store-reader pool (blocking file I/O, off the CAF
 // scheduler): runtime/query/store_reader reads the index and the chunk

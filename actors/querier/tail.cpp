@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -22,6 +24,7 @@
 #include "actors/http/router.hpp"
 #include "actors/http/websocket.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/loghttp/json.hpp"
 #include "runtime/loghttp/params.hpp"
 #include "runtime/logql/engine.hpp"
 #include "runtime/logql/parser.hpp"
@@ -86,6 +89,23 @@ struct route_state final : tail_service {
   mutable std::mutex mtx;
   mutable std::vector<caf::actor> live;
   mutable bool stopped = false;
+  /// One key object per distinct query (text + categorize) among live
+  /// tailers: tailers holding the same key share pipeline results through
+  /// the batches' memo (messages/tail.hpp).
+  mutable std::map<std::string, std::weak_ptr<const std::string>> keys;
+
+  std::shared_ptr<const std::string> key_for(const std::string& query) const {
+    std::lock_guard<std::mutex> guard{mtx};
+    auto& slot = keys[query];
+    auto k = slot.lock();
+    if (!k) {
+      k = std::make_shared<const std::string>(query);
+      slot = k;
+    }
+    for (auto it = keys.begin(); it != keys.end();) // forget keys of ended tailers
+      it = it->second.expired() ? keys.erase(it) : std::next(it);
+    return k;
+  }
 
   void stop() override {
     std::vector<caf::actor> all;
@@ -117,6 +137,10 @@ struct tailer_state {
   std::shared_ptr<tail::subscription> sub;
   std::unique_ptr<logql::pipeline_runner> runner;
   std::unique_ptr<tail::tail_buffer> buf;
+  /// This tailer's query identity (route_state::key_for).
+  std::shared_ptr<const std::string> key;
+  /// subscription::dropped_total() when flush() last took the drops.
+  uint64_t dropped_seen = 0;
   /// Live entries that arrived before the history was sent.
   std::vector<tail::tail_entry> early;
   bool history_done = false;
@@ -147,12 +171,13 @@ tail::tail_entry make_entry(const logql::line_state& ls, const model::label_set&
   e.line.assign(ls.line());
   e.labels = ls.lbs.labels();
   if (categorize) {
+    // As the query route splits them (runtime/loghttp/json.hpp): metadata
+    // as the final labels hold it (a dropped pair is gone, a renamed one
+    // keeps its new name), the rest parsed.
+    static const model::label_set none;
     e.stream = stream;
-    if (metadata != nullptr)
-      e.metadata = *metadata;
-    for (const auto& l : e.labels)
-      if (!model::has(stream, l.name) && !model::has(e.metadata, l.name))
-        e.parsed.push_back(l);
+    loghttp::split_entry_labels(e.labels, stream, metadata != nullptr ? *metadata : none,
+                                e.metadata, e.parsed);
   }
   return e;
 }
@@ -162,6 +187,7 @@ void flush(tailer_ptr self) {
   auto& st = self->state;
   if (st.ended || !st.history_done)
     return;
+  st.dropped_seen = st.sub->dropped_total();
   auto dropped = st.sub->take_dropped();
   if (!dropped.empty()) {
     st.rs->m->dropped->inc(dropped.size());
@@ -243,17 +269,52 @@ void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
     }
     return;
   }
-  for (auto i : b->stored) {
-    const auto& ev = ps.entries[i];
-    if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
-      continue;
-    auto e = make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize);
+  auto keep = [&st](tail::tail_entry e) {
     if (st.history_done)
       st.buf->add(std::move(e));
     else
       st.early.push_back(std::move(e));
+  };
+  // Tailers of the same query share one evaluation per batch: the first
+  // one to get here runs the pipeline and leaves what it kept in the memo.
+  const bool shared = b->memo && st.key.use_count() > 1;
+  std::shared_ptr<const std::vector<tail::tail_entry>> kept;
+  if (shared) {
+    std::lock_guard<std::mutex> guard{b->memo->mtx};
+    for (const auto& [k, v] : b->memo->kept)
+      if (k == st.key.get())
+        kept = v;
   }
-  if (st.history_done && !st.tick_pending) {
+  size_t added = 0;
+  if (kept) {
+    for (const auto& e : *kept)
+      keep(e);
+    added = kept->size();
+  } else {
+    std::vector<tail::tail_entry> out;
+    for (auto i : b->stored) {
+      const auto& ev = ps.entries[i];
+      if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
+        continue;
+      out.push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize));
+    }
+    added = out.size();
+    if (shared) {
+      auto v = std::make_shared<const std::vector<tail::tail_entry>>(std::move(out));
+      {
+        std::lock_guard<std::mutex> guard{b->memo->mtx};
+        b->memo->kept.emplace_back(st.key.get(), v);
+      }
+      for (const auto& e : *v)
+        keep(e);
+    } else {
+      for (auto& e : out)
+        keep(std::move(e));
+    }
+  }
+  // Nothing kept (a selective query) and nothing dropped: no tick, no work.
+  const bool news = added > 0 || st.sub->dropped_total() != st.dropped_seen;
+  if (news && st.history_done && !st.tick_pending) {
     // Coalesces: the tick runs after the batches already in the mailbox.
     st.tick_pending = true;
     self->send(self, tail_tick_atom_v);
@@ -306,17 +367,24 @@ void start_history(tailer_ptr self) {
       caf::anon_send(me, tail_hist_atom_v, tail_history_ptr{}, res.error().message());
       return;
     }
+    // categorize-labels: split like the query route (and live entries):
+    // stream = the original stream labels among the streams read.
+    std::vector<model::label_set> sources;
+    for (const auto& s : src.streams())
+      sources.push_back(s.labels);
     auto out = std::make_shared<std::vector<tail::tail_entry>>();
-    for (auto& s : res->streams)
+    for (auto& s : res->streams) {
+      const auto* original = loghttp::original_stream(s.labels, sources);
       for (auto& e : s.entries) {
         tail::tail_entry te;
         te.ts = e.ts;
         te.line = std::move(e.line);
         te.labels = s.labels;
-        te.stream = s.labels; // categorize-labels: history is not split
-        te.metadata = e.metadata;
+        te.stream = original != nullptr ? *original : s.labels;
+        loghttp::split_entry_labels(s.labels, te.stream, e.metadata, te.metadata, te.parsed);
         out->push_back(std::move(te));
       }
+    }
     // BACKWARD with limit, then reversed: the oldest entry goes first.
     std::stable_sort(out->begin(), out->end(),
                      [](const auto& a, const auto& b) { return a.ts < b.ts; });
@@ -334,6 +402,7 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
   st.ws = std::move(ws);
   st.runner = std::make_unique<logql::pipeline_runner>(st.p.expr->log.stages);
   st.buf = std::make_unique<tail::tail_buffer>(st.p.delay_ns, st.rs->opts.max_pending);
+  st.key = st.rs->key_for(st.p.expr->to_string() + (st.p.categorize ? "\ncategorize" : ""));
   std::vector<std::vector<logql::label_matcher>> groups{st.p.expr->log.matchers};
   st.sub = std::make_shared<tail::subscription>(st.p.tenant, std::move(groups),
                                                 st.rs->opts.max_inflight);

@@ -4,6 +4,9 @@
 ///   (select_atom, query_job_ptr)      -> ()   // asks the ingester (later also the store)
 ///                                             //   with the job's deadline as timeout,
 ///                                             //   then runs job->done on the worker pool
+///   (select_atom, uint64_t id)        -> ()   // its own timer: query `id` reached its
+///                                             //   deadline with the store part running:
+///                                             //   504 now, the store read is cancelled
 ///   (info_atom) -> (actor_info)               // admin console (admin_actor.hpp)
 /// }
 //
@@ -20,6 +23,7 @@
 namespace skald {
 
 using querier_actor =
-  caf::typed_actor<caf::reacts_to<select_atom, query_job_ptr>, info_handler_t>;
+  caf::typed_actor<caf::reacts_to<select_atom, query_job_ptr>,
+                   caf::reacts_to<select_atom, uint64_t>, info_handler_t>;
 
 } // namespace skald

@@ -24,7 +24,8 @@ result<size_t> store_all_chunks(stream& s, std::string_view tenant, const model:
     bytes.push_back(std::move(*enc));
     auto b = c.bounds();
     batch.push_back(storage::flush_chunk{b.min_ts, b.max_ts, static_cast<uint32_t>(c.entries()),
-                                         std::string_view{}});
+                                         std::string_view{},
+                                         static_cast<uint32_t>(c.uncompressed_size())});
   }
   for (size_t i = 0; i < batch.size(); ++i)
     batch[i].bytes = bytes[i];

@@ -201,13 +201,36 @@ struct cat_entry {
   model::label_set parsed;
 };
 
+} // namespace
+
+const model::label_set* original_stream(const model::label_set& final_labels,
+                                        const std::vector<model::label_set>& sources) {
+  const model::label_set* best = nullptr;
+  for (const auto& src : sources)
+    if ((best == nullptr || src.size() > best->size()) && contains(final_labels, src))
+      best = &src;
+  return best;
+}
+
+void split_entry_labels(const model::label_set& final_labels, const model::label_set& original,
+                        const model::label_set& entry_metadata, model::label_set& metadata,
+                        model::label_set& parsed) {
+  for (const auto& l : final_labels) {
+    if (has_name(original, l.name))
+      continue;
+    if (has_name(entry_metadata, l.name) || renamed_metadata(l.name, entry_metadata, original))
+      metadata.push_back(l);
+    else
+      parsed.push_back(l);
+  }
+}
+
+namespace {
+
 void write_categorized(writer& w, const logql::query_result& r, const categorize_input& ci) {
   std::map<std::string, std::pair<model::label_set, std::vector<cat_entry>>> groups;
   for (const auto& s : r.streams) {
-    const model::label_set* best = nullptr;
-    for (const auto& src : ci.sources)
-      if ((best == nullptr || src.size() > best->size()) && contains(s.labels, src))
-        best = &src;
+    const model::label_set* best = original_stream(s.labels, ci.sources);
     model::label_set original;
     if (best != nullptr)
       original = *best;
@@ -217,14 +240,7 @@ void write_categorized(writer& w, const logql::query_result& r, const categorize
       cat_entry c;
       c.ts = e.ts;
       c.line = &e.line;
-      for (const auto& l : s.labels) {
-        if (has_name(original, l.name))
-          continue;
-        if (has_name(e.metadata, l.name) || renamed_metadata(l.name, e.metadata, original))
-          c.metadata.push_back(l);
-        else
-          c.parsed.push_back(l);
-      }
+      split_entry_labels(s.labels, original, e.metadata, c.metadata, c.parsed);
       g.second.push_back(std::move(c));
     }
   }

@@ -46,6 +46,21 @@ struct categorize_input {
   logql::direction dir = logql::direction::backward;
 };
 
+/// categorize-labels (Loki's categorized-labels iterator): the original
+/// stream labels of a result label set are the largest of `sources` (the
+/// label sets of the streams the query read) that it contains; nullptr when
+/// none is.
+const model::label_set* original_stream(const model::label_set& final_labels,
+                                        const std::vector<model::label_set>& sources);
+
+/// Splits the labels of `final_labels` that are not in `original` into the
+/// entry's structured metadata (names the entry carries as metadata, also
+/// when renamed `<name>_extracted` after a collision with a stream label) and
+/// parsed labels (the rest). Both keep `final_labels`' order.
+void split_entry_labels(const model::label_set& final_labels, const model::label_set& original,
+                        const model::label_set& entry_metadata, model::label_set& metadata,
+                        model::label_set& parsed);
+
 /// The query/query_range body. `categorize` adds data.encodingFlags and a
 /// third element per entry. With `ci`, streams are regrouped like Loki's
 /// categorized-labels iterator: `stream` holds the original stream labels (the

@@ -50,6 +50,14 @@ std::vector<storage::chunk_ref> reachable(const std::vector<storage::chunk_ref>&
   return out;
 }
 
+bool cancelled(const store_query& q) {
+  return q.cancel != nullptr && q.cancel->load(std::memory_order_acquire);
+}
+
+status cancelled_status() {
+  return status{errc::timeout, "the query was cancelled (timeout)"};
+}
+
 } // namespace
 
 result<store_data> read_store(storage::chunk_store& chunks, storage::index_store& index,
@@ -62,6 +70,8 @@ result<store_data> read_store(storage::chunk_store& chunks, storage::index_store
     groups.emplace_back();
   std::map<uint64_t, size_t> by_fp; // fingerprint -> out.series index
   for (const auto& g : groups) {
+    if (cancelled(q))
+      return cancelled_status();
     // One matcher type (runtime/model/matcher.hpp): LogQL's go to the index.
     auto found = index.series(q.tenant, g, q.from, q.through - 1);
     if (!found)
@@ -87,6 +97,8 @@ result<store_data> read_store(storage::chunk_store& chunks, storage::index_store
     return out;
   for (auto& s : out.series) {
     for (const auto& r : reachable(s.refs, q)) {
+      if (cancelled(q))
+        return cancelled_status();
       auto got = chunks.get_shared(q.tenant, s.fingerprint, r);
       if (!got)
         return got.error();

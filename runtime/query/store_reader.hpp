@@ -19,6 +19,7 @@
 // Thread-safe: chunk_store and index_store are.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,6 +47,11 @@ struct store_query {
   bool labels_only = false;
   uint32_t per_stream_limit = 0;
   logql::direction dir = logql::direction::forward;
+  /// Set by another thread when the query is abandoned (its timeout fired):
+  /// read_store checks it before each index lookup and each chunk read and
+  /// then stops with errc::timeout, so a cancelled query frees its thread
+  /// after at most one more chunk. Null = never cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct store_series {
@@ -66,7 +72,8 @@ struct store_data {
 
 /// Blocking; see the header comment. Errors: the index's, or the chunk
 /// store's (errc::not_found for a chunk the index names but the store lacks,
-/// errc::corrupt_record for a checksum mismatch).
+/// errc::corrupt_record for a checksum mismatch), or errc::timeout once
+/// q.cancel is set.
 result<store_data> read_store(storage::chunk_store& chunks, storage::index_store& index,
                               const store_query& q);
 

@@ -59,10 +59,14 @@ struct chunk_ref {
   uint32_t checksum = 0;
   uint32_t size = 0;
   uint32_t entries = 0;
+  /// Decompressed bytes of the chunk (mem_chunk::uncompressed_size(): the
+  /// entry records of every block), what index/volume counts like Loki's
+  /// ChunkMeta.KB. 0 = unknown (refs written by index format v1).
+  uint32_t uncompressed = 0;
 
   friend bool operator==(const chunk_ref& a, const chunk_ref& b) {
     return a.from_ms == b.from_ms && a.through_ms == b.through_ms && a.checksum == b.checksum &&
-           a.size == b.size && a.entries == b.entries;
+           a.size == b.size && a.entries == b.entries && a.uncompressed == b.uncompressed;
   }
   friend bool operator!=(const chunk_ref& a, const chunk_ref& b) { return !(a == b); }
 };

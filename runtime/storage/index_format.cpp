@@ -19,25 +19,35 @@ void put_ref(std::string& out, const chunk_ref& r) {
   put_be32(out, r.checksum);
   put_uvarint(out, r.size);
   put_uvarint(out, r.entries);
+  put_uvarint(out, r.uncompressed);
 }
 
-bool get_ref(reader& r, chunk_ref& ref) {
-  ref.from_ms = r.varint();
-  ref.through_ms = r.varint();
-  ref.checksum = r.be32();
+/// size, entries and (v2) uncompressed of a ref.
+bool get_sizes(reader& r, chunk_ref& ref, bool v2) {
   uint64_t size = r.uvarint();
   uint64_t entries = r.uvarint();
-  if (!r.ok() || size > UINT32_MAX || entries > UINT32_MAX)
+  uint64_t uncompressed = v2 ? r.uvarint() : 0;
+  if (!r.ok() || size > UINT32_MAX || entries > UINT32_MAX || uncompressed > UINT32_MAX)
     return false;
   ref.size = static_cast<uint32_t>(size);
   ref.entries = static_cast<uint32_t>(entries);
+  ref.uncompressed = static_cast<uint32_t>(uncompressed);
   return true;
+}
+
+bool get_ref(reader& r, chunk_ref& ref, bool v2) {
+  ref.from_ms = r.varint();
+  ref.through_ms = r.varint();
+  ref.checksum = r.be32();
+  return get_sizes(r, ref, v2);
 }
 
 bool decode_batch(std::string_view payload, std::vector<series_chunks>& out) {
   reader r{payload};
-  if (r.u8() != index_record_chunk_refs)
+  const auto type = r.u8();
+  if (type != index_record_chunk_refs && type != index_record_chunk_refs_v1)
     return false;
+  const bool v2 = type == index_record_chunk_refs;
   uint64_t n = r.uvarint();
   if (!r.ok() || n > r.remaining())
     return false;
@@ -59,7 +69,7 @@ bool decode_batch(std::string_view payload, std::vector<series_chunks>& out) {
       return false;
     s.chunks.resize(static_cast<size_t>(nc));
     for (auto& c : s.chunks)
-      if (!get_ref(r, c))
+      if (!get_ref(r, c, v2))
         return false;
     out.push_back(std::move(s));
   }
@@ -179,6 +189,7 @@ std::string encode_segment(const series_index& idx, uint64_t log_seq) {
       put_be32(out, c.checksum);
       put_uvarint(out, c.size);
       put_uvarint(out, c.entries);
+      put_uvarint(out, c.uncompressed);
       prev_from = c.from_ms;
     }
   }
@@ -225,8 +236,10 @@ result<decoded_segment> decode_segment(std::string_view file) {
   reader h{file.substr(0, index_segment_header_size)};
   if (h.be32() != index_segment_magic)
     return bad("invalid magic number");
-  if (h.u8() != index_segment_version)
+  const auto version = h.u8();
+  if (version != index_segment_version && version != index_segment_version_v1)
     return bad("unsupported version");
+  const bool v2 = version == index_segment_version;
   if (h.bytes(3) != std::string_view{"\0\0\0", 3})
     return bad("reserved bytes not zero");
   decoded_segment out;
@@ -286,11 +299,8 @@ result<decoded_segment> decode_segment(std::string_view file) {
       c.through_ms = static_cast<int64_t>(static_cast<uint64_t>(c.from_ms) +
                                           static_cast<uint64_t>(r.varint()));
       c.checksum = r.be32();
-      uint64_t size = r.uvarint(), entries = r.uvarint();
-      if (!r.ok() || size > UINT32_MAX || entries > UINT32_MAX)
+      if (!get_sizes(r, c, v2))
         return bad("bad chunk ref");
-      c.size = static_cast<uint32_t>(size);
-      c.entries = static_cast<uint32_t>(entries);
       prev_from = c.from_ms;
     }
   }

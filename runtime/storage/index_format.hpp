@@ -3,7 +3,8 @@
 // segments (a compacted, sorted, immutable snapshot of a period).
 //
 //   log record:  BE32 len | BE32 crc32c(payload) | payload[len]
-//                payload = u8 type (1 = chunk refs; 0 reserved) + series batch
+//                payload = u8 type (2 = chunk refs, 1 = chunk refs of format
+//                v1 without uncompressed sizes; 0 reserved) + series batch
 //   segment:     header(16) | symbols | series | postings | footer(28)
 //                footer = BE64 symbols off | BE64 series off | BE64 postings off
 //                         | BE32 crc32c(all bytes before it)
@@ -28,9 +29,14 @@
 
 namespace skald::storage {
 
-inline constexpr uint8_t index_record_chunk_refs = 1;
+/// Log record types: 1 = chunk refs without their uncompressed size (read
+/// only), 2 = chunk refs with it (written).
+inline constexpr uint8_t index_record_chunk_refs_v1 = 1;
+inline constexpr uint8_t index_record_chunk_refs = 2;
 inline constexpr uint32_t index_segment_magic = 0x534B4958; // "SKIX"
-inline constexpr uint8_t index_segment_version = 1;
+/// Segment versions: 1 (read only: refs without uncompressed size), 2.
+inline constexpr uint8_t index_segment_version_v1 = 1;
+inline constexpr uint8_t index_segment_version = 2;
 inline constexpr size_t index_segment_header_size = 16;
 inline constexpr size_t index_segment_footer_size = 28;
 /// Upper bound of one log record's payload (a sanity check on replay).

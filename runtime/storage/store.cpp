@@ -15,6 +15,7 @@ result<write_report> write_chunks(chunk_store& chunks, index_store& index, std::
     if (!put)
       return put.error();
     rep.deduped += put->deduped ? 1 : 0;
+    put->ref.uncompressed = c.uncompressed;
     refs.chunks.push_back(put->ref);
     rep.puts.push_back(*put);
   }

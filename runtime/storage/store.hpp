@@ -26,6 +26,7 @@ struct flush_chunk {
   model::timestamp_ns max_ts = 0;
   uint32_t entries = 0;   // chunk.entries()
   std::string_view bytes; // chunk.encode(); must outlive the call
+  uint32_t uncompressed = 0; // chunk.uncompressed_size() (index/volume)
 };
 
 struct write_report {

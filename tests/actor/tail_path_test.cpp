@@ -105,6 +105,25 @@ TEST_F(tail_path, matching_streams_now_and_later_feed_the_tailer) {
   EXPECT_EQ(sub->inflight(), 3u); // handed over, not consumed by the recorder
 }
 
+TEST_F(tail_path, several_tailers_of_a_stream_share_one_batch_with_a_memo) {
+  std::shared_ptr<tail::subscription> sub1, sub2;
+  std::shared_ptr<inbox> box1, box2;
+  ASSERT_EQ(subscribe("{app=\"a\"}", 100, sub1, box1), "");
+  push(testutil::push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "one tailer").build());
+  sched().run();
+  ASSERT_EQ(box1->batches.size(), 1u);
+  EXPECT_FALSE(box1->batches[0]->memo) << "one tailer: nothing to share";
+  ASSERT_EQ(subscribe("{app=\"a\"}", 100, sub2, box2), "");
+  push(testutil::push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "two tailers").build());
+  sched().run();
+  ASSERT_EQ(box1->batches.size(), 2u);
+  ASSERT_EQ(box2->batches.size(), 1u);
+  // One batch object for both, with a memo where the tailers of one query
+  // leave their pipeline's result for the others (actors/querier/tail.cpp).
+  EXPECT_EQ(box1->batches[1].get(), box2->batches[0].get());
+  EXPECT_TRUE(box2->batches[0]->memo);
+}
+
 TEST_F(tail_path, a_tailer_that_does_not_keep_up_loses_entries_not_pushes) {
   std::shared_ptr<tail::subscription> sub;
   std::shared_ptr<inbox> box;

@@ -2,8 +2,12 @@
 // against the real skald binary (read-path spec §1.1 "API version by path",
 // §1.3 volume): legacy JSON shapes, the legacy regexp= filter, metric queries
 // refused on legacy routes, volume per series and per label name, limit,
-// targetLabels, the range form, and the aggregateBy error.
+// targetLabels, the range form, and the aggregateBy error. Volume counts
+// chunks' uncompressed bytes like Loki (runtime/query/volume.hpp) and answers
+// the same from memory, from memory plus the store (a flushed chunk still
+// retained is counted once) and from the store alone after a restart.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -14,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "runtime/chunkenc/mem_chunk.hpp"
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
 
@@ -32,21 +37,49 @@ uint16_t start_on_ephemeral_port(std::unique_ptr<testutil::child_process>& proc,
   return testutil::start_on_ephemeral_port(proc, SKALD_BINARY, std::move(args));
 }
 
+using entries = std::vector<std::pair<int64_t, std::string>>;
+
+/// The uncompressed size of the one chunk these entries make in a stream
+/// (what volume counts for it).
+uint64_t uncompressed_of(const entries& es) {
+  chunkenc::mem_chunk c;
+  for (const auto& [ts, line] : es)
+    c.append({ts, line, nullptr});
+  return c.uncompressed_size();
+}
+
 class legacy_volume_it : public testing::Test {
 protected:
   void SetUp() override {
     data_dir_ = testutil::make_temp_dir("skald-legacy-it");
-    port_ = start_on_ephemeral_port(
-        proc_, {"-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
-                "-common.path-prefix=" + data_dir_, "-limits-config.discover-service-name="});
+    start({});
+    base_ = (now_ns() - 60'000'000'000) / 1'000'000'000 * 1'000'000'000;
+    // app=a: 3 lines of 10 bytes; app=b: 2 lines of 5 bytes; both env=prod.
+    a_ = {{base_, "aaaaaaaaa0"}, {base_ + 1, "aaaaaaaaa1"}, {base_ + 2'000'000'000, "aaaaaaaaa2"}};
+    b_ = {{base_, "bbbb0"}, {base_ + 1, "bbbb1"}};
+    push(R"({"app":"a","env":"prod"})", a_);
+    push(R"({"app":"b","env":"prod"})", b_);
+  }
+
+  void TearDown() override { stop(); }
+
+  void start(const std::vector<std::string>& extra) {
+    std::vector<std::string> args{
+        "-config.file=" + std::string{SKALD_SOURCE_DIR} + "/configs/skald-local.yaml",
+        "-common.path-prefix=" + data_dir_, "-limits-config.discover-service-name="};
+    args.insert(args.end(), extra.begin(), extra.end());
+    port_ = start_on_ephemeral_port(proc_, args);
     ASSERT_NE(port_, 0) << proc_->output();
     auto ready = testutil::wait_for_status_200(port_, "/ready", 10s);
     ASSERT_EQ(ready.status, 200) << proc_->output();
-    base_ = (now_ns() - 60'000'000'000) / 1'000'000'000 * 1'000'000'000;
-    // app=a: 3 lines of 10 bytes; app=b: 2 lines of 5 bytes; both env=prod.
-    push(R"({"app":"a","env":"prod"})",
-         {{base_, "aaaaaaaaa0"}, {base_ + 1, "aaaaaaaaa1"}, {base_ + 2'000'000'000, "aaaaaaaaa2"}});
-    push(R"({"app":"b","env":"prod"})", {{base_, "bbbb0"}, {base_ + 1, "bbbb1"}});
+  }
+
+  void stop() {
+    if (!proc_)
+      return;
+    proc_->signal(SIGTERM);
+    proc_->wait_for(10s);
+    proc_.reset();
   }
 
   void push(const std::string& labels_json,
@@ -78,6 +111,8 @@ protected:
 
   uint16_t port_ = 0;
   int64_t base_ = 0;
+  entries a_;
+  entries b_;
   std::string data_dir_;
   std::unique_ptr<child_process> proc_;
 };
@@ -126,18 +161,21 @@ TEST_F(legacy_volume_it, volume_per_series_largest_first_with_limit_and_target_l
   EXPECT_STREQ(d["data"]["resultType"].GetString(), "vector");
   const auto& res = d["data"]["result"];
   ASSERT_EQ(res.Size(), 2u);
+  const auto a = std::to_string(uncompressed_of(a_));
+  const auto b = std::to_string(uncompressed_of(b_));
+  const auto ab = std::to_string(uncompressed_of(a_) + uncompressed_of(b_));
   EXPECT_STREQ(res[0]["metric"]["app"].GetString(), "a");
   EXPECT_FALSE(res[0]["metric"].HasMember("env"));
-  EXPECT_STREQ(res[0]["value"][1].GetString(), "30");
+  EXPECT_EQ(res[0]["value"][1].GetString(), a);
   EXPECT_STREQ(res[1]["metric"]["app"].GetString(), "b");
-  EXPECT_STREQ(res[1]["value"][1].GetString(), "10");
+  EXPECT_EQ(res[1]["value"][1].GetString(), b);
 
   // Without targetLabels: the selector's label names; limit keeps the top.
   r = get("/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() + "&limit=1");
   d = parse(r.body);
   ASSERT_EQ(d["data"]["result"].Size(), 1u);
   EXPECT_STREQ(d["data"]["result"][0]["metric"]["env"].GetString(), "prod");
-  EXPECT_STREQ(d["data"]["result"][0]["value"][1].GetString(), "40");
+  EXPECT_EQ(d["data"]["result"][0]["value"][1].GetString(), ab);
 
   r = get("/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() +
           "&aggregateBy=labels&targetLabels=app,env");
@@ -145,7 +183,7 @@ TEST_F(legacy_volume_it, volume_per_series_largest_first_with_limit_and_target_l
   ASSERT_EQ(d["data"]["result"].Size(), 2u);
   for (const auto& s : d["data"]["result"].GetArray()) {
     EXPECT_EQ(s["metric"].MemberCount(), 1u);
-    EXPECT_STREQ(s["value"][1].GetString(), "40");
+    EXPECT_EQ(s["value"][1].GetString(), ab);
     EXPECT_STREQ(s["metric"].MemberBegin()->value.GetString(), "");
   }
 
@@ -163,12 +201,59 @@ TEST_F(legacy_volume_it, volume_range_buckets_bytes_per_step) {
   EXPECT_STREQ(d["data"]["resultType"].GetString(), "matrix");
   ASSERT_EQ(d["data"]["result"].Size(), 1u);
   const auto& vs = d["data"]["result"][0]["values"];
-  // (t - 1s, t]: base and base+1ns land in the points at base and base+1s,
-  // base+2s in the point at base+2s.
-  ASSERT_EQ(vs.Size(), 3u);
-  EXPECT_STREQ(vs[0][1].GetString(), "10");
-  EXPECT_STREQ(vs[1][1].GetString(), "10");
-  EXPECT_STREQ(vs[2][1].GetString(), "10");
+  // The chunk spans [base, base+2s] (ms): the point at t holds its share of
+  // (t - 1s, t]: base (one ms of it: 0 bytes after truncation, no point),
+  // base+1s and base+2s (half each).
+  const uint64_t all = uncompressed_of(a_);
+  uint64_t sum = 0;
+  for (const auto& v : vs.GetArray())
+    sum += std::stoull(v[1].GetString());
+  EXPECT_GE(vs.Size(), 2u);
+  EXPECT_LE(vs.Size(), 3u);
+  EXPECT_LE(sum, all);
+  EXPECT_GE(sum + 2, all); // truncation per point
+}
+
+TEST_F(legacy_volume_it, volume_answers_the_same_from_memory_store_and_after_restart) {
+  // Memory only; chunks stay in memory for an hour after their flush.
+  stop();
+  start({"-ingester.chunk-retain-period=1h"}); // the WAL brings the data back
+  const auto q_instant = "/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() +
+                         "&targetLabels=app";
+  const auto q_range = "/loki/api/v1/index/volume_range?query=" + enc("{env=\"prod\"}") +
+                       range() + "&step=1s&targetLabels=app";
+  const auto q_labels = "/loki/api/v1/index/volume?query=" + enc("{env=\"prod\"}") + range() +
+                        "&aggregateBy=labels";
+  auto mem_i = get(q_instant);
+  auto mem_r = get(q_range);
+  auto mem_l = get(q_labels);
+  ASSERT_EQ(mem_i.status, 200) << mem_i.body;
+  auto d = parse(mem_i.body);
+  ASSERT_EQ(d["data"]["result"].Size(), 2u) << mem_i.body;
+  EXPECT_EQ(d["data"]["result"][0]["value"][1].GetString(), std::to_string(uncompressed_of(a_)));
+
+  // Flushed and still retained: in memory and in the store, counted once.
+  ASSERT_EQ(http_client{port_}.request("POST", "/flush", "").status, 204);
+  // Streams whose chunks were all flushed leave memory unless retained.
+  EXPECT_THAT(get("/metrics").body, HasSubstr("\nloki_ingester_memory_streams{tenant=\"fake\"} 2\n"))
+      << "the flushed chunks should still be in memory";
+  EXPECT_EQ(get(q_instant).body, mem_i.body);
+  EXPECT_EQ(get(q_range).body, mem_r.body);
+  EXPECT_EQ(get(q_labels).body, mem_l.body);
+
+  // Restarted without the WAL: memory is empty, the store answers alone.
+  stop();
+  start({"-ingester.wal.enabled=false"});
+  EXPECT_EQ(get(q_instant).body, mem_i.body);
+  EXPECT_EQ(get(q_range).body, mem_r.body);
+  EXPECT_EQ(get(q_labels).body, mem_l.body);
+
+  // Restarted with the WAL: whatever it replays into memory is the same
+  // chunk as the stored one, still counted once.
+  stop();
+  start({});
+  EXPECT_EQ(get(q_instant).body, mem_i.body);
+  EXPECT_EQ(get(q_range).body, mem_r.body);
 }
 
 } // namespace

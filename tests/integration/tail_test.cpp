@@ -185,6 +185,64 @@ TEST_F(tail_it, pipeline_filters_and_parses) {
   EXPECT_TRUE(read_lines(*c.client, 1, 300ms).empty());
 }
 
+TEST_F(tail_it, categorize_labels_splits_history_and_live_entries) {
+  // One history entry and one live entry, each with structured metadata and
+  // a parsed label: with the flag, `stream` holds the stream labels only and
+  // the third element carries the rest (history as live, spec §1.3/§1.4).
+  auto push_sm = [this](int64_t ts, const std::string& line) {
+    std::string body = "{\"streams\":[{\"stream\":{\"app\":\"cat\"},\"values\":[[\"" +
+                       std::to_string(ts) + "\",\"" + line + "\",{\"trace\":\"t1\"}]]}]}";
+    auto r = http_client{port_}.request("POST", "/loki/api/v1/push", body,
+                                        {{"Content-Type", "application/json"}});
+    ASSERT_EQ(r.status, 204) << r.body;
+  };
+  push_sm(now_ns() - 5'000'000'000, "level=warn old");
+  auto c = ws_client::connect(port_, "/loki/api/v1/tail?query=" + enc("{app=\"cat\"} | logfmt"),
+                              {{"X-Loki-Response-Encoding-Flags", "categorize-labels"}});
+  ASSERT_TRUE(c.client) << c.status << " " << c.body;
+  auto check = [](const std::string& msg, const char* line, const char* level) {
+    auto d = parse(msg);
+    ASSERT_TRUE(d.HasMember("encodingFlags")) << msg;
+    EXPECT_STREQ(d["encodingFlags"][0].GetString(), "categorize-labels");
+    ASSERT_EQ(d["streams"].Size(), 1u) << msg;
+    const auto& s = d["streams"][0];
+    EXPECT_FALSE(s["stream"].HasMember("trace")) << msg;
+    EXPECT_FALSE(s["stream"].HasMember("level")) << msg;
+    EXPECT_STREQ(s["stream"]["app"].GetString(), "cat");
+    const auto& v = s["values"][0];
+    EXPECT_STREQ(v[1].GetString(), line);
+    ASSERT_EQ(v.Size(), 3u) << msg;
+    EXPECT_STREQ(v[2]["structuredMetadata"]["trace"].GetString(), "t1") << msg;
+    EXPECT_EQ(v[2]["structuredMetadata"].MemberCount(), 1u) << msg;
+    EXPECT_STREQ(v[2]["parsed"]["level"].GetString(), level) << msg;
+  };
+  auto h = c.client->read(2000ms);
+  ASSERT_TRUE(h) << "no history";
+  check(*h, "level=warn old", "warn");
+  std::this_thread::sleep_for(200ms);
+  push_sm(now_ns(), "level=info new");
+  auto m = c.client->read(2000ms);
+  ASSERT_TRUE(m) << "no live entry";
+  check(*m, "level=info new", "info");
+  c.client->close();
+}
+
+TEST_F(tail_it, tails_sharing_a_query_and_one_with_another_query_each_get_their_lines) {
+  // Two tails of the same query share one pipeline evaluation per batch;
+  // a third with a different query on the same stream must not see theirs.
+  auto a1 = tail("{app=\"share\"} |= \"keep\"");
+  auto a2 = tail("{app=\"share\"} |= \"keep\"");
+  auto b = tail("{app=\"share\"} |= \"other\"");
+  ASSERT_TRUE(a1.client && a2.client && b.client);
+  std::this_thread::sleep_for(200ms);
+  auto t = now_ns();
+  push("{\"app\":\"share\"}", {{t, "keep 1"}, {t + 1, "other 1"}, {t + 2, "keep 2"}});
+  EXPECT_EQ(read_lines(*a1.client, 2, 2s), (std::vector<std::string>{"keep 1", "keep 2"}));
+  EXPECT_EQ(read_lines(*a2.client, 2, 2s), (std::vector<std::string>{"keep 1", "keep 2"}));
+  EXPECT_EQ(read_lines(*b.client, 1, 2s), (std::vector<std::string>{"other 1"}));
+  EXPECT_TRUE(read_lines(*b.client, 1, 300ms).empty());
+}
+
 TEST_F(tail_it, bad_parameters_are_plain_400s_before_the_upgrade) {
   auto c = tail("{app=\"x\"");
   EXPECT_FALSE(c.client);

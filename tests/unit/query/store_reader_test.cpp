@@ -3,6 +3,7 @@
 // over runtime/storage on an in-memory file system.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -151,6 +152,20 @@ TEST(store_reader_matchers, logql_and_index_matchers_are_one_type_with_one_seman
   }
   EXPECT_TRUE((*parsed)[2].matches_empty());
   EXPECT_EQ(re->to_string(), "a=~\"x.*\"");
+}
+
+TEST_F(store_reader_test, a_cancelled_query_stops_before_the_next_chunk) {
+  flush({{"app", "a"}}, 3);
+  std::atomic<bool> cancel{true};
+  auto q = query("{app=\"a\"}", t0, t0 + 1000 * sec);
+  q.cancel = &cancel;
+  auto d = read_store(chunks_, *index_, q);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code(), errc::timeout);
+  cancel = false;
+  d = read_store(chunks_, *index_, q);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->chunks_fetched, 3u);
 }
 
 TEST_F(store_reader_test, a_missing_chunk_object_is_an_error) {

@@ -24,9 +24,9 @@ std::vector<series_chunks> sample_batch() {
   return {
       {labels_of({{"app", "api"}, {"env", "prod"}}),
        0x1111,
-       {chunk_ref{1'700'000'000'000, 1'700'000'060'000, 0xdeadbeef, 4096, 120},
-        chunk_ref{1'700'000'060'001, 1'700'000'120'000, 0x01020304, 5000, 99}}},
-      {labels_of({{"app", "web"}}), 0x2222, {chunk_ref{-5, 3, 7, 1, 1}}},
+       {chunk_ref{1'700'000'000'000, 1'700'000'060'000, 0xdeadbeef, 4096, 120, 30000},
+        chunk_ref{1'700'000'060'001, 1'700'000'120'000, 0x01020304, 5000, 99, 24000}}},
+      {labels_of({{"app", "web"}}), 0x2222, {chunk_ref{-5, 3, 7, 1, 1, 20}}},
   };
 }
 
@@ -128,7 +128,7 @@ TEST(index_format, structural_checks_behind_a_valid_checksum) {
   reserved[5] = 1;
   EXPECT_EQ(decode_segment(with_crc(reserved)).error().code(), errc::corrupt_record);
   auto version = bytes;
-  version[4] = 2;
+  version[4] = 3;
   EXPECT_EQ(decode_segment(with_crc(version)).error().code(), errc::corrupt_record);
   auto offsets = bytes;
   offsets[bytes.size() - 28 + 7] ^= 0x10; // symbols offset
@@ -148,12 +148,22 @@ TEST(index_format, structural_checks_behind_a_valid_checksum) {
 }
 
 // -- golden files (G11) ------------------------------------------------------
-// Written once by format v1 and checked in. If these fail, the format
-// changed: bump the version instead of editing the files. Regenerate (only
-// for a new version) with SKALD_UPDATE_GOLDEN=1.
+// Written once per format version and checked in. If a check fails, the
+// format changed: bump the version instead of editing the files. Regenerate
+// (only for a new version) with SKALD_UPDATE_GOLDEN=1. Files of older
+// versions stay and must still decode.
 
 std::string golden_path(const char* name) {
   return std::string{SKALD_SOURCE_DIR} + "/tests/testdata/storage/" + name;
+}
+
+std::string read_golden(const char* name) {
+  std::ifstream in{golden_path(name), std::ios::binary};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto bytes = ss.str();
+  EXPECT_FALSE(bytes.empty()) << "missing " << golden_path(name);
+  return bytes;
 }
 
 std::string check_golden(const char* name, const std::string& fresh) {
@@ -162,29 +172,53 @@ std::string check_golden(const char* name, const std::string& fresh) {
     std::ofstream out{path, std::ios::binary};
     out << fresh;
   }
-  std::ifstream in{path, std::ios::binary};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto bytes = ss.str();
-  EXPECT_FALSE(bytes.empty()) << "missing " << path;
+  auto bytes = read_golden(name);
   EXPECT_EQ(bytes, fresh) << name << " no longer encodes byte for byte";
   return bytes;
 }
 
-TEST(index_format, golden_v1_segment) {
-  auto bytes = check_golden("index_v1.idx", encode_segment(sample_index(), 7));
+/// The refs of the series labelled like sample_batch()[0] in a segment.
+std::vector<chunk_ref> prod_refs(const decoded_segment& seg) {
+  for (const auto& e : seg.series)
+    if (e.labels == sample_batch()[0].labels)
+      return e.chunks;
+  return {};
+}
+
+/// The sample's refs as format v1 stored them (no uncompressed size).
+std::vector<chunk_ref> without_uncompressed(std::vector<chunk_ref> refs) {
+  for (auto& r : refs)
+    r.uncompressed = 0;
+  return refs;
+}
+
+TEST(index_format, golden_v2_segment) {
+  auto bytes = check_golden("index_v2.idx", encode_segment(sample_index(), 7));
   auto seg = decode_segment(bytes);
   ASSERT_TRUE(seg.ok());
   EXPECT_EQ(seg->log_seq, 7u);
-  EXPECT_EQ(seg->series.size(), 3u);
+  ASSERT_EQ(seg->series.size(), 3u);
+  EXPECT_EQ(prod_refs(*seg), sample_batch()[0].chunks);
 }
 
-TEST(index_format, golden_v1_log) {
-  auto bytes = check_golden("index_v1.wal", encode_log_record(sample_batch()));
+TEST(index_format, golden_v2_log) {
+  auto bytes = check_golden("index_v2.wal", encode_log_record(sample_batch()));
   auto log = decode_log(bytes);
   EXPECT_FALSE(log.torn);
   ASSERT_EQ(log.records.size(), 1u);
   EXPECT_EQ(log.records[0][0].chunks, sample_batch()[0].chunks);
+}
+
+TEST(index_format, v1_files_still_decode_with_unknown_uncompressed_sizes) {
+  auto seg = decode_segment(read_golden("index_v1.idx"));
+  ASSERT_TRUE(seg.ok()) << seg.error().to_string();
+  EXPECT_EQ(seg->log_seq, 7u);
+  ASSERT_EQ(seg->series.size(), 3u);
+  EXPECT_EQ(prod_refs(*seg), without_uncompressed(sample_batch()[0].chunks));
+  auto log = decode_log(read_golden("index_v1.wal"));
+  EXPECT_FALSE(log.torn);
+  ASSERT_EQ(log.records.size(), 1u);
+  EXPECT_EQ(log.records[0][0].chunks, without_uncompressed(sample_batch()[0].chunks));
 }
 
 TEST(index_format, golden_v1_chunk_object) {
