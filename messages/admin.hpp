@@ -5,6 +5,9 @@
 //   HTTP /admin/api/*      ──(list_atom, actor_query)──► actor_registry ──► actor_page
 //                          ──(lookup_atom, uint64_t id)──► actor_registry ──► actor_row
 //                          ──(lookup_atom, std::string kind)──► actor_registry ──► caf::actor
+//   HTTP /admin/api/nodes  ──(node_atom)──► actor_registry ──► node_summary
+//                          ──(node_atom)──► a peer's ring member (over CAF) ──delegates──►
+//                                           the peer's actor_registry ──► node_summary
 //   HTTP POST /admin/api/flush ──(admin_flush_atom, tenant, labels)──► ingester ──► uint32_t
 //
 // Admin requests travel with message_priority::high and a caf::duration
@@ -46,6 +49,12 @@ typename Inspector::result_type inspect(Inspector& f, actor_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, actor_page& x) {
   return f(caf::meta::type_name("actor_page"), x.total, x.offset, x.limit, x.rows, x.kinds);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_summary& x) {
+  return f(caf::meta::type_name("node_summary"), x.id, x.hostname, x.address, x.roles, x.version,
+           x.started_ns, x.ready, x.modules, x.actors, x.reachable, x.heartbeat_age_ms, x.self, x.gossip, x.error);
 }
 
 } // namespace skald::admin

@@ -69,6 +69,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(skald, (skald::admin::actor_row))
   CAF_ADD_TYPE_ID(skald, (skald::admin::actor_query))
   CAF_ADD_TYPE_ID(skald, (skald::admin::actor_page))
+  CAF_ADD_ATOM(skald, skald, node_atom, "node")
+  CAF_ADD_TYPE_ID(skald, (skald::admin::node_summary))
 
   // Flush (messages/flush.hpp; flush_op_ptr is local only).
   CAF_ADD_ATOM(skald, skald, flush_atom, "flush")

@@ -33,6 +33,7 @@ struct registry_state {
   admin::rate_tracker rates;
   admin::actor_stats admin;
   std::chrono::milliseconds timeout{2000};
+  std::function<admin::node_summary()> node;
   /// Fan-outs waiting for answers, by id (their deadline message names them).
   std::map<uint64_t, std::shared_ptr<gather>> open;
   uint64_t next_gather = 1;
@@ -50,6 +51,21 @@ struct registry_state {
   int64_t big_sample_at = 0;
   int64_t big_sample_took = 0;
   bool big_sampling = false;
+  /// The sweep filling the next big_sample: asynchronous high-priority
+  /// `info` (no response handler each), at most sweep_window outstanding so
+  /// that the answers never flood this mailbox ahead of a page's requests;
+  /// answers arrive as (actor_info) messages. A progress tick every timeout
+  /// gives up on outstanding ones when nothing arrived since the last tick.
+  /// Listings wait for it at most sweep_wait, then use what it has so far
+  /// (falling back to the previous sample per actor); it runs to the end.
+  std::unordered_map<uint64_t, sample> sweep;
+  std::vector<uint64_t> sweep_ids;
+  size_t sweep_next = 0;
+  size_t sweep_outstanding = 0;
+  size_t sweep_answered = 0;
+  size_t sweep_answered_at_tick = 0;
+  uint64_t sweep_id = 0;
+  int64_t sweep_started = 0;
   std::vector<std::function<void()>> waiting_for_sample;
 };
 
@@ -157,7 +173,62 @@ void fetch_rows(registry_ptr self, const std::vector<uint64_t>& ids,
   ask_all(self, g);
 }
 
-/// Runs `k` once the shared sample of every actor is fresh enough.
+constexpr size_t sweep_window = 1000;
+constexpr std::chrono::milliseconds sweep_wait{1000};
+
+void release_waiting(registry_ptr self) {
+  auto& st = self->state;
+  auto waiting = std::move(st.waiting_for_sample);
+  st.waiting_for_sample.clear();
+  for (auto& f : waiting)
+    f();
+}
+
+void finish_sweep(registry_ptr self) {
+  auto& st = self->state;
+  if (!st.big_sampling)
+    return;
+  st.big_sample.swap(st.sweep);
+  st.sweep.clear();
+  st.sweep_ids.clear();
+  st.big_sample_at = admin::coarse_now_ns();
+  st.big_sample_took = st.big_sample_at - st.sweep_started;
+  st.big_sampling = false;
+  release_waiting(self);
+}
+
+/// Sends `info` to the next actors of the sweep until sweep_window are
+/// outstanding; finishes the sweep when every actor was asked and answered.
+void sweep_more(registry_ptr self) {
+  auto& st = self->state;
+  while (st.sweep_outstanding < sweep_window && st.sweep_next < st.sweep_ids.size()) {
+    auto it = st.actors.find(st.sweep_ids[st.sweep_next++]);
+    if (it == st.actors.end())
+      continue;
+    // Every enlisted actor answers info (introspect.hpp).
+    auto h = caf::actor_cast<caf::typed_actor<info_handler_t>>(it->second.addr);
+    if (!h)
+      continue;
+    ++st.sweep_outstanding;
+    self->send<caf::message_priority::high>(h, info_atom_v);
+  }
+  if (st.sweep_outstanding == 0 && st.sweep_next >= st.sweep_ids.size())
+    finish_sweep(self);
+}
+
+/// A sample (mailbox, handled, rate) of actor `id`: this sweep's answer, else
+/// the previous sample's; nullptr if neither has one.
+const registry_state::sample* sample_of(registry_ptr self, uint64_t id) {
+  auto& st = self->state;
+  if (auto it = st.sweep.find(id); it != st.sweep.end())
+    return &it->second;
+  if (auto it = st.big_sample.find(id); it != st.big_sample.end())
+    return &it->second;
+  return nullptr;
+}
+
+/// Runs `k` once the shared sample of every actor is fresh enough, or after
+/// sweep_wait with what the running sweep has so far.
 void with_big_sample(registry_ptr self, std::function<void()> k) {
   auto& st = self->state;
   const auto now = admin::coarse_now_ns();
@@ -170,33 +241,37 @@ void with_big_sample(registry_ptr self, std::function<void()> k) {
   if (st.big_sampling)
     return;
   st.big_sampling = true;
-  auto g = std::make_shared<gather>();
-  g->keep_state = false;
-  g->rows.resize(st.actors.size());
-  size_t i = 0;
-  for (const auto& [id, s] : st.actors)
-    g->rows[i++].entry.id = id;
-  g->done = [self, started = now](std::vector<admin::actor_row>& rows) {
-    auto& st = self->state;
-    st.big_sample.clear();
-    st.big_sample.reserve(rows.size());
-    for (const auto& r : rows)
-      st.big_sample[r.entry.id] =
-          registry_state::sample{r.info.mailbox, r.info.handled, r.rate, r.answered};
-    st.big_sample_at = admin::coarse_now_ns();
-    st.big_sample_took = st.big_sample_at - started;
-    st.big_sampling = false;
-    auto waiting = std::move(st.waiting_for_sample);
-    st.waiting_for_sample.clear();
-    for (auto& f : waiting)
-      f();
-  };
-  ask_all(self, g);
+  st.sweep.clear();
+  st.sweep.reserve(st.actors.size());
+  st.sweep_ids.clear();
+  st.sweep_ids.reserve(st.actors.size());
+  st.sweep_next = 0;
+  st.sweep_outstanding = 0;
+  st.sweep_answered = 0;
+  st.sweep_answered_at_tick = 0;
+  st.sweep_id = st.next_gather;
+  st.next_gather += 2; // sweep_id: progress ticks; sweep_id + 1: release the waiting
+  st.sweep_started = now;
+  for (const auto& [id, s] : st.actors) {
+    if (id == self->id()) {
+      auto info = self_info(self);
+      st.sweep[id] = registry_state::sample{info.mailbox, info.handled,
+                                            st.rates.observe(id, info.handled, now), true};
+      continue;
+    }
+    st.sweep_ids.push_back(id);
+  }
+  self->delayed_send<caf::message_priority::high>(self, st.timeout, list_atom_v, st.sweep_id);
+  self->delayed_send<caf::message_priority::high>(self, sweep_wait, list_atom_v,
+                                                  st.sweep_id + 1);
+  sweep_more(self);
 }
 
 actor_registry_actor::behavior_type registry_fn(registry_ptr self,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout,
+                                                std::function<admin::node_summary()> node) {
   self->state.timeout = timeout;
+  self->state.node = std::move(node);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     auto it = st.actors.find(msg.source.id());
@@ -260,19 +335,19 @@ actor_registry_actor::behavior_type registry_fn(registry_ptr self,
           ids.reserve(hits.size());
           for (const auto* h : hits)
             ids.push_back(h->entry.id);
-          with_big_sample(self, [self, ids = std::move(ids), page_ids, deliver]() mutable {
-            auto& st = self->state;
-            std::vector<admin::actor_row> rows(ids.size());
+          with_big_sample(self, [self, ids = std::move(ids), q, deliver]() mutable {
+            // Sort keys only (no row per actor), the page picked by
+            // nth_element: O(n) for 100k actors.
+            std::vector<admin::sort_item> items(ids.size());
             for (size_t i = 0; i < ids.size(); ++i) {
-              rows[i].entry.id = ids[i];
-              if (auto it = st.big_sample.find(ids[i]); it != st.big_sample.end()) {
-                rows[i].info.mailbox = it->second.mailbox;
-                rows[i].info.handled = it->second.handled;
-                rows[i].rate = it->second.rate;
-                rows[i].answered = it->second.answered;
+              items[i].id = ids[i];
+              if (const auto* smp = sample_of(self, ids[i])) {
+                items[i].mailbox = smp->mailbox;
+                items[i].handled = smp->handled;
+                items[i].rate = smp->rate;
               }
             }
-            fetch_rows(self, page_ids(rows), deliver);
+            fetch_rows(self, admin::select_page(items, q), deliver);
           });
         } else if (admin::sort_needs_info(q.sort)) {
           // Sample every matching actor (numbers only), sort, then fetch the
@@ -294,16 +369,55 @@ actor_registry_actor::behavior_type registry_fn(registry_ptr self,
             ids.push_back(hits[q.descending ? n - 1 - k : k]->entry.id);
           fetch_rows(self, ids, deliver);
         } else {
-          std::vector<admin::actor_row> rows(hits.size());
-          for (size_t i = 0; i < hits.size(); ++i)
-            rows[i].entry = hits[i]->entry;
-          fetch_rows(self, page_ids(rows), deliver);
+          // By name or start: sort keys pointing into the entries (no copy of
+          // 100k names), the page picked by nth_element.
+          std::vector<admin::sort_item> items(hits.size());
+          for (size_t i = 0; i < hits.size(); ++i) {
+            items[i].id = hits[i]->entry.id;
+            items[i].name = &hits[i]->entry.name;
+            items[i].started_ns = hits[i]->entry.started_ns;
+          }
+          fetch_rows(self, admin::select_page(items, q), deliver);
         }
         return rp;
+      },
+      [self](admin::actor_info& info) {
+        // A sweep's answer (see with_big_sample).
+        auto& st = self->state;
+        const auto& src = self->current_sender();
+        if (!st.big_sampling || !src)
+          return;
+        auto id = src->id();
+        auto [it, fresh] = st.sweep.try_emplace(id);
+        if (!fresh)
+          return;
+        it->second = registry_state::sample{
+            info.mailbox, info.handled,
+            st.rates.observe(id, info.handled, admin::coarse_now_ns()), true};
+        ++st.sweep_answered;
+        if (st.sweep_outstanding > 0)
+          --st.sweep_outstanding;
+        sweep_more(self);
       },
       [self](list_atom, uint64_t gather_id) {
         // A fan-out's deadline: deliver what arrived.
         auto& st = self->state;
+        if (st.big_sampling && gather_id == st.sweep_id + 1) {
+          release_waiting(self); // listings go on with the sample so far
+          return;
+        }
+        if (st.big_sampling && gather_id == st.sweep_id) {
+          // Progress tick: nothing arrived since the last one -> the
+          // outstanding actors are not answering; go on without them.
+          if (st.sweep_answered == st.sweep_answered_at_tick)
+            st.sweep_outstanding = 0;
+          st.sweep_answered_at_tick = st.sweep_answered;
+          sweep_more(self);
+          if (st.big_sampling)
+            self->delayed_send<caf::message_priority::high>(self, st.timeout, list_atom_v,
+                                                            st.sweep_id);
+          return;
+        }
         if (auto it = st.open.find(gather_id); it != st.open.end()) {
           auto g = it->second;
           finish(self, g);
@@ -328,14 +442,21 @@ actor_registry_actor::behavior_type registry_fn(registry_ptr self,
             if (auto h = caf::actor_cast<caf::actor>(s.addr))
               return h;
         return {};
+      },
+      [self](node_atom) {
+        auto& st = self->state;
+        auto n = st.node ? st.node() : admin::node_summary{};
+        n.actors = st.kinds;
+        return n;
       });
 }
 
 } // namespace
 
 actor_registry_actor spawn_actor_registry(caf::actor_system& sys,
-                                          std::chrono::milliseconds timeout) {
-  return sys.spawn(registry_fn, timeout);
+                                          std::chrono::milliseconds timeout,
+                                          std::function<admin::node_summary()> node) {
+  return sys.spawn(registry_fn, timeout, std::move(node));
 }
 
 } // namespace skald::actors

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 #include <caf/fwd.hpp>
 
@@ -30,7 +31,11 @@
 namespace skald::actors {
 
 /// Spawns the registry; `timeout` bounds each info request it sends.
+/// `node` describes this node for (node_atom) (the registry adds the actor
+/// counts); it runs inside the registry, so it must be cheap and
+/// thread-safe. Empty: a summary with the counts only.
 actor_registry_actor spawn_actor_registry(caf::actor_system& sys,
-                                          std::chrono::milliseconds timeout);
+                                          std::chrono::milliseconds timeout,
+                                          std::function<admin::node_summary()> node = {});
 
 } // namespace skald::actors

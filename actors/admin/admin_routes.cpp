@@ -6,11 +6,14 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "actors/http/router.hpp"
+#include "messages/interfaces/ring_actor.hpp"
+#include "runtime/admin/ring_summary.hpp"
 #include "runtime/ingester/flush_policy.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
@@ -33,6 +36,8 @@ struct ctx {
   actor_registry_actor registry;
   admin_route_options opts;
   caf::duration timeout() const { return caf::duration{opts.timeout}; }
+  /// Bound of asking the peers (nodes): well inside the request's own bound.
+  caf::duration peer_timeout() const { return caf::duration{opts.peer_timeout}; }
 };
 
 using ctx_ptr = std::shared_ptr<const ctx>;
@@ -91,23 +96,239 @@ bool refuse_action(const ctx& c, const http::responder& rsp) {
   return true;
 }
 
+/// One cluster-wide /admin/api/nodes request: this node from its registry,
+/// each gossip peer from its own registry (asked through the peer's ring
+/// member, over CAF). Answers when every peer answered or at the deadline;
+/// a peer that did not answer by then is listed unreachable.
+struct nodes_gather {
+  explicit nodes_gather(http::responder r) : rsp(std::move(r)) {}
+  std::vector<admin::node_summary> nodes; // [0] = this node
+  size_t pending = 0;
+  bool done = false;
+  http::responder rsp;
+};
+
+void nodes_answer(const std::shared_ptr<nodes_gather>& g) {
+  if (g->done)
+    return;
+  g->done = true;
+  g->rsp.send(http::response::json(200, admin::to_json(g->nodes, admin::wall_now_ns())));
+}
+
+/// Asks the peer behind gossip endpoint `ep` for its node summary: an
+/// asynchronous connect to its ring member (the middleman reuses an open
+/// connection), then (node_atom) with high priority.
+void ask_peer(caf::event_based_actor* self, const std::shared_ptr<nodes_gather>& g, size_t i,
+              const std::string& ep, caf::duration to) {
+  auto colon = ep.rfind(':');
+  uint16_t port = 0;
+  if (colon != std::string::npos)
+    port = static_cast<uint16_t>(std::atoi(ep.c_str() + colon + 1));
+  auto fail = [g, i](std::string why) {
+    if (g->done)
+      return;
+    g->nodes[i].error = std::move(why);
+    if (--g->pending == 0)
+      nodes_answer(g);
+  };
+  if (port == 0 || !self->system().has_middleman()) {
+    fail("no gossip endpoint");
+    return;
+  }
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, to, caf::connect_atom::value, ep.substr(0, colon), port)
+      .then(
+          [self, g, i, to, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                                 const std::set<std::string>&) {
+            if (!ptr) {
+              fail("no ring member published there");
+              return;
+            }
+            auto member = caf::actor_cast<ring_actor>(ptr);
+            // Normal priority on purpose: a high-priority request to a remote
+            // actor is never answered in CAF 0.17.6 (measured: it times out,
+            // the same request with normal priority answers in ~1 ms). The
+            // peer's ring member and registry have small mailboxes.
+            self->request(member, to, node_atom_v)
+                .then(
+                    [g, i](admin::node_summary& n) {
+                      if (g->done)
+                        return;
+                      auto& slot = g->nodes[i];
+                      n.self = false;
+                      n.reachable = true;
+                      n.gossip = slot.gossip;
+                      n.heartbeat_age_ms = slot.heartbeat_age_ms;
+                      slot = std::move(n);
+                      if (--g->pending == 0)
+                        nodes_answer(g);
+                    },
+                    [self, fail](caf::error& e) { fail(self->system().render(e)); });
+          },
+          [self, fail](caf::error& e) { fail("connect: " + self->system().render(e)); });
+}
+
 void nodes(const ctx_ptr& c, http::responder rsp) {
-  auto n = c->opts.node ? c->opts.node() : admin::node_summary{};
-  if (n.id.empty())
-    n.id = "local";
-  admin::actor_query q;
-  q.kind = "actor_registry"; // one row: the page carries every kind's count
-  c->sys->spawn([c, q, rsp, n = std::move(n)](caf::event_based_actor* self) mutable {
-    self->request<caf::message_priority::high>(c->registry, c->timeout(), list_atom_v, q)
+  c->sys->spawn([c, rsp](caf::event_based_actor* self) mutable {
+    auto to = c->timeout();
+    auto fail = [rsp, self](caf::error& e) {
+      rsp.send(json_error(503, "actor registry: " + self->system().render(e)));
+    };
+    self->request<caf::message_priority::high>(c->registry, to, node_atom_v)
         .then(
-            [rsp, n](admin::actor_page& page) mutable {
-              n.actors = page.kinds;
-              std::vector<admin::node_summary> all{std::move(n)};
-              rsp.send(http::response::json(200, admin::to_json(all, admin::wall_now_ns())));
+            [self, c, rsp, to, fail](admin::node_summary& me) mutable {
+              if (me.id.empty())
+                me.id = "local";
+              me.self = true;
+              auto g = std::make_shared<nodes_gather>(rsp);
+              g->nodes.push_back(std::move(me));
+              self->request<caf::message_priority::high>(c->registry, to, lookup_atom_v,
+                                                         std::string{"ring_member"})
+                  .then(
+                      [self, c, g](caf::actor& m) {
+                        if (!m) {
+                          nodes_answer(g);
+                          return;
+                        }
+                        auto member = caf::actor_cast<ring_actor>(m);
+                        auto peer_to = c->peer_timeout();
+                        self->request<caf::message_priority::high>(member, peer_to, members_atom_v)
+                            .then(
+                                [self, c, g, peer_to](const memberlist_snapshot& ml) {
+                                  g->nodes.front().gossip = ml->self_endpoint;
+                                  if (ml->peers.empty()) {
+                                    nodes_answer(g);
+                                    return;
+                                  }
+                                  for (const auto& p : ml->peers) {
+                                    admin::node_summary n;
+                                    n.id = p.endpoint;
+                                    n.address = p.endpoint;
+                                    n.gossip = p.endpoint;
+                                    n.self = false;
+                                    n.reachable = false;
+                                    n.heartbeat_age_ms =
+                                        p.last_gossip_ms > 0 ? ml->now_ms - p.last_gossip_ms : -1;
+                                    n.error = "no answer within " +
+                                              std::to_string(c->opts.peer_timeout.count()) + " ms";
+                                    g->nodes.push_back(std::move(n));
+                                  }
+                                  g->pending = ml->peers.size();
+                                  // One deadline for every peer: a dead or hung node never
+                                  // holds the answer (in-flight requests to a dead node do
+                                  // not fail, caf-0.17.md §4).
+                                  self->delayed_send(self, c->opts.peer_timeout, caf::tick_atom::value);
+                                  self->become([self, g](caf::tick_atom) {
+                                    nodes_answer(g);
+                                    self->quit();
+                                  });
+                                  for (size_t i = 1; i < g->nodes.size(); ++i)
+                                    ask_peer(self, g, i, g->nodes[i].gossip, peer_to);
+                                },
+                                [g](caf::error&) { nodes_answer(g); });
+                      },
+                      [g](caf::error&) { nodes_answer(g); });
             },
-            [rsp, self](caf::error& e) {
-              rsp.send(json_error(503, "actor registry: " + self->system().render(e)));
-            });
+            fail);
+  });
+}
+
+/// GET /admin/api/ring: the ring as this node's ring member sees it.
+void ring_route(const ctx_ptr& c, http::responder rsp) {
+  c->sys->spawn([c, rsp](caf::event_based_actor* self) {
+    auto to = c->timeout();
+    auto fail = [rsp, self](std::string who, caf::error& e) {
+      rsp.send(json_error(503, who + ": " + self->system().render(e)));
+    };
+    self->request<caf::message_priority::high>(c->registry, to, lookup_atom_v,
+                                               std::string{"ring_member"})
+        .then(
+            [self, c, rsp, to, fail](caf::actor& m) {
+              if (!m) {
+                rsp.send(http::response::json(200, admin::to_json(admin::ring_summary{}, "")));
+                return;
+              }
+              auto member = caf::actor_cast<ring_actor>(m);
+              self->request<caf::message_priority::high>(member, to, ring_get_atom_v)
+                  .then(
+                      [self, c, rsp, to, id = m.id(), fail](const ring_snapshot& snap) {
+                        auto sum = admin::summarize_ring(snap->desc, snap->options,
+                                                         snap->self_id, snap->now_ms);
+                        self->request<caf::message_priority::high>(c->registry, to,
+                                                                   lookup_atom_v, uint64_t{id})
+                            .then(
+                                [rsp, sum](admin::actor_page& page) {
+                                  rsp.send(http::response::json(
+                                      200, admin::to_json(sum, page.rows.empty()
+                                                                   ? std::string{}
+                                                                   : admin::to_json(
+                                                                         page.rows.front()))));
+                                },
+                                [fail](caf::error& e) { fail("actor registry", e); });
+                      },
+                      [fail](caf::error& e) { fail("ring member", e); });
+            },
+            [fail](caf::error& e) { fail("actor registry", e); });
+  });
+}
+
+/// POST /admin/api/ring/forget?member=ID: as /ring's Forget button, through
+/// this node's ring member (a LEFT tombstone gossiped to every peer).
+void forget_action(const ctx_ptr& c, http::request& req, http::responder rsp) {
+  if (refuse_action(*c, rsp))
+    return;
+  const auto* m = req.param("member");
+  if (m == nullptr || m->empty()) {
+    rsp.send(json_error(400, "member is required"));
+    return;
+  }
+  c->sys->spawn([c, rsp, id = *m](caf::event_based_actor* self) {
+    auto to = c->timeout();
+    auto fail = [rsp, self](std::string who, caf::error& e) {
+      rsp.send(json_error(503, who + ": " + self->system().render(e)));
+    };
+    self->request<caf::message_priority::high>(c->registry, to, lookup_atom_v,
+                                               std::string{"ring_member"})
+        .then(
+            [self, rsp, to, id, fail](caf::actor& m) {
+              if (!m) {
+                rsp.send(json_error(404, "ring member " + id + " not found"));
+                return;
+              }
+              auto member = caf::actor_cast<ring_actor>(m);
+              self->request<caf::message_priority::high>(member, to, ring_get_atom_v)
+                  .then(
+                      [self, member, rsp, to, id, fail](const ring_snapshot& snap) {
+                        const auto* inst = snap->desc.find(id);
+                        if (inst == nullptr || inst->state == ring::instance_state::left) {
+                          rsp.send(json_error(404, "ring member " + id + " not found"));
+                          return;
+                        }
+                        if (id == snap->self_id) {
+                          rsp.send(json_error(400, "ring member " + id +
+                                                       " is this node: stop it instead"));
+                          return;
+                        }
+                        self->request<caf::message_priority::high>(member, to, ring_forget_atom_v,
+                                                                   id)
+                            .then(
+                                [rsp, id](bool ok) {
+                                  if (!ok) {
+                                    rsp.send(json_error(404, "ring member " + id + " not found"));
+                                    return;
+                                  }
+                                  static auto logger = log::get("admin");
+                                  SKALD_LOG_WARN(logger, "ring member {} forgotten from the admin API",
+                                                 id);
+                                  rsp.send(http::response::json(
+                                      200, "{\"status\":\"success\",\"member\":" +
+                                               json_string(id) + "}"));
+                                },
+                                [fail](caf::error& e) { fail("ring member", e); });
+                      },
+                      [fail](caf::error& e) { fail("ring member", e); });
+            },
+            [fail](caf::error& e) { fail("actor registry", e); });
   });
 }
 
@@ -249,28 +470,11 @@ void add_admin_routes(http::router& r, caf::actor_system& sys, actor_registry_ac
   r.get("/admin/api/streams", kind_route(c, "stream"));
   r.get("/admin/api/wal", kind_route(c, "wal_writer"));
   r.get("/admin/api/flush", kind_route(c, "flush_worker"));
-  r.get("/admin/api/ring", kind_route(c, "ring_member", [](std::string page) {
-          // Until the ring lands (ring issue) there are no ring_member actors:
-          // a single node owns every token.
-          return "{\"ring\":" +
-                 std::string{page.find("\"actors\":[]") != std::string::npos
-                                 ? "\"single node: no ring members\""
-                                 : "\"ring\""} +
-                 ",\"members\":" + page + "}";
-        }));
+  r.get("/admin/api/ring", [c](http::request&, http::responder rsp) { ring_route(c, rsp); });
   r.post("/admin/api/flush",
          [c](http::request& req, http::responder rsp) { flush_action(c, req, std::move(rsp)); });
-  r.post("/admin/api/ring/forget", [c](http::request& req, http::responder rsp) {
-    if (refuse_action(*c, rsp))
-      return;
-    const auto* m = req.param("member");
-    if (m == nullptr || m->empty()) {
-      rsp.send(json_error(400, "member is required"));
-      return;
-    }
-    // No ring member actors on this node yet (ring issue): nothing to forget.
-    rsp.send(json_error(404, "ring member " + *m + " not found"));
-  });
+  r.post("/admin/api/ring/forget",
+         [c](http::request& req, http::responder rsp) { forget_action(c, req, std::move(rsp)); });
   r.get("/admin/api/log_level", [](http::request&, http::responder rsp) {
     rsp.send(http::response::json(200, log_level_json()));
   });

@@ -3,7 +3,8 @@
 //
 //   GET  /admin                         the web console (one page compiled into
 //                                       the binary from web/admin/, no CDN)
-//   GET  /admin/api/nodes               this node (peers: cluster issue)
+//   GET  /admin/api/nodes               this node and every gossip peer (asked
+//                                       over CAF; unreachable after peer_timeout)
 //   GET  /admin/api/actors              ?kind=&tenant=&name=&sort=id|name|started|
 //                                        mailbox|rate|handled&order=asc|desc&
 //                                        offset=&limit= (<= 1000, default 50)
@@ -12,7 +13,8 @@
 //   GET  /admin/api/streams             ?tenant= stream actors (same params)
 //   GET  /admin/api/flush               flush-worker actors (flush issue)
 //   GET  /admin/api/wal                 the WAL writer
-//   GET  /admin/api/ring                ring members (ring issue; empty before)
+//   GET  /admin/api/ring                the ring from this node's ring member:
+//                                       state, heartbeat age, tokens, ownership
 //   GET  /admin/api/log_level           the current log level
 //   POST /admin/api/flush               ?tenant=T[&stream={labels}]
 //   POST /admin/api/ring/forget         ?member=ID
@@ -44,9 +46,9 @@ struct admin_route_options {
   bool enable_actions = false;
   /// Bound of one API request (registry and actors answering).
   std::chrono::milliseconds timeout{5000};
-  /// This node's summary without actors (filled in from the registry);
-  /// called on an HTTP thread: must be thread-safe.
-  std::function<admin::node_summary()> node;
+  /// Bound of asking the peers for /admin/api/nodes; a peer that has not
+  /// answered by then is listed unreachable.
+  std::chrono::milliseconds peer_timeout{1500};
 };
 
 void add_admin_routes(http::router& r, caf::actor_system& sys, actor_registry_actor registry,

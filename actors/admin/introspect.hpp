@@ -84,7 +84,9 @@ auto counted(admin::actor_stats& stats, F f) {
 
 } // namespace detail
 
-/// The `info` handler: common fields read inside the actor, then `fill`.
+/// The `info` handler: common fields read inside the actor, then `fill`
+/// (only for a request: the registry's sweeps send `info` asynchronously and
+/// need the numbers alone, so 100k stream actors build no state maps).
 template <class Self, class Fill>
 auto info_handler(Self* self, Fill fill) {
   return [self, fill](info_atom) -> admin::actor_info {
@@ -93,7 +95,8 @@ auto info_handler(Self* self, Fill fill) {
     out.mailbox = self->mailbox().size();
     out.handled = s.handled;
     out.last_activity_ns = s.last_activity_unix_ns();
-    fill(out);
+    if (self->current_message_id().is_request())
+      fill(out);
     return out;
   };
 }

@@ -15,33 +15,65 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "runtime/util/logging.hpp"
 
 namespace skald::actors {
 
 namespace {
 
+// The gateway and the directory also answer the admin console's `info`
+// (the interfaces other nodes see, messages/interfaces/cluster_actor.hpp,
+// stay as they are: these handles convert to them).
+using gateway_actor = remote_ingester_actor::extend<info_handler_t>;
+using directory_admin_actor = directory_actor::extend<info_handler_t>;
+
 // -- ingester gateway ---------------------------------------------------------
 
-remote_ingester_actor::behavior_type gateway_fn(remote_ingester_actor::pointer self,
-                                                ingester_actor local,
-                                                std::chrono::nanoseconds timeout) {
-  return {
+struct gateway_state {
+  static inline const char* name = "skald.ingester_gateway";
+  admin::actor_stats admin;
+  uint64_t pushes = 0;
+  uint64_t selects = 0;
+  uint64_t malformed = 0;
+};
+
+gateway_actor::behavior_type gateway_fn(gateway_actor::stateful_pointer<gateway_state> self,
+                                        ingester_actor local,
+           std::chrono::nanoseconds timeout) {
+  enlist(self, "ingester_gateway", "ingester gateway");
+  auto fill = [self](admin::actor_info& out) {
+    out.numbers["pushes"] = static_cast<int64_t>(self->state.pushes);
+    out.numbers["selects"] = static_cast<int64_t>(self->state.selects);
+    out.numbers["malformed"] = static_cast<int64_t>(self->state.malformed);
+  };
+  return admin_behavior<gateway_actor::behavior_type>(
+      self, fill,
       [=](push_atom, const ingest_wire& w) -> caf::result<ingest_reply> {
-        if (!w.bytes)
+        ++self->state.pushes;
+        if (!w.bytes) {
+          ++self->state.malformed;
           return ingest_reply{500, "malformed ingest message", 0};
+        }
         auto b = decode_ingest(*w.bytes);
-        if (!b.ok())
+        if (!b.ok()) {
+          ++self->state.malformed;
           return ingest_reply{500, b.error().message(), 0};
+        }
         ingest_ptr p = std::make_shared<const push_batch>(std::move(*b));
         return self->delegate(local, push_atom_v, std::move(p));
       },
       [=](select_atom, const select_wire& w) -> caf::result<select_reply_wire> {
-        if (!w.bytes)
+        ++self->state.selects;
+        if (!w.bytes) {
+          ++self->state.malformed;
           return caf::make_error(caf::sec::invalid_argument, "malformed select message");
+        }
         auto r = decode_select(*w.bytes);
-        if (!r.ok())
+        if (!r.ok()) {
+          ++self->state.malformed;
           return caf::make_error(caf::sec::invalid_argument, r.error().message());
+        }
         auto rp = self->make_response_promise<select_reply_wire>();
         select_request_ptr req = std::make_shared<const select_request>(std::move(*r));
         self->request(local, caf::duration{timeout}, select_atom_v, std::move(req))
@@ -55,15 +87,33 @@ remote_ingester_actor::behavior_type gateway_fn(remote_ingester_actor::pointer s
                 },
                 [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
-      },
-  };
+      });
 }
 
 // -- directory ----------------------------------------------------------------
 
-directory_actor::behavior_type directory_fn(directory_actor::pointer,
-                                            std::shared_ptr<const local_node> n) {
-  return {
+struct directory_state {
+  static inline const char* name = "skald.cluster_directory";
+  admin::actor_stats admin;
+};
+
+directory_admin_actor::behavior_type
+directory_fn(directory_admin_actor::stateful_pointer<directory_state> self,
+             std::shared_ptr<const local_node> n) {
+  enlist(self, "cluster_directory", "cluster directory " + n->id + " at " + n->addr);
+  auto fill = [n](admin::actor_info& out) {
+    out.strings["instance"] = n->id;
+    out.strings["addr"] = n->addr;
+    out.strings["state"] =
+        std::string{ring::to_string(static_cast<ring::instance_state>(n->state ? n->state->load() : 0))};
+    std::string roles;
+    for (const auto& r : n->roles)
+      roles += (roles.empty() ? "" : ",") + r;
+    out.strings["roles"] = roles;
+    out.numbers["gateway"] = n->gateway ? 1 : 0;
+  };
+  return admin_behavior<directory_admin_actor::behavior_type>(
+      self, fill,
       [n](lookup_atom) {
         node_info i;
         i.id = n->id;
@@ -73,8 +123,7 @@ directory_actor::behavior_type directory_fn(directory_actor::pointer,
         i.roles = n->roles;
         i.ingester = caf::actor_cast<caf::actor>(n->gateway);
         return i;
-      },
-  };
+      });
 }
 
 // -- ring watcher -------------------------------------------------------------
@@ -92,6 +141,7 @@ struct peer {
 
 struct watcher_state {
   static inline const char* name = "skald.ring_watcher";
+  admin::actor_stats admin;
   ring_watcher_deps deps;
   /// The ring member's last snapshot (null until the first arrives).
   ring_snapshot ring;
@@ -128,7 +178,6 @@ void publish(watcher_ptr self) {
   }
   view->view = ring::ring_view{desc, st.ring->options};
   view->now_ms = st.ring->now_ms;
-  view->distributors = 1; // no distributor ring yet (docs/cluster.md: gaps)
   st.deps.holder->set(std::move(view));
 }
 
@@ -199,7 +248,25 @@ caf::behavior watcher_fn(watcher_ptr self, ring_watcher_deps deps) {
   if (self->state.deps.member)
     self->send(self->state.deps.member, ring_sub_atom_v, caf::actor{self});
   self->send(self, caf::tick_atom::value);
-  return {
+  enlist(self, "ring_watcher", "ring watcher");
+  auto fill = [self](admin::actor_info& out) {
+    auto& st = self->state;
+    int64_t connected = 0, connecting = 0, known = 0;
+    for (const auto& [addr, p] : st.peers) {
+      connected += p.dir ? 1 : 0;
+      connecting += p.connecting ? 1 : 0;
+      known += p.have_info ? 1 : 0;
+    }
+    out.numbers["peers"] = static_cast<int64_t>(st.peers.size());
+    out.numbers["connections"] = connected;
+    out.numbers["connecting"] = connecting;
+    out.numbers["peers_known"] = known;
+    out.numbers["ring_version"] = st.ring ? static_cast<int64_t>(st.ring->version) : -1;
+    if (auto v = st.deps.holder ? st.deps.holder->get() : nullptr)
+      out.numbers["endpoints"] = static_cast<int64_t>(v->endpoints.size());
+  };
+  return admin_behavior<caf::behavior>(
+      self, fill,
       [self](ring_changed_atom, const ring_snapshot& snap) {
         auto& st = self->state;
         st.ring = snap;
@@ -227,8 +294,7 @@ caf::behavior watcher_fn(watcher_ptr self, ring_watcher_deps deps) {
         for (const auto& a : addrs)
           poll_peer(self, a);
         self->delayed_send(self, self->state.deps.poll_interval, caf::tick_atom::value);
-      },
-  };
+      });
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/admin/introspect.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/wal/checkpoint.hpp"
@@ -36,20 +37,55 @@ struct checkpoint_metrics {
   }
 };
 
+/// The writer's interface plus the admin console's `info` (the ingester
+/// side, messages/interfaces/ingester_actor.hpp, stays as it is).
+using checkpoint_admin_actor = checkpoint_writer_actor::extend<info_handler_t>;
+
 struct checkpoint_writer_state {
   static inline const char* name = "skald.checkpoint_writer";
+  admin::actor_stats admin;
+  /// The last checkpoint (for the admin console's `info`).
+  uint64_t checkpoints = 0;
+  uint64_t failures = 0;
+  uint64_t last_index = 0;
+  int64_t last_ns = 0; // wall clock, end of the last successful checkpoint
+  int64_t last_duration_ns = 0;
+  uint64_t last_series = 0;
+  uint64_t last_chunk_bytes = 0;
+  std::string last_error;
 };
 
-checkpoint_writer_actor::behavior_type
-checkpoint_writer_fn(checkpoint_writer_actor::stateful_pointer<checkpoint_writer_state> self,
+checkpoint_admin_actor::behavior_type
+checkpoint_writer_fn(checkpoint_admin_actor::stateful_pointer<checkpoint_writer_state> self,
                      wal::file_system* fs, wal::wal_settings settings,
                      std::shared_ptr<checkpoint_metrics> m) {
-  (void)self; // stateless: one checkpoint at a time, all on the stack
-  return {
-      [fs, settings, m](checkpoint_atom, uint64_t n,
-                        const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {
+  // One checkpoint at a time, all on the stack; the state keeps only what the
+  // admin console shows. A checkpoint blocks this (detached) actor, so `info`
+  // is answered between checkpoints: in_progress is always 0 in its answer;
+  // the ingester's `checkpointing` shows a checkpoint being written.
+  enlist(self, "checkpoint_writer", "WAL checkpoint writer " + settings.writer.dir);
+  auto fill = [self, dir = settings.writer.dir](admin::actor_info& out) {
+    const auto& st = self->state;
+    out.numbers["checkpoints"] = static_cast<int64_t>(st.checkpoints);
+    out.numbers["failures"] = static_cast<int64_t>(st.failures);
+    out.numbers["last_index"] = static_cast<int64_t>(st.last_index);
+    out.numbers["last_checkpoint_ns"] = st.last_ns;
+    out.numbers["last_duration_ns"] = st.last_duration_ns;
+    out.numbers["last_series"] = static_cast<int64_t>(st.last_series);
+    out.numbers["last_chunk_bytes"] = static_cast<int64_t>(st.last_chunk_bytes);
+    out.numbers["in_progress"] = 0;
+    if (!st.last_error.empty())
+      out.strings["last_error"] = st.last_error;
+    out.strings["dir"] = dir;
+  };
+  return admin_behavior<checkpoint_admin_actor::behavior_type>(
+      self, fill,
+      [self, fs, settings, m](checkpoint_atom, uint64_t n,
+                              const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {
         auto t0 = std::chrono::steady_clock::now();
         auto failed = [&](const status& s) -> caf::result<uint64_t> {
+          ++self->state.failures;
+          self->state.last_error = s.message();
           m->checkpoints_failed->inc();
           return caf::make_error(caf::sec::runtime_error, "wal checkpoint: " + s.message());
         };
@@ -59,6 +95,7 @@ checkpoint_writer_fn(checkpoint_writer_actor::stateful_pointer<checkpoint_writer
         if (!cw.ok())
           return failed(cw.error());
         wal::series_snapshot v;
+        uint64_t chunk_bytes = 0;
         for (const auto& s : *snaps) {
           v.fingerprint = s.wal_id;
           v.epoch = s.epoch;
@@ -68,8 +105,10 @@ checkpoint_writer_fn(checkpoint_writer_actor::stateful_pointer<checkpoint_writer
           v.tenant = s.tenant;
           v.labels = s.labels;
           v.chunks.clear();
-          for (const auto& [flags, bytes] : s.chunks)
+          for (const auto& [flags, bytes] : s.chunks) {
             v.chunks.push_back(wal::checkpoint_chunk{flags, bytes});
+            chunk_bytes += bytes.size();
+          }
           if (auto a = cw->add(v); !a.ok()) {
             cw->abort();
             return failed(a);
@@ -85,11 +124,18 @@ checkpoint_writer_fn(checkpoint_writer_actor::stateful_pointer<checkpoint_writer
                          r.error().message());
         }
         m->checkpoints->inc();
-        m->duration->observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        auto took = std::chrono::steady_clock::now() - t0;
+        m->duration->observe(std::chrono::duration<double>(took).count());
+        auto& st = self->state;
+        ++st.checkpoints;
+        st.last_index = n;
+        st.last_ns = admin::wall_now_ns();
+        st.last_duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
+        st.last_series = snaps->size();
+        st.last_chunk_bytes = chunk_bytes;
+        st.last_error.clear();
         return static_cast<uint64_t>(snaps->size());
-      },
-  };
+      });
 }
 
 } // namespace

@@ -149,7 +149,7 @@ struct options {
       "  nodes                                   the cluster's nodes\n"
       "  actors  [--kind K] [--tenant T] [--name S] [--sort id|name|started|mailbox|rate|handled]\n"
       "          [--order asc|desc] [--limit N] [--offset N]\n"
-      "  ring                                    ring members\n"
+      "  ring                                    ring members (state, heartbeat, token share)\n"
       "  streams [--tenant T] [--sort KEY] [--limit N] [--offset N]\n"
       "  flush   [--tenant T [--stream '{app=\"x\"}']]  list flush workers, or flush (POST)\n"
       "  top     [--once] [--interval SECONDS] [--kind K] [--limit N]\n"
@@ -286,21 +286,27 @@ int cmd_ring(const options& o) {
   auto d = call_json(o, "GET", "/admin/api/ring");
   if (!d)
     return 1;
-  const auto& members = (*d)["members"]["actors"];
-  if (members.Empty()) {
+  const auto& members = (*d)["members"];
+  if (!members.IsArray() || members.Empty()) {
     std::printf("%s\n", str(*d, "ring"));
     return 0;
   }
   text_table t;
-  t.header = {"MEMBER", "STATE", "HEARTBEAT AGE", "TOKENS"};
-  t.numeric = {false, false, true, true};
+  t.header = {"MEMBER", "STATE", "ADDRESS", "ZONE", "HEARTBEAT AGE", "TOKENS", "OWNERSHIP"};
+  t.numeric = {false, false, false, false, true, true, true};
   for (const auto& m : members.GetArray()) {
-    const auto& s = m["state"];
-    t.rows.push_back({str(m, "name"), str(s, "state"),
-                      human_duration(static_cast<long long>(num(s, "heartbeat_age_ms") / 1000)),
-                      human_count(num(s, "tokens"))});
+    char share[32];
+    std::snprintf(share, sizeof share, "%.1f%%", 100 * num(m, "ownership"));
+    char age[32];
+    std::snprintf(age, sizeof age, "%.1fs", num(m, "heartbeat_age_ms") / 1000);
+    t.rows.push_back({std::string{str(m, "id")} +
+                          (m.HasMember("self") && m["self"].GetBool() ? " (this node)" : ""),
+                      str(m, "state"), str(m, "address"), str(m, "zone"), age,
+                      human_count(num(m, "tokens")), share});
   }
   std::fputs(render(t).c_str(), stdout);
+  std::printf("%u members, %s tokens, replication factor %d\n", members.Size(),
+              human_count(num(*d, "tokens")).c_str(), static_cast<int>(num(*d, "replication_factor")));
   return 0;
 }
 

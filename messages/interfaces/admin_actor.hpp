@@ -15,11 +15,22 @@
 ///   (lookup_atom, uint64_t id)          -> (actor_page)  // one actor (0 rows: unknown)
 ///   (lookup_atom, std::string kind)     -> (actor)       // first live actor of a kind
 ///                                                        //   (invalid handle: none)
+///   (node_atom)                         -> (node_summary) // this node (roles, address,
+///                                                        //   modules, actors per kind);
+///                                                        //   peers ask it through their
+///                                                        //   ring member (over CAF)
 ///   (info_atom)                         -> (actor_info)
+///   (actor_info)                        -> ()            // an actor's answer to a
+///                                                        //   sweep's async info (below)
 /// }
 //
 // Senders of info use request<message_priority::high> with a caf::duration
-// timeout (caf-0.17.md §8): the answer overtakes a backlog of pushes.
+// timeout (caf-0.17.md §8): the answer overtakes a backlog of pushes. The
+// registry's sweep over every actor (sorting 100k actors by mailbox or rate)
+// instead sends `info` asynchronously with high priority: no response
+// handler per actor; the answer comes back as a plain (actor_info) message
+// and carries the common numbers only (the kind-specific state is filled in
+// for requests alone).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +52,8 @@ using actor_registry_actor =
                      caf::replies_to<list_atom, admin::actor_query>::with<admin::actor_page>,
                    caf::reacts_to<list_atom, uint64_t>,
                      caf::replies_to<lookup_atom, uint64_t>::with<admin::actor_page>,
-                     caf::replies_to<lookup_atom, std::string>::with<caf::actor>, info_handler_t>;
+                     caf::replies_to<lookup_atom, std::string>::with<caf::actor>,
+                     caf::replies_to<node_atom>::with<admin::node_summary>,
+                     caf::reacts_to<admin::actor_info>, info_handler_t>;
 
 } // namespace skald

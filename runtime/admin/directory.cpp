@@ -147,6 +147,43 @@ void cut_page(std::vector<actor_row>& rows, const actor_query& q) {
     rows.resize(limit);
 }
 
+std::vector<uint64_t> select_page(std::vector<sort_item>& items, const actor_query& q) {
+  auto less = [&q](const sort_item& a, const sort_item& b) {
+    auto by = [](const auto& x, const auto& y) -> int { return x < y ? -1 : (y < x ? 1 : 0); };
+    int c = 0;
+    switch (q.sort) {
+      case sort_key::id: c = 0; break;
+      case sort_key::name: c = by(*a.name, *b.name); break;
+      case sort_key::started: c = by(a.started_ns, b.started_ns); break;
+      case sort_key::mailbox: c = by(a.mailbox, b.mailbox); break;
+      case sort_key::rate: c = by(a.rate, b.rate); break;
+      case sort_key::handled: c = by(a.handled, b.handled); break;
+    }
+    if (c != 0)
+      return q.descending ? c > 0 : c < 0;
+    if (q.sort == sort_key::id)
+      return q.descending ? a.id > b.id : a.id < b.id;
+    return a.id < b.id;
+  };
+  std::vector<uint64_t> out;
+  const auto n = items.size();
+  if (q.offset >= n)
+    return out;
+  auto first = items.begin() + static_cast<std::ptrdiff_t>(q.offset);
+  auto last = items.begin() +
+              static_cast<std::ptrdiff_t>(std::min<uint64_t>(n, q.offset + std::min(q.limit, max_page_limit)));
+  // Everything before `first` sorts before it, everything from `last` on after.
+  if (first != items.begin())
+    std::nth_element(items.begin(), first, items.end(), less);
+  if (last != items.end())
+    std::nth_element(first, last, items.end(), less);
+  std::sort(first, last, less);
+  out.reserve(static_cast<size_t>(last - first));
+  for (auto i = first; i != last; ++i)
+    out.push_back(i->id);
+  return out;
+}
+
 double rate_tracker::observe(uint64_t id, uint64_t handled, int64_t now_ns) {
   auto [i, fresh] = last_.try_emplace(id, sample{handled, now_ns, 0.0});
   if (fresh)
@@ -287,9 +324,12 @@ std::string to_json(const std::vector<node_summary>& nodes, int64_t now_ns) {
     key(w, "version");
     str(w, n.version);
     key(w, "started");
-    str(w, format_time(n.started_ns));
+    if (n.started_ns > 0)
+      str(w, format_time(n.started_ns));
+    else
+      w.Null();
     key(w, "uptime_seconds");
-    w.Int64(std::max<int64_t>(0, (now_ns - n.started_ns) / 1000000000));
+    w.Int64(n.started_ns > 0 ? std::max<int64_t>(0, (now_ns - n.started_ns) / 1000000000) : 0);
     key(w, "ready");
     w.Bool(n.ready);
     key(w, "reachable");
@@ -298,6 +338,10 @@ std::string to_json(const std::vector<node_summary>& nodes, int64_t now_ns) {
     w.Int64(n.heartbeat_age_ms);
     key(w, "self");
     w.Bool(n.self);
+    key(w, "gossip");
+    str(w, n.gossip);
+    key(w, "error");
+    str(w, n.error);
     key(w, "modules");
     w.StartObject();
     for (const auto& [m, st] : n.modules) {

@@ -142,6 +142,24 @@ void sort_rows(std::vector<actor_row>& rows, const actor_query& q);
 /// Keeps rows [offset, offset + limit) of sorted rows.
 void cut_page(std::vector<actor_row>& rows, const actor_query& q);
 
+/// What a listing sorts on for one actor, without copying its entry: the
+/// directory builds one per matching actor and select_page() picks the page.
+struct sort_item {
+  uint64_t id = 0;
+  /// The entry's name (sort=name); must outlive the call.
+  const std::string* name = nullptr;
+  int64_t started_ns = 0;
+  uint64_t mailbox = 0;
+  uint64_t handled = 0;
+  double rate = 0;
+};
+
+/// Ids of the page [offset, offset + limit) of `items` in the query's order
+/// (the same total order as sort_rows: ties by ascending id), without
+/// sorting the rest: nth_element around the page, then a sort of the page
+/// alone — O(n + limit log limit) instead of O(n log n). Reorders `items`.
+std::vector<uint64_t> select_page(std::vector<sort_item>& items, const actor_query& q);
+
 /// Message rates per actor from successive `handled` counters. An actor's
 /// rate is recomputed when at least min_interval passed since its baseline;
 /// between two such moments the last rate is returned.
@@ -196,14 +214,19 @@ struct node_summary {
   std::map<std::string, uint64_t> actors;
   /// False for a peer that did not answer (cluster issue).
   bool reachable = true;
-  /// Age of the last heartbeat from the peer, ms (0 on the node itself).
+  /// Age of the last gossip exchange with the peer, ms (0 on the node itself).
   int64_t heartbeat_age_ms = 0;
   bool self = true;
+  /// The node's gossip endpoint (memberlist), host:port; "" without gossip.
+  std::string gossip;
+  /// Why a peer is unreachable ("" when it answered).
+  std::string error;
 };
 
 /// {"nodes":[{"id":..,"hostname":..,"address":..,"roles":[..],"version":..,
 /// "started":..,"uptime_seconds":..,"ready":..,"modules":{..},"actors":{..},
-/// "actors_total":..,"reachable":..,"heartbeat_age_ms":..,"self":..}]}
+/// "actors_total":..,"reachable":..,"heartbeat_age_ms":..,"self":..,"gossip":..,
+/// "error":..}]}; started is null and uptime 0 for an unreachable peer.
 std::string to_json(const std::vector<node_summary>& nodes, int64_t now_ns);
 
 } // namespace skald::admin

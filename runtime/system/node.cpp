@@ -123,7 +123,7 @@ bool node::ready() const {
   if (stopping_ || modules_.empty())
     return false;
   return std::all_of(modules_.begin(), modules_.end(), [](const std::unique_ptr<slot>& m) {
-    return m->state.load() == module_state::running;
+    return m->state.load() == module_state::running && m->instance->not_ready().empty();
   });
 }
 
@@ -136,8 +136,12 @@ std::string node::readiness_text() const {
     if (st != module_state::running)
       ++not_running[to_string(st)];
   }
-  if (not_running.empty())
+  if (not_running.empty()) {
+    for (const auto& m : modules_)
+      if (auto why = m->instance->not_ready(); !why.empty())
+        return why;
     return "ready";
+  }
   std::string out = "Some services are not Running:";
   for (const auto& [state, n] : not_running)
     out += "\n" + state + ": " + std::to_string(n);
@@ -158,12 +162,9 @@ std::string node::services_text() const {
 void node::start_admin() {
   started_ns_ = admin::wall_now_ns();
   admin_ = std::make_unique<admin_state>();
-  admin_->registry = actors::spawn_actor_registry(*sys_, std::chrono::milliseconds{2000});
-  sys_->registry().put(actors::actor_registry_name(),
-                       caf::actor_cast<caf::strong_actor_ptr>(admin_->registry));
-  actors::admin_route_options opts;
-  opts.enable_actions = cfg_.admin.enable_actions;
-  opts.node = [this] {
+  // This node as /admin/api/nodes shows it (here and on its peers); runs
+  // inside the registry, reading the module states through atomics.
+  auto describe = [this] {
     admin::node_summary n;
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) == 0)
@@ -181,6 +182,12 @@ void node::start_admin() {
       n.modules.emplace_back(m->name, to_string(m->state.load()));
     return n;
   };
+  admin_->registry =
+    actors::spawn_actor_registry(*sys_, std::chrono::milliseconds{2000}, std::move(describe));
+  sys_->registry().put(actors::actor_registry_name(),
+                       caf::actor_cast<caf::strong_actor_ptr>(admin_->registry));
+  actors::admin_route_options opts;
+  opts.enable_actions = cfg_.admin.enable_actions;
   actors::add_admin_routes(*router_, *sys_, admin_->registry, std::move(opts));
 }
 

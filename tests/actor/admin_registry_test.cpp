@@ -342,5 +342,48 @@ TEST_F(admin_registry, sorting_more_than_1000_actors_uses_the_shared_sample) {
   EXPECT_NE(again.rows[0].entry.id, busy->id());
 }
 
+TEST_F(admin_registry, a_silent_actor_does_not_hold_a_sweep_over_1000_actors) {
+  auto b = push_builder{};
+  for (int i = 0; i < 1100; ++i)
+    b.stream("{app=\"s" + std::to_string(i) + "\"}").entry(1 * sec, "x");
+  push("t1", b.build());
+  // Enlisted first in id order after the streams; never answers info.
+  keep(sys().spawn([](caf::event_based_actor* self) -> caf::behavior {
+    actors::enlist(self, "silent", "silent one");
+    return {[self](info_atom) -> caf::result<admin::actor_info> {
+      return self->make_response_promise<admin::actor_info>();
+    }};
+  }));
+  sched().run();
+  admin::actor_query q;
+  q.kind = "stream";
+  q.sort = admin::sort_key::rate;
+  q.limit = 3;
+  auto rh = self()->request(reg_, caf::infinite, list_atom_v, q);
+  sched().run();
+  // The sweep waits for the silent actor; the listing is released after 1 s
+  // with what the sweep has (every stream answered).
+  std::optional<admin::actor_page> page;
+  sched().advance_time(std::chrono::milliseconds{1000});
+  sched().run();
+  rh.receive([&](admin::actor_page& p) { page = std::move(p); },
+             [&](caf::error& e) { FAIL() << sys().render(e); });
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 1100u);
+  ASSERT_EQ(page->rows.size(), 3u);
+  for (const auto& r : page->rows)
+    EXPECT_TRUE(r.answered);
+  // Progress ticks every timeout (2 s): the first (at 2 s) sees answers
+  // since the start, the second (at 4 s) none, gives up on the silent actor
+  // and ends the sweep; the next listing is served from its sample at once
+  // (were the sweep still running, it would wait for its release).
+  sched().advance_time(std::chrono::milliseconds{1000});
+  sched().run();
+  sched().advance_time(std::chrono::milliseconds{2000});
+  sched().run();
+  auto again = list(q);
+  EXPECT_EQ(again.rows.size(), 3u);
+}
+
 } // namespace
 } // namespace skald

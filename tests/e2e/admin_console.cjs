@@ -3,7 +3,8 @@
 // Starts a skald node (admin actions on) on a free port, opens /admin in
 // Debian's chromium (headless, driven by playwright-core; never a downloaded
 // browser), and checks what an operator sees: the nodes table with this node
-// ready, a stream actor appearing after a push, and the flush counter rising
+// ready, the ring with this node ACTIVE owning every token, a stream actor
+// appearing after a push, and the flush counter rising
 // after clicking "flush". Saves a screenshot (admin-console.png) into the
 // artifact folder. Run through tests/e2e/run_admin_console.sh.
 "use strict";
@@ -71,6 +72,15 @@ async function main() {
     await page.waitForFunction(() => /ready/.test(document.querySelector("#nodes tbody").textContent)
       && !/not ready/.test(document.querySelector("#nodes tbody").textContent), null, { timeout: 10000 });
     console.log("nodes table: this node is ready");
+
+    // The ring section shows this node's ring member: ACTIVE, owning 100% of
+    // the tokens, with a heartbeat age (and no forget button for itself).
+    await page.waitForFunction(() => {
+      const t = document.querySelector("#ring tbody").textContent;
+      return /ACTIVE/.test(t) && /100\.0%/.test(t) && /\d+\.\ds/.test(t);
+    }, null, { timeout: 10000 });
+    if (await page.$("#ring button.forget")) throw new Error("forget offered for this node itself");
+    console.log("ring: this node ACTIVE with 100% of the tokens");
 
     // A push creates a stream actor; it appears in the console.
     const now = BigInt(Date.now()) * 1000000n;

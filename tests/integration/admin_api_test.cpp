@@ -179,9 +179,31 @@ TEST_F(admin_api, lists_nodes_actors_tenants_streams_and_wal_of_a_live_node) {
   EXPECT_STREQ(w["fsync"].GetString(), "none");
   EXPECT_THAT(w["dir"].GetString(), HasSubstr(data_dir_));
 
+  // The ring from the ring member: this node alone, owning every token.
   auto ring = get_json("/admin/api/ring");
-  EXPECT_STREQ(ring["ring"].GetString(), "single node: no ring members");
-  EXPECT_EQ(ring["members"]["total"].GetUint64(), 0u);
+  EXPECT_STREQ(ring["ring"].GetString(), "ring");
+  ASSERT_EQ(ring["members"].Size(), 1u);
+  const auto& self = ring["members"][0];
+  EXPECT_STREQ(self["state"].GetString(), "ACTIVE");
+  EXPECT_EQ(self["tokens"].GetUint64(), 128u);
+  EXPECT_DOUBLE_EQ(self["ownership"].GetDouble(), 1.0);
+  EXPECT_TRUE(self["self"].GetBool());
+  EXPECT_GE(self["heartbeat_age_ms"].GetInt64(), 0);
+  EXPECT_STREQ(ring["member"]["kind"].GetString(), "ring_member");
+  EXPECT_TRUE(ring["member"]["answered"].GetBool());
+
+  // The other long-lived kinds answer info with their state.
+  auto member = get_json("/admin/api/actors?kind=ring_member");
+  ASSERT_EQ(member["total"].GetUint64(), 1u);
+  EXPECT_STREQ(member["actors"][0]["state"]["state"].GetString(), "ACTIVE");
+  EXPECT_EQ(member["actors"][0]["state"]["tokens"].GetInt64(), 128);
+  EXPECT_EQ(member["actors"][0]["state"]["members"].GetInt64(), 1);
+  auto ckpt = get_json("/admin/api/actors?kind=checkpoint_writer");
+  ASSERT_EQ(ckpt["total"].GetUint64(), 1u);
+  EXPECT_TRUE(ckpt["actors"][0]["answered"].GetBool());
+  EXPECT_TRUE(ckpt["actors"][0]["state"].HasMember("last_checkpoint_ns"));
+  EXPECT_TRUE(ckpt["actors"][0]["state"].HasMember("last_duration_ns"));
+  EXPECT_THAT(ckpt["actors"][0]["state"]["dir"].GetString(), HasSubstr(data_dir_));
   auto flush = get_json("/admin/api/flush");
   ASSERT_GE(flush["total"].GetUint64(), 1u); // ingester.concurrent_flushes workers
   EXPECT_STREQ(flush["actors"][0]["kind"].GetString(), "flush_worker");
@@ -300,7 +322,10 @@ TEST_F(admin_api, skaldctl_prints_aligned_tables) {
 
   out = ctl("ring");
   EXPECT_EQ(last_.status, 0) << out;
-  EXPECT_THAT(out, HasSubstr("single node"));
+  EXPECT_THAT(out, HasSubstr("OWNERSHIP"));
+  EXPECT_THAT(out, HasSubstr("(this node)"));
+  EXPECT_THAT(out, HasSubstr("100.0%"));
+  EXPECT_THAT(out, HasSubstr("1 members, 128 tokens"));
   out = ctl("flush");
   EXPECT_EQ(last_.status, 0) << out;
   EXPECT_THAT(out, HasSubstr("WORKER"));
