@@ -7,6 +7,7 @@
 # log line.
 #
 # Usage: bench/wal_ready.sh [build-dir]     env: LOADS="10 20"
+#   EXTRA_ARGS="-ingester.wal.direct-io=false" (more skald flags, both starts)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
@@ -18,7 +19,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 for load in ${LOADS:-10 20}; do
   data=$(mktemp -d -t skald-ready-XXXX)
   args=(-config.file="$here/configs/skald-local.yaml" -server.http-listen-port="$port"
-        -common.path-prefix="$data" -ingester.wal.checkpoint-duration=1h)
+        -common.path-prefix="$data" -ingester.wal.checkpoint-duration=1h ${EXTRA_ARGS:-})
   "$build/skald" "${args[@]}" >"$data/log1" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done

@@ -127,6 +127,7 @@ struct wal_config {
   byte_size segment_size;
   std::string fsync;
   std::chrono::nanoseconds fsync_interval{0};
+  bool direct_io = true;
 
   wal_config() { set_defaults(*this); }
 
@@ -148,11 +149,14 @@ struct wal_config {
             "skald only: size at which a WAL segment file is closed and a new one started "
             "(Loki uses 512MB fixed).");
     b.field(fsync, "fsync", "none",
-            "skald only: none = rely on the page cache (survives a process crash, not power loss); "
-            "batch = group-commit fsync every fsync_interval before acking.",
+            "skald only: none = ack once write(2) returned (survives a process crash, not power "
+            "loss); batch = group-commit fsync every fsync_interval before acking.",
             opts().one_of({"none", "batch"}));
     b.field(fsync_interval, "fsync_interval", 10ms,
             "skald only: group-commit window when fsync is batch.");
+    b.field(direct_io, "direct_io", true,
+            "skald only: write segments with O_DIRECT (no copy into the page cache); falls back "
+            "to buffered writes where the file system does not support it.");
   }
 
   status validate() const;

@@ -1,6 +1,7 @@
 #include "runtime/wal/file_system.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <dirent.h>
@@ -90,6 +91,165 @@ private:
   std::string path_;
 };
 
+/// Heap memory aligned to direct_io_block (O_DIRECT buffers).
+struct aligned_buffer {
+  char* data = nullptr;
+  size_t capacity = 0;
+
+  aligned_buffer() = default;
+  aligned_buffer(const aligned_buffer&) = delete;
+  aligned_buffer& operator=(const aligned_buffer&) = delete;
+  ~aligned_buffer() { std::free(data); }
+
+  /// Grows to at least n bytes (rounded up to blocks), keeping the first
+  /// `keep` bytes. False if out of memory.
+  bool reserve(size_t n, size_t keep) {
+    if (n <= capacity)
+      return true;
+    size_t cap = capacity == 0 ? size_t{1} << 20 : capacity;
+    while (cap < n)
+      cap *= 2;
+    void* p = nullptr;
+    if (::posix_memalign(&p, direct_io_block, cap) != 0)
+      return false;
+    if (keep > 0)
+      std::memcpy(p, data, keep);
+    std::free(data);
+    data = static_cast<char*>(p);
+    capacity = cap;
+    return true;
+  }
+};
+
+constexpr size_t round_up(size_t n) {
+  return (n + direct_io_block - 1) / direct_io_block * direct_io_block;
+}
+
+/// A file opened with O_DIRECT: every append is one pwrite(2) of whole
+/// blocks from an aligned buffer that starts with the file's last partial
+/// block (rewritten with the same bytes) and ends in zero padding. The
+/// logical size is what was appended; the file on disk is rounded up to a
+/// block. If the kernel refuses an aligned direct write (EINVAL: a device
+/// with larger blocks), the file drops O_DIRECT and goes on with buffered
+/// pwrite(2)s at the logical end.
+class posix_direct_file final : public writable_file {
+public:
+  posix_direct_file(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+  ~posix_direct_file() override {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  status append(std::string_view data) override {
+    if (fd_ < 0)
+      return status{errc::io_error, "write " + path_ + ": file is closed"};
+    if (data.empty())
+      return {};
+    if (direct_) {
+      const size_t tail = size_ % direct_io_block;
+      const size_t len = round_up(tail + data.size());
+      if (!buf_.reserve(len, tail))
+        return status{errc::io_error, "write " + path_ + ": no memory for the direct I/O buffer"};
+      std::memcpy(buf_.data + tail, data.data(), data.size());
+      std::memset(buf_.data + tail + data.size(), 0, len - tail - data.size());
+      const uint64_t off = size_ - tail;
+      int err = pwrite_all(buf_.data, len, off);
+      if (err == 0) {
+        size_ += data.size();
+        const size_t new_tail = size_ % direct_io_block;
+        if (new_tail != 0)
+          std::memmove(buf_.data, buf_.data + (size_ - new_tail - off), new_tail);
+        return {};
+      }
+      if (err != EINVAL)
+        return errno_status(err, "write", path_); // buf_ still starts with the tail
+      // The kernel refuses these aligned direct writes (a device with larger
+      // blocks): drop O_DIRECT and write buffered from here on.
+      int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0)
+        return errno_status(errno, "fcntl", path_);
+      direct_ = false;
+    }
+    if (int err = pwrite_all(data.data(), data.size(), size_); err != 0)
+      return errno_status(err, "write", path_);
+    size_ += data.size();
+    return {};
+  }
+
+  status truncate(uint64_t size) override {
+    if (fd_ < 0)
+      return status{errc::io_error, "truncate " + path_ + ": file is closed"};
+    while (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      if (errno != EINTR)
+        return errno_status(errno, "truncate", path_);
+    }
+    size_ = size;
+    const size_t tail = size % direct_io_block;
+    if (!direct_ || tail == 0)
+      return {};
+    // Reload the new last partial block (the next append rewrites it).
+    if (!buf_.reserve(direct_io_block, 0))
+      return status{errc::io_error, "truncate " + path_ + ": out of memory"};
+    ssize_t n;
+    while ((n = ::pread(fd_, buf_.data, direct_io_block, static_cast<off_t>(size - tail))) < 0
+           && errno == EINTR) {
+    }
+    if (n < 0)
+      return errno_status(errno, "read", path_);
+    if (static_cast<size_t>(n) != tail)
+      return status{errc::io_error, "truncate " + path_ + ": last block reads back short"};
+    return {};
+  }
+
+  status sync() override {
+    if (fd_ < 0)
+      return status{errc::io_error, "fsync " + path_ + ": file is closed"};
+    while (::fdatasync(fd_) != 0) {
+      if (errno != EINTR)
+        return errno_status(errno, "fsync", path_);
+    }
+    return {};
+  }
+
+  status close() override {
+    if (fd_ < 0)
+      return {};
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0 && errno != EINTR)
+      return errno_status(errno, "close", path_);
+    return {};
+  }
+
+private:
+  /// pwrite(2)s all of p[0, len) at off; 0 or the errno of the failure
+  /// (EIO for a write of 0 bytes).
+  int pwrite_all(const char* p, size_t len, uint64_t off) {
+    size_t done = 0;
+    while (done < len) {
+      ssize_t n = ::pwrite(fd_, p + done, len - done, static_cast<off_t>(off + done));
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        return errno;
+      }
+      if (n == 0)
+        return EIO;
+      done += static_cast<size_t>(n);
+    }
+    return 0;
+  }
+
+  int fd_;
+  std::string path_;
+  bool direct_ = true;
+  /// Bytes appended (the file may be longer by its zero padding).
+  uint64_t size_ = 0;
+  /// Starts with the size_ % direct_io_block bytes of the last block.
+  aligned_buffer buf_;
+};
+
 class posix_fs final : public file_system {
 public:
   result<std::unique_ptr<writable_file>> create(const std::string& path) override {
@@ -97,6 +257,17 @@ public:
     if (fd < 0)
       return errno_status(errno, "create", path);
     return std::unique_ptr<writable_file>{std::make_unique<posix_file>(fd, path)};
+  }
+
+  result<std::unique_ptr<writable_file>> create_direct(const std::string& path) override {
+    // No O_APPEND: the appends pwrite(2) whole blocks at explicit offsets.
+    // Read-write: truncate() reads the new last block back.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EINVAL) // the file system has no direct I/O (tmpfs)
+      return create(path);
+    if (fd < 0)
+      return errno_status(errno, "create", path);
+    return std::unique_ptr<writable_file>{std::make_unique<posix_direct_file>(fd, path)};
   }
 
   status read_file(const std::string& path, std::string& out) override {
@@ -125,6 +296,50 @@ public:
       have += static_cast<size_t>(n);
     }
     out.resize(have);
+    ::close(fd);
+    return {};
+  }
+
+  status read_file_direct(const std::string& path, std::string& out) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
+    if (fd < 0 && errno == EINVAL)
+      return read_file(path, out);
+    if (fd < 0)
+      return errno_status(errno, "open", path);
+    out.clear();
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0)
+      out.reserve(static_cast<size_t>(st.st_size));
+    // Large aligned reads straight from the device (no page cache to fill,
+    // which costs more than the copy below on a VM's untouched memory).
+    constexpr size_t chunk = size_t{8} << 20;
+    thread_local aligned_buffer buf;
+    if (!buf.reserve(chunk, 0)) {
+      ::close(fd);
+      return status{errc::io_error, "read " + path + ": no memory for the direct I/O buffer"};
+    }
+    uint64_t off = 0;
+    for (;;) {
+      ssize_t n = ::pread(fd, buf.data, chunk, static_cast<off_t>(off));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EINVAL && off == 0) {
+        ::close(fd);
+        return read_file(path, out);
+      }
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        out.clear();
+        return errno_status(err, "read", path);
+      }
+      if (n == 0)
+        break;
+      out.append(buf.data, static_cast<size_t>(n));
+      off += static_cast<uint64_t>(n);
+      if (off % direct_io_block != 0)
+        break; // a short read off a block boundary: the end of the file
+    }
     ::close(fd);
     return {};
   }

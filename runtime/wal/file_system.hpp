@@ -23,6 +23,11 @@
 //       truncate() can cut off again.
 //   (2) create() never opens an existing file (O_EXCL): WAL files are written
 //       once, by one writer.
+//   (3) a file from create_direct() holds, after every append() returned ok,
+//       the bytes appended so far followed by fewer than direct_io_block zero
+//       bytes (none once the appends end on a block boundary): the padding of
+//       O_DIRECT writes (docs/wal-format.md §2, segment format v2). It is
+//       never cut off (a crash leaves it anyway); readers skip it.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +39,12 @@
 #include "runtime/util/status.hpp"
 
 namespace skald::wal {
+
+/// Alignment of direct (O_DIRECT) writes: file offsets, lengths and buffer
+/// addresses are multiples of it, so a direct file may end in up to
+/// direct_io_block - 1 zero bytes of padding (invariant 3). 4096 covers
+/// devices with 512-byte and 4 KiB logical blocks.
+inline constexpr size_t direct_io_block = 4096;
 
 class writable_file {
 public:
@@ -78,8 +89,25 @@ public:
   /// Creates a new, empty file for appending; fails if it exists.
   virtual result<std::unique_ptr<writable_file>> create(const std::string& path) = 0;
 
+  /// Like create(), but the appends may bypass the page cache (posix:
+  /// O_DIRECT, each append one pwrite(2) of whole direct_io_block blocks,
+  /// the last partial block rewritten by the next append): no copy into the
+  /// page cache, and append() returns once the device has the bytes. The
+  /// file may then end in zero padding (invariant 3). Where the file system
+  /// refuses O_DIRECT the file is written like create()'s. Default: create().
+  virtual result<std::unique_ptr<writable_file>> create_direct(const std::string& path) {
+    return create(path);
+  }
+
   /// Replaces `out` with the whole content of the file (reusing its capacity).
   virtual status read_file(const std::string& path, std::string& out) = 0;
+
+  /// read_file() for a file that is not expected in the page cache (one
+  /// written by create_direct()): posix reads it with O_DIRECT in large
+  /// blocks, without filling the page cache. Default: read_file().
+  virtual status read_file_direct(const std::string& path, std::string& out) {
+    return read_file(path, out);
+  }
 
   /// The names (not paths) of the entries of dir, unsorted; not "." or "..".
   virtual result<std::vector<std::string>> list_dir(const std::string& dir) = 0;

@@ -162,10 +162,10 @@ status corrupt(const char* what) {
 
 // -- encoding --------------------------------------------------------------------
 
-void append_file_header(std::string& out, file_kind kind) {
+void append_file_header(std::string& out, file_kind kind, uint8_t version) {
   char h[file_header_size];
   std::memcpy(h, file_magic.data(), 4);
-  h[4] = static_cast<char>(file_version);
+  h[4] = static_cast<char>(version);
   h[5] = static_cast<char>(kind);
   put_u16le(h + 6, 0);
   out.append(h, file_header_size);
@@ -246,17 +246,20 @@ void append_checkpoint_series(std::string& out, const series_snapshot& s) {
 
 // -- decoding --------------------------------------------------------------------
 
-status check_file_header(std::string_view file, file_kind kind) {
+status check_file_header(std::string_view file, file_kind kind, uint8_t* version) {
   if (file.size() < file_header_size)
     return corrupt("file header: truncated");
   if (file.substr(0, 4) != file_magic)
     return corrupt("file header: bad magic");
-  if (static_cast<uint8_t>(file[4]) != file_version)
+  const auto v = static_cast<uint8_t>(file[4]);
+  if (v < min_file_version || v > file_version)
     return corrupt("file header: unknown version");
   if (static_cast<uint8_t>(file[5]) != static_cast<uint8_t>(kind))
     return corrupt("file header: wrong file kind");
   if (file[6] != 0 || file[7] != 0)
     return corrupt("file header: reserved bytes not zero");
+  if (version != nullptr)
+    *version = v;
   return {};
 }
 
@@ -361,12 +364,27 @@ frame_status frame_reader::next(frame& out) noexcept {
         return false;
     return true;
   };
-  if (left < frame_header_size)
+  // v2 padding: zeros from here to the end, which is on a pad_block
+  // boundary less than a block away.
+  auto padding = [&] {
+    return padded_ && left < pad_block && bytes_.size() % pad_block == 0 && all_zero();
+  };
+  if (left < frame_header_size) {
+    if (padding()) {
+      done_ = true;
+      return frame_status::end;
+    }
     return fail(frame_status::torn, all_zero() ? "zero-filled tail" : "truncated record header");
+  }
   uint32_t crc = get_u32le(p);
   uint32_t len = get_u32le(p + 4);
-  if (crc == 0 && len == 0 && all_zero())
+  if (crc == 0 && len == 0 && all_zero()) {
+    if (padding()) {
+      done_ = true;
+      return frame_status::end;
+    }
     return fail(frame_status::torn, "zero-filled tail");
+  }
   if (len > max_payload_size)
     return fail(frame_status::corrupt, "record length too large");
   if (len > left - frame_header_size)

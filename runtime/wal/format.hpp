@@ -4,9 +4,13 @@
 // A WAL file (segment or checkpoint part) is an 8-byte header followed by
 // framed records:
 //
-//   file   := "SKWL" u8 file_version(=1) u8 kind u16 reserved(=0)  record*
+//   file   := "SKWL" u8 file_version(=2) u8 kind u16 reserved(=0)  record*  pad
 //   record := u32le crc32c | u32le length | u8 version(=1) | u8 type | payload
 //             crc32c covers length, version, type and payload.
+//   pad    := (v2 only) fewer than pad_block zero bytes ending the file on a
+//             multiple of pad_block: what O_DIRECT segment writes leave
+//             behind (runtime/wal/file_system.hpp); a clean end, not a torn
+//             tail. v1 files (no padding) are still read.
 //
 // Record types: 0 is reserved (zero-filled/preallocated space is never a
 // record); 1 series and 2 entries appear in segments; 3 checkpoint_series
@@ -46,8 +50,15 @@ namespace skald::wal {
 // -- constants -----------------------------------------------------------------
 
 inline constexpr std::string_view file_magic = "SKWL";
-inline constexpr uint8_t file_version = 1;
+/// The version written. v2 = v1 + zero padding to a pad_block boundary
+/// allowed at the end of a file (direct I/O segments).
+inline constexpr uint8_t file_version = 2;
+/// The oldest version still read (v1: the same bytes, no padding).
+inline constexpr uint8_t min_file_version = 1;
 inline constexpr size_t file_header_size = 8;
+/// v2 padding: a file may end in fewer than pad_block zero bytes, up to a
+/// multiple of pad_block.
+inline constexpr size_t pad_block = 4096;
 
 /// What a WAL file holds (byte 5 of the file header). 0 is reserved.
 enum class file_kind : uint8_t {
@@ -135,8 +146,8 @@ struct series_snapshot {
 
 // -- encoding (append a framed record) -----------------------------------------
 
-/// Appends the 8-byte file header.
-void append_file_header(std::string& out, file_kind kind);
+/// Appends the 8-byte file header (version: tests write old ones).
+void append_file_header(std::string& out, file_kind kind, uint8_t version = file_version);
 
 void append_series(std::string& out, const series_record& r);
 void append_series(std::string& out, uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
@@ -152,8 +163,9 @@ void append_checkpoint_series(std::string& out, const series_snapshot& s);
 
 // -- decoding ------------------------------------------------------------------
 
-/// Checks the 8-byte header of a file of the given kind.
-status check_file_header(std::string_view file, file_kind kind);
+/// Checks the 8-byte header of a file of the given kind (any version from
+/// min_file_version to file_version); stores the version if asked.
+status check_file_header(std::string_view file, file_kind kind, uint8_t* version = nullptr);
 
 status decode_series(std::string_view payload, series_record& out);
 status decode_entries(std::string_view payload, entries_record& out);
@@ -169,7 +181,7 @@ struct frame {
 
 enum class frame_status : uint8_t {
   ok,
-  /// Clean end of file.
+  /// Clean end of file (v2: also at zero padding, see pad above).
   end,
   /// The file ends inside a record, or in zero bytes only (a write that did
   /// not complete, or preallocated space): a torn tail.
@@ -183,8 +195,10 @@ enum class frame_status : uint8_t {
 /// first non-ok status.
 class frame_reader {
 public:
-  explicit frame_reader(std::string_view bytes, size_t offset = 0) noexcept
-      : bytes_(bytes), pos_(offset) {}
+  /// padded: the file is v2, so zero padding to a pad_block boundary after
+  /// the last record is a clean end.
+  explicit frame_reader(std::string_view bytes, size_t offset = 0, bool padded = false) noexcept
+      : bytes_(bytes), pos_(offset), padded_(padded) {}
 
   frame_status next(frame& out) noexcept;
 
@@ -202,6 +216,7 @@ private:
 
   std::string_view bytes_;
   size_t pos_;
+  bool padded_ = false;
   bool done_ = false;
   const char* reason_ = "";
 };

@@ -88,19 +88,24 @@ bool replayer::open_next_file() {
       ++stats_.segments;
     else
       ++stats_.checkpoint_parts;
-    if (auto st = fs_->read_file(path, buf_); !st) {
+    // Segments are written with direct I/O, so they are not in the page
+    // cache; checkpoint parts are written buffered (likely still cached).
+    auto st = kind == file_kind::segment ? fs_->read_file_direct(path, buf_)
+                                         : fs_->read_file(path, buf_);
+    if (!st) {
       note_corruption(where, path, 0, "cannot read file", false);
       continue;
     }
     stats_.bytes += buf_.size();
     if (buf_.empty())
       continue; // created, never written: nothing lost
-    if (auto st = check_file_header(buf_, kind); !st) {
+    uint8_t version = 0;
+    if (auto hs = check_file_header(buf_, kind, &version); !hs) {
       bool torn = buf_.size() < file_header_size;
-      note_corruption(where, path, 0, st.message().c_str(), torn);
+      note_corruption(where, path, 0, hs.message().c_str(), torn);
       continue;
     }
-    reader_ = frame_reader{buf_, file_header_size};
+    reader_ = frame_reader{buf_, file_header_size, version >= 2};
     reading_ = true;
     return true;
   }

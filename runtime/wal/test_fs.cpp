@@ -8,13 +8,22 @@ namespace skald::wal {
 
 class memory_file final : public writable_file {
 public:
-  memory_file(memory_file_system& fs, std::string path) : fs_(&fs), path_(std::move(path)) {}
+  /// direct: behaves like a posix create_direct() file — the content is the
+  /// bytes appended plus zero padding to the next direct_io_block boundary.
+  memory_file(memory_file_system& fs, std::string path, bool direct)
+      : fs_(&fs), path_(std::move(path)), direct_(direct) {}
 
   status append(std::string_view data) override {
     auto* f = state();
     if (f == nullptr)
       return status{errc::io_error, "write " + path_ + ": closed or removed"};
+    if (direct_) {
+      f->data.resize(size_); // the padding is rewritten
+      f->synced = std::min(f->synced, f->data.size());
+    }
     f->data.append(data);
+    size_ += data.size();
+    pad(*f);
     return {};
   }
 
@@ -24,6 +33,7 @@ public:
       return status{errc::io_error, "truncate " + path_ + ": closed or removed"};
     f->data.resize(static_cast<size_t>(size));
     f->synced = std::min(f->synced, f->data.size());
+    size_ = static_cast<size_t>(size);
     return {};
   }
 
@@ -48,8 +58,16 @@ private:
     return i == fs_->files_.end() ? nullptr : &i->second;
   }
 
+  void pad(memory_file_system::file_state& f) const {
+    if (direct_ && size_ % direct_io_block != 0)
+      f.data.resize((size_ / direct_io_block + 1) * direct_io_block, '\0');
+  }
+
   memory_file_system* fs_;
   std::string path_;
+  bool direct_;
+  /// Bytes appended (without the padding).
+  size_t size_ = 0;
 };
 
 std::string memory_file_system::parent(const std::string& path) {
@@ -62,12 +80,22 @@ std::string memory_file_system::parent(const std::string& path) {
 }
 
 result<std::unique_ptr<writable_file>> memory_file_system::create(const std::string& path) {
+  return create_file(path, false);
+}
+
+result<std::unique_ptr<writable_file>>
+memory_file_system::create_direct(const std::string& path) {
+  return create_file(path, true);
+}
+
+result<std::unique_ptr<writable_file>> memory_file_system::create_file(const std::string& path,
+                                                                        bool direct) {
   if (files_.count(path) != 0 || dirs_.count(path) != 0)
     return status{errc::io_error, "create " + path + ": exists"};
   if (dirs_.count(parent(path)) == 0)
     return status{errc::not_found, "create " + path + ": no such directory"};
   files_[path];
-  return std::unique_ptr<writable_file>{std::make_unique<memory_file>(*this, path)};
+  return std::unique_ptr<writable_file>{std::make_unique<memory_file>(*this, path, direct)};
 }
 
 status memory_file_system::read_file(const std::string& path, std::string& out) {
@@ -274,6 +302,22 @@ fault_injection_file_system::create(const std::string& path) {
   if (!f)
     return f.error();
   return std::unique_ptr<writable_file>{std::make_unique<faulty_file>(*this, std::move(*f))};
+}
+
+result<std::unique_ptr<writable_file>>
+fault_injection_file_system::create_direct(const std::string& path) {
+  if (auto st = hit(fs_op::create); !st)
+    return st;
+  auto f = inner_.create_direct(path);
+  if (!f)
+    return f.error();
+  return std::unique_ptr<writable_file>{std::make_unique<faulty_file>(*this, std::move(*f))};
+}
+
+status fault_injection_file_system::read_file_direct(const std::string& path, std::string& out) {
+  if (auto st = hit(fs_op::read); !st)
+    return st;
+  return inner_.read_file_direct(path, out);
 }
 
 status fault_injection_file_system::read_file(const std::string& path, std::string& out) {

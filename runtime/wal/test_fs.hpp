@@ -2,6 +2,8 @@
 //
 // memory_file_system keeps files as strings and remembers how much of each
 // was synced, so drop_unsynced() imitates a power cut (fsync = batch tests).
+// Its create_direct() files keep zero padding to the next direct_io_block
+// boundary after the appended bytes, as O_DIRECT segments do on disk.
 // fault_injection_file_system wraps any file_system and fails chosen calls:
 // "let 3 appends through, then fail the next one with disk_full after writing
 // 5 bytes of it, until clear()". Used by tests/unit/wal, the WAL fuzz target,
@@ -39,6 +41,7 @@ public:
   };
 
   result<std::unique_ptr<writable_file>> create(const std::string& path) override;
+  result<std::unique_ptr<writable_file>> create_direct(const std::string& path) override;
   status read_file(const std::string& path, std::string& out) override;
   result<std::vector<std::string>> list_dir(const std::string& dir) override;
   status create_dirs(const std::string& dir) override;
@@ -68,6 +71,7 @@ public:
 
 private:
   friend class memory_file;
+  result<std::unique_ptr<writable_file>> create_file(const std::string& path, bool direct);
   static std::string parent(const std::string& path);
   std::map<std::string, file_state> files_;
   std::set<std::string> dirs_{"", ".", "/"};
@@ -112,7 +116,9 @@ public:
   size_t failures() const noexcept { return failures_; }
 
   result<std::unique_ptr<writable_file>> create(const std::string& path) override;
+  result<std::unique_ptr<writable_file>> create_direct(const std::string& path) override;
   status read_file(const std::string& path, std::string& out) override;
+  status read_file_direct(const std::string& path, std::string& out) override;
   result<std::vector<std::string>> list_dir(const std::string& dir) override;
   status create_dirs(const std::string& dir) override;
   status rename(const std::string& from, const std::string& to) override;

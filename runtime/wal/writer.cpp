@@ -8,6 +8,8 @@
 
 namespace skald::wal {
 
+static_assert(pad_block == direct_io_block, "v2 padding is what direct writes leave");
+
 result<writer> writer::open(file_system& fs, writer_options opts) {
   if (opts.dir.empty())
     return status{errc::invalid_argument, "wal writer: empty directory"};
@@ -79,7 +81,8 @@ void writer::count_error(const status& st) {
 }
 
 status writer::open_segment() {
-  auto f = fs_->create(join_path(opts_.dir, segment_name(index_)));
+  auto path = join_path(opts_.dir, segment_name(index_));
+  auto f = opts_.direct_io ? fs_->create_direct(path) : fs_->create(path);
   if (!f)
     return f.error();
   file_ = std::move(*f);

@@ -78,6 +78,11 @@ struct writer_options {
   /// good sync(): when a sync fails they are queued again (they may be lost
   /// with the unsynced data, and later entries need them).
   bool fsync_batch = false;
+  /// ingester.wal.direct_io: segments are created with
+  /// file_system::create_direct() (O_DIRECT: no copy into the page cache;
+  /// a crash may leave zero padding after the last record, which the v2
+  /// format allows). false: create(), buffered writes.
+  bool direct_io = true;
 };
 
 struct writer_stats {
@@ -133,8 +138,9 @@ public:
   // -- I/O ---------------------------------------------------------------------
 
   /// Writes all pending records with one write(2) (plus, once per segment,
-  /// nothing extra: the file header rides in the same write). No-op when
-  /// nothing is pending. Errors: disk_full (ENOSPC/EDQUOT), io_error.
+  /// nothing extra: the file header rides in the same write; with direct_io
+  /// one pwrite(2) of whole blocks, see file_system::create_direct). No-op
+  /// when nothing is pending. Errors: disk_full (ENOSPC/EDQUOT), io_error.
   status write();
 
   /// fdatasync of the current segment (and of the directory after a new

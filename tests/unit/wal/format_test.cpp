@@ -1,8 +1,9 @@
 // The WAL byte format: record round trips (Loki's Test_Encoding_Series /
 // Test_Encoding_Entries), exact framing checks, every single-bit flip, torn
-// tails, and the golden files of format v1 (G11).
+// tails, v2's zero padding, and the golden files of formats v1 and v2 (G11).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -225,8 +226,10 @@ TEST(wal_format, zero_record_type_and_unknown_version_are_corrupt) {
 TEST(wal_format, file_header_is_checked_exactly) {
   std::string h;
   append_file_header(h, file_kind::segment);
-  EXPECT_EQ(h, std::string("SKWL\x01\x01\x00\x00", 8));
-  EXPECT_TRUE(check_file_header(h, file_kind::segment).ok());
+  EXPECT_EQ(h, std::string("SKWL\x02\x01\x00\x00", 8));
+  uint8_t version = 0;
+  EXPECT_TRUE(check_file_header(h, file_kind::segment, &version).ok());
+  EXPECT_EQ(version, 2u);
   EXPECT_FALSE(check_file_header(h, file_kind::checkpoint).ok());
   for (size_t bit = 0; bit < h.size() * 8; ++bit) {
     auto b = h;
@@ -234,6 +237,22 @@ TEST(wal_format, file_header_is_checked_exactly) {
     EXPECT_FALSE(check_file_header(b, file_kind::segment).ok()) << bit;
   }
   EXPECT_FALSE(check_file_header(h.substr(0, 7), file_kind::segment).ok());
+}
+
+TEST(wal_format, version_1_files_are_read_and_unknown_versions_refused) {
+  std::string v1;
+  append_file_header(v1, file_kind::segment, 1);
+  EXPECT_EQ(v1, std::string("SKWL\x01\x01\x00\x00", 8));
+  uint8_t version = 0;
+  EXPECT_TRUE(check_file_header(v1, file_kind::segment, &version).ok());
+  EXPECT_EQ(version, 1u);
+  for (uint8_t v : {uint8_t{0}, uint8_t{3}, uint8_t{255}}) {
+    std::string h;
+    append_file_header(h, file_kind::segment, v);
+    auto st = check_file_header(h, file_kind::segment);
+    EXPECT_EQ(st.code(), errc::corrupt_record) << int(v);
+    EXPECT_EQ(st.message(), "file header: unknown version") << int(v);
+  }
 }
 
 // -- a whole segment -------------------------------------------------------------
@@ -244,9 +263,9 @@ struct built_segment {
   std::vector<size_t> ends;
 };
 
-built_segment sample_segment() {
+built_segment sample_segment(uint8_t version = file_version) {
   built_segment s;
-  append_file_header(s.bytes, file_kind::segment);
+  append_file_header(s.bytes, file_kind::segment, version);
   append_series(s.bytes, 1, 100, "tenant-a", labels_of("api"));
   s.ends.push_back(s.bytes.size());
   auto e1 = make_entries(1000, 3);
@@ -330,6 +349,57 @@ TEST(wal_format, zero_filled_tail_is_a_torn_tail) {
   EXPECT_EQ(res.corruptions[0].reason, "zero-filled tail");
 }
 
+/// s padded with zeros to the next pad_block boundary (what a direct I/O
+/// segment holds after a crash), plus `extra` more zero bytes.
+std::string padded(const std::string& s, size_t extra = 0) {
+  return s + std::string(pad_block - s.size() % pad_block + extra, '\0');
+}
+
+TEST(wal_format, v2_zero_padding_to_a_block_boundary_is_a_clean_end) {
+  auto s = sample_segment();
+  ASSERT_NE(s.bytes.size() % pad_block, 0u);
+  auto [n, stats] = replay_segment(padded(s.bytes));
+  EXPECT_EQ(n, 5u);
+  EXPECT_EQ(stats.segment_corruptions, 0u);
+  EXPECT_EQ(stats.entries, 6u);
+  // Cut after any record and padded: a clean end there too.
+  for (size_t cut : s.ends) {
+    auto [m, st] = replay_segment(padded(s.bytes.substr(0, cut)));
+    EXPECT_EQ(st.segment_corruptions, 0u) << cut;
+    EXPECT_EQ(m, static_cast<size_t>(std::find(s.ends.begin(), s.ends.end(), cut) - s.ends.begin()
+                                     + 1))
+        << cut;
+  }
+}
+
+TEST(wal_format, padding_rules_are_exact) {
+  auto s = sample_segment();
+  // v1 has no padding: the same zeros are a torn tail.
+  auto v1 = sample_segment(1);
+  auto [n1, st1] = replay_segment(padded(v1.bytes));
+  EXPECT_EQ(n1, 5u);
+  EXPECT_EQ(st1.segment_corruptions, 1u);
+  // A whole block or more of zeros is not padding: a write went missing.
+  auto [n2, st2] = replay_segment(padded(s.bytes, pad_block));
+  EXPECT_EQ(n2, 5u);
+  EXPECT_EQ(st2.segment_corruptions, 1u);
+  // Zeros that do not end on a block boundary are not padding.
+  auto cut = padded(s.bytes);
+  cut.pop_back();
+  auto [n3, st3] = replay_segment(cut);
+  EXPECT_EQ(n3, 5u);
+  EXPECT_EQ(st3.segment_corruptions, 1u);
+  // A non-zero byte anywhere in the padding is corruption.
+  auto dirty = padded(s.bytes);
+  for (size_t at : {s.bytes.size(), s.bytes.size() + 100, dirty.size() - 1}) {
+    auto d = dirty;
+    d[at] = 1;
+    auto [n4, st4] = replay_segment(d);
+    EXPECT_EQ(n4, 5u) << at;
+    EXPECT_EQ(st4.segment_corruptions, 1u) << at;
+  }
+}
+
 // -- golden files ------------------------------------------------------------------
 
 std::string golden_path(const char* name) {
@@ -351,11 +421,11 @@ void check_golden(const std::string& fresh, const char* name) {
   }
   auto golden = slurp(path);
   ASSERT_FALSE(golden.empty()) << "missing " << path << " (run with SKALD_UPDATE_GOLDEN=1)";
-  EXPECT_EQ(golden, fresh) << "format v1 bytes changed: " << name;
+  EXPECT_EQ(golden, fresh) << "format bytes changed: " << name;
 }
 
 TEST(wal_format, golden_segment_v1_matches_a_fresh_encode_and_replays) {
-  auto s = sample_segment();
+  auto s = sample_segment(1);
   check_golden(s.bytes, "segment_v1.bin");
   memory_file_system fs;
   fs.put("/wal/00000000", slurp(golden_path("segment_v1.bin")));
@@ -370,6 +440,19 @@ TEST(wal_format, golden_segment_v1_matches_a_fresh_encode_and_replays) {
   EXPECT_EQ(res.streams[2].entries, make_entries(2000, 2));
 }
 
+TEST(wal_format, golden_segment_v2_with_padding_matches_and_replays) {
+  // A v2 segment as a crash leaves it: the records, then zero padding.
+  auto s = sample_segment(2);
+  check_golden(padded(s.bytes), "segment_v2.bin");
+  memory_file_system fs;
+  fs.put("/wal/00000000", slurp(golden_path("segment_v2.bin")));
+  auto res = testing::replay_all(fs, "/wal");
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
+  ASSERT_EQ(res.streams.size(), 2u);
+  EXPECT_EQ(res.streams[1].entries.size(), 4u);
+  EXPECT_EQ(res.streams[2].entries, make_entries(2000, 2));
+}
+
 TEST(wal_format, golden_checkpoint_v1_matches_a_fresh_encode_and_replays) {
   chunkenc::mem_chunk chunk{chunkenc::encoding::snappy, 1024, 4096};
   auto es = make_entries(5000, 20);
@@ -378,7 +461,7 @@ TEST(wal_format, golden_checkpoint_v1_matches_a_fresh_encode_and_replays) {
   auto bytes = chunk.encode();
   ASSERT_TRUE(bytes.ok());
   std::string cp;
-  append_file_header(cp, file_kind::checkpoint);
+  append_file_header(cp, file_kind::checkpoint, 1);
   series_snapshot s;
   s.fingerprint = 11;
   s.epoch = 5;
