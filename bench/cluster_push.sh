@@ -39,7 +39,7 @@ run_cluster() { # rf label
       echo "target: ${targets[$i]}"; echo "auth_enabled: false"
       echo "server: {http_listen_address: 127.0.0.1, http_listen_port: ${http[$n]}, grpc_listen_port: ${grpc[$n]}, log_level: warn}"
       echo "common: {path_prefix: $data/$n, replication_factor: $rf, instance_addr: 127.0.0.1}"
-      echo "ingester: {wal: {enabled: true}, lifecycler: {id: $n}}"
+      echo "ingester: {wal: {enabled: true}, lifecycler: {id: $n, min_ready_duration: 0s}}"
       echo "limits_config: {ingestion_rate_mb: 1024, ingestion_burst_size_mb: 2048, per_stream_rate_limit: 512MB, per_stream_rate_limit_burst: 1GB, max_global_streams_per_user: 0, reject_old_samples: false}"
       echo "memberlist:"
       echo "  node_name: $n"

@@ -8,7 +8,7 @@
 // console) get immutable snapshots and may keep them.
 //
 // Invariant: gossip_msg holds only strings, so it serialises the same on
-// every node; its `state` is runtime/ring/codec.hpp's encoding.
+// every node; its `state` is runtime/ring/codec.hpp's encode_keys().
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,7 @@ struct gossip_msg {
   std::string from;
   /// Gossip endpoints the sender knows (how members discover each other).
   std::vector<std::string> endpoints;
-  /// ring::encode() of the sender's full ring state.
+  /// ring::encode_keys() of the sender's full state: every ring key.
   std::string state;
 };
 
@@ -40,8 +40,10 @@ typename Inspector::result_type inspect(Inspector& f, gossip_msg& x) {
   return f(caf::meta::type_name("gossip_msg"), x.from, x.endpoints, x.state);
 }
 
-/// The ring as one member sees it at one moment.
+/// One ring (one key) as one member sees it at one moment.
 struct ring_snapshot_data {
+  /// The ring key (ring::ingester_ring_key, ring::distributor_ring_key).
+  std::string key;
   /// Full state, LEFT tombstones included (readers that route build a
   /// ring::ring_view, which drops them and resolves token conflicts).
   ring::ring_desc desc;
@@ -65,6 +67,9 @@ struct memberlist_data {
   std::vector<peer_info> peers;
   uint64_t gossips_sent = 0;
   uint64_t gossips_received = 0;
+  /// Ring keys this member keeps: key, version (changes seen), instances
+  /// (LEFT tombstones included).
+  std::vector<ring::kv_key_status> keys;
   int64_t now_ms = 0;
 };
 using memberlist_snapshot = std::shared_ptr<const memberlist_data>;

@@ -128,7 +128,6 @@ void publish(watcher_ptr self) {
   }
   view->view = ring::ring_view{desc, st.ring->options};
   view->now_ms = st.ring->now_ms;
-  view->distributors = 1; // no distributor ring yet (docs/cluster.md: gaps)
   st.deps.holder->set(std::move(view));
 }
 

@@ -60,9 +60,6 @@ struct cluster_view {
   ring::ring_view view;
   int64_t now_ms = 0;
   std::map<std::string, ingester_endpoint> endpoints;
-  /// Distributors seen (nodes whose roles include "distributor" and that
-  /// answer), for the `global` rate strategy; at least 1.
-  int distributors = 1;
 };
 
 /// Where the ring watcher publishes snapshots; read by any thread.

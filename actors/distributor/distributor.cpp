@@ -16,6 +16,7 @@
 #include "actors/admin/introspect.hpp"
 #include "actors/cluster/cluster.hpp"
 #include "messages/wire.hpp"
+#include "runtime/distributor/distributor_ring.hpp"
 #include "runtime/distributor/prepare.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
@@ -203,9 +204,9 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   std::shared_ptr<const cluster_view> ring_snap;
   if (deps.ring)
     ring_snap = deps.ring->get();
-  const int distributors = ring_snap ? ring_snap->distributors : deps.distributors;
-  const auto rl = validation::rate_limit_for(vlimits, validation::to_rate_strategy(lim),
-                                             static_cast<size_t>(std::max(1, distributors)));
+  const size_t distributors = deps.distributors ? deps.distributors->get() : 0;
+  const auto rl =
+    validation::rate_limit_for(vlimits, validation::to_rate_strategy(lim), distributors);
   const validation::rate_clock::time_point mono{self->clock().now().time_since_epoch()};
   if (!deps.rate->allow(tenant, mono, v.valid_bytes, rl)) {
     auto why = validation::reason::rate_limited;

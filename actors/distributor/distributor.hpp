@@ -48,6 +48,7 @@ class overrides;
 
 namespace skald::distributor {
 class rate_limiters;
+class distributor_count;
 } // namespace skald::distributor
 
 namespace skald::metrics {
@@ -65,8 +66,10 @@ struct distributor_deps {
   int replication_factor = 1;
   std::shared_ptr<limits::overrides> limits;
   std::shared_ptr<distributor::rate_limiters> rate;
-  /// Number of healthy distributors, for the `global` rate strategy.
-  int distributors = 1;
+  /// Healthy distributors of the distributor ring, for the `global` rate
+  /// strategy (runtime/distributor/distributor_ring.hpp; 0 or null = the
+  /// full rate, as before the first ring snapshot).
+  std::shared_ptr<const distributor::distributor_count> distributors;
   metrics::registry* metrics = nullptr;
   std::chrono::nanoseconds timeout = std::chrono::seconds{5};
   /// Wall clock in ns since the epoch (validation); tests inject one.
@@ -74,8 +77,7 @@ struct distributor_deps {
   /// Cluster mode (docs/cluster.md): the ring watcher's snapshots. When set,
   /// `ingesters` is ignored: every stream goes to its replication set from
   /// the ring (the view's replication factor), one request per ingester with all its
-  /// streams (local: a shared batch; other nodes: an ingest_wire encoded once),
-  /// and `distributors` is the ring's count of healthy distributors.
+  /// streams (local: a shared batch; other nodes: an ingest_wire encoded once).
   std::shared_ptr<ring_holder> ring;
 };
 

@@ -934,11 +934,17 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         if (--*pending == 0)
           rp.deliver(*acc);
       };
+      const auto& owned = st.ctx->deps.owned;
       for (auto& [fp, v] : st.streams)
         for (auto& slot : v) {
           ++*pending;
+          // The periodic sweep flushes a stream the ring moved elsewhere.
+          auto m = mode;
+          if (mode == static_cast<uint8_t>(ingester::flush_mode::normal) && owned &&
+              !owned(st.tenant, slot.labels))
+            m = static_cast<uint8_t>(ingester::flush_mode::not_owned);
           // Answered when the stream's op finished (the worker always answers).
-          self->request(slot.handle, caf::infinite, flush_atom_v, mode)
+          self->request(slot.handle, caf::infinite, flush_atom_v, m)
             .then(
               [self, acc, done, fp = fp, labels = slot.labels](flush_reply& r) mutable {
                 *acc += r;

@@ -43,7 +43,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <caf/fwd.hpp>
@@ -91,6 +93,11 @@ struct ingester_deps {
   std::chrono::nanoseconds flush_check_period{0};
   /// Seeds the sweep timer's jitter.
   uint64_t seed = 0;
+  /// Cluster mode: whether this ingester still owns the stream (tenant,
+  /// canonical labels) in the ring (runtime/ring/owned.hpp); the periodic
+  /// sweep flushes a stream that is not owned with reason not_owned. Called
+  /// on the tenant actors. Null = every stream is owned (one node).
+  std::function<bool(const std::string& tenant, const std::string& labels)> owned;
 };
 
 /// Spawns the ingester (not linked to anyone; send it an exit to stop).

@@ -36,6 +36,7 @@
 #include "runtime/query/collected_source.hpp"
 #include "runtime/query/store_reader.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/ring/read.hpp"
 
 namespace skald::actors {
 
@@ -79,20 +80,14 @@ struct select_join {
 
 using select_join_ptr = std::shared_ptr<select_join>;
 
-/// One select fanned out to the ingesters of the ring's read set.
+/// One select fanned out to the ingesters of the ring's read set; the
+/// tracker (runtime/ring/read.hpp, dskit DoUntilQuorum) decides when enough
+/// answered or too many failed.
 struct fan_in {
-  size_t pending = 0;
-  /// Answers needed (instances - max_errors, dskit ReplicationSet.Do): by
-  /// quorum intersection every acknowledged stream has a replica among them,
-  /// so a hung ingester does not hold the query until its deadline.
-  size_t needed = 0;
-  size_t ok = 0;
-  int failures = 0;
-  int max_errors = 0;
+  explicit fan_in(const ring::replication_set& rs) : tracker(rs) {}
+  ring::read_tracker tracker;
   bool labels_only = false;
   bool finished = false;
-  std::string first_error;
-  bool timed_out = false;
   select_reply merged;
 };
 
@@ -114,6 +109,12 @@ void merge_into(fan_in& f, select_reply&& r) {
   }
 }
 
+/// Asks every ingester of the ring's read set, each with
+/// ingester_client.remote_timeout (capped by what is left of the query's
+/// deadline) kept by this actor's clock: a dead or hung node never fails an
+/// in-flight CAF request by itself (caf-0.17.md §4). Answers once the
+/// tracker succeeded; fails (never partial data) once it failed, with the
+/// failure that decided it: a timeout 504 with Loki's text, else 500.
 template <class Finish>
 void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
                       const select_request_ptr& req, int64_t deadline_ns, Finish finish) {
@@ -127,66 +128,66 @@ void select_from_ring(querier_actor::pointer self, const querier_deps& deps,
     finish(nullptr, 500, rs.error().message());
     return;
   }
-  auto f = std::make_shared<fan_in>();
-  f->pending = rs->instances.size();
-  f->max_errors = rs->max_errors;
-  f->needed = rs->instances.size() - static_cast<size_t>(rs->max_errors);
+  auto f = std::make_shared<fan_in>(*rs);
   f->labels_only = req->labels_only;
-  auto done_one = [f, finish](select_reply* r, const std::string& err, bool timeout) {
+  auto done_one = [f, finish](size_t index, select_reply* r, const std::string& err, bool timeout) {
     if (f->finished)
       return;
-    --f->pending;
-    if (r != nullptr) {
+    if (r != nullptr)
       merge_into(*f, std::move(*r));
-      ++f->ok;
-    } else {
-      if (f->first_error.empty()) {
-        f->first_error = err;
-        f->timed_out = timeout;
-      }
-      if (++f->failures > f->max_errors) {
-        f->finished = true;
-        if (f->timed_out)
-          finish(nullptr, 504, timeout_text);
-        else
-          finish(nullptr, 500, "querying ingesters failed: " + f->first_error);
-        return;
-      }
-    }
-    if (f->pending == 0 || f->ok >= f->needed) {
+    switch (f->tracker.record(index, r != nullptr)) {
+    case ring::quorum_verdict::pending:
+      return;
+    case ring::quorum_verdict::failed:
+      f->finished = true;
+      if (timeout)
+        finish(nullptr, 504, timeout_text);
+      else
+        finish(nullptr, 500, "querying ingesters failed: " + err);
+      return;
+    case ring::quorum_verdict::succeeded:
       f->finished = true;
       finish(std::make_shared<select_reply>(std::move(f->merged)), 0, {});
+      return;
     }
   };
+  if (f->tracker.verdict() == ring::quorum_verdict::succeeded) {
+    finish(std::make_shared<select_reply>(), 0, {}); // nothing to ask
+    return;
+  }
   auto left = std::max<int64_t>(deadline_ns - steady_ns(), 1'000'000);
+  if (deps.remote_timeout.count() > 0)
+    left = std::min<int64_t>(left, deps.remote_timeout.count());
   const auto timeout = caf::duration{std::chrono::nanoseconds{left}};
   select_wire wire; // encoded once, shared by every remote ingester
-  for (const auto& inst : rs->instances) {
+  for (size_t i = 0; i < rs->instances.size(); ++i) {
+    const auto& inst = rs->instances[i];
     auto ep_it = snap->endpoints.find(inst.id);
     const actors::ingester_endpoint ep =
         ep_it == snap->endpoints.end() ? actors::ingester_endpoint{} : ep_it->second;
-    auto on_error = [self, done_one](caf::error& err) {
-      done_one(nullptr, self->system().render(err), err == caf::sec::request_timeout);
+    auto on_error = [self, done_one, i, addr = inst.addr](caf::error& err) {
+      done_one(i, nullptr, addr + ": " + self->system().render(err),
+               err == caf::sec::request_timeout);
     };
     if (ep.local) {
       self->request(ep.local, timeout, select_atom_v, req)
-        .then([done_one](select_reply_ptr& r) { done_one(r.get(), {}, false); }, on_error);
+        .then([done_one, i](select_reply_ptr& r) { done_one(i, r.get(), {}, false); }, on_error);
     } else if (ep.remote) {
       if (!wire.bytes)
         wire = encode_select(*req);
       self->request(ep.remote, timeout, select_atom_v, wire)
         .then(
-          [done_one](select_reply_wire& w) {
+          [done_one, i, addr = inst.addr](select_reply_wire& w) {
             auto r = w.bytes ? decode_select_reply(*w.bytes)
                              : result<select_reply>{status{errc::invalid_argument, "empty reply"}};
             if (r.ok())
-              done_one(&*r, {}, false);
+              done_one(i, &*r, {}, false);
             else
-              done_one(nullptr, r.error().message(), false);
+              done_one(i, nullptr, addr + ": " + r.error().message(), false);
           },
           on_error);
     } else {
-      done_one(nullptr, "no endpoint", false);
+      done_one(i, nullptr, inst.addr + ": no endpoint", false);
     }
   }
 }

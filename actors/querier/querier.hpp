@@ -28,6 +28,7 @@
 // ring's read set instead of the local one (querier_deps::ring).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -62,11 +63,15 @@ struct querier_deps {
   ingester_actor ingester;
   std::shared_ptr<query::worker_pool> pool;
   /// Cluster mode (docs/cluster.md): ask every ingester of the ring's read
-  /// set (local: shared pointers; other nodes: select_wire), tolerate
-  /// replication_factor/2 failed ingesters (the ring view's RF), merge the
-  /// answers (replicas of a stream are deduped by the engine; labels-only
-  /// answers here). `ingester` is ignored when set.
+  /// set (local: shared pointers; other nodes: select_wire), tolerate the
+  /// failures the set allows (runtime/ring/read.hpp), merge the answers
+  /// (replicas of a stream are deduped by the engine; labels-only answers
+  /// here). `ingester` is ignored when set.
   std::shared_ptr<ring_holder> ring;
+  /// ingester_client.remote_timeout: each ingester request of a cluster
+  /// fan-out times out after this (or the query's deadline, if sooner);
+  /// 0 = the query's deadline only.
+  std::chrono::nanoseconds remote_timeout{0};
   /// The store (both or neither); reads run on store_pool.
   std::shared_ptr<storage::chunk_store> chunks;
   std::shared_ptr<storage::index_store> index;

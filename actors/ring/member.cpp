@@ -53,16 +53,26 @@ struct peer {
   std::string last_error;
 };
 
-struct member_state {
-  ring_member_deps deps;
+/// One ring key: its state, this node's entry in it, its readers.
+struct key_state {
+  ring_key_deps deps;
   ring::ring_desc ring;
   std::optional<ring::instance_desc> self;
-  std::map<std::string, peer> peers;
   std::vector<caf::actor> subscribers;
   uint64_t version = 0;
+  bool left = false;
+};
+
+struct member_state {
+  ring_member_deps deps;
+  std::map<std::string, key_state, std::less<>> keys;
+  /// The key of messages that name none (deps.rings.front()).
+  std::string default_key;
+  /// The key with the ingester lifecycler ("" = none).
+  std::string ingester_key;
+  std::map<std::string, peer> peers;
   uint64_t sent = 0;
   uint64_t received = 0;
-  bool left = false;
   /// A peer's state has been merged at least once.
   bool heard = false;
   /// A join waiting for the first peer state (see ring_join_atom).
@@ -80,37 +90,46 @@ int64_t now_ms(member_ptr self) {
   return self->state.deps.clock();
 }
 
-ring_snapshot snapshot(member_ptr self) {
-  auto& st = self->state;
+/// The key's state; a key first heard from a peer gets default options.
+key_state& key_of(member_ptr self, std::string_view key) {
+  auto& keys = self->state.keys;
+  auto i = keys.find(key);
+  if (i == keys.end()) {
+    i = keys.emplace(std::string{key}, key_state{}).first;
+    i->second.deps.key = std::string{key};
+  }
+  return i->second;
+}
+
+ring_snapshot snapshot(member_ptr self, const key_state& ks) {
   auto s = std::make_shared<ring_snapshot_data>();
-  s->desc = st.ring;
-  s->options = st.deps.ring;
-  s->self_id = st.self ? st.self->id : std::string{};
-  s->version = st.version;
+  s->key = ks.deps.key;
+  s->desc = ks.ring;
+  s->options = ks.deps.ring;
+  s->self_id = ks.self ? ks.self->id : std::string{};
+  s->version = ks.version;
   s->now_ms = now_ms(self);
   return s;
 }
 
-void changed(member_ptr self) {
-  auto& st = self->state;
-  ++st.version;
-  if (st.subscribers.empty())
+void changed(member_ptr self, key_state& ks) {
+  ++ks.version;
+  if (ks.subscribers.empty())
     return;
-  auto snap = snapshot(self);
-  for (auto& s : st.subscribers)
+  auto snap = snapshot(self, ks);
+  for (auto& s : ks.subscribers)
     caf::anon_send(s, ring_changed_atom_v, snap);
 }
 
 /// Writes own entry if the ring's copy differs from the authoritative one
 /// (e.g. a peer forgot us while we were unreachable). True if it did.
-bool reassert_self(member_ptr self) {
-  auto& st = self->state;
-  if (!st.self || st.left)
+bool reassert_self(member_ptr self, key_state& ks) {
+  if (!ks.self || ks.left)
     return false;
-  auto* cur = st.ring.find(st.self->id);
-  if (cur != nullptr && *cur == *st.self)
+  auto* cur = ks.ring.find(ks.self->id);
+  if (cur != nullptr && *cur == *ks.self)
     return false;
-  ring::stamp(st.ring, *st.self, now_ms(self));
+  ring::stamp(ks.ring, *ks.self, now_ms(self));
   return true;
 }
 
@@ -133,46 +152,58 @@ std::vector<std::string> known_endpoints(member_ptr self) {
 
 gossip_msg outgoing(member_ptr self) {
   auto& st = self->state;
-  // A restarted instance without tokens file stays out of the state it
-  // sends until it has heard a peer: the peer's reply then still carries
-  // its previous incarnation's tokens to adopt.
-  if (st.self && !st.heard && st.self->tokens.empty() &&
-      st.self->state == ring::instance_state::joining) {
-    auto copy = st.ring;
-    copy.ingesters.erase(st.self->id);
-    return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode(copy)};
+  std::vector<std::pair<std::string_view, const ring::ring_desc*>> kv;
+  kv.reserve(st.keys.size());
+  std::optional<ring::ring_desc> trimmed;
+  for (auto& [key, ks] : st.keys) {
+    // A restarted ingester without tokens file stays out of the state it
+    // sends until it has heard a peer: the peer's reply then still carries
+    // its previous incarnation's tokens to adopt.
+    if (ks.self && ks.deps.lifecycler == lifecycler_kind::ingester && !st.heard &&
+        ks.self->tokens.empty() && ks.self->state == ring::instance_state::joining) {
+      trimmed = ks.ring;
+      trimmed->ingesters.erase(ks.self->id);
+      kv.emplace_back(key, &*trimmed);
+    } else {
+      kv.emplace_back(key, &ks.ring);
+    }
   }
-  return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode(st.ring)};
+  return gossip_msg{st.deps.self_endpoint, known_endpoints(self), ring::encode_keys(kv)};
 }
 
 void finish_join(member_ptr self);
 
-/// Merges a peer's full state; notifies subscribers when something changed.
+/// Merges a peer's full state (every key); notifies each key's subscribers
+/// when something of that key changed.
 void merge_in(member_ptr self, const gossip_msg& msg) {
   auto& st = self->state;
   learn_endpoint(self, msg.from);
   for (auto& ep : msg.endpoints)
     learn_endpoint(self, ep);
-  auto incoming = ring::decode(msg.state);
+  auto incoming = ring::decode_keys(msg.state);
   if (!incoming.ok()) {
     SKALD_LOG_WARN(st.log, "gossip from {}: {}", msg.from, incoming.error().message());
     return;
   }
   auto now = now_ms(self);
   st.heard = true;
-  bool own = false;
-  if (st.self && ring::adopt_previous_tokens(*st.self, *incoming)) {
-    SKALD_LOG_INFO(st.log, "adopted {} tokens of a previous incarnation of {}",
-                   st.self->tokens.size(), st.self->id);
-    own = true;
-  }
   auto horizon = now - st.deps.left_ingesters_timeout.count();
-  auto change = ring::merge(st.ring, *incoming, ring::merge_options{false, now, horizon});
-  if (own)
-    ring::stamp(st.ring, *st.self, now);
-  own |= reassert_self(self);
-  if (!change.empty() || own)
-    changed(self);
+  for (auto& [key, desc] : *incoming) {
+    auto& ks = key_of(self, key);
+    bool own = false;
+    if (ks.self && ks.deps.lifecycler == lifecycler_kind::ingester &&
+        ring::adopt_previous_tokens(*ks.self, desc)) {
+      SKALD_LOG_INFO(st.log, "adopted {} tokens of a previous incarnation of {}",
+                     ks.self->tokens.size(), ks.self->id);
+      own = true;
+    }
+    auto change = ring::merge(ks.ring, desc, ring::merge_options{false, now, horizon});
+    if (own)
+      ring::stamp(ks.ring, *ks.self, now);
+    own |= reassert_self(self, ks);
+    if (!change.empty() || own)
+      changed(self, ks);
+  }
   if (st.pending_join)
     finish_join(self);
 }
@@ -276,40 +307,42 @@ void gossip_round(member_ptr self, bool everyone = false) {
     push_pull(self, ready[i]);
 }
 
-void heartbeat(member_ptr self) {
+void heartbeat(member_ptr self, key_state& ks) {
   auto& st = self->state;
   auto now = now_ms(self);
   bool any = false;
-  if (st.self && !st.left) {
-    ring::stamp(st.ring, *st.self, now);
+  if (ks.self && !ks.left) {
+    ring::stamp(ks.ring, *ks.self, now);
     any = true;
   }
   auto forgotten =
-      ring::forget_unhealthy(st.ring, st.self ? st.self->id : std::string{}, now,
-                             st.deps.auto_forget_period.count(), st.deps.ring.heartbeat_timeout_ms);
+      ring::forget_unhealthy(ks.ring, ks.self ? ks.self->id : std::string{}, now,
+                             ks.deps.auto_forget_period.count(), ks.deps.ring.heartbeat_timeout_ms);
   for (auto& id : forgotten)
-    SKALD_LOG_WARN(st.log, "auto-forgot ring member {}: no heartbeat for longer than {}ms", id,
-                   st.deps.auto_forget_period.count());
+    SKALD_LOG_WARN(st.log, "auto-forgot {} member {}: no heartbeat for longer than {}ms",
+                   ks.deps.key, id, ks.deps.auto_forget_period.count());
   any |= !forgotten.empty();
-  any |= ring::remove_expired_tombstones(st.ring, now - st.deps.left_ingesters_timeout.count()) > 0;
+  any |= ring::remove_expired_tombstones(ks.ring, now - st.deps.left_ingesters_timeout.count()) > 0;
   if (any)
-    changed(self);
+    changed(self, ks);
 }
 
-/// JOINING -> ACTIVE: completes the tokens to num_tokens against the ring
-/// as gossip has shown it so far, stamps, gossips at once.
+/// JOINING -> ACTIVE in the ingester ring: completes the tokens to
+/// num_tokens against the ring as gossip has shown it so far, stamps,
+/// gossips at once.
 status join_now(member_ptr self) {
   auto& s = self->state;
-  if (s.self->state == ring::instance_state::active)
+  auto& ks = key_of(self, s.ingester_key);
+  if (ks.self->state == ring::instance_state::active)
     return {};
-  if (auto chk = ring::check_transition(s.self->state, ring::instance_state::active); !chk.ok())
+  if (auto chk = ring::check_transition(ks.self->state, ring::instance_state::active); !chk.ok())
     return chk;
-  auto added = ring::fix_token_count(*s.self, s.ring, s.deps.num_tokens, s.rng);
-  s.self->state = ring::instance_state::active;
-  ring::stamp(s.ring, *s.self, now_ms(self));
-  SKALD_LOG_INFO(s.log, "ring instance {} ACTIVE with {} tokens ({} new)", s.self->id,
-                 s.self->tokens.size(), added);
-  changed(self);
+  auto added = ring::fix_token_count(*ks.self, ks.ring, ks.deps.num_tokens, s.rng);
+  ks.self->state = ring::instance_state::active;
+  ring::stamp(ks.ring, *ks.self, now_ms(self));
+  SKALD_LOG_INFO(s.log, "ring instance {} ACTIVE with {} tokens ({} new)", ks.self->id,
+                 ks.self->tokens.size(), added);
+  changed(self, ks);
   gossip_round(self, true);
   return {};
 }
@@ -323,9 +356,55 @@ void finish_join(member_ptr self) {
   s.pending_join.reset();
   auto st = join_now(self);
   if (st.ok())
-    rp.deliver(s.self->tokens);
+    rp.deliver(key_of(self, s.ingester_key).self->tokens);
   else
     rp.deliver(caf::make_error(caf::sec::invalid_argument, st.message()));
+}
+
+/// LEAVING (if ACTIVE), then LEFT with unregister_on_shutdown. True if the
+/// key had an entry of this node still to leave.
+bool leave_key(member_ptr self, key_state& ks) {
+  if (!ks.self || ks.left)
+    return false;
+  auto now = now_ms(self);
+  if (ks.self->state == ring::instance_state::active) {
+    ks.self->state = ring::instance_state::leaving;
+    ring::stamp(ks.ring, *ks.self, now);
+  }
+  if (ks.deps.unregister_on_shutdown) {
+    ks.self->state = ring::instance_state::left;
+    ring::stamp(ks.ring, *ks.self, now);
+    ks.left = true;
+  }
+  changed(self, ks);
+  SKALD_LOG_INFO(self->state.log, "{} instance {} {}", ks.deps.key, ks.self->id,
+                 ring::to_string(ks.ring.find(ks.self->id)->state));
+  return true;
+}
+
+bool forget(member_ptr self, std::string_view key, const std::string& id) {
+  auto& s = self->state;
+  auto i = s.keys.find(key);
+  if (i == s.keys.end())
+    return false;
+  auto& ks = i->second;
+  if (ks.self && id == ks.self->id)
+    return false;
+  if (!ring::mark_left(ks.ring, id, now_ms(self)))
+    return false;
+  SKALD_LOG_WARN(s.log, "{} member {} forgotten on request", ks.deps.key, id);
+  changed(self, ks);
+  gossip_round(self, true);
+  return true;
+}
+
+void subscribe(member_ptr self, std::string_view key, caf::actor a) {
+  if (!a)
+    return;
+  self->monitor(a);
+  auto& ks = key_of(self, key);
+  ks.subscribers.push_back(a);
+  caf::anon_send(a, ring_changed_atom_v, snapshot(self, ks));
 }
 
 memberlist_snapshot members(member_ptr self) {
@@ -339,29 +418,64 @@ memberlist_snapshot members(member_ptr self) {
   for (auto& [ep, p] : st.peers)
     m->peers.push_back(
         peer_info{ep, static_cast<bool>(p.handle), p.last_gossip_ms, p.failures, p.last_error});
+  for (auto& [key, ks] : st.keys)
+    m->keys.push_back(ring::kv_key_status{key, ks.version, ks.ring.ingesters.size()});
   return m;
+}
+
+/// Registers this node's entry in a key, as its lifecycler kind says.
+void register_self(member_ptr self, key_state& ks) {
+  auto& st = self->state;
+  const auto& kd = ks.deps;
+  auto now = now_ms(self);
+  if (kd.lifecycler == lifecycler_kind::ingester) {
+    ks.self = ring::make_joining(kd.instance_id, kd.instance_addr, kd.zone, kd.file_tokens, now);
+    ring::stamp(ks.ring, *ks.self, now);
+    SKALD_LOG_INFO(st.log, "ring instance {} registered JOINING with {} tokens from file",
+                   ks.self->id, ks.self->tokens.size());
+  } else if (kd.lifecycler == lifecycler_kind::basic) {
+    // dskit BasicLifecycler with Loki's distributor delegate: ACTIVE at once
+    // with num_tokens tokens (1), chosen against the ring known so far.
+    ks.self = ring::make_joining(kd.instance_id, kd.instance_addr, kd.zone, {}, now);
+    ring::fix_token_count(*ks.self, ks.ring, std::max(kd.num_tokens, 1), st.rng);
+    ks.self->state = ring::instance_state::active;
+    ring::stamp(ks.ring, *ks.self, now);
+    SKALD_LOG_INFO(st.log, "{} instance {} registered ACTIVE", kd.key, ks.self->id);
+  }
 }
 
 ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
   auto& st = self->state;
   st.deps = std::move(deps);
   st.rng.seed(st.deps.seed);
+  if (st.deps.rings.empty()) {
+    st.deps.rings.emplace_back();
+    st.deps.rings.back().key = std::string{ring::ingester_ring_key};
+  }
+  st.default_key = st.deps.rings.front().key;
+  for (auto& kd : st.deps.rings) {
+    auto& ks = key_of(self, kd.key);
+    ks.deps = kd;
+    if (kd.lifecycler == lifecycler_kind::ingester && st.ingester_key.empty())
+      st.ingester_key = kd.key;
+    else if (kd.lifecycler == lifecycler_kind::ingester)
+      ks.deps.lifecycler = lifecycler_kind::basic; // one ingester lifecycler per member
+  }
   for (auto& ep : st.deps.seeds)
     learn_endpoint(self, ep);
-  if (st.deps.lifecycler) {
-    st.self = ring::make_joining(st.deps.instance_id, st.deps.instance_addr, st.deps.zone,
-                                 st.deps.file_tokens, now_ms(self));
-    ring::stamp(st.ring, *st.self, now_ms(self));
-    SKALD_LOG_INFO(st.log, "ring instance {} registered JOINING with {} tokens from file",
-                   st.self->id, st.self->tokens.size());
+  for (auto& kd : st.deps.rings) {
+    auto& ks = key_of(self, kd.key);
+    register_self(self, ks);
+    changed(self, ks);
   }
-  changed(self);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
-    auto& subs = s.subscribers;
-    subs.erase(std::remove_if(subs.begin(), subs.end(),
-                              [&](const caf::actor& a) { return a.address() == dm.source; }),
-               subs.end());
+    for (auto& [key, ks] : s.keys) {
+      auto& subs = ks.subscribers;
+      subs.erase(std::remove_if(subs.begin(), subs.end(),
+                                [&](const caf::actor& a) { return a.address() == dm.source; }),
+                 subs.end());
+    }
     for (auto& [ep, p] : s.peers) {
       if (p.handle && p.handle.address() == dm.source) {
         p.handle = nullptr;
@@ -372,32 +486,41 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
     }
   });
   self->send(self, gossip_tick_atom_v);
-  self->delayed_send(self, st.deps.heartbeat_period, ring_hb_atom_v);
+  for (auto& kd : st.deps.rings)
+    self->delayed_send(self, kd.heartbeat_period, ring_hb_atom_v, kd.key);
   return {
-      [self](ring_get_atom) { return snapshot(self); },
-      [self](ring_sub_atom, caf::actor a) {
-        if (!a)
-          return;
-        self->monitor(a);
-        self->state.subscribers.push_back(a);
-        caf::anon_send(a, ring_changed_atom_v, snapshot(self));
+      [self](ring_get_atom) { return snapshot(self, key_of(self, self->state.default_key)); },
+      [self](ring_get_atom, const std::string& key) {
+        auto i = self->state.keys.find(key);
+        if (i != self->state.keys.end())
+          return snapshot(self, i->second);
+        key_state unknown; // never heard of: an empty ring, not stored
+        unknown.deps.key = key;
+        return snapshot(self, unknown);
       },
+      [self](ring_sub_atom, caf::actor a) { subscribe(self, self->state.default_key, a); },
+      [self](ring_sub_atom, caf::actor a, const std::string& key) { subscribe(self, key, a); },
       [self](ring_unsub_atom, caf::actor a) {
-        auto& subs = self->state.subscribers;
-        subs.erase(std::remove(subs.begin(), subs.end(), a), subs.end());
+        for (auto& [key, ks] : self->state.keys) {
+          auto& subs = ks.subscribers;
+          subs.erase(std::remove(subs.begin(), subs.end(), a), subs.end());
+        }
       },
       [self](members_atom) { return members(self); },
       [self](ring_join_atom) -> caf::result<std::vector<uint32_t>> {
         auto& s = self->state;
-        if (!s.self || s.left)
+        if (s.ingester_key.empty())
+          return caf::make_error(caf::sec::invalid_argument, "this node is not a ring instance");
+        auto& ks = key_of(self, s.ingester_key);
+        if (!ks.self || ks.left)
           return caf::make_error(caf::sec::invalid_argument, "this node is not a ring instance");
         if (s.pending_join)
           return caf::make_error(caf::sec::invalid_argument, "already joining");
         // Without tokens, wait (boundedly) for the first peer state: it may
         // hold this instance's tokens from before a crash, and new tokens
         // should avoid the ones the others hold.
-        if (s.self->state == ring::instance_state::joining && s.self->tokens.empty() && !s.heard &&
-            s.deps.connector && !s.peers.empty()) {
+        if (ks.self->state == ring::instance_state::joining && ks.self->tokens.empty() &&
+            !s.heard && s.deps.connector && !s.peers.empty()) {
           s.pending_join = self->make_response_promise<std::vector<uint32_t>>();
           s.join_deadline_ms =
               now_ms(self) + std::max<int64_t>(5 * s.deps.gossip_interval.count(), 2000);
@@ -406,25 +529,15 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         auto st = join_now(self);
         if (!st.ok())
           return caf::make_error(caf::sec::invalid_argument, st.message());
-        return s.self->tokens;
+        return ks.self->tokens;
       },
       [self](ring_leave_atom) -> caf::result<bool> {
         auto& s = self->state;
-        if (!s.self || s.left)
+        bool any = false;
+        for (auto& [key, ks] : s.keys)
+          any |= leave_key(self, ks);
+        if (!any)
           return false;
-        auto now = now_ms(self);
-        if (s.self->state == ring::instance_state::active) {
-          s.self->state = ring::instance_state::leaving;
-          ring::stamp(s.ring, *s.self, now);
-        }
-        if (s.deps.unregister_on_shutdown) {
-          s.self->state = ring::instance_state::left;
-          ring::stamp(s.ring, *s.self, now);
-          s.left = true;
-        }
-        changed(self);
-        SKALD_LOG_INFO(s.log, "ring instance {} {}", s.self->id,
-                       ring::to_string(s.ring.find(s.self->id)->state));
         // Push the final state to every connected peer; answer when they
         // have it or the bound passed.
         auto pending = std::make_shared<size_t>(0);
@@ -451,15 +564,10 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         return rp;
       },
       [self](ring_forget_atom, const std::string& id) {
-        auto& s = self->state;
-        if (s.self && id == s.self->id)
-          return false;
-        if (!ring::mark_left(s.ring, id, now_ms(self)))
-          return false;
-        SKALD_LOG_WARN(s.log, "ring member {} forgotten on request", id);
-        changed(self);
-        gossip_round(self, true);
-        return true;
+        return forget(self, self->state.default_key, id);
+      },
+      [self](ring_forget_atom, const std::string& key, const std::string& id) {
+        return forget(self, key, id);
       },
       [self](gossip_atom, const gossip_msg& msg) {
         auto& s = self->state;
@@ -473,9 +581,10 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         merge_in(self, msg);
         return outgoing(self);
       },
-      [self](ring_hb_atom) {
-        heartbeat(self);
-        self->delayed_send(self, self->state.deps.heartbeat_period, ring_hb_atom_v);
+      [self](ring_hb_atom, const std::string& key) {
+        auto& ks = key_of(self, key);
+        heartbeat(self, ks);
+        self->delayed_send(self, ks.deps.heartbeat_period, ring_hb_atom_v, key);
       },
       [self](gossip_tick_atom) {
         if (self->state.pending_join && now_ms(self) >= self->state.join_deadline_ms)

@@ -33,9 +33,9 @@ void unavailable(const http::responder& rsp, caf::actor_system& sys, const caf::
 
 } // namespace
 
-void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ring_slot> slot,
-                     std::string title) {
-  r.get("/ring", [&sys, slot, title](http::request& req, http::responder rsp) {
+void add_ring_page(http::router& r, caf::actor_system& sys, std::shared_ptr<ring_slot> slot,
+                   std::string path, std::string key, std::string title) {
+  r.get(path, [&sys, slot, title, path, key](http::request& req, http::responder rsp) {
     auto member = slot->get();
     if (!member) {
       rsp.send(http::response::error(503, "ring not started"));
@@ -43,21 +43,21 @@ void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ri
     }
     bool json = wants_json(req);
     bool tokens = req.param_or("tokens", "") == "true";
-    sys.spawn([member, rsp, json, tokens, title](caf::event_based_actor* self) {
-      self->request(member, ask_timeout, ring_get_atom_v)
+    sys.spawn([member, rsp, json, tokens, title, path, key](caf::event_based_actor* self) {
+      self->request(member, ask_timeout, ring_get_atom_v, key)
           .then(
-              [rsp, json, tokens, title](const ring_snapshot& s) {
+              [rsp, json, tokens, title, path](const ring_snapshot& s) {
                 if (json)
                   rsp.send(
                       http::response::json(200, ring::ring_json(s->desc, s->options, s->now_ms)));
                 else
-                  rsp.send(html(
-                      ring::ring_html(s->desc, s->options, s->now_ms, title, "/ring", tokens)));
+                  rsp.send(
+                      html(ring::ring_html(s->desc, s->options, s->now_ms, title, path, tokens)));
               },
               [rsp, self](caf::error& e) { unavailable(rsp, self->system(), e); });
     });
   });
-  r.post("/ring", [&sys, slot](http::request& req, http::responder rsp) {
+  r.post(path, [&sys, slot, key](http::request& req, http::responder rsp) {
     auto member = slot->get();
     if (!member) {
       rsp.send(http::response::error(503, "ring not started"));
@@ -71,8 +71,8 @@ void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ri
       rsp.send(std::move(res));
       return;
     }
-    sys.spawn([member, rsp, id = *id](caf::event_based_actor* self) {
-      self->request(member, ask_timeout, ring_forget_atom_v, id)
+    sys.spawn([member, rsp, key, id = *id](caf::event_based_actor* self) {
+      self->request(member, ask_timeout, ring_forget_atom_v, key, id)
           .then(
               [rsp](bool) {
                 auto res = http::response::empty(302);
@@ -82,6 +82,11 @@ void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ri
               [rsp, self](caf::error& e) { unavailable(rsp, self->system(), e); });
     });
   });
+}
+
+void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ring_slot> slot,
+                     std::string title) {
+  add_ring_page(r, sys, slot, "/ring", std::string{ring::ingester_ring_key}, std::move(title));
   r.get("/memberlist", [&sys, slot](http::request& req, http::responder rsp) {
     auto member = slot->get();
     if (!member) {
@@ -99,11 +104,11 @@ void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ri
                           if (json)
                             rsp.send(http::response::json(
                                 200, ring::memberlist_json(m->self_endpoint, m->node_name, m->peers,
-                                                           s->desc, m->now_ms)));
+                                                           s->desc, m->now_ms, m->keys)));
                           else
-                            rsp.send(
-                                html(ring::memberlist_html(m->self_endpoint, m->node_name, m->peers,
-                                                           s->desc, s->options, m->now_ms)));
+                            rsp.send(html(ring::memberlist_html(m->self_endpoint, m->node_name,
+                                                                m->peers, s->desc, s->options,
+                                                                m->now_ms, m->keys)));
                         },
                         [rsp, self](caf::error& e) { unavailable(rsp, self->system(), e); });
               },

@@ -8,8 +8,12 @@
 //                       ?tokens=true lists every token
 //   POST /ring          forget=<id>: tombstone for that instance, then 302
 //                       to "#" (dskit's Post/Redirect/Get)
-//   GET  /memberlist    gossip peers (alive/unreachable, last gossip) and the
-//                       ring entries; JSON with Accept: application/json
+//   GET  /memberlist    gossip peers (alive/unreachable, last gossip), the
+//                       ring keys and the ingester ring's entries; JSON with
+//                       Accept: application/json
+//   GET/POST /distributor/ring  the same page as /ring for the distributor
+//                       ring (key collectors/distributor), added by the
+//                       distributor module with add_ring_page
 // Owner: the ring module adds the routes while it is built; the member is
 // set in `slot` when the module starts (503 "ring not started" before).
 #pragma once
@@ -45,7 +49,13 @@ private:
   ring_actor h_;
 };
 
+/// GET /ring, POST /ring (ingester ring) and GET /memberlist.
 void add_ring_routes(http::router& r, caf::actor_system& sys, std::shared_ptr<ring_slot> slot,
                      std::string title);
+
+/// GET `path` (HTML, or JSON with Accept: application/json; ?tokens=true)
+/// and POST `path` (forget=<id>, then 302) for the ring of `key`.
+void add_ring_page(http::router& r, caf::actor_system& sys, std::shared_ptr<ring_slot> slot,
+                   std::string path, std::string key, std::string title);
 
 } // namespace skald::actors

@@ -8,17 +8,25 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "runtime/config/binder.hpp"
 #include "runtime/config/common_config.hpp"
 
 namespace skald::config {
 
-/// `distributor.ring:` — membership of the distributor ring (global rate limits).
+/// `distributor.ring:` — membership of the distributor ring (global rate
+/// limits; runtime/distributor/distributor_ring.hpp). Loki's keys; the
+/// instance_* ones are hidden in Loki's reference but accepted there.
 struct distributor_ring_config {
   std::chrono::nanoseconds heartbeat_period{0};
   std::chrono::nanoseconds heartbeat_timeout{0};
   kvstore_config kvstore;
+  std::string instance_id;
+  std::vector<std::string> instance_interface_names;
+  int instance_port = 0;
+  std::string instance_addr;
 
   distributor_ring_config() { set_defaults(*this); }
 
@@ -31,6 +39,20 @@ struct distributor_ring_config {
             "A distributor whose last heartbeat is older is not counted for the global "
             "ingestion rate split.");
     b.section(kvstore, "kvstore", "Distributor ring key-value store; defaults to common.ring.kvstore.");
+    b.field(instance_id, "instance_id", "",
+            "Instance ID in the distributor ring; empty = ingester.lifecycler.id when set (as "
+            "Loki's config wrapper shares the ingester ring's instance settings), else the "
+            "hostname. Processes on one machine need distinct IDs.");
+    b.field(instance_interface_names, "instance_interface_names",
+            std::vector<std::string>{"eth0", "en0"},
+            "Network interfaces to read the address from. Accepted for compatibility; skald "
+            "takes the address from instance_addr, common.instance_addr, "
+            "memberlist.advertise_addr or 127.0.0.1.");
+    b.field(instance_port, "instance_port", 0,
+            "Port advertised in the distributor ring; 0 = server.grpc_listen_port.");
+    b.field(instance_addr, "instance_addr", "",
+            "Address advertised in the distributor ring; empty = common.instance_addr, else "
+            "memberlist.advertise_addr, else 127.0.0.1.");
   }
 
   status validate() const;

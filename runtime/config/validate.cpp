@@ -94,6 +94,7 @@ status distributor_ring_config::validate() const {
   SKALD_CHECK(positive("heartbeat_period", heartbeat_period));
   SKALD_CHECK(non_negative("heartbeat_timeout", heartbeat_timeout));
   SKALD_CHECK(within("kvstore", kvstore.validate()));
+  SKALD_CHECK(check_port("instance_port", instance_port));
   return {};
 }
 

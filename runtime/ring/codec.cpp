@@ -8,6 +8,7 @@ namespace skald::ring {
 namespace {
 
 constexpr std::string_view magic = "SKR1";
+constexpr std::string_view keys_magic = "SKK1";
 
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -135,6 +136,52 @@ result<ring_desc> decode(std::string_view bytes) {
   if (!r.in.empty())
     return bad("trailing bytes");
   return d;
+}
+
+std::string encode_keys(const std::vector<std::pair<std::string_view, const ring_desc*>>& kv) {
+  std::string out{keys_magic};
+  put_varint(out, kv.size());
+  for (auto& [key, desc] : kv) {
+    put_varint(out, key.size());
+    out += key;
+    put_str(out, encode(*desc));
+  }
+  return out;
+}
+
+std::string encode_keys(const ring_kv& kv) {
+  std::vector<std::pair<std::string_view, const ring_desc*>> refs;
+  refs.reserve(kv.size());
+  for (auto& [key, desc] : kv)
+    refs.emplace_back(key, &desc);
+  return encode_keys(refs);
+}
+
+result<ring_kv> decode_keys(std::string_view bytes) {
+  if (bytes.substr(0, keys_magic.size()) != keys_magic)
+    return bad("bad magic");
+  reader r{bytes.substr(keys_magic.size())};
+  auto count = r.varint();
+  if (!r.ok || count > r.in.size())
+    return bad("truncated");
+  ring_kv kv;
+  for (uint64_t k = 0; k < count; ++k) {
+    auto key = r.str();
+    auto value = r.str();
+    if (!r.ok)
+      return bad("truncated");
+    if (key.empty())
+      return bad("empty ring key");
+    if (!kv.empty() && key <= kv.rbegin()->first)
+      return bad("ring keys not strictly ascending");
+    auto desc = decode(value);
+    if (!desc.ok())
+      return desc.error();
+    kv.emplace_hint(kv.end(), std::move(key), std::move(*desc));
+  }
+  if (!r.in.empty())
+    return bad("trailing bytes");
+  return kv;
 }
 
 } // namespace skald::ring

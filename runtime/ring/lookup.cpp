@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "runtime/ring/merge.hpp"
+#include "runtime/ring/read.hpp"
 
 namespace skald::ring {
 
@@ -137,23 +138,7 @@ result<replication_set> ring_view::get(token_t key, operation op, int64_t now_ms
 }
 
 result<replication_set> ring_view::get_all_healthy(operation op, int64_t now_ms) const {
-  if (desc_.ingesters.empty())
-    return make_status(errc::too_few_replicas, "empty ring");
-  replication_set rs;
-  for (auto& [id, inst] : desc_.ingesters) {
-    if (!healthy_for(inst, op, now_ms, opts_.heartbeat_timeout_ms))
-      continue;
-    instance_desc copy = inst;
-    copy.tokens.clear();
-    rs.instances.push_back(std::move(copy));
-  }
-  int required = std::max(static_cast<int>(desc_.ingesters.size()), opts_.replication_factor);
-  required -= opts_.replication_factor / 2;
-  auto healthy = static_cast<int>(rs.instances.size());
-  if (healthy < required)
-    return make_status(errc::too_few_replicas, "too many unhealthy instances in the ring");
-  rs.max_errors = healthy - required;
-  return rs;
+  return read_replication_set(desc_, opts_, op, now_ms);
 }
 
 std::vector<std::pair<std::string, double>> ownership(const ring_view& v) {

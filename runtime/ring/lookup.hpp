@@ -50,6 +50,9 @@ struct replication_set {
   /// Healthy instances to call, without their tokens (cheap to copy).
   std::vector<instance_desc> instances;
   int max_errors = 0;
+  /// Zone-aware reads only (read.hpp): zones that may fail; exclusive with
+  /// max_errors (dskit ReplicationSet.MaxUnavailableZones).
+  int max_unavailable_zones = 0;
 
   /// The per-stream requirement for quorum.hpp: min_success =
   /// |instances| - max_errors, max_failures = max_errors.
@@ -80,8 +83,9 @@ public:
   result<replication_set> get(token_t key, operation op, int64_t now_ms) const;
 
   /// Every healthy instance, for reads that must ask everyone (dskit
-  /// GetReplicationSetForOperation without zones): tolerates RF/2 failures;
-  /// "too many unhealthy instances in the ring" when fewer are healthy.
+  /// GetReplicationSetForOperation; read.hpp read_replication_set, zone-aware
+  /// when zone_awareness_enabled): "too many unhealthy instances in the
+  /// ring" when fewer than required are healthy.
   result<replication_set> get_all_healthy(operation op, int64_t now_ms) const;
 
   /// The resolved, tombstone-free ring this view was built from.

@@ -24,6 +24,12 @@ namespace skald::ring {
 
 using token_t = uint32_t;
 
+/// dskit memberlist keys of Loki's rings (KV prefix "collectors/"): the
+/// ingester ring and the distributor ring (write-path spec §4.1). One ring
+/// member gossips every key (runtime/ring/codec.hpp encode_keys).
+inline constexpr std::string_view ingester_ring_key = "collectors/ring";
+inline constexpr std::string_view distributor_ring_key = "collectors/distributor";
+
 /// dskit's InstanceState with its protobuf numbers. There is no UNHEALTHY
 /// state: health is derived from the heartbeat timestamp.
 enum class instance_state : uint8_t {
@@ -87,7 +93,9 @@ struct ring_desc {
   /// Every token of every non-LEFT instance, sorted (duplicates kept).
   std::vector<token_t> all_tokens() const;
 
-  /// Instances (not LEFT) in state ACTIVE whose heartbeat is healthy.
+  /// Instances (not LEFT) in state ACTIVE whose heartbeat is healthy
+  /// (dskit HealthyInstancesCount; Loki's healthyInstanceDelegate counts the
+  /// distributor ring this way for the global rate strategy).
   size_t healthy_active_count(int64_t now_ms, int64_t heartbeat_timeout_ms) const;
 
   friend bool operator==(const ring_desc& a, const ring_desc& b) noexcept {

@@ -155,7 +155,7 @@ std::string ring_html(const ring_desc& d, const ring_options& o, int64_t now_ms,
 
 std::string memberlist_json(std::string_view self_endpoint, std::string_view node_name,
                             const std::vector<peer_status>& peers, const ring_desc& d,
-                            int64_t now_ms) {
+                            int64_t now_ms, const std::vector<kv_key_status>& keys) {
   rapidjson::StringBuffer buf;
   writer w{buf};
   w.StartObject();
@@ -171,6 +171,18 @@ std::string memberlist_json(std::string_view self_endpoint, std::string_view nod
     w.Key("failures");
     w.Uint(p.failures);
     str(w, "last_error", p.last_error);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("keys");
+  w.StartArray();
+  for (auto& k : keys) {
+    w.StartObject();
+    str(w, "key", k.key);
+    w.Key("version");
+    w.Uint64(k.version);
+    w.Key("instances");
+    w.Uint64(k.instances);
     w.EndObject();
   }
   w.EndArray();
@@ -192,7 +204,8 @@ std::string memberlist_json(std::string_view self_endpoint, std::string_view nod
 
 std::string memberlist_html(std::string_view self_endpoint, std::string_view node_name,
                             const std::vector<peer_status>& peers, const ring_desc& d,
-                            const ring_options& o, int64_t now_ms) {
+                            const ring_options& o, int64_t now_ms,
+                            const std::vector<kv_key_status>& keys) {
   std::string out{page_head()};
   out += "<title>Memberlist Status</title>\n</head>\n<body>\n<h1>Memberlist Status</h1>\n";
   out += fmt::format("<p>Current time: {}</p>\n<p>This node: {} ({})</p>\n", format_time_ms(now_ms),
@@ -203,6 +216,11 @@ std::string memberlist_html(std::string_view self_endpoint, std::string_view nod
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                        html_escape(p.endpoint), p.connected ? "alive" : "unreachable",
                        format_time_ms(p.last_gossip_ms), p.failures, html_escape(p.last_error));
+  out += "</tbody>\n</table>\n<h2>KV Store</h2>\n<table>\n<thead><tr><th>Key</th><th>Version</th>"
+         "<th>Instances</th></tr></thead>\n<tbody>\n";
+  for (auto& k : keys)
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(k.key),
+                       k.version, k.instances);
   out += "</tbody>\n</table>\n<h2>KV Store: collectors/ring</h2>\n<table>\n<thead><tr>"
          "<th>Instance ID</th><th>State</th><th>Address</th><th>Last Heartbeat</th></tr>"
          "</thead>\n<tbody>\n";

@@ -32,6 +32,14 @@ struct peer_status {
   std::string last_error;
 };
 
+/// One ring key of the member's KV store (dskit memberlist's "KV Store"
+/// table): key, changes seen, instances held (tombstones included).
+struct kv_key_status {
+  std::string key;
+  uint64_t version = 0;
+  size_t instances = 0;
+};
+
 /// "2026-11-21T12:00:00.123Z"; "" for 0.
 std::string format_time_ms(int64_t unix_ms);
 
@@ -39,7 +47,8 @@ std::string format_time_ms(int64_t unix_ms);
 /// heartbeat is stale (LEFT is shown as LEFT).
 std::string display_state(const instance_desc& inst, int64_t now_ms, int64_t heartbeat_timeout_ms);
 
-/// GET /ring with Accept: application/json. LEFT tombstones are left out.
+/// GET /ring (and /distributor/ring: the same page for another ring key)
+/// with Accept: application/json. LEFT tombstones are left out.
 std::string ring_json(const ring_desc& d, const ring_options& o, int64_t now_ms);
 
 /// GET /ring: an HTML table like Loki's (instance, zone, state, address,
@@ -48,16 +57,18 @@ std::string ring_json(const ring_desc& d, const ring_options& o, int64_t now_ms)
 std::string ring_html(const ring_desc& d, const ring_options& o, int64_t now_ms,
                       std::string_view title, std::string_view post_path, bool show_tokens);
 
-/// GET /memberlist with Accept: application/json.
+/// GET /memberlist with Accept: application/json: peers, the ring keys
+/// ("keys") and the ingester ring's members ("ring").
 std::string memberlist_json(std::string_view self_endpoint, std::string_view node_name,
                             const std::vector<peer_status>& peers, const ring_desc& d,
-                            int64_t now_ms);
+                            int64_t now_ms, const std::vector<kv_key_status>& keys = {});
 
-/// GET /memberlist: this node, its peers (connected, last gossip, errors)
-/// and the ring members with their state.
+/// GET /memberlist: this node, its peers (connected, last gossip, errors),
+/// the ring keys gossiped, and the ingester ring's members with their state.
 std::string memberlist_html(std::string_view self_endpoint, std::string_view node_name,
                             const std::vector<peer_status>& peers, const ring_desc& d,
-                            const ring_options& o, int64_t now_ms);
+                            const ring_options& o, int64_t now_ms,
+                            const std::vector<kv_key_status>& keys = {});
 
 /// Minimal HTML escaping (& < > " ').
 std::string html_escape(std::string_view s);

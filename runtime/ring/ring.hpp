@@ -12,5 +12,7 @@
 #include "runtime/ring/lookup.hpp"
 #include "runtime/ring/merge.hpp"
 #include "runtime/ring/model.hpp"
+#include "runtime/ring/owned.hpp"
 #include "runtime/ring/quorum.hpp"
+#include "runtime/ring/read.hpp"
 #include "runtime/ring/tokens.hpp"

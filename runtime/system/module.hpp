@@ -72,6 +72,10 @@ public:
   /// records so far)"); empty = nothing to add. Called from HTTP threads
   /// while start() runs: must be thread-safe and quick.
   virtual std::string readiness_detail() const { return {}; }
+  /// Once Running: why the module is still not ready (the whole /ready
+  /// body, e.g. "Ingester not ready: waiting for 15s after being ready");
+  /// empty = ready. Called from HTTP threads: thread-safe and quick.
+  virtual std::string not_ready() const { return {}; }
 };
 
 struct module_def {

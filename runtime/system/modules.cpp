@@ -14,8 +14,12 @@
 //
 // Ring (issue 8): `ring` — this node's ring member (actors/ring): the
 // lifecycler of the ingester's ring entry (when the node runs an ingester:
-// JOINING, ACTIVE once the WAL is replayed, LEFT on stop) and the gossip
-// with memberlist.join_members; GET/POST /ring and GET /memberlist.
+// JOINING, ACTIVE once the WAL is replayed, LEFT on stop), the distributor's
+// entry in the distributor ring (when the node runs a distributor: ACTIVE at
+// once, LEFT on stop), and the gossip of both with memberlist.join_members;
+// GET/POST /ring and GET /memberlist (GET/POST /distributor/ring come with
+// the distributor module). On an ingester it also answers the /ready ring
+// check (ingester.lifecycler.readiness_check_ring_health, min_ready_duration).
 //
 // Query path: `querier` (the querier actor, its evaluation worker pool and the
 // query routes) reads the local ingester when this node runs one; built after
@@ -53,18 +57,23 @@
 #include "actors/limits/overrides_reloader.hpp"
 #include "actors/querier/querier.hpp"
 #include "actors/querier/tail.hpp"
+#include "actors/ring/follower.hpp"
 #include "actors/ring/member.hpp"
 #include "actors/ring/routes.hpp"
 #include "runtime/chunkenc/encoding.hpp"
 #include "runtime/config/root_config.hpp"
+#include "runtime/distributor/distributor_ring.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/ingester/replay_flush.hpp"
 #include "runtime/ingester/wal_recovery.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/model/tenant.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/query/worker_pool.hpp"
+#include "runtime/ring/owned.hpp"
+#include "runtime/ring/readiness.hpp"
 #include "runtime/ring/tokens.hpp"
 #include "runtime/storage/chunk_store.hpp"
 #include "runtime/storage/file_system.hpp"
@@ -129,6 +138,12 @@ struct shared_services {
   /// Set by the ingester module while it is built: this node is a ring
   /// instance (the ring member runs the lifecycler).
   bool ring_instance = false;
+  /// Set by the distributor module while it is built: this node registers
+  /// in the distributor ring (a basic lifecycler of the ring member).
+  bool distributor_instance = false;
+  /// Where HTTP pages find the ring member: created when the ring module
+  /// is built, holding the member once it started (/distributor/ring).
+  std::shared_ptr<actors::ring_slot> ring_slot;
   /// The ring member (set when the ring module started), and the lifecycle
   /// steps the ingester module calls: join after the WAL replay (ACTIVE,
   /// tokens file written), leave first thing on stop.
@@ -328,6 +343,15 @@ public:
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
     deps.replication_factor = std::max(1, ic.lifecycler.ring.replication_factor);
     deps.healthy_ingesters = 1;
+    if (const auto& svc = services(ctx); svc.routes && svc.local) {
+      // Cluster: a stream the ring moved elsewhere flushes as not_owned.
+      deps.owned = [routes = svc.routes, id = svc.local->id](const std::string& tenant,
+                                                             const std::string& labels) {
+        auto snap = routes->get();
+        return !snap ||
+               ring::owns(snap->view, model::stream_token(tenant, labels), id, snap->now_ms);
+      };
+    }
     stream_cfg_ = deps.stream;
     store_ = open_flush_store(ctx.cfg);
     {
@@ -636,7 +660,7 @@ private:
 /// The distributor pool (one per scheduler thread) and the push routes.
 class distributor_module final : public module {
 public:
-  explicit distributor_module(module_context& ctx) {
+  explicit distributor_module(module_context& ctx) : ctx_(ctx) {
     auto& svc = services(ctx);
     actors::distributor_deps deps;
     if (svc.ingester)
@@ -644,7 +668,11 @@ public:
     deps.replication_factor = std::max(1, ctx.cfg.ingester.lifecycler.ring.replication_factor);
     deps.limits = svc.limits;
     deps.rate = std::make_shared<distributor::rate_limiters>();
-    deps.distributors = 1; // one distributor process; the pool shares its buckets
+    // One distributor per process in the distributor ring; the pool shares
+    // its buckets and the ring's count of healthy distributors.
+    svc.distributor_instance = true;
+    count_ = std::make_shared<distributor::distributor_count>();
+    deps.distributors = count_;
     deps.ring = svc.routes; // cluster mode: replication sets from the ring
     deps.metrics = &ctx.metrics;
     deps.timeout = ctx.cfg.ingester_client.remote_timeout;
@@ -661,17 +689,45 @@ public:
     opts.limits = svc.limits;
     opts.metrics = &ctx.metrics;
     actors::add_push_routes(*ctx.router, pool_, std::move(opts));
+    if (!svc.ring_slot) // the ring module is built first (a dependency); never null there
+      svc.ring_slot = std::make_shared<actors::ring_slot>();
+    actors::add_ring_page(*ctx.router, ctx.sys, svc.ring_slot, "/distributor/ring",
+                          std::string{ring::distributor_ring_key}, "Distributor Ring Status");
   }
 
-  status start() override { return {}; }
+  /// Follows the distributor ring: N = its healthy distributors, recomputed
+  /// on every own heartbeat and every gossiped change.
+  status start() override {
+    auto& svc = services(ctx_);
+    if (!svc.ring)
+      return {};
+    auto count = count_;
+    follower_ = actors::spawn_ring_follower(
+      ctx_.sys, svc.ring, std::string{ring::distributor_ring_key},
+      [count](const ring_snapshot& s) {
+        auto n = distributor::healthy_distributors(s->desc, s->now_ms,
+                                                   s->options.heartbeat_timeout_ms);
+        if (n != count->get()) {
+          auto logger = log::get("distributor");
+          SKALD_LOG_INFO(logger, "distributor ring: {} healthy distributor(s)", n);
+        }
+        count->set(n);
+      });
+    return {};
+  }
 
   void stop() override {
+    if (follower_)
+      caf::anon_send_exit(follower_, caf::exit_reason::user_shutdown);
     for (const auto& d : pool_->members())
       caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
   }
 
 private:
+  module_context& ctx_;
   std::shared_ptr<actors::distributor_pool> pool_;
+  std::shared_ptr<distributor::distributor_count> count_;
+  caf::actor follower_;
 };
 
 /// The querier actor, its evaluation pool, its store-reader pool and the
@@ -684,6 +740,7 @@ public:
     actors::querier_deps deps;
     deps.ingester = svc.ingester;
     deps.ring = svc.routes;
+    deps.remote_timeout = ctx.cfg.ingester_client.remote_timeout;
     pool_ = std::make_shared<query::worker_pool>(
       static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent)));
     deps.pool = pool_;
@@ -735,8 +792,10 @@ private:
 class ring_module final : public module {
 public:
   explicit ring_module(module_context& ctx)
-      : ctx_(ctx), slot_(std::make_shared<actors::ring_slot>()) {
+      : ctx_(ctx), slot_(std::make_shared<actors::ring_slot>()),
+        readiness_(std::make_shared<readiness_box>()) {
     actors::add_ring_routes(*ctx.router, ctx.sys, slot_, "Ingester Ring Status");
+    services(ctx).ring_slot = slot_;
   }
 
   status start() override {
@@ -768,36 +827,65 @@ public:
     if (ml.randomize_node_name)
       d.node_name += "-" + std::to_string(rng() % 0xffffff);
     d.seeds = ml.join_members;
-    d.lifecycler = svc.ring_instance;
-    d.instance_id = lc.id.empty() ? hostname : lc.id;
+    actors::ring_key_deps ing;
+    ing.key = std::string{ring::ingester_ring_key};
+    ing.lifecycler = svc.ring_instance ? actors::lifecycler_kind::ingester
+                                       : actors::lifecycler_kind::none;
+    ing.instance_id = lc.id.empty() ? hostname : lc.id;
     std::string addr_host = !lc.address.empty()                 ? lc.address
                             : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
                                                                 : host;
-    d.instance_addr =
+    ing.instance_addr =
       addr_host + ":" + std::to_string(lc.port != 0 ? lc.port : cfg.server.grpc_listen_port);
-    d.zone = lc.availability_zone;
-    d.num_tokens = lc.num_tokens;
-    d.unregister_on_shutdown = lc.unregister_on_shutdown;
+    ing.zone = lc.availability_zone;
+    ing.num_tokens = lc.num_tokens;
+    ing.unregister_on_shutdown = lc.unregister_on_shutdown;
     tokens_file_ = lc.tokens_file_path;
-    if (d.lifecycler && !tokens_file_.empty()) {
+    if (svc.ring_instance && !tokens_file_.empty()) {
       auto tk = ring::load_tokens_file(fs_, tokens_file_);
       if (tk.ok()) {
-        d.file_tokens = std::move(*tk);
-        SKALD_LOG_INFO(logger, "loaded {} tokens from {}", d.file_tokens.size(), tokens_file_);
+        ing.file_tokens = std::move(*tk);
+        SKALD_LOG_INFO(logger, "loaded {} tokens from {}", ing.file_tokens.size(), tokens_file_);
       } else if (tk.error().code() != errc::not_found) {
         SKALD_LOG_WARN(logger, "ignoring tokens file {}: {}", tokens_file_, tk.error().message());
       }
     }
-    d.ring.replication_factor = lc.ring.replication_factor;
-    d.ring.heartbeat_timeout_ms = duration_cast<ms>(lc.ring.heartbeat_timeout).count();
-    d.ring.zone_awareness_enabled = lc.ring.zone_awareness_enabled;
-    d.heartbeat_period = std::max(ms{10}, duration_cast<ms>(lc.heartbeat_period));
+    ing.ring.replication_factor = lc.ring.replication_factor;
+    ing.ring.heartbeat_timeout_ms = duration_cast<ms>(lc.ring.heartbeat_timeout).count();
+    ing.ring.zone_awareness_enabled = lc.ring.zone_awareness_enabled;
+    ing.heartbeat_period = std::max(ms{10}, duration_cast<ms>(lc.heartbeat_period));
+    ing.auto_forget_period = cfg.ingester.autoforget_unhealthy
+                               ? duration_cast<ms>(lc.ring.heartbeat_timeout)
+                               : duration_cast<ms>(lc.ring.auto_forget_unhealthy_period);
+    d.rings.push_back(std::move(ing));
+    // The distributor ring (Loki's BasicLifecycler for distributors: ACTIVE
+    // at once with 1 token, unregistered on stop, members unhealthy for
+    // 2 x heartbeat_timeout forgotten). Every node keeps and forwards it;
+    // only distributors register.
+    const auto& dr = cfg.distributor.ring;
+    actors::ring_key_deps dist;
+    dist.key = std::string{ring::distributor_ring_key};
+    dist.lifecycler = svc.distributor_instance ? actors::lifecycler_kind::basic
+                                               : actors::lifecycler_kind::none;
+    dist.instance_id = !dr.instance_id.empty() ? dr.instance_id
+                       : !lc.id.empty()        ? lc.id
+                                               : hostname;
+    std::string dist_host = !dr.instance_addr.empty()           ? dr.instance_addr
+                            : !cfg.common.instance_addr.empty() ? cfg.common.instance_addr
+                                                                : host;
+    dist.instance_addr = dist_host + ":" +
+                         std::to_string(dr.instance_port != 0 ? dr.instance_port
+                                                               : cfg.server.grpc_listen_port);
+    dist.num_tokens = 1;
+    dist.unregister_on_shutdown = true;
+    dist.ring.replication_factor = 1;
+    dist.ring.heartbeat_timeout_ms = duration_cast<ms>(dr.heartbeat_timeout).count();
+    dist.heartbeat_period = std::max(ms{10}, duration_cast<ms>(dr.heartbeat_period));
+    dist.auto_forget_period = 2 * duration_cast<ms>(dr.heartbeat_timeout);
+    d.rings.push_back(std::move(dist));
     d.gossip_interval = std::max(ms{10}, duration_cast<ms>(ml.gossip_interval));
     d.gossip_nodes = ml.gossip_nodes;
     d.left_ingesters_timeout = duration_cast<ms>(ml.left_ingesters_timeout);
-    d.auto_forget_period = cfg.ingester.autoforget_unhealthy
-                               ? duration_cast<ms>(lc.ring.heartbeat_timeout)
-                               : duration_cast<ms>(lc.ring.auto_forget_unhealthy_period);
     leave_timeout_ = std::min(ms{5000}, duration_cast<ms>(ml.leave_timeout));
     d.leave_timeout = leave_timeout_;
     d.seed = rng();
@@ -827,7 +915,42 @@ public:
     svc.ring = member_;
     svc.ring_join = [this] { return join(); };
     svc.ring_leave = [this] { leave(); };
+    if (svc.ring_instance) {
+      // The /ready ring check of an ingester (dskit Lifecycler.CheckReady).
+      ring::readiness_options ro;
+      ro.check_ring_health = lc.readiness_check_ring_health;
+      ro.heartbeat_timeout_ms = duration_cast<ms>(lc.ring.heartbeat_timeout).count();
+      ro.min_ready_duration_ms = duration_cast<ms>(lc.min_ready_duration).count();
+      {
+        std::lock_guard<std::mutex> guard{readiness_->mtx};
+        readiness_->tracker = ring::readiness_tracker{ro};
+        readiness_->self_id = lc.id.empty() ? hostname : lc.id;
+        readiness_->enabled = true;
+      }
+      auto box = readiness_;
+      follower_ = actors::spawn_ring_follower(ctx_.sys, member_,
+                                              std::string{ring::ingester_ring_key},
+                                              [box](const ring_snapshot& snap) {
+                                                std::lock_guard<std::mutex> guard{box->mtx};
+                                                box->latest = snap;
+                                              });
+    }
     return {};
+  }
+
+  /// Loki's ready handler asks the ingester's lifecycler: "Ingester not
+  /// ready: <why>" until the ring looked healthy for min_ready_duration.
+  std::string not_ready() const override {
+    std::lock_guard<std::mutex> guard{readiness_->mtx};
+    if (!readiness_->enabled)
+      return {};
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    static const ring::ring_desc none;
+    auto why = readiness_->tracker.check(readiness_->latest ? readiness_->latest->desc : none,
+                                         readiness_->self_id, now);
+    return why.empty() ? std::string{} : "Ingester not ready: " + why;
   }
 
   void stop() override {
@@ -835,6 +958,8 @@ public:
     svc.ring_join = nullptr;
     svc.ring_leave = nullptr;
     svc.ring = nullptr;
+    if (follower_)
+      caf::anon_send_exit(follower_, caf::exit_reason::user_shutdown);
     if (!member_)
       return;
     leave();
@@ -871,8 +996,19 @@ private:
         .receive([](bool) {}, [](caf::error&) {});
   }
 
+  /// What /ready reads (HTTP threads) and the follower writes.
+  struct readiness_box {
+    std::mutex mtx;
+    bool enabled = false;
+    ring::readiness_tracker tracker;
+    std::string self_id;
+    ring_snapshot latest;
+  };
+
   module_context& ctx_;
   std::shared_ptr<actors::ring_slot> slot_;
+  std::shared_ptr<readiness_box> readiness_;
+  caf::actor follower_;
   ring_actor member_;
   storage::posix_fs fs_;
   std::string tokens_file_;

@@ -123,7 +123,7 @@ bool node::ready() const {
   if (stopping_ || modules_.empty())
     return false;
   return std::all_of(modules_.begin(), modules_.end(), [](const std::unique_ptr<slot>& m) {
-    return m->state.load() == module_state::running;
+    return m->state.load() == module_state::running && m->instance->not_ready().empty();
   });
 }
 
@@ -136,8 +136,12 @@ std::string node::readiness_text() const {
     if (st != module_state::running)
       ++not_running[to_string(st)];
   }
-  if (not_running.empty())
+  if (not_running.empty()) {
+    for (const auto& m : modules_)
+      if (auto why = m->instance->not_ready(); !why.empty())
+        return why;
     return "ready";
+  }
   std::string out = "Some services are not Running:";
   for (const auto& [state, n] : not_running)
     out += "\n" + state + ": " + std::to_string(n);

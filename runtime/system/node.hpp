@@ -13,8 +13,9 @@
 // called from that thread only; the HTTP handlers read the module states
 // through atomics.
 //
-// Invariants: /ready answers 200 only while every module is Running and the
-// node is not stopping; stop() returns within the modules' own bounds and
+// Invariants: /ready answers 200 only while every module is Running, none
+// reports a reason in not_ready() (an ingester's ring check: Loki's "Ingester
+// not ready: ..."), and the node is not stopping; stop() returns within the modules' own bounds and
 // leaves no actor alive, so ~actor_system does not hang (caf-0.17.md item 2).
 #pragma once
 

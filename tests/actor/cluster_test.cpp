@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <random>
@@ -19,12 +20,17 @@
 #include "actors/cluster/cluster.hpp"
 #include "actors/distributor/distributor.hpp"
 #include "actors/ingester/ingester.hpp"
+#include "actors/querier/querier.hpp"
 #include "messages/wire.hpp"
 #include "runtime/distributor/prepare.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
+#include "runtime/logql/engine.hpp"
 #include "runtime/logql/parser.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/query/chunk_source.hpp"
+#include "runtime/query/collected_source.hpp"
+#include "runtime/query/worker_pool.hpp"
 #include "runtime/ring/tokens.hpp"
 #include "testutil/caf_fixture.hpp"
 #include "testutil/push_builder.hpp"
@@ -233,7 +239,11 @@ link_fn(remote_ingester_actor::stateful_pointer<link_state> self, remote_ingeste
         return self->delegate(st.target, push_atom_v, std::move(received));
       },
       [=](select_atom, const select_wire& w) -> caf::result<select_reply_wire> {
-        return self->delegate(self->state.target, select_atom_v, w);
+        auto& st = self->state;
+        std::uniform_real_distribution<double> u{0, 1};
+        if (st.hung || (st.loss > 0 && u(*st.rng) < st.loss))
+          return self->make_response_promise<select_reply_wire>(); // never answered
+        return self->delegate(st.target, select_atom_v, w);
       },
   };
 }
@@ -323,6 +333,87 @@ protected:
     nodes_[node].crashed = true;
   }
 
+  /// Replaces node i's link by one that never answers (a hung process:
+  /// CAF fails nothing in flight, only the caller's timeout does).
+  void hang(size_t i) {
+    caf::anon_send_exit(nodes_[i].link, caf::exit_reason::user_shutdown);
+    nodes_[i].link = keep(sys().spawn(link_fn, nodes_[i].gateway, rng_, 1.0));
+  }
+
+  querier_actor make_querier() {
+    actors::querier_deps deps;
+    deps.pool = pool_;
+    deps.ring = holder_;
+    deps.remote_timeout = 5s; // ingester_client.remote_timeout
+    return keep(actors::spawn_querier(sys(), deps));
+  }
+
+  /// What the querier answered for one query job (set on the pool thread).
+  struct answer {
+    select_reply_ptr reply;
+    uint16_t status = 0;
+    std::string error;
+  };
+  using answer_slot = std::shared_ptr<std::optional<answer>>;
+
+  /// Sends a select of `selector` over all time to `q`; runs the scheduler
+  /// (no time passes) and returns the slot the answer lands in.
+  answer_slot send_select(const querier_actor& q, const std::string& selector) {
+    auto slot = std::make_shared<std::optional<answer>>();
+    auto req = std::make_shared<select_request>();
+    req->tenant = "t1";
+    req->groups.push_back(*logql::parse_matchers(selector));
+    req->from = 0;
+    req->through = now + 3600 * sec;
+    req->snapshot = true;
+    auto job = std::make_shared<query_job>();
+    job->request = std::move(req);
+    job->deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                           .count() +
+                       60 * sec; // query_timeout 1m: far beyond remote_timeout
+    job->done = [slot](select_reply_ptr r, uint16_t st, std::string err) {
+      *slot = answer{std::move(r), st, std::move(err)};
+    };
+    caf::anon_send(q, select_atom_v, std::move(job));
+    sched().run();
+    drain_pool();
+    return slot;
+  }
+
+  /// Waits until every task the querier posted so far ran: the pool has one
+  /// thread and runs tasks in order, so a marker posted now runs last.
+  void drain_pool() {
+    std::promise<void> done;
+    auto fut = done.get_future();
+    ASSERT_TRUE(pool_->post([&done] { done.set_value(); }));
+    ASSERT_EQ(fut.wait_for(30s), std::future_status::ready);
+  }
+
+  /// The lines a log query over the reply returns (replicas merged).
+  static std::vector<std::string> query_lines(select_reply& r, const std::string& q) {
+    query::chunk_source src;
+    for (auto& s : r.streams)
+      src.add(s.data.labels, std::move(s.snapshot));
+    src.finish();
+    logql::engine eng(src);
+    logql::query_params p;
+    p.start_ns = 0;
+    p.end_ns = now + 3600 * sec;
+    p.dir = logql::direction::forward;
+    p.limit = 1000;
+    auto e = logql::parse(q);
+    EXPECT_TRUE(e.ok());
+    auto res = eng.query(*e, p);
+    EXPECT_TRUE(res.ok());
+    std::vector<std::string> out;
+    if (res.ok())
+      for (auto& st : res->streams)
+        for (auto& en : st.entries)
+          out.push_back(en.line);
+    return out;
+  }
+
   struct node {
     std::string id;
     std::vector<uint32_t> tokens;
@@ -340,6 +431,7 @@ protected:
   std::vector<node> nodes_;
   std::vector<uint32_t> taken_;
   std::mt19937_64 token_rng_{7};
+  std::shared_ptr<query::worker_pool> pool_ = std::make_shared<query::worker_pool>(1);
 };
 
 TEST_F(cluster_sim, rf3_push_is_stored_on_all_three_nodes_through_the_wire_form) {
@@ -494,6 +586,145 @@ TEST_F(cluster_sim, no_acknowledged_write_is_lost_under_message_loss_and_one_cra
     for (const auto& l : acked)
       EXPECT_TRUE(survivors.count(l)) << "acknowledged " << l << " lost (victim " << victim << ")";
   }
+}
+
+// -- the querier over the cluster (dskit GetReplicationSetForOperation(Read)) ----
+
+class cluster_read : public cluster_sim {
+protected:
+  /// Three nodes, RF 3, lines l0..l9 in {app="a"} acknowledged by all three.
+  void SetUp() override {
+    start_nodes(3);
+    auto d = make_distributor(3);
+    push_builder b;
+    b.stream("{app=\"a\"}");
+    for (int i = 0; i < 10; ++i)
+      b.entry(now + i, "l" + std::to_string(i));
+    auto res = push(d, b.build());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 204) << res->body;
+    for (size_t i = 0; i < 3; ++i)
+      ASSERT_EQ(lines_on(i, "{app=\"a\"}").size(), 10u) << i;
+  }
+
+  static std::vector<std::string> all_lines() {
+    std::vector<std::string> v;
+    for (int i = 0; i < 10; ++i)
+      v.push_back("l" + std::to_string(i));
+    return v;
+  }
+};
+
+TEST_F(cluster_read, all_healthy_returns_each_replicated_line_once) {
+  auto q = make_querier();
+  auto a = send_select(q, "{app=\"a\"}");
+  ASSERT_TRUE(a->has_value());
+  ASSERT_TRUE((*a)->reply) << (*a)->error;
+  EXPECT_EQ(query_lines(*(*a)->reply, "{app=\"a\"}"), all_lines());
+}
+
+TEST_F(cluster_read, one_hung_ingester_does_not_hold_the_query) {
+  hang(2);
+  publish_ring();
+  auto q = make_querier();
+  auto a = send_select(q, "{app=\"a\"}"); // no time passes
+  ASSERT_TRUE(a->has_value()) << "a quorum answered: the hung node is not awaited";
+  ASSERT_TRUE((*a)->reply) << (*a)->error;
+  EXPECT_EQ(query_lines(*(*a)->reply, "{app=\"a\"}"), all_lines());
+}
+
+TEST_F(cluster_read, two_hung_ingesters_fail_after_remote_timeout_with_504) {
+  // Two failures > max_errors 1, but only once the hung requests time out:
+  // the querier's own remote_timeout decides, not the query's deadline.
+  hang(1);
+  hang(2);
+  publish_ring();
+  auto q = make_querier();
+  auto a = send_select(q, "{app=\"a\"}");
+  EXPECT_FALSE(a->has_value()) << "nothing may answer before remote_timeout";
+  sched().advance_time(4s);
+  sched().run();
+  drain_pool();
+  EXPECT_FALSE(a->has_value());
+  sched().advance_time(1s); // remote_timeout 5s, not the query's 1m
+  sched().run();
+  drain_pool();
+  ASSERT_TRUE(a->has_value());
+  EXPECT_FALSE((*a)->reply) << "never partial data";
+  EXPECT_EQ((*a)->status, 504);
+  EXPECT_THAT((*a)->error, HasSubstr("request timed out"));
+}
+
+TEST_F(cluster_read, two_crashed_ingesters_fail_with_500_not_partial_data) {
+  crash(1);
+  crash(2);
+  auto q = make_querier();
+  auto a = send_select(q, "{app=\"a\"}");
+  if (!a->has_value()) { // requests to a dead local actor may need the timeout
+    sched().advance_time(5s);
+    sched().run();
+    drain_pool();
+  }
+  ASSERT_TRUE(a->has_value());
+  EXPECT_FALSE((*a)->reply);
+  EXPECT_EQ((*a)->status, 500);
+  EXPECT_THAT((*a)->error, HasSubstr("querying ingesters failed: ingester-"));
+  EXPECT_THAT((*a)->error, HasSubstr(":9095: ")); // which ingester, then why
+}
+
+TEST_F(cluster_read, too_many_unhealthy_in_the_ring_is_500_with_dskits_text) {
+  nodes_[1].healthy = false;
+  nodes_[2].healthy = false;
+  publish_ring();
+  auto q = make_querier();
+  auto a = send_select(q, "{app=\"a\"}");
+  ASSERT_TRUE(a->has_value());
+  EXPECT_FALSE((*a)->reply);
+  EXPECT_EQ((*a)->status, 500);
+  EXPECT_EQ((*a)->error, "too many unhealthy instances in the ring");
+}
+
+TEST_F(cluster_read, one_unhealthy_in_the_ring_needs_both_others) {
+  // Ring: node 2 unhealthy -> read set {0, 1}, max_errors 0: a hung node 1
+  // fails the query after remote_timeout.
+  nodes_[2].healthy = false;
+  hang(1);
+  publish_ring();
+  auto q = make_querier();
+  auto a = send_select(q, "{app=\"a\"}");
+  EXPECT_FALSE(a->has_value());
+  sched().advance_time(5s);
+  sched().run();
+  drain_pool();
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->status, 504);
+}
+
+TEST_F(cluster_read, labels_only_selects_keep_one_slice_per_stream) {
+  auto q = make_querier();
+  auto slot = std::make_shared<std::optional<answer>>();
+  auto req = std::make_shared<select_request>();
+  req->tenant = "t1";
+  req->groups.emplace_back();
+  req->from = 0;
+  req->through = now + 3600 * sec;
+  req->labels_only = true;
+  auto job = std::make_shared<query_job>();
+  job->request = std::move(req);
+  job->deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count() +
+                     60 * sec;
+  job->done = [slot](select_reply_ptr r, uint16_t st, std::string err) {
+    *slot = answer{std::move(r), st, std::move(err)};
+  };
+  caf::anon_send(q, select_atom_v, std::move(job));
+  sched().run();
+  drain_pool();
+  ASSERT_TRUE(slot->has_value());
+  ASSERT_TRUE((*slot)->reply);
+  ASSERT_EQ((*slot)->reply->streams.size(), 1u);
+  EXPECT_EQ((*slot)->reply->streams[0].count, 10u);
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,7 +55,9 @@ protected:
   }
 
   /// Two workers, an ingester sweeping every 30s; chunk_idle_period 30m.
-  ingester_actor make_ingester(std::chrono::nanoseconds retain = 0s, int max_retries = 3) {
+  ingester_actor
+  make_ingester(std::chrono::nanoseconds retain = 0s, int max_retries = 3,
+                std::function<bool(const std::string&, const std::string&)> owned = nullptr) {
     for (int i = 0; i < 2; ++i) {
       actors::flush_worker_deps fd;
       fd.store = store_;
@@ -77,6 +80,7 @@ protected:
     deps.flush.chunk_retain_period = retain;
     deps.flush_check_period = 30s;
     deps.seed = 7;
+    deps.owned = std::move(owned);
     return keep(actors::spawn_ingester(sys(), deps));
   }
 
@@ -347,6 +351,23 @@ TEST_F(flush_test, no_flush_sweeps_when_the_data_is_fresh) {
   EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"idle\"}"), -1);
   EXPECT_TRUE(mem_->files().empty() || stored_lines("t1", "a").empty());
   EXPECT_EQ(streams(ing), 1u);
+}
+
+// Loki's Test_flush_not_owned_stream: after a ring change the periodic sweep
+// flushes the streams this ingester no longer owns (reason not_owned), fresh
+// data or not, and leaves the owned ones alone.
+TEST_F(flush_test, sweep_flushes_streams_the_ring_moved_away_as_not_owned) {
+  auto owned = [](const std::string& tenant, const std::string& labels) {
+    return !(tenant == "t1" && labels.find("app=\"a\"") != std::string::npos);
+  };
+  auto ing = make_ingester(0s, 3, owned);
+  push(ing, "t1", two_lines("a"));
+  push(ing, "t1", two_lines("b"));
+  advance(1min); // one or two sweeps; nothing idle, full or old
+  EXPECT_EQ(stored_lines("t1", "a"), (std::vector<std::string>{"one", "two"}));
+  EXPECT_TRUE(stored_lines("t1", "b").empty());
+  EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"not_owned\"}"), 1);
+  EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"idle\"}"), -1);
 }
 
 } // namespace

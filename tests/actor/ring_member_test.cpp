@@ -14,8 +14,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ring/follower.hpp"
 #include "actors/ring/member.hpp"
+#include "runtime/distributor/distributor_ring.hpp"
 #include "runtime/ring/ring.hpp"
+#include "runtime/validation/rate_limiter.hpp"
 #include "testutil/caf_fixture.hpp"
 
 using namespace std::chrono_literals;
@@ -97,7 +100,7 @@ public:
   std::string endpoint(int i) { return "10.0.0." + std::to_string(i + 1) + ":7946"; }
 
   /// Member i: seeds = member 0 (and member 0 seeds member 1).
-  ring_actor start_member(int i, std::vector<uint32_t> file_tokens = {}) {
+  ring_actor start_member(int i, std::vector<uint32_t> file_tokens = {}, bool distributor = false) {
     actors::ring_member_deps d;
     d.self_endpoint = endpoint(i);
     d.node_name = "node-" + std::to_string(i);
@@ -105,17 +108,32 @@ public:
     auto conn = sys().spawn(sim_connector, net, d.self_endpoint);
     keep(conn);
     d.connector = conn;
-    d.lifecycler = true;
-    d.instance_id = "ingester-" + std::to_string(i);
-    d.instance_addr = "10.0.0." + std::to_string(i + 1) + ":3100";
-    d.num_tokens = 16;
-    d.file_tokens = std::move(file_tokens);
-    d.ring = ring::ring_options{3, 5000, false};
-    d.heartbeat_period = 1s;
+    actors::ring_key_deps ing;
+    ing.key = std::string{ring::ingester_ring_key};
+    ing.lifecycler = actors::lifecycler_kind::ingester;
+    ing.instance_id = "ingester-" + std::to_string(i);
+    ing.instance_addr = "10.0.0." + std::to_string(i + 1) + ":3100";
+    ing.num_tokens = 16;
+    ing.file_tokens = std::move(file_tokens);
+    ing.ring = ring::ring_options{3, 5000, false};
+    ing.heartbeat_period = 1s;
+    ing.auto_forget_period = 10s;
+    d.rings.push_back(std::move(ing));
+    // The distributor ring: every member keeps it; distributors register
+    // (ACTIVE at once, 1 token), heartbeat every 1s, unhealthy after 3s.
+    actors::ring_key_deps dist;
+    dist.key = std::string{ring::distributor_ring_key};
+    dist.lifecycler = distributor ? actors::lifecycler_kind::basic : actors::lifecycler_kind::none;
+    dist.instance_id = "distributor-" + std::to_string(i);
+    dist.instance_addr = "10.0.0." + std::to_string(i + 1) + ":9095";
+    dist.num_tokens = 1;
+    dist.ring = ring::ring_options{1, 3000, false};
+    dist.heartbeat_period = 1s;
+    dist.auto_forget_period = 6s;
+    d.rings.push_back(std::move(dist));
     d.gossip_interval = 200ms;
     d.gossip_nodes = 2;
     d.left_ingesters_timeout = 30s;
-    d.auto_forget_period = 10s;
     d.leave_timeout = 1s;
     d.seed = 100 + static_cast<uint64_t>(i);
     auto* s = &sched();
@@ -406,6 +424,90 @@ TEST_F(ring_sim, subscribers_get_every_change_and_memberlist_shows_peers) {
     EXPECT_TRUE(p.connected) << p.endpoint;
     EXPECT_GT(p.last_gossip_ms, 0) << p.endpoint;
   }
+}
+
+// -- the distributor ring (global rate strategy) -----------------------------
+
+/// Distributor-ring ids -> displayed state as member i sees them.
+std::map<std::string, std::string> distributor_view(ring_sim& t, const ring_actor& m, int64_t now) {
+  std::map<std::string, std::string> out;
+  auto s = t.ask<ring_snapshot>(m, ring_get_atom_v, std::string{ring::distributor_ring_key});
+  if (!s || !*s)
+    return out;
+  for (auto& [id, inst] : (*s)->desc.ingesters)
+    out[id] = ring::display_state(inst, now, (*s)->options.heartbeat_timeout_ms);
+  return out;
+}
+
+TEST_F(ring_sim, two_distributors_halve_the_global_limit_and_a_dead_one_stops_counting) {
+  members.push_back(start_member(0, {}, true)); // distributors 0 and 1
+  members.push_back(start_member(1, {}, true));
+  members.push_back(start_member(2)); // an ingester-only node: keeps the key too
+  sched().run();
+  // What the distributor module does: follow the distributor ring, count.
+  auto count = std::make_shared<distributor::distributor_count>();
+  keep(actors::spawn_ring_follower(
+      sys(), members[0], std::string{ring::distributor_ring_key}, [count](const ring_snapshot& s) {
+        count->set(
+            distributor::healthy_distributors(s->desc, s->now_ms, s->options.heartbeat_timeout_ms));
+      }));
+  sched().run();
+  // Registered ACTIVE at once (no join, unlike the ingester ring).
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-0"], "ACTIVE");
+  EXPECT_GE(count->get(), 1u);
+  validation::validation_limits lim;
+  lim.ingestion_rate_mb = 1000.0 / 1048576;
+  lim.ingestion_burst_size_mb = 2000.0 / 1048576;
+  auto limit = [&] {
+    return validation::rate_limit_for(lim, validation::rate_strategy::global, count->get());
+  };
+  advance(1s);
+  ASSERT_EQ(count->get(), 2u);
+  EXPECT_EQ(limit().bytes_per_second, 500);
+  EXPECT_EQ(limit().burst, 2000u); // the burst is not divided
+  std::map<std::string, std::string> both{{"distributor-0", "ACTIVE"}, {"distributor-1", "ACTIVE"}};
+  for (auto& m : members)
+    EXPECT_EQ(distributor_view(*this, m, now()), both);
+  // Each distributor holds one token; the ingester ring is untouched.
+  auto s = ask<ring_snapshot>(members[2], ring_get_atom_v, std::string{ring::distributor_ring_key});
+  for (auto& [id, inst] : (*s)->desc.ingesters)
+    EXPECT_EQ(inst.tokens.size(), 1u) << id;
+  EXPECT_EQ(view(2).count("distributor-0"), 0u);
+
+  // Distributor 1 dies (no LEFT): it still counts until its heartbeat is
+  // older than the timeout (3s), then the survivor enforces the full rate.
+  crash(1);
+  advance(2s);
+  EXPECT_EQ(count->get(), 2u);
+  advance(2s);
+  EXPECT_EQ(count->get(), 1u);
+  EXPECT_EQ(limit().bytes_per_second, 1000);
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "UNHEALTHY");
+  // After 2 x heartbeat_timeout it is forgotten (a tombstone, gossiped).
+  advance(3s);
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "LEFT");
+  EXPECT_EQ(distributor_view(*this, members[2], now())["distributor-1"], "LEFT");
+  EXPECT_EQ(count->get(), 1u);
+}
+
+TEST_F(ring_sim, a_stopping_distributor_leaves_its_ring_at_once) {
+  members.push_back(start_member(0, {}, true));
+  members.push_back(start_member(1, {}, true));
+  sched().run();
+  advance(1s);
+  ASSERT_EQ(distributor_view(*this, members[0], now()).size(), 2u);
+  // Graceful stop: LEAVING then LEFT in both keys (the ingester entry was
+  // never joined: JOINING -> LEFT), pushed to the peer before the answer.
+  auto left = ask<bool>(members[1], ring_leave_atom_v);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(*left);
+  EXPECT_EQ(distributor_view(*this, members[0], now())["distributor-1"], "LEFT");
+  EXPECT_EQ(view(0)["ingester-1"], "LEFT");
+  // Forget through the distributor ring's page works on that key only.
+  EXPECT_TRUE(*ask<bool>(members[1], ring_forget_atom_v, std::string{ring::distributor_ring_key},
+                         std::string{"distributor-0"}));
+  EXPECT_FALSE(*ask<bool>(members[1], ring_forget_atom_v, std::string{ring::distributor_ring_key},
+                          std::string{"ingester-0"}));
 }
 
 TEST(ring_member, split_endpoint_takes_host_and_port) {

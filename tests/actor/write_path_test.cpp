@@ -13,6 +13,7 @@
 
 #include "actors/distributor/distributor.hpp"
 #include "actors/ingester/ingester.hpp"
+#include "runtime/distributor/distributor_ring.hpp"
 #include "runtime/distributor/rate_limiters.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -41,8 +42,11 @@ protected:
     return keep(actors::spawn_ingester(sys(), deps));
   }
 
-  distributor_actor make_distributor(std::vector<ingester_actor> ingesters, int rf = 1) {
+  distributor_actor make_distributor(
+    std::vector<ingester_actor> ingesters, int rf = 1,
+    std::shared_ptr<const distributor::distributor_count> distributors = nullptr) {
     actors::distributor_deps deps;
+    deps.distributors = std::move(distributors);
     deps.ingesters = std::move(ingesters);
     deps.replication_factor = rf;
     deps.limits = limits_;
@@ -285,6 +289,49 @@ TEST_F(write_path, tenant_rate_limit_is_all_or_nothing_429) {
   // Refilled after a second.
   sched().advance_time(1s);
   EXPECT_EQ(push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now + 3, line(60)).build())->status, 204);
+}
+
+TEST_F(write_path, global_rate_strategy_divides_the_rate_by_the_distributor_ring_count) {
+  // TestDistributor_PushIngestionRateLimiter's global cases: rate 100 B/s,
+  // burst 100 B, two healthy distributors in the ring -> limit 50 per
+  // distributor; the burst is not divided.
+  config::limits_config l; // ingestion_rate_strategy: global (Loki's default)
+  l.ingestion_rate_mb = 100.0 / (1024 * 1024);
+  l.ingestion_burst_size_mb = 100.0 / (1024 * 1024);
+  set_tenant_limits("t1", l);
+  auto count = std::make_shared<distributor::distributor_count>();
+  count->set(2);
+  auto d = make_distributor({make_ingester()}, 1, count);
+  auto line = [](size_t n) { return std::string(n, 'x'); };
+  EXPECT_EQ(push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now, line(100)).build())->status,
+            204);
+  auto res = push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now + 1, line(30)).build());
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->body, "ingestion rate limit exceeded for user t1 (limit: 50 bytes/sec) while "
+                       "attempting to ingest '1' lines totaling '30' bytes, reduce log volume or "
+                       "contact your Loki administrator to see if the limit can be increased");
+  // Half a second refills 25 bytes at the per-distributor rate, not 50.
+  sched().advance_time(500ms);
+  EXPECT_EQ(push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now + 2, line(30)).build())->status,
+            429);
+  EXPECT_EQ(push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now + 3, line(25)).build())->status,
+            204);
+  // The other distributor goes: the bucket takes the new limit at its next
+  // recheck (every 10s, as dskit's RateLimiter).
+  count->set(1);
+  sched().advance_time(9s);
+  res = push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now + 4, line(101)).build());
+  EXPECT_THAT(res->body, HasSubstr("(limit: 50 bytes/sec)"));
+  sched().advance_time(1s);
+  res = push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now + 5, line(101)).build());
+  EXPECT_EQ(res->status, 429); // more than the burst: always refused
+  EXPECT_THAT(res->body, HasSubstr("(limit: 100 bytes/sec)"));
+  // local ignores the ring.
+  l.ingestion_rate_strategy = "local";
+  set_tenant_limits("t2", l);
+  count->set(4);
+  res = push(d, "t2", push_builder{}.stream("{a=\"1\"}").entry(now, line(101)).build());
+  EXPECT_THAT(res->body, HasSubstr("(limit: 100 bytes/sec)"));
 }
 
 TEST_F(write_path, ingester_error_is_passed_through_to_the_client) {

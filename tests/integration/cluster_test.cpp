@@ -9,7 +9,10 @@
 //   * another ingester is SIGSTOPped (hung): pushes still succeed, each well
 //     within ingester_client.remote_timeout;
 // and two dead ingesters give Loki's 500, and a 4th ingester that joins (via
-// gossip) takes its share of new streams.
+// gossip) takes its share of new streams (the replica it replaces flushes
+// them as not_owned). The querier reads a quorum of the
+// ring's read set: every line once, a hung ingester tolerated, two dead
+// ingesters an error (never partial data).
 // Each node gets its own YAML (target in the file) written from the same
 // template as configs/cluster/*.yaml, with free ports.
 #include <atomic>
@@ -120,10 +123,12 @@ protected:
         << "  replication_factor: 3\n"
         << "  instance_addr: 127.0.0.1\n"
         << "ingester:\n"
+        << "  flush_check_period: 1s\n" // chunks are never idle here: only not_owned flushes
         << "  wal:\n"
         << "    enabled: true\n"
         << "  lifecycler:\n"
         << "    id: " << n.name << "\n"
+        << "    min_ready_duration: 0s\n" // Loki's 15s would slow every start
         << "    tokens_file_path: " << dir_ << "/data/" << n.name << "/tokens\n"
         << "ingester_client:\n"
         << "  remote_timeout: 5s\n"
@@ -355,6 +360,90 @@ TEST_F(cluster_it, two_dead_ingesters_answer_500_with_lokis_text) {
       << r.body;
 }
 
+/// How often `"line"` occurs in a query body (each pushed line is unique).
+int occurrences(const std::string& body, const std::string& line) {
+  const std::string needle = "\"" + line + "\"";
+  int n = 0;
+  for (auto p = body.find(needle); p != std::string::npos; p = body.find(needle, p + 1))
+    ++n;
+  return n;
+}
+
+// The querier over the ring's read replication set (dskit
+// GetReplicationSetForOperation(Read), docs/cluster.md "Reads"): each
+// replicated line comes back exactly once; a hung ingester neither fails
+// nor holds the query (a quorum answers, and the querier times the hung one
+// out itself after remote_timeout); two dead ingesters fail the query with
+// an error, never with partial data.
+TEST_F(cluster_it, querier_reads_a_quorum_tolerates_a_hung_ingester_and_fails_without_two) {
+  const int64_t t0 = wall_ns() - 1'000'000'000;
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
+    start(n);
+  wait_until_writable();
+  std::vector<std::string> lines;
+  {
+    http_client c{nodes_.at("distributor").http};
+    for (int i = 0; i < 40; ++i) {
+      lines.push_back("q-" + std::to_string(i));
+      ASSERT_EQ(push(c, lines.back(), wall_ns()), 204);
+    }
+  }
+  auto check_all_once = [&](const std::string& body, const char* when) {
+    for (const auto& l : lines)
+      ASSERT_EQ(occurrences(body, l), 1) << l << " " << when << ": " << body.substr(0, 300);
+  };
+  check_all_once(query_all(t0), "all healthy");
+
+  // A hung ingester: queries right after the SIGSTOP (the ring still calls
+  // it healthy) and after the watcher dropped it all return every line,
+  // each well within remote_timeout.
+  procs_["ingester-3"]->signal(SIGSTOP);
+  http_client q{nodes_.at("querier").http};
+  const auto hung_until = std::chrono::steady_clock::now() + 4s;
+  int queries = 0;
+  while (std::chrono::steady_clock::now() < hung_until) {
+    auto t = std::chrono::steady_clock::now();
+    auto body = query_all(t0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t, 5s) << "a query waited for the hung ingester";
+    check_all_once(body, "with ingester-3 hung");
+    auto labels = q.get("/loki/api/v1/labels?start=" + std::to_string(t0));
+    EXPECT_EQ(labels.status, 200) << labels.body;
+    EXPECT_NE(labels.body.find("\"app\""), std::string::npos) << labels.body;
+    ++queries;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_GT(queries, 3);
+  procs_["ingester-3"]->signal(SIGCONT);
+
+  // Two dead ingesters: every answer is the full result or an error, and
+  // once the querier's watcher saw the kills, dskit's text.
+  kill9("ingester-1");
+  kill9("ingester-2");
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  testutil::http_reply r;
+  while (std::chrono::steady_clock::now() < deadline) {
+    r = q.get("/loki/api/v1/query_range?query=" + url_encode("{app=\"it\"}") +
+              "&start=" + std::to_string(t0) + "&end=" + std::to_string(wall_ns() + 1) +
+              "&limit=5000&direction=forward");
+    if (r.status == 200)
+      check_all_once(r.body, "with two ingesters dead (before detection)");
+    else
+      EXPECT_TRUE(r.status == 500 || r.status == 504) << r.status << " " << r.body;
+    if (r.status == 500 && r.body == "too many unhealthy instances in the ring\n")
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, "too many unhealthy instances in the ring\n");
+  // The metadata routes take the same path.
+  auto labels = q.get("/loki/api/v1/labels?start=" + std::to_string(t0));
+  EXPECT_EQ(labels.status, 500);
+  EXPECT_EQ(labels.body, "too many unhealthy instances in the ring\n");
+  auto series = q.get("/loki/api/v1/series?match[]=" + url_encode("{app=\"it\"}") +
+                      "&start=" + std::to_string(t0));
+  EXPECT_EQ(series.status, 500);
+}
+
 /// loki_ingester_memory_streams of one ingester (tenant fake), -1 if absent.
 double memory_streams(uint16_t port) {
   http_client c{port};
@@ -368,8 +457,16 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor"})
     start(n);
   wait_until_writable();
-  start("ingester-4");
   http_client c{nodes_.at("distributor").http};
+  // Streams written to the three first ingesters only.
+  for (int i = 0; i < 20; ++i) {
+    std::string body = R"({"streams":[{"stream":{"app":"old","n":")" + std::to_string(i) +
+                       R"("},"values":[[")" + std::to_string(wall_ns()) + R"(","x"]]}]})";
+    ASSERT_EQ(
+        c.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}}).status,
+        204);
+  }
+  start("ingester-4");
   // Once the distributor sees it, new streams go to 3 of the 4 ingesters.
   auto deadline = std::chrono::steady_clock::now() + 15s;
   int pushed = 0;
@@ -398,6 +495,26 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   // RF 3 over 4 ingesters: 3/4 of the streams (150) expected on each.
   EXPECT_GT(got, fresh * 0.5) << got;
   EXPECT_LT(got, fresh) << got; // and not every stream: the ring spreads them
+  // The streams written before ingester-4 was seen: where the ring now puts
+  // ingester-4 among a stream's three replicas (3 in 4 streams), the old
+  // replica it replaces flushes the stream on its next sweep with reason
+  // not_owned (Loki's flush_not_owned).
+  auto not_owned = [&] {
+    double sum = 0;
+    for (auto n : {"ingester-1", "ingester-2", "ingester-3"}) {
+      http_client m{nodes_.at(n).http};
+      auto body = m.get("/metrics").body;
+      const std::string key = "loki_ingester_chunks_flushed_total{reason=\"not_owned\"} ";
+      auto p = body.find(key);
+      if (p != std::string::npos)
+        sum += std::stod(body.substr(p + key.size()));
+    }
+    return sum;
+  };
+  auto flush_deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < flush_deadline && not_owned() < 1)
+    std::this_thread::sleep_for(200ms);
+  EXPECT_GE(not_owned(), 1) << "no stream was flushed as not_owned after ingester-4 joined";
 }
 
 } // namespace

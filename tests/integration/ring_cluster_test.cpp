@@ -6,6 +6,9 @@
 // ring heartbeat_timeout and /memberlist shows it unreachable; restart it
 // on the same data dir: it comes back ACTIVE with the same tokens (tokens
 // file), and POST /ring forget=<id> of a dead node removes it everywhere.
+// /ready of a node joining a ring with a dead member says Loki's "Ingester not
+// ready: instance <addr> past heartbeat timeout" until the member is
+// forgotten, then "waiting for 1s after being ready", then stays ready.
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -55,7 +58,14 @@ protected:
     }
   }
 
-  void start(int i) {
+  void start(int i, std::vector<std::string> extra = {}) {
+    launch(i, std::move(extra));
+    auto ready = testutil::wait_for_status_200(http_ports_[i], "/ready", 20s);
+    ASSERT_EQ(ready.status, 200) << procs_[i]->output();
+  }
+
+  /// Starts node i without waiting for /ready.
+  void launch(int i, std::vector<std::string> extra = {}) {
     std::string join;
     for (int j = 0; j < n; ++j)
       join += (j ? "," : "") + std::string{"127.0.0.1:"} + std::to_string(gossip_ports_[j]);
@@ -73,9 +83,8 @@ protected:
                                   "-ingester.lifecycler.heartbeat-period=500ms",
                                   "-ingester.lifecycler.ring.heartbeat-timeout=3s",
                                   "-ingester.lifecycler.tokens-file-path=" + dirs_[i] + "/tokens"};
+    args.insert(args.end(), extra.begin(), extra.end());
     procs_[i] = std::make_unique<child_process>(SKALD_BINARY, args);
-    auto ready = testutil::wait_for_status_200(http_ports_[i], "/ready", 20s);
-    ASSERT_EQ(ready.status, 200) << procs_[i]->output();
   }
 
   void kill9(int i) {
@@ -209,6 +218,66 @@ TEST_F(ring_cluster_it, three_nodes_see_each_other_detect_a_kill_and_keep_tokens
   };
   for (int i = 0; i < 2; ++i)
     EXPECT_TRUE(eventually(i, gone, 5s)) << "node " << i;
+}
+
+TEST_F(ring_cluster_it, ready_waits_for_a_healthy_ring_then_min_ready_duration_and_stays_ready) {
+  // dskit Lifecycler.CheckReady with readiness_check_ring_health (default):
+  // a node joining a ring that holds a dead member is not ready until the
+  // member is gone; then min_ready_duration; then ready for good.
+  start(0);
+  start(1);
+  kill9(1);
+  auto unhealthy1 = [](const std::map<std::string, shard>& r) {
+    auto it = r.find("ingester-1");
+    return it != r.end() && it->second.state == "UNHEALTHY";
+  };
+  ASSERT_TRUE(eventually(0, unhealthy1, 10s));
+  launch(2, {"-ingester.lifecycler.min-ready-duration=1s"});
+  http_client c2{http_ports_[2]};
+  const std::string dead =
+      "Ingester not ready: instance 127.0.0.1:" + std::to_string(grpc_ports_[1]) +
+      " past heartbeat timeout\n";
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  testutil::http_reply r;
+  while (std::chrono::steady_clock::now() < deadline) {
+    r = c2.get("/ready");
+    if (r.body == dead)
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(r.status, 503);
+  ASSERT_EQ(r.body, dead) << procs_[2]->output();
+  // Still not ready a while later: the dead member stays in the ring.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(c2.get("/ready").body, dead);
+
+  // Forget it (node 0's page); node 2 then waits min_ready_duration (1s).
+  http_client c0{http_ports_[0]};
+  EXPECT_EQ(c0.request("POST", "/ring", "forget=ingester-1",
+                       {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            302);
+  bool waited = false;
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    r = c2.get("/ready");
+    if (r.status == 200)
+      break;
+    waited |= r.body == "Ingester not ready: waiting for 1s after being ready\n";
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(waited) << "never saw the min_ready_duration wait";
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "ready\n");
+
+  // Once ready, always ready: node 0 dies and goes stale, node 2 stays ready.
+  kill9(0);
+  auto unhealthy0 = [](const std::map<std::string, shard>& m) {
+    auto it = m.find("ingester-0");
+    return it != m.end() && it->second.state == "UNHEALTHY";
+  };
+  ASSERT_TRUE(eventually(2, unhealthy0, 10s));
+  EXPECT_EQ(c2.get("/ready").status, 200);
 }
 
 } // namespace
