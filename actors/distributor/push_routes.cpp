@@ -65,9 +65,12 @@ void handle_push(const route_state& rs, http::request& req, http::responder rsp)
       rs.opts.limits->current()->for_tenant(tenant).discover_service_name;
   }
   const auto& limits = cache.limits;
+  // Parsed stream labels by raw text (Loki's 100k LRU), one per I/O thread.
+  thread_local push::label_cache labels;
   const uint64_t wire_bytes = req.body.size();
-  auto decoded = push::decode_push(req.header("Content-Type"), req.header("Content-Encoding"),
-                                   req.body, limits, push::json_format_for_uri(req.target));
+  auto decoded =
+      push::decode_push(req.header("Content-Type"), req.header("Content-Encoding"), req.body,
+                        limits, push::json_format_for_uri(req.target), &labels);
   if (!decoded.ok()) {
     auto code = push::http_status_for(decoded.error().code());
     if (code == 413) {

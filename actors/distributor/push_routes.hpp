@@ -4,7 +4,8 @@
 // On the HTTP I/O thread the handler resolves the tenant (auth_enabled:
 // X-Scope-OrgID via model::tenant_from_org_id, 401 `no org id`; else `fake`),
 // decodes the body with push::decode_push (400/413 with Loki's texts; 413 also
-// counts loki_discarded_*{reason="request_body_too_large"}), wraps the decoded
+// counts loki_discarded_*{reason="request_body_too_large"}; stream labels go
+// through the I/O thread's own push::label_cache, Loki's 100k LRU), wraps the decoded
 // request in a push_job whose completion sends the HTTP response, hands it to
 // a distributor of the pool (round-robin, anon_send) and returns. It never
 // blocks and never waits for an actor.

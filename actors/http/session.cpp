@@ -234,6 +234,13 @@ void session::on_header(error_code ec) {
 }
 
 void session::read_body() {
+  // Beast reads at most the buffer's free capacity per recv (at least 512
+  // bytes): without room, an 80 KB push body took ~27 recv calls. Large
+  // bodies get up to 64 KiB per call (kept for the connection's next bodies).
+  constexpr std::size_t max_read = 65536;
+  if (auto len = parser_->content_length(); len && *len > buffer_.capacity() - buffer_.size())
+    buffer_.reserve(buffer_.size() +
+                    static_cast<std::size_t>(std::min<std::uint64_t>(*len, max_read)));
   bhttp::async_read(socket_, buffer_, *parser_,
                     [self = shared_from_this()](error_code ec, std::size_t) {
                       if (self->closed_)

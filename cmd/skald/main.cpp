@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -44,6 +45,16 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  // glibc malloc with fixed thresholds instead of its dynamic ones: push
+  // bodies (80-230 KB per request, freed on another thread) were mmapped or
+  // trimmed back to the kernel and faulted in again by the next push (32 ->
+  // 18 page faults per 1000 lines, 273 -> 0 madvise calls in 4 s; see
+  // docs/benchmarks.md, pushperf). A MALLOC_*_ environment variable wins.
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr)
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr)
+    mallopt(M_TRIM_THRESHOLD, 16 << 20);
 
   auto loaded = skald::config::load(argc, argv);
   if (!loaded.ok()) {

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/push/decompress.hpp"
 #include "runtime/push/json_decode.hpp"
@@ -16,8 +15,6 @@ namespace skald::push {
 namespace {
 
 constexpr std::string_view too_large_prefix = "request body too large: ";
-constexpr std::string_view service_name_label = "service_name";
-constexpr std::string_view unknown_service = "unknown_service";
 
 bool is_token_char(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -40,35 +37,30 @@ status too_large(const std::string& msg) {
   return status{errc::too_large, std::string{too_large_prefix} + msg};
 }
 
-/// Post-processing of one stream (spec §1.3 step 4).
+/// Post-processing of one stream (spec §1.3 step 4), through `cache` when
+/// there is one (label_cache.hpp: same result as resolve_stream_labels).
 status finish_stream(std::string_view raw_labels, std::vector<model::entry_view>&& entries,
-                     const decode_limits& limits, push_request& out) {
+                     const decode_limits& limits, label_cache* cache, uint64_t tag,
+                     push_request& out) {
   if (raw_labels.size() > max_stream_labels_size)
     return too_large("stream labels size " + humanize_bytes(raw_labels.size()) +
                      " exceeds limit of " + humanize_bytes(max_stream_labels_size));
-  auto parsed = model::parse_labels(raw_labels);
-  if (!parsed)
-    return status{errc::invalid_argument, "couldn't parse labels: " + parsed.error().message()};
   push_stream s;
-  s.label_set = std::move(*parsed);
-  if (!model::has(s.label_set, service_name_label) && !limits.discover_service_name.empty() &&
-      !model::is_internal_stream(s.label_set)) {
-    std::string_view service = unknown_service;
-    for (const auto& candidate : limits.discover_service_name) {
-      auto v = model::get(s.label_set, candidate);
-      if (!v.empty()) {
-        service = v;
-        break;
-      }
-    }
-    model::label l{std::string{service_name_label}, std::string{service}};
-    auto pos = std::upper_bound(
-        s.label_set.begin(), s.label_set.end(), l,
-        [](const model::label& a, const model::label& b) { return a.name < b.name; });
-    s.label_set.insert(pos, std::move(l));
+  if (cache != nullptr) {
+    auto hit = cache->resolve(raw_labels, limits.discover_service_name, tag);
+    if (!hit)
+      return hit.error();
+    s.label_set = (*hit)->label_set;
+    s.labels = (*hit)->labels;
+    s.fingerprint = (*hit)->fingerprint;
+  } else {
+    auto fresh = resolve_stream_labels(raw_labels, limits.discover_service_name);
+    if (!fresh)
+      return fresh.error();
+    s.label_set = std::move(fresh->label_set);
+    s.labels = std::move(fresh->labels);
+    s.fingerprint = fresh->fingerprint;
   }
-  s.labels = model::canonical_string(s.label_set);
-  s.fingerprint = model::fingerprint(s.label_set);
   s.entries = std::move(entries);
   for (const auto& e : s.entries) {
     ++out.lines;
@@ -182,7 +174,7 @@ std::string humanize_bytes(uint64_t n) {
 
 result<push_request> decode_push(std::string_view content_type, std::string_view content_encoding,
                                  std::string_view body, const decode_limits& limits,
-                                 json_format fmt) {
+                                 json_format fmt, label_cache* cache) {
   if (limits.max_recv_msg_size > 0 && body.size() > limits.max_recv_msg_size)
     return too_large("message size too large than max (" + std::to_string(body.size()) + " vs " +
                      std::to_string(limits.max_recv_msg_size) + ")");
@@ -202,6 +194,7 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
     return media.error();
   const bool json = *media == "application/json";
   const size_t max_dec = limits.effective_max_decompressed();
+  const uint64_t tag = cache != nullptr ? discovery_tag(limits.discover_service_name) : 0;
 
   // Stage 1: undo Content-Encoding. JSON gets one extra NUL for the in-situ parser.
   const size_t extra = json ? 1 : 0;
@@ -254,7 +247,8 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
       return streams.error();
     out.streams.reserve(streams->size());
     for (auto& s : *streams)
-      if (auto st = finish_stream(s.labels, std::move(s.entries), limits, out); !st.ok())
+      if (auto st = finish_stream(s.labels, std::move(s.entries), limits, cache, tag, out);
+          !st.ok())
         return st;
     storage->bytes = std::move(stage1.data);
     storage->size = stage1.size;
@@ -272,7 +266,8 @@ result<push_request> decode_push(std::string_view content_type, std::string_view
       return streams.error();
     out.streams.reserve(streams->size());
     for (auto& s : *streams)
-      if (auto st = finish_stream(s.labels, std::move(s.entries), limits, out); !st.ok())
+      if (auto st = finish_stream(s.labels, std::move(s.entries), limits, cache, tag, out);
+          !st.ok())
         return st;
     storage->bytes = std::move(raw->data);
     storage->size = raw->size;

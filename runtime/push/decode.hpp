@@ -32,14 +32,17 @@
 
 #include <string_view>
 
+#include "runtime/push/label_cache.hpp"
 #include "runtime/push/push_request.hpp"
 #include "runtime/util/status.hpp"
 
 namespace skald::push {
 
+/// `cache` (optional): step 5's label work through a label_cache (same
+/// result, fewer parses; the caller owns it, one per thread).
 result<push_request> decode_push(std::string_view content_type, std::string_view content_encoding,
                                  std::string_view body, const decode_limits& limits = {},
-                                 json_format fmt = json_format::v1);
+                                 json_format fmt = json_format::v1, label_cache* cache = nullptr);
 
 /// Go mime.ParseMediaType's media type (lower-cased, no parameters), or its
 /// error ("mime: no media type", "mime: expected slash after first token", ...).
