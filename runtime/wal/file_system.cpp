@@ -27,6 +27,28 @@ status errno_status(int err, std::string_view op, std::string_view path) {
   return status{code, std::move(msg)};
 }
 
+// fdatasync(2) of an open segment file (both file kinds below).
+status sync_fd(int fd, const std::string& path) {
+  if (fd < 0)
+    return status{errc::io_error, "fsync " + path + ": file is closed"};
+  while (::fdatasync(fd) != 0) {
+    if (errno != EINTR)
+      return errno_status(errno, "fsync", path);
+  }
+  return {};
+}
+
+// Closes `fd` once (it is -1 afterwards; closing a closed file is fine).
+status close_fd(int& fd, const std::string& path) {
+  if (fd < 0)
+    return {};
+  int closing = fd;
+  fd = -1;
+  if (::close(closing) != 0 && errno != EINTR)
+    return errno_status(errno, "close", path);
+  return {};
+}
+
 class posix_file final : public writable_file {
 public:
   posix_file(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -66,25 +88,9 @@ public:
     return {};
   }
 
-  status sync() override {
-    if (fd_ < 0)
-      return status{errc::io_error, "fsync " + path_ + ": file is closed"};
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR)
-        return errno_status(errno, "fsync", path_);
-    }
-    return {};
-  }
+  status sync() override { return sync_fd(fd_, path_); }
 
-  status close() override {
-    if (fd_ < 0)
-      return {};
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0 && errno != EINTR)
-      return errno_status(errno, "close", path_);
-    return {};
-  }
+  status close() override { return close_fd(fd_, path_); }
 
 private:
   int fd_;
@@ -192,8 +198,8 @@ public:
     if (!buf_.reserve(direct_io_block, 0))
       return status{errc::io_error, "truncate " + path_ + ": out of memory"};
     ssize_t n;
-    while ((n = ::pread(fd_, buf_.data, direct_io_block, static_cast<off_t>(size - tail))) < 0
-           && errno == EINTR) {
+    while ((n = ::pread(fd_, buf_.data, direct_io_block, static_cast<off_t>(size - tail))) < 0 &&
+           errno == EINTR) {
     }
     if (n < 0)
       return errno_status(errno, "read", path_);
@@ -202,25 +208,9 @@ public:
     return {};
   }
 
-  status sync() override {
-    if (fd_ < 0)
-      return status{errc::io_error, "fsync " + path_ + ": file is closed"};
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR)
-        return errno_status(errno, "fsync", path_);
-    }
-    return {};
-  }
+  status sync() override { return sync_fd(fd_, path_); }
 
-  status close() override {
-    if (fd_ < 0)
-      return {};
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0 && errno != EINTR)
-      return errno_status(errno, "close", path_);
-    return {};
-  }
+  status close() override { return close_fd(fd_, path_); }
 
 private:
   /// pwrite(2)s all of p[0, len) at off; 0 or the errno of the failure
