@@ -19,7 +19,6 @@ Usage: bench/cluster_query.py [build-dir]   env: RUNS=3 QUERIES=20 STREAMS=20 LI
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,10 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port  # noqa: E402
+
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "build")
@@ -36,14 +39,6 @@ STREAMS = int(os.environ.get("STREAMS", "20"))
 LINES = int(os.environ.get("LINES", "2000"))
 NAMES = ["ingester-1", "ingester-2", "ingester-3", "distributor", "querier"]
 TARGETS = ["ingester", "ingester", "ingester", "distributor", "querier"]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def http(port, path, body=None, headers=None, timeout=30):

@@ -17,56 +17,25 @@ Prints each run and the medians.
 
 usage: bench/distributor_ring.py BUILD_DIR/skald [runs=5]
 """
-import http.client
-import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIMEOUT_S = 2.0
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(port, path, accept_json=True):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        c.request("GET", path, headers={"Accept": "application/json"} if accept_json else {})
-        r = c.getresponse()
-        body = r.read()
-        c.close()
-        return r.status, body
-    except OSError:
-        return 0, b""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, get, ring_states, wait  # noqa: E402
 
 
 def dring(port):
-    st, body = get(port, "/distributor/ring")
-    if st != 200:
-        return {}
-    return {s["id"]: s["state"] for s in json.loads(body)["shards"]}
+    return ring_states(port, "/distributor/ring")
 
 
-def wait(pred, timeout=30.0, step=0.005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return time.monotonic()
-        time.sleep(step)
-    raise RuntimeError("timeout")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIMEOUT_S = 2.0
 
 
 class node:

@@ -17,46 +17,25 @@ Prints each run and the medians.
 
 usage: bench/ring_gossip.py BUILD_DIR/skald [runs=5]
 """
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(port, path, accept_json=True):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        c.request("GET", path, headers={"Accept": "application/json"} if accept_json else {})
-        r = c.getresponse()
-        body = r.read()
-        c.close()
-        return r.status, body
-    except OSError:
-        return 0, b""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, get, ring_states, wait  # noqa: E402
 
 
 def ring(port):
-    st, body = get(port, "/ring")
-    if st != 200:
-        return {}
-    return {s["id"]: s["state"] for s in json.loads(body)["shards"]}
+    return ring_states(port, "/ring")
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def unreachable(port, endpoint):
@@ -65,15 +44,6 @@ def unreachable(port, endpoint):
         return False
     return any(m["endpoint"] == endpoint and m["state"] == "unreachable"
                for m in json.loads(body)["members"])
-
-
-def wait(pred, timeout=30.0, step=0.005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return time.monotonic()
-        time.sleep(step)
-    raise RuntimeError("timeout")
 
 
 class node:
