@@ -856,6 +856,8 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       // Adopts the streams replayed from the WAL (no stream limit).
       auto& st = self->state;
       for (auto& rs : rec->streams) {
+        if (rs.s) // the replayed chunks are in memory now (loki_ingester_memory_chunks)
+          st.ctx->m.memory_chunks->add(static_cast<double>(rs.s->chunks().size()));
         auto init = std::make_shared<stream_init>();
         init->s = std::move(rs.s);
         init->label_set = std::move(rs.label_set);

@@ -212,10 +212,14 @@ TEST_F(flush_it, sigterm_flushes_when_the_wal_is_off) {
 TEST_F(flush_it, sigterm_does_not_flush_when_the_wal_is_on) {
   start();
   push_all();
+  const double chunks = metric("loki_ingester_memory_chunks");
+  EXPECT_GE(chunks, streams);
   stop();
   EXPECT_TRUE(read_store().empty());
-  // The WAL has them: after a restart they are in memory, and /flush stores them.
+  // The WAL has them: after a restart they are in memory (the gauge counts the
+  // replayed chunks), and /flush stores them.
   start();
+  EXPECT_EQ(metric("loki_ingester_memory_chunks"), chunks);
   http_client c{port_};
   EXPECT_EQ(c.request("POST", "/flush/tenant?tenant=fake", "").status, 204);
   expect_everything_stored_once();
