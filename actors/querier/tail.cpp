@@ -2,6 +2,7 @@
 // tail.hpp). Decisions (buffering, delay_for, JSON) live in runtime/tail;
 // this file wires the websocket, the ingester and the querier together.
 #include "actors/querier/tail.hpp"
+#include "actors/querier/common.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,17 +44,8 @@ namespace skald::actors {
 
 namespace {
 
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using querier_detail::steady_ns;
+using querier_detail::wall_ns;
 
 struct tail_metrics {
   metrics::gauge* active = nullptr;
