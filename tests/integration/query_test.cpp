@@ -253,8 +253,9 @@ TEST_F(query_it, a_line_is_visible_right_after_its_204) {
     const auto ts = base_ + i;
     push("{\"app\":\"ryw\"}", {{ts, "line" + std::to_string(i)}});
     auto r = get(range("{app=\"ryw\"}", ts, ts + 1, "&limit=1"));
-    ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(lines(parse(r.body)), (std::vector<std::string>{"line" + std::to_string(i)}));
+    ASSERT_EQ(r.status, 200) << r.body << "\nnode output:\n" << proc_->output();
+    ASSERT_EQ(lines(parse(r.body)), (std::vector<std::string>{"line" + std::to_string(i)}))
+        << "node output:\n" << proc_->output();
   }
 }
 
