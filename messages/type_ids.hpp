@@ -99,4 +99,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_ATOM(skald, skald, gossip_tick_atom, "gosstick")
   CAF_ADD_TYPE_ID(skald, (skald::gossip_msg))
 
+  // Distributor: its own deadline sweep (actors/distributor/distributor.cpp).
+  CAF_ADD_ATOM(skald, skald, deadline_atom, "deadline")
+
 CAF_END_TYPE_ID_BLOCK(skald)

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -51,11 +53,24 @@ struct distributor_metrics {
                                  {"reason", "tenant"})) {}
 };
 
+/// One request to a local ingester that has not been answered yet: its
+/// error handler, called at most once (by the answer or by the deadline).
+struct pending_call {
+  bool answered = false;
+  std::function<void(caf::error&)> on_error;
+};
+
 struct distributor_state {
   static inline const char* name = "skald.distributor";
   std::shared_ptr<const distributor_deps> deps;
   std::unique_ptr<distributor_metrics> m;
   admin::actor_stats admin;
+  /// Deadlines of the requests to local ingesters, in issue order (one
+  /// timeout for all, so also in deadline order). A CAF request timeout per
+  /// push cost the clock thread a wake-up and this actor a stale timeout
+  /// message per push; one sweep timer serves them all (see sweep_deadlines).
+  std::deque<std::pair<caf::actor_clock::time_point, std::shared_ptr<pending_call>>> deadlines;
+  bool sweep_armed = false;
 };
 
 /// The state of one push between fan-out and completion.
@@ -164,6 +179,50 @@ void push_to_ring(distributor_actor::stateful_pointer<distributor_state> self, p
   }
 }
 
+/// How late a deadline may be noticed, beyond the first one the sweep
+/// waits for: bounds the sweep to about 50 wake-ups per timeout period.
+caf::timespan sweep_slack(std::chrono::nanoseconds timeout) {
+  return std::min<caf::timespan>(caf::timespan{timeout / 50}, std::chrono::milliseconds{100});
+}
+
+void arm_sweep(distributor_actor::stateful_pointer<distributor_state> self) {
+  auto& st = self->state;
+  if (st.sweep_armed || st.deadlines.empty())
+    return;
+  st.sweep_armed = true;
+  auto now = self->clock().now();
+  auto due = st.deadlines.front().first;
+  auto wait = due > now ? caf::timespan{due - now} : caf::timespan{0};
+  self->delayed_send(self, wait, deadline_atom_v);
+}
+
+/// Fails every request whose deadline passed with the error CAF's own request
+/// timeout would have given, then waits for the next deadline (at least the
+/// slack later, so a steady stream of pushes costs a few timer wake-ups per
+/// second instead of one per push).
+void sweep_deadlines(distributor_actor::stateful_pointer<distributor_state> self) {
+  auto& st = self->state;
+  st.sweep_armed = false;
+  auto now = self->clock().now();
+  while (!st.deadlines.empty() && st.deadlines.front().first <= now) {
+    auto call = std::move(st.deadlines.front().second);
+    st.deadlines.pop_front();
+    if (call->answered)
+      continue;
+    call->answered = true;
+    auto err = caf::make_error(caf::sec::request_timeout);
+    call->on_error(err);
+  }
+  // Answered calls at the front need no timer.
+  while (!st.deadlines.empty() && st.deadlines.front().second->answered)
+    st.deadlines.pop_front();
+  if (st.deadlines.empty())
+    return;
+  st.sweep_armed = true;
+  auto due = std::max(st.deadlines.front().first, now + sweep_slack(st.deps->timeout));
+  self->delayed_send(self, caf::timespan{due - now}, deadline_atom_v);
+}
+
 void handle_push(distributor_actor::stateful_pointer<distributor_state> self, push_job_ptr job) {
   auto& st = self->state;
   const auto& deps = *st.deps;
@@ -258,11 +317,23 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
     fl->finished = true;
     fl->job->complete(std::move(r));
   };
+  // The ingesters are local actors: no CAF timeout per request (see
+  // distributor_state::deadlines); the sweep fails the unanswered ones.
+  const auto deadline = self->clock().now() + deps.timeout;
   for (int r = 0; r < replicas; ++r) {
-    self->request(deps.ingesters[static_cast<size_t>(r)], caf::duration{deps.timeout}, push_atom_v,
-                  ingest)
+    auto call = std::make_shared<pending_call>();
+    call->on_error = [self, fl, finish](caf::error& err) {
+      auto v = fl->tracker.record(fl->all_streams, false);
+      if (v == ring::quorum_verdict::failed)
+        finish(push_result{500, "failed to push to ingester: " + self->system().render(err)});
+    };
+    st.deadlines.emplace_back(deadline, call);
+    self->request(deps.ingesters[static_cast<size_t>(r)], caf::infinite, push_atom_v, ingest)
       .then(
-        [fl, finish](ingest_reply& rep) {
+        [fl, finish, call](ingest_reply& rep) {
+          if (call->answered)
+            return;
+          call->answered = true;
           auto v = fl->tracker.record(fl->all_streams, rep.status == 0);
           if (v == ring::quorum_verdict::succeeded) {
             if (fl->validation_error.empty())
@@ -273,12 +344,14 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
             finish(push_result{rep.status == 0 ? uint16_t{500} : rep.status, rep.message});
           }
         },
-        [self, fl, finish](caf::error& err) {
-          auto v = fl->tracker.record(fl->all_streams, false);
-          if (v == ring::quorum_verdict::failed)
-            finish(push_result{500, "failed to push to ingester: " + self->system().render(err)});
+        [call](caf::error& err) {
+          if (call->answered)
+            return;
+          call->answered = true;
+          call->on_error(err);
         });
   }
+  arm_sweep(self);
 }
 
 distributor_actor::behavior_type
@@ -290,7 +363,8 @@ distributor_fn(distributor_actor::stateful_pointer<distributor_state> self,
   enlist(self, "distributor", "distributor " + std::to_string(self->id()));
   return admin_behavior<distributor_actor::behavior_type>(
     self, [](admin::actor_info&) {},
-    [=](push_atom, push_job_ptr job) { handle_push(self, std::move(job)); });
+    [=](push_atom, push_job_ptr job) { handle_push(self, std::move(job)); },
+    [=](deadline_atom) { sweep_deadlines(self); });
 }
 
 } // namespace

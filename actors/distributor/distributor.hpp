@@ -26,7 +26,11 @@
 // request: the per-request timeout (ingester_client.remote_timeout), kept by
 // this actor's own clock, fails it. Requests still in flight when the client
 // has its answer keep running (writes continue after the HTTP answer).
-// Timers: none; every ingester request carries ingester_client.remote_timeout.
+// Timers: requests to another node carry ingester_client.remote_timeout; those
+// to a local ingester carry none (a CAF timeout per push cost a clock-thread
+// wake-up and a stale message each): the actor keeps their deadlines in issue
+// order and one delayed (deadline_atom) fails the overdue ones, at most
+// min(remote_timeout / 50, 100 ms) after their deadline.
 // Exit: the module sends every pool member an exit; in-flight jobs answer 503
 // from their destructor.
 #pragma once

@@ -4,6 +4,8 @@
 ///   (push_atom, push_job_ptr) -> ()    // validate, rate-limit, fan out to the
 ///                                      //   replication set, complete the job
 ///                                      //   (204 / 400 / 429 / 500) exactly once
+///   (deadline_atom) -> ()              // to itself: fail the requests to
+///                                      //   local ingesters past remote_timeout
 ///   (info_atom) -> (actor_info)        // admin console (admin_actor.hpp)
 /// }
 //
@@ -21,6 +23,7 @@
 namespace skald {
 
 using distributor_actor =
-  caf::typed_actor<caf::reacts_to<push_atom, push_job_ptr>, info_handler_t>;
+  caf::typed_actor<caf::reacts_to<push_atom, push_job_ptr>, caf::reacts_to<deadline_atom>,
+                   info_handler_t>;
 
 } // namespace skald

@@ -404,6 +404,72 @@ TEST_F(write_path, silent_ingester_times_out_with_500) {
   sched().run();
   ASSERT_TRUE(result->has_value());
   EXPECT_EQ((*result)->status, 500);
+  EXPECT_EQ((*result)->body,
+            "failed to push to ingester: "
+              + sys().render(caf::make_error(caf::sec::request_timeout)));
+}
+
+// Requests to local ingesters carry no CAF timeout each: one deadline sweep per
+// distributor fails the overdue ones (distributor.hpp, Timers).
+TEST_F(write_path, each_silent_push_times_out_at_its_own_deadline) {
+  auto d = make_distributor({keep(sys().spawn(fake_ingester, uint16_t{999}))});
+  auto send = [&] {
+    auto result = std::make_shared<std::optional<push_result>>();
+    push_batch b;
+    b.tenant = "t1";
+    b.request = push_builder{}.stream("{a=\"1\"}").entry(now, "x").build();
+    caf::anon_send(d, push_atom_v,
+                   std::make_shared<push_job>(std::move(b), [result](push_result r) {
+                     EXPECT_FALSE(result->has_value()) << "answered twice";
+                     *result = r;
+                   }));
+    sched().run();
+    return result;
+  };
+  auto first = send();
+  sched().advance_time(3s);
+  sched().run();
+  auto second = send(); // deadline 3s after the first one's
+  sched().advance_time(2s);
+  sched().run();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->status, 500);
+  EXPECT_FALSE(second->has_value()) << "failed before its own deadline";
+  sched().advance_time(2900ms);
+  sched().run();
+  EXPECT_FALSE(second->has_value()) << "failed before its own deadline";
+  // The sweep notices a deadline at most min(timeout / 50, 100 ms) late.
+  sched().advance_time(200ms);
+  sched().run();
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->status, 500);
+}
+
+TEST_F(write_path, answered_pushes_are_not_failed_by_the_deadline_sweep) {
+  // RF 3, one replica silent: the quorum answers 204 at once; the silent
+  // replica's deadline passes later without a second answer.
+  auto d = make_distributor({keep(sys().spawn(fake_ingester, uint16_t{0})),
+                             keep(sys().spawn(fake_ingester, uint16_t{999})),
+                             keep(sys().spawn(fake_ingester, uint16_t{0}))},
+                            3);
+  int answers = 0;
+  std::optional<push_result> got;
+  push_batch b;
+  b.tenant = "t1";
+  b.request = push_builder{}.stream("{a=\"1\"}").entry(now, "x").build();
+  caf::anon_send(d, push_atom_v, std::make_shared<push_job>(std::move(b), [&](push_result r) {
+                   ++answers;
+                   got = r;
+                 }));
+  sched().run();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 204);
+  sched().advance_time(10s);
+  sched().run();
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(got->status, 204);
+  // Nothing left to sweep: no timer keeps firing.
+  EXPECT_FALSE(sched().has_pending_timeout());
 }
 
 TEST_F(write_path, job_dropped_without_answer_replies_503) {
