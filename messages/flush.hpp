@@ -11,8 +11,11 @@
 // not in the type-ID block); flush_reply is a plain value type in the block.
 //
 // Owner: a flush_op is built by one stream actor and only read afterwards
-// (the worker, its retries, the metrics); the encoded chunk bytes are owned
-// by the op, so the stream may drop or change its chunks meanwhile.
+// (the worker, its retries, the metrics); it holds read-only snapshots of the
+// chunks (their compressed blocks shared, not copied), so the stream may drop
+// or change its chunks meanwhile. The worker encodes a snapshot only when it
+// writes it: a sweep that enqueues every stream's full chunks at once holds
+// no second copy of them (peak RSS; docs/benchmarks.md, pushcpu).
 // Invariants: chunks is non-empty, oldest first; first_ts = chunks[0].min_ts.
 #pragma once
 
@@ -24,12 +27,14 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "runtime/chunkenc/mem_chunk.hpp"
 #include "runtime/model/entry.hpp"
 #include "runtime/model/labels.hpp"
 
 namespace skald {
 
-/// One closed chunk, encoded (chunkenc::mem_chunk::encode()).
+/// One closed chunk: chunkenc::mem_chunk::snapshot(), encoded by the worker
+/// (mem_chunk::encode()).
 struct flush_chunk_snapshot {
   model::timestamp_ns min_ts = 0;
   model::timestamp_ns max_ts = 0;
@@ -38,7 +43,7 @@ struct flush_chunk_snapshot {
   uint8_t reason = 0;
   /// mem_chunk::utilization() when it was closed.
   double utilization = 0;
-  std::string bytes;
+  std::shared_ptr<const chunkenc::mem_chunk> chunk;
   /// mem_chunk::uncompressed_size() (the index ref's, for index/volume).
   uint32_t uncompressed = 0;
 };

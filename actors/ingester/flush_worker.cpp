@@ -3,7 +3,9 @@
 
 #include <optional>
 #include <random>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -73,6 +75,9 @@ struct flush_worker_state {
   ingester::flush_queue<pending_op> queue;
   /// The op being written (and retried).
   std::optional<pending_op> current;
+  /// current's chunks encoded (mem_chunk::encode()), made by its first
+  /// attempt and kept for its retries.
+  std::vector<std::string> encoded;
   std::optional<util::backoff> backoff;
   caf::actor_clock::time_point started{};
   /// A flush_next is in the mailbox or pending as a delayed send.
@@ -109,6 +114,7 @@ void finish(worker_ptr self, bool ok) {
     st.chunks_flushed += r.chunks;
   st.current->rp.deliver(r);
   st.current.reset();
+  std::vector<std::string>().swap(st.encoded);
   st.backoff.reset();
 }
 
@@ -118,18 +124,33 @@ void attempt(worker_ptr self) {
   static auto logger = log::get("flush");
   auto& st = self->state;
   const auto& op = *st.current->op;
+  // Encoded here, not by the stream actor: only the ops being written hold
+  // encoded copies (messages/flush.hpp).
+  status encoding;
+  for (size_t i = st.encoded.size(); i < op.chunks.size() && encoding.ok(); ++i) {
+    auto enc = op.chunks[i].chunk->encode();
+    if (enc.ok())
+      st.encoded.push_back(std::move(*enc));
+    else
+      encoding = status{enc.error().code(), "cannot encode a chunk: " + enc.error().message()};
+  }
   std::vector<storage::flush_chunk> batch;
   batch.reserve(op.chunks.size());
-  for (const auto& c : op.chunks)
-    batch.push_back(storage::flush_chunk{c.min_ts, c.max_ts, c.entries, c.bytes, c.uncompressed});
-  auto res = storage::write_chunks(*st.store->chunks, *st.store->index, op.tenant, op.labels,
-                                   op.fingerprint, batch);
+  for (size_t i = 0; i < st.encoded.size(); ++i) {
+    const auto& c = op.chunks[i];
+    batch.push_back(
+        storage::flush_chunk{c.min_ts, c.max_ts, c.entries, st.encoded[i], c.uncompressed});
+  }
+  auto res = encoding.ok() ? storage::write_chunks(*st.store->chunks, *st.store->index, op.tenant,
+                                                   op.labels, op.fingerprint, batch)
+                           : result<storage::write_report>{encoding};
   if (res.ok()) {
-    for (const auto& c : op.chunks) {
+    for (size_t i = 0; i < op.chunks.size(); ++i) {
+      const auto& c = op.chunks[i];
       st.m->flushed
           ->with({std::string{ingester::to_string(static_cast<ingester::flush_reason>(c.reason))}})
           .inc();
-      st.m->size->observe(static_cast<double>(c.bytes.size()));
+      st.m->size->observe(static_cast<double>(st.encoded[i].size()));
       st.m->entries->observe(static_cast<double>(c.entries));
       st.m->utilization->observe(c.utilization);
     }

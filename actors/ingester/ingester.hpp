@@ -27,8 +27,8 @@
 //   The ingester's flush sweep (flush_check_period +-20%, Loki's jitter): one
 //   timer per ingester fanning out ingester -> tenant -> stream; each stream
 //   drops its flushed chunks past chunk_retain_period, picks chunks with
-//   runtime/ingester/flush_policy, closes and encodes them into one flush op
-//   for its flush worker (one op in flight per stream), and marks them
+//   runtime/ingester/flush_policy, closes them and puts their snapshots into
+//   one flush op for its flush worker (which encodes them as it writes them) (one op in flight per stream), and marks them
 //   flushed when the worker answers ok. Flushed chunks stay queryable until
 //   dropped and are left out of WAL checkpoints. A tenant removes a stream
 //   that reports no chunks left while no append to it is in flight, which

@@ -52,7 +52,6 @@ void flush_completed(stream_ptr self, const std::vector<size_t>& idx, flush_repl
 
 /// One sweep of this stream (see ingester.hpp, Timers).
 void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
-  static auto logger = log::get("flush");
   auto& st = self->state;
   if (st.flushing) {
     if (mode == ingester::flush_mode::immediate)
@@ -89,12 +88,6 @@ void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
     const auto& c = st.s->chunks()[p.index];
     if (c.empty())
       continue;
-    auto enc = c.encode();
-    if (!enc.ok()) {
-      SKALD_LOG_ERROR(logger, "cannot encode a chunk of tenant {} stream {}: {}", st.tenant,
-                      st.s->labels(), enc.error().message());
-      continue;
-    }
     auto b = c.bounds();
     flush_chunk_snapshot sn;
     sn.min_ts = b.min_ts;
@@ -102,7 +95,8 @@ void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
     sn.entries = static_cast<uint32_t>(c.entries());
     sn.reason = static_cast<uint8_t>(p.reason);
     sn.utilization = c.utilization();
-    sn.bytes = std::move(*enc);
+    // Shares the blocks; the worker encodes it when it writes it.
+    sn.chunk = std::make_shared<const chunkenc::mem_chunk>(c.snapshot());
     sn.uncompressed = static_cast<uint32_t>(c.uncompressed_size());
     op->chunks.push_back(std::move(sn));
     idx.push_back(p.index);
