@@ -9,7 +9,9 @@
 //   * another ingester is SIGSTOPped (hung): pushes still succeed, each well
 //     within ingester_client.remote_timeout;
 // and two dead ingesters give Loki's 500, and a 4th ingester that joins (via
-// gossip) takes its share of new streams (the replica it replaces flushes
+// gossip) takes its share of new streams. A live tail on the querier-only
+// node gets every pushed line exactly once (RF 3 replicas deduped), goes on
+// after an ingester is kill -9'd and picks up a 4th that joins (the replica it replaces flushes
 // them as not_owned). The querier reads a quorum of the
 // ring's read set: every line once, a hung ingester tolerated, two dead
 // ingesters an error (never partial data).
@@ -29,9 +31,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
+#include "testutil/ws_client.hpp"
 
 namespace skald {
 namespace {
@@ -137,6 +141,7 @@ protected:
         << "  ingestion_burst_size_mb: 2048\n"
         << "  max_global_streams_per_user: 0\n"
         << "  reject_old_samples: false\n"
+        << "  max_concurrent_tail_requests: 1\n" // a tail's relays must go with it
         << "memberlist:\n"
         << "  node_name: " << n.name << "\n"
         << "  randomize_node_name: false\n"
@@ -515,6 +520,120 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   while (std::chrono::steady_clock::now() < flush_deadline && not_owned() < 1)
     std::this_thread::sleep_for(200ms);
   EXPECT_GE(not_owned(), 1) << "no stream was flushed as not_owned after ingester-4 joined";
+}
+
+/// skald_querier_tail_ingester_subscriptions of a node, -1 if absent.
+double tail_subscriptions(uint16_t port) {
+  http_client c{port};
+  auto body = c.get("/metrics").body;
+  const std::string key = "skald_querier_tail_ingester_subscriptions ";
+  auto p = body.find(key);
+  return p == std::string::npos ? -1 : std::stod(body.substr(p + key.size()));
+}
+
+/// Lines of v1 tail messages read until `want` distinct lines arrived or
+/// `timeout` passed, with how often each came.
+std::map<std::string, int> read_tail(testutil::ws_client& ws, size_t want,
+                                     std::chrono::milliseconds timeout) {
+  std::map<std::string, int> seen;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (seen.size() < want && std::chrono::steady_clock::now() < deadline) {
+    auto msg = ws.read(200ms);
+    if (!msg)
+      continue;
+    rapidjson::Document d;
+    d.Parse(msg->c_str());
+    EXPECT_FALSE(d.HasParseError()) << *msg;
+    if (d.HasParseError() || !d.HasMember("streams"))
+      continue;
+    for (const auto& st : d["streams"].GetArray())
+      for (const auto& v : st["values"].GetArray())
+        ++seen[v[1].GetString()];
+  }
+  // Late replicas would show up right after: read a little longer.
+  for (int i = 0; i < 3; ++i)
+    if (auto msg = ws.read(100ms)) {
+      rapidjson::Document d;
+      d.Parse(msg->c_str());
+      if (!d.HasParseError() && d.HasMember("streams"))
+        for (const auto& st : d["streams"].GetArray())
+          for (const auto& v : st["values"].GetArray())
+            ++seen[v[1].GetString()];
+    }
+  return seen;
+}
+
+TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_and_a_join) {
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
+    start(n);
+  wait_until_writable();
+  const auto querier = nodes_.at("querier").http;
+  auto conn = testutil::ws_client::connect(
+      querier, "/loki/api/v1/tail?query=" + url_encode("{app=\"tail\"}") +
+                   "&start=" + std::to_string(wall_ns()));
+  ASSERT_TRUE(conn.client) << conn.status << " " << conn.body;
+  auto& ws = *conn.client;
+  auto wait_subscriptions = [&](double n) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline && tail_subscriptions(querier) != n)
+      std::this_thread::sleep_for(50ms);
+    return tail_subscriptions(querier);
+  };
+  ASSERT_EQ(wait_subscriptions(3), 3) << "the tail never subscribed to the three ingesters";
+
+  http_client c{nodes_.at("distributor").http};
+  auto push_lines = [&](const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      std::string body = R"({"streams":[{"stream":{"app":"tail"},"values":[[")" +
+                         std::to_string(wall_ns()) + R"(",")" + prefix + std::to_string(i) +
+                         R"("]]}]})";
+      ASSERT_EQ(c.request("POST", "/loki/api/v1/push", body,
+                          {{"Content-Type", "application/json"}})
+                    .status,
+                204);
+    }
+  };
+  auto expect_each_once = [](const std::map<std::string, int>& seen, const std::string& prefix,
+                             int n) {
+    for (int i = 0; i < n; ++i) {
+      auto it = seen.find(prefix + std::to_string(i));
+      ASSERT_NE(it, seen.end()) << prefix << i << " never reached the tail";
+      EXPECT_EQ(it->second, 1) << prefix << i << " reached the tail " << it->second << " times";
+    }
+    EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+  };
+
+  // 1. RF 3: every line is delivered by three ingesters, sent once.
+  push_lines("a-", 100);
+  expect_each_once(read_tail(ws, 100, 10s), "a-", 100);
+
+  // 2. kill -9 one ingester: its relay's down_msg drops it, the tail goes
+  //    on from the two surviving replicas.
+  kill9("ingester-2");
+  EXPECT_EQ(wait_subscriptions(2), 2);
+  push_lines("b-", 100);
+  expect_each_once(read_tail(ws, 100, 10s), "b-", 100);
+  EXPECT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+
+  // 3. A 4th ingester joins: the tail subscribes to it at a resync.
+  start("ingester-4");
+  EXPECT_EQ(wait_subscriptions(3), 3) << "the joining ingester was not picked up";
+  push_lines("c-", 100);
+  expect_each_once(read_tail(ws, 100, 10s), "c-", 100);
+
+  // 4. The tail closes: every ingester drops its relay, so a new tail fits
+  //    within max_concurrent_tail_requests 1 on each of them again.
+  ws.close();
+  EXPECT_EQ(wait_subscriptions(0), 0);
+  auto again = testutil::ws_client::connect(
+      querier, "/loki/api/v1/tail?query=" + url_encode("{app=\"tail\"}") +
+                   "&start=" + std::to_string(wall_ns()));
+  ASSERT_TRUE(again.client) << again.status << " " << again.body;
+  EXPECT_EQ(wait_subscriptions(3), 3);
+  push_lines("d-", 50);
+  expect_each_once(read_tail(*again.client, 50, 10s), "d-", 50);
+  EXPECT_FALSE(again.client->closed())
+      << again.client->close_code() << " " << again.client->close_reason();
 }
 
 } // namespace
