@@ -44,9 +44,9 @@ namespace skald {
 
 using directory_actor = caf::typed_actor<caf::replies_to<lookup_atom>::with<node_info>>;
 
-using remote_ingester_actor =
-    caf::typed_actor<caf::replies_to<push_atom, ingest_wire>::with<ingest_reply>,
-                     caf::replies_to<select_atom, select_wire>::with<select_reply_wire>,
-                     caf::replies_to<tail_atom, tail_sub_wire, caf::actor>::with<std::string, caf::actor>>;
+using remote_ingester_actor = caf::typed_actor<
+    caf::replies_to<push_atom, ingest_wire>::with<ingest_reply>,
+    caf::replies_to<select_atom, select_wire>::with<select_reply_wire>,
+    caf::replies_to<tail_atom, tail_sub_wire, caf::actor>::with<std::string, caf::actor>>;
 
 } // namespace skald
