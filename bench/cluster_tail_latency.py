@@ -6,8 +6,10 @@ querier-only node (3 ingesters, RF 3, so every line arrives three times and
 is sent once), and, in the same run, on one `-target=all` node for the ratio.
 N lines are pushed one at a time, PACE ms apart; each line's latency is its
 arrival time minus its 204 time (negative when the tail was faster than the
-push's answer). Prints median / p99 / max per setup and run, then the medians
-over the runs, as one JSON line per setup.
+push's answer), and also minus the time its request was sent. Lines that
+arrive more than once (RF replicas not deduped) are counted. Prints median /
+p99 / max per setup and run, then the medians over the runs, as one JSON line
+per setup.
 
 Usage: bench/cluster_tail_latency.py [build-dir] [N] [RUNS] [PACE_MS]
   e.g. bench/cluster_tail_latency.py build 500 3 5
@@ -35,7 +37,8 @@ def node_yaml(name, target, ports, members, data, rf):
     lines = [
         f"target: {target}", "auth_enabled: false",
         f"server: {{http_listen_address: 127.0.0.1, http_listen_port: {ports[name][0]}, "
-        f"grpc_listen_port: {ports[name][1]}, log_level: warn}}",
+        f"grpc_listen_port: {ports[name][1]}, "
+        f"log_level: {os.environ.get('SKALD_BENCH_LOG_LEVEL', 'warn')}}}",
         f"common: {{path_prefix: {data}/{name}, replication_factor: {rf}, instance_addr: 127.0.0.1}}",
         f"ingester: {{wal: {{enabled: true}}, lifecycler: {{id: {name}, min_ready_duration: 0s}}}}",
         "limits_config: {ingestion_rate_mb: 1024, ingestion_burst_size_mb: 2048, "
@@ -56,6 +59,7 @@ class tail_reader:
 
     def __init__(self, port, query):
         self.arrivals = {}
+        self.duplicates = 0
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -97,7 +101,10 @@ class tail_reader:
                     now = time.monotonic()
                     for s in json.loads(payload)["streams"]:
                         for _, line in s["values"]:
-                            self.arrivals.setdefault(line, now)
+                            if line in self.arrivals:
+                                self.duplicates += 1
+                            else:
+                                self.arrivals[line] = now
                 elif b0 & 0x0F == 8:
                     return
         except (EOFError, OSError):
@@ -118,29 +125,43 @@ def subscriptions(port):
 def measure(push_port, tail_port, n, pace_ms, tag, ingesters):
     reader = tail_reader(tail_port, '{app="lat"}')
     if ingesters:  # cluster: the tail follows every ingester
-        benchlib.wait(lambda: subscriptions(tail_port) == ingesters, 20, 0.05)
+        try:
+            benchlib.wait(lambda: subscriptions(tail_port) == ingesters, 30, 0.05)
+        except RuntimeError:
+            raise RuntimeError(f"the tail holds {subscriptions(tail_port)} ingester "
+                               f"subscriptions, not {ingesters}; querier ring: "
+                               f"{benchlib.ring_states(tail_port)}")
     time.sleep(0.5)
     c = http.client.HTTPConnection("127.0.0.1", push_port, timeout=10)
-    acked = {}
+    acked, sent = {}, {}
     for i in range(n):
         line = f"{tag}-{i}"
         body = json.dumps({"streams": [{"stream": {"app": "lat"},
                                         "values": [[str(time.time_ns()), line]]}]})
+        t0 = time.monotonic()
         c.request("POST", "/loki/api/v1/push", body, {"Content-Type": "application/json"})
         r = c.getresponse()
         r.read()
         if r.status == 204:
             acked[line] = time.monotonic()
+            sent[line] = t0
         time.sleep(pace_ms / 1000)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(reader.arrivals) < len(acked):
         time.sleep(0.05)
+    time.sleep(0.5)  # late replicas would arrive now
     reader.close()
     lat = sorted((reader.arrivals[l] - t) * 1000 for l, t in acked.items() if l in reader.arrivals)
-    return {"lines": len(acked), "received": len(lat),
-            "median_ms": round(statistics.median(lat), 2),
-            "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2),
-            "max_ms": round(lat[-1], 2)}
+    from_send = sorted((reader.arrivals[l] - t) * 1000 for l, t in sent.items()
+                       if l in reader.arrivals)
+
+    def p99(xs):
+        return round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 2)
+    return {"lines": len(acked), "received": len(lat), "duplicates": reader.duplicates,
+            "median_ms": round(statistics.median(lat), 2), "p99_ms": p99(lat),
+            "max_ms": round(lat[-1], 2),
+            "from_send_median_ms": round(statistics.median(from_send), 2),
+            "from_send_p99_ms": p99(from_send)}
 
 
 def start(build, cfg, port, procs):
@@ -176,7 +197,7 @@ def main():
                         open(cfg, "w").write(node_yaml(m, t, ports, names, data, 3))
                         procs.append(subprocess.Popen([f"{build}/skald", f"-config.file={cfg}"],
                                                       stdout=subprocess.DEVNULL,
-                                                      stderr=subprocess.DEVNULL))
+                                                      stderr=open(f"{data}/{m}.log", "w")))
                     for m in names:
                         benchlib.wait(lambda: benchlib.get(ports[m][0], "/ready")[0] == 200, 30)
                     push_port, tail_port = ports["distributor"][0], ports["querier"][0]
@@ -189,6 +210,11 @@ def main():
                             {"Content-Type": "application/json"})
                         return c.getresponse().status == 204
                     benchlib.wait(writable, timeout=30, step=0.1)
+                    # The querier's ring view may lag: a tail opened before it
+                    # can read the ingesters closes with 1011 (its history).
+                    benchlib.wait(lambda: benchlib.get(
+                        tail_port, "/loki/api/v1/query_range?query=%7Bapp%3D%22warm%22%7D")[0]
+                        == 200, timeout=30, step=0.1)
                 r = measure(push_port, tail_port, n, pace, f"{setup}-{run}",
                             3 if setup != "single_node" else 0)
                 r.update({"setup": setup, "run": run})
@@ -199,12 +225,19 @@ def main():
                     p.kill()
                 for p in procs:
                     p.wait()
-                subprocess.run(["rm", "-rf", data])
+                if sys.exc_info()[0] is None:
+                    subprocess.run(["rm", "-rf", data])
+                else:
+                    print(f"logs kept in {data}", file=sys.stderr)
     for setup, rs in results.items():
         print(json.dumps({"setup": setup, "runs": len(rs), "lines_per_run": n, "pace_ms": pace,
                           "median_of_medians_ms": statistics.median(r["median_ms"] for r in rs),
                           "median_p99_ms": statistics.median(r["p99_ms"] for r in rs),
-                          "lost": sum(r["lines"] - r["received"] for r in rs)}))
+                          "from_send_median_ms":
+                              statistics.median(r["from_send_median_ms"] for r in rs),
+                          "from_send_p99_ms": statistics.median(r["from_send_p99_ms"] for r in rs),
+                          "lost": sum(r["lines"] - r["received"] for r in rs),
+                          "duplicates": sum(r["duplicates"] for r in rs)}))
 
 
 if __name__ == "__main__":
