@@ -4,15 +4,17 @@
 distributor to the line's arrival on a WebSocket tail opened on the
 querier-only node (3 ingesters, RF 3, so every line arrives three times and
 is sent once), and, in the same run, on one `-target=all` node for the ratio.
-N lines are pushed one at a time, PACE ms apart; each line's latency is its
+N pushes of LINES_PER_PUSH lines (default 1) are sent one at a time, PACE ms
+apart; each line's latency is its
 arrival time minus its 204 time (negative when the tail was faster than the
 push's answer), and also minus the time its request was sent. Lines that
 arrive more than once (RF replicas not deduped) are counted. Prints median /
 p99 / max per setup and run, then the medians over the runs, as one JSON line
 per setup.
 
-Usage: bench/cluster_tail_latency.py [build-dir] [N] [RUNS] [PACE_MS]
-  e.g. bench/cluster_tail_latency.py build 500 3 5
+Usage: bench/cluster_tail_latency.py [build-dir] [N] [RUNS] [PACE_MS] [LINES_PER_PUSH]
+  e.g. bench/cluster_tail_latency.py build 500 5 5      (one line per push)
+       bench/cluster_tail_latency.py build 300 5 5 100  (100 lines per push: under load)
 Benchmarks only (free ports from the OS, processes killed at the end)."""
 import base64
 import http.client
@@ -88,6 +90,7 @@ class tail_reader:
         return out
 
     def run(self):
+        message = b""  # a text message, possibly in fragments (opcode 0)
         try:
             while not self.stop:
                 b0, b1 = self.need(2)
@@ -97,7 +100,11 @@ class tail_reader:
                 elif n == 127:
                     n = int.from_bytes(self.need(8), "big")
                 payload = self.need(n)
-                if b0 & 0x0F == 1:
+                if b0 & 0x0F in (0, 1):
+                    message += payload
+                    if not b0 & 0x80:  # not the final fragment
+                        continue
+                    payload, message = message, b""
                     now = time.monotonic()
                     for s in json.loads(payload)["streams"]:
                         for _, line in s["values"]:
@@ -122,7 +129,7 @@ def subscriptions(port):
     return -1
 
 
-def measure(push_port, tail_port, n, pace_ms, tag, ingesters):
+def measure(push_port, tail_port, n, pace_ms, tag, ingesters, per_push):
     reader = tail_reader(tail_port, '{app="lat"}')
     if ingesters:  # cluster: the tail follows every ingester
         try:
@@ -134,18 +141,23 @@ def measure(push_port, tail_port, n, pace_ms, tag, ingesters):
     time.sleep(0.5)
     c = http.client.HTTPConnection("127.0.0.1", push_port, timeout=10)
     acked, sent = {}, {}
+    began = time.monotonic()
     for i in range(n):
-        line = f"{tag}-{i}"
+        lines = [f"{tag}-{i}-{j}" for j in range(per_push)]
+        ts = time.time_ns()
         body = json.dumps({"streams": [{"stream": {"app": "lat"},
-                                        "values": [[str(time.time_ns()), line]]}]})
+                                        "values": [[str(ts + j), l] for j, l in enumerate(lines)]}]})
         t0 = time.monotonic()
         c.request("POST", "/loki/api/v1/push", body, {"Content-Type": "application/json"})
         r = c.getresponse()
         r.read()
         if r.status == 204:
-            acked[line] = time.monotonic()
-            sent[line] = t0
+            t1 = time.monotonic()
+            for l in lines:
+                acked[l] = t1
+                sent[l] = t0
         time.sleep(pace_ms / 1000)
+    rate = len(acked) / (time.monotonic() - began)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(reader.arrivals) < len(acked):
         time.sleep(0.05)
@@ -157,7 +169,8 @@ def measure(push_port, tail_port, n, pace_ms, tag, ingesters):
 
     def p99(xs):
         return round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 2)
-    return {"lines": len(acked), "received": len(lat), "duplicates": reader.duplicates,
+    return {"lines": len(acked), "lines_per_s": round(rate), "received": len(lat),
+            "duplicates": reader.duplicates,
             "median_ms": round(statistics.median(lat), 2), "p99_ms": p99(lat),
             "max_ms": round(lat[-1], 2),
             "from_send_median_ms": round(statistics.median(from_send), 2),
@@ -175,6 +188,7 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 500
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     pace = float(sys.argv[4]) if len(sys.argv) > 4 else 5
+    per_push = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     results = {"cluster_querier_rf3": [], "single_node": []}
     for run in range(runs):
         for setup in ("cluster_querier_rf3", "single_node"):
@@ -216,7 +230,7 @@ def main():
                         tail_port, "/loki/api/v1/query_range?query=%7Bapp%3D%22warm%22%7D")[0]
                         == 200, timeout=30, step=0.1)
                 r = measure(push_port, tail_port, n, pace, f"{setup}-{run}",
-                            3 if setup != "single_node" else 0)
+                            3 if setup != "single_node" else 0, per_push)
                 r.update({"setup": setup, "run": run})
                 print(json.dumps(r), flush=True)
                 results[setup].append(r)
@@ -230,12 +244,14 @@ def main():
                 else:
                     print(f"logs kept in {data}", file=sys.stderr)
     for setup, rs in results.items():
-        print(json.dumps({"setup": setup, "runs": len(rs), "lines_per_run": n, "pace_ms": pace,
+        print(json.dumps({"setup": setup, "runs": len(rs), "pushes_per_run": n,
+                          "lines_per_push": per_push, "pace_ms": pace,
                           "median_of_medians_ms": statistics.median(r["median_ms"] for r in rs),
                           "median_p99_ms": statistics.median(r["p99_ms"] for r in rs),
                           "from_send_median_ms":
                               statistics.median(r["from_send_median_ms"] for r in rs),
                           "from_send_p99_ms": statistics.median(r["from_send_p99_ms"] for r in rs),
+                          "lines_per_s": statistics.median(r["lines_per_s"] for r in rs),
                           "lost": sum(r["lines"] - r["received"] for r in rs),
                           "duplicates": sum(r["duplicates"] for r in rs)}))
 
