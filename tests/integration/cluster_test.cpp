@@ -12,12 +12,12 @@
 // gossip) takes its share of new streams (the replica it replaces flushes
 // them as not_owned). A live tail on the querier-only node gets every pushed
 // line exactly once (RF 3 replicas deduped) within 1 s of its 204, from
-// streams created after it started; it goes on after an ingester is kill
-// -9'd, subscribes again when it restarts and picks up a 4th that joins; a
-// tail that stops reading gets dropped_entries, then is disconnected as too
-// slow and its relays go. The querier reads a quorum of the
-// ring's read set: every line once, a hung ingester tolerated, two dead
-// ingesters an error (never partial data).
+// streams created after it started; it goes on while an ingester is hung
+// and after one is kill -9'd, subscribes again when they come back and picks
+// up a 4th that joins; a tail that stops reading gets dropped_entries, then
+// is disconnected as too slow and its relays go. The querier reads a quorum
+// of the ring's read set: every line once, a hung ingester tolerated, two
+// dead ingesters an error (never partial data).
 // Each node gets its own YAML (target in the file) written from the same
 // template as configs/cluster/*.yaml, with free ports.
 #include <algorithm>
@@ -677,7 +677,18 @@ TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_r
   push_lines("a-", 100);
   expect_each_once(read_tail(ws, 100, 20s), "a-", 100);
 
-  // 3. kill -9 one ingester: its relay's down_msg drops it, the tail goes
+  // 3. A hung ingester (SIGSTOP): the middleman's heartbeat timeout ends its
+  //    relay's connection, the tail goes on from the other two; resumed, it
+  //    is subscribed again.
+  procs_.at("ingester-3")->signal(SIGSTOP);
+  EXPECT_EQ(wait_subscriptions(2), 2) << "the hung ingester's relay was not dropped";
+  push_lines("h-", 50);
+  expect_each_once(read_tail(ws, 50, 20s), "h-", 50);
+  procs_.at("ingester-3")->signal(SIGCONT);
+  EXPECT_EQ(wait_subscriptions(3), 3) << "the resumed ingester was not subscribed again";
+  ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+
+  // 4. kill -9 one ingester: its relay's down_msg drops it, the tail goes
   //    on from the two surviving replicas and stays open.
   kill9("ingester-2");
   EXPECT_EQ(wait_subscriptions(2), 2);
@@ -685,7 +696,7 @@ TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_r
   expect_each_once(read_tail(ws, 100, 20s), "b-", 100);
   ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
 
-  // 4. It restarts (a new incarnation, a new gateway): the tail subscribes
+  // 5. It restarts (a new incarnation, a new gateway): the tail subscribes
   //    to it again at a resync, and its relay delivers.
   start("ingester-2");
   EXPECT_EQ(wait_subscriptions(3), 3) << "the restarted ingester was not subscribed again";
@@ -706,14 +717,14 @@ TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_r
       expect_each_once(read_tail(ws, probes, 20s), "p-", probes);
   }
 
-  // 5. A 4th ingester joins: the tail subscribes to it at a resync.
+  // 6. A 4th ingester joins: the tail subscribes to it at a resync.
   start("ingester-4");
   EXPECT_EQ(wait_subscriptions(4), 4) << "the joining ingester was not picked up";
   push_lines("d-", 100);
   expect_each_once(read_tail(ws, 100, 20s), "d-", 100);
   ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
 
-  // 6. The tail closes: every ingester drops its relay, so a new tail fits
+  // 7. The tail closes: every ingester drops its relay, so a new tail fits
   //    within max_concurrent_tail_requests 1 on each of them again.
   ws.close();
   EXPECT_EQ(wait_subscriptions(0), 0);
