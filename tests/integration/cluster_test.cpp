@@ -687,6 +687,25 @@ TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_r
   procs_.at("ingester-3")->signal(SIGCONT);
   EXPECT_EQ(wait_subscriptions(3), 3) << "the resumed ingester was not subscribed again";
   ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+  {
+    // Before another ingester dies, the distributor must write to this one
+    // again (its directory reconnects a little after the querier's): push
+    // probes until one is stored there.
+    http_client i3{nodes_.at("ingester-3").http};
+    const auto labels = url_encode("{app=\"tail\", phase=\"q-\", service_name=\"tail\"}");
+    int probes = 0;
+    bool stored = false;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!stored && std::chrono::steady_clock::now() < deadline) {
+      const auto line = "q-" + std::to_string(probes++);
+      ASSERT_EQ(push_line("q-", line), 204);
+      std::this_thread::sleep_for(100ms);
+      stored = i3.get("/skald/internal/ingester/stream?tenant=fake&labels=" + labels)
+                   .body.find(" " + line + "\n") != std::string::npos;
+    }
+    ASSERT_TRUE(stored) << "the resumed ingester never received new writes";
+    expect_each_once(read_tail(ws, probes, 20s), "q-", probes);
+  }
 
   // 4. kill -9 one ingester: its relay's down_msg drops it, the tail goes
   //    on from the two surviving replicas and stays open.
