@@ -603,6 +603,17 @@ int64_t relay_entries(uint16_t port) {
   return n;
 }
 
+/// The tail relays running on a node (admin listing), -1 if it does not say.
+int64_t relay_count(uint16_t port) {
+  http_client c{port};
+  auto r = c.get("/admin/api/actors?kind=tail_relay");
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  if (r.status != 200 || d.HasParseError() || !d.HasMember("total"))
+    return -1;
+  return d["total"].GetInt64();
+}
+
 TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_restart_and_join) {
   for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
     start(n);
@@ -747,6 +758,13 @@ TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_r
   //    within max_concurrent_tail_requests 1 on each of them again.
   ws.close();
   EXPECT_EQ(wait_subscriptions(0), 0);
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "ingester-4"}) {
+    const auto port = nodes_.at(n).http;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (relay_count(port) != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(relay_count(port), 0) << n << " kept a tail relay after the tail closed";
+  }
   auto again = testutil::ws_client::connect(
       querier, "/loki/api/v1/tail?query=" + url_encode("{app=\"tail\"}") +
                    "&start=" + std::to_string(wall_ns()));
@@ -828,6 +846,13 @@ TEST_F(cluster_it, slow_tail_on_the_querier_node_gets_dropped_entries_then_is_di
   while (tail_subscriptions(querier) != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
   EXPECT_EQ(tail_subscriptions(querier), 0);
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3"}) {
+    const auto port = nodes_.at(n).http;
+    deadline = std::chrono::steady_clock::now() + 30s;
+    while (relay_count(port) != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(relay_count(port), 0) << n << " kept a tail relay after the tail was dropped";
+  }
 }
 
 } // namespace
