@@ -385,11 +385,17 @@ void on_remote_batch(tailer_ptr self, const tail_batch_wire& w) {
   auto sender = caf::actor_cast<caf::actor>(self->current_sender());
   if (st.ended)
     return;
+  // Ours: the relay of its node's source, or any relay of a node whose
+  // subscription is still being answered (its first batch may come first).
   auto known = std::any_of(st.sources.begin(), st.sources.end(), [&](const auto& kv) {
-    return kv.second.relay ? kv.second.relay == sender : !kv.second.local;
+    const auto& src = kv.second;
+    if (src.local || !sender || src.gateway.node() != sender.node())
+      return false;
+    return src.relay ? src.relay == sender : true;
   });
   if (!known) {
-    // A relay from a subscription that timed out here: not ours any more.
+    // A relay from a subscription that timed out here or was replaced, or of
+    // an ingester this tail no longer follows: not ours any more.
     if (sender)
       self->send(sender, stop_atom_v);
     return;
