@@ -56,6 +56,7 @@
 #include "runtime/util/logging.hpp"
 #include "runtime/storage/store.hpp"
 #include "runtime/wal/file_system.hpp"
+#include "runtime/wal/replay_pool.hpp"
 #include "runtime/system/services.hpp"
 
 namespace skald::system {
@@ -337,8 +338,11 @@ private:
       return ingester::store_all_chunks(*rs.s, rs.tenant, rs.label_set, *store->chunks,
                                         *store->index);
     };
+    // Runs on the thread starting the modules (not a CAF scheduler thread);
+    // one rebuild worker per core, this thread reads and decodes.
     auto rec = ingester::recover_from_wal(wal::posix_file_system(), wal_settings_.writer.dir,
-                                          stream_cfg_, now, &progress_, ceiling);
+                                          stream_cfg_, now, &progress_, ceiling,
+                                          wal::replay_pool::default_workers());
     if (!rec.ok()) {
       replaying_ = false;
       return status{rec.error().code(), "WAL replay failed: " + rec.error().message()};

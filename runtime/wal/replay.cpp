@@ -29,7 +29,33 @@ std::string to_string(const corruption& c) {
   return out;
 }
 
-replayer::replayer(file_system& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {}
+replayer::replayer(file_system& fs, std::string dir, replay_options opts)
+    : fs_(&fs), dir_(std::move(dir)), opts_(opts) {}
+
+replayer::~replayer() {
+  if (ahead_.valid())
+    ahead_.wait(); // the read refers to files_ and fs_
+}
+
+replayer::loaded_file replayer::load(size_t i, std::shared_ptr<std::string> into) {
+  loaded_file out;
+  out.bytes = into ? std::move(into) : std::make_shared<std::string>();
+  const auto& [path, kind] = files_[i];
+  // Segments are written with direct I/O, so they are not in the page
+  // cache; checkpoint parts are written buffered (likely still cached).
+  out.st = kind == file_kind::segment ? fs_->read_file_direct(path, *out.bytes)
+                                      : fs_->read_file(path, *out.bytes);
+  return out;
+}
+
+void replayer::prefetch() {
+  if (next_file_ >= files_.size() || ahead_.valid())
+    return;
+  ahead_ = std::async(std::launch::async,
+                      [this, i = next_file_, into = std::move(spare_)]() mutable {
+                        return load(i, std::move(into));
+                      });
+}
 
 status replayer::open() {
   started_ns_ = now_ns();
@@ -79,7 +105,14 @@ void replayer::note_corruption(corruption::where in, const std::string& path, ui
 
 bool replayer::open_next_file() {
   while (next_file_ < files_.size()) {
+    // The last file's buffer is reused unless a caller still holds it.
+    if (buf_ && buf_.use_count() == 1)
+      spare_ = std::move(buf_);
+    buf_.reset();
+    loaded_file lf = ahead_.valid() ? ahead_.get() : load(next_file_, std::move(spare_));
     auto& [path, kind] = files_[next_file_++];
+    if (opts_.read_ahead)
+      prefetch();
     current_path_ = path;
     current_kind_ = kind;
     auto where =
@@ -88,24 +121,22 @@ bool replayer::open_next_file() {
       ++stats_.segments;
     else
       ++stats_.checkpoint_parts;
-    // Segments are written with direct I/O, so they are not in the page
-    // cache; checkpoint parts are written buffered (likely still cached).
-    auto st = kind == file_kind::segment ? fs_->read_file_direct(path, buf_)
-                                         : fs_->read_file(path, buf_);
-    if (!st) {
+    buf_ = std::move(lf.bytes);
+    if (!lf.st) {
       note_corruption(where, path, 0, "cannot read file", false);
       continue;
     }
-    stats_.bytes += buf_.size();
-    if (buf_.empty())
+    const std::string& bytes = *buf_;
+    stats_.bytes += bytes.size();
+    if (bytes.empty())
       continue; // created, never written: nothing lost
     uint8_t version = 0;
-    if (auto hs = check_file_header(buf_, kind, &version); !hs) {
-      bool torn = buf_.size() < file_header_size;
+    if (auto hs = check_file_header(bytes, kind, &version); !hs) {
+      bool torn = bytes.size() < file_header_size;
       note_corruption(where, path, 0, hs.message().c_str(), torn);
       continue;
     }
-    reader_ = frame_reader{buf_, file_header_size, version >= 2};
+    reader_ = frame_reader{bytes, file_header_size, version >= 2};
     reading_ = true;
     return true;
   }
