@@ -86,6 +86,7 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
                                   std::atomic<uint64_t>* progress,
                                   const replay_ceiling& ceiling, size_t workers) {
   recovery out;
+  const uint64_t cpu0 = wal::thread_cpu_ns();
   wal::replay_options ro;
   ro.read_ahead = workers > 0;
   wal::replayer r{fs, dir, ro};
@@ -272,6 +273,7 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
     }
   }
   settle();
+  out.worker_cpu_ns = pool.worker_cpu_ns();
   for (const auto& t : tallies) {
     out.entries_restored += t.restored;
     out.skipped_checkpoint_chunks += t.skipped_chunks;
@@ -280,6 +282,7 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
     rs.s->set_rate(cfg.rate_bytes, cfg.burst_bytes, now_ns);
   out.stats = r.stats();
   out.corruptions = r.corruptions();
+  out.replay_thread_cpu_ns = wal::thread_cpu_ns() - cpu0;
   return out;
 }
 

@@ -88,6 +88,11 @@ struct recovery {
   /// Memory-ceiling flush rounds and the chunks they wrote.
   uint64_t ceiling_flushes = 0;
   uint64_t ceiling_flushed_chunks = 0;
+  /// CPU time of the replaying thread (reading too without read-ahead;
+  /// stats.read_cpu_ns) and of each rebuild worker: on an idle machine the
+  /// replay takes about max(replay thread, busiest worker, sum / cores).
+  uint64_t replay_thread_cpu_ns = 0;
+  std::vector<uint64_t> worker_cpu_ns;
 };
 
 /// The memory ceiling of a replay; bytes 0 = off.

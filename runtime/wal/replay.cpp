@@ -1,7 +1,12 @@
 #include "runtime/wal/replay.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+
+#include "runtime/wal/replay_pool.hpp"
 
 namespace skald::wal {
 
@@ -17,6 +22,13 @@ int64_t now_ns() {
 
 } // namespace
 
+uint64_t thread_cpu_ns() noexcept {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 std::string to_string(const corruption& c) {
   std::string out = c.in == corruption::where::segment ? "segment " : "checkpoint ";
   out += c.path;
@@ -29,32 +41,70 @@ std::string to_string(const corruption& c) {
   return out;
 }
 
+/// Buffers are handed back from whichever thread drops them last.
+struct replayer::buffer_list {
+  /// Kept at most: the current file, the one read ahead, and two held by
+  /// callers.
+  static constexpr size_t max_kept = 4;
+  std::mutex mu;
+  std::vector<std::unique_ptr<std::string>> free;
+};
+
 replayer::replayer(file_system& fs, std::string dir, replay_options opts)
-    : fs_(&fs), dir_(std::move(dir)), opts_(opts) {}
+    : fs_(&fs), dir_(std::move(dir)), opts_(opts), buffers_(std::make_shared<buffer_list>()) {}
+
+std::shared_ptr<std::string> replayer::acquire_buffer() {
+  std::unique_ptr<std::string> b;
+  {
+    std::lock_guard<std::mutex> g{buffers_->mu};
+    if (!buffers_->free.empty()) {
+      b = std::move(buffers_->free.back());
+      buffers_->free.pop_back();
+    }
+  }
+  if (!b)
+    b = std::make_unique<std::string>();
+  return std::shared_ptr<std::string>(b.release(), [list = buffers_](std::string* p) {
+    std::unique_ptr<std::string> owned{p};
+    std::lock_guard<std::mutex> g{list->mu};
+    if (list->free.size() < buffer_list::max_kept)
+      list->free.push_back(std::move(owned));
+  });
+}
 
 replayer::~replayer() {
   if (ahead_.valid())
     ahead_.wait(); // the read refers to files_ and fs_
 }
 
-replayer::loaded_file replayer::load(size_t i, std::shared_ptr<std::string> into) {
+replayer::loaded_file replayer::load(size_t i) {
   loaded_file out;
-  out.bytes = into ? std::move(into) : std::make_shared<std::string>();
+  const uint64_t cpu0 = thread_cpu_ns();
+  out.bytes = acquire_buffer();
   const auto& [path, kind] = files_[i];
   // Segments are written with direct I/O, so they are not in the page
   // cache; checkpoint parts are written buffered (likely still cached).
   out.st = kind == file_kind::segment ? fs_->read_file_direct(path, *out.bytes)
                                       : fs_->read_file(path, *out.bytes);
+  out.cpu_ns = thread_cpu_ns() - cpu0;
   return out;
 }
 
 void replayer::prefetch() {
   if (next_file_ >= files_.size() || ahead_.valid())
     return;
-  ahead_ = std::async(std::launch::async,
-                      [this, i = next_file_, into = std::move(spare_)]() mutable {
-                        return load(i, std::move(into));
-                      });
+  if (!read_thread_)
+    read_thread_ = std::make_unique<replay_pool>(1);
+  auto done = std::make_shared<std::promise<loaded_file>>();
+  ahead_ = done->get_future();
+  // One thread for every read: its direct I/O buffer is made once.
+  read_thread_->post(0, [this, i = next_file_, done] {
+    try {
+      done->set_value(load(i));
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  });
 }
 
 status replayer::open() {
@@ -105,11 +155,10 @@ void replayer::note_corruption(corruption::where in, const std::string& path, ui
 
 bool replayer::open_next_file() {
   while (next_file_ < files_.size()) {
-    // The last file's buffer is reused unless a caller still holds it.
-    if (buf_ && buf_.use_count() == 1)
-      spare_ = std::move(buf_);
+    // The last file's buffer goes back to the free list unless a caller
+    // still holds it.
     buf_.reset();
-    loaded_file lf = ahead_.valid() ? ahead_.get() : load(next_file_, std::move(spare_));
+    loaded_file lf = ahead_.valid() ? ahead_.get() : load(next_file_);
     auto& [path, kind] = files_[next_file_++];
     if (opts_.read_ahead)
       prefetch();
@@ -122,6 +171,7 @@ bool replayer::open_next_file() {
     else
       ++stats_.checkpoint_parts;
     buf_ = std::move(lf.bytes);
+    stats_.read_cpu_ns += lf.cpu_ns;
     if (!lf.st) {
       note_corruption(where, path, 0, "cannot read file", false);
       continue;

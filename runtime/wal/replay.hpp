@@ -43,16 +43,19 @@
 //   (2) views in an item (lines, tenant, chunk bytes) stay valid until the
 //       next call of next(); views into the file's bytes (lines, chunk bytes,
 //       tenant, last line) stay valid as long as the caller holds
-//       file_bytes() (the replayer then reads the next file into a new
+//       file_bytes() (the replayer then reads the next file into another
 //       buffer). Otherwise the replayer holds one file in memory at a time,
 //       plus the next one with read-ahead.
-//
-// Read-ahead (replay_options::read_ahead): the next file is read on a
-// background thread while the current one is decoded, so reading (2 GB at
-// ~1 GB/s with O_DIRECT on the VM) overlaps decoding and applying. The
-// file_system is then called from that thread, one read at a time (never
-// concurrently with the replayer's own calls).
 //   (3) a yielded entries item has >= 1 entry, all with numbers > the floor.
+//
+// Read-ahead (replay_options::read_ahead): the next file is read on one
+// background thread (made once, so its direct I/O buffer is too) while the
+// current one is decoded, so reading (2 GB at ~1 GB/s with O_DIRECT on the
+// VM) overlaps decoding and applying. The file_system is then called from
+// that thread, one read at a time (never concurrently with the replayer's
+// own calls). File buffers go back to a free list (at most 4 kept) when
+// their last holder drops them, and are reused: fresh memory costs a page
+// fault per 4 KiB, which on the VM costs more than the read itself.
 #pragma once
 
 #include <cstddef>
@@ -70,6 +73,8 @@
 #include "runtime/wal/layout.hpp"
 
 namespace skald::wal {
+
+class replay_pool;
 
 enum class replay_kind : uint8_t { checkpoint_series, series, entries };
 
@@ -124,7 +129,13 @@ struct replay_stats {
   /// Wall time from open() to the end of the replay (the caller's work
   /// between items included): the replay-duration metric.
   uint64_t duration_ns = 0;
+  /// CPU time spent reading files (on the read-ahead thread with
+  /// read_ahead, else on the caller's).
+  uint64_t read_cpu_ns = 0;
 };
+
+/// CPU time the calling thread used so far (ns).
+uint64_t thread_cpu_ns() noexcept;
 
 struct replay_options {
   /// Read the next file on a background thread while this one is decoded.
@@ -166,11 +177,15 @@ private:
   struct loaded_file {
     status st;
     std::shared_ptr<std::string> bytes;
+    uint64_t cpu_ns = 0;
   };
 
   bool open_next_file();
-  /// Reads files_[i] into `into` (a recycled buffer, or null).
-  loaded_file load(size_t i, std::shared_ptr<std::string> into);
+  /// Reads files_[i] into a buffer from the free list.
+  loaded_file load(size_t i);
+  /// A buffer that goes back to buffers_ when its last holder drops it
+  /// (reused capacity: no page faults on fresh memory per file).
+  std::shared_ptr<std::string> acquire_buffer();
   /// Starts reading files_[next_file_] in the background (read-ahead).
   void prefetch();
   void note_corruption(corruption::where in, const std::string& path, uint64_t offset,
@@ -189,8 +204,12 @@ private:
   replay_options opts_;
   /// The current file's bytes (shared with callers holding file_bytes()).
   std::shared_ptr<std::string> buf_;
-  /// A buffer no caller holds any more, reused for the next read.
-  std::shared_ptr<std::string> spare_;
+  struct buffer_list;
+  /// File buffers no one holds, for the next reads (outlives the replayer
+  /// while callers hold buffers).
+  std::shared_ptr<buffer_list> buffers_;
+  /// Read-ahead: the thread that reads (made at the first prefetch()).
+  std::unique_ptr<replay_pool> read_thread_;
   /// Read-ahead: the read of files_[next_file_], if started.
   std::future<loaded_file> ahead_;
   frame_reader reader_{std::string_view{}};

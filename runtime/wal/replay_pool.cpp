@@ -1,6 +1,9 @@
 // runtime/wal/replay_pool.cpp — see replay_pool.hpp.
 #include "runtime/wal/replay_pool.hpp"
 
+#include <pthread.h>
+#include <time.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -30,6 +33,24 @@ replay_pool::~replay_pool() {
 size_t replay_pool::default_workers() noexcept {
   auto n = static_cast<size_t>(std::thread::hardware_concurrency());
   return std::clamp<size_t>(n, 1, 8);
+}
+
+std::vector<uint64_t> replay_pool::worker_cpu_ns() const {
+  std::vector<uint64_t> out;
+  out.reserve(threads_.size());
+  for (const auto& t : threads_) {
+    clockid_t id{};
+    timespec ts{};
+    // const_cast: native_handle() is not const; the handle is only read.
+    if (pthread_getcpuclockid(const_cast<std::thread&>(t).native_handle(), &id) != 0 ||
+        clock_gettime(id, &ts) != 0) {
+      out.push_back(0);
+      continue;
+    }
+    out.push_back(static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u +
+                  static_cast<uint64_t>(ts.tv_nsec));
+  }
+  return out;
 }
 
 void replay_pool::post(size_t w, task fn) {

@@ -31,6 +31,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -66,6 +67,9 @@ public:
   /// The number of workers replay uses on this machine: one per core (at
   /// most 8).
   static size_t default_workers() noexcept;
+
+  /// CPU time each worker thread used so far (ns; empty with 0 workers).
+  std::vector<uint64_t> worker_cpu_ns() const;
 
 private:
   struct queue {
