@@ -94,8 +94,13 @@ rows = {v: [json.loads(l) for l in open(os.path.join(out, v.replace("/", "_") + 
         for v in variants}
 def us_per_line(r):
     return r["server_cpu_pct"] / 100 * r["elapsed"] / max(1, r["acked_lines"]) * 1e6
-print("| variant | runs | lines/s (median; runs) | vs first | CPU µs/line | skald CPU % | p99 ms | chunks flushed/s | MB flushed/s | peak RSS MB | errors |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+# Same-round pairs: the ratio of each round's run to the first variant's run
+# of that round (run names end in -r<round>), then their median.
+def by_round(v):
+    return {r["run"].rsplit("-r", 1)[1]: r["lines_per_s"] for r in rows[v]}
+first = by_round(variants[0])
+print("| variant | runs | lines/s (median; runs) | vs first (medians) | vs first (median of same-round ratios) | CPU µs/line | skald CPU % | p99 ms | chunks flushed/s | MB flushed/s | peak RSS MB | errors |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 base = None
 for v in variants:
     rs = rows[v]
@@ -103,7 +108,10 @@ for v in variants:
     lps = med(lambda r: r["lines_per_s"])
     base = base or lps
     runs = ", ".join(f"{r['lines_per_s'] / 1000:.0f}k" for r in rs)
-    print(f"| {v} | {len(rs)} | {lps:,.0f} ({runs}) | {(lps / base - 1) * 100:+.1f}% | {med(us_per_line):.2f} | "
+    mine = by_round(v)
+    pairs = [mine[k] / first[k] for k in mine if k in first]
+    paired = f"{(statistics.median(pairs) - 1) * 100:+.1f}%" if pairs else "–"
+    print(f"| {v} | {len(rs)} | {lps:,.0f} ({runs}) | {(lps / base - 1) * 100:+.1f}% | {paired} | {med(us_per_line):.2f} | "
           f"{med(lambda r: r['server_cpu_pct']):.0f} | {med(lambda r: r['lat_ms']['p99']):.1f} | "
           f"{med(lambda r: r['flushed_chunks'] / r['elapsed']):.1f} | {med(lambda r: r['flushed_mb'] / r['elapsed']):.1f} | "
           f"{med(lambda r: r['server_rss_mb']['hwm']):.0f} | {sum(r['non2xx'] + r['sockerr'] for r in rs)} |")
