@@ -344,7 +344,12 @@ TEST_F(flush_test, a_worker_writes_its_queued_ops_oldest_first) {
     c.min_ts = first_ts;
     c.max_ts = first_ts + sec;
     c.entries = 1;
-    c.bytes = "chunk of " + tenant;
+    chunkenc::mem_chunk chunk;
+    const std::string line = "chunk of " + tenant;
+    EXPECT_EQ(chunk.append(model::entry_view{first_ts, line, nullptr}),
+              chunkenc::append_result::appended);
+    EXPECT_TRUE(chunk.close().ok());
+    c.chunk = std::make_shared<const chunkenc::mem_chunk>(std::move(chunk));
     op->chunks.push_back(std::move(c));
     return flush_op_ptr{std::move(op)};
   };
