@@ -124,8 +124,6 @@ struct push_tally {
   bool complete = false;
   /// Its records went into a wal_append (a failed write fails the push).
   bool logged = false;
-  /// Complete, and kept back once for a later push (see finish_push).
-  bool held = false;
 
   void fail(int64_t index, uint16_t status, std::string message) {
     if (index >= error_index) {
@@ -181,22 +179,6 @@ void finish_push(tenant_ptr self, const tally_ptr& t) {
   auto& q = st.wal_queue;
   if (q.empty() || !q.front()->complete)
     return; // an earlier push is still being applied
-  // Group commit across pushes: when a later push is still being applied,
-  // the complete ones wait for it once, so both go out in one wal_append
-  // (one write(2) and one writer wakeup instead of two: with O_DIRECT the
-  // kernel's cost per write is about the WAL's encoding cost per push). At
-  // most one push's apply time later the next completion sends them, held
-  // or not; a lone push (one connection) is never held.
-  if (!q.front()->held) {
-    size_t done = 1;
-    while (done < q.size() && q[done]->complete)
-      ++done;
-    if (done < q.size()) {
-      for (size_t k = 0; k < done; ++k)
-        q[k]->held = true;
-      return;
-    }
-  }
   std::vector<tally_ptr> group;
   std::shared_ptr<wal_append> msg;
   while (!q.empty() && q.front()->complete) {

@@ -165,39 +165,6 @@ TEST_F(wal_path, group_commit_batches_appends_of_many_pushes_into_one_write) {
   EXPECT_EQ(faults_.calls(wal::fs_op::append), 1u) << "one write(2) for all six pushes";
 }
 
-TEST_F(wal_path, a_complete_push_waits_once_for_a_later_push_and_shares_its_write) {
-  // The WAL writer runs first whenever it has mail, so without the wait
-  // the first push's append would be written before the second completes.
-  auto ing = make_ingester();
-  auto p1 = send_push(
-      ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "one").build()));
-  auto p2 = send_push(
-      ing, batch("t1", push_builder{}.stream("{app=\"b\"}").entry(1 * sec, "two").build()));
-  for (int steps = 0; steps < 10000 && (!p1->reply || !p2->reply); ++steps) {
-    sched().prioritize(wal_);
-    if (!sched().try_run_once())
-      break;
-  }
-  ASSERT_TRUE(p1->reply);
-  ASSERT_TRUE(p2->reply);
-  EXPECT_EQ(p1->reply->status, 0);
-  EXPECT_EQ(p2->reply->status, 0);
-  EXPECT_EQ(p1->appends_at_reply, 1u) << "acked only after the write";
-  EXPECT_EQ(faults_.calls(wal::fs_op::append), 1u) << "one write(2) for both pushes";
-
-  // A lone push is not held: it is written and acked on its own.
-  auto p3 = send_push(
-      ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "three").build()));
-  sched().run();
-  ASSERT_TRUE(p3->reply);
-  EXPECT_EQ(p3->reply->status, 0);
-  EXPECT_EQ(p3->appends_at_reply, 2u);
-  auto ing2 = make_ingester(true);
-  replay_into(ing2);
-  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"one", "three"}));
-  EXPECT_EQ(lines(ing2, "t1", "{app=\"b\"}"), (std::vector<std::string>{"two"}));
-}
-
 TEST_F(wal_path, disk_full_answers_503_and_recovers_when_space_returns) {
   auto ing = make_ingester();
   wal::fault_spec f;
