@@ -1,6 +1,7 @@
 // actors/ingester/flush_worker.cpp — see flush_worker.hpp.
 #include "actors/ingester/flush_worker.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <utility>
@@ -153,7 +154,9 @@ void attempt(worker_ptr self) {
     return;
   }
   std::uniform_real_distribution<double> u{0.0, 1.0};
-  auto delay = st.backoff->next_delay(u(st.rng));
+  // The last retry happens at flush_op_timeout, not a backoff step later
+  // (Loki's op context ends the backoff's wait at its deadline).
+  auto delay = std::min(st.backoff->next_delay(u(st.rng)), st.op_timeout - elapsed);
   SKALD_LOG_WARN(logger, "failed to flush tenant {} stream {} (retry {} in {} ms): {}", op.tenant,
                  op.fingerprint, st.backoff->retries(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),

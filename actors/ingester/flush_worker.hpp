@@ -17,7 +17,9 @@
 //   ops queue up meanwhile and are ordered by first_ts).
 // Retries: a failed write is retried after util::backoff (flush_op_backoff:
 //   10s -> 1m, 10 retries) until the retries run out or flush_op_timeout has
-//   passed since the op's first attempt; then the op is answered with
+//   passed since the op's first attempt (a backoff step that would end past
+//   the timeout is cut short: the last try is at the timeout); then the op
+//   is answered with
 //   failed = its chunks (the stream keeps them closed; a later sweep flushes
 //   them again). Every failed attempt counts in
 //   loki_ingester_chunks_flush_failures_total.

@@ -16,8 +16,9 @@
 // Paths are plain '/'-separated strings; memory_fs treats them literally
 // (no normalisation of "." or "//"), so callers build them with join_path.
 //
-// Owner: shared by the stores of one process. posix_fs is stateless and
-// thread-safe; memory_fs and error_fs lock internally and are thread-safe.
+// Owner: shared by the stores of one process. posix_fs keeps no state per
+// instance (a process-wide count of direct writes, an aligned staging buffer
+// per thread) and is thread-safe; memory_fs and error_fs lock internally and are thread-safe.
 // Blocking: every posix_fs call may block on the disk; call it from detached
 // actors only (the chunk-store actor, the flush workers).
 #pragma once
@@ -82,8 +83,20 @@ status write_atomic(file_system& fs, const std::string& path, std::string_view d
 
 /// The real file system (open/write/fsync/rename via POSIX). Files 0644,
 /// directories 0755. EINTR and short writes are retried.
+///
+/// A synced write_file of at least direct_min_size bytes (a chunk object, an
+/// index segment) bypasses the page cache: O_DIRECT from an aligned copy
+/// padded to a page, ftruncate to the real size, fsync. The flush workers'
+/// objects are written once and read rarely, and a buffered write copies
+/// every byte into freshly allocated page-cache pages (the main cost of
+/// flushing next to the WAL, itself O_DIRECT). File systems that refuse
+/// O_DIRECT (EINVAL) get the buffered write; the result is the same file.
 class posix_fs final : public file_system {
 public:
+  static constexpr size_t direct_min_size = 64 * 1024;
+  /// Direct writes done by every posix_fs of the process (tests, stats).
+  static uint64_t direct_writes() noexcept { return direct_writes_.load(); }
+
   status write_file(const std::string& path, std::string_view data, bool sync) override;
   status append_file(const std::string& path, std::string_view data, bool sync) override;
   result<std::string> read_file(const std::string& path) override;
@@ -93,6 +106,9 @@ public:
   status sync_dir(const std::string& path) override;
   result<bool> exists(const std::string& path) override;
   result<std::vector<std::string>> list_dir(const std::string& path) override;
+
+private:
+  static std::atomic<uint64_t> direct_writes_;
 };
 
 /// Files in a map, for tests. Directories are implicit in file paths plus

@@ -1,8 +1,10 @@
 // Actor tests of the flush path on CAF's deterministic test coordinator:
 // the ingester's sweep timer, stream actors picking chunks with the flush
 // policy, flush workers writing a storage::memory_fs through an error_fs that
-// fails chosen operations, retries with backoff, the retain period, stream
-// removal (and its stream-limit release). Time only moves by advance_time.
+// fails chosen operations, retries with backoff until max_retries or
+// flush_op_timeout, a worker's queue written oldest data first, the issue's
+// metrics, the retain period, stream removal (and its stream-limit release).
+// Time only moves by advance_time.
 // (Loki: TestChunkFlushingIdle, TestChunkFlushingShutdown, Test_FlushOp,
 // TestFlushMaxAge.)
 #include <gmock/gmock.h>
@@ -22,6 +24,7 @@
 #include "runtime/chunkenc/mem_chunk.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/model/hash.hpp"
 #include "runtime/model/label_parse.hpp"
 #include "runtime/storage/chunk_store.hpp"
 #include "runtime/storage/index_store.hpp"
@@ -42,9 +45,12 @@ protected:
   flush_test() : limits_(std::make_shared<limits::overrides>(config::limits_config{})) {
     mem_ = std::make_shared<storage::memory_fs>();
     EXPECT_TRUE(mem_->create_dirs("/store").ok());
-    efs_ =
-        std::make_shared<storage::error_fs>(*mem_, [this](storage::error_fs::op, const std::string&,
-                                                          uint64_t) { return fail_.load(); });
+    efs_ = std::make_shared<storage::error_fs>(
+        *mem_, [this](storage::error_fs::op o, const std::string& path, uint64_t) {
+          if (o == storage::error_fs::op::write)
+            writes_.push_back(path);
+          return fail_.load();
+        });
     store_ = std::make_shared<actors::flush_store>();
     store_->base = mem_;
     store_->fs = efs_;
@@ -57,19 +63,10 @@ protected:
   /// Two workers, an ingester sweeping every 30s; chunk_idle_period 30m.
   ingester_actor
   make_ingester(std::chrono::nanoseconds retain = 0s, int max_retries = 3,
-                std::function<bool(const std::string&, const std::string&)> owned = nullptr) {
-    for (int i = 0; i < 2; ++i) {
-      actors::flush_worker_deps fd;
-      fd.store = store_;
-      fd.backoff.min_period = 1s;
-      fd.backoff.max_period = 4s;
-      fd.backoff.max_retries = max_retries;
-      fd.op_timeout = 10min;
-      fd.metrics = &reg_;
-      fd.detached = false;
-      fd.seed = 42 + static_cast<uint64_t>(i);
-      workers_.push_back(keep(actors::spawn_flush_worker(sys(), fd)));
-    }
+                std::function<bool(const std::string&, const std::string&)> owned = nullptr,
+                std::chrono::nanoseconds op_timeout = 10min) {
+    for (int i = 0; i < 2; ++i)
+      workers_.push_back(make_worker(max_retries, op_timeout, 42 + static_cast<uint64_t>(i)));
     actors::ingester_deps deps;
     deps.limits = limits_;
     deps.metrics = &reg_;
@@ -82,6 +79,21 @@ protected:
     deps.seed = 7;
     deps.owned = std::move(owned);
     return keep(actors::spawn_ingester(sys(), deps));
+  }
+
+  /// A flush worker on the test coordinator writing store_; backoff 1s -> 4s.
+  flush_worker_actor make_worker(int max_retries, std::chrono::nanoseconds op_timeout,
+                                 uint64_t seed) {
+    actors::flush_worker_deps fd;
+    fd.store = store_;
+    fd.backoff.min_period = 1s;
+    fd.backoff.max_period = 4s;
+    fd.backoff.max_retries = max_retries;
+    fd.op_timeout = op_timeout;
+    fd.metrics = &reg_;
+    fd.detached = false;
+    fd.seed = seed;
+    return keep(actors::spawn_flush_worker(sys(), fd));
   }
 
   ingest_ptr batch(const std::string& tenant, push::push_request req) {
@@ -172,6 +184,8 @@ protected:
   std::shared_ptr<storage::memory_fs> mem_;
   std::shared_ptr<storage::error_fs> efs_;
   std::atomic<bool> fail_{false};
+  /// Paths of every write_file, in order (chunk temp files, index segments).
+  std::vector<std::string> writes_;
   std::shared_ptr<actors::flush_store> store_;
   std::vector<flush_worker_actor> workers_;
 };
@@ -218,6 +232,15 @@ TEST_F(flush_test, immediate_flush_answers_after_the_store_write) {
   EXPECT_EQ(stored_lines("t1", "a"), (std::vector<std::string>{"one", "two"}));
   EXPECT_EQ(stored_lines("t2", "b"), (std::vector<std::string>{"one", "two"}));
   EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"forced\"}"), 2);
+  // The metrics, one observation per stored chunk (per op for the
+  // duration); the size is the encoded chunk's.
+  EXPECT_EQ(metric("loki_ingester_chunk_size_bytes_count"), 2);
+  EXPECT_GT(metric("loki_ingester_chunk_size_bytes_sum"), 0);
+  EXPECT_EQ(metric("loki_ingester_chunk_entries_sum"), 4);
+  EXPECT_EQ(metric("loki_ingester_chunk_utilization_count"), 2);
+  EXPECT_EQ(metric("skald_ingester_flush_duration_seconds_count"), 2);
+  EXPECT_EQ(metric("loki_ingester_flush_queue_length"), 0);
+  EXPECT_EQ(metric("loki_ingester_chunks_flush_failures_total"), 0);
 }
 
 TEST_F(flush_test, flush_of_one_tenant_leaves_the_others) {
@@ -278,6 +301,69 @@ TEST_F(flush_test, gives_up_after_the_retries_and_keeps_the_chunk) {
   EXPECT_EQ(stored_lines("t1", "a"), (std::vector<std::string>{"one", "two"}));
   EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"full\"}"), 1);
   EXPECT_EQ(streams(ing), 0u);
+}
+
+// flush_op_timeout bounds the retries even when max_retries does not: the
+// backoff step that would end past the timeout is cut short, the last try
+// is at the timeout, then the op gives up (counted) and the chunk stays.
+TEST_F(flush_test, gives_up_at_flush_op_timeout_and_keeps_the_chunk) {
+  auto ing = make_ingester(0s, 0 /* retry forever */, nullptr, 10s);
+  push(ing, "t1", two_lines("a"));
+  fail_ = true;
+  auto out = start_flush(ing);
+  for (int i = 0; i < 99; ++i) { // 9.9s
+    sched().advance_time(100ms);
+    sched().run();
+  }
+  EXPECT_FALSE(*out) << "gave up before flush_op_timeout";
+  const auto tries = metric("loki_ingester_chunks_flush_failures_total");
+  EXPECT_GE(tries, 3); // 0s, then 1-2s, then +2-4s, ...
+  sched().advance_time(100ms);
+  sched().run();
+  ASSERT_TRUE(*out) << "still retrying at flush_op_timeout";
+  EXPECT_EQ((*out)->failed, 1u);
+  EXPECT_EQ(metric("loki_ingester_chunks_flush_failures_total"), tries + 1);
+  EXPECT_EQ(metric("loki_ingester_memory_chunks"), 1);
+  EXPECT_EQ(streams(ing), 1u);
+  EXPECT_TRUE(stored_lines("t1", "a").empty());
+}
+
+// One worker with ops of three streams queued at once writes them oldest
+// data first (first_ts), not in arrival order.
+TEST_F(flush_test, a_worker_writes_its_queued_ops_oldest_first) {
+  auto w = make_worker(3, 10min, 1);
+  auto op_of = [](const std::string& tenant, int64_t first_ts) {
+    auto op = std::make_shared<flush_op>();
+    op->tenant = tenant;
+    auto ls = model::parse_labels("{app=\"x\"}");
+    EXPECT_TRUE(ls.ok());
+    op->labels = *ls;
+    op->fingerprint = model::fingerprint(op->labels);
+    op->first_ts = first_ts;
+    flush_chunk_snapshot c;
+    c.min_ts = first_ts;
+    c.max_ts = first_ts + sec;
+    c.entries = 1;
+    c.bytes = "chunk of " + tenant;
+    op->chunks.push_back(std::move(c));
+    return flush_op_ptr{std::move(op)};
+  };
+  auto answered = std::make_shared<int>(0);
+  sys().spawn([w, op_of, answered](caf::event_based_actor* self) {
+    const std::vector<std::pair<std::string, int64_t>> ops{
+        {"new", t0 + 2 * sec}, {"old", t0}, {"mid", t0 + sec}};
+    for (const auto& [tenant, ts] : ops)
+      self->request(w, caf::infinite, flush_atom_v, op_of(tenant, ts))
+          .then([answered](flush_reply& r) { *answered += r.failed == 0 ? 1 : 100; });
+  });
+  sched().run();
+  EXPECT_EQ(*answered, 3);
+  std::vector<std::string> order;
+  for (const auto& p : writes_)
+    for (const char* t : {"old", "mid", "new"})
+      if (p.rfind("/store/" + std::string{t} + "/", 0) == 0)
+        order.emplace_back(t);
+  EXPECT_EQ(order, (std::vector<std::string>{"old", "mid", "new"}));
 }
 
 TEST_F(flush_test, flushed_chunks_stay_queryable_for_the_retain_period) {

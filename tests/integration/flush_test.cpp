@@ -7,7 +7,8 @@
 //     a test-only hook) still ends with every line stored exactly once;
 //   - SIGTERM with the WAL off flushes; with the WAL on it does not;
 //   - GET /ingester/shutdown?terminate=false flushes, refuses pushes, and a
-//     second call answers 503; with terminate (default) the process exits;
+//     second call answers 503; flush=false writes nothing; with terminate
+//     (default) the process exits;
 //   - kill -9 in the middle of a flush never leaves an index ref without its
 //     chunk, and a restart (WAL replay) plus /flush stores every line.
 #include <algorithm>
@@ -240,6 +241,25 @@ TEST_F(flush_it, ingester_shutdown_flushes_and_refuses_pushes) {
   auto again = c.request("POST", "/ingester/shutdown", "");
   EXPECT_EQ(again.status, 503);
   EXPECT_EQ(again.body, "Ingester is stopping or already stopped.\n");
+  stop();
+}
+
+// flush=false (Loki's param; default true): the ingester stops taking pushes
+// but writes nothing; the chunks stay in memory (and in the WAL).
+TEST_F(flush_it, ingester_shutdown_with_flush_false_stores_nothing) {
+  start();
+  push_all();
+  const double chunks = metric("loki_ingester_memory_chunks");
+  http_client c{port_};
+  auto r = c.request("POST", "/ingester/shutdown?flush=false&terminate=false", "");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(metric("loki_ingester_chunks_flushed_total{reason=\"forced\"}"), -1);
+  EXPECT_EQ(metric("loki_ingester_memory_chunks"), chunks);
+  EXPECT_TRUE(read_store().empty());
+  test_stream ts{labels_of(0), {{base_, "late", {}}}};
+  auto p = c.request("POST", "/loki/api/v1/push", proto_body({ts}),
+                     {{"Content-Type", "application/x-protobuf"}});
+  EXPECT_EQ(p.status, 500) << p.body;
   stop();
 }
 

@@ -2,6 +2,9 @@
 // nothing; error_fs tears failed writes (G10).
 #include "runtime/storage/file_system.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -104,6 +107,43 @@ TEST(error_fs, fail_every_fails_every_kth_operation) {
     failed += fs.append_file("/d/f", "x", false).ok() ? 0 : 1;
   EXPECT_EQ(failed, 5);
   EXPECT_EQ(fs.ops(), 10u);
+}
+
+// Synced writes of >= 64 KiB go around the page cache (O_DIRECT from a
+// padded, aligned copy, then ftruncate): every size around the page and
+// threshold boundaries reads back byte for byte with its exact length, and
+// a shorter rewrite truncates. Where the temp dir's file system takes
+// O_DIRECT (ext4, xfs) the write must have been direct.
+TEST(posix_fs, large_synced_writes_are_direct_and_exact) {
+  testing::temp_dir dir;
+  posix_fs fs;
+  const auto path = join_path(dir.path(), "obj");
+  int probe = ::open(join_path(dir.path(), "probe").c_str(),
+                     O_WRONLY | O_CREAT | O_CLOEXEC | O_DIRECT, 0644);
+  const bool direct_supported = probe >= 0;
+  if (probe >= 0)
+    ::close(probe);
+  const size_t k = posix_fs::direct_min_size;
+  for (size_t n : {k - 1, k, k + 1, k + 4095, k + 4096, size_t{1536 * 1024 + 123},
+                   size_t{9 << 20} /* above the kept buffer */, k + 7}) {
+    std::string data(n, '\0');
+    for (size_t i = 0; i < n; ++i)
+      data[i] = static_cast<char>('a' + (i * 7 + n) % 26);
+    const auto before = posix_fs::direct_writes();
+    ASSERT_TRUE(fs.write_file(path, data, true).ok()) << n;
+    auto back = fs.read_file(path);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->size(), n);
+    EXPECT_TRUE(*back == data) << "content differs at size " << n;
+    if (direct_supported) {
+      EXPECT_EQ(posix_fs::direct_writes(), before + (n >= k ? 1 : 0)) << n;
+    }
+  }
+  // Unsynced writes stay buffered.
+  const auto before = posix_fs::direct_writes();
+  ASSERT_TRUE(fs.write_file(path, std::string(k * 2, 'z'), false).ok());
+  EXPECT_EQ(posix_fs::direct_writes(), before);
+  EXPECT_EQ(fs.read_file(path)->size(), k * 2);
 }
 
 TEST(file_system, path_helpers) {

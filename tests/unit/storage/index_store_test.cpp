@@ -464,11 +464,18 @@ TEST(index_crash, kill_9_during_flushes_leaves_no_dangling_ref) {
       auto o = opts(root);
       o.compact_log_bytes = 2048;
       index_store is{fs, o};
+      // Every fourth chunk object is > 64 KiB (an incompressible prefix), so
+      // kills also land in posix_fs's O_DIRECT writes.
+      std::string big;
+      std::mt19937 noise{7};
+      for (size_t i = 0; i < 80'000; ++i)
+        big += static_cast<char>('!' + noise() % 90);
       for (int pass = 0;; ++pass)
-        for (auto& j : js) {
+        for (size_t i = 0; i < js.size(); ++i) {
+          auto& j = js[i];
           auto k = j;
-          k.bytes =
-              chunk_bytes(3, j.min_ts, "r" + std::to_string(round) + "p" + std::to_string(pass));
+          auto prefix = "r" + std::to_string(round) + "p" + std::to_string(pass);
+          k.bytes = chunk_bytes(3, j.min_ts, i % 4 == 0 ? prefix + big : prefix);
           status_ignored(run(cs, is, k), "child keeps going");
           char one = 1;
           if (::write(progress[1], &one, 1) != 1)
