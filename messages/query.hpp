@@ -89,8 +89,8 @@ struct stream_slice {
   /// snapshot selects: the stream's chunks overlapping the range, oldest
   /// first (`data` stays empty; `count` is their total entries).
   std::vector<query::chunk_ptr> snapshot;
-  /// labels_only selects: the chunks overlapping the range (local
-  /// ingesters only; the wire form does not carry them).
+  /// labels_only selects: the chunks overlapping the range (remote
+  /// ingesters' too: messages/wire.hpp carries them).
   std::vector<chunk_summary> chunk_meta;
 };
 

@@ -13,7 +13,7 @@ namespace {
 
 constexpr uint8_t ingest_version = 1;
 constexpr uint8_t select_version = 2; // 2: + snapshot flag
-constexpr uint8_t reply_version = 2;  // 2: + encoded chunk snapshots
+constexpr uint8_t reply_version = 3;  // 2: + encoded chunk snapshots, 3: + chunk summaries
 constexpr uint8_t tail_sub_version = 1;
 constexpr uint8_t tail_batch_version = 1;
 
@@ -290,6 +290,14 @@ result<select_reply_wire> encode_select_reply(const select_reply& rep) {
         return bytes.error();
       w.str(*bytes);
     }
+    // labels_only: the chunk list index/stats and volume count.
+    w.u32(static_cast<uint32_t>(s.chunk_meta.size()));
+    for (const auto& c : s.chunk_meta) {
+      w.i64(c.min_ts);
+      w.i64(c.max_ts);
+      w.u32(c.entries);
+      w.u64(c.uncompressed);
+    }
   }
   return select_reply_wire{std::move(out)};
 }
@@ -299,7 +307,7 @@ result<select_reply> decode_select_reply(const std::string& bytes) {
   if (r.u8() != reply_version)
     return garbage("select reply");
   select_reply rep;
-  auto n = r.count(36);
+  auto n = r.count(44); // the fixed-size fields of an empty stream
   rep.streams.reserve(n);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     stream_slice s;
@@ -331,6 +339,14 @@ result<select_reply> decode_select_reply(const std::string& bytes) {
       if (!c.ok())
         return c.error();
       s.snapshot.push_back(std::make_shared<const chunkenc::mem_chunk>(std::move(*c)));
+    }
+    auto ns = r.count(28);
+    s.chunk_meta.resize(ns);
+    for (auto& c : s.chunk_meta) {
+      c.min_ts = r.i64();
+      c.max_ts = r.i64();
+      c.entries = r.u32();
+      c.uncompressed = r.u64();
     }
     // Every entry must point inside this stream's buffers.
     for (const auto& e : s.data.entries)

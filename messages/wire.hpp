@@ -106,8 +106,9 @@ select_wire encode_select(const select_request& req);
 result<select_request> decode_select(const std::string& bytes);
 
 /// Copied-out entries as they are; chunk snapshots in the chunk format
-/// (mem_chunk::encode; decoded back into read-only chunks). Fails only when a
-/// chunk cannot be encoded.
+/// (mem_chunk::encode; decoded back into read-only chunks); a labels_only
+/// answer's chunk summaries (index/stats, volume) as they are. Fails only
+/// when a chunk cannot be encoded.
 result<select_reply_wire> encode_select_reply(const select_reply& rep);
 result<select_reply> decode_select_reply(const std::string& bytes);
 

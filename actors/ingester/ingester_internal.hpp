@@ -114,6 +114,9 @@ struct stream_state {
   std::vector<uint32_t> stored_index;
   /// Attached live tails; each append's stored entries go to them.
   std::vector<tail_request_ptr> tailers;
+  /// This stream's labels and their JSON for tail batches (made on the
+  /// first batch a tailer takes).
+  std::shared_ptr<const tail::stream_labels> tail_labels;
   admin::actor_stats admin;
   uint64_t admin_flushes = 0;
   // Flush: one op in flight at a time; immediate sweeps that arrive

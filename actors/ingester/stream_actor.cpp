@@ -133,11 +133,20 @@ void feed_tailers(stream_state& st, const ingest_ptr& batch, uint32_t index) {
   tail_batch_ptr tb;
   for (const auto& t : ts) {
     if (t->sub->admit(n)) {
-      if (!tb)
+      if (!tb) {
+        // One immutable batch for every tailer: the push batch, the stored
+        // indexes, the stream's labels (made once per stream actor).
+        if (!st.tail_labels)
+          st.tail_labels = tail::make_stream_labels(batch->request.streams[index].label_set);
         tb = std::make_shared<const tail_batch>(
             tail_batch{batch, index, st.stored_index,
-                       ts.size() > 1 ? std::make_shared<tail_memo>() : nullptr});
-      caf::anon_send(t->tailer, tail_atom_v, tb);
+                       ts.size() > 1 ? std::make_shared<tail_memo>() : nullptr, st.tail_labels});
+      }
+      // Into the tailer's inbox; a message only to wake an idle tailer.
+      if (!t->inbox)
+        caf::anon_send(t->tailer, tail_atom_v, tb);
+      else if (t->inbox->put(tb, n))
+        caf::anon_send(t->tailer, tail_atom_v);
       continue;
     }
     const auto& ps = batch->request.streams[index];

@@ -89,14 +89,26 @@ struct fan_in {
   select_reply merged;
 };
 
+/// Total uncompressed bytes of a labels_only slice's chunk list.
+uint64_t listed_bytes(const stream_slice& s) {
+  uint64_t n = 0;
+  for (const auto& c : s.chunk_meta)
+    n += c.uncompressed;
+  return n;
+}
+
 /// Adds one ingester's streams; labels-only answers keep one slice per label
-/// set (replicas report the same stream).
+/// set (replicas report the same stream), with the chunk list of the replica
+/// that holds the most (index/stats and volume count one replica, like a
+/// single node).
 void merge_into(fan_in& f, select_reply&& r) {
   for (auto& s : r.streams) {
     if (f.labels_only) {
       auto it = std::find_if(f.merged.streams.begin(), f.merged.streams.end(),
                              [&](const stream_slice& x) { return x.data.labels == s.data.labels; });
       if (it != f.merged.streams.end()) {
+        if (listed_bytes(s) > listed_bytes(*it))
+          it->chunk_meta = std::move(s.chunk_meta);
         it->count = std::max(it->count, s.count);
         it->bytes = std::max(it->bytes, s.bytes);
         it->chunks = std::max(it->chunks, s.chunks);

@@ -403,11 +403,9 @@ void handle_series(const route_state& rs, http::request& req, http::responder rs
 }
 
 /// The chunk metadata of a labels_only answer, for index/stats and volume
-/// (runtime/query/volume.hpp): the streams' in-memory chunks and the store's
-/// refs. A remote ingester sends no chunk list: its stored bytes count as
-/// one chunk over [from_ms, through_ms].
-std::vector<query::volume_series> volume_input(const select_reply& r, int64_t from_ms,
-                                               int64_t through_ms) {
+/// (runtime/query/volume.hpp): the streams' in-memory chunks (local and
+/// remote ingesters list them alike, messages/wire.hpp) and the store's refs.
+std::vector<query::volume_series> volume_input(const select_reply& r) {
   std::vector<query::volume_series> series;
   for (const auto& s : r.streams) {
     query::volume_series vs;
@@ -415,8 +413,6 @@ std::vector<query::volume_series> volume_input(const select_reply& r, int64_t fr
     for (const auto& c : s.chunk_meta)
       vs.chunks.push_back(
           {storage::floor_ms(c.min_ts), storage::ceil_ms(c.max_ts), c.entries, c.uncompressed});
-    if (s.chunk_meta.empty() && s.bytes > 0)
-      vs.chunks.push_back({from_ms, through_ms, static_cast<uint32_t>(s.count), s.bytes});
     series.push_back(std::move(vs));
   }
   if (r.store)
@@ -443,8 +439,7 @@ void handle_index_stats(const route_state& rs, http::request& req, http::respond
   const int64_t through_ms = b.ok() ? storage::floor_ms(b->end_ns) : 0;
   handle_metadata(rs, req, std::move(rsp), std::move(groups),
                   [from_ms, through_ms](select_reply& r) {
-                    auto st = query::compute_index_stats(volume_input(r, from_ms, through_ms),
-                                                         from_ms, through_ms);
+                    auto st = query::compute_index_stats(volume_input(r), from_ms, through_ms);
                     return loghttp::render_index_stats(st.streams, st.chunks, st.bytes,
                                                        st.entries);
                   });
@@ -578,14 +573,10 @@ void handle_volume(const route_state& rs, http::request& req, http::responder rs
   vp.targets = std::move(targets);
   vp.by_labels = aggregate == "labels";
   vp.limit = limit;
-  const int64_t from_ms = storage::floor_ms(sr.from);
-  const int64_t through_ms = storage::ceil_ms(sr.through);
   dispatch(rs, tenant, std::move(sr), std::move(rsp),
-           [vp, from_ms, through_ms](select_reply& r, const http::responder& out, int64_t) {
+           [vp](select_reply& r, const http::responder& out, int64_t) {
              loghttp::query_stats st;
-             send_json(out, loghttp::render_query(
-                                query::compute_volume(volume_input(r, from_ms, through_ms), vp),
-                                st));
+             send_json(out, loghttp::render_query(query::compute_volume(volume_input(r), vp), st));
            });
 }
 

@@ -143,10 +143,14 @@ struct tailer_state {
   std::shared_ptr<const std::string> key;
   /// subscription::dropped_total() when flush() last took the drops.
   uint64_t dropped_seen = 0;
+  /// Where the streams leave batches (messages/tail.hpp).
+  std::shared_ptr<tail_inbox> inbox;
   /// Live entries that arrived before the history was sent.
-  std::vector<tail::tail_entry> early;
+  std::vector<tail::entry_ptr> early;
   bool history_done = false;
   bool tick_pending = false;
+  /// A poll of the inbox is scheduled.
+  bool poll_pending = false;
   bool ended = false;
   std::shared_ptr<spdlog::logger> log;
   // -- cluster mode (route_state::opts.ring) --
@@ -182,6 +186,8 @@ void end_session(tailer_ptr self, uint16_t code, const std::string& reason) {
   SKALD_LOG_DEBUG(st.log, "tail session ends: code={} reason={}", code, reason);
   if (st.sub)
     st.sub->close();
+  if (st.inbox)
+    st.inbox->close();
   for (auto& [id, src] : st.sources) // the relays also see this actor's down_msg
     if (src.relay)
       self->send(src.relay, stop_atom_v);
@@ -190,11 +196,24 @@ void end_session(tailer_ptr self, uint16_t code, const std::string& reason) {
   self->quit();
 }
 
-tail::tail_entry make_entry(const logql::line_state& ls, const model::label_set& stream,
-                            const model::label_set* metadata, bool categorize) {
-  tail::tail_entry e;
+/// One kept entry; with `render`, its v1 JSON too (render_v1_stream, once for
+/// every tailer of the query). When the pipeline leaves the labels alone and
+/// the entry has no metadata, its labels are the stream's shared ones
+/// (`shared`: no copy, no rendering).
+tail::entry_ptr make_entry(const logql::line_state& ls, const model::label_set& stream,
+                           const model::label_set* metadata, bool categorize, bool render,
+                           const std::shared_ptr<const tail::stream_labels>& shared,
+                           bool labels_untouched) {
+  auto out = std::make_shared<tail::tail_entry>();
+  auto& e = *out;
   e.ts = ls.ts;
   e.line.assign(ls.line());
+  if (shared && labels_untouched && !categorize && (metadata == nullptr || metadata->empty())) {
+    e.shared = shared;
+    if (render)
+      e.json = tail::render_v1_stream(e, false);
+    return out;
+  }
   e.labels = ls.lbs.labels();
   if (categorize) {
     // As the query route splits them (runtime/loghttp/json.hpp): metadata
@@ -205,7 +224,9 @@ tail::tail_entry make_entry(const logql::line_state& ls, const model::label_set&
     loghttp::split_entry_labels(e.labels, stream, metadata != nullptr ? *metadata : none,
                                 e.metadata, e.parsed);
   }
-  return e;
+  if (render)
+    e.json = tail::render_v1_stream(e, categorize);
+  return out;
 }
 
 /// Sends what is due; schedules the next tick while entries wait.
@@ -230,7 +251,7 @@ void flush(tailer_ptr self) {
       break;
     size_t bytes = 0;
     for (const auto& e : r->entries)
-      bytes += e.line.size();
+      bytes += e->line.size();
     auto frame = st.p.legacy ? tail::render_legacy(*r) : tail::render_v1(*r, st.p.categorize);
     if (!st.ws->send_text(std::move(frame)))
       return end_session(self, 0, "the connection is gone");
@@ -258,7 +279,7 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
   // The history goes out first, as sent (it is older than what is live).
   tail::tail_response r;
   for (auto& e : *h) {
-    r.entries.push_back(std::move(e));
+    r.entries.push_back(std::make_shared<const tail::tail_entry>(std::move(e)));
     if (r.entries.size() == tail::max_entries_per_response) {
       st.ws->send_text(st.p.legacy ? tail::render_legacy(r) : tail::render_v1(r, st.p.categorize));
       r.entries.clear();
@@ -267,7 +288,8 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
   if (!r.entries.empty())
     st.ws->send_text(st.p.legacy ? tail::render_legacy(r) : tail::render_v1(r, st.p.categorize));
   for (auto& e : st.early)
-    if (seen.count(std::make_tuple(e.ts, e.line, model::canonical_string(e.labels))) == 0)
+    if (seen.count(std::make_tuple(e->ts, e->line, model::canonical_string(e->final_labels()))) ==
+        0)
       st.buf->add(std::move(e));
   st.early.clear();
   st.history_done = true;
@@ -291,24 +313,10 @@ tail_batch_ptr without_replicas(tailer_state& st, const tail_batch_ptr& b) {
   return std::make_shared<const tail_batch>(tail_batch{b->batch, b->index, std::move(fresh), {}});
 }
 
-void take_batch(tailer_ptr self, const tail_batch_ptr& b);
-
-void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
-  auto& st = self->state;
-  st.sub->release(b->stored.size());
-  if (st.ended)
-    return;
-  if (st.replicas) {
-    if (auto fresh = without_replicas(st, b))
-      take_batch(self, fresh);
-    return;
-  }
-  take_batch(self, b);
-}
-
 /// Pipeline and buffer for the entries of `b` (or drops them while the
-/// client is behind).
-void take_batch(tailer_ptr self, const tail_batch_ptr& b) {
+/// client is behind). True when there is something new to send (entries or
+/// drops).
+bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
   auto& st = self->state;
   const auto& ps = b->batch->request.streams[b->index];
   if (st.history_done && st.ws->queued() >= tail::max_buffered_responses) {
@@ -324,58 +332,77 @@ void take_batch(tailer_ptr self, const tail_batch_ptr& b) {
       st.tick_pending = true;
       self->delayed_send(self, std::chrono::milliseconds{10}, tail_tick_atom_v);
     }
-    return;
+    return false;
   }
-  auto keep = [&st](tail::tail_entry e) {
+  auto keep = [&st](const tail::entry_ptr& e) {
     if (st.history_done)
-      st.buf->add(std::move(e));
+      st.buf->add(e);
     else
-      st.early.push_back(std::move(e));
+      st.early.push_back(e);
   };
-  // Tailers of the same query share one evaluation per batch: the first
-  // one to get here runs the pipeline and leaves what it kept in the memo.
-  const bool shared = b->memo && st.key.use_count() > 1;
-  std::shared_ptr<const std::vector<tail::tail_entry>> kept;
-  if (shared) {
-    std::lock_guard<std::mutex> guard{b->memo->mtx};
-    for (const auto& [k, v] : b->memo->kept)
-      if (k == st.key.get())
-        kept = v;
-  }
-  size_t added = 0;
-  if (kept) {
-    for (const auto& e : *kept)
-      keep(e);
-    added = kept->size();
-  } else {
-    std::vector<tail::tail_entry> out;
+  // `render`: entries shared by several tailers carry their JSON, rendered
+  // once; a tailer's own entries are written straight into its messages.
+  auto evaluate = [&](bool render) {
+    auto out = std::make_shared<std::vector<tail::entry_ptr>>();
+    const bool untouched = !st.runner->touches_labels();
     for (auto i : b->stored) {
       const auto& ev = ps.entries[i];
       if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
         continue;
-      out.push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize));
+      out->push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,
+                                render && !st.p.legacy, b->labels, untouched));
     }
-    added = out.size();
-    if (shared) {
-      auto v = std::make_shared<const std::vector<tail::tail_entry>>(std::move(out));
-      {
-        std::lock_guard<std::mutex> guard{b->memo->mtx};
-        b->memo->kept.emplace_back(st.key.get(), v);
-      }
-      for (const auto& e : *v)
-        keep(e);
-    } else {
-      for (auto& e : out)
-        keep(std::move(e));
+    return out;
+  };
+  // Tailers of the same query share one evaluation per batch: the first one
+  // to get here runs the pipeline (under the memo's lock, so two threads
+  // never both run it) and leaves the entries, rendered, in the memo.
+  std::shared_ptr<const std::vector<tail::entry_ptr>> kept;
+  if (b->memo && st.key.use_count() > 1) {
+    std::lock_guard<std::mutex> guard{b->memo->mtx};
+    for (const auto& [k, v] : b->memo->kept)
+      if (k == st.key.get())
+        kept = v;
+    if (!kept) {
+      kept = evaluate(true);
+      b->memo->kept.emplace_back(st.key.get(), kept);
     }
+  } else {
+    kept = evaluate(false);
   }
-  // Nothing kept (a selective query) and nothing dropped: no tick, no work.
-  const bool news = added > 0 || st.sub->dropped_total() != st.dropped_seen;
-  if (news && st.history_done && !st.tick_pending) {
-    // Coalesces: the tick runs after the batches already in the mailbox.
+  for (const auto& e : *kept)
+    keep(e);
+  // Nothing kept (a selective query) and nothing dropped: no work.
+  return !kept->empty() || st.sub->dropped_total() != st.dropped_seen;
+}
+
+/// A batch from a local stream: its entries are consumed (inflight window),
+/// replicas dropped in cluster mode. True when there is something to send.
+bool accept_batch(tailer_ptr self, const tail_batch_ptr& b) {
+  auto& st = self->state;
+  st.sub->release(b->stored.size());
+  if (st.ended)
+    return false;
+  if (st.replicas) {
+    auto fresh = without_replicas(st, b);
+    return fresh && take_batch(self, fresh);
+  }
+  return take_batch(self, b);
+}
+
+/// Schedules a tick after the messages already in the mailbox (coalesces).
+void tick_soon(tailer_ptr self) {
+  auto& st = self->state;
+  if (st.history_done && !st.tick_pending && !st.ended) {
     st.tick_pending = true;
     self->send(self, tail_tick_atom_v);
   }
+}
+
+/// A batch sent as a message (a request without an inbox).
+void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
+  if (accept_batch(self, b))
+    tick_soon(self);
 }
 
 /// Entries from a relay on another node: acknowledged (its subscription's
@@ -411,21 +438,41 @@ void on_remote_batch(tailer_ptr self, const tail_batch_wire& w) {
   if (!d->dropped.empty()) {
     st.rs->m->dropped->inc(d->dropped.size());
     st.buf->drop_all(std::move(d->dropped));
-    if (st.history_done && !st.tick_pending) {
-      st.tick_pending = true;
-      self->send(self, tail_tick_atom_v);
-    }
+    tick_soon(self);
   }
   auto batch = std::make_shared<const push_batch>(std::move(d->batch));
+  bool news = false;
   for (uint32_t i = 0; i < batch->request.streams.size(); ++i) {
     std::vector<uint32_t> all(batch->request.streams[i].entries.size());
     for (uint32_t j = 0; j < all.size(); ++j)
       all[j] = j;
     auto b = std::make_shared<const tail_batch>(tail_batch{batch, i, std::move(all), {}});
     if (auto fresh = without_replicas(st, b))
-      take_batch(self, fresh);
+      news = take_batch(self, fresh) || news;
     if (st.ended)
       return;
+  }
+  if (news)
+    tick_soon(self);
+}
+
+/// Takes what waits in the inbox, sends what is due. While batches keep
+/// coming, polls again after tail_poll_interval (one message per tick,
+/// whatever the number of stream batches); once a poll finds nothing, the
+/// inbox sleeps and the next batch's stream wakes the tailer.
+void drain(tailer_ptr self, bool poll) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  auto batches = st.inbox->take(poll);
+  bool news = st.sub->dropped_total() != st.dropped_seen;
+  for (const auto& b : batches)
+    news = accept_batch(self, b) || news;
+  if (news && st.history_done)
+    flush(self);
+  if ((!batches.empty() || !poll) && !st.poll_pending && !st.ended) {
+    st.poll_pending = true;
+    self->delayed_send(self, tail_poll_interval, tail_atom_v, tail_tick_atom_v);
   }
 }
 
@@ -461,8 +508,8 @@ void subscribe_local(tailer_ptr self, const std::string& id, const ingester_acto
                      bool first) {
   auto& st = self->state;
   st.sources[id].local = true;
-  auto req =
-      std::make_shared<const tail_request>(tail_request{st.sub, caf::actor_cast<caf::actor>(self)});
+  auto req = std::make_shared<const tail_request>(
+      tail_request{st.sub, caf::actor_cast<caf::actor>(self), st.inbox});
   self->request(ing, std::chrono::seconds{10}, tail_atom_v, req)
       .then(
           [self, id, first](const std::string& err) {
@@ -686,6 +733,7 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
   std::vector<std::vector<logql::label_matcher>> groups{st.p.expr->log.matchers};
   st.sub = std::make_shared<tail::subscription>(st.p.tenant, std::move(groups),
                                                 st.rs->opts.max_inflight);
+  st.inbox = std::make_shared<tail_inbox>(std::max<size_t>(1, st.rs->opts.max_inflight / 2));
   st.rs->m->active->inc();
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
     try {
@@ -697,14 +745,15 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
     }
     return caf::make_error(caf::sec::runtime_error);
   });
-  self->attach_functor(
-      [sub = st.sub, rs = st.rs, addr = self->address(), log = st.log](const caf::error& reason) {
-        sub->close();
-        rs->m->active->dec();
-        rs->forget(addr);
-        if (reason && reason != caf::exit_reason::user_shutdown)
-          SKALD_LOG_WARN(log, "tailer ended: {}", caf::to_string(reason));
-      });
+  self->attach_functor([sub = st.sub, inbox = st.inbox, rs = st.rs, addr = self->address(),
+                        log = st.log](const caf::error& reason) {
+    sub->close();
+    inbox->close();
+    rs->m->active->dec();
+    rs->forget(addr);
+    if (reason && reason != caf::exit_reason::user_shutdown)
+      SKALD_LOG_WARN(log, "tailer ended: {}", caf::to_string(reason));
+  });
   SKALD_LOG_INFO(st.log, "starting to tail logs tenant={} selectors={}", st.p.tenant,
                  st.p.expr->to_string());
   if (st.rs->opts.ring)
@@ -714,8 +763,8 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
     end_session(self, http::ws_close_internal, "no ingester to tail on this node");
     return {};
   }
-  auto req =
-      std::make_shared<const tail_request>(tail_request{st.sub, caf::actor_cast<caf::actor>(self)});
+  auto req = std::make_shared<const tail_request>(
+      tail_request{st.sub, caf::actor_cast<caf::actor>(self), st.inbox});
   self->request(ing, std::chrono::seconds{10}, tail_atom_v, req)
       .then(
           [self](const std::string& err) {
@@ -735,6 +784,11 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
 caf::behavior tailer_behavior(tailer_ptr self) {
   return {
       [self](tail_atom, const tail_batch_ptr& b) { on_batch(self, b); },
+      [self](tail_atom) { drain(self, false); },
+      [self](tail_atom, tail_tick_atom) {
+        self->state.poll_pending = false;
+        drain(self, true);
+      },
       [self](tail_atom, const tail_batch_wire& w) { on_remote_batch(self, w); },
       [self](caf::tick_atom) {
         resync(self, false);

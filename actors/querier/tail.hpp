@@ -9,8 +9,10 @@
 //       max_concurrent_tail_requests, Loki's text as a Close 1011) ──► streams
 //     ──query_job──► querier (history: BACKWARD over [start, now) with limit,
 //       sent oldest first)
-//   streams ──(tail_atom, tail_batch_ptr)──► tailer: pipeline, tail_buffer
-//     (delay_for, 100 entries per message, dropped_entries) ──► websocket
+//   streams ──tail_inbox (messages/tail.hpp; a (tail_atom) wake-up only for a
+//     sleeping tailer, which then polls every 20 ms)──► tailer: pipeline
+//     (once per batch and query), tail_buffer (delay_for, 100 entries per
+//     message, dropped_entries) ──► websocket
 //
 // State owned: the tailer actor owns its subscription (runtime/tail), the
 // parsed query, the pipeline runner and the buffer; the websocket handle is

@@ -71,7 +71,8 @@
 ///   (select_atom, select_request_ptr) -> (stream_slice_ptr) // entries in range (copied out)
 ///   (tail_atom, tail_request_ptr)     -> ()               // attach a tailer: after each
 ///                                                         //   append, its stored entries go to
-///                                                         //   the tailer (non-blocking send)
+///                                                         //   the tailer's inbox (non-blocking;
+///                                                         //   messages/tail.hpp)
 ///   (admin_flush_atom)                -> (uint32_t)       // closes the open chunk (0 or 1)
 ///   (flush_atom, mode)                -> (flush_reply)    // drop flushed chunks past retain,
 ///                                                         //   pick (flush_policy), snapshot, send

@@ -12,6 +12,7 @@
 #include "runtime/logql/regex.hpp"
 #include "runtime/logql/strconv.hpp"
 #include "runtime/logql/template.hpp"
+#include "runtime/util/substring.hpp"
 
 namespace skald::logql {
 
@@ -163,9 +164,7 @@ class contains_predicate final : public line_predicate {
 public:
   explicit contains_predicate(std::string needle) : needle_(std::move(needle)) {}
   bool matches(std::string_view line) const override {
-    if (needle_.empty())
-      return true;
-    return ::memmem(line.data(), line.size(), needle_.data(), needle_.size()) != nullptr;
+    return util::contains(line, needle_); // SSE2 first/last-byte scan
   }
 
 private:

@@ -56,17 +56,17 @@ std::vector<dropped_entry> subscription::take_dropped() {
 namespace {
 
 // std heap functions build a max-heap: "less" means "later".
-bool later(const tail_entry& a, const tail_entry& b) {
-  return a.ts > b.ts;
+bool later(const entry_ptr& a, const entry_ptr& b) {
+  return a->ts > b->ts;
 }
 
 } // namespace
 
-void tail_buffer::add(tail_entry e) {
+void tail_buffer::add(entry_ptr e) {
   if (heap_.size() >= max_pending_) {
     // Full: the oldest pending entry goes (it is the one most overdue).
     std::pop_heap(heap_.begin(), heap_.end(), later);
-    drop(heap_.back().ts, heap_.back().labels);
+    drop(heap_.back()->ts, heap_.back()->final_labels());
     heap_.pop_back();
   }
   heap_.push_back(std::move(e));
@@ -89,10 +89,10 @@ void tail_buffer::drop_all(std::vector<dropped_entry> d) {
 std::optional<tail_response> tail_buffer::next(int64_t now_ns, bool blocked) {
   tail_response r;
   while (r.entries.size() < max_entries_per_response && !heap_.empty() &&
-         now_ns > heap_.front().ts + delay_) {
+         now_ns > heap_.front()->ts + delay_) {
     std::pop_heap(heap_.begin(), heap_.end(), later);
     if (blocked)
-      drop(heap_.back().ts, heap_.back().labels);
+      drop(heap_.back()->ts, heap_.back()->final_labels());
     else
       r.entries.push_back(std::move(heap_.back()));
     heap_.pop_back();
@@ -105,13 +105,13 @@ std::optional<tail_response> tail_buffer::next(int64_t now_ns, bool blocked) {
 
 void tail_buffer::drop_response(const tail_response& r) {
   for (const auto& e : r.entries)
-    drop(e.ts, e.labels);
+    drop(e->ts, e->final_labels());
 }
 
 int64_t tail_buffer::wait_ns(int64_t now_ns) const {
   if (heap_.empty())
     return -1;
-  auto due = heap_.front().ts + delay_ + 1;
+  auto due = heap_.front()->ts + delay_ + 1;
   return due > now_ns ? due - now_ns : 0;
 }
 
@@ -180,37 +180,78 @@ std::string format_rfc3339_nano(int64_t ns) {
   return out;
 }
 
+std::shared_ptr<const stream_labels> make_stream_labels(model::label_set labels) {
+  auto out = std::make_shared<stream_labels>();
+  rapidjson::StringBuffer sb;
+  writer w{sb};
+  labels_obj(w, labels);
+  out->labels = std::move(labels);
+  out->json.assign(sb.GetString(), sb.GetSize());
+  return out;
+}
+
+namespace {
+
+/// One entry's v1 stream object into `w`. The stream's shared labels go in
+/// as rendered once per stream (no per-entry label copy or rendering).
+void write_v1_stream(writer& w, const tail_entry& e, bool categorize) {
+  char ts[24];
+  auto tn = static_cast<size_t>(std::to_chars(ts, ts + sizeof(ts), e.ts).ptr - ts);
+  w.StartObject();
+  w.Key("stream");
+  if (e.shared && !categorize)
+    w.RawValue(e.shared->json.data(), e.shared->json.size(), rapidjson::kObjectType);
+  else
+    labels_obj(w, categorize ? (e.shared && e.stream.empty() ? e.shared->labels : e.stream)
+                             : e.final_labels());
+  w.Key("values");
+  w.StartArray();
+  w.StartArray();
+  str(w, std::string_view{ts, tn});
+  str(w, e.line);
+  if (categorize) {
+    w.StartObject();
+    if (!e.metadata.empty()) {
+      w.Key("structuredMetadata");
+      labels_obj(w, e.metadata);
+    }
+    if (!e.parsed.empty()) {
+      w.Key("parsed");
+      labels_obj(w, e.parsed);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndArray();
+  w.EndObject();
+}
+
+} // namespace
+
+std::string render_v1_stream(const tail_entry& e, bool categorize) {
+  rapidjson::StringBuffer sb;
+  writer w{sb};
+  write_v1_stream(w, e, categorize);
+  return std::string{sb.GetString(), sb.GetSize()};
+}
+
 std::string render_v1(const tail_response& r, bool categorize) {
   rapidjson::StringBuffer sb;
+  size_t guess = 64;
+  for (const auto& e : r.entries)
+    guess += e->json.empty() ? 128 + e->line.size() : e->json.size() + 1;
+  sb.Reserve(guess);
   writer w{sb};
   w.StartObject();
   w.Key("streams");
   w.StartArray();
+  // Each entry's stream object is copied in as rendered once (shared by the
+  // tailers of one query), or written now.
   for (const auto& e : r.entries) {
-    w.StartObject();
-    w.Key("stream");
-    labels_obj(w, categorize ? e.stream : e.labels);
-    w.Key("values");
-    w.StartArray();
-    w.StartArray();
-    auto ts = std::to_string(e.ts);
-    str(w, ts);
-    str(w, e.line);
-    if (categorize) {
-      w.StartObject();
-      if (!e.metadata.empty()) {
-        w.Key("structuredMetadata");
-        labels_obj(w, e.metadata);
-      }
-      if (!e.parsed.empty()) {
-        w.Key("parsed");
-        labels_obj(w, e.parsed);
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndArray();
-    w.EndObject();
+    if (e->json.empty())
+      write_v1_stream(w, *e, categorize);
+    else
+      w.RawValue(e->json.data(), e->json.size(), rapidjson::kObjectType);
   }
   w.EndArray();
   if (!r.dropped.empty()) {
@@ -245,14 +286,14 @@ std::string render_legacy(const tail_response& r) {
   for (const auto& e : r.entries) {
     w.StartObject();
     w.Key("labels");
-    str(w, model::canonical_string(e.labels));
+    str(w, model::canonical_string(e->final_labels()));
     w.Key("entries");
     w.StartArray();
     w.StartObject();
     w.Key("ts");
-    str(w, format_rfc3339_nano(e.ts));
+    str(w, format_rfc3339_nano(e->ts));
     w.Key("line");
-    str(w, e.line);
+    str(w, e->line);
     w.EndObject();
     w.EndArray();
     w.EndObject();

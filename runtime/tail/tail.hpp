@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -82,22 +83,44 @@ private:
   std::vector<dropped_entry> dropped_;
 };
 
+/// A stream's labels with their v1 JSON object, made once per stream actor
+/// and shared by every entry whose final labels are the stream's (no copy
+/// per entry, no rendering per entry).
+struct stream_labels {
+  model::label_set labels;
+  /// `{"name":"value",...}` as render_v1 writes a label set.
+  std::string json;
+};
+
+std::shared_ptr<const stream_labels> make_stream_labels(model::label_set labels);
+
 /// One entry after the pipeline, as a tail response carries it.
 struct tail_entry {
   int64_t ts = 0;
   std::string line;
-  /// Final labels: stream, structured metadata and parsed labels.
+  /// Final labels: stream, structured metadata and parsed labels (unless
+  /// `shared` holds them).
   model::label_set labels;
   /// For categorize-labels: the original stream labels, the entry's
   /// structured metadata and the parsed labels (the rest of `labels`).
   model::label_set stream;
   model::label_set metadata;
   model::label_set parsed;
+  /// When set: the final labels are these stream labels (`labels` empty).
+  std::shared_ptr<const stream_labels> shared;
+  /// When not empty: this entry's v1 stream object, rendered once
+  /// (render_v1_stream) for every tailer that sends it.
+  std::string json;
+
+  const model::label_set& final_labels() const { return shared ? shared->labels : labels; }
 };
+
+/// Entries are immutable once made: tailers of one query share them.
+using entry_ptr = std::shared_ptr<const tail_entry>;
 
 /// One websocket message's content.
 struct tail_response {
-  std::vector<tail_entry> entries;
+  std::vector<entry_ptr> entries;
   std::vector<dropped_entry> dropped;
 };
 
@@ -108,7 +131,8 @@ public:
   /// the oldest is dropped and reported).
   tail_buffer(int64_t delay_ns, size_t max_pending) : delay_(delay_ns), max_pending_(max_pending) {}
 
-  void add(tail_entry e);
+  void add(entry_ptr e);
+  void add(tail_entry e) { add(std::make_shared<const tail_entry>(std::move(e))); }
   /// Records an entry that was dropped (capped at 1000 until sent).
   void drop(int64_t ts, const model::label_set& labels);
   void drop_all(std::vector<dropped_entry> d);
@@ -128,7 +152,7 @@ public:
 private:
   int64_t delay_;
   size_t max_pending_;
-  std::vector<tail_entry> heap_; // min-heap by (ts, arrival)
+  std::vector<entry_ptr> heap_; // min-heap by ts
   std::vector<dropped_entry> dropped_;
 };
 
@@ -141,6 +165,9 @@ result<int64_t> parse_delay_for(const std::string* value);
 /// `categorize`: stream = original labels, a third element per entry, and
 /// "encodingFlags":["categorize-labels"].
 std::string render_v1(const tail_response& r, bool categorize);
+/// One entry's v1 stream object (`{"stream":{..},"values":[[..]]}`), as
+/// render_v1 writes it; render_v1 copies tail_entry::json when set.
+std::string render_v1_stream(const tail_entry& e, bool categorize);
 /// Legacy (/api/prom/tail) message: {"streams":[{"labels":"{..}","entries":
 /// [{"ts":"<RFC3339Nano>","line":".."}]}],"dropped_entries":null|[{"Timestamp":
 /// "<RFC3339Nano>","Labels":"{..}"}]}.

@@ -7,7 +7,9 @@
 // crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)).
 //
 // Uses the SSE4.2 crc32 instruction when the CPU has it (checked once at
-// run time), otherwise a slicing-by-8 table. Pure functions; thread-safe.
+// run time; inputs of 768 bytes and more as three interleaved chains,
+// combined with zero-shift tables: ~3x the speed of one chain), otherwise a
+// slicing-by-8 table. Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>

@@ -187,30 +187,97 @@ void append_series(std::string& out, const series_record& r) {
 
 namespace {
 
+// Pointer-writing helpers for records sized in advance (entries records
+// carry most of the WAL's bytes: one resize, then plain stores).
+inline size_t uvarint_size(uint64_t v) noexcept {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7)
+    ++n;
+  return n;
+}
+
+inline uint64_t zigzag(int64_t v) noexcept {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+
+inline char* put_u64(char* p, uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i)
+    p[i] = static_cast<char>(v >> (8 * i));
+  return p + 8;
+}
+
+inline char* put_uvarint(char* p, uint64_t v) noexcept {
+  for (; v >= 0x80; v >>= 7)
+    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+inline size_t str_size(std::string_view s) noexcept {
+  return uvarint_size(s.size()) + s.size();
+}
+
+inline char* put_str(char* p, std::string_view s) noexcept {
+  p = put_uvarint(p, s.size());
+  if (!s.empty())
+    std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+size_t labels_size(const model::label_set* ls) noexcept {
+  if (ls == nullptr)
+    return 1;
+  size_t n = uvarint_size(ls->size());
+  for (auto& l : *ls)
+    n += str_size(l.name) + str_size(l.value);
+  return n;
+}
+
+char* put_labels(char* p, const model::label_set* ls) noexcept {
+  if (ls == nullptr)
+    return put_uvarint(p, 0);
+  p = put_uvarint(p, ls->size());
+  for (auto& l : *ls) {
+    p = put_str(p, l.name);
+    p = put_str(p, l.value);
+  }
+  return p;
+}
+
+template <class Entry>
+const model::label_set* metadata_of(const Entry& e) noexcept {
+  if constexpr (std::is_same_v<Entry, model::entry>)
+    return &e.metadata;
+  else
+    return e.metadata;
+}
+
 template <class Entry>
 void append_entries_impl(std::string& out, uint64_t fingerprint, uint64_t counter,
                          const Entry* entries, size_t n) {
-  size_t start = begin_frame(out);
-  put_u64(out, fingerprint);
-  put_u64(out, counter);
-  put_uvarint(out, n);
+  // Wrapping timestamp differences: no signed overflow for extreme values.
+  size_t size = 16 + uvarint_size(n);
   uint64_t prev = 0;
   for (size_t i = 0; i < n; ++i) {
-    const auto& e = entries[i];
-    auto ts = static_cast<uint64_t>(e.ts);
-    // Wrapping difference: no signed overflow for extreme timestamps.
-    put_varint(out, static_cast<int64_t>(ts - prev));
+    const auto ts = static_cast<uint64_t>(entries[i].ts);
+    size += uvarint_size(zigzag(static_cast<int64_t>(ts - prev))) + str_size(entries[i].line) +
+            labels_size(metadata_of(entries[i]));
     prev = ts;
-    put_str(out, e.line);
-    const model::label_set* md;
-    if constexpr (std::is_same_v<Entry, model::entry>)
-      md = &e.metadata;
-    else
-      md = e.metadata;
-    if (md == nullptr)
-      put_uvarint(out, 0);
-    else
-      put_labels(out, *md);
+  }
+  const size_t start = out.size();
+  out.resize(start + frame_header_size + size);
+  char* p = out.data() + start + frame_header_size;
+  p = put_u64(p, fingerprint);
+  p = put_u64(p, counter);
+  p = put_uvarint(p, n);
+  prev = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& e = entries[i];
+    const auto ts = static_cast<uint64_t>(e.ts);
+    p = put_uvarint(p, zigzag(static_cast<int64_t>(ts - prev)));
+    prev = ts;
+    p = put_str(p, e.line);
+    p = put_labels(p, metadata_of(e));
   }
   end_frame(out, start, record_type::entries);
 }

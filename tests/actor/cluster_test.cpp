@@ -167,6 +167,8 @@ TEST_F(wire_test, select_reply_round_trip) {
   s.count = 2;
   s.bytes = 6;
   s.chunks = 1;
+  s.chunk_meta.push_back(chunk_summary{-5, 1'000'000'007, 2, 41});
+  s.chunk_meta.push_back(chunk_summary{2'000'000'000, 3'000'000'000, 7, uint64_t{1} << 40});
   rep.streams.push_back(s);
   auto enc = encode_select_reply(rep);
   ASSERT_TRUE(enc.ok());
@@ -182,6 +184,14 @@ TEST_F(wire_test, select_reply_round_trip) {
   ASSERT_NE(x.data.metadata_of(1), nullptr);
   EXPECT_EQ(*x.data.metadata_of(1), md);
   EXPECT_EQ(x.count, 2u);
+  // The chunk list index/stats and volume count (labels_only answers).
+  ASSERT_EQ(x.chunk_meta.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(x.chunk_meta[i].min_ts, s.chunk_meta[i].min_ts) << i;
+    EXPECT_EQ(x.chunk_meta[i].max_ts, s.chunk_meta[i].max_ts) << i;
+    EXPECT_EQ(x.chunk_meta[i].entries, s.chunk_meta[i].entries) << i;
+    EXPECT_EQ(x.chunk_meta[i].uncompressed, s.chunk_meta[i].uncompressed) << i;
+  }
   auto bytes = *w.bytes;
   for (size_t n = 0; n < bytes.size(); ++n)
     EXPECT_FALSE(decode_select_reply(bytes.substr(0, n)).ok()) << n;
@@ -728,7 +738,15 @@ TEST_F(cluster_read, labels_only_selects_keep_one_slice_per_stream) {
   ASSERT_TRUE(slot->has_value());
   ASSERT_TRUE((*slot)->reply);
   ASSERT_EQ((*slot)->reply->streams.size(), 1u);
-  EXPECT_EQ((*slot)->reply->streams[0].count, 10u);
+  const auto& s = (*slot)->reply->streams[0];
+  EXPECT_EQ(s.count, 10u);
+  // The chunk list crossed the wire (index/stats and volume count it like
+  // a single node's): one replica's chunk, l0..l9.
+  ASSERT_EQ(s.chunk_meta.size(), 1u);
+  EXPECT_EQ(s.chunk_meta[0].min_ts, now);
+  EXPECT_EQ(s.chunk_meta[0].max_ts, now + 9);
+  EXPECT_EQ(s.chunk_meta[0].entries, 10u);
+  EXPECT_GT(s.chunk_meta[0].uncompressed, 20u); // at least the line bytes
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 // later are attached at spawn, each append hands its stored entries to the
 // tailer, and a tailer that does not keep up makes streams drop (and
 // record) entries instead of queueing them — the push is answered as usual.
+// With an inbox (runtime/tail/inbox.hpp), streams leave batches there and
+// wake a sleeping tailer once.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -154,6 +156,56 @@ TEST_F(tail_path, a_tailer_that_does_not_keep_up_loses_entries_not_pushes) {
   push(testutil::push_builder{}.stream("{app=\"a\"}").entry(5 * sec, "v").build());
   sched().run();
   EXPECT_EQ(box->entries(), 3u);
+}
+
+/// A stand-in tailer with an inbox: counts its wake-ups.
+caf::behavior waker(caf::event_based_actor*, std::shared_ptr<int> wakes) {
+  return {[wakes](tail_atom) { ++*wakes; }};
+}
+
+TEST_F(tail_path, with_an_inbox_streams_wake_a_sleeping_tailer_once_and_share_labels) {
+  auto wakes = std::make_shared<int>(0);
+  auto tailer = keep(sys().spawn(waker, wakes));
+  auto sub = std::make_shared<tail::subscription>(
+      "t1",
+      std::vector<std::vector<logql::label_matcher>>{*logql::parse_matchers("{app=~\"a|b\"}")},
+      100);
+  auto box = std::make_shared<tail_inbox>(50);
+  auto req = std::make_shared<const tail_request>(tail_request{sub, tailer, box});
+  ASSERT_EQ(ask<std::string>(ing_, tail_atom_v, tail_request_ptr{req}).value_or("no answer"), "");
+  // Three stream batches from two streams: one wake-up (the inbox slept).
+  push(testutil::push_builder{}
+           .stream("{app=\"a\"}")
+           .entry(1 * sec, "a1")
+           .stream("{app=\"b\"}")
+           .entry(1 * sec, "b1")
+           .build());
+  push(testutil::push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "a2").build());
+  sched().run();
+  EXPECT_EQ(*wakes, 1);
+  auto got = box->take(true);
+  ASSERT_EQ(got.size(), 3u);
+  // Each stream's labels (and their JSON) are made once and shared by its
+  // batches: no copy per batch or entry.
+  ASSERT_TRUE(got[0]->labels);
+  EXPECT_EQ(got[0]->labels->json, R"({"app":"a"})");
+  EXPECT_EQ(got[0]->labels.get(), got[2]->labels.get());
+  EXPECT_EQ(got[1]->labels->json, R"({"app":"b"})");
+  // take(true) found batches: still awake, the tailer polls; no wake-up.
+  push(testutil::push_builder{}.stream("{app=\"a\"}").entry(3 * sec, "a3").build());
+  sched().run();
+  EXPECT_EQ(*wakes, 1);
+  EXPECT_EQ(box->take(true).size(), 1u);
+  EXPECT_TRUE(box->take(true).empty()); // asleep now
+  push(testutil::push_builder{}.stream("{app=\"b\"}").entry(4 * sec, "b4").build());
+  sched().run();
+  EXPECT_EQ(*wakes, 2);
+  // A closed inbox takes nothing (the session ended).
+  box->close();
+  push(testutil::push_builder{}.stream("{app=\"b\"}").entry(5 * sec, "b5").build());
+  sched().run();
+  EXPECT_TRUE(box->take(true).empty());
+  EXPECT_EQ(*wakes, 2);
 }
 
 TEST_F(tail_path, concurrent_tail_limit_uses_lokis_text_and_closed_tails_free_a_slot) {

@@ -38,6 +38,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "runtime/chunkenc/mem_chunk.hpp"
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
 #include "testutil/ws_client.hpp"
@@ -540,6 +541,58 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   while (std::chrono::steady_clock::now() < flush_deadline && not_owned() < 1)
     std::this_thread::sleep_for(200ms);
   EXPECT_GE(not_owned(), 1) << "no stream was flushed as not_owned after ingester-4 joined";
+}
+
+// index/volume and index/stats over the cluster count each chunk like a
+// single node does (runtime/query/volume.hpp): the remote ingesters send
+// their chunk list over the wire (messages/wire.hpp), replicas count once,
+// and a chunk partly inside the interval adds its uncompressed size times
+// the share of its time span inside.
+TEST_F(cluster_it, volume_counts_remote_ingesters_chunks_like_a_single_node) {
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
+    start(n);
+  wait_until_writable();
+  // 101 lines one second apart, ten minutes ago: one chunk spanning 100 s.
+  const int64_t sec = 1'000'000'000;
+  const int64_t base = (wall_ns() - 600 * sec) / sec * sec;
+  chunkenc::mem_chunk expected;
+  std::string body = R"({"streams":[{"stream":{"app":"vol"},"values":[)";
+  for (int i = 0; i <= 100; ++i) {
+    const int64_t ts = base + i * sec;
+    const std::string line = "volume-line-" + std::to_string(i);
+    expected.append({ts, line, nullptr});
+    body += (i ? "," : "") + std::string{"[\""} + std::to_string(ts) + "\",\"" + line + "\"]";
+  }
+  body += "]}]}";
+  http_client d{nodes_.at("distributor").http};
+  ASSERT_EQ(
+      d.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}}).status,
+      204);
+  const uint64_t full = expected.uncompressed_size();
+  http_client q{nodes_.at("querier").http};
+  auto volume = [&](int64_t from, int64_t to) -> std::string {
+    auto r = q.get("/loki/api/v1/index/volume?query=" + url_encode("{app=\"vol\"}") +
+                   "&start=" + std::to_string(from) + "&end=" + std::to_string(to));
+    EXPECT_EQ(r.status, 200) << r.body;
+    rapidjson::Document doc;
+    doc.Parse(r.body.c_str());
+    if (doc.HasParseError() || !doc["data"]["result"].IsArray() ||
+        doc["data"]["result"].Size() != 1) {
+      ADD_FAILURE() << r.body;
+      return {};
+    }
+    EXPECT_STREQ(doc["data"]["result"][0]["metric"]["app"].GetString(), "vol") << r.body;
+    return doc["data"]["result"][0]["value"][1].GetString();
+  };
+  // The whole chunk inside: its uncompressed size (three replicas, once).
+  EXPECT_EQ(volume(base, base + 200 * sec), std::to_string(full));
+  // Its second half inside: half of it.
+  EXPECT_EQ(volume(base + 50 * sec, base + 200 * sec), std::to_string(full / 2));
+  auto st = q.get("/loki/api/v1/index/stats?query=" + url_encode("{app=\"vol\"}") + "&start=" +
+                  std::to_string(base + 50 * sec) + "&end=" + std::to_string(base + 200 * sec));
+  ASSERT_EQ(st.status, 200) << st.body;
+  EXPECT_EQ(st.body, "{\"streams\":1,\"chunks\":1,\"bytes\":" + std::to_string(full / 2) +
+                         ",\"entries\":50}");
 }
 
 /// A metric's value on a node (first sample without labels), -1 if absent.

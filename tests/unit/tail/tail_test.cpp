@@ -1,10 +1,12 @@
 // Unit: live tail's pure parts (runtime/tail): the subscription's admission
 // and dropped-entry cap, the tailer buffer (delay_for, 100 per response,
-// timestamp order, drops while blocked), delay_for parsing and the v1 and
-// legacy message JSON.
+// timestamp order, drops while blocked), delay_for parsing, the v1 and
+// legacy message JSON (entries rendered once with a stream's shared labels
+// give the same bytes), and the tailer's inbox (wake-ups).
 #include <gtest/gtest.h>
 
 #include "runtime/logql/parser.hpp"
+#include "runtime/tail/inbox.hpp"
 #include "runtime/tail/tail.hpp"
 
 namespace skald::tail {
@@ -62,12 +64,12 @@ TEST(tail_buffer, releases_in_timestamp_order_after_delay_for) {
   auto r = b.next(11 * s + 1, false);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->entries.size(), 2u);
-  EXPECT_EQ(r->entries[0].line, "a");
-  EXPECT_EQ(r->entries[1].line, "b");
+  EXPECT_EQ(r->entries[0]->line, "a");
+  EXPECT_EQ(r->entries[1]->line, "b");
   EXPECT_EQ(b.pending(), 1u);
   r = b.next(12 * s + 1, false);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->entries[0].line, "c");
+  EXPECT_EQ(r->entries[0]->line, "c");
   EXPECT_EQ(b.wait_ns(0), -1);
 }
 
@@ -106,7 +108,7 @@ TEST(tail_buffer, full_buffer_drops_the_oldest) {
   EXPECT_EQ(b.dropped(), 1u);
   auto r = b.next(100 * s, false);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->entries[0].line, "b");
+  EXPECT_EQ(r->entries[0]->line, "b");
   EXPECT_EQ(r->dropped[0].ts, 1);
 }
 
@@ -122,8 +124,10 @@ TEST(tail_params, delay_for_follows_loki) {
 
 TEST(tail_json, v1_one_stream_per_entry_and_dropped_entries) {
   tail_response r;
-  r.entries.push_back(entry(1700000000123456789, "he said \"hi\"", {{"app", "a"}, {"x", "1"}}));
-  r.entries.push_back(entry(1700000000123456790, "two", {{"app", "a"}, {"x", "1"}}));
+  r.entries.push_back(std::make_shared<const tail_entry>(
+      entry(1700000000123456789, "he said \"hi\"", {{"app", "a"}, {"x", "1"}})));
+  r.entries.push_back(std::make_shared<const tail_entry>(
+      entry(1700000000123456790, "two", {{"app", "a"}, {"x", "1"}})));
   EXPECT_EQ(
       render_v1(r, false),
       R"({"streams":[{"stream":{"app":"a","x":"1"},"values":[["1700000000123456789","he said \"hi\""]]},)"
@@ -142,16 +146,42 @@ TEST(tail_json, v1_categorize_labels) {
   e.stream = {{"app", "a"}};
   e.metadata = {{"trace", "t1"}};
   e.parsed = {{"level", "info"}};
-  r.entries.push_back(e);
+  r.entries.push_back(std::make_shared<const tail_entry>(e));
   EXPECT_EQ(
       render_v1(r, true),
       R"({"streams":[{"stream":{"app":"a"},"values":[["7","l",{"structuredMetadata":{"trace":"t1"},)"
       R"("parsed":{"level":"info"}}]]}],"encodingFlags":["categorize-labels"]})");
 }
 
+TEST(tail_json, shared_stream_labels_and_entries_rendered_once_give_the_same_bytes) {
+  const model::label_set ls{{"app", "a"}, {"pod", "p\"1\\"}};
+  auto shared = make_stream_labels(ls);
+  EXPECT_EQ(shared->json, R"({"app":"a","pod":"p\"1\\"})");
+  // Lines with quotes, control bytes and UTF-8 escape alike either way.
+  for (std::string line :
+       {std::string{"plain"}, std::string{"q\"\\ \t\n\x01 \xc3\xa9"}, std::string{}}) {
+    tail_response plain, fast;
+    plain.entries.push_back(std::make_shared<const tail_entry>(entry(42, line, ls)));
+    tail_entry e;
+    e.ts = 42;
+    e.line = line;
+    e.shared = shared; // no per-entry label copy
+    EXPECT_TRUE(e.labels.empty());
+    EXPECT_EQ(e.final_labels(), ls);
+    EXPECT_EQ(render_v1_stream(e, false), render_v1_stream(*plain.entries[0], false));
+    fast.entries.push_back(std::make_shared<const tail_entry>(e)); // written in place
+    e.json = render_v1_stream(e, false); // what tailers of one query share
+    fast.entries.push_back(std::make_shared<const tail_entry>(e));
+    plain.entries.push_back(plain.entries[0]);
+    EXPECT_EQ(render_v1(fast, false), render_v1(plain, false)) << line;
+    EXPECT_EQ(render_legacy(fast), render_legacy(plain)) << line;
+  }
+}
+
 TEST(tail_json, legacy_shape) {
   tail_response r;
-  r.entries.push_back(entry(1571332130934000000, "x", {{"app", "a"}}));
+  r.entries.push_back(
+      std::make_shared<const tail_entry>(entry(1571332130934000000, "x", {{"app", "a"}})));
   EXPECT_EQ(
       render_legacy(r),
       R"({"streams":[{"labels":"{app=\"a\"}","entries":[{"ts":"2019-10-17T17:08:50.934Z","line":"x"}]}],)"
@@ -161,6 +191,41 @@ TEST(tail_json, legacy_shape) {
       render_legacy(r).find(
           R"("dropped_entries":[{"Timestamp":"2019-10-17T17:08:50Z","Labels":"{app=\"a\"}"}])"),
       std::string::npos);
+}
+
+TEST(tail_inbox, wakes_a_sleeping_tailer_once_then_it_polls) {
+  inbox<int> box{10};
+  EXPECT_TRUE(box.put(1, 2)) << "asleep: wake it";
+  EXPECT_FALSE(box.put(2, 2)) << "already woken";
+  EXPECT_EQ(box.take(true), (std::vector<int>{1, 2}));
+  EXPECT_FALSE(box.put(3, 1)) << "a take that found batches keeps it polling";
+  EXPECT_EQ(box.take(true), (std::vector<int>{3}));
+  EXPECT_TRUE(box.take(true).empty()); // found nothing: asleep
+  EXPECT_TRUE(box.put(4, 1));
+  EXPECT_EQ(box.take(false), (std::vector<int>{4}));
+  EXPECT_TRUE(box.take(false).empty()); // without sleep_if_empty: still awake
+  EXPECT_FALSE(box.put(5, 1));
+}
+
+TEST(tail_inbox, a_backlog_past_the_urge_mark_asks_for_one_more_wake_up) {
+  inbox<int> box{10};
+  EXPECT_TRUE(box.put(1, 4));
+  EXPECT_FALSE(box.put(2, 5));
+  EXPECT_TRUE(box.put(3, 1)) << "10 entries wait: urge";
+  EXPECT_FALSE(box.put(4, 50)) << "once per take";
+  EXPECT_EQ(box.take(true).size(), 4u);
+  EXPECT_FALSE(box.put(5, 9));
+  EXPECT_TRUE(box.put(6, 1));
+}
+
+TEST(tail_inbox, closed_holds_and_takes_nothing) {
+  inbox<std::shared_ptr<int>> box;
+  auto p = std::make_shared<int>(1);
+  EXPECT_TRUE(box.put(p, 1));
+  box.close();
+  EXPECT_EQ(p.use_count(), 1) << "what waited is released";
+  EXPECT_FALSE(box.put(p, 1));
+  EXPECT_TRUE(box.take(true).empty());
 }
 
 } // namespace
