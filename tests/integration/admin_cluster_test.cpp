@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -394,6 +396,37 @@ TEST_F(admin_cluster_it, node_filter_lists_another_nodes_actors_over_caf) {
   EXPECT_NE(unknown.body.find("unknown node 'nobody'"), std::string::npos) << unknown.body;
   EXPECT_NE(unknown.body.find("node-1"), std::string::npos) << unknown.body;
   EXPECT_EQ(c0.get("/admin/api/actor/1?node=nobody").status, 404);
+
+  // skaldctl --node: node 1's actors through node 0.
+  auto ctl = [&](const std::string& args, int* exit_status) {
+    std::string out;
+    FILE* p = popen((std::string{SKALDCTL_BINARY} + " --addr 127.0.0.1:" +
+                     std::to_string(http_[0]) + " " + args + " 2>&1")
+                        .c_str(),
+                    "r");
+    if (p == nullptr)
+      return out;
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof(buf), p)) > 0)
+      out.append(buf, got);
+    int st = pclose(p);
+    *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+  };
+  int ctl_status = -1;
+  auto out = ctl("actors --node node-1 --kind stream --sort name --limit 1000", &ctl_status);
+  EXPECT_EQ(ctl_status, 0) << out;
+  EXPECT_NE(out.find(name), std::string::npos) << out;
+  EXPECT_NE(out.find("of " + std::to_string(total1) + "\n"), std::string::npos) << out;
+  out = ctl("streams --node node-1 --tenant fake", &ctl_status);
+  EXPECT_EQ(ctl_status, 0) << out;
+  out = ctl("top --once --node node-1 --kind stream", &ctl_status);
+  EXPECT_EQ(ctl_status, 0) << out;
+  EXPECT_NE(out.find("actors of node node-1"), std::string::npos) << out;
+  out = ctl("actors --node nobody", &ctl_status);
+  EXPECT_EQ(ctl_status, 1) << out;
+  EXPECT_NE(out.find("404 unknown node 'nobody'"), std::string::npos) << out;
 
   // A hung node 1 (SIGSTOP): 504 at the request's bound, not a hang.
   procs_[1]->signal(SIGSTOP);
