@@ -11,7 +11,8 @@
 // shared_ptrs of the write path; tail_request_ptr, tail_batch_ptr and
 // tail_history_ptr (messages/tail.hpp); ring_snapshot and memberlist_snapshot
 // (messages/ring.hpp). The serialised forms for other nodes are ingest_wire,
-// select_wire and select_reply_wire (messages/wire.hpp).
+// select_wire and select_reply_wire (messages/wire.hpp), and live tail's
+// tail_sub_wire and tail_batch_wire.
 //
 // Keep atoms in namespace skald: CAF defines several in namespace caf.
 #pragma once
@@ -84,6 +85,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(skald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(skald, (skald::select_wire))
   CAF_ADD_TYPE_ID(skald, (skald::select_reply_wire))
   CAF_ADD_TYPE_ID(skald, (skald::node_info))
+  // Live tail over the cluster (messages/wire.hpp, docs/cluster.md): a
+  // remote tailer's subscription, the entries its relay sends, its acks.
+  CAF_ADD_TYPE_ID(skald, (skald::tail_sub_wire))
+  CAF_ADD_TYPE_ID(skald, (skald::tail_batch_wire))
+  CAF_ADD_ATOM(skald, skald, tail_ack_atom, "tailack")
 
   // Ring and gossip (messages/ring.hpp, messages/interfaces/ring_actor.hpp).
   CAF_ADD_ATOM(skald, skald, ring_get_atom, "ringget")

@@ -14,6 +14,8 @@ namespace {
 constexpr uint8_t ingest_version = 1;
 constexpr uint8_t select_version = 2; // 2: + snapshot flag
 constexpr uint8_t reply_version = 2;  // 2: + encoded chunk snapshots
+constexpr uint8_t tail_sub_version = 1;
+constexpr uint8_t tail_batch_version = 1;
 
 class writer {
 public:
@@ -340,6 +342,143 @@ result<select_reply> decode_select_reply(const std::string& bytes) {
   if (!r.ok() || !r.at_end())
     return garbage("select reply");
   return rep;
+}
+
+tail_sub_wire encode_tail_sub(const tail_sub& s) {
+  auto out = std::make_shared<std::string>();
+  writer w{*out};
+  w.u8(tail_sub_version);
+  w.str(s.tenant);
+  w.u32(static_cast<uint32_t>(s.groups.size()));
+  for (const auto& g : s.groups) {
+    w.u32(static_cast<uint32_t>(g.size()));
+    for (const auto& m : g) {
+      w.str(m.name);
+      w.u8(static_cast<uint8_t>(m.op));
+      w.str(m.value);
+    }
+  }
+  w.u32(s.max_inflight);
+  return tail_sub_wire{std::move(out)};
+}
+
+result<tail_sub> decode_tail_sub(const std::string& bytes) {
+  reader r{bytes.data(), bytes.size()};
+  if (r.u8() != tail_sub_version)
+    return garbage("tail");
+  tail_sub s;
+  s.tenant = std::string{r.str()};
+  auto groups = r.count(4);
+  s.groups.reserve(groups);
+  for (uint32_t i = 0; i < groups && r.ok(); ++i) {
+    std::vector<logql::label_matcher> g;
+    auto n = r.count(9);
+    for (uint32_t j = 0; j < n && r.ok(); ++j) {
+      std::string name{r.str()};
+      auto op = r.u8();
+      std::string value{r.str()};
+      if (!r.ok() || op > static_cast<uint8_t>(logql::match_op::nre))
+        return garbage("tail");
+      auto m =
+          logql::make_matcher(std::move(name), static_cast<logql::match_op>(op), std::move(value));
+      if (!m.ok())
+        return m.error();
+      g.push_back(std::move(*m));
+    }
+    s.groups.push_back(std::move(g));
+  }
+  s.max_inflight = r.u32();
+  if (!r.ok() || !r.at_end())
+    return garbage("tail");
+  return s;
+}
+
+tail_batch_wire encode_tail_batches(const std::vector<tail_batch_ptr>& batches,
+                                    const std::vector<tail::dropped_entry>& dropped) {
+  auto out = std::make_shared<std::string>();
+  size_t guess = 16 + dropped.size() * 64;
+  for (const auto& b : batches) {
+    const auto& s = b->batch->request.streams[b->index];
+    guess += 32 + s.labels.size() * 2;
+    for (auto i : b->stored)
+      guess += 16 + s.entries[i].line.size();
+  }
+  out->reserve(guess);
+  writer w{*out};
+  w.u8(tail_batch_version);
+  w.u32(static_cast<uint32_t>(dropped.size()));
+  for (const auto& d : dropped) {
+    w.i64(d.ts);
+    w.labels(d.labels);
+  }
+  w.u32(static_cast<uint32_t>(batches.size()));
+  for (const auto& b : batches) {
+    const auto& s = b->batch->request.streams[b->index];
+    w.str(s.labels);
+    w.labels(s.label_set);
+    w.u64(s.fingerprint);
+    w.u32(static_cast<uint32_t>(b->stored.size()));
+    for (auto i : b->stored) {
+      const auto& e = s.entries[i];
+      w.i64(e.ts);
+      w.str(e.line);
+      if (e.metadata != nullptr && !e.metadata->empty())
+        w.labels(*e.metadata);
+      else
+        w.u32(0);
+    }
+  }
+  return tail_batch_wire{std::move(out)};
+}
+
+result<tail_batches> decode_tail_batches(const std::string& bytes) {
+  // One copy of the bytes, owned by the batch: entry views point into it.
+  auto storage = std::make_shared<push::push_storage>();
+  storage->bytes.reset(new char[bytes.size() + 1]);
+  std::memcpy(storage->bytes.get(), bytes.data(), bytes.size());
+  storage->size = bytes.size();
+  reader r{storage->bytes.get(), bytes.size()};
+  if (r.u8() != tail_batch_version)
+    return garbage("tail batch");
+  tail_batches out;
+  auto nd = r.count(12);
+  out.dropped.reserve(nd);
+  for (uint32_t i = 0; i < nd && r.ok(); ++i) {
+    tail::dropped_entry d;
+    d.ts = r.i64();
+    d.labels = r.labels();
+    out.dropped.push_back(std::move(d));
+  }
+  auto n = r.count(20);
+  auto& req = out.batch.request;
+  req.streams.reserve(n);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    push::push_stream s;
+    s.labels = std::string{r.str()};
+    s.label_set = r.labels();
+    s.fingerprint = r.u64();
+    auto m = r.count(16);
+    s.entries.reserve(m);
+    for (uint32_t j = 0; j < m && r.ok(); ++j) {
+      model::entry_view e;
+      e.ts = r.i64();
+      e.line = r.str();
+      auto md = r.labels();
+      if (!md.empty()) {
+        storage->metadata.push_back(std::move(md));
+        e.metadata = &storage->metadata.back();
+      }
+      req.lines += 1;
+      req.line_bytes += e.line.size();
+      s.entries.push_back(e);
+    }
+    out.entries += static_cast<uint32_t>(s.entries.size());
+    req.streams.push_back(std::move(s));
+  }
+  if (!r.ok() || !r.at_end())
+    return garbage("tail batch");
+  req.storage = std::move(storage);
+  return out;
 }
 
 } // namespace skald

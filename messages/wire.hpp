@@ -10,6 +10,10 @@
 // bytes are never changed after encoding). CAF serialises the bytes once per
 // remote send (BASP); the receiving node's ingester gateway decodes them back
 // into a push_batch / select_request and talks to its local ingester.
+// Live tail across nodes uses the same layout: a remote tailer's
+// subscription (tail_sub_wire) and the entries an ingester's tail relay
+// forwards to it (tail_batch_wire, decoded into a push_batch of the stored
+// entries so the tailer treats them like a local tail_batch).
 //
 // Format: a compact little-endian binary layout (u32/u64 fixed width,
 // strings as u32 length + bytes), version byte first; decode() checks every
@@ -32,6 +36,7 @@
 
 #include "messages/push.hpp"
 #include "messages/query.hpp"
+#include "messages/tail.hpp"
 #include "runtime/util/status.hpp"
 
 namespace skald {
@@ -105,5 +110,54 @@ result<select_request> decode_select(const std::string& bytes);
 /// chunk cannot be encoded.
 result<select_reply_wire> encode_select_reply(const select_reply& rep);
 result<select_reply> decode_select_reply(const std::string& bytes);
+
+/// A live tail subscription sent to the ingester gateway of another node
+/// (docs/cluster.md, "Live tail over the cluster"), encoded.
+struct tail_sub_wire {
+  std::shared_ptr<const std::string> bytes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tail_sub_wire& x) {
+  return detail::inspect_shared_bytes(f, "tail_sub_wire", x.bytes);
+}
+
+/// What a remote tailer asks of an ingester: the tenant, the selector's
+/// matcher groups and how many entries may be unacknowledged at once.
+struct tail_sub {
+  std::string tenant;
+  std::vector<std::vector<logql::label_matcher>> groups;
+  uint32_t max_inflight = 0;
+};
+
+tail_sub_wire encode_tail_sub(const tail_sub& s);
+/// Rebuilds the matchers (regexes compiled again).
+result<tail_sub> decode_tail_sub(const std::string& bytes);
+
+/// The entries an ingester's streams stored for one remote tailer since the
+/// last message (the stored entries of each tail_batch, one stream record
+/// per batch) and the entries they dropped for it, encoded.
+struct tail_batch_wire {
+  std::shared_ptr<const std::string> bytes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tail_batch_wire& x) {
+  return detail::inspect_shared_bytes(f, "tail_batch_wire", x.bytes);
+}
+
+tail_batch_wire encode_tail_batches(const std::vector<tail_batch_ptr>& batches,
+                                    const std::vector<tail::dropped_entry>& dropped);
+
+/// A decoded tail_batch_wire: `batch` holds one stream per record (labels
+/// canonical, fingerprint as sent, only the stored entries), its entries
+/// pointing into its own copy of the bytes; `entries` counts them.
+struct tail_batches {
+  push_batch batch;
+  std::vector<tail::dropped_entry> dropped;
+  uint32_t entries = 0;
+};
+
+result<tail_batches> decode_tail_batches(const std::string& bytes);
 
 } // namespace skald

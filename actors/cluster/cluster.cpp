@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -28,6 +31,96 @@ namespace {
 using gateway_actor = remote_ingester_actor::extend<info_handler_t>;
 using directory_admin_actor = directory_actor::extend<info_handler_t>;
 
+// -- tail relay -----------------------------------------------------------------
+
+/// One remote tailer's stand-in on this node: subscribed to the local
+/// ingester exactly like a local tailer (its tail_request carries this
+/// actor), it forwards what the streams hand it, coalesced into one
+/// tail_batch_wire per mailbox drain, with what they dropped. The
+/// subscription's inflight window spans the network: entries count until
+/// the tailer acknowledges them (tail_ack_atom), so a slow or stalled
+/// querier makes the streams drop, never queue.
+struct relay_state {
+  static inline const char* name = "skald.tail_relay";
+  admin::actor_stats admin;
+  std::shared_ptr<tail::subscription> sub;
+  caf::actor tailer;
+  std::vector<tail_batch_ptr> pending;
+  bool flush_pending = false;
+  /// subscription::dropped_total() when the drops were last taken.
+  uint64_t dropped_taken = 0;
+  uint64_t messages = 0;
+  uint64_t entries = 0;
+};
+
+using relay_ptr = caf::stateful_actor<relay_state>*;
+
+void relay_end(relay_ptr self) {
+  self->state.sub->close(); // streams and the tenant forget it on their next append / tail
+  self->quit();
+}
+
+void relay_schedule(relay_ptr self) {
+  if (!self->state.flush_pending) {
+    self->state.flush_pending = true;
+    self->send(self, tail_tick_atom_v); // after what is already in the mailbox
+  }
+}
+
+caf::behavior relay_fn(relay_ptr self, std::shared_ptr<tail::subscription> sub, caf::actor tailer,
+                       caf::actor_addr gateway) {
+  auto& st = self->state;
+  enlist(self, "tail_relay",
+         "tail relay for " + caf::to_string(tailer.node()) + " tenant=" + sub->tenant(),
+         gateway.id(), sub->tenant());
+  st.sub = std::move(sub);
+  st.tailer = std::move(tailer);
+  // The tailer's end (or its node's death: remote_link_unreachable) and the
+  // gateway's (node shutdown) end the relay.
+  self->monitor(st.tailer);
+  if (auto gw = caf::actor_cast<caf::actor>(gateway))
+    self->monitor(gw);
+  self->set_down_handler([self](caf::down_msg&) { relay_end(self); });
+  self->attach_functor([s = st.sub] { s->close(); });
+  auto fill = [self](admin::actor_info& out) {
+    auto& st = self->state;
+    out.numbers["messages"] = static_cast<int64_t>(st.messages);
+    out.numbers["entries"] = static_cast<int64_t>(st.entries);
+    out.numbers["inflight"] = static_cast<int64_t>(st.sub->inflight());
+    out.numbers["dropped"] = static_cast<int64_t>(st.sub->dropped_total());
+  };
+  return admin_behavior<caf::behavior>(
+      self, fill,
+      [self](tail_atom, const tail_batch_ptr& b) {
+        self->state.pending.push_back(b);
+        relay_schedule(self);
+      },
+      [self](tail_tick_atom) {
+        auto& st = self->state;
+        st.flush_pending = false;
+        std::vector<tail::dropped_entry> dropped;
+        if (st.sub->dropped_total() != st.dropped_taken) {
+          st.dropped_taken = st.sub->dropped_total();
+          dropped = st.sub->take_dropped();
+        }
+        if (st.pending.empty() && dropped.empty())
+          return;
+        for (const auto& b : st.pending)
+          st.entries += b->stored.size();
+        ++st.messages;
+        auto w = encode_tail_batches(st.pending, dropped);
+        st.pending.clear();
+        self->send(st.tailer, tail_atom_v, std::move(w));
+      },
+      [self](tail_ack_atom, uint32_t n) {
+        auto& st = self->state;
+        st.sub->release(n);
+        if (st.sub->dropped_total() != st.dropped_taken)
+          relay_schedule(self); // report what was dropped while the tailer was behind
+      },
+      [self](stop_atom) { relay_end(self); });
+}
+
 // -- ingester gateway ---------------------------------------------------------
 
 struct gateway_state {
@@ -35,6 +128,7 @@ struct gateway_state {
   admin::actor_stats admin;
   uint64_t pushes = 0;
   uint64_t selects = 0;
+  uint64_t tails = 0;
   uint64_t malformed = 0;
 };
 
@@ -45,6 +139,7 @@ gateway_actor::behavior_type gateway_fn(gateway_actor::stateful_pointer<gateway_
   auto fill = [self](admin::actor_info& out) {
     out.numbers["pushes"] = static_cast<int64_t>(self->state.pushes);
     out.numbers["selects"] = static_cast<int64_t>(self->state.selects);
+    out.numbers["tails"] = static_cast<int64_t>(self->state.tails);
     out.numbers["malformed"] = static_cast<int64_t>(self->state.malformed);
   };
   return admin_behavior<gateway_actor::behavior_type>(
@@ -87,6 +182,37 @@ gateway_actor::behavior_type gateway_fn(gateway_actor::stateful_pointer<gateway_
                 },
                 [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
+      },
+      [=](tail_atom, const tail_sub_wire& w,
+          const caf::actor& tailer) -> caf::result<std::string, caf::actor> {
+        ++self->state.tails;
+        auto d = w.bytes ? decode_tail_sub(*w.bytes)
+                         : result<tail_sub>{status{errc::invalid_argument, "empty tail message"}};
+        if (!d.ok() || !tailer) {
+          ++self->state.malformed;
+          return {d.ok() ? std::string{"malformed tail message"} : d.error().message(),
+                  caf::actor{}};
+        }
+        auto sub = std::make_shared<tail::subscription>(d->tenant, std::move(d->groups),
+                                                        std::max<uint32_t>(d->max_inflight, 1));
+        auto relay = self->spawn(relay_fn, sub, tailer, self->address());
+        auto req = std::make_shared<const tail_request>(tail_request{sub, relay});
+        auto rp = self->make_response_promise<std::string, caf::actor>();
+        self->request(local, caf::duration{timeout}, tail_atom_v, tail_request_ptr{req})
+            .then(
+                [rp, relay](std::string& err) mutable {
+                  if (!err.empty()) {
+                    caf::anon_send(relay, stop_atom_v);
+                    rp.deliver(std::move(err), caf::actor{});
+                  } else {
+                    rp.deliver(std::string{}, relay);
+                  }
+                },
+                [self, rp, relay](caf::error& e) mutable {
+                  caf::anon_send(relay, stop_atom_v);
+                  rp.deliver("tail subscription failed: " + self->system().render(e), caf::actor{});
+                });
+        return rp;
       });
 }
 
@@ -104,26 +230,24 @@ directory_fn(directory_admin_actor::stateful_pointer<directory_state> self,
   auto fill = [n](admin::actor_info& out) {
     out.strings["instance"] = n->id;
     out.strings["addr"] = n->addr;
-    out.strings["state"] =
-        std::string{ring::to_string(static_cast<ring::instance_state>(n->state ? n->state->load() : 0))};
+    out.strings["state"] = std::string{
+        ring::to_string(static_cast<ring::instance_state>(n->state ? n->state->load() : 0))};
     std::string roles;
     for (const auto& r : n->roles)
       roles += (roles.empty() ? "" : ",") + r;
     out.strings["roles"] = roles;
     out.numbers["gateway"] = n->gateway ? 1 : 0;
   };
-  return admin_behavior<directory_admin_actor::behavior_type>(
-      self, fill,
-      [n](lookup_atom) {
-        node_info i;
-        i.id = n->id;
-        i.addr = n->addr;
-        i.state = n->state ? n->state->load() : 0;
-        i.tokens = n->tokens;
-        i.roles = n->roles;
-        i.ingester = caf::actor_cast<caf::actor>(n->gateway);
-        return i;
-      });
+  return admin_behavior<directory_admin_actor::behavior_type>(self, fill, [n](lookup_atom) {
+    node_info i;
+    i.id = n->id;
+    i.addr = n->addr;
+    i.state = n->state ? n->state->load() : 0;
+    i.tokens = n->tokens;
+    i.roles = n->roles;
+    i.ingester = caf::actor_cast<caf::actor>(n->gateway);
+    return i;
+  });
 }
 
 // -- ring watcher -------------------------------------------------------------

@@ -7,7 +7,14 @@
 //   ingester gateway one per ingester node: decodes ingest_wire/select_wire
 //                    from other nodes, asks the local ingester (shared
 //                    pointers, as local callers do), relays or encodes the
-//                    reply. Local callers never go through it.
+//                    reply. Local callers never go through it. A live tail
+//                    from a querier on another node gets a tail relay here:
+//                    subscribed to the local ingester like a local tailer,
+//                    it forwards the stored entries as tail_batch_wire,
+//                    holds them in the subscription's inflight window until
+//                    the tailer acks, and ends (closing the subscription)
+//                    on stop, on the tailer's down_msg (tail closed or its
+//                    node died) or on the gateway's.
 //   ring watcher     one per node in cluster mode: subscribes to this node's
 //                    ring member (actors/ring: the gossiped ring), connects
 //                    DIRECTLY to the directory at each instance's addr

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -15,15 +16,18 @@
 #include <utility>
 #include <vector>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/cluster/cluster.hpp"
 #include "actors/http/responder.hpp"
 #include "actors/http/router.hpp"
 #include "actors/http/websocket.hpp"
+#include "messages/wire.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/loghttp/json.hpp"
 #include "runtime/loghttp/params.hpp"
@@ -37,6 +41,7 @@
 #include "runtime/query/chunk_source.hpp"
 #include "runtime/query/collected_source.hpp" // plan_select
 #include "runtime/query/store_reader.hpp"
+#include "runtime/tail/replicas.hpp"
 #include "runtime/tail/tail.hpp"
 #include "runtime/util/logging.hpp"
 
@@ -51,6 +56,7 @@ struct tail_metrics {
   metrics::gauge* active = nullptr;
   metrics::counter* bytes = nullptr;
   metrics::counter* dropped = nullptr;
+  metrics::gauge* ingesters = nullptr;
 
   explicit tail_metrics(metrics::registry& r) {
     active = &r.gauge("loki_querier_tail_active", "Number of active tailers").get();
@@ -58,6 +64,10 @@ struct tail_metrics {
     dropped = &r.counter("skald_querier_tail_dropped_entries_total",
                          "Tail entries not sent because the client was too slow.")
                    .get();
+    ingesters = &r.gauge("skald_querier_tail_ingester_subscriptions",
+                         "Ingester subscriptions held by this querier's live tails (one per "
+                         "tail and ingester).")
+                     .get();
   }
 };
 
@@ -139,6 +149,27 @@ struct tailer_state {
   bool tick_pending = false;
   bool ended = false;
   std::shared_ptr<spdlog::logger> log;
+  // -- cluster mode (route_state::opts.ring) --
+  /// One ingester this tailer is subscribed to (or asking), by ring id.
+  struct source {
+    bool local = false;
+    /// The gateway asked (a restarted ingester has another one).
+    caf::actor_addr gateway;
+    /// The relay once subscribed (monitored); null while asking.
+    caf::actor relay;
+    /// Counted in `subscribed` (and the ingesters gauge).
+    bool counted = false;
+  };
+  std::map<std::string, source> sources;
+  /// This tail's subscription for remote gateways, encoded once.
+  tail_sub_wire sub_wire;
+  /// Drops the RF replicas of each entry (null outside cluster mode).
+  std::unique_ptr<tail::replica_filter> replicas;
+  /// Sources subscribed now; shared with the exit functor (gauge).
+  std::shared_ptr<int64_t> subscribed = std::make_shared<int64_t>(0);
+  /// Subscriptions of the first round not answered yet (history waits).
+  size_t first_round = 0;
+  bool history_started = false;
 };
 
 using tailer_ptr = caf::stateful_actor<tailer_state>*;
@@ -151,6 +182,9 @@ void end_session(tailer_ptr self, uint16_t code, const std::string& reason) {
   SKALD_LOG_DEBUG(st.log, "tail session ends: code={} reason={}", code, reason);
   if (st.sub)
     st.sub->close();
+  for (auto& [id, src] : st.sources) // the relays also see this actor's down_msg
+    if (src.relay)
+      self->send(src.relay, stop_atom_v);
   if (st.ws && code != 0)
     st.ws->close(code, reason);
   self->quit();
@@ -240,11 +274,42 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
   flush(self);
 }
 
+/// Cluster mode: `b` without the entries already taken from another replica
+/// (null when none is left; `b` itself when all are new, keeping its memo).
+tail_batch_ptr without_replicas(tailer_state& st, const tail_batch_ptr& b) {
+  const auto& ps = b->batch->request.streams[b->index];
+  const auto now = steady_ns();
+  std::vector<uint32_t> fresh;
+  fresh.reserve(b->stored.size());
+  for (auto i : b->stored)
+    if (st.replicas->first(ps.fingerprint, ps.entries[i].ts, ps.entries[i].line, now))
+      fresh.push_back(i);
+  if (fresh.size() == b->stored.size())
+    return b;
+  if (fresh.empty())
+    return nullptr;
+  return std::make_shared<const tail_batch>(tail_batch{b->batch, b->index, std::move(fresh), {}});
+}
+
+void take_batch(tailer_ptr self, const tail_batch_ptr& b);
+
 void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
   auto& st = self->state;
   st.sub->release(b->stored.size());
   if (st.ended)
     return;
+  if (st.replicas) {
+    if (auto fresh = without_replicas(st, b))
+      take_batch(self, fresh);
+    return;
+  }
+  take_batch(self, b);
+}
+
+/// Pipeline and buffer for the entries of `b` (or drops them while the
+/// client is behind).
+void take_batch(tailer_ptr self, const tail_batch_ptr& b) {
+  auto& st = self->state;
   const auto& ps = b->batch->request.streams[b->index];
   if (st.history_done && st.ws->queued() >= tail::max_buffered_responses) {
     // The client is behind: drop before doing any work for these entries
@@ -310,6 +375,191 @@ void on_batch(tailer_ptr self, const tail_batch_ptr& b) {
     // Coalesces: the tick runs after the batches already in the mailbox.
     st.tick_pending = true;
     self->send(self, tail_tick_atom_v);
+  }
+}
+
+/// Entries from a relay on another node: acknowledged (its subscription's
+/// inflight window), replicas dropped, then handled like a local batch.
+void on_remote_batch(tailer_ptr self, const tail_batch_wire& w) {
+  auto& st = self->state;
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (st.ended)
+    return;
+  // Ours: the relay of its node's source, or any relay of a node whose
+  // subscription is still being answered (its first batch may come first).
+  auto known = std::any_of(st.sources.begin(), st.sources.end(), [&](const auto& kv) {
+    const auto& src = kv.second;
+    if (src.local || !sender || src.gateway.node() != sender.node())
+      return false;
+    return src.relay ? src.relay == sender : true;
+  });
+  if (!known) {
+    // A relay from a subscription that timed out here or was replaced, or of
+    // an ingester this tail no longer follows: not ours any more.
+    if (sender)
+      self->send(sender, stop_atom_v);
+    return;
+  }
+  auto d = w.bytes ? decode_tail_batches(*w.bytes)
+                   : result<tail_batches>{status{errc::invalid_argument, "empty tail batch"}};
+  if (!d.ok()) {
+    SKALD_LOG_WARN(st.log, "dropping a tail batch: {}", d.error().message());
+    return;
+  }
+  if (sender && d->entries > 0)
+    self->send(sender, tail_ack_atom_v, d->entries);
+  if (!d->dropped.empty()) {
+    st.rs->m->dropped->inc(d->dropped.size());
+    st.buf->drop_all(std::move(d->dropped));
+    if (st.history_done && !st.tick_pending) {
+      st.tick_pending = true;
+      self->send(self, tail_tick_atom_v);
+    }
+  }
+  auto batch = std::make_shared<const push_batch>(std::move(d->batch));
+  for (uint32_t i = 0; i < batch->request.streams.size(); ++i) {
+    std::vector<uint32_t> all(batch->request.streams[i].entries.size());
+    for (uint32_t j = 0; j < all.size(); ++j)
+      all[j] = j;
+    auto b = std::make_shared<const tail_batch>(tail_batch{batch, i, std::move(all), {}});
+    if (auto fresh = without_replicas(st, b))
+      take_batch(self, fresh);
+    if (st.ended)
+      return;
+  }
+}
+
+void start_history(tailer_ptr self);
+
+/// One answer of the first round of subscriptions: the history starts once
+/// all are in; an ingester's limit text ends the session.
+void first_round_answer(tailer_ptr self, const std::string& err) {
+  auto& st = self->state;
+  if (st.ended || st.history_started)
+    return;
+  if (!err.empty())
+    return end_session(self, http::ws_close_internal, err);
+  if (st.first_round > 0 && --st.first_round > 0)
+    return;
+  st.history_started = true;
+  start_history(self);
+}
+
+/// Keeps the ingesters gauge: `src` is subscribed (true) or lost (false).
+void count_source(tailer_state& st, tailer_state::source& src, bool on) {
+  if (src.counted == on)
+    return;
+  src.counted = on;
+  *st.subscribed += on ? 1 : -1;
+  if (on)
+    st.rs->m->ingesters->inc();
+  else
+    st.rs->m->ingesters->dec();
+}
+
+void subscribe_local(tailer_ptr self, const std::string& id, const ingester_actor& ing,
+                     bool first) {
+  auto& st = self->state;
+  st.sources[id].local = true;
+  auto req =
+      std::make_shared<const tail_request>(tail_request{st.sub, caf::actor_cast<caf::actor>(self)});
+  self->request(ing, std::chrono::seconds{10}, tail_atom_v, req)
+      .then(
+          [self, id, first](const std::string& err) {
+            auto& st = self->state;
+            if (!err.empty())
+              st.sources.erase(id); // the tenant refused: retried at a resync
+            else if (auto it = st.sources.find(id); it != st.sources.end())
+              count_source(st, it->second, true);
+            if (first)
+              first_round_answer(self, err);
+          },
+          [self, id, first](caf::error& e) {
+            self->state.sources.erase(id);
+            SKALD_LOG_WARN(self->state.log, "tail subscription to {} failed: {}", id,
+                           self->system().render(e));
+            if (first)
+              first_round_answer(self, {});
+          });
+}
+
+void subscribe_remote(tailer_ptr self, const std::string& id, const remote_ingester_actor& gw,
+                      bool first) {
+  auto& st = self->state;
+  auto& src = st.sources[id];
+  src.gateway = gw.address();
+  src.relay = nullptr;
+  auto fail = [self, id, gwa = gw.address()](const std::string& why) {
+    auto it = self->state.sources.find(id);
+    if (it != self->state.sources.end() && it->second.gateway == gwa && !it->second.relay)
+      self->state.sources.erase(it); // retried at the next resync
+    SKALD_LOG_DEBUG(self->state.log, "tail subscription to {} failed: {}", id, why);
+  };
+  self->request(gw, caf::duration{st.rs->opts.remote_timeout}, tail_atom_v, st.sub_wire,
+                caf::actor_cast<caf::actor>(self))
+      .then(
+          [self, id, first, fail, gwa = gw.address()](std::string& err, caf::actor& relay) {
+            auto& st = self->state;
+            auto it = st.sources.find(id);
+            if (st.ended || it == st.sources.end() || it->second.gateway != gwa) {
+              if (relay)
+                self->send(relay, stop_atom_v);
+              return;
+            }
+            if (!err.empty() || !relay) {
+              fail(err);
+              if (first)
+                first_round_answer(self, err.empty() ? std::string{"no tail relay"} : err);
+              return;
+            }
+            it->second.relay = relay;
+            count_source(st, it->second, true);
+            self->monitor(relay);
+            SKALD_LOG_DEBUG(st.log, "tailing ingester {}", id);
+            if (first)
+              first_round_answer(self, {});
+          },
+          [self, first, fail](caf::error& e) {
+            fail(self->system().render(e));
+            if (first)
+              first_round_answer(self, {});
+          });
+}
+
+/// Subscribes to every ring target not subscribed yet (and again to one
+/// whose gateway changed: a restarted ingester).
+void resync(tailer_ptr self, bool first) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  auto snap = st.rs->opts.ring->get();
+  if (!snap)
+    return;
+  for (const auto& id : tail::tail_targets(snap->view.desc(), snap->view.options(), snap->now_ms)) {
+    auto ep = snap->endpoints.find(id);
+    if (ep == snap->endpoints.end())
+      continue; // not reachable yet
+    auto cur = st.sources.find(id);
+    if (ep->second.local) {
+      if (cur != st.sources.end())
+        continue;
+      if (first)
+        ++st.first_round;
+      subscribe_local(self, id, ep->second.local, first);
+    } else if (ep->second.remote) {
+      if (cur != st.sources.end()) {
+        if (cur->second.gateway == ep->second.remote.address())
+          continue;
+        if (cur->second.relay) { // the old incarnation's relay: its down_msg may lag
+          self->demonitor(cur->second.relay);
+          self->send(cur->second.relay, stop_atom_v);
+          count_source(st, cur->second, false);
+        }
+      }
+      if (first)
+        ++st.first_round;
+      subscribe_remote(self, id, ep->second.remote, first);
+    }
   }
 }
 
@@ -385,6 +635,44 @@ void start_history(tailer_ptr self) {
   caf::anon_send(st.rs->opts.querier, select_atom_v, std::move(job));
 }
 
+caf::behavior tailer_behavior(tailer_ptr self);
+
+/// Cluster mode: the first round of subscriptions to the ring's ingesters,
+/// then a resync every resync_interval (see tail.hpp).
+caf::behavior cluster_tailer(tailer_ptr self) {
+  auto& st = self->state;
+  st.replicas = std::make_unique<tail::replica_filter>();
+  st.sub_wire = encode_tail_sub(
+      tail_sub{st.p.tenant,
+               {st.p.expr->log.matchers},
+               static_cast<uint32_t>(std::min<size_t>(st.rs->opts.max_inflight, UINT32_MAX))});
+  self->attach_functor([rs = st.rs, subscribed = st.subscribed] {
+    rs->m->ingesters->sub(static_cast<double>(*subscribed));
+  });
+  self->set_down_handler([self](caf::down_msg& m) {
+    auto& srcs = self->state.sources;
+    for (auto it = srcs.begin(); it != srcs.end(); ++it)
+      if (it->second.relay && it->second.relay.address() == m.source) {
+        // Its ingester (or its node) is gone; the next resync subscribes
+        // again once the ring shows it healthy.
+        SKALD_LOG_INFO(self->state.log, "lost the tail of ingester {}: {}", it->first,
+                       caf::to_string(m.reason));
+        count_source(self->state, it->second, false);
+        srcs.erase(it);
+        break;
+      }
+  });
+  resync(self, true);
+  if (st.first_round == 0 && !st.ended) {
+    st.history_started = true; // no ingester to ask yet: the resyncs pick them up
+    start_history(self);
+  }
+  self->delayed_send(self, st.rs->opts.resync_interval, caf::tick_atom::value);
+  if (st.rs->opts.max_duration.count() > 0)
+    self->delayed_send(self, st.rs->opts.max_duration, stop_atom_v, true);
+  return tailer_behavior(self);
+}
+
 caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
                         std::shared_ptr<http::websocket> ws) {
   auto& st = self->state;
@@ -419,6 +707,8 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
       });
   SKALD_LOG_INFO(st.log, "starting to tail logs tenant={} selectors={}", st.p.tenant,
                  st.p.expr->to_string());
+  if (st.rs->opts.ring)
+    return cluster_tailer(self);
   const auto& ing = st.rs->opts.ingester;
   if (!ing) {
     end_session(self, http::ws_close_internal, "no ingester to tail on this node");
@@ -439,8 +729,18 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
           });
   if (st.rs->opts.max_duration.count() > 0)
     self->delayed_send(self, st.rs->opts.max_duration, stop_atom_v, true);
+  return tailer_behavior(self);
+}
+
+caf::behavior tailer_behavior(tailer_ptr self) {
   return {
       [self](tail_atom, const tail_batch_ptr& b) { on_batch(self, b); },
+      [self](tail_atom, const tail_batch_wire& w) { on_remote_batch(self, w); },
+      [self](caf::tick_atom) {
+        resync(self, false);
+        if (!self->state.ended)
+          self->delayed_send(self, self->state.rs->opts.resync_interval, caf::tick_atom::value);
+      },
       [self](tail_hist_atom, const tail_history_ptr& h, const std::string& err) {
         on_history(self, h, err);
       },

@@ -20,6 +20,23 @@
 // closes its subscription, and streams drop it on their next append.
 // Never slows ingestion: streams hand over entries only while the tailer has
 // fewer than max_inflight unconsumed, else they record them as dropped.
+//
+// Cluster (opts.ring set, docs/cluster.md): the tailer subscribes to every
+// ACTIVE, healthy ingester of the ring (runtime/tail/replicas.hpp
+// tail_targets), not a replication set: the local one with its
+// tail_request, the others through their gateway's tail relay
+//     tailer ──(tail_atom, tail_sub_wire, tailer)──► gateway ──► relay
+//       ──(tail_atom, tail_request_ptr)──► ingester (as above)
+//     relay ──(tail_atom, tail_batch_wire)──► tailer ──(tail_ack_atom, n)──► relay
+// It monitors each relay (an ingester's death arrives as its down_msg), looks
+// at the ring every resync_interval and subscribes to ingesters that joined
+// or restarted, and sends the relays stop_atom when the session ends (they
+// also monitor the tailer, so a querier node that dies is dropped too). The
+// first round of subscriptions runs before the history query; an ingester's
+// limit text in that round closes the session like a local one. RF replicas
+// deliver each entry up to RF times: runtime/tail/replicas.hpp's
+// replica_filter lets each (stream, ts, line) through once, before the
+// pipeline.
 #pragma once
 
 #include <chrono>
@@ -44,6 +61,8 @@ class registry;
 
 namespace skald::actors {
 
+class ring_holder; // actors/cluster/cluster.hpp
+
 struct tail_route_options {
   bool auth_enabled = true;
   std::shared_ptr<limits::overrides> limits;
@@ -51,6 +70,14 @@ struct tail_route_options {
   ingester_actor ingester;
   /// Runs the history query.
   querier_actor querier;
+  /// Cluster mode: tail every ACTIVE ingester of the ring (then `ingester`
+  /// is reached through the ring's local endpoint).
+  std::shared_ptr<ring_holder> ring;
+  /// ingester_client.remote_timeout: a remote subscription not answered by
+  /// then is retried at a later resync.
+  std::chrono::nanoseconds remote_timeout = std::chrono::seconds{5};
+  /// How often a cluster tailer compares its subscriptions with the ring.
+  std::chrono::milliseconds resync_interval{1000};
   /// querier.tail_max_duration.
   std::chrono::nanoseconds max_duration = std::chrono::hours{1};
   /// Entries a tailer may have unconsumed before streams drop for it.

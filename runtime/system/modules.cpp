@@ -299,6 +299,8 @@ public:
     tail.limits = opts.limits;
     tail.ingester = svc.ingester;
     tail.querier = querier_;
+    tail.ring = svc.routes; // cluster: tail every ACTIVE ingester of the ring
+    tail.remote_timeout = ctx.cfg.ingester_client.remote_timeout;
     tail.max_duration = ctx.cfg.querier.tail_max_duration;
     tail.metrics = &ctx.metrics;
     actors::add_query_routes(*ctx.router, querier_, std::move(opts));

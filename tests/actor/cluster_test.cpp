@@ -245,6 +245,10 @@ link_fn(remote_ingester_actor::stateful_pointer<link_state> self, remote_ingeste
           return self->make_response_promise<select_reply_wire>(); // never answered
         return self->delegate(st.target, select_atom_v, w);
       },
+      [=](tail_atom, const tail_sub_wire& w,
+          const caf::actor& tailer) -> caf::result<std::string, caf::actor> {
+        return self->delegate(self->state.target, tail_atom_v, w, tailer);
+      },
   };
 }
 

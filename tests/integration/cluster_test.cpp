@@ -10,16 +10,23 @@
 //     within ingester_client.remote_timeout;
 // and two dead ingesters give Loki's 500, and a 4th ingester that joins (via
 // gossip) takes its share of new streams (the replica it replaces flushes
-// them as not_owned). The querier reads a quorum of the
-// ring's read set: every line once, a hung ingester tolerated, two dead
-// ingesters an error (never partial data).
+// them as not_owned). A live tail on the querier-only node gets every pushed
+// line exactly once (RF 3 replicas deduped) within 1 s of its 204, from
+// streams created after it started; it goes on while an ingester is hung
+// and after one is kill -9'd, subscribes again when they come back and picks
+// up a 4th that joins; a tail that stops reading gets dropped_entries, then
+// is disconnected as too slow and its relays go. The querier reads a quorum
+// of the ring's read set: every line once, a hung ingester tolerated, two
+// dead ingesters an error (never partial data).
 // Each node gets its own YAML (target in the file) written from the same
 // template as configs/cluster/*.yaml, with free ports.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,9 +36,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
+#include "testutil/ws_client.hpp"
 
 namespace skald {
 namespace {
@@ -137,6 +146,7 @@ protected:
         << "  ingestion_burst_size_mb: 2048\n"
         << "  max_global_streams_per_user: 0\n"
         << "  reject_old_samples: false\n"
+        << "  max_concurrent_tail_requests: 1\n" // a tail's relays must go with it
         << "memberlist:\n"
         << "  node_name: " << n.name << "\n"
         << "  randomize_node_name: false\n"
@@ -182,6 +192,21 @@ protected:
       std::this_thread::sleep_for(50ms);
     }
     FAIL() << "distributor never accepted a push, last status " << st;
+  }
+
+  /// Queries until the querier answers 200 (its ring view found the
+  /// ingesters: before that, a tail's history query closes it with 1011).
+  void wait_until_readable() {
+    http_client c{nodes_.at("querier").http};
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    int st = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      st = c.get("/loki/api/v1/query_range?query=" + url_encode("{app=\"it\"}")).status;
+      if (st == 200)
+        return;
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "the querier never answered a query, last status " << st;
   }
 
   /// Lines the querier returns for {app="it"} since `from`.
@@ -515,6 +540,319 @@ TEST_F(cluster_it, a_fourth_ingester_joins_and_takes_its_share_of_new_streams) {
   while (std::chrono::steady_clock::now() < flush_deadline && not_owned() < 1)
     std::this_thread::sleep_for(200ms);
   EXPECT_GE(not_owned(), 1) << "no stream was flushed as not_owned after ingester-4 joined";
+}
+
+/// A metric's value on a node (first sample without labels), -1 if absent.
+double metric(uint16_t port, const std::string& name) {
+  http_client c{port};
+  auto body = c.get("/metrics").body;
+  const std::string key = "\n" + name + " "; // a sample, not its # HELP line
+  auto p = body.find(key);
+  return p == std::string::npos ? -1 : std::stod(body.substr(p + key.size()));
+}
+
+/// skald_querier_tail_ingester_subscriptions of a node, -1 if absent.
+double tail_subscriptions(uint16_t port) {
+  return metric(port, "skald_querier_tail_ingester_subscriptions");
+}
+
+/// Counts the lines of one v1 tail message into `seen`; adds its
+/// dropped_entries to `dropped`.
+void count_tail_message(const std::string& msg, std::map<std::string, int>& seen,
+                        size_t* dropped = nullptr) {
+  rapidjson::Document d;
+  d.Parse(msg.c_str());
+  EXPECT_FALSE(d.HasParseError()) << msg.substr(0, 200);
+  if (d.HasParseError())
+    return;
+  if (d.HasMember("streams"))
+    for (const auto& st : d["streams"].GetArray())
+      for (const auto& v : st["values"].GetArray())
+        ++seen[v[1].GetString()];
+  if (dropped != nullptr && d.HasMember("dropped_entries"))
+    *dropped += d["dropped_entries"].Size();
+}
+
+/// Lines of v1 tail messages read until `want` distinct lines arrived or
+/// `timeout` passed, with how often each came.
+std::map<std::string, int> read_tail(testutil::ws_client& ws, size_t want,
+                                     std::chrono::milliseconds timeout) {
+  std::map<std::string, int> seen;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (seen.size() < want && std::chrono::steady_clock::now() < deadline)
+    if (auto msg = ws.read(200ms))
+      count_tail_message(*msg, seen);
+  // Late replicas would show up right after: read until 300 ms pass quietly.
+  while (auto msg = ws.read(300ms))
+    count_tail_message(*msg, seen);
+  return seen;
+}
+
+/// The entries the tail relays of a node sent (admin listing), -1 if none.
+int64_t relay_entries(uint16_t port) {
+  http_client c{port};
+  auto r = c.get("/admin/api/actors?kind=tail_relay");
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  if (r.status != 200 || d.HasParseError() || !d.HasMember("actors"))
+    return -1;
+  int64_t n = -1;
+  for (const auto& a : d["actors"].GetArray())
+    if (a.HasMember("state") && a["state"].HasMember("entries"))
+      n = std::max<int64_t>(n, 0) + a["state"]["entries"].GetInt64();
+  return n;
+}
+
+/// The tail relays running on a node (admin listing), -1 if it does not say.
+int64_t relay_count(uint16_t port) {
+  http_client c{port};
+  auto r = c.get("/admin/api/actors?kind=tail_relay");
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  if (r.status != 200 || d.HasParseError() || !d.HasMember("total"))
+    return -1;
+  return d["total"].GetInt64();
+}
+
+TEST_F(cluster_it, tail_on_the_querier_node_gets_each_line_once_through_kill_9_restart_and_join) {
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
+    start(n);
+  wait_until_writable();
+  wait_until_readable();
+  const auto querier = nodes_.at("querier").http;
+  auto conn = testutil::ws_client::connect(
+      querier, "/loki/api/v1/tail?query=" + url_encode("{app=\"tail\"}") +
+                   "&start=" + std::to_string(wall_ns()));
+  ASSERT_TRUE(conn.client) << conn.status << " " << conn.body;
+  auto& ws = *conn.client;
+  auto wait_subscriptions = [&](double n) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline && tail_subscriptions(querier) != n)
+      std::this_thread::sleep_for(50ms);
+    return tail_subscriptions(querier);
+  };
+  ASSERT_EQ(wait_subscriptions(3), 3) << "the tail never subscribed to the three ingesters";
+
+  // Each phase pushes to a stream of its own, created after the tail started.
+  http_client c{nodes_.at("distributor").http};
+  auto push_line = [&](const std::string& phase, const std::string& line) {
+    std::string body = R"({"streams":[{"stream":{"app":"tail","phase":")" + phase +
+                       R"("},"values":[[")" + std::to_string(wall_ns()) + R"(",")" + line +
+                       R"("]]}]})";
+    return c.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}})
+        .status;
+  };
+  auto push_lines = [&](const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(push_line(prefix, prefix + std::to_string(i)), 204) << prefix << i;
+  };
+  auto expect_each_once = [](const std::map<std::string, int>& seen, const std::string& prefix,
+                             int n) {
+    for (int i = 0; i < n; ++i) {
+      auto it = seen.find(prefix + std::to_string(i));
+      ASSERT_NE(it, seen.end()) << prefix << i << " never reached the tail";
+      EXPECT_EQ(it->second, 1) << prefix << i << " reached the tail " << it->second << " times";
+    }
+    EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+  };
+
+  // 1. One line at a time, from its push (request sent, so the 204 is
+  //    included) to its arrival on the tail: within 1 s (the median; one
+  //    slow line on a loaded machine is no verdict).
+  {
+    std::map<std::string, int> seen;
+    std::vector<double> lat_ms;
+    for (int i = 0; i < 20; ++i) {
+      const auto line = "l-" + std::to_string(i);
+      const auto sent = std::chrono::steady_clock::now();
+      ASSERT_EQ(push_line("l-", line), 204);
+      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (seen.count(line) == 0 && std::chrono::steady_clock::now() < deadline)
+        if (auto msg = ws.read(100ms))
+          count_tail_message(*msg, seen);
+      ASSERT_EQ(seen.count(line), 1u) << line << " never reached the tail";
+      lat_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent)
+              .count());
+    }
+    while (auto msg = ws.read(300ms)) // late replicas
+      count_tail_message(*msg, seen);
+    expect_each_once(seen, "l-", 20);
+    std::sort(lat_ms.begin(), lat_ms.end());
+    EXPECT_LT(lat_ms[lat_ms.size() / 2], 1000) << "median push-to-tail latency (ms)";
+    std::cout << "push -> querier tail: median " << lat_ms[lat_ms.size() / 2] << " ms, max "
+              << lat_ms.back() << " ms\n";
+  }
+
+  // 2. RF 3: every line is delivered by three ingesters, sent once.
+  push_lines("a-", 100);
+  expect_each_once(read_tail(ws, 100, 20s), "a-", 100);
+
+  // 3. A hung ingester (SIGSTOP): the middleman's heartbeat timeout ends its
+  //    relay's connection, the tail goes on from the other two; resumed, it
+  //    is subscribed again.
+  procs_.at("ingester-3")->signal(SIGSTOP);
+  EXPECT_EQ(wait_subscriptions(2), 2) << "the hung ingester's relay was not dropped";
+  push_lines("h-", 50);
+  expect_each_once(read_tail(ws, 50, 20s), "h-", 50);
+  procs_.at("ingester-3")->signal(SIGCONT);
+  EXPECT_EQ(wait_subscriptions(3), 3) << "the resumed ingester was not subscribed again";
+  ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+  {
+    // Before another ingester dies, the distributor must write to this one
+    // again (its directory reconnects a little after the querier's): push
+    // probes until one is stored there.
+    http_client i3{nodes_.at("ingester-3").http};
+    const auto labels = url_encode("{app=\"tail\", phase=\"q-\", service_name=\"tail\"}");
+    int probes = 0;
+    bool stored = false;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!stored && std::chrono::steady_clock::now() < deadline) {
+      const auto line = "q-" + std::to_string(probes++);
+      ASSERT_EQ(push_line("q-", line), 204);
+      std::this_thread::sleep_for(100ms);
+      stored = i3.get("/skald/internal/ingester/stream?tenant=fake&labels=" + labels)
+                   .body.find(" " + line + "\n") != std::string::npos;
+    }
+    ASSERT_TRUE(stored) << "the resumed ingester never received new writes";
+    expect_each_once(read_tail(ws, probes, 20s), "q-", probes);
+  }
+
+  // 4. kill -9 one ingester: its relay's down_msg drops it, the tail goes
+  //    on from the two surviving replicas and stays open.
+  kill9("ingester-2");
+  EXPECT_EQ(wait_subscriptions(2), 2);
+  push_lines("b-", 100);
+  expect_each_once(read_tail(ws, 100, 20s), "b-", 100);
+  ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+
+  // 5. It restarts (a new incarnation, a new gateway): the tail subscribes
+  //    to it again at a resync, and its relay delivers.
+  start("ingester-2");
+  EXPECT_EQ(wait_subscriptions(3), 3) << "the restarted ingester was not subscribed again";
+  push_lines("c-", 100);
+  expect_each_once(read_tail(ws, 100, 20s), "c-", 100);
+  {
+    // The distributor may see it ACTIVE a little after the querier did:
+    // push probes until its relay has sent something.
+    const auto port = nodes_.at("ingester-2").http;
+    int probes = 0;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (relay_entries(port) <= 0 && std::chrono::steady_clock::now() < deadline) {
+      ASSERT_EQ(push_line("p-", "p-" + std::to_string(probes++)), 204);
+      std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_GT(relay_entries(port), 0) << "the restarted ingester's relay never sent an entry";
+    if (probes > 0)
+      expect_each_once(read_tail(ws, probes, 20s), "p-", probes);
+  }
+
+  // 6. A 4th ingester joins: the tail subscribes to it at a resync.
+  start("ingester-4");
+  EXPECT_EQ(wait_subscriptions(4), 4) << "the joining ingester was not picked up";
+  push_lines("d-", 100);
+  expect_each_once(read_tail(ws, 100, 20s), "d-", 100);
+  ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+
+  // 7. The tail closes: every ingester drops its relay, so a new tail fits
+  //    within max_concurrent_tail_requests 1 on each of them again.
+  ws.close();
+  EXPECT_EQ(wait_subscriptions(0), 0);
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "ingester-4"}) {
+    const auto port = nodes_.at(n).http;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (relay_count(port) != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(relay_count(port), 0) << n << " kept a tail relay after the tail closed";
+  }
+  auto again = testutil::ws_client::connect(
+      querier, "/loki/api/v1/tail?query=" + url_encode("{app=\"tail\"}") +
+                   "&start=" + std::to_string(wall_ns()));
+  ASSERT_TRUE(again.client) << again.status << " " << again.body;
+  EXPECT_EQ(wait_subscriptions(4), 4);
+  push_lines("e-", 50);
+  expect_each_once(read_tail(*again.client, 50, 20s), "e-", 50);
+  EXPECT_FALSE(again.client->closed())
+      << again.client->close_code() << " " << again.client->close_reason();
+}
+
+TEST_F(cluster_it, slow_tail_on_the_querier_node_gets_dropped_entries_then_is_disconnected) {
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
+    start(n);
+  wait_until_writable();
+  wait_until_readable();
+  const auto querier = nodes_.at("querier").http;
+  auto conn = testutil::ws_client::connect(
+      querier, "/loki/api/v1/tail?query=" + url_encode("{app=\"slow\"}") +
+                   "&start=" + std::to_string(wall_ns()));
+  ASSERT_TRUE(conn.client) << conn.status << " " << conn.body;
+  auto& ws = *conn.client;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && tail_subscriptions(querier) != 3)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(tail_subscriptions(querier), 3);
+
+  // The client does not read: 1 MB rounds fill the socket buffers and the
+  // tailer's queue until the querier drops for it; pushes keep getting 204.
+  http_client c{nodes_.at("distributor").http};
+  const std::string payload(1000, 'x');
+  int64_t t = wall_ns();
+  auto push_round = [&] {
+    std::string body = R"({"streams":[{"stream":{"app":"slow"},"values":[)";
+    for (int i = 0; i < 1000; ++i)
+      body += std::string{i ? "," : ""} + "[\"" + std::to_string(++t) + "\",\"" + payload + "\"]";
+    body += "]}]}";
+    return c.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}})
+        .status;
+  };
+  const std::string dropped_metric = "skald_querier_tail_dropped_entries_total";
+  deadline = std::chrono::steady_clock::now() + 120s;
+  int rounds = 0;
+  while (metric(querier, dropped_metric) <= 0 && std::chrono::steady_clock::now() < deadline &&
+         rounds < 100) {
+    ASSERT_EQ(push_round(), 204);
+    ++rounds;
+  }
+  ASSERT_GT(metric(querier, dropped_metric), 0) << "nothing dropped after " << rounds << " MB";
+  std::cout << "the querier dropped for the tail after " << rounds << " MB pushed\n";
+
+  // Reading again before the stall timeout: the connection survives and a
+  // message carries the entries dropped meanwhile.
+  std::map<std::string, int> seen;
+  size_t dropped = 0;
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (dropped == 0 && std::chrono::steady_clock::now() < deadline) {
+    if (auto msg = ws.read(500ms))
+      count_tail_message(*msg, seen, &dropped);
+    else
+      ASSERT_EQ(push_round(), 204); // the drops go out with the next entries
+  }
+  EXPECT_GT(seen.size(), 0u);
+  EXPECT_GT(dropped, 0u);
+  ASSERT_FALSE(ws.closed()) << ws.close_code() << " " << ws.close_reason();
+
+  // Now it stops reading for good: once a frame has waited longer than the
+  // stall timeout (10 s) the querier disconnects it, says why in its log and
+  // every ingester drops its relay.
+  deadline = std::chrono::steady_clock::now() + 90s;
+  while (metric(querier, "loki_querier_tail_active") != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(push_round(), 204);
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(metric(querier, "loki_querier_tail_active"), 0);
+  EXPECT_NE(procs_.at("querier")->output().find("client too slow"), std::string::npos);
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (tail_subscriptions(querier) != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(tail_subscriptions(querier), 0);
+  for (auto n : {"ingester-1", "ingester-2", "ingester-3"}) {
+    const auto port = nodes_.at(n).http;
+    deadline = std::chrono::steady_clock::now() + 30s;
+    while (relay_count(port) != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(relay_count(port), 0) << n << " kept a tail relay after the tail was dropped";
+  }
 }
 
 } // namespace
