@@ -13,8 +13,10 @@
 # `valgrind --tool=callgrind --instr-atstart=no` (startup is not counted), then:
 #   1. idle window: instrumentation on, IDLE seconds without load, dump;
 #   2. push window: ../shared/tools/loadgen with -x (exact volume: CONNS
-#      connections x BODIES bodies x 1000 lines, fixed seed and labels, so
-#      every run pushes the same bytes), dump;
+#      connections x BODIES bodies x 1000 lines, fixed seed and labels) and
+#      its wall clock pinned by bench/fixed_realtime.c (LD_PRELOAD) to one
+#      instant per invocation, so every run pushes byte-identical bodies
+#      (timestamps and the lines' ts= text included), dump;
 # and the push's instructions = push window - idle rate x push window length
 # (every thread of the process: HTTP, distributor, ingester, streams, WAL).
 # Runs alternate ON/OFF ROUNDS times; prints per run and the medians of
@@ -29,7 +31,7 @@
 #
 # Usage: bench/admin_cost_ir.sh [ON_DIR] [OFF_DIR]
 #   env: ROUNDS=3 CONNS=2 BODIES=50 IDLE=5 KEEP=1 (keep the callgrind files)
-#        CLOCK_IR=N (skip the ptrace count)
+#        CLOCK_IR=N (skip the ptrace count), SKALD_ARGS="-flag=value ..." (both builds)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 on="${1:-$here/build}"
@@ -50,6 +52,9 @@ if [[ ! -x "$off/skald" ]]; then
   cmake --build "$off" --target skald >&2
 fi
 command -v valgrind >/dev/null || { echo "valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
+gcc -O2 -shared -fPIC -o "${loadgen}-fixed-realtime.so" "$here/bench/fixed_realtime.c" -ldl
+# Every run's bodies carry this instant (10 minutes ago, whole second).
+fixed_ns=$((($(date +%s) - 600) * 1000000000))
 if [[ -z "${CLOCK_IR:-}" ]]; then
   gcc -O2 -o "${loadgen}-clock-ir" "$here/bench/clock_read_ir.c"
   CLOCK_IR=$("${loadgen}-clock-ir")
@@ -71,7 +76,7 @@ run_one() { # $1 = variant (on|off), $2 = build dir, $3 = round
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$data/cg.out" \
     "$2/skald" -config.file="$here/configs/skald-local.yaml" -server.http-listen-port="$port" \
     -common.path-prefix="$data" -storage-config.filesystem.directory="$data/chunks" \
-    >"$data/skald.log" 2>&1 &
+    ${SKALD_ARGS:-} >"$data/skald.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
@@ -83,7 +88,8 @@ run_one() { # $1 = variant (on|off), $2 = build dir, $3 = round
   sleep "$idle"
   callgrind_control --dump=idle "$pid" >/dev/null 2>&1
   t0=$(date +%s.%N)
-  "$loadgen" -q -x -d 100000 -T 300 -c "$conns" -n "$bodies" -S 7 -R admincost \
+  LD_PRELOAD="${loadgen}-fixed-realtime.so" FIXED_REALTIME_NS=$fixed_ns \
+    "$loadgen" -q -x -d 100000 -T 300 -c "$conns" -n "$bodies" -S 7 -R admincost \
     "http://127.0.0.1:$port/loki/api/v1/push" >"$data/loadgen.txt" 2>&1 || true
   t1=$(date +%s.%N)
   callgrind_control --dump=push "$pid" >/dev/null 2>&1
