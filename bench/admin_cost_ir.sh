@@ -9,7 +9,8 @@
 # -DSKALD_INTROSPECTION=OFF: actor_stats::tick() and enlist() are no-ops, so
 # no per-message counter or clock read and no registration; built here into
 # OFF_DIR when missing). Each run starts `skald -target=all` with
-# configs/skald-local.yaml (WAL on) in a fresh data dir under
+# configs/skald-local.yaml (WAL on; the push timeout raised to 120 s, since
+# valgrind runs it ~50x slower) in a fresh data dir under
 # `valgrind --tool=callgrind --instr-atstart=no` (startup is not counted), then:
 #   1. idle window: instrumentation on, IDLE seconds without load, dump;
 #   2. push window: ../shared/tools/loadgen with -x (exact volume: CONNS
@@ -76,7 +77,7 @@ run_one() { # $1 = variant (on|off), $2 = build dir, $3 = round
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$data/cg.out" \
     "$2/skald" -config.file="$here/configs/skald-local.yaml" -server.http-listen-port="$port" \
     -common.path-prefix="$data" -storage-config.filesystem.directory="$data/chunks" \
-    ${SKALD_ARGS:-} >"$data/skald.log" 2>&1 &
+    -ingester-client.remote-timeout=120s ${SKALD_ARGS:-} >"$data/skald.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
