@@ -31,7 +31,7 @@
 # the vDSO, counted exactly by bench/clock_read_ir.c (ptrace single-step).
 #
 # Usage: bench/admin_cost_ir.sh [ON_DIR] [OFF_DIR]
-#   env: ROUNDS=3 CONNS=2 BODIES=50 IDLE=5 KEEP=1 (keep the callgrind files)
+#   env: ROUNDS=3 CONNS=2 BODIES=100 IDLE=5 KEEP=1 (keep the callgrind files)
 #        CLOCK_IR=N (skip the ptrace count), SKALD_ARGS="-flag=value ..." (both builds)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,7 +39,7 @@ on="${1:-$here/build}"
 off="${2:-$here/build-nointro}"
 rounds=${ROUNDS:-3}
 conns=${CONNS:-2}
-bodies=${BODIES:-50}
+bodies=${BODIES:-100}
 idle=${IDLE:-5}
 loadgen="${LOADGEN:-/tmp/skald-loadgen}"
 lines=$((conns * bodies * 1000))
