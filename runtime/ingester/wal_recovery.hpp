@@ -27,7 +27,18 @@
 // ceiling ends the replay with Loki's error ("WAL replay flush made no
 // progress: ...").
 //
-// Owner: the ingester module's start(), one thread. Pure (no CAF).
+// Parallel rebuild (workers > 0): this thread reads the files (the next one
+// read ahead on a background thread), decodes them, applies the replay
+// rules (no-duplicates, bindings, counters, the memory tally) and hands
+// each stream's work, in log order and in batches, to the one worker that
+// owns the stream; workers apply entries (stream::push: copying lines,
+// cutting and snappy-compressing blocks) and restore checkpoint chunks.
+// Before a ceiling flush and at the end every worker is drained, so the
+// flush and the result see every item before them applied. The caller's
+// file_system is read from the read-ahead thread (one read at a time).
+//
+// Owner: the ingester module's start(), not a CAF scheduler thread. Pure
+// (no CAF).
 // Invariants:
 //   (1) every stream in `streams` has a distinct (tenant, fingerprint, labels)
 //       and counter >= the number of entries replayed into it.
@@ -35,6 +46,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -76,6 +88,11 @@ struct recovery {
   /// Memory-ceiling flush rounds and the chunks they wrote.
   uint64_t ceiling_flushes = 0;
   uint64_t ceiling_flushed_chunks = 0;
+  /// CPU time of the replaying thread (reading too without read-ahead;
+  /// stats.read_cpu_ns) and of each rebuild worker: on an idle machine the
+  /// replay takes about max(replay thread, busiest worker, sum / cores).
+  uint64_t replay_thread_cpu_ns = 0;
+  std::vector<uint64_t> worker_cpu_ns;
 };
 
 /// The memory ceiling of a replay; bytes 0 = off.
@@ -87,10 +104,13 @@ struct replay_ceiling {
 };
 
 /// Replays dir. Fails only when the directory cannot be listed. `progress`
-/// (optional) counts the items replayed so far, for /ready.
+/// (optional) counts the items replayed so far, for /ready. `workers` > 0:
+/// that many threads rebuild the streams (wal::replay_pool; stream i on
+/// worker i % workers) while this thread reads (with read-ahead) and
+/// decodes; 0: all on this thread. The result is the same either way.
 result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
                                   const stream_config& cfg, int64_t now_ns,
                                   std::atomic<uint64_t>* progress = nullptr,
-                                  const replay_ceiling& ceiling = {});
+                                  const replay_ceiling& ceiling = {}, size_t workers = 0);
 
 } // namespace skald::ingester

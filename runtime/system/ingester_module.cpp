@@ -56,6 +56,7 @@
 #include "runtime/util/logging.hpp"
 #include "runtime/storage/store.hpp"
 #include "runtime/wal/file_system.hpp"
+#include "runtime/wal/replay_pool.hpp"
 #include "runtime/system/services.hpp"
 
 namespace skald::system {
@@ -337,8 +338,11 @@ private:
       return ingester::store_all_chunks(*rs.s, rs.tenant, rs.label_set, *store->chunks,
                                         *store->index);
     };
+    // Runs on the thread starting the modules (not a CAF scheduler thread);
+    // one rebuild worker per core, this thread reads and decodes.
     auto rec = ingester::recover_from_wal(wal::posix_file_system(), wal_settings_.writer.dir,
-                                          stream_cfg_, now, &progress_, ceiling);
+                                          stream_cfg_, now, &progress_, ceiling,
+                                          wal::replay_pool::default_workers());
     if (!rec.ok()) {
       replaying_ = false;
       return status{rec.error().code(), "WAL replay failed: " + rec.error().message()};
@@ -380,9 +384,17 @@ private:
     if (ptr->ceiling_flushes > 0)
       SKALD_LOG_INFO(logger, "WAL replay passed replay_memory_ceiling: {} flushes wrote {} chunks",
                      ptr->ceiling_flushes, ptr->ceiling_flushed_chunks);
-    SKALD_LOG_INFO(logger, "WAL replay: {} streams, {} entries, {} segments, {} corruptions in {:.3f}s",
+    // CPU per thread: on a busy machine the wall time says little; the
+    // busiest thread bounds the replay on an idle one (docs/benchmarks.md).
+    std::string workers_cpu;
+    for (auto ns : ptr->worker_cpu_ns)
+      workers_cpu += (workers_cpu.empty() ? "" : " ") + fmt::format("{:.2f}", ns / 1e9);
+    SKALD_LOG_INFO(logger,
+                   "WAL replay: {} streams, {} entries, {} segments, {} corruptions in {:.3f}s "
+                   "(cpu s: replay thread {:.2f}, reads {:.2f}, rebuild workers [{}])",
                    streams, entries, ptr->stats.segments,
-                   ptr->stats.segment_corruptions + ptr->stats.checkpoint_corruptions, secs);
+                   ptr->stats.segment_corruptions + ptr->stats.checkpoint_corruptions, secs,
+                   ptr->replay_thread_cpu_ns / 1e9, ptr->stats.read_cpu_ns / 1e9, workers_cpu);
     replaying_ = false;
     return out;
   }

@@ -298,11 +298,13 @@ public:
       return errno_status(errno, "open", path);
     out.clear();
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0)
-      out.reserve(static_cast<size_t>(st.st_size));
     // Large aligned reads straight from the device (no page cache to fill,
     // which costs more than the copy below on a VM's untouched memory).
     constexpr size_t chunk = size_t{8} << 20;
+    // Capacity in whole chunks: a reused buffer then fits the next segment
+    // of about the same size without a new allocation to fault in.
+    if (::fstat(fd, &st) == 0 && st.st_size > 0)
+      out.reserve((static_cast<size_t>(st.st_size) + chunk - 1) / chunk * chunk);
     thread_local aligned_buffer buf;
     if (!buf.reserve(chunk, 0)) {
       ::close(fd);

@@ -1,7 +1,12 @@
 #include "runtime/wal/replay.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+
+#include "runtime/wal/replay_pool.hpp"
 
 namespace skald::wal {
 
@@ -17,6 +22,13 @@ int64_t now_ns() {
 
 } // namespace
 
+uint64_t thread_cpu_ns() noexcept {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 std::string to_string(const corruption& c) {
   std::string out = c.in == corruption::where::segment ? "segment " : "checkpoint ";
   out += c.path;
@@ -29,7 +41,71 @@ std::string to_string(const corruption& c) {
   return out;
 }
 
-replayer::replayer(file_system& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {}
+/// Buffers are handed back from whichever thread drops them last.
+struct replayer::buffer_list {
+  /// Kept at most: the current file, the one read ahead, and two held by
+  /// callers.
+  static constexpr size_t max_kept = 4;
+  std::mutex mu;
+  std::vector<std::unique_ptr<std::string>> free;
+};
+
+replayer::replayer(file_system& fs, std::string dir, replay_options opts)
+    : fs_(&fs), dir_(std::move(dir)), opts_(opts), buffers_(std::make_shared<buffer_list>()) {}
+
+std::shared_ptr<std::string> replayer::acquire_buffer() {
+  std::unique_ptr<std::string> b;
+  {
+    std::lock_guard<std::mutex> g{buffers_->mu};
+    if (!buffers_->free.empty()) {
+      b = std::move(buffers_->free.back());
+      buffers_->free.pop_back();
+    }
+  }
+  if (!b)
+    b = std::make_unique<std::string>();
+  return std::shared_ptr<std::string>(b.release(), [list = buffers_](std::string* p) {
+    std::unique_ptr<std::string> owned{p};
+    std::lock_guard<std::mutex> g{list->mu};
+    if (list->free.size() < buffer_list::max_kept)
+      list->free.push_back(std::move(owned));
+  });
+}
+
+replayer::~replayer() {
+  if (ahead_.valid())
+    ahead_.wait(); // the read refers to files_ and fs_
+}
+
+replayer::loaded_file replayer::load(size_t i) {
+  loaded_file out;
+  const uint64_t cpu0 = thread_cpu_ns();
+  out.bytes = acquire_buffer();
+  const auto& [path, kind] = files_[i];
+  // Segments are written with direct I/O, so they are not in the page
+  // cache; checkpoint parts are written buffered (likely still cached).
+  out.st = kind == file_kind::segment ? fs_->read_file_direct(path, *out.bytes)
+                                      : fs_->read_file(path, *out.bytes);
+  out.cpu_ns = thread_cpu_ns() - cpu0;
+  return out;
+}
+
+void replayer::prefetch() {
+  if (next_file_ >= files_.size() || ahead_.valid())
+    return;
+  if (!read_thread_)
+    read_thread_ = std::make_unique<replay_pool>(1);
+  auto done = std::make_shared<std::promise<loaded_file>>();
+  ahead_ = done->get_future();
+  // One thread for every read: its direct I/O buffer is made once.
+  read_thread_->post(0, [this, i = next_file_, done] {
+    try {
+      done->set_value(load(i));
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  });
+}
 
 status replayer::open() {
   started_ns_ = now_ns();
@@ -79,7 +155,13 @@ void replayer::note_corruption(corruption::where in, const std::string& path, ui
 
 bool replayer::open_next_file() {
   while (next_file_ < files_.size()) {
+    // The last file's buffer goes back to the free list unless a caller
+    // still holds it.
+    buf_.reset();
+    loaded_file lf = ahead_.valid() ? ahead_.get() : load(next_file_);
     auto& [path, kind] = files_[next_file_++];
+    if (opts_.read_ahead)
+      prefetch();
     current_path_ = path;
     current_kind_ = kind;
     auto where =
@@ -88,24 +170,23 @@ bool replayer::open_next_file() {
       ++stats_.segments;
     else
       ++stats_.checkpoint_parts;
-    // Segments are written with direct I/O, so they are not in the page
-    // cache; checkpoint parts are written buffered (likely still cached).
-    auto st = kind == file_kind::segment ? fs_->read_file_direct(path, buf_)
-                                         : fs_->read_file(path, buf_);
-    if (!st) {
+    buf_ = std::move(lf.bytes);
+    stats_.read_cpu_ns += lf.cpu_ns;
+    if (!lf.st) {
       note_corruption(where, path, 0, "cannot read file", false);
       continue;
     }
-    stats_.bytes += buf_.size();
-    if (buf_.empty())
+    const std::string& bytes = *buf_;
+    stats_.bytes += bytes.size();
+    if (bytes.empty())
       continue; // created, never written: nothing lost
     uint8_t version = 0;
-    if (auto hs = check_file_header(buf_, kind, &version); !hs) {
-      bool torn = buf_.size() < file_header_size;
+    if (auto hs = check_file_header(bytes, kind, &version); !hs) {
+      bool torn = bytes.size() < file_header_size;
       note_corruption(where, path, 0, hs.message().c_str(), torn);
       continue;
     }
-    reader_ = frame_reader{buf_, file_header_size, version >= 2};
+    reader_ = frame_reader{bytes, file_header_size, version >= 2};
     reading_ = true;
     return true;
   }

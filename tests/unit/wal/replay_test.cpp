@@ -4,6 +4,8 @@
 // TestCheckpointCleanup*), plus corruption accounting.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "runtime/chunkenc/mem_chunk.hpp"
 #include "runtime/wal/checkpoint.hpp"
 #include "runtime/wal/layout.hpp"
@@ -48,8 +50,14 @@ struct fake_stream {
   }
 };
 
-class wal_replay_test : public ::testing::Test {
+// Every test runs with and without read-ahead (the parameter): the items
+// must be the same.
+class wal_replay_test : public ::testing::TestWithParam<bool> {
 protected:
+  testing::replay_result replay_all(file_system& fs, const std::string& dir) {
+    return testing::replay_all(fs, dir, replay_options{GetParam()});
+  }
+
   memory_file_system mem_;
   fault_injection_file_system fs_{mem_};
   const std::string dir_ = "/wal";
@@ -102,14 +110,14 @@ protected:
   }
 };
 
-TEST_F(wal_replay_test, an_empty_or_missing_directory_replays_nothing) {
+TEST_P(wal_replay_test, an_empty_or_missing_directory_replays_nothing) {
   auto res = replay_all(mem_, "/nowhere");
   EXPECT_TRUE(res.streams.empty());
   EXPECT_EQ(res.stats.segments, 0u);
   EXPECT_FALSE(res.stats.checkpoint_index.has_value());
 }
 
-TEST_F(wal_replay_test, restart_recovers_from_segments_then_from_checkpoint_and_segments) {
+TEST_P(wal_replay_test, restart_recovers_from_segments_then_from_checkpoint_and_segments) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a");
   auto b = make_stream(w, 2, "b");
@@ -139,7 +147,7 @@ TEST_F(wal_replay_test, restart_recovers_from_segments_then_from_checkpoint_and_
   EXPECT_GT(res.stats.duration_ns, 0u);
 }
 
-TEST_F(wal_replay_test, entries_in_both_checkpoint_and_segment_are_applied_once) {
+TEST_P(wal_replay_test, entries_in_both_checkpoint_and_segment_are_applied_once) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a");
   a.push(w, make_entries(0, 4));
@@ -172,7 +180,7 @@ TEST_F(wal_replay_test, entries_in_both_checkpoint_and_segment_are_applied_once)
   EXPECT_EQ(res.streams[1].counter, 9u);
 }
 
-TEST_F(wal_replay_test, a_record_partly_below_the_floor_is_trimmed) {
+TEST_P(wal_replay_test, a_record_partly_below_the_floor_is_trimmed) {
   auto w = open_writer();
   w.add_series(1, 1, "t", labels_of("a"));
   auto es = make_entries(0, 5);
@@ -186,7 +194,7 @@ TEST_F(wal_replay_test, a_record_partly_below_the_floor_is_trimmed) {
   EXPECT_EQ(res.stats.duplicate_entries, 2u);
 }
 
-TEST_F(wal_replay_test, a_stream_recreated_after_the_checkpoint_is_not_mistaken_for_duplicates) {
+TEST_P(wal_replay_test, a_stream_recreated_after_the_checkpoint_is_not_mistaken_for_duplicates) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a", /*epoch*/ 10);
   a.push(w, make_entries(0, 50));
@@ -203,12 +211,12 @@ TEST_F(wal_replay_test, a_stream_recreated_after_the_checkpoint_is_not_mistaken_
   EXPECT_EQ(res.stats.duplicate_entries, 0u);
 }
 
-TEST_F(wal_replay_test, a_series_logged_again_with_the_same_epoch_is_yielded_once) {
+TEST_P(wal_replay_test, a_series_logged_again_with_the_same_epoch_is_yielded_once) {
   auto w = open_writer();
   for (int i = 0; i < 3; ++i)
     w.add_series(1, 5, "t", labels_of("a"));
   ASSERT_TRUE(w.write().ok());
-  replayer r{mem_, dir_};
+  replayer r{mem_, dir_, replay_options{GetParam()}};
   ASSERT_TRUE(r.open().ok());
   replay_item it;
   size_t n = 0;
@@ -218,7 +226,7 @@ TEST_F(wal_replay_test, a_series_logged_again_with_the_same_epoch_is_yielded_onc
   EXPECT_EQ(r.stats().series_records, 3u);
 }
 
-TEST_F(wal_replay_test, entries_without_a_series_are_counted_and_skipped) {
+TEST_P(wal_replay_test, entries_without_a_series_are_counted_and_skipped) {
   auto w = open_writer();
   auto es = make_entries(0, 3);
   ASSERT_TRUE(w.add_entries(9, 3, es.data(), es.size()).ok());
@@ -228,7 +236,7 @@ TEST_F(wal_replay_test, entries_without_a_series_are_counted_and_skipped) {
   EXPECT_EQ(res.stats.entries, 0u);
 }
 
-TEST_F(wal_replay_test, a_corrupt_segment_stops_at_its_last_good_record_and_replay_continues) {
+TEST_P(wal_replay_test, a_corrupt_segment_stops_at_its_last_good_record_and_replay_continues) {
   // Buffered: the middle of a segment file is inside its records.
   auto w = open_writer(1024, false);
   auto a = make_stream(w, 1, "a");
@@ -254,7 +262,7 @@ TEST_F(wal_replay_test, a_corrupt_segment_stops_at_its_last_good_record_and_repl
   EXPECT_EQ(got.front(), a.all.front());
 }
 
-TEST_F(wal_replay_test, a_corrupt_checkpoint_is_counted_and_segments_still_replay) {
+TEST_P(wal_replay_test, a_corrupt_checkpoint_is_counted_and_segments_still_replay) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a");
   auto b = make_stream(w, 2, "b");
@@ -274,7 +282,7 @@ TEST_F(wal_replay_test, a_corrupt_checkpoint_is_counted_and_segments_still_repla
   EXPECT_EQ(res.streams.count(2), 0u);
 }
 
-TEST_F(wal_replay_test, an_unreadable_segment_is_counted_and_skipped) {
+TEST_P(wal_replay_test, an_unreadable_segment_is_counted_and_skipped) {
   auto w = open_writer(1024);
   auto a = make_stream(w, 1, "a");
   for (int i = 0; i < 20; ++i) {
@@ -288,7 +296,7 @@ TEST_F(wal_replay_test, an_unreadable_segment_is_counted_and_skipped) {
   EXPECT_GT(res.stats.entries, 0u);
 }
 
-TEST_F(wal_replay_test, an_empty_segment_is_not_corruption) {
+TEST_P(wal_replay_test, an_empty_segment_is_not_corruption) {
   mem_.put(dir_ + "/00000000", "");
   auto w = open_writer();
   EXPECT_EQ(w.segment_index(), 1u);
@@ -301,7 +309,7 @@ TEST_F(wal_replay_test, an_empty_segment_is_not_corruption) {
   EXPECT_EQ(res.streams[1].entries, a.all);
 }
 
-TEST_F(wal_replay_test, an_uncommitted_checkpoint_is_ignored_and_segments_are_kept) {
+TEST_P(wal_replay_test, an_uncommitted_checkpoint_is_ignored_and_segments_are_kept) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a");
   a.push(w, make_entries(0, 5));
@@ -323,7 +331,7 @@ TEST_F(wal_replay_test, an_uncommitted_checkpoint_is_ignored_and_segments_are_ke
   EXPECT_GT(w2.segment_index(), *n);
 }
 
-TEST_F(wal_replay_test, a_failed_rename_leaves_the_previous_state_replayable) {
+TEST_P(wal_replay_test, a_failed_rename_leaves_the_previous_state_replayable) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a");
   a.push(w, make_entries(0, 5));
@@ -348,7 +356,7 @@ TEST_F(wal_replay_test, a_failed_rename_leaves_the_previous_state_replayable) {
   EXPECT_EQ(res.streams[1].entries, a.all);
 }
 
-TEST_F(wal_replay_test, checkpoint_parts_roll_and_restore_open_and_closed_chunks) {
+TEST_P(wal_replay_test, checkpoint_parts_roll_and_restore_open_and_closed_chunks) {
   auto w = open_writer();
   std::vector<fake_stream> streams;
   streams.reserve(30);
@@ -386,7 +394,7 @@ TEST_F(wal_replay_test, checkpoint_parts_roll_and_restore_open_and_closed_chunks
   EXPECT_EQ(cw->stats().chunks, 60u);
   ASSERT_TRUE(remove_obsolete(fs_, dir_, *n).ok());
 
-  replayer r{mem_, dir_};
+  replayer r{mem_, dir_, replay_options{GetParam()}};
   ASSERT_TRUE(r.open().ok());
   replay_item it;
   size_t seen = 0;
@@ -412,7 +420,7 @@ TEST_F(wal_replay_test, checkpoint_parts_roll_and_restore_open_and_closed_chunks
   EXPECT_EQ(r.stats().checkpoint_parts, cw->stats().parts);
 }
 
-TEST_F(wal_replay_test, cleanup_removes_covered_segments_old_and_stale_checkpoints) {
+TEST_P(wal_replay_test, cleanup_removes_covered_segments_old_and_stale_checkpoints) {
   mem_.put(dir_ + "/00000000", "x");
   mem_.put(dir_ + "/00000001", "x");
   mem_.put(dir_ + "/00000002", "x");
@@ -434,7 +442,7 @@ TEST_F(wal_replay_test, cleanup_removes_covered_segments_old_and_stale_checkpoin
   EXPECT_EQ(l->next_index, 4u);
 }
 
-TEST_F(wal_replay_test, leftover_segments_covered_by_the_checkpoint_are_not_replayed) {
+TEST_P(wal_replay_test, leftover_segments_covered_by_the_checkpoint_are_not_replayed) {
   auto w = open_writer();
   auto a = make_stream(w, 1, "a");
   a.push(w, make_entries(0, 5));
@@ -458,11 +466,76 @@ TEST_F(wal_replay_test, leftover_segments_covered_by_the_checkpoint_are_not_repl
   EXPECT_EQ(res.stats.duplicate_entries, 0u);
 }
 
-TEST_F(wal_replay_test, corruption_descriptions_name_file_offset_and_reason) {
+TEST_P(wal_replay_test, corruption_descriptions_name_file_offset_and_reason) {
   corruption c{corruption::where::segment, "/wal/00000003", 4096, "record checksum mismatch", true};
   EXPECT_EQ(to_string(c),
             "segment /wal/00000003 at offset 4096: record checksum mismatch (torn tail)");
 }
+
+TEST_P(wal_replay_test, file_bytes_keep_lines_valid_after_next_and_across_files) {
+  // Small buffered segments: the lines of one stream span many files.
+  auto w = open_writer(1024, false);
+  auto a = make_stream(w, 1, "a");
+  for (int i = 0; i < 150; ++i) {
+    a.push(w, make_entries(i * 10, 3));
+    ASSERT_TRUE(w.write().ok());
+  }
+  ASSERT_GE(list_wal_dir(mem_, dir_)->segments.size(), 5u);
+  replayer r{mem_, dir_, replay_options{GetParam()}};
+  ASSERT_TRUE(r.open().ok());
+  replay_item it;
+  std::vector<std::shared_ptr<const std::string>> held;
+  std::vector<std::string_view> lines;
+  while (r.next(it)) {
+    if (it.kind != replay_kind::entries)
+      continue;
+    auto file = r.file_bytes();
+    ASSERT_NE(file, nullptr);
+    if (held.empty() || held.back() != file)
+      held.push_back(file);
+    for (const auto& e : it.entries->entries) {
+      // The view points into the file the replayer says it came from.
+      ASSERT_GE(e.line.data(), file->data());
+      ASSERT_LE(e.line.data() + e.line.size(), file->data() + file->size());
+      lines.push_back(e.line);
+    }
+  }
+  EXPECT_EQ(held.size(), r.stats().segments);
+  // Read only after the whole replay: every view is still intact.
+  ASSERT_EQ(lines.size(), a.all.size());
+  for (size_t i = 0; i < lines.size(); ++i)
+    EXPECT_EQ(lines[i], a.all[i].line);
+}
+
+TEST_P(wal_replay_test, file_buffers_nobody_holds_are_reused) {
+  auto w = open_writer(1024, false);
+  auto a = make_stream(w, 1, "a");
+  for (int i = 0; i < 150; ++i) {
+    a.push(w, make_entries(i * 10, 3));
+    ASSERT_TRUE(w.write().ok());
+  }
+  replayer r{mem_, dir_, replay_options{GetParam()}};
+  ASSERT_TRUE(r.open().ok());
+  replay_item it;
+  // Addresses only (compared, never dereferenced after the buffer is dropped).
+  std::set<const void*> buffers;
+  size_t entries = 0;
+  while (r.next(it)) {
+    buffers.insert(r.file_bytes().get());
+    if (it.kind == replay_kind::entries)
+      entries += it.entries->entries.size();
+  }
+  ASSERT_GE(r.stats().segments, 5u);
+  EXPECT_EQ(entries, a.all.size());
+  // The current file, plus the one read ahead and the one being handed
+  // back while it is read: never one buffer per file.
+  EXPECT_LE(buffers.size(), GetParam() ? 3u : 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(read_ahead, wal_replay_test, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? "read_ahead" : "inline";
+                         });
 
 } // namespace
 } // namespace skald::wal

@@ -63,9 +63,10 @@ inline std::vector<model::entry> chunk_entries(std::string_view bytes) {
   return out;
 }
 
-inline replay_result replay_all(file_system& fs, const std::string& dir) {
+inline replay_result replay_all(file_system& fs, const std::string& dir,
+                                replay_options opts = {}) {
   replay_result out;
-  replayer r{fs, dir};
+  replayer r{fs, dir, opts};
   auto st = r.open();
   EXPECT_TRUE(st.ok()) << st.to_string();
   replay_item it;
