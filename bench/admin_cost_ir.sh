@@ -83,7 +83,11 @@ run_one() { # $1 = variant (on|off), $2 = build dir, $3 = round
     curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
     sleep 0.2
   done
-  curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { cat "$data/skald.log" >&2; exit 1; }
+  curl -sf "http://127.0.0.1:$port/ready" >/dev/null || {
+    cat "$data/skald.log" >&2
+    kill -KILL "$pid"
+    exit 1
+  }
   h0=$(handled_sum "$port")
   callgrind_control --instr=on "$pid" >/dev/null 2>&1
   sleep "$idle"
