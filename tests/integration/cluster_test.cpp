@@ -38,8 +38,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include "runtime/chunkenc/mem_chunk.hpp"
 #include "runtime/admin/directory.hpp"
+#include "runtime/chunkenc/mem_chunk.hpp"
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
 #include "testutil/ws_client.hpp"
