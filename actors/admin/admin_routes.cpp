@@ -1,6 +1,9 @@
 // actors/admin/admin_routes.cpp — see admin_routes.hpp.
 #include "actors/admin/admin_routes.hpp"
 
+#include <algorithm>
+#include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -31,10 +34,31 @@ std::string_view admin_page() {
 
 namespace {
 
+/// Node id -> gossip endpoint of the peers seen so far (filled by
+/// /admin/api/nodes and by resolving ?node=): a node-filtered request goes
+/// straight to the peer instead of asking every peer for its id.
+class peer_names {
+public:
+  void learn(const std::string& id, const std::string& endpoint) {
+    std::lock_guard<std::mutex> g{mtx_};
+    ids_[id] = endpoint;
+  }
+  std::string endpoint_of(const std::string& id) const {
+    std::lock_guard<std::mutex> g{mtx_};
+    auto it = ids_.find(id);
+    return it == ids_.end() ? std::string{} : it->second;
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::map<std::string, std::string> ids_;
+};
+
 struct ctx {
   caf::actor_system* sys;
   actor_registry_actor registry;
   admin_route_options opts;
+  std::shared_ptr<peer_names> names = std::make_shared<peer_names>();
   caf::duration timeout() const { return caf::duration{opts.timeout}; }
   /// Bound of asking the peers (nodes): well inside the request's own bound.
   caf::duration peer_timeout() const { return caf::duration{opts.peer_timeout}; }
@@ -58,21 +82,239 @@ std::function<const std::string*(std::string_view)> params_of(const http::reques
   return [&req](std::string_view name) { return req.param(name); };
 }
 
-/// Asks the registry for one listing page and answers it as JSON; `wrap`
-/// turns the page JSON into the body.
-void list(const ctx_ptr& c, admin::actor_query q, http::responder rsp,
+// -- ?node=: another node's listing, asked over CAF ----------------------------
+
+using fail_fn = std::function<void(unsigned, std::string)>;
+
+/// Connects to the ring member published at gossip endpoint `ep` (an
+/// asynchronous connect_atom to the middleman, which reuses an open
+/// connection; caf-0.17.md §5).
+void connect_member(caf::event_based_actor* self, const std::string& ep, caf::duration to,
+                    std::function<void(ring_actor)> ok, std::function<void(std::string)> fail) {
+  auto colon = ep.rfind(':');
+  uint16_t port = 0;
+  if (colon != std::string::npos)
+    port = static_cast<uint16_t>(std::atoi(ep.c_str() + colon + 1));
+  if (port == 0 || !self->system().has_middleman()) {
+    fail("no gossip endpoint");
+    return;
+  }
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, to, caf::connect_atom::value, ep.substr(0, colon), port)
+      .then(
+          [ok, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                     const std::set<std::string>&) {
+            if (!ptr)
+              fail("no ring member published there");
+            else
+              ok(caf::actor_cast<ring_actor>(ptr));
+          },
+          [self, fail](caf::error& e) { fail("connect: " + self->system().render(e)); });
+}
+
+/// Where a request with ?node=NAME goes: this node (endpoint empty) or the
+/// peer whose ring member is published at gossip endpoint `endpoint`.
+struct node_target {
+  std::string name;
+  std::string endpoint;
+  bool remote() const { return !endpoint.empty(); }
+};
+
+/// Asks every gossip peer for its node id (as /admin/api/nodes does) until
+/// one is `name`. Not found: 404 when every peer answered, 502 naming the
+/// silent ones otherwise (the node may be among them).
+void find_peer(caf::event_based_actor* self, const ctx_ptr& c, const std::string& name,
+               const std::string& me, const std::vector<std::string>& eps,
+               std::function<void(node_target)> ok, fail_fn fail) {
+  struct search {
+    size_t pending = 0;
+    bool done = false;
+    std::vector<std::string> ids;
+    std::vector<std::string> silent;
+  };
+  auto s = std::make_shared<search>();
+  s->pending = eps.size();
+  auto one_done = [s, name, me, fail] {
+    if (s->done || --s->pending > 0)
+      return;
+    s->done = true;
+    std::string seen = me;
+    for (const auto& id : s->ids)
+      seen += ", " + id;
+    if (s->silent.empty()) {
+      fail(404, "unknown node '" + name + "': the cluster's nodes are " + seen);
+      return;
+    }
+    std::string silent;
+    for (const auto& x : s->silent)
+      silent += (silent.empty() ? "" : "; ") + x;
+    fail(502, "node '" + name + "' not found among the nodes that answered (" + seen +
+                  "); no answer from " + silent);
+  };
+  if (eps.empty()) {
+    s->pending = 1;
+    one_done();
+    return;
+  }
+  auto to = c->peer_timeout();
+  for (const auto& ep : eps) {
+    auto silent = [s, ep, one_done](std::string why) {
+      s->silent.push_back(ep + " (" + why + ")");
+      one_done();
+    };
+    connect_member(
+        self, ep, to,
+        [self, c, s, ep, name, to, ok, one_done, silent](ring_actor m) {
+          // Normal priority across nodes (see ask_peer).
+          self->request(m, to, node_atom_v)
+              .then(
+                  [c, s, ep, name, ok, one_done](admin::node_summary& n) {
+                    c->names->learn(n.id, ep);
+                    s->ids.push_back(n.id);
+                    if (n.id == name && !s->done) {
+                      s->done = true;
+                      ok(node_target{name, ep});
+                      return;
+                    }
+                    one_done();
+                  },
+                  [self, silent](caf::error& e) { silent(self->system().render(e)); });
+        },
+        silent);
+  }
+}
+
+/// Resolves ?node=NAME: empty, "local" or this node's id -> this node; a
+/// gossip endpoint or the id of a gossip peer -> that peer (ids learnt
+/// before are tried first); else find_peer.
+void resolve_node(caf::event_based_actor* self, const ctx_ptr& c, const std::string& name,
+                  std::function<void(node_target)> ok, fail_fn fail) {
+  if (name.empty() || name == "local") {
+    ok(node_target{name, {}});
+    return;
+  }
+  auto to = c->timeout();
+  auto reg_fail = [self, fail](caf::error& e) {
+    fail(503, "actor registry: " + self->system().render(e));
+  };
+  self->request<caf::message_priority::high>(c->registry, to, node_atom_v)
+      .then(
+          [self, c, name, to, ok, fail, reg_fail](admin::node_summary& me) {
+            if (name == me.id) {
+              ok(node_target{name, {}});
+              return;
+            }
+            self->request<caf::message_priority::high>(c->registry, to, lookup_atom_v,
+                                                       std::string{"ring_member"})
+                .then(
+                    [self, c, name, to, ok, fail, me_id = me.id](caf::actor& m) {
+                      if (!m) {
+                        fail(404, "unknown node '" + name + "': this node is '" + me_id +
+                                      "' and has no gossip peers");
+                        return;
+                      }
+                      auto member = caf::actor_cast<ring_actor>(m);
+                      self->request<caf::message_priority::high>(member, to, members_atom_v)
+                          .then(
+                              [self, c, name, ok, fail, me_id](const memberlist_snapshot& ml) {
+                                if (name == ml->self_endpoint) {
+                                  ok(node_target{name, {}});
+                                  return;
+                                }
+                                std::vector<std::string> eps;
+                                for (const auto& p : ml->peers)
+                                  eps.push_back(p.endpoint);
+                                auto known = [&eps](const std::string& ep) {
+                                  return !ep.empty() &&
+                                         std::find(eps.begin(), eps.end(), ep) != eps.end();
+                                };
+                                if (known(name)) {
+                                  ok(node_target{name, name});
+                                  return;
+                                }
+                                if (auto ep = c->names->endpoint_of(name); known(ep)) {
+                                  ok(node_target{name, ep});
+                                  return;
+                                }
+                                find_peer(self, c, name, me_id, eps, ok, fail);
+                              },
+                              [self, fail](caf::error& e) {
+                                fail(503, "ring member: " + self->system().render(e));
+                              });
+                    },
+                    reg_fail);
+          },
+          reg_fail);
+}
+
+/// Asks node `t` for an actor page: its ring member relays the request to
+/// its actor registry (actors/admin/registry_relay.hpp). The query is
+/// forwarded as is, so filters, sort and paging run on that node and only
+/// one page crosses the wire. A peer that cannot be reached answers 502, one
+/// that does not answer in time 504 (a dead node does not fail in-flight
+/// requests, caf-0.17.md §4: the request's own timeout bounds it).
+template <class... Ts>
+void ask_node(caf::event_based_actor* self, const ctx_ptr& c, const node_target& t,
+              std::function<void(admin::actor_page&)> ok, fail_fn fail, Ts... xs) {
+  auto who = "node '" + t.name + "'" + (t.name == t.endpoint ? "" : " (" + t.endpoint + ")");
+  connect_member(
+      self, t.endpoint, c->peer_timeout(),
+      [self, c, who, ok, fail, xs...](ring_actor m) {
+        // Normal priority across nodes (see ask_peer); the peer's ring member
+        // asks its registry with high priority.
+        self->request(m, c->timeout(), xs...)
+            .then([ok](admin::actor_page& page) { ok(page); },
+                  [self, c, who, fail](caf::error& e) {
+                    if (e == caf::sec::request_timeout)
+                      fail(504, who + " did not answer within " +
+                                    std::to_string(c->opts.timeout.count()) + " ms");
+                    else
+                      fail(502, who + ": " + self->system().render(e));
+                  });
+      },
+      [who, fail](std::string why) { fail(502, who + " is unreachable: " + why); });
+}
+
+/// Adds "node":NAME first into a JSON object body.
+std::string with_node(const std::string& name, std::string body) {
+  if (name.empty() || body.size() < 2 || body.front() != '{')
+    return body;
+  return "{\"node\":" + json_string(name) + (body.size() > 2 ? "," : "") + body.substr(1);
+}
+
+/// Asks the registry of this node, or of the node named by `node` (over
+/// CAF), for one listing page and answers it as JSON; `wrap` turns the page
+/// JSON into the body.
+void list(const ctx_ptr& c, admin::actor_query q, std::string node, http::responder rsp,
           std::function<std::string(std::string)> wrap = nullptr) {
-  c->sys->spawn([c, q = std::move(q), rsp, wrap](caf::event_based_actor* self) {
-    self->request<caf::message_priority::high>(c->registry, c->timeout(), list_atom_v, q)
-        .then(
-            [rsp, wrap](admin::actor_page& page) {
-              auto body = admin::to_json(page);
-              rsp.send(http::response::json(200, wrap ? wrap(std::move(body)) : std::move(body)));
-            },
-            [rsp, self](caf::error& e) {
-              rsp.send(json_error(503, "actor registry: " + self->system().render(e)));
-            });
+  c->sys->spawn([c, q = std::move(q), node, rsp, wrap](caf::event_based_actor* self) {
+    auto answer = [rsp, wrap, node](admin::actor_page& page) {
+      auto body = with_node(node, admin::to_json(page));
+      rsp.send(http::response::json(200, wrap ? wrap(std::move(body)) : std::move(body)));
+    };
+    auto fail = [rsp](unsigned status, std::string msg) {
+      rsp.send(json_error(status, std::move(msg)));
+    };
+    resolve_node(
+        self, c, node,
+        [self, c, q, answer, fail](node_target t) {
+          if (t.remote()) {
+            ask_node(self, c, t, answer, fail, list_atom_v, q);
+            return;
+          }
+          self->request<caf::message_priority::high>(c->registry, c->timeout(), list_atom_v, q)
+              .then(answer, [fail, self](caf::error& e) {
+                fail(503, "actor registry: " + self->system().render(e));
+              });
+        },
+        fail);
   });
+}
+
+/// ?node= of a request ("" = this node).
+std::string node_param(const http::request& req) {
+  const auto* v = req.param("node");
+  return v == nullptr ? std::string{} : *v;
 }
 
 /// A listing route for one kind (tenants, streams, wal, flush, ...).
@@ -85,7 +327,7 @@ http::router::handler kind_route(const ctx_ptr& c, std::string kind,
       return;
     }
     q->kind = kind;
-    list(c, std::move(*q), std::move(rsp), wrap);
+    list(c, std::move(*q), node_param(req), std::move(rsp), wrap);
   };
 }
 
@@ -119,7 +361,7 @@ void nodes_answer(const std::shared_ptr<nodes_gather>& g) {
 /// asynchronous connect to its ring member (the middleman reuses an open
 /// connection), then (node_atom) with high priority.
 void ask_peer(caf::event_based_actor* self, const std::shared_ptr<nodes_gather>& g, size_t i,
-              const std::string& ep, caf::duration to) {
+              const std::string& ep, caf::duration to, std::shared_ptr<peer_names> names) {
   auto colon = ep.rfind(':');
   uint16_t port = 0;
   if (colon != std::string::npos)
@@ -138,8 +380,8 @@ void ask_peer(caf::event_based_actor* self, const std::shared_ptr<nodes_gather>&
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, to, caf::connect_atom::value, ep.substr(0, colon), port)
       .then(
-          [self, g, i, to, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                                 const std::set<std::string>&) {
+          [self, g, i, to, fail, ep, names](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                                            const std::set<std::string>&) {
             if (!ptr) {
               fail("no ring member published there");
               return;
@@ -151,7 +393,8 @@ void ask_peer(caf::event_based_actor* self, const std::shared_ptr<nodes_gather>&
             // peer's ring member and registry have small mailboxes.
             self->request(member, to, node_atom_v)
                 .then(
-                    [g, i](admin::node_summary& n) {
+                    [g, i, ep, names](admin::node_summary& n) {
+                      names->learn(n.id, ep);
                       if (g->done)
                         return;
                       auto& slot = g->nodes[i];
@@ -223,7 +466,7 @@ void nodes(const ctx_ptr& c, http::responder rsp) {
                                     self->quit();
                                   });
                                   for (size_t i = 1; i < g->nodes.size(); ++i)
-                                    ask_peer(self, g, i, g->nodes[i].gossip, peer_to);
+                                    ask_peer(self, g, i, g->nodes[i].gossip, peer_to, c->names);
                                 },
                                 [g](caf::error&) { nodes_answer(g); });
                       },
@@ -344,18 +587,30 @@ void actor_by_id(const ctx_ptr& c, http::request& req, http::responder rsp) {
     rsp.send(json_error(400, "invalid actor id '" + s + "'"));
     return;
   }
-  c->sys->spawn([c, id, rsp](caf::event_based_actor* self) {
-    self->request<caf::message_priority::high>(c->registry, c->timeout(), lookup_atom_v, id)
-        .then(
-            [rsp, id](admin::actor_page& page) {
-              if (page.rows.empty())
-                rsp.send(json_error(404, "no actor " + std::to_string(id) + " on this node"));
-              else
-                rsp.send(http::response::json(200, admin::to_json(page.rows.front())));
-            },
-            [rsp, self](caf::error& e) {
-              rsp.send(json_error(503, "actor registry: " + self->system().render(e)));
-            });
+  c->sys->spawn([c, id, node = node_param(req), rsp](caf::event_based_actor* self) {
+    auto fail = [rsp](unsigned status, std::string msg) {
+      rsp.send(json_error(status, std::move(msg)));
+    };
+    auto answer = [rsp, id, node](admin::actor_page& page) {
+      if (page.rows.empty())
+        rsp.send(json_error(404, "no actor " + std::to_string(id) +
+                                     (node.empty() ? " on this node" : " on node '" + node + "'")));
+      else
+        rsp.send(http::response::json(200, with_node(node, admin::to_json(page.rows.front()))));
+    };
+    resolve_node(
+        self, c, node,
+        [self, c, id, answer, fail](node_target t) {
+          if (t.remote()) {
+            ask_node(self, c, t, answer, fail, lookup_atom_v, id);
+            return;
+          }
+          self->request<caf::message_priority::high>(c->registry, c->timeout(), lookup_atom_v, id)
+              .then(answer, [fail, self](caf::error& e) {
+                fail(503, "actor registry: " + self->system().render(e));
+              });
+        },
+        fail);
   });
 }
 
@@ -462,7 +717,7 @@ void add_admin_routes(http::router& r, caf::actor_system& sys, actor_registry_ac
       rsp.send(json_error(400, q.error().message()));
       return;
     }
-    list(c, std::move(*q), std::move(rsp));
+    list(c, std::move(*q), node_param(req), std::move(rsp));
   });
   r.get("/admin/api/actor/{id}",
         [c](http::request& req, http::responder rsp) { actor_by_id(c, req, std::move(rsp)); });

@@ -13,6 +13,12 @@
 //   GET  /admin/api/streams             ?tenant= stream actors (same params)
 //   GET  /admin/api/flush               flush-worker actors (flush issue)
 //   GET  /admin/api/wal                 the WAL writer
+//        every listing and actor/{id} take ?node=ID (a node id as
+//        /admin/api/nodes lists it, or a gossip endpoint): that node's
+//        actors, asked over CAF through its ring member with the query
+//        parameters as given (filter, sort and paging run there; one page
+//        crosses the wire); the body gets "node":ID. Unknown node: 404;
+//        peer unreachable: 502; no answer within `timeout`: 504.
 //   GET  /admin/api/ring                the ring from this node's ring member:
 //                                       state, heartbeat age, tokens, ownership
 //   GET  /admin/api/log_level           the current log level

@@ -12,7 +12,9 @@
 // `info` itself is not counted (polling does not inflate the rates).
 //
 // enlist() finds the node's actor_registry by its name in the system
-// registry; without one (actor tests) it does nothing.
+// registry; without one (actor tests) it does nothing. A build configured
+// with SKALD_INTROSPECTION=OFF (bench/admin_cost_ir.sh only) makes tick()
+// and enlist() no-ops: the baseline the introspection's cost is counted against.
 #pragma once
 
 #include <string>
@@ -45,6 +47,8 @@ inline actor_registry_actor find_actor_registry(caf::actor_system& sys) {
 template <class Self>
 void enlist(Self* self, std::string kind, std::string name, uint64_t parent = 0,
             std::string tenant = {}) {
+  if constexpr (!admin::introspection_enabled)
+    return; // the cost benchmark's baseline build (SKALD_INTROSPECTION=OFF)
   auto reg = find_actor_registry(self->system());
   if (!reg)
     return;

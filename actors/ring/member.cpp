@@ -16,6 +16,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/admin/introspect.hpp"
+#include "actors/admin/registry_relay.hpp"
 #include "runtime/ring/ring.hpp"
 #include "runtime/util/logging.hpp"
 
@@ -644,7 +645,12 @@ ring_actor::behavior_type member_fn(member_ptr self, ring_member_deps deps) {
         if (!reg)
           return caf::make_error(caf::sec::invalid_argument, "no actor registry on this node");
         return self->delegate(reg, node_atom_v);
-      });
+      },
+      [self](list_atom, admin::actor_query& q) {
+        // A peer's admin console lists this node's actors (?node=).
+        return relay_to_registry(self, list_atom_v, std::move(q));
+      },
+      [self](lookup_atom, uint64_t id) { return relay_to_registry(self, lookup_atom_v, id); });
 }
 
 } // namespace

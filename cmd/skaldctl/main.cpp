@@ -1,12 +1,14 @@
 // cmd/skaldctl/main.cpp — the admin command-line client of skald (issue 9).
 //
 //   skaldctl [--addr host:port] nodes
-//   skaldctl [--addr host:port] actors  [--kind K] [--tenant T] [--name S] [--sort KEY]
-//                                       [--order asc|desc] [--limit N] [--offset N]
+//   skaldctl [--addr host:port] actors  [--node N] [--kind K] [--tenant T] [--name S]
+//                                       [--sort KEY] [--order asc|desc] [--limit N] [--offset N]
 //   skaldctl [--addr host:port] ring
-//   skaldctl [--addr host:port] streams [--tenant T] [--sort KEY] [--limit N] [--offset N]
-//   skaldctl [--addr host:port] flush   [--tenant T [--stream '{app="x"}']]
-//   skaldctl [--addr host:port] top     [--once] [--interval SECONDS] [--kind K] [--limit N]
+//   skaldctl [--addr host:port] streams [--node N] [--tenant T] [--sort KEY] [--limit N]
+//                                       [--offset N]
+//   skaldctl [--addr host:port] flush   [--node N] | [--tenant T [--stream '{app="x"}']]
+//   skaldctl [--addr host:port] top     [--node N] [--once] [--interval SECONDS] [--kind K]
+//                                       [--limit N]
 //   skaldctl --version
 //
 // It talks to a node's JSON API under /admin/api/ (actors/admin/admin_routes.hpp)
@@ -14,6 +16,8 @@
 // (runtime/admin/table.hpp). `flush` without --tenant lists the flush workers;
 // with it, it asks the node to flush (POST; needs admin.enable_actions). `top`
 // redraws in place like top(1) until Ctrl-C; --once prints one frame and exits.
+// --node N shows the actors of cluster node N (an id from `nodes`), which the
+// node at --addr asks over CAF (?node=N).
 // Exit status: 0 ok, 1 the node answered an error or could not be reached,
 // 2 bad usage.
 #include <netdb.h>
@@ -147,12 +151,15 @@ struct options {
       "usage: skaldctl [--addr host:port] COMMAND [flags]\n"
       "commands:\n"
       "  nodes                                   the cluster's nodes\n"
-      "  actors  [--kind K] [--tenant T] [--name S] [--sort id|name|started|mailbox|rate|handled]\n"
-      "          [--order asc|desc] [--limit N] [--offset N]\n"
+      "  actors  [--node N] [--kind K] [--tenant T] [--name S]\n"
+      "          [--sort id|name|started|mailbox|rate|handled] [--order asc|desc] [--limit N]\n"
+      "          [--offset N]\n"
       "  ring                                    ring members (state, heartbeat, token share)\n"
-      "  streams [--tenant T] [--sort KEY] [--limit N] [--offset N]\n"
-      "  flush   [--tenant T [--stream '{app=\"x\"}']]  list flush workers, or flush (POST)\n"
-      "  top     [--once] [--interval SECONDS] [--kind K] [--limit N]\n"
+      "  streams [--node N] [--tenant T] [--sort KEY] [--limit N] [--offset N]\n"
+      "  flush   [--node N] | [--tenant T [--stream '{app=\"x\"}']]\n"
+      "                                          list flush workers, or flush (POST)\n"
+      "  top     [--node N] [--once] [--interval SECONDS] [--kind K] [--limit N]\n"
+      "  --node N: the actors of cluster node N (an id from `nodes`), asked by --addr's node\n"
       "  --version\n");
   std::exit(2);
 }
@@ -273,8 +280,8 @@ int cmd_nodes(const options& o) {
 
 int cmd_actors(const options& o) {
   auto d = call_json(o, "GET",
-                     "/admin/api/actors" + query_of(o, {"kind", "tenant", "name", "sort", "order",
-                                                        "limit", "offset"}));
+                     "/admin/api/actors" + query_of(o, {"node", "kind", "tenant", "name", "sort",
+                                                        "order", "limit", "offset"}));
   if (!d)
     return 1;
   std::fputs(render(actors_table(*d)).c_str(), stdout);
@@ -313,7 +320,7 @@ int cmd_ring(const options& o) {
 int cmd_streams(const options& o) {
   auto d = call_json(o, "GET",
                      "/admin/api/streams" +
-                         query_of(o, {"tenant", "name", "sort", "order", "limit", "offset"}));
+                         query_of(o, {"node", "tenant", "name", "sort", "order", "limit", "offset"}));
   if (!d)
     return 1;
   text_table t;
@@ -338,6 +345,8 @@ int cmd_streams(const options& o) {
 
 int cmd_flush(const options& o) {
   if (o.flags.count("tenant") != 0) {
+    if (o.flags.count("node") != 0)
+      usage("flush --tenant acts on the node at --addr; --node only lists");
     auto d = call_json(o, "POST", "/admin/api/flush" + query_of(o, {"tenant", "stream"}));
     if (!d)
       return 1;
@@ -345,7 +354,8 @@ int cmd_flush(const options& o) {
                 str(*d, "tenant"));
     return 0;
   }
-  auto d = call_json(o, "GET", "/admin/api/flush?limit=1000");
+  auto d = call_json(o, "GET", "/admin/api/flush" + query_of(o, {"node"}) +
+                                    (o.flags.count("node") != 0 ? "&" : "?") + "limit=1000");
   if (!d)
     return 1;
   text_table t;
@@ -357,7 +367,9 @@ int cmd_flush(const options& o) {
                       human_count(num(a, "mailbox"))});
   std::fputs(render(t).c_str(), stdout);
   if ((*d)["actors"].Empty())
-    std::fputs("(no flush workers on this node)\n", stdout);
+    std::fputs(o.flags.count("node") != 0 ? "(no flush workers on that node)\n"
+                                          : "(no flush workers on this node)\n",
+               stdout);
   return 0;
 }
 
@@ -372,7 +384,7 @@ int cmd_top(options o) {
   for (;;) {
     auto nodes = call_json(o, "GET", "/admin/api/nodes");
     auto actors =
-        call_json(o, "GET", "/admin/api/actors" + query_of(o, {"kind", "tenant", "sort", "limit"}));
+        call_json(o, "GET", "/admin/api/actors" + query_of(o, {"node", "kind", "tenant", "sort", "limit"}));
     if (!nodes || !actors)
       return 1;
     std::string frame;
@@ -393,6 +405,8 @@ int cmd_top(options o) {
       frame += kinds + "\n";
     }
     frame += "\n";
+    if (actors->HasMember("node"))
+      frame += std::string{"actors of node "} + str(*actors, "node") + "\n";
     frame += render(actors_table(*actors));
     std::fputs(frame.c_str(), stdout);
     std::fflush(stdout);
@@ -406,8 +420,8 @@ int cmd_top(options o) {
 
 int main(int argc, char** argv) {
   options o;
-  static const char* valued[] = {"kind",  "tenant", "name",   "sort",    "order",
-                                 "limit", "offset", "stream", "interval"};
+  static const char* valued[] = {"kind",  "tenant", "name",     "sort", "order",
+                                 "limit", "offset", "stream", "interval", "node"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--version" || a == "-version") {

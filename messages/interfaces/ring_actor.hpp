@@ -34,6 +34,10 @@
 ///   (ring_hb_atom, std::string key)   -> ()   // itself: the key's heartbeat_period timer
 ///   (node_atom)                       -> (node_summary) // a peer's admin console: delegated
 ///                                             //   to this node's actor registry (remote)
+///   (list_atom, actor_query)          -> (actor_page)   // a peer's admin console: this
+///                                             //   node's listing (?node=), relayed to
+///                                             //   its registry with high priority
+///   (lookup_atom, uint64_t id)        -> (actor_page)   // the same for one actor
 ///   (info_atom)                       -> (actor_info)   // admin console: state, tokens,
 ///                                             //   members, peers, last gossip
 ///   (gossip_tick_atom)                -> ()   // itself: gossip_interval timer
@@ -70,6 +74,9 @@ using ring_actor =
                      caf::replies_to<ring_forget_atom, std::string, std::string>::with<bool>,
                      caf::replies_to<gossip_atom, gossip_msg>::with<gossip_msg>,
                      caf::reacts_to<ring_hb_atom, std::string>, caf::reacts_to<gossip_tick_atom>,
-                     caf::replies_to<node_atom>::with<admin::node_summary>, info_handler_t>;
+                     caf::replies_to<node_atom>::with<admin::node_summary>,
+                     caf::replies_to<list_atom, admin::actor_query>::with<admin::actor_page>,
+                     caf::replies_to<lookup_atom, uint64_t>::with<admin::actor_page>,
+                     info_handler_t>;
 
 } // namespace skald

@@ -36,6 +36,14 @@ inline int64_t coarse_now_ns() noexcept {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+#ifndef SKALD_INTROSPECTION
+#define SKALD_INTROSPECTION 1
+#endif
+
+/// False in a build configured with -DSKALD_INTROSPECTION=OFF (only for
+/// bench/admin_cost_ir.sh: it counts the instructions the bookkeeping costs).
+constexpr bool introspection_enabled = SKALD_INTROSPECTION != 0;
+
 /// Kept by every long-lived actor in its state and touched once per message
 /// it handles. Owned by that actor alone: no atomics, no sharing.
 struct actor_stats {
@@ -44,8 +52,10 @@ struct actor_stats {
   int64_t last_mono_ns = 0;
 
   void tick() noexcept {
-    ++handled;
-    last_mono_ns = coarse_now_ns();
+    if constexpr (introspection_enabled) {
+      ++handled;
+      last_mono_ns = coarse_now_ns();
+    }
   }
 
   /// The last activity as wall-clock ns (0 = never).

@@ -47,6 +47,12 @@ protected:
     sched().run();
   }
 
+  void SetUp() override {
+    if (!admin::introspection_enabled)
+      GTEST_SKIP() << "built with SKALD_INTROSPECTION=OFF (bench/admin_cost_ir.sh's baseline): "
+                      "actors neither enlist nor count messages";
+  }
+
   ~admin_registry() override {
     // A named actor keeps ~actor_system waiting.
     sys().registry().erase(actors::actor_registry_name());

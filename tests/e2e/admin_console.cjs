@@ -6,7 +6,10 @@
 // ready, the ring with this node ACTIVE owning every token, a stream actor
 // appearing after a push, and the flush counter rising
 // after clicking "flush". Saves a screenshot (admin-console.png) into the
-// artifact folder. Run through tests/e2e/run_admin_console.sh.
+// artifact folder. Then two nodes gossiping: the actor table's node selector
+// on the first lists the second, and choosing it shows the second node's
+// actors (asked over CAF, ?node=), not the first's
+// (admin-console-node.png). Run through tests/e2e/run_admin_console.sh.
 "use strict";
 
 const { spawn } = require("child_process");
@@ -48,6 +51,75 @@ async function waitReady(base, ms) {
     } catch (_) { /* not listening yet */ }
     if (Date.now() > deadline) throw new Error("skald did not become ready");
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startNode(args, logName) {
+  const log = fs.openSync(path.join(artifacts, logName), "w");
+  return spawn(skaldBin, args, { stdio: ["ignore", log, log] });
+}
+
+async function stopNode(p) {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill("SIGTERM");
+  await new Promise((r) => p.once("exit", r));
+}
+
+// Two nodes in one cluster (memberlist on loopback, every role each): the
+// page of node A lists node B in the actor table's node selector; choosing B
+// lists B's WAL writer (its data dir in the name), and "this node" A's again.
+async function nodeSelector(browser) {
+  const ports = [];
+  for (let i = 0; i < 6; i++) ports.push(await freePort());
+  const [httpA, httpB, gossipA, gossipB, grpcA, grpcB] = ports;
+  const join = `127.0.0.1:${gossipA},127.0.0.1:${gossipB}`;
+  const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), "skald-e2e-a-")),
+    fs.mkdtempSync(path.join(os.tmpdir(), "skald-e2e-b-"))];
+  const args = (id, http, gossip, grpc, dir) => [`-config.file=${config}`, "-target=all",
+    `-server.http-listen-port=${http}`, `-server.grpc-listen-port=${grpc}`, `-common.path-prefix=${dir}`,
+    "-memberlist.bind-addr=127.0.0.1", `-memberlist.bind-port=${gossip}`, `-memberlist.join=${join}`,
+    "-memberlist.gossip-interval=200ms", `-ingester.lifecycler.id=${id}`,
+    "-ingester.lifecycler.address=127.0.0.1", "-ingester.lifecycler.heartbeat-period=500ms"];
+  const nodes = [startNode(args("e2e-a", httpA, gossipA, grpcA, dirs[0]), "skald-a.log"),
+    startNode(args("e2e-b", httpB, gossipB, grpcB, dirs[1]), "skald-b.log")];
+  try {
+    const base = `http://127.0.0.1:${httpA}`;
+    await Promise.all([waitReady(base, 20000), waitReady(`http://127.0.0.1:${httpB}`, 20000)]);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(base + "/admin");
+    // The selector offers "this node (e2e-a)" and the reachable peer e2e-b.
+    await page.waitForFunction(() => {
+      const o = [...document.querySelectorAll("#f-node option")];
+      return o.some((x) => x.value === "" && /e2e-a/.test(x.textContent))
+        && o.some((x) => x.value === "e2e-b" && !x.disabled);
+    }, null, { timeout: 20000 });
+    console.log("node selector: this node (e2e-a) and peer e2e-b");
+    const walRows = () => page.evaluate(() => [...document.querySelectorAll("#actors tbody tr")]
+      .filter((tr) => tr.dataset.kind === "wal_writer").map((tr) => tr.querySelector(".name").textContent));
+    const waitWal = async (dir, other) => {
+      await page.waitForFunction(([d, o]) => {
+        const t = document.querySelector("#actors tbody").textContent;
+        return t.includes(d) && !t.includes(o);
+      }, [dir, other], { timeout: 10000 });
+    };
+    await page.fill("#f-name", "WAL writer");
+    await waitWal(dirs[0], dirs[1]);
+    await page.selectOption("#f-node", "e2e-b");
+    await waitWal(dirs[1], dirs[0]);
+    console.log("node e2e-b chosen: its WAL writer listed: " + (await walRows()).join(", "));
+    const shot = path.join(artifacts, "admin-console-node.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log("screenshot: " + shot);
+    await page.selectOption("#f-node", "");
+    await waitWal(dirs[0], dirs[1]);
+    console.log("this node chosen again: e2e-a's WAL writer listed");
+    if (errors.length) throw new Error("page errors (cluster): " + errors.join("; "));
+    await page.close();
+  } finally {
+    await Promise.all(nodes.map(stopNode));
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }
 
@@ -124,6 +196,9 @@ async function main() {
     await page.screenshot({ path: shot, fullPage: true });
     console.log("screenshot: " + shot);
     if (errors.length) throw new Error("page errors: " + errors.join("; "));
+    await page.close();
+
+    await nodeSelector(browser);
     console.log("e2e.admin_console: PASSED");
   } finally {
     if (browser) await browser.close();

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "runtime/admin/directory.hpp"
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
 
@@ -48,6 +49,12 @@ run_result run(const std::string& cmd) {
 
 class admin_api : public testing::Test {
 protected:
+  void SetUp() override {
+    if (!admin::introspection_enabled)
+      GTEST_SKIP() << "built with SKALD_INTROSPECTION=OFF (bench/admin_cost_ir.sh's baseline): "
+                      "actors neither enlist nor count messages";
+  }
+
   void start(bool actions) {
     port_ = testutil::free_port();
     data_dir_ = testutil::make_temp_dir("skald-admin-it");

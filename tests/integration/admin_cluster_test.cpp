@@ -6,7 +6,10 @@
 // holding the request. The cluster actors (directory, ingester gateway,
 // ring watcher) and the ring member enlist and answer info; /admin/api/ring
 // shows both ingesters with their token share; POST /admin/api/ring/forget
-// removes a killed ingester through the ring member.
+// removes a killed ingester through the ring member. ?node= lists another
+// node's actors through its ring member (over CAF) with the same filters,
+// sort and paging as that node's own listing; unknown node 404, hung peer
+// 504, killed peer 502.
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -17,9 +20,12 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "runtime/admin/directory.hpp"
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
 
@@ -35,6 +41,9 @@ protected:
   static constexpr int n = 3;
 
   void SetUp() override {
+    if (!admin::introspection_enabled)
+      GTEST_SKIP() << "built with SKALD_INTROSPECTION=OFF (bench/admin_cost_ir.sh's baseline): "
+                      "actors neither enlist nor count messages";
     for (int i = 0; i < n; ++i) {
       http_.push_back(testutil::free_port());
       gossip_.push_back(testutil::free_port());
@@ -283,6 +292,173 @@ TEST_F(admin_cluster_it, cluster_actors_enlist_and_the_ring_shows_shares_and_for
                std::string{r["members"][0]["id"].GetString()} == "node-0";
       },
       10s));
+}
+
+TEST_F(admin_cluster_it, node_filter_lists_another_nodes_actors_over_caf) {
+  for (int i = 0; i < n; ++i)
+    start(i);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto nodes = nodes_of(0);
+        if (nodes.size() != n)
+          return false;
+        for (auto& [id, v] : nodes)
+          if (!v["reachable"].GetBool())
+            return false;
+        return true;
+      },
+      15s));
+
+  // Streams pushed through node 1 land on node 0 or 1 by the ring
+  // (replication factor 1); 20 streams leave some on each.
+  {
+    http_client c1{http_[1]};
+    std::string body = R"({"streams":[)";
+    auto ts = std::to_string(testutil::now_ns());
+    for (int i = 0; i < 20; ++i)
+      body += std::string{i ? "," : ""} + R"({"stream":{"app":"nf","n":")" + std::to_string(i) +
+              R"("},"values":[[")" + ts + R"(","line )" + std::to_string(i) + R"("]]})";
+    body += "]}";
+    auto r = c1.request("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}});
+    ASSERT_EQ(r.status, 204) << r.body;
+  }
+  auto ids_of = [](const rapidjson::Document& d) {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    if (d.IsObject() && d.HasMember("actors"))
+      for (auto& a : d["actors"].GetArray())
+        out.emplace_back(a["id"].GetUint64(), a["name"].GetString());
+    return out;
+  };
+  auto local1 = get_json(1, "/admin/api/actors?kind=stream&sort=name&limit=1000");
+  ASSERT_TRUE(local1.IsObject());
+  const auto total1 = local1["total"].GetUint64();
+  ASSERT_GT(total1, 0u);
+  ASSERT_LT(total1, 20u);
+
+  // Node 0 lists node 1's streams: the same rows as node 1's own listing.
+  int status = 0;
+  auto remote =
+      get_json(0, "/admin/api/actors?node=node-1&kind=stream&sort=name&limit=1000", &status);
+  ASSERT_EQ(status, 200);
+  EXPECT_STREQ(remote["node"].GetString(), "node-1");
+  EXPECT_EQ(remote["total"].GetUint64(), total1);
+  EXPECT_EQ(ids_of(remote), ids_of(local1));
+  for (auto& a : remote["actors"].GetArray()) {
+    EXPECT_STREQ(a["kind"].GetString(), "stream");
+    EXPECT_TRUE(a["answered"].GetBool());
+    EXPECT_EQ(a["state"]["entries"].GetInt64(), 1);
+  }
+  // Node 0's own listing has the other streams.
+  auto local0 = get_json(0, "/admin/api/actors?kind=stream&limit=1000");
+  EXPECT_EQ(local0["total"].GetUint64() + total1, 20u);
+
+  // Paging and sorting run on node 1: one page crosses the wire.
+  if (total1 >= 3) {
+    auto page = get_json(0, "/admin/api/actors?node=node-1&kind=stream&sort=name&order=desc&"
+                            "offset=1&limit=2");
+    auto want = get_json(1, "/admin/api/actors?kind=stream&sort=name&order=desc&offset=1&limit=2");
+    EXPECT_EQ(page["total"].GetUint64(), total1);
+    EXPECT_EQ(page["offset"].GetUint64(), 1u);
+    EXPECT_EQ(page["actors"].Size(), 2u);
+    EXPECT_EQ(ids_of(page), ids_of(want));
+  }
+  // The per-node views: streams?tenant= and the WAL writer of node 1.
+  auto streams = get_json(0, "/admin/api/streams?node=node-1&tenant=fake&limit=1000");
+  EXPECT_EQ(streams["total"].GetUint64(), total1);
+  auto wal = get_json(0, "/admin/api/wal?node=node-1", &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(wal["total"].GetUint64(), 1u);
+  // By gossip endpoint too; the distributor-only node 2 answers as well.
+  auto by_ep = get_json(0, "/admin/api/actors?kind=stream&sort=name&limit=1000&node=127.0.0.1:" +
+                               std::to_string(gossip_[1]));
+  EXPECT_EQ(ids_of(by_ep), ids_of(local1));
+  auto n2 = get_json(0, "/admin/api/actors?node=node-2&kind=ring_member", &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(n2["total"].GetUint64(), 1u);
+  // This node by its own id: the local listing.
+  EXPECT_EQ(
+      get_json(0, "/admin/api/actors?node=node-0&kind=stream&limit=1000")["total"].GetUint64(),
+      local0["total"].GetUint64());
+
+  // One actor of node 1 through node 0.
+  auto [id, name] = ids_of(local1).front();
+  auto one = get_json(0, "/admin/api/actor/" + std::to_string(id) + "?node=node-1", &status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(one["id"].GetUint64(), id);
+  EXPECT_EQ(std::string{one["name"].GetString()}, name);
+  EXPECT_STREQ(one["node"].GetString(), "node-1");
+  EXPECT_EQ(one["state"]["entries"].GetInt64(), 1);
+  http_client c0{http_[0]};
+  auto missing = c0.get("/admin/api/actor/999999999?node=node-1");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find("no actor 999999999 on node 'node-1'"), std::string::npos)
+      << missing.body;
+
+  // Unknown node: 404 naming the cluster's nodes.
+  auto unknown = c0.get("/admin/api/actors?node=nobody");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("unknown node 'nobody'"), std::string::npos) << unknown.body;
+  EXPECT_NE(unknown.body.find("node-1"), std::string::npos) << unknown.body;
+  EXPECT_EQ(c0.get("/admin/api/actor/1?node=nobody").status, 404);
+
+  // skaldctl --node: node 1's actors through node 0.
+  auto ctl = [&](const std::string& args, int* exit_status) {
+    std::string out;
+    FILE* p = popen((std::string{SKALDCTL_BINARY} +
+                     " --addr 127.0.0.1:" + std::to_string(http_[0]) + " " + args + " 2>&1")
+                        .c_str(),
+                    "r");
+    if (p == nullptr)
+      return out;
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof(buf), p)) > 0)
+      out.append(buf, got);
+    int st = pclose(p);
+    *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+  };
+  int ctl_status = -1;
+  auto out = ctl("actors --node node-1 --kind stream --sort name --limit 1000", &ctl_status);
+  EXPECT_EQ(ctl_status, 0) << out;
+  EXPECT_NE(out.find(name), std::string::npos) << out;
+  EXPECT_NE(out.find("of " + std::to_string(total1) + "\n"), std::string::npos) << out;
+  out = ctl("streams --node node-1 --tenant fake", &ctl_status);
+  EXPECT_EQ(ctl_status, 0) << out;
+  out = ctl("top --once --node node-1 --kind stream", &ctl_status);
+  EXPECT_EQ(ctl_status, 0) << out;
+  EXPECT_NE(out.find("actors of node node-1"), std::string::npos) << out;
+  out = ctl("actors --node nobody", &ctl_status);
+  EXPECT_EQ(ctl_status, 1) << out;
+  EXPECT_NE(out.find("404 unknown node 'nobody'"), std::string::npos) << out;
+
+  // A hung node 1 (SIGSTOP): 504 at the request's bound, not a hang.
+  procs_[1]->signal(SIGSTOP);
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::ifstream stat{"/proc/" + std::to_string(procs_[1]->pid()) + "/stat"};
+        std::string line;
+        std::getline(stat, line);
+        auto close = line.rfind(')');
+        return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'T';
+      },
+      5s));
+  auto t0 = std::chrono::steady_clock::now();
+  auto hung = c0.get("/admin/api/actors?node=node-1&kind=stream");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+  EXPECT_EQ(hung.status, 504) << hung.body;
+  EXPECT_NE(hung.body.find("node 'node-1'"), std::string::npos) << hung.body;
+  EXPECT_NE(hung.body.find("did not answer within"), std::string::npos) << hung.body;
+  procs_[1]->signal(SIGCONT);
+
+  // A killed node 1: 502 (it cannot be reached) while gossip still lists it.
+  procs_[1]->signal(SIGKILL);
+  procs_[1]->wait_for(5s);
+  auto dead = c0.get("/admin/api/actors?node=node-1&kind=stream");
+  EXPECT_TRUE(dead.status == 502 || dead.status == 404) << dead.status << " " << dead.body;
+  if (dead.status == 502) {
+    EXPECT_NE(dead.body.find("node 'node-1'"), std::string::npos) << dead.body;
+  }
 }
 
 } // namespace
