@@ -2,6 +2,7 @@
 #include "messages/wire.hpp"
 
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "runtime/chunkenc/mem_chunk.hpp"
@@ -114,6 +115,46 @@ status garbage(const char* what) {
   return status{errc::invalid_argument, std::string{"malformed "} + what + " message"};
 }
 
+// Matcher groups (one per selector of a query) as select and tail
+// subscription records carry them: u32 group count, then per group a u32
+// matcher count and per matcher name, op byte, value.
+void write_groups(writer& w, const std::vector<std::vector<logql::label_matcher>>& groups) {
+  w.u32(static_cast<uint32_t>(groups.size()));
+  for (const auto& g : groups) {
+    w.u32(static_cast<uint32_t>(g.size()));
+    for (const auto& m : g) {
+      w.str(m.name);
+      w.u8(static_cast<uint8_t>(m.op));
+      w.str(m.value);
+    }
+  }
+}
+
+// Reads what write_groups wrote into `out`; an error names the record (`what`).
+std::optional<status> read_groups(reader& r, const char* what,
+                                  std::vector<std::vector<logql::label_matcher>>& out) {
+  auto groups = r.count(4);
+  out.reserve(groups);
+  for (uint32_t i = 0; i < groups && r.ok(); ++i) {
+    std::vector<logql::label_matcher> g;
+    auto n = r.count(9);
+    for (uint32_t j = 0; j < n && r.ok(); ++j) {
+      std::string name{r.str()};
+      auto op = r.u8();
+      std::string value{r.str()};
+      if (!r.ok() || op > static_cast<uint8_t>(logql::match_op::nre))
+        return garbage(what);
+      auto m =
+          logql::make_matcher(std::move(name), static_cast<logql::match_op>(op), std::move(value));
+      if (!m.ok())
+        return m.error();
+      g.push_back(std::move(*m));
+    }
+    out.push_back(std::move(g));
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 ingest_wire encode_ingest(const push_batch& batch, const std::vector<uint32_t>& streams) {
@@ -202,15 +243,7 @@ select_wire encode_select(const select_request& req) {
   writer w{*out};
   w.u8(select_version);
   w.str(req.tenant);
-  w.u32(static_cast<uint32_t>(req.groups.size()));
-  for (const auto& g : req.groups) {
-    w.u32(static_cast<uint32_t>(g.size()));
-    for (const auto& m : g) {
-      w.str(m.name);
-      w.u8(static_cast<uint8_t>(m.op));
-      w.str(m.value);
-    }
-  }
+  write_groups(w, req.groups);
   w.i64(req.from);
   w.i64(req.through);
   w.u8(req.labels_only ? 1 : 0);
@@ -226,25 +259,8 @@ result<select_request> decode_select(const std::string& bytes) {
     return garbage("select");
   select_request req;
   req.tenant = std::string{r.str()};
-  auto groups = r.count(4);
-  req.groups.reserve(groups);
-  for (uint32_t i = 0; i < groups && r.ok(); ++i) {
-    std::vector<logql::label_matcher> g;
-    auto n = r.count(9);
-    for (uint32_t j = 0; j < n && r.ok(); ++j) {
-      std::string name{r.str()};
-      auto op = r.u8();
-      std::string value{r.str()};
-      if (!r.ok() || op > static_cast<uint8_t>(logql::match_op::nre))
-        return garbage("select");
-      auto m =
-          logql::make_matcher(std::move(name), static_cast<logql::match_op>(op), std::move(value));
-      if (!m.ok())
-        return m.error();
-      g.push_back(std::move(*m));
-    }
-    req.groups.push_back(std::move(g));
-  }
+  if (auto err = read_groups(r, "select", req.groups))
+    return *err;
   req.from = r.i64();
   req.through = r.i64();
   req.labels_only = r.u8() != 0;
@@ -365,15 +381,7 @@ tail_sub_wire encode_tail_sub(const tail_sub& s) {
   writer w{*out};
   w.u8(tail_sub_version);
   w.str(s.tenant);
-  w.u32(static_cast<uint32_t>(s.groups.size()));
-  for (const auto& g : s.groups) {
-    w.u32(static_cast<uint32_t>(g.size()));
-    for (const auto& m : g) {
-      w.str(m.name);
-      w.u8(static_cast<uint8_t>(m.op));
-      w.str(m.value);
-    }
-  }
+  write_groups(w, s.groups);
   w.u32(s.max_inflight);
   return tail_sub_wire{std::move(out)};
 }
@@ -384,25 +392,8 @@ result<tail_sub> decode_tail_sub(const std::string& bytes) {
     return garbage("tail");
   tail_sub s;
   s.tenant = std::string{r.str()};
-  auto groups = r.count(4);
-  s.groups.reserve(groups);
-  for (uint32_t i = 0; i < groups && r.ok(); ++i) {
-    std::vector<logql::label_matcher> g;
-    auto n = r.count(9);
-    for (uint32_t j = 0; j < n && r.ok(); ++j) {
-      std::string name{r.str()};
-      auto op = r.u8();
-      std::string value{r.str()};
-      if (!r.ok() || op > static_cast<uint8_t>(logql::match_op::nre))
-        return garbage("tail");
-      auto m =
-          logql::make_matcher(std::move(name), static_cast<logql::match_op>(op), std::move(value));
-      if (!m.ok())
-        return m.error();
-      g.push_back(std::move(*m));
-    }
-    s.groups.push_back(std::move(g));
-  }
+  if (auto err = read_groups(r, "tail", s.groups))
+    return *err;
   s.max_inflight = r.u32();
   if (!r.ok() || !r.at_end())
     return garbage("tail");
