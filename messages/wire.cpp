@@ -115,6 +115,28 @@ status garbage(const char* what) {
   return status{errc::invalid_argument, std::string{"malformed "} + what + " message"};
 }
 
+// One pushed entry as ingest and tail batch records carry it: ts, line, then
+// its structured metadata (a zero count when it has none).
+template <class Entry>
+void write_entry(writer& w, const Entry& e) {
+  w.i64(e.ts);
+  w.str(e.line);
+  if (e.metadata != nullptr && !e.metadata->empty())
+    w.labels(*e.metadata);
+  else
+    w.u32(0);
+}
+
+// The one copy of a received record that the decoded batch owns (its entry
+// views point into it).
+std::shared_ptr<push::push_storage> copy_to_storage(const std::string& bytes) {
+  auto storage = std::make_shared<push::push_storage>();
+  storage->bytes.reset(new char[bytes.size() + 1]);
+  std::memcpy(storage->bytes.get(), bytes.data(), bytes.size());
+  storage->size = bytes.size();
+  return storage;
+}
+
 // Matcher groups (one per selector of a query) as select and tail
 // subscription records carry them: u32 group count, then per group a u32
 // matcher count and per matcher name, op byte, value.
@@ -180,12 +202,7 @@ ingest_wire encode_ingest(const push_batch& batch, const std::vector<uint32_t>& 
     w.u32(i < batch.tokens.size() ? batch.tokens[i] : 0);
     w.u32(static_cast<uint32_t>(s.entries.size()));
     for (const auto& e : s.entries) {
-      w.i64(e.ts);
-      w.str(e.line);
-      if (e.metadata != nullptr && !e.metadata->empty())
-        w.labels(*e.metadata);
-      else
-        w.u32(0);
+      write_entry(w, e);
     }
   }
   return ingest_wire{std::move(out)};
@@ -193,10 +210,7 @@ ingest_wire encode_ingest(const push_batch& batch, const std::vector<uint32_t>& 
 
 result<push_batch> decode_ingest(const std::string& bytes) {
   // One copy of the bytes, owned by the batch: entry views point into it.
-  auto storage = std::make_shared<push::push_storage>();
-  storage->bytes.reset(new char[bytes.size() + 1]);
-  std::memcpy(storage->bytes.get(), bytes.data(), bytes.size());
-  storage->size = bytes.size();
+  auto storage = copy_to_storage(bytes);
   reader r{storage->bytes.get(), bytes.size()};
   if (r.u8() != ingest_version)
     return garbage("ingest");
@@ -427,12 +441,7 @@ tail_batch_wire encode_tail_batches(const std::vector<tail_batch_ptr>& batches,
     w.u32(static_cast<uint32_t>(b->stored.size()));
     for (auto i : b->stored) {
       const auto& e = s.entries[i];
-      w.i64(e.ts);
-      w.str(e.line);
-      if (e.metadata != nullptr && !e.metadata->empty())
-        w.labels(*e.metadata);
-      else
-        w.u32(0);
+      write_entry(w, e);
     }
   }
   return tail_batch_wire{std::move(out)};
@@ -440,10 +449,7 @@ tail_batch_wire encode_tail_batches(const std::vector<tail_batch_ptr>& batches,
 
 result<tail_batches> decode_tail_batches(const std::string& bytes) {
   // One copy of the bytes, owned by the batch: entry views point into it.
-  auto storage = std::make_shared<push::push_storage>();
-  storage->bytes.reset(new char[bytes.size() + 1]);
-  std::memcpy(storage->bytes.get(), bytes.data(), bytes.size());
-  storage->size = bytes.size();
+  auto storage = copy_to_storage(bytes);
   reader r{storage->bytes.get(), bytes.size()};
   if (r.u8() != tail_batch_version)
     return garbage("tail batch");
