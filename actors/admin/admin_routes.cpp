@@ -275,6 +275,27 @@ void ask_node(caf::event_based_actor* self, const ctx_ptr& c, const node_target&
       [who, fail](std::string why) { fail(502, who + " is unreachable: " + why); });
 }
 
+/// Asks the actor registry of ?node=NAME for a page: this node's directly
+/// (high priority), a peer's through ask_node.
+template <class... Ts>
+void ask_registry(caf::event_based_actor* self, const ctx_ptr& c, const std::string& node,
+                  std::function<void(admin::actor_page&)> ok, fail_fn fail, Ts... xs) {
+  resolve_node(
+      self, c, node,
+      [self, c, ok, fail, xs...](node_target t) {
+        if (t.remote()) {
+          ask_node(self, c, t, ok, fail, xs...);
+          return;
+        }
+        self->request<caf::message_priority::high>(c->registry, c->timeout(), xs...)
+            .then([ok](admin::actor_page& page) { ok(page); },
+                  [fail, self](caf::error& e) {
+                    fail(503, "actor registry: " + self->system().render(e));
+                  });
+      },
+      fail);
+}
+
 /// Adds "node":NAME first into a JSON object body.
 std::string with_node(const std::string& name, std::string body) {
   if (name.empty() || body.size() < 2 || body.front() != '{')
@@ -295,19 +316,7 @@ void list(const ctx_ptr& c, admin::actor_query q, std::string node, http::respon
     auto fail = [rsp](unsigned status, std::string msg) {
       rsp.send(json_error(status, std::move(msg)));
     };
-    resolve_node(
-        self, c, node,
-        [self, c, q, answer, fail](node_target t) {
-          if (t.remote()) {
-            ask_node(self, c, t, answer, fail, list_atom_v, q);
-            return;
-          }
-          self->request<caf::message_priority::high>(c->registry, c->timeout(), list_atom_v, q)
-              .then(answer, [fail, self](caf::error& e) {
-                fail(503, "actor registry: " + self->system().render(e));
-              });
-        },
-        fail);
+    ask_registry(self, c, node, answer, fail, list_atom_v, q);
   });
 }
 
@@ -460,7 +469,8 @@ void nodes(const ctx_ptr& c, http::responder rsp) {
                                   // One deadline for every peer: a dead or hung node never
                                   // holds the answer (in-flight requests to a dead node do
                                   // not fail, caf-0.17.md §4).
-                                  self->delayed_send(self, c->opts.peer_timeout, caf::tick_atom::value);
+                                  self->delayed_send(self, c->opts.peer_timeout,
+                                                     caf::tick_atom::value);
                                   self->become([self, g](caf::tick_atom) {
                                     nodes_answer(g);
                                     self->quit();
@@ -495,17 +505,17 @@ void ring_route(const ctx_ptr& c, http::responder rsp) {
               self->request<caf::message_priority::high>(member, to, ring_get_atom_v)
                   .then(
                       [self, c, rsp, to, id = m.id(), fail](const ring_snapshot& snap) {
-                        auto sum = admin::summarize_ring(snap->desc, snap->options,
-                                                         snap->self_id, snap->now_ms);
-                        self->request<caf::message_priority::high>(c->registry, to,
-                                                                   lookup_atom_v, uint64_t{id})
+                        auto sum = admin::summarize_ring(snap->desc, snap->options, snap->self_id,
+                                                         snap->now_ms);
+                        self->request<caf::message_priority::high>(c->registry, to, lookup_atom_v,
+                                                                   uint64_t{id})
                             .then(
                                 [rsp, sum](admin::actor_page& page) {
                                   rsp.send(http::response::json(
-                                      200, admin::to_json(sum, page.rows.empty()
-                                                                   ? std::string{}
-                                                                   : admin::to_json(
-                                                                         page.rows.front()))));
+                                      200, admin::to_json(
+                                               sum, page.rows.empty()
+                                                        ? std::string{}
+                                                        : admin::to_json(page.rows.front()))));
                                 },
                                 [fail](caf::error& e) { fail("actor registry", e); });
                       },
@@ -561,11 +571,11 @@ void forget_action(const ctx_ptr& c, http::request& req, http::responder rsp) {
                                     return;
                                   }
                                   static auto logger = log::get("admin");
-                                  SKALD_LOG_WARN(logger, "ring member {} forgotten from the admin API",
-                                                 id);
+                                  SKALD_LOG_WARN(logger,
+                                                 "ring member {} forgotten from the admin API", id);
                                   rsp.send(http::response::json(
-                                      200, "{\"status\":\"success\",\"member\":" +
-                                               json_string(id) + "}"));
+                                      200, "{\"status\":\"success\",\"member\":" + json_string(id) +
+                                               "}"));
                                 },
                                 [fail](caf::error& e) { fail("ring member", e); });
                       },
@@ -598,19 +608,7 @@ void actor_by_id(const ctx_ptr& c, http::request& req, http::responder rsp) {
       else
         rsp.send(http::response::json(200, with_node(node, admin::to_json(page.rows.front()))));
     };
-    resolve_node(
-        self, c, node,
-        [self, c, id, answer, fail](node_target t) {
-          if (t.remote()) {
-            ask_node(self, c, t, answer, fail, lookup_atom_v, id);
-            return;
-          }
-          self->request<caf::message_priority::high>(c->registry, c->timeout(), lookup_atom_v, id)
-              .then(answer, [fail, self](caf::error& e) {
-                fail(503, "actor registry: " + self->system().render(e));
-              });
-        },
-        fail);
+    ask_registry(self, c, node, answer, fail, lookup_atom_v, id);
   });
 }
 
