@@ -61,11 +61,21 @@ TEST(replay_pool, drain_waits_for_running_tasks_and_can_be_repeated) {
   replay_pool pool{2};
   int a = 0;
   int b = 0;
-  pool.post(0, [&a] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Task 0 is running (its queue is empty) and blocked until task 1 on the
+  // other worker opens the gate: drain must wait for both, not only queues.
+  std::promise<void> started;
+  std::promise<void> gate;
+  auto open = gate.get_future();
+  pool.post(0, [&a, &started, &open] {
+    started.set_value();
+    open.wait();
     a = 1;
   });
-  pool.post(1, [&b] { b = 2; });
+  started.get_future().wait();
+  pool.post(1, [&b, &gate] {
+    b = 2;
+    gate.set_value();
+  });
   pool.drain();
   EXPECT_EQ(a, 1);
   EXPECT_EQ(b, 2);
