@@ -1,8 +1,11 @@
-// actors/querier/tail.cpp — the tailer actor and the tail routes (see
-// tail.hpp). Decisions (buffering, delay_for, JSON) live in runtime/tail;
-// this file wires the websocket, the ingester and the querier together.
+// actors/querier/tail.cpp — the tailer actor (see tail.hpp): its
+// subscriptions to local and remote ingesters, the history query, the
+// pipeline and the websocket. The HTTP routes that start it are in
+// tail_routes.cpp. Decisions (buffering, delay_for, JSON, replicas) live in
+// runtime/tail.
 #include "actors/querier/tail.hpp"
 #include "actors/querier/common.hpp"
+#include "actors/querier/tail_internal.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -49,85 +52,10 @@ namespace skald::actors {
 
 namespace {
 
+using namespace tail_detail;
 using querier_detail::steady_ns;
 using querier_detail::wall_ns;
 
-struct tail_metrics {
-  metrics::gauge* active = nullptr;
-  metrics::counter* bytes = nullptr;
-  metrics::counter* dropped = nullptr;
-  metrics::gauge* ingesters = nullptr;
-
-  explicit tail_metrics(metrics::registry& r) {
-    active = &r.gauge("loki_querier_tail_active", "Number of active tailers").get();
-    bytes = &r.counter("loki_querier_tail_bytes_total", "total bytes tailed").get();
-    dropped = &r.counter("skald_querier_tail_dropped_entries_total",
-                         "Tail entries not sent because the client was too slow.")
-                   .get();
-    ingesters = &r.gauge("skald_querier_tail_ingester_subscriptions",
-                         "Ingester subscriptions held by this querier's live tails (one per "
-                         "tail and ingester).")
-                     .get();
-  }
-};
-
-/// What one tail session asked for (parsed on the I/O thread).
-struct tail_params {
-  std::string tenant;
-  std::shared_ptr<const logql::expr> expr;
-  uint32_t limit = 100;
-  int64_t start_ns = 0;
-  int64_t delay_ns = 0;
-  bool categorize = false;
-  bool legacy = false;
-};
-
-struct route_state final : tail_service {
-  tail_route_options opts;
-  caf::actor_system* sys = nullptr;
-  std::shared_ptr<tail_metrics> m;
-
-  // Live tailers, so stop() can end them.
-  mutable std::mutex mtx;
-  mutable std::vector<caf::actor> live;
-  mutable bool stopped = false;
-  /// One key object per distinct query (text + categorize) among live
-  /// tailers: tailers holding the same key share pipeline results through
-  /// the batches' memo (messages/tail.hpp).
-  mutable std::map<std::string, std::weak_ptr<const std::string>> keys;
-
-  std::shared_ptr<const std::string> key_for(const std::string& query) const {
-    std::lock_guard<std::mutex> guard{mtx};
-    auto& slot = keys[query];
-    auto k = slot.lock();
-    if (!k) {
-      k = std::make_shared<const std::string>(query);
-      slot = k;
-    }
-    for (auto it = keys.begin(); it != keys.end();) // forget keys of ended tailers
-      it = it->second.expired() ? keys.erase(it) : std::next(it);
-    return k;
-  }
-
-  void stop() override {
-    std::vector<caf::actor> all;
-    {
-      std::lock_guard<std::mutex> guard{mtx};
-      stopped = true;
-      all.swap(live);
-    }
-    for (auto& a : all)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
-  void forget(const caf::actor_addr& a) const {
-    std::lock_guard<std::mutex> guard{mtx};
-    live.erase(std::remove_if(live.begin(), live.end(),
-                              [&a](const caf::actor& x) { return x.address() == a; }),
-               live.end());
-  }
-};
-
-using route_ptr = std::shared_ptr<const route_state>;
 
 // -- tailer actor ----------------------------------------------------------------
 
@@ -811,124 +739,15 @@ caf::behavior tailer_behavior(tailer_ptr self) {
   };
 }
 
-// -- routes ----------------------------------------------------------------------
-
-bool resolve_tenant(const route_state& rs, const http::request& req, const http::responder& rsp,
-                    std::string& tenant) {
-  if (!rs.opts.auth_enabled) {
-    tenant = std::string{model::no_auth_tenant};
-    return true;
-  }
-  const std::string* h = req.find_header("X-Scope-OrgID");
-  auto t = model::tenant_from_org_id(h ? std::string_view{*h} : std::string_view{}, h != nullptr);
-  if (!t.ok()) {
-    rsp.send(http::response::error(static_cast<unsigned>(push::http_status_for(t.error().code())),
-                                   t.error().message()));
-    return false;
-  }
-  tenant.assign(t->data(), t->size());
-  return true;
-}
-
-/// Loki's ParseTailQuery: query (+ legacy regexp), limit, start, delay_for.
-bool parse_tail(const http::request& req, const http::responder& rsp, tail_params& p) {
-  auto bad = [&rsp](const std::string& msg) {
-    rsp.send(http::response::error(400, msg));
-    return false;
-  };
-  const auto* q = req.param("query");
-  std::string text = q ? *q : std::string{};
-  auto parsed = logql::parse(text);
-  if (!parsed.ok())
-    return bad(parsed.error().message());
-  if (const auto* re = req.param("regexp"); re != nullptr && !re->empty()) {
-    // parseRegexQuery: the legacy regexp becomes a |~ filter.
-    std::string quoted;
-    model::append_go_quote(quoted, *re);
-    parsed = logql::parse(text + " |~ " + quoted);
-    if (!parsed.ok())
-      return bad(parsed.error().message());
-  }
-  if (!parsed->is_log)
-    return bad("only log queries are supported for tailing");
-  p.expr = std::make_shared<const logql::expr>(std::move(*parsed));
-  auto limit = loghttp::parse_limit(req.param("limit"));
-  if (!limit.ok())
-    return bad(limit.error().message());
-  p.limit = *limit;
-  auto b =
-      loghttp::determine_bounds([&req](std::string_view n) { return req.param(n); }, wall_ns());
-  if (!b.ok())
-    return bad(b.error().message());
-  p.start_ns = b->start_ns;
-  auto delay = tail::parse_delay_for(req.param("delay_for"));
-  if (!delay.ok())
-    return bad(delay.error().message());
-  p.delay_ns = *delay * 1'000'000'000;
-  return true;
-}
-
-/// Connects the websocket's lifetime to the tailer actor's.
-struct session_link {
-  std::mutex mtx;
-  caf::actor tailer;
-  bool closed = false;
-};
-
-void handle_tail(const route_ptr& rs, http::request& req, http::responder rsp, bool legacy) {
-  tail_params p;
-  if (!resolve_tenant(*rs, req, rsp, p.tenant))
-    return;
-  if (!parse_tail(req, rsp, p))
-    return;
-  p.legacy = legacy;
-  p.categorize =
-      req.header("X-Loki-Response-Encoding-Flags").find("categorize-labels") != std::string::npos;
-  auto link = std::make_shared<session_link>();
-  auto up = std::make_shared<http::websocket_upgrade>();
-  up->ping_interval = rs->opts.ping_interval;
-  up->stall_timeout = rs->opts.stall_timeout;
-  up->on_open = [rs, p, link](std::shared_ptr<http::websocket> ws) {
-    std::lock_guard<std::mutex> guard{link->mtx};
-    if (link->closed)
-      return;
-    std::lock_guard<std::mutex> live_guard{rs->mtx};
-    if (rs->stopped) {
-      ws->close(1001, "server is stopping");
-      return;
-    }
-    link->tailer = rs->sys->spawn(tailer_fn, rs, p, std::move(ws));
-    rs->live.push_back(link->tailer);
-  };
-  up->on_closed = [link](const std::string& reason) {
-    static auto logger = log::get("querier");
-    SKALD_LOG_INFO(logger, "ended tailing logs: {}", reason);
-    std::lock_guard<std::mutex> guard{link->mtx};
-    link->closed = true;
-    if (link->tailer)
-      caf::anon_send(link->tailer, stop_atom_v, false);
-    link->tailer = nullptr;
-  };
-  rsp.send(http::response::upgrade_to(std::move(up)));
-}
-
 } // namespace
 
-std::shared_ptr<tail_service> add_tail_routes(http::router& r, caf::actor_system& sys,
-                                              tail_route_options opts) {
-  auto rs = std::make_shared<route_state>();
-  rs->sys = &sys;
-  rs->m =
-      std::make_shared<tail_metrics>(opts.metrics ? *opts.metrics : metrics::default_registry());
-  rs->opts = std::move(opts);
-  route_ptr cst = rs;
-  r.get("/loki/api/v1/tail", [cst](http::request& req, http::responder rsp) {
-    handle_tail(cst, req, std::move(rsp), false);
-  });
-  r.get("/api/prom/tail", [cst](http::request& req, http::responder rsp) {
-    handle_tail(cst, req, std::move(rsp), true);
-  });
-  return rs;
+namespace tail_detail {
+
+caf::actor spawn_tailer(caf::actor_system& sys, route_ptr rs, tail_params p,
+                        std::shared_ptr<http::websocket> ws) {
+  return sys.spawn(tailer_fn, std::move(rs), std::move(p), std::move(ws));
 }
+
+} // namespace tail_detail
 
 } // namespace skald::actors
