@@ -340,6 +340,35 @@ TEST_F(query_it, too_many_outstanding_queries_of_a_tenant_get_lokis_429) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+TEST_F(query_it, ingesters_answer_only_ranges_within_query_ingesters_within) {
+  // A line 5 hours old, in memory only (not flushed): a range that ends
+  // before now - 3h asks the store alone (Loki's buildQueryIntervals).
+  const int64_t hour = 3600'000'000'000;
+  const int64_t old_ts = now_ns() - 5 * hour;
+  push("{\"app\":\"old\"}", {{old_ts, "five hours ago"}});
+  auto r = get(range("{app=\"old\"}", old_ts - hour, old_ts + hour, ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(lines(parse(r.body)).empty()) << r.body;
+  // A range reaching into the last 3 hours asks the ingester for its recent
+  // part only: still nothing from 5 hours ago.
+  r = get(range("{app=\"old\"}", old_ts - hour, now_ns(), ""));
+  EXPECT_TRUE(lines(parse(r.body)).empty()) << r.body;
+  // With 0 the ingesters are always asked (the WAL brings the line back).
+  proc_.reset();
+  const auto dir = data_dir_;
+  port_ = testutil::free_port();
+  proc_ = std::make_unique<child_process>(
+      SKALD_BINARY,
+      std::vector<std::string>{"-config.file=" + std::string{SKALD_SOURCE_DIR} +
+                                   "/configs/skald-local.yaml",
+                               "-server.http-listen-port=" + std::to_string(port_),
+                               "-common.path-prefix=" + dir, "-querier.query-ingesters-within=0"});
+  ASSERT_EQ(testutil::wait_for_status_200(port_, "/ready", 10s).status, 200) << proc_->output();
+  r = get(range("{app=\"old\"}", old_ts - hour, old_ts + hour, ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(lines(parse(r.body)), (std::vector<std::string>{"five hours ago"}));
+}
+
 TEST_F(query_it, a_line_is_visible_right_after_its_204) {
   for (int i = 0; i < 20; ++i) {
     const auto ts = base_ + i;
