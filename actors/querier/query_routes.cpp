@@ -44,6 +44,7 @@
 #include "runtime/query/volume.hpp"
 #include "runtime/query/worker_pool.hpp"
 #include "runtime/ring/read.hpp"
+#include "runtime/ring/readiness.hpp" // go_duration_string
 #include "runtime/storage/chunk_key.hpp"
 
 namespace skald::actors {
@@ -223,9 +224,12 @@ void run_query(const route_state& rs, const http::request& req, http::responder 
   }
   const int64_t max_len = lim.max_query_length.count();
   if (max_len > 0 && p.end_ns - p.start_ns > max_len) {
+    // Loki 3.x (queryrange limits): the length is a Go time.Duration of the
+    // millisecond bounds ("833h20m0s"), the limit a model.Duration ("30d1h").
+    const int64_t len_ms = p.end_ns / 1'000'000 - p.start_ns / 1'000'000;
     send_error(rsp, 400,
                "the query time range exceeds the limit (query length: " +
-                   logql::format_prom_duration(p.end_ns - p.start_ns) +
+                   ring::go_duration_string(std::chrono::milliseconds{len_ms}) +
                    ", limit: " + logql::format_prom_duration(max_len) + ")");
     return;
   }
