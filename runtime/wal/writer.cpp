@@ -187,7 +187,7 @@ status writer::write() {
   const size_t prefix = file_->aligned_prefix();
   const size_t lead = prefix + (fresh ? file_header_size : 0);
   status st;
-  if (prefix != tail_.size())
+  if (prefix > 0 && prefix != tail_.size())
     st = status{errc::io_error, "wal: the segment's last block is not known"}; // cannot happen
   else if ((lead != lead_ && !move_records(lead)) || !reserve(round_up_to_block(size_)))
     st = status{errc::io_error, "wal: no memory for the batch buffer"};
@@ -196,7 +196,8 @@ status writer::write() {
     keep_only_series();
     return st;
   }
-  std::memcpy(buf_.data, tail_.data(), prefix);
+  if (prefix > 0)
+    std::memcpy(buf_.data, tail_.data(), prefix);
   if (fresh) {
     std::string header;
     append_file_header(header, file_kind::segment);
