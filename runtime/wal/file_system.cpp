@@ -1,5 +1,7 @@
 #include "runtime/wal/file_system.hpp"
 
+#include "runtime/wal/aligned_buffer.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -97,43 +99,10 @@ private:
   std::string path_;
 };
 
-/// Heap memory aligned to direct_io_block (O_DIRECT buffers).
-struct aligned_buffer {
-  char* data = nullptr;
-  size_t capacity = 0;
-
-  aligned_buffer() = default;
-  aligned_buffer(const aligned_buffer&) = delete;
-  aligned_buffer& operator=(const aligned_buffer&) = delete;
-  ~aligned_buffer() { std::free(data); }
-
-  /// Grows to at least n bytes (rounded up to blocks), keeping the first
-  /// `keep` bytes. False if out of memory.
-  bool reserve(size_t n, size_t keep) {
-    if (n <= capacity)
-      return true;
-    size_t cap = capacity == 0 ? size_t{1} << 20 : capacity;
-    while (cap < n)
-      cap *= 2;
-    void* p = nullptr;
-    if (::posix_memalign(&p, direct_io_block, cap) != 0)
-      return false;
-    if (keep > 0)
-      std::memcpy(p, data, keep);
-    std::free(data);
-    data = static_cast<char*>(p);
-    capacity = cap;
-    return true;
-  }
-};
-
-constexpr size_t round_up(size_t n) {
-  return (n + direct_io_block - 1) / direct_io_block * direct_io_block;
-}
-
 /// A file opened with O_DIRECT: every append is one pwrite(2) of whole
-/// blocks from an aligned buffer that starts with the file's last partial
-/// block (rewritten with the same bytes) and ends in zero padding. The
+/// blocks from an aligned buffer (its own for append(), the caller's for
+/// append_aligned()) that starts with the file's last partial block
+/// (rewritten with the same bytes) and ends in zero padding. The
 /// logical size is what was appended; the file on disk is rounded up to a
 /// block. If the kernel refuses an aligned direct write (EINVAL: a device
 /// with larger blocks), the file drops O_DIRECT and goes on with buffered
@@ -154,7 +123,11 @@ public:
       return {};
     if (direct_) {
       const size_t tail = size_ % direct_io_block;
-      const size_t len = round_up(tail + data.size());
+      const size_t len = round_up_to_block(tail + data.size());
+      if (!tail_loaded_) {
+        if (auto st = load_tail(); !st)
+          return st;
+      }
       if (!buf_.reserve(len, tail))
         return status{errc::io_error, "write " + path_ + ": no memory for the direct I/O buffer"};
       std::memcpy(buf_.data + tail, data.data(), data.size());
@@ -170,16 +143,42 @@ public:
       }
       if (err != EINVAL)
         return errno_status(err, "write", path_); // buf_ still starts with the tail
-      // The kernel refuses these aligned direct writes (a device with larger
-      // blocks): drop O_DIRECT and write buffered from here on.
-      int flags = ::fcntl(fd_, F_GETFL);
-      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0)
-        return errno_status(errno, "fcntl", path_);
-      direct_ = false;
+      if (auto st = drop_direct(); !st)
+        return st;
     }
     if (int err = pwrite_all(data.data(), data.size(), size_); err != 0)
       return errno_status(err, "write", path_);
     size_ += data.size();
+    return {};
+  }
+
+  size_t aligned_prefix() const noexcept override { return direct_ ? size_ % direct_io_block : 0; }
+
+  status append_aligned(char* buf, size_t len) override {
+    if (fd_ < 0)
+      return status{errc::io_error, "write " + path_ + ": file is closed"};
+    if (len == 0)
+      return {};
+    const size_t tail = aligned_prefix();
+    if (direct_) {
+      // The caller's buffer already starts with the last partial block.
+      const size_t total = round_up_to_block(tail + len);
+      std::memset(buf + tail + len, 0, total - tail - len);
+      const uint64_t off = size_ - tail;
+      int err = pwrite_all(buf, total, off);
+      if (err == 0) {
+        size_ += len;
+        tail_loaded_ = false; // buf_ no longer holds the last block
+        return {};
+      }
+      if (err != EINVAL)
+        return errno_status(err, "write", path_);
+      if (auto st = drop_direct(); !st)
+        return st;
+    }
+    if (int err = pwrite_all(buf + tail, len, size_); err != 0)
+      return errno_status(err, "write", path_);
+    size_ += len;
     return {};
   }
 
@@ -191,21 +190,8 @@ public:
         return errno_status(errno, "truncate", path_);
     }
     size_ = size;
-    const size_t tail = size % direct_io_block;
-    if (!direct_ || tail == 0)
-      return {};
     // Reload the new last partial block (the next append rewrites it).
-    if (!buf_.reserve(direct_io_block, 0))
-      return status{errc::io_error, "truncate " + path_ + ": out of memory"};
-    ssize_t n;
-    while ((n = ::pread(fd_, buf_.data, direct_io_block, static_cast<off_t>(size - tail))) < 0 &&
-           errno == EINTR) {
-    }
-    if (n < 0)
-      return errno_status(errno, "read", path_);
-    if (static_cast<size_t>(n) != tail)
-      return status{errc::io_error, "truncate " + path_ + ": last block reads back short"};
-    return {};
+    return load_tail();
   }
 
   status sync() override { return sync_fd(fd_, path_); }
@@ -213,6 +199,37 @@ public:
   status close() override { return close_fd(fd_, path_); }
 
 private:
+  /// The kernel refuses aligned direct writes (a device with larger
+  /// blocks): drop O_DIRECT and write buffered from here on.
+  status drop_direct() {
+    int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0)
+      return errno_status(errno, "fcntl", path_);
+    direct_ = false;
+    return {};
+  }
+
+  /// Reads the last partial block (size_ % direct_io_block bytes) into buf_.
+  status load_tail() {
+    const size_t tail = size_ % direct_io_block;
+    if (!direct_ || tail == 0) {
+      tail_loaded_ = true;
+      return {};
+    }
+    if (!buf_.reserve(direct_io_block, 0))
+      return status{errc::io_error, "read " + path_ + ": out of memory"};
+    ssize_t n;
+    while ((n = ::pread(fd_, buf_.data, direct_io_block, static_cast<off_t>(size_ - tail))) < 0 &&
+           errno == EINTR) {
+    }
+    if (n < 0)
+      return errno_status(errno, "read", path_);
+    if (static_cast<size_t>(n) < tail) // more: the zero padding after it
+      return status{errc::io_error, "read " + path_ + ": last block reads back short"};
+    tail_loaded_ = true;
+    return {};
+  }
+
   /// pwrite(2)s all of p[0, len) at off; 0 or the errno of the failure
   /// (EIO for a write of 0 bytes).
   int pwrite_all(const char* p, size_t len, uint64_t off) {
@@ -236,8 +253,11 @@ private:
   bool direct_ = true;
   /// Bytes appended (the file may be longer by its zero padding).
   uint64_t size_ = 0;
-  /// Starts with the size_ % direct_io_block bytes of the last block.
+  /// Starts with the size_ % direct_io_block bytes of the last block when
+  /// tail_loaded_ (append_aligned() writes from the caller's buffer and
+  /// leaves it stale; append() reads the block back first then).
   aligned_buffer buf_;
+  bool tail_loaded_ = true;
 };
 
 class posix_fs final : public file_system {

@@ -54,6 +54,22 @@ public:
   /// normally). See invariant (1).
   virtual status append(std::string_view data) = 0;
 
+  /// Zero-copy appends (see append_aligned()): how many bytes of the
+  /// file's last partial direct_io_block must come in front of the new data.
+  /// 0 unless the file writes whole blocks (a posix create_direct() file).
+  virtual size_t aligned_prefix() const noexcept { return 0; }
+
+  /// append() of buf[p, p + len), p = aligned_prefix(), without a copy: buf
+  /// is aligned to direct_io_block, has room for p + len rounded up to a
+  /// block, and starts with the file's last p bytes, so a direct file writes
+  /// whole blocks straight from it (it may overwrite the bytes after
+  /// p + len, up to the block boundary, with zero padding; buf[0, p + len)
+  /// is left as it was). Same contract as append(), invariant (1).
+  /// Default: append({buf + p, len}).
+  virtual status append_aligned(char* buf, size_t len) {
+    return append(std::string_view{buf + aligned_prefix(), len});
+  }
+
   /// Cuts the file to `size` bytes (to drop a partly written batch).
   virtual status truncate(uint64_t size) = 0;
 

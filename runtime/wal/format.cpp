@@ -252,9 +252,9 @@ const model::label_set* metadata_of(const Entry& e) noexcept {
     return e.metadata;
 }
 
+/// Payload size of an entries record.
 template <class Entry>
-void append_entries_impl(std::string& out, uint64_t fingerprint, uint64_t counter,
-                         const Entry* entries, size_t n) {
+size_t entries_payload_size(const Entry* entries, size_t n) {
   // Wrapping timestamp differences: no signed overflow for extreme values.
   size_t size = 16 + uvarint_size(n);
   uint64_t prev = 0;
@@ -264,13 +264,18 @@ void append_entries_impl(std::string& out, uint64_t fingerprint, uint64_t counte
             labels_size(metadata_of(entries[i]));
     prev = ts;
   }
-  const size_t start = out.size();
-  out.resize(start + frame_header_size + size);
-  char* p = out.data() + start + frame_header_size;
+  return size;
+}
+
+/// Writes the framed record (frame_header_size + size bytes) at frame.
+template <class Entry>
+char* put_entries_impl(char* frame, size_t size, uint64_t fingerprint, uint64_t counter,
+                       const Entry* entries, size_t n) {
+  char* p = frame + frame_header_size;
   p = put_u64(p, fingerprint);
   p = put_u64(p, counter);
   p = put_uvarint(p, n);
-  prev = 0;
+  uint64_t prev = 0;
   for (size_t i = 0; i < n; ++i) {
     const auto& e = entries[i];
     const auto ts = static_cast<uint64_t>(e.ts);
@@ -279,7 +284,20 @@ void append_entries_impl(std::string& out, uint64_t fingerprint, uint64_t counte
     p = put_str(p, e.line);
     p = put_labels(p, metadata_of(e));
   }
-  end_frame(out, start, record_type::entries);
+  put_u32le(frame + 4, static_cast<uint32_t>(size));
+  frame[8] = static_cast<char>(record_version);
+  frame[9] = static_cast<char>(record_type::entries);
+  put_u32le(frame, util::crc32c(frame + 4, size + frame_header_size - 4));
+  return p;
+}
+
+template <class Entry>
+void append_entries_impl(std::string& out, uint64_t fingerprint, uint64_t counter,
+                         const Entry* entries, size_t n) {
+  const size_t size = entries_payload_size(entries, n);
+  const size_t start = out.size();
+  out.resize(start + frame_header_size + size);
+  put_entries_impl(out.data() + start, size, fingerprint, counter, entries, n);
 }
 
 } // namespace
@@ -292,6 +310,24 @@ void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
 void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
                     const model::entry* entries, size_t n) {
   append_entries_impl(out, fingerprint, counter, entries, n);
+}
+
+size_t entries_frame_size(const model::entry_view* entries, size_t n) {
+  return frame_header_size + entries_payload_size(entries, n);
+}
+
+char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64_t counter,
+                        const model::entry_view* entries, size_t n) {
+  return put_entries_impl(p, frame_size - frame_header_size, fingerprint, counter, entries, n);
+}
+
+size_t entries_frame_size(const model::entry* entries, size_t n) {
+  return frame_header_size + entries_payload_size(entries, n);
+}
+
+char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64_t counter,
+                        const model::entry* entries, size_t n) {
+  return put_entries_impl(p, frame_size - frame_header_size, fingerprint, counter, entries, n);
 }
 
 void append_checkpoint_series(std::string& out, const series_snapshot& s) {

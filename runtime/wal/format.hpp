@@ -161,6 +161,17 @@ void append_entries(std::string& out, uint64_t fingerprint, uint64_t counter,
 
 void append_checkpoint_series(std::string& out, const series_snapshot& s);
 
+/// In-place encoding of an entries record (the WAL writer encodes straight
+/// into its aligned write buffer): entries_frame_size() is the framed size,
+/// put_entries_frame() writes exactly that many bytes at p and returns the
+/// end. Same bytes as append_entries(); same REQUIRES.
+size_t entries_frame_size(const model::entry_view* entries, size_t n);
+size_t entries_frame_size(const model::entry* entries, size_t n);
+char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64_t counter,
+                        const model::entry_view* entries, size_t n);
+char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64_t counter,
+                        const model::entry* entries, size_t n);
+
 // -- decoding ------------------------------------------------------------------
 
 /// Checks the 8-byte header of a file of the given kind (any version from

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <new>
 
 #include "runtime/wal/format.hpp"
 #include "runtime/wal/layout.hpp"
@@ -23,19 +24,41 @@ result<writer> writer::open(file_system& fs, writer_options opts) {
 
 writer::writer(file_system& fs, writer_options opts, uint64_t index)
     : fs_(&fs), opts_(std::move(opts)), index_(index) {
-  batch_.reserve(size_t{64} << 10);
-  batch_.assign(file_header_size, '\0');
+  lead_ = size_ = wanted_lead();
 }
 
 writer::writer(writer&&) noexcept = default;
 writer& writer::operator=(writer&&) noexcept = default;
 writer::~writer() = default;
 
+size_t writer::wanted_lead() const noexcept {
+  const bool fresh = !file_ || file_size_ == 0;
+  return (file_ ? file_->aligned_prefix() : 0) + (fresh ? file_header_size : 0);
+}
+
+bool writer::move_records(size_t lead) {
+  const size_t records = size_ - lead_;
+  if (!reserve(lead + records))
+    return false;
+  std::memmove(buf_.data + lead, buf_.data + lead_, records);
+  for (auto& [b, e] : series_ranges_) {
+    b = b - lead_ + lead;
+    e = e - lead_ + lead;
+  }
+  lead_ = lead;
+  size_ = lead + records;
+  return true;
+}
+
 void writer::add_series(uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
                         const model::label_set& labels) {
-  size_t begin = batch_.size();
-  append_series(batch_, fingerprint, epoch, tenant, labels);
-  series_ranges_.emplace_back(begin, batch_.size());
+  scratch_.clear();
+  append_series(scratch_, fingerprint, epoch, tenant, labels);
+  if (!reserve(size_ + scratch_.size()))
+    throw std::bad_alloc{};
+  std::memcpy(buf_.data + size_, scratch_.data(), scratch_.size());
+  series_ranges_.emplace_back(size_, size_ + scratch_.size());
+  size_ += scratch_.size();
   ++pending_records_;
 }
 
@@ -51,26 +74,33 @@ status check_entries(uint64_t counter, size_t n) {
 
 } // namespace
 
-status writer::add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
-                           size_t n) {
+template <class Entry>
+status writer::add_entries_impl(uint64_t fingerprint, uint64_t counter, const Entry* entries,
+                                size_t n) {
   if (auto st = check_entries(counter, n); !st)
     return st;
-  append_entries(batch_, fingerprint, counter, entries, n);
+  // Encoded in place: no zero-filled growth, no copy at write().
+  const size_t frame = entries_frame_size(entries, n);
+  if (!reserve(size_ + frame))
+    return status{errc::io_error, "wal: no memory for the batch buffer"};
+  put_entries_frame(buf_.data + size_, frame, fingerprint, counter, entries, n);
+  size_ += frame;
   ++pending_records_;
   return {};
+}
+
+status writer::add_entries(uint64_t fingerprint, uint64_t counter, const model::entry_view* entries,
+                           size_t n) {
+  return add_entries_impl(fingerprint, counter, entries, n);
 }
 
 status writer::add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries,
                            size_t n) {
-  if (auto st = check_entries(counter, n); !st)
-    return st;
-  append_entries(batch_, fingerprint, counter, entries, n);
-  ++pending_records_;
-  return {};
+  return add_entries_impl(fingerprint, counter, entries, n);
 }
 
 size_t writer::pending_bytes() const noexcept {
-  return batch_.size() - file_header_size;
+  return size_ - lead_;
 }
 
 void writer::count_error(const status& st) {
@@ -87,6 +117,7 @@ status writer::open_segment() {
     return f.error();
   file_ = std::move(*f);
   file_size_ = 0;
+  tail_.clear();
   file_unsynced_ = false;
   dir_unsynced_ = true;
   ++stats_.segments_created;
@@ -113,15 +144,15 @@ void writer::abandon_segment(bool try_sync) {
 }
 
 void writer::keep_only_series() {
-  size_t out = file_header_size;
+  size_t out = lead_;
   for (auto [b, e] : series_ranges_) {
     if (b != out)
-      std::memmove(batch_.data() + out, batch_.data() + b, e - b);
+      std::memmove(buf_.data + out, buf_.data + b, e - b);
     out += e - b;
   }
   stats_.records_dropped += pending_records_ - series_ranges_.size();
-  batch_.resize(out);
-  size_t pos = file_header_size;
+  size_ = out;
+  size_t pos = lead_;
   for (auto& [b, e] : series_ranges_) {
     size_t len = e - b;
     b = pos;
@@ -134,7 +165,7 @@ void writer::keep_only_series() {
 status writer::write() {
   if (pending_records_ == 0)
     return {};
-  size_t records = batch_.size() - file_header_size;
+  size_t records = size_ - lead_;
   // Roll first when this batch would take a non-empty segment past its size.
   if (file_ && file_size_ > file_header_size && file_size_ + records > opts_.segment_size) {
     if (auto r = roll(); !r) {
@@ -150,33 +181,51 @@ status writer::write() {
       return st;
     }
   }
-  std::string_view data{batch_};
-  if (file_size_ == 0) {
-    // A fresh segment: the header rides in the reserved prefix.
-    std::string header;
-    append_file_header(header, file_kind::segment);
-    std::memcpy(batch_.data(), header.data(), file_header_size);
-  } else {
-    data.remove_prefix(file_header_size);
-  }
-  if (auto st = file_->append(data); !st) {
+  // Lay out [last partial block][file header if new][records] from a block
+  // boundary of the segment: the file writes whole blocks from buf_.
+  const bool fresh = file_size_ == 0;
+  const size_t prefix = file_->aligned_prefix();
+  const size_t lead = prefix + (fresh ? file_header_size : 0);
+  status st;
+  if (prefix > 0 && prefix != tail_.size())
+    st = status{errc::io_error, "wal: the segment's last block is not known"}; // cannot happen
+  else if ((lead != lead_ && !move_records(lead)) || !reserve(round_up_to_block(size_)))
+    st = status{errc::io_error, "wal: no memory for the batch buffer"};
+  if (!st) {
     count_error(st);
-    if (auto tr = file_->truncate(file_size_); !tr)
-      abandon_segment(true);
     keep_only_series();
     return st;
   }
-  file_size_ += data.size();
+  if (prefix > 0)
+    std::memcpy(buf_.data, tail_.data(), prefix);
+  if (fresh) {
+    std::string header;
+    append_file_header(header, file_kind::segment);
+    std::memcpy(buf_.data + prefix, header.data(), file_header_size);
+  }
+  const size_t len = size_ - prefix;
+  if (auto st2 = file_->append_aligned(buf_.data, len); !st2) {
+    count_error(st2);
+    if (auto tr = file_->truncate(file_size_); !tr)
+      abandon_segment(true);
+    keep_only_series();
+    return st2;
+  }
+  file_size_ += len;
   file_unsynced_ = true;
+  // The new last partial block (buf_ starts on a block boundary of the
+  // segment whenever the file has a prefix).
+  const size_t new_prefix = file_->aligned_prefix();
+  tail_.assign(buf_.data + size_ - new_prefix, new_prefix);
   if (opts_.fsync_batch) {
     for (auto [b, e] : series_ranges_)
-      unsynced_series_.append(batch_, b, e - b);
+      unsynced_series_.append(buf_.data + b, e - b);
     unsynced_series_count_ += series_ranges_.size();
   }
   stats_.records += pending_records_;
-  stats_.bytes += data.size();
+  stats_.bytes += len;
   ++stats_.writes;
-  batch_.resize(file_header_size);
+  lead_ = size_ = wanted_lead();
   series_ranges_.clear();
   pending_records_ = 0;
   return {};
@@ -186,7 +235,11 @@ void writer::requeue_unsynced_series() {
   if (unsynced_series_count_ == 0)
     return;
   size_t shift = unsynced_series_.size();
-  batch_.insert(file_header_size, unsynced_series_);
+  if (!reserve(size_ + shift))
+    throw std::bad_alloc{};
+  std::memmove(buf_.data + lead_ + shift, buf_.data + lead_, size_ - lead_);
+  std::memcpy(buf_.data + lead_, unsynced_series_.data(), shift);
+  size_ += shift;
   for (auto& [b, e] : series_ranges_) {
     b += shift;
     e += shift;
@@ -194,7 +247,7 @@ void writer::requeue_unsynced_series() {
   // Ranges of the requeued records, in order, in front of the others.
   std::vector<std::pair<size_t, size_t>> ranges;
   ranges.reserve(unsynced_series_count_ + series_ranges_.size());
-  size_t pos = file_header_size;
+  size_t pos = lead_;
   std::string_view rest{unsynced_series_};
   while (!rest.empty()) {
     frame_reader r{rest};
@@ -283,14 +336,16 @@ result<uint64_t> writer::roll() {
 }
 
 status writer::close() {
-  batch_.resize(file_header_size);
   series_ranges_.clear();
   pending_records_ = 0;
-  if (!file_)
+  if (!file_) {
+    lead_ = size_ = wanted_lead();
     return {};
+  }
   auto st = file_->close();
   file_.reset();
   ++index_;
+  lead_ = size_ = wanted_lead();
   return st;
 }
 

@@ -63,6 +63,7 @@
 #include "runtime/model/entry.hpp"
 #include "runtime/model/labels.hpp"
 #include "runtime/util/status.hpp"
+#include "runtime/wal/aligned_buffer.hpp"
 #include "runtime/wal/file_system.hpp"
 
 namespace skald::wal {
@@ -117,6 +118,9 @@ public:
   ~writer();
 
   // -- building a batch (no I/O, no allocation once the buffer has grown) ------
+  // Entries records are encoded straight into the aligned buffer that
+  // write() hands to the file (writable_file::append_aligned): with direct
+  // I/O the bytes are written from where they were encoded.
 
   void add_series(uint64_t fingerprint, uint64_t epoch, std::string_view tenant,
                   const model::label_set& labels);
@@ -172,7 +176,17 @@ public:
 private:
   writer(file_system& fs, writer_options opts, uint64_t index);
 
+  template <class Entry>
+  status add_entries_impl(uint64_t fingerprint, uint64_t counter, const Entry* entries, size_t n);
   status open_segment();
+  /// Bytes the next write() puts in front of the records: the current
+  /// segment's last partial block (file_->aligned_prefix()), then the file
+  /// header if the segment is new (no segment open counts as new).
+  size_t wanted_lead() const noexcept;
+  /// Moves the records so that they start at `lead`. False: out of memory.
+  bool move_records(size_t lead);
+  /// Grows buf_ to hold n bytes (keeping size_). False: out of memory.
+  bool reserve(size_t n) { return buf_.reserve(n, size_); }
   /// Closes the current segment for good and moves to the next index.
   void abandon_segment(bool try_sync);
   void count_error(const status& st);
@@ -186,9 +200,18 @@ private:
   uint64_t file_size_ = 0;
   bool file_unsynced_ = false;
   bool dir_unsynced_ = false;
-  /// file_header_size reserved bytes, then the records of the batch.
-  std::string batch_;
-  /// [begin, end) of each series record in batch_.
+  /// The batch, encoded in the aligned buffer it is written from (no copy
+  /// for direct I/O): buf_[0, lead_) is filled in by write() — the
+  /// segment's last partial block from tail_, then the file header for a new
+  /// segment — and buf_[lead_, size_) holds the records.
+  aligned_buffer buf_;
+  size_t size_ = 0;
+  size_t lead_ = 0;
+  /// The last file_->aligned_prefix() bytes of the current segment.
+  std::string tail_;
+  /// Series records are framed here first (one per new stream), then copied.
+  std::string scratch_;
+  /// [begin, end) of each series record in buf_.
   std::vector<std::pair<size_t, size_t>> series_ranges_;
   size_t pending_records_ = 0;
   /// A sync failure not yet reported by sync() (from roll() or an abandoned

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 
+#include "runtime/wal/aligned_buffer.hpp"
 #include "runtime/wal/file_system.hpp"
 
 namespace skald::wal {
@@ -94,6 +96,47 @@ TEST_F(wal_direct_file, truncate_back_into_a_block_then_append_again) {
   expect_content(path, c);
   EXPECT_TRUE((*f)->close().ok());
   EXPECT_FALSE((*f)->append(c).ok());
+}
+
+TEST_F(wal_direct_file, aligned_appends_write_from_the_callers_buffer) {
+  // The WAL writer's way: it lays out [last partial block][new bytes] in its
+  // own aligned buffer (aligned_prefix() bytes of prefix), mixed here with
+  // plain appends and a truncate back into a block.
+  auto path = join_path(dir_, "00000004");
+  auto f = fs_.create_direct(path);
+  ASSERT_TRUE(f.ok()) << f.error().to_string();
+  aligned_buffer buf;
+  std::string want;
+  uint32_t seed = 20;
+  auto aligned_append = [&](size_t n) {
+    auto data = random_bytes(n, seed++);
+    size_t prefix = (*f)->aligned_prefix();
+    ASSERT_LE(prefix, want.size());
+    ASSERT_TRUE(buf.reserve(round_up_to_block(prefix + n), 0));
+    std::memcpy(buf.data, want.data() + want.size() - prefix, prefix);
+    std::memcpy(buf.data + prefix, data.data(), n);
+    ASSERT_TRUE((*f)->append_aligned(buf.data, n).ok());
+    EXPECT_EQ(std::string(buf.data + prefix, n), data) << "the caller's bytes stay as they were";
+    want += data;
+    expect_content(path, want);
+  };
+  aligned_append(8);
+  aligned_append(4000);
+  aligned_append(4096);
+  auto plain = random_bytes(5, 99);
+  ASSERT_TRUE((*f)->append(plain).ok()); // reads the last block back first
+  want += plain;
+  expect_content(path, want);
+  aligned_append(9000);
+  ASSERT_TRUE((*f)->truncate(want.size() - 100).ok());
+  want.resize(want.size() - 100);
+  aligned_append(1);
+  aligned_append(3 << 20);
+  // Direct: the last partial block; buffered fallback (no O_DIRECT): none.
+  auto prefix = (*f)->aligned_prefix();
+  EXPECT_TRUE(prefix == 0 || prefix == want.size() % direct_io_block) << prefix;
+  EXPECT_TRUE((*f)->close().ok());
+  expect_content(path, want);
 }
 
 TEST_F(wal_direct_file, empty_and_missing_files_read_as_expected) {

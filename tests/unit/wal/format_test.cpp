@@ -93,6 +93,22 @@ TEST(wal_format, entries_record_round_trips_with_structured_metadata) {
   std::string buf2;
   append_entries(buf2, 7, 105, views.data(), views.size());
   EXPECT_EQ(buf2, buf);
+
+  // So does the in-place encoder the writer uses, for both entry types,
+  // touching exactly entries_frame_size() bytes.
+  for (int kind = 0; kind < 2; ++kind) {
+    size_t n = kind == 0 ? entries_frame_size(views.data(), views.size())
+                         : entries_frame_size(in.data(), in.size());
+    ASSERT_EQ(n, buf.size());
+    std::string place(n + 2, '\x7f');
+    char* end = kind == 0
+                    ? put_entries_frame(place.data() + 1, n, 7, 105, views.data(), views.size())
+                    : put_entries_frame(place.data() + 1, n, 7, 105, in.data(), in.size());
+    EXPECT_EQ(end, place.data() + 1 + n);
+    EXPECT_EQ(place.substr(1, n), buf) << "kind " << kind;
+    EXPECT_EQ(place.front(), '\x7f');
+    EXPECT_EQ(place.back(), '\x7f');
+  }
 }
 
 TEST(wal_format, entries_record_keeps_extreme_and_unordered_timestamps) {
@@ -366,8 +382,8 @@ TEST(wal_format, v2_zero_padding_to_a_block_boundary_is_a_clean_end) {
   for (size_t cut : s.ends) {
     auto [m, st] = replay_segment(padded(s.bytes.substr(0, cut)));
     EXPECT_EQ(st.segment_corruptions, 0u) << cut;
-    EXPECT_EQ(m, static_cast<size_t>(std::find(s.ends.begin(), s.ends.end(), cut) - s.ends.begin()
-                                     + 1))
+    EXPECT_EQ(
+        m, static_cast<size_t>(std::find(s.ends.begin(), s.ends.end(), cut) - s.ends.begin() + 1))
         << cut;
   }
 }
