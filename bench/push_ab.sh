@@ -13,6 +13,8 @@
 #   env: CONNS="1 4 16" ROUNDS=3 DURATION=10
 #        EXTRA_ARGS="-ingester.wal.enabled=false" (passed to every build)
 #        ENV_<i>="K=V ..." extra environment for build i (1-based), e.g. malloc settings
+#        ARGS_<i>="-flag=v ..." extra skald flags for build i (after EXTRA_ARGS); with
+#        ENV_<i>/ARGS_<i> one build dir may be given twice to A/B settings
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 prefix=${1:?usage: push_ab.sh OUT_PREFIX BUILD_DIR [BUILD_DIR...]}
@@ -27,8 +29,9 @@ for c in ${CONNS:-1 4 16}; do
   for r in $(seq 1 "$rounds"); do
     for i in "${!builds[@]}"; do
       var="ENV_$((i + 1))"
+      avar="ARGS_$((i + 1))"
       # shellcheck disable=SC2086
-      env ${!var:-} CONNS="$c" "$here/bench/e2e_push.sh" "${builds[$i]}" "$prefix-$((i + 1)).jsonl" \
+      env ${!var:-} CONNS="$c" EXTRA_ARGS="$EXTRA_ARGS ${!avar:-}" "$here/bench/e2e_push.sh" "${builds[$i]}" "$prefix-$((i + 1)).jsonl" \
         >/dev/null
     done
   done
@@ -56,7 +59,7 @@ for c in sorted({k[0] for k in rows}):
         us = med(r["server_cpu_pct"] / 100 / max(1, r["lines_per_s"]) * 1e6 for r in rs)
         base = base or us
         bpl = [r["server_rss_mb"]["hwm"] * 1048576 / max(1, r["acked_lines"]) for r in rs]
-        print(f"| {b} | {c} | {len(rs)} | {med(lps):,.0f} ({', '.join(f'{x/1e3:,.0f}k' for x in lps)}) "
+        print(f"| {i}: {b} | {c} | {len(rs)} | {med(lps):,.0f} ({', '.join(f'{x/1e3:,.0f}k' for x in lps)}) "
               f"| {us:.3f} | {us / base:.2f} | {med(r['server_cpu_pct'] for r in rs):.0f} "
               f"| {med(r['lat_ms']['p50'] for r in rs):.2f} | {med(r['lat_ms']['p99'] for r in rs):.2f} "
               f"| {med(bpl):.0f} ({', '.join(f'{x:.0f}' for x in bpl)}) |")

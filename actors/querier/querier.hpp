@@ -87,6 +87,10 @@ querier_actor spawn_querier(caf::actor_system& sys, querier_deps deps);
 struct query_route_options {
   bool auth_enabled = true;
   std::shared_ptr<limits::overrides> limits;
+  /// Queries one tenant may have in flight (accepted, not answered) before
+  /// 429 `too many outstanding requests`: frontend.max_outstanding_per_tenant
+  /// waiting + querier.max_concurrent running; 0 = no limit.
+  size_t max_in_flight_per_tenant = 0;
 };
 
 /// Registers the query routes on `r`; handlers send jobs to `querier`.

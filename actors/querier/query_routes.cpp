@@ -24,9 +24,9 @@
 
 #include "actors/admin/introspect.hpp"
 #include "actors/cluster/cluster.hpp"
-#include "actors/querier/common.hpp"
 #include "actors/http/responder.hpp"
 #include "actors/http/router.hpp"
+#include "actors/querier/common.hpp"
 #include "messages/wire.hpp"
 #include "runtime/limits/overrides.hpp"
 #include "runtime/loghttp/json.hpp"
@@ -39,11 +39,13 @@
 #include "runtime/push/decode.hpp"
 #include "runtime/query/chunk_source.hpp"
 #include "runtime/query/collected_source.hpp"
+#include "runtime/query/outstanding.hpp"
 #include "runtime/query/store_reader.hpp"
 #include "runtime/query/volume.hpp"
-#include "runtime/storage/chunk_key.hpp"
 #include "runtime/query/worker_pool.hpp"
 #include "runtime/ring/read.hpp"
+#include "runtime/ring/readiness.hpp" // go_duration_string
+#include "runtime/storage/chunk_key.hpp"
 
 namespace skald::actors {
 
@@ -58,6 +60,8 @@ using querier_detail::wall_ns;
 struct route_state {
   querier_actor querier;
   query_route_options opts;
+  /// Queries in flight per tenant (opts.max_in_flight_per_tenant).
+  std::shared_ptr<query::outstanding_queries> outstanding;
 };
 
 using route_ptr = std::shared_ptr<const route_state>;
@@ -98,6 +102,12 @@ bool resolve_tenant(const route_state& rs, const http::request& req, const http:
 void dispatch(const route_state& rs, const std::string& tenant, select_request req,
               http::responder rsp,
               std::function<void(select_reply&, const http::responder&, int64_t)> on_reply) {
+  // Loki's frontend queue limit: 429 when the tenant has too many queries waiting.
+  auto slot = rs.outstanding->try_acquire(tenant);
+  if (!slot) {
+    send_error(rsp, 429, query::too_many_outstanding_text);
+    return;
+  }
   const auto& lim = rs.opts.limits->current()->for_tenant(tenant);
   auto timeout =
       lim.query_timeout.count() > 0 ? lim.query_timeout.count() : int64_t{60'000'000'000};
@@ -106,8 +116,9 @@ void dispatch(const route_state& rs, const std::string& tenant, select_request r
   job->request = std::make_shared<const select_request>(std::move(req));
   job->deadline_ns = steady_ns() + timeout;
   const int64_t deadline = job->deadline_ns;
-  job->done = [rsp, on_reply = std::move(on_reply), deadline](select_reply_ptr r, uint16_t status,
-                                                              std::string err) {
+  // The slot goes with the job (answered, or dropped unanswered).
+  job->done = [rsp, on_reply = std::move(on_reply), deadline,
+               slot = std::move(slot)](select_reply_ptr r, uint16_t status, std::string err) {
     if (!r) {
       send_error(rsp, status, err);
       return;
@@ -213,9 +224,12 @@ void run_query(const route_state& rs, const http::request& req, http::responder 
   }
   const int64_t max_len = lim.max_query_length.count();
   if (max_len > 0 && p.end_ns - p.start_ns > max_len) {
+    // Loki 3.x (queryrange limits): the length is a Go time.Duration of the
+    // millisecond bounds ("833h20m0s"), the limit a model.Duration ("30d1h").
+    const int64_t len_ms = p.end_ns / 1'000'000 - p.start_ns / 1'000'000;
     send_error(rsp, 400,
                "the query time range exceeds the limit (query length: " +
-                   logql::format_prom_duration(p.end_ns - p.start_ns) +
+                   ring::go_duration_string(std::chrono::milliseconds{len_ms}) +
                    ", limit: " + logql::format_prom_duration(max_len) + ")");
     return;
   }
@@ -596,6 +610,7 @@ void add_query_routes(http::router& r, querier_actor querier, query_route_option
   auto rs = std::make_shared<route_state>();
   rs->querier = std::move(querier);
   rs->opts = std::move(opts);
+  rs->outstanding = std::make_shared<query::outstanding_queries>(rs->opts.max_in_flight_per_tenant);
   auto bind = [rs](void (*fn)(const route_state&, http::request&, http::responder)) {
     return [rs, fn](http::request& req, http::responder rsp) { fn(*rs, req, std::move(rsp)); };
   };

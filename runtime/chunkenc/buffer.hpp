@@ -102,6 +102,14 @@ public:
     data_[size_++] = c;
   }
 
+  /// Room for n more bytes: returns where they go. Write at most n bytes
+  /// there, then commit() the number written (appends in one capacity check).
+  char* prepare(size_t n) {
+    ensure(n);
+    return data_ + size_;
+  }
+  void commit(size_t n) noexcept { size_ += n; }
+
   void put_uvarint(uint64_t v) {
     ensure(10);
     while (v >= 0x80) {
@@ -140,6 +148,16 @@ private:
   size_t cap_ = 0;
   size_t soft_cap_ = 0;
 };
+
+/// Writes v as a uvarint at p (at most 10 bytes); returns the end.
+inline char* write_uvarint(char* p, uint64_t v) noexcept {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
 
 /// Bytes a uvarint of v takes.
 inline size_t uvarint_size(uint64_t v) noexcept {

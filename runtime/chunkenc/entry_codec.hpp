@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "runtime/chunkenc/buffer.hpp"
@@ -56,13 +57,21 @@ inline size_t record_size(model::timestamp_ns prev_ts, const model::entry_view& 
 }
 
 inline void put_record(buffer& out, model::timestamp_ns prev_ts, const model::entry_view& e) {
-  out.put_varint(ts_delta(e.ts, prev_ts));
-  out.put_uvarint(e.line.size());
-  out.append(e.line);
+  // ts delta and line length (<= 10 bytes each), the line and, for a record
+  // without metadata, its n_pairs byte: one capacity check for all of it.
+  char* const begin = out.prepare(20 + e.line.size() + 1);
+  auto delta = static_cast<uint64_t>(ts_delta(e.ts, prev_ts));
+  char* p = write_uvarint(begin, (delta << 1) ^ (0 - (delta >> 63))); // zig-zag
+  p = write_uvarint(p, e.line.size());
+  if (!e.line.empty())
+    std::memcpy(p, e.line.data(), e.line.size());
+  p += e.line.size();
   if (e.metadata == nullptr || e.metadata->empty()) {
-    out.push_back(0);
+    *p++ = 0;
+    out.commit(static_cast<size_t>(p - begin));
     return;
   }
+  out.commit(static_cast<size_t>(p - begin));
   out.put_uvarint(e.metadata->size());
   for (const auto& l : *e.metadata) {
     out.put_uvarint(l.name.size());

@@ -93,9 +93,7 @@ void head_block::append(const model::entry_view& e) {
   ++entries_;
 }
 
-bool head_block::contains(const model::entry_view& e) const {
-  if (entries_ == 0 || e.ts > max_ts_ || e.ts < min_ts_)
-    return false;
+bool head_block::contains_in_range(const model::entry_view& e) const {
   const char* p = buf_.data();
   const char* end = p + buf_.size();
   model::timestamp_ns prev = 0;

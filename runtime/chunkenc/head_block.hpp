@@ -49,7 +49,12 @@ public:
   /// is in the head. O(1) when e.ts > max_ts(); when the head is ordered and
   /// e.ts == max_ts(), a scan of the trailing records with that ts (like
   /// Loki, which scans the entries at that ts); otherwise a scan of the head.
-  bool contains(const model::entry_view& e) const;
+  bool contains(const model::entry_view& e) const {
+    // Inline: an in-order append (the common case) is decided here.
+    if (entries_ == 0 || e.ts > max_ts_ || e.ts < min_ts_)
+      return false;
+    return contains_in_range(e);
+  }
 
   bool empty() const noexcept { return entries_ == 0; }
   uint32_t entries() const noexcept { return entries_; }
@@ -81,6 +86,8 @@ public:
 private:
   static constexpr size_t filter_words = 256; // 16384 bits
 
+  /// contains() for min_ts() <= e.ts <= max_ts() of a non-empty head.
+  bool contains_in_range(const model::entry_view& e) const;
   void filter_add(model::timestamp_ns ts) noexcept;
   bool filter_may_contain(model::timestamp_ns ts) const noexcept;
   void start_filter();

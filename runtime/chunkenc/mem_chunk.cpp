@@ -49,8 +49,14 @@ append_result mem_chunk::append(const model::entry_view& e) {
 }
 
 bool mem_chunk::space_for(const model::entry_view& e) const noexcept {
-  if (target_size_ > 0)
+  if (target_size_ > 0) {
+    // A record without metadata is at most 21 bytes + the line: far from
+    // the target (every append but the last few of a chunk), that bound
+    // decides without sizing the varints.
+    if (e.metadata == nullptr && size() + e.line.size() + 21 < target_size_)
+      return true;
     return size() + detail::record_size(head_.max_ts(), e) < target_size_;
+  }
   return blocks_.size() < blocks_per_chunk;
 }
 

@@ -70,9 +70,11 @@ struct distributor_config {
   void bind(Binder& b) {
     b.section(ring, "ring", "Distributor ring.");
     b.field(push_worker_count, "push_worker_count", 256u,
-            "Number of workers sending pushes to ingesters.");
+            "Number of workers sending pushes to ingesters."
+            " Accepted for compatibility; skald runs one distributor actor per scheduler thread.");
     b.field(max_inflight_bytes, "max_inflight_bytes", byte_size{0},
-            "Bound on the bytes of pushes being processed at once; 0 disables it.");
+            "Bound on the bytes of pushes being processed at once; 0 disables it."
+            " Accepted for compatibility; not implemented by skald.");
     b.field(max_decompressed_size, "max_decompressed_size", mib(100),
             "skald only: largest decompressed push body (snappy or gzip); larger bodies get 413.");
   }

@@ -216,7 +216,8 @@ struct ingester_config {
             "Only cut on a sync boundary when the chunk is at least this full.");
     b.field(max_returned_stream_errors, "max_returned_stream_errors", 10u,
             "Rejected entries listed per stream in a push error; 0 lists all.");
-    b.field(index_shards, "index_shards", 32u, "Shards of the in-memory label index per tenant.");
+    b.field(index_shards, "index_shards", 32u, "Shards of the in-memory label index per tenant."
+            " Accepted for compatibility; skald's tenant actor keeps one index.");
     b.section(wal, "wal", "Write-ahead log.");
   }
 

@@ -89,7 +89,8 @@ struct limits_config {
             "Labels whose value becomes service_name when a stream has none (first present wins, "
             "else unknown_service); an empty list disables it.");
     b.field(discover_log_levels, "discover_log_levels", true,
-            "Add a detected_level structured metadata entry from the line's level.");
+            "Add a detected_level structured metadata entry from the line's level."
+            " Accepted for compatibility; not implemented by skald.");
     b.field(max_streams_per_user, "max_streams_per_user", 0,
             "Active streams per tenant per ingester; 0 disables this local limit.");
     b.field(max_global_streams_per_user, "max_global_streams_per_user", 5000,
@@ -100,7 +101,8 @@ struct limits_config {
             "Burst in bytes of the per-stream rate limit.");
     b.field(unordered_writes, "unordered_writes", true,
             "Accept out-of-order entries within the max_chunk_age/2 window (deprecated in Loki; "
-            "false gives the old strictly ordered mode).");
+            "false gives the old strictly ordered mode)."
+            " Accepted for compatibility; skald always accepts unordered writes.");
     b.field(allow_structured_metadata, "allow_structured_metadata", true,
             "Accept structured metadata on entries. Loki 2.x: false.");
     b.field(max_structured_metadata_size, "max_structured_metadata_size", kib(64),
@@ -114,18 +116,23 @@ struct limits_config {
     b.field(max_query_length, "max_query_length", 721h,
             "Longest query time range (30d1h); 0 disables the check.");
     b.field(max_query_range, "max_query_range", 0s,
-            "Largest [range] in a range aggregation; 0 disables the check.");
+            "Largest [range] in a range aggregation; 0 disables the check."
+            " Accepted for compatibility; not implemented by skald.");
     b.field(max_query_lookback, "max_query_lookback", 0s,
-            "Queries cannot reach further back than this; 0 disables it.");
+            "Queries cannot reach further back than this; 0 disables it."
+            " Accepted for compatibility; not implemented by skald.");
     b.field(max_query_parallelism, "max_query_parallelism", 32,
-            "Most sub-queries of one query scheduled at once; 0 disables querying.");
+            "Most sub-queries of one query scheduled at once; 0 disables querying."
+            " Accepted for compatibility; skald does not split queries.");
     b.field(query_timeout, "query_timeout", 1min, "Timeout of one query.");
     b.field(split_queries_by_interval, "split_queries_by_interval", 1h,
-            "Split queries into sub-queries of this length; 0 disables splitting.");
+            "Split queries into sub-queries of this length; 0 disables splitting."
+            " Accepted for compatibility; skald does not split queries.");
     b.field(max_concurrent_tail_requests, "max_concurrent_tail_requests", 10,
             "Most concurrent tail (live) requests per tenant.");
     b.field(max_cache_freshness_per_query, "max_cache_freshness_per_query", 10min,
-            "Results newer than this are not cached.");
+            "Results newer than this are not cached."
+            " Accepted for compatibility; skald has no results cache.");
     b.ignored("metric_aggregation_enabled", "skald has no pattern ingester.");
     b.ignored("retention_period", "skald has no compactor; chunks are kept.");
     b.ignored("volume_enabled", "the volume endpoints are not implemented yet.");

@@ -44,7 +44,8 @@ struct querier_config {
     b.field(max_concurrent, "max_concurrent", 4, "Queries (or sub-queries) one querier runs at once.");
     b.field(tail_max_duration, "tail_max_duration", 1h, "Longest duration of a tail (live) session.");
     b.field(extra_query_delay, "extra_query_delay", 0s,
-            "Wait this long before asking more ingesters than needed; 0 disables hedging.");
+            "Wait this long before asking more ingesters than needed; 0 disables hedging."
+            " Accepted for compatibility; not implemented by skald.");
     b.section(engine, "engine", "LogQL engine.");
   }
 
@@ -62,11 +63,15 @@ struct query_range_config {
   template <class Binder>
   void bind(Binder& b) {
     b.field(align_queries_with_step, "align_queries_with_step", false,
-            "Round start and end of range queries down to multiples of step.");
-    b.field(cache_results, "cache_results", false, "Cache metric query results.");
-    b.field(max_retries, "max_retries", 5, "Retries of a failed sub-query.");
+            "Round start and end of range queries down to multiples of step."
+            " Accepted for compatibility; not implemented by skald.");
+    b.field(cache_results, "cache_results", false, "Cache metric query results."
+            " Accepted for compatibility; skald has no results cache.");
+    b.field(max_retries, "max_retries", 5, "Retries of a failed sub-query."
+            " Accepted for compatibility; skald does not split queries.");
     b.field(parallelise_shardable_queries, "parallelise_shardable_queries", true,
-            "Shard sum/rate-style queries and merge the parts.");
+            "Shard sum/rate-style queries and merge the parts."
+            " Accepted for compatibility; skald does not shard queries.");
     b.ignored("results_cache", "skald has no external results cache.");
   }
 
@@ -86,7 +91,8 @@ struct frontend_config {
             "Queued queries per tenant before 429 too many outstanding requests.",
             opts().flag("querier.max-outstanding-requests-per-tenant"));
     b.field(log_queries_longer_than, "log_queries_longer_than", 0s,
-            "Log queries slower than this; 0 disables it.");
+            "Log queries slower than this; 0 disables it."
+            " Accepted for compatibility; not implemented by skald.");
     b.ignored("encoding", "skald's frontend and queriers exchange CAF messages.");
   }
 

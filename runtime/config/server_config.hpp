@@ -26,6 +26,8 @@ struct server_config {
   std::chrono::nanoseconds http_server_idle_timeout{0};
   byte_size http_server_max_request_body_size;
   uint32_t http_threads = 0;
+  uint32_t actor_threads = 0;
+  uint32_t actor_moderate_poll_attempts = 0;
   std::chrono::nanoseconds graceful_shutdown_timeout{0};
   bool register_instrumentation = false;
   byte_size grpc_server_max_recv_msg_size;
@@ -60,6 +62,14 @@ struct server_config {
             "bodies get 413. 100MB by default.");
     b.field(http_threads, "http_threads", 0u,
             "skald only: number of HTTP I/O threads; 0 means one per CPU core.");
+    b.field(actor_threads, "actor_threads", 0u,
+            "skald only: number of CAF scheduler threads that run the actors "
+            "(scheduler.max-threads); 0 means one per CPU core.");
+    b.field(actor_moderate_poll_attempts, "actor_moderate_poll_attempts", 0u,
+            "skald only: polls of an idle CAF scheduler thread, each after a 50us sleep, "
+            "before it blocks until work arrives (CAF's work-stealing.moderate-poll-attempts; "
+            "CAF's default is 500). 0 blocks right after a short spin: the sleeps cost ~10% "
+            "of the CPU per pushed line (docs/benchmarks.md, pushsched).");
     b.field(graceful_shutdown_timeout, "graceful_shutdown_timeout", 30s,
             "Upper bound on a graceful shutdown (draining HTTP requests and stopping actors), "
             "as Loki's server.graceful-shutdown-timeout.");

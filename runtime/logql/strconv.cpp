@@ -350,7 +350,7 @@ std::string format_prom_duration(int64_t ns) {
   };
   f("y", 365LL * 24 * 3600 * 1000, true);
   f("w", 7LL * 24 * 3600 * 1000, true);
-  f("d", 24LL * 3600 * 1000, true);
+  f("d", 24LL * 3600 * 1000, false); // days always, like model.Duration ("1d1h")
   f("h", 3600LL * 1000, false);
   f("m", 60LL * 1000, false);
   f("s", 1000, false);

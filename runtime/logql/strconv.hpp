@@ -38,7 +38,8 @@ result<int64_t> parse_go_duration(std::string_view s);
 /// string: "x"`, `unknown unit "minutes" in duration "5minutes"`.
 result<int64_t> parse_prom_duration(std::string_view s);
 
-/// Prometheus model.Duration.String(): "5m", "1h30m", "1d", "0s".
+/// Prometheus model.Duration.String(): "5m", "1h30m", "1d", "1d1h", "0s"
+/// (years and weeks only when they divide the duration exactly, days always).
 std::string format_prom_duration(int64_t ns);
 
 /// go-humanize ParseBytes: "3MB", "2MiB", "1.5kb" (units case-insensitive).

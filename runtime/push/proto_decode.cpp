@@ -21,6 +21,38 @@ status unexpected_eof() {
   return err("unexpected EOF");
 }
 
+/// reader::read_varint() without a status: true and `v` set exactly when
+/// read_varint() would succeed (at most 10 bytes, the last one's excess
+/// bits ignored, as gogo does).
+inline bool fast_varint(const char*& p, const char* end, uint64_t& v) noexcept {
+  if (end - p >= 2) { // one- and two-byte varints (tags, lengths) without a loop
+    auto b0 = static_cast<uint8_t>(p[0]);
+    if (b0 < 0x80) {
+      v = b0;
+      p += 1;
+      return true;
+    }
+    auto b1 = static_cast<uint8_t>(p[1]);
+    if (b1 < 0x80) {
+      v = (b0 & 0x7Fu) | (static_cast<uint64_t>(b1) << 7);
+      p += 2;
+      return true;
+    }
+  }
+  uint64_t r = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    if (p >= end)
+      return false;
+    auto b = static_cast<uint8_t>(*p++);
+    r |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b < 0x80) {
+      v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
 class reader {
 public:
   reader(const char* p, const char* end) : p_(p), end_(end) {}
@@ -68,6 +100,30 @@ public:
     p_ += n;
     return {};
   }
+
+  /// Consumes the next byte if it is `b` (a one-byte tag).
+  bool take_byte(uint8_t b) noexcept {
+    if (p_ < end_ && static_cast<uint8_t>(*p_) == b) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+
+  /// read_bytes() without building a status: false where read_bytes() would
+  /// fail, leaving the position unspecified (the caller then reports the
+  /// error through the general path from a saved position).
+  bool try_bytes(std::string_view& out) noexcept {
+    uint64_t n = 0;
+    if (!fast_varint(p_, end_, n) || n > static_cast<uint64_t>(end_ - p_))
+      return false;
+    out = std::string_view{p_, static_cast<size_t>(n)};
+    p_ += n;
+    return true;
+  }
+
+  const char* position() const noexcept { return p_; }
+  void rewind(const char* p) noexcept { p_ = p; }
 
   /// Skips one field's payload of wire type wt (gogo skipPush semantics).
   status skip(uint32_t wt) {
@@ -236,9 +292,97 @@ status decode_entry(std::string_view b, model::entry_view& e,
   return {};
 }
 
+// The fast path. Nearly every EntryAdapter a client sends is a Timestamp
+// (seconds, nanos) and a line, each with a one-byte tag: fast_entry() decodes
+// exactly that shape with plain bools. Anything else (structured metadata,
+// unknown fields, multi-byte tags, wrong wire types, truncation, an invalid
+// timestamp) makes it return false without touching the output, and the
+// general decoder above decodes the entry again from its first byte: the
+// result, and every error text, is the general decoder's.
+
+constexpr uint8_t tag_ts_seconds = 0x08; // field 1, varint
+constexpr uint8_t tag_ts_nanos = 0x10;   // field 2, varint
+constexpr uint8_t tag_field1_len = 0x0a; // field 1, length-delimited
+constexpr uint8_t tag_field2_len = 0x12; // field 2, length-delimited
+
+bool fast_timestamp(const char* p, const char* end, model::timestamp_ns& ts) noexcept {
+  int64_t seconds = 0;
+  int32_t nanos = 0;
+  while (p < end) {
+    auto tag = static_cast<uint8_t>(*p++);
+    uint64_t v = 0;
+    if ((tag != tag_ts_seconds && tag != tag_ts_nanos) || !fast_varint(p, end, v))
+      return false;
+    if (tag == tag_ts_seconds)
+      seconds = static_cast<int64_t>(v);
+    else
+      nanos = static_cast<int32_t>(static_cast<uint32_t>(v));
+  }
+  if (seconds < min_valid_seconds || seconds >= max_valid_seconds || nanos < 0 ||
+      nanos >= 1000000000)
+    return false;
+  ts = to_unix_nanos(seconds, nanos);
+  return true;
+}
+
+bool fast_entry(std::string_view b, model::entry_view& e) noexcept {
+  const char* p = b.data();
+  const char* end = p + b.size();
+  static const model::timestamp_ns go_zero_time = to_unix_nanos(min_valid_seconds, 0);
+  model::timestamp_ns ts = go_zero_time; // absent: Go's zero time, as decode_entry()
+  std::string_view line;
+  while (p < end) {
+    auto tag = static_cast<uint8_t>(*p++);
+    uint64_t n = 0;
+    if ((tag != tag_field1_len && tag != tag_field2_len) || !fast_varint(p, end, n) ||
+        n > static_cast<uint64_t>(end - p))
+      return false;
+    if (tag == tag_field1_len) {
+      if (!fast_timestamp(p, p + n, ts))
+        return false;
+    } else {
+      line = std::string_view{p, static_cast<size_t>(n)};
+    }
+    p += n;
+  }
+  e.ts = ts;
+  e.line = line;
+  e.metadata = nullptr;
+  return true;
+}
+
+/// Entries (field 2, one-byte tag) in a StreamAdapter, counted up to the
+/// first field that is not a one-byte-tagged labels/entries field: a
+/// reservation hint only, never an error.
+size_t count_entries(std::string_view b) noexcept {
+  const char* p = b.data();
+  const char* end = p + b.size();
+  size_t n = 0;
+  while (p < end) {
+    auto tag = static_cast<uint8_t>(*p++);
+    uint64_t len = 0;
+    if ((tag != tag_field1_len && tag != tag_field2_len) || !fast_varint(p, end, len) ||
+        len > static_cast<uint64_t>(end - p))
+      break;
+    n += tag == tag_field2_len;
+    p += len;
+  }
+  return n;
+}
+
 status decode_stream(std::string_view b, raw_stream& s, std::deque<model::label_set>& metadata) {
   reader r{b.data(), b.data() + b.size()};
+  s.entries.reserve(count_entries(b));
   while (!r.done()) {
+    const char* field_start = r.position();
+    std::string_view eb;
+    if (r.take_byte(tag_field2_len) && r.try_bytes(eb)) {
+      auto& e = s.entries.emplace_back();
+      if (!fast_entry(eb, e))
+        SKALD_TRY(decode_entry(eb, e, metadata));
+      continue;
+    }
+    r.rewind(field_start);
     uint32_t f, wt;
     SKALD_TRY(r.read_tag("StreamAdapter", f, wt));
     switch (f) {

@@ -292,6 +292,9 @@ public:
     querier_ = actors::spawn_querier(ctx.sys, std::move(deps));
     actors::query_route_options opts;
     opts.auth_enabled = ctx.cfg.auth_enabled;
+    opts.max_in_flight_per_tenant =
+        static_cast<size_t>(std::max(0, ctx.cfg.frontend.max_outstanding_per_tenant)) +
+        static_cast<size_t>(std::max(1, ctx.cfg.querier.max_concurrent));
     opts.limits = svc.limits ? svc.limits
                              : std::make_shared<limits::overrides>(ctx.cfg.limits, std::string{});
     actors::tail_route_options tail;

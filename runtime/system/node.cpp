@@ -50,7 +50,16 @@ status node::start() {
   caf_cfg_ = std::make_unique<caf::actor_system_config>();
   register_messages(*caf_cfg_);
   auto cores = std::max(1u, std::thread::hardware_concurrency());
-  caf_cfg_->set("scheduler.max-threads", static_cast<size_t>(cores));
+  const auto threads = cfg_.server.actor_threads > 0 ? cfg_.server.actor_threads : cores;
+  caf_cfg_->set("scheduler.max-threads", static_cast<size_t>(threads));
+  // An idle scheduler thread spins briefly, then (CAF's default) sleeps 50us
+  // up to 500 times polling for work, then blocks on a condition variable
+  // that an enqueue from outside the scheduler (HTTP threads, timers)
+  // signals. Under push load the sleeps were ~11-14% of the node's CPU
+  // (nanosleep and the context switches around it); server.actor_moderate_
+  // poll_attempts (default 0) skips them (docs/benchmarks.md, pushsched).
+  caf_cfg_->set("work-stealing.moderate-poll-attempts",
+                static_cast<size_t>(cfg_.server.actor_moderate_poll_attempts));
   if (gossip_enabled(cfg_)) {
     // Ring gossip between nodes over CAF's network layer. Heartbeats on, so
     // a hung (not only a dead) peer is detected (caf-0.17.md §4).

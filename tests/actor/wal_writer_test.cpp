@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -252,6 +253,40 @@ TEST_F(wal_path, replay_restores_streams_without_duplicates_across_restarts) {
   EXPECT_EQ(lines(ing3, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a0", "a1", "a2", "a3"}));
   EXPECT_EQ(lines(ing3, "t1", "{app=\"b\"}"), (std::vector<std::string>{"b0", "b1", "b2"}));
   EXPECT_EQ(lines(ing3, "t2", "{app=\"a\"}"), (std::vector<std::string>{"t2-0", "t2-1", "t2-2"}));
+}
+
+// Issue 4 Deliver 4: stream limits are not enforced during replay (Loki's
+// recovery skips them); new streams after the replay still meet them.
+TEST_F(wal_path, replay_ignores_the_stream_limit_and_new_streams_still_meet_it) {
+  auto ing = make_ingester();
+  for (const char* app : {"a", "b", "c"})
+    send_push(ing, batch("t1", push_builder{}
+                                 .stream(std::string{"{app=\""} + app + "\"}")
+                                 .entry(1 * sec, app)
+                                 .build()));
+  sched().run();
+
+  config::limits_config l;
+  l.max_streams_per_user = 1;
+  std::map<std::string, config::limits_config, std::less<>> m;
+  m.emplace("t1", l);
+  limits_->set(std::move(m));
+  auto ing2 = make_ingester(true);
+  auto r = replay_into(ing2);
+  EXPECT_EQ(r.entries_restored, 3u);
+  for (const char* app : {"a", "b", "c"})
+    EXPECT_EQ(lines(ing2, "t1", std::string{"{app=\""} + app + "\"}"),
+              (std::vector<std::string>{app}));
+
+  auto fresh = send_push(ing2, batch("t1", push_builder{}.stream("{app=\"d\"}").entry(2 * sec, "d").build()));
+  auto old = send_push(ing2, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "a2").build()));
+  sched().run();
+  ASSERT_TRUE(fresh->reply);
+  EXPECT_EQ(fresh->reply->status, 429);
+  EXPECT_THAT(fresh->reply->message, HasSubstr("maximum active stream limit exceeded when trying to "
+                                               "create stream {app=\"d\"}"));
+  ASSERT_TRUE(old->reply);
+  EXPECT_EQ(old->reply->status, 0);
 }
 
 TEST_F(wal_path, flushed_chunks_are_left_out_of_checkpoints) {

@@ -36,7 +36,8 @@ if(SKALD_BUILD_FUZZ)
       -fsanitize-recover=pointer-overflow
       -fno-omit-frame-pointer -g -O1)
     target_link_options(push_decoder_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_libraries(push_decoder_fuzz PRIVATE Snappy::snappy ZLIB::ZLIB PkgConfig::XXHASH)
+    target_link_libraries(push_decoder_fuzz PRIVATE Snappy::snappy ZLIB::ZLIB PkgConfig::XXHASH
+      PkgConfig::RE2) # runtime/model/matcher.cpp
     skald_warnings(push_decoder_fuzz)
     add_test(NAME fuzz.push_decoder_seeds
              COMMAND push_decoder_fuzz -runs=0 "${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/push")

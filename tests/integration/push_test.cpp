@@ -96,6 +96,10 @@ TEST_F(push_it, protobuf_json_gzip_and_deflate_pushes_are_stored) {
   auto m = metrics();
   // 2 proto + 1 json + 1 gzip json (deduplicated in the ingester, still received) + 2 deflate proto
   EXPECT_EQ(metric(m, "loki_distributor_lines_received_total{tenant=\"fake\"}"), 6) << m;
+  // Line bytes of the accepted entries: 2 x 12 + 9 + 9 + 2 x 12 (the legacy one was refused).
+  EXPECT_EQ(metric(m, "loki_distributor_bytes_received_total{tenant=\"fake\"}"), 66) << m;
+  EXPECT_EQ(metric(m, "loki_discarded_bytes_total{reason=\"too_far_in_future\",tenant=\"fake\"}"),
+            1);
   EXPECT_EQ(metric(m, "loki_ingester_memory_streams{tenant=\"fake\"}"), 2);
   EXPECT_EQ(metric(m, "loki_ingester_chunks_created_total"), 2);
   EXPECT_EQ(metric(m, "loki_discarded_samples_total{reason=\"too_far_in_future\",tenant=\"fake\"}"), 1);
@@ -142,13 +146,24 @@ TEST_F(push_it, bad_bodies_get_lokis_status_and_the_node_stays_healthy) {
            {{"Content-Type", "application/x-protobuf"}});
   EXPECT_EQ(r.status, 400);
 
+  // Invalid UTF-8: in a label value the parser refuses it (Prometheus' text);
+  // in a line it is stored as is, like Loki.
+  r = post("/loki/api/v1/push", proto_body({test_stream{"{a=\"\xff\"}", {{ts, "x", {}}}}}),
+           {{"Content-Type", "application/x-protobuf"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "couldn't parse labels: 1:4: parse error: invalid UTF-8 rune\n");
+  r = post("/loki/api/v1/push",
+           proto_body({test_stream{"{app=\"utf8\"}", {{ts, "bad \xff\xfe", {}}}}}),
+           {{"Content-Type", "application/x-protobuf"}});
+  EXPECT_EQ(r.status, 204) << r.body;
+
   // Still serving.
   r = post("/loki/api/v1/push", proto_body({test_stream{"{app=\"ok\"}", {{ts, "fine", {}}}}}),
            {{"Content-Type", "application/x-protobuf"}});
   EXPECT_EQ(r.status, 204) << r.body;
   auto m = metrics();
   EXPECT_GT(metric(m, "loki_discarded_bytes_total{reason=\"request_body_too_large\",tenant=\"fake\"}"), 0);
-  EXPECT_EQ(metric(m, "loki_distributor_lines_received_total{tenant=\"fake\"}"), 1);
+  EXPECT_EQ(metric(m, "loki_distributor_lines_received_total{tenant=\"fake\"}"), 2);
 }
 
 TEST_F(push_it, auth_enabled_requires_a_valid_org_id) {

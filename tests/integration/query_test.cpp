@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -15,6 +16,7 @@
 
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
+#include "testutil/push_bodies.hpp"
 
 namespace skald {
 namespace {
@@ -199,6 +201,54 @@ TEST_F(query_it, labels_label_values_series_and_stats) {
   EXPECT_EQ(r.body, "{\"status\":\"success\",\"data\":\"{a=\\\"b\\\"} |= \\\"x\\\"\"}\n");
 }
 
+TEST_F(query_it, protobuf_push_reads_back_through_post_forms_and_unknown_parameters_are_ignored) {
+  // A snappy protobuf push (the JSON pushes are above), with structured metadata.
+  push::testing::test_stream s{"{app=\"pb\", run=\"y\"}", {}};
+  for (int i = 0; i < 3; ++i)
+    s.entries.push_back({base_ + i * 1000, "pb" + std::to_string(i), {}});
+  s.entries.back().metadata = {{"trace_id", "t1"}};
+  http_client c{port_};
+  auto r = c.request("POST", "/loki/api/v1/push", push::testing::proto_body({s}),
+                     {{"Content-Type", "application/x-protobuf"}});
+  ASSERT_EQ(r.status, 204) << r.body;
+
+  // query_range as a POST form, with parameters Loki does not know.
+  const std::string form = "query=" + enc("{app=\"pb\"}") + "&start=" + std::to_string(base_) +
+                           "&end=" + std::to_string(base_ + 10'000) +
+                           "&direction=forward&no_such_param=1&foo=bar";
+  r = c.request("POST", "/loki/api/v1/query_range", form,
+                {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "application/json; charset=UTF-8");
+  auto d = parse(r.body);
+  // Without categorize-labels, structured metadata joins the stream labels
+  // (read-path spec §1.4): the entry with trace_id is its own result stream.
+  ASSERT_EQ(d["data"]["result"].Size(), 2u) << r.body;
+  std::map<std::string, std::vector<std::string>> by_trace; // trace_id ("" = none) -> ts line
+  for (const auto& st : d["data"]["result"].GetArray()) {
+    const std::string trace =
+        st["stream"].HasMember("trace_id") ? st["stream"]["trace_id"].GetString() : "";
+    for (const auto& v : st["values"].GetArray())
+      by_trace[trace].push_back(std::string{v[0].GetString()} + " " + v[1].GetString());
+  }
+  const auto ts = [&](int i) {
+    return std::to_string(base_ + i * 1000) + " pb" + std::to_string(i);
+  };
+  EXPECT_EQ(by_trace[""], (std::vector<std::string>{ts(0), ts(1)})) << r.body;
+  EXPECT_EQ(by_trace["t1"], (std::vector<std::string>{ts(2)})) << r.body;
+
+  // The instant query as a POST form.
+  r = c.request("POST", "/loki/api/v1/query",
+                "query=" + enc("sum(count_over_time({app=\"pb\"}[1m]))") +
+                    "&time=" + std::to_string(base_ + 10'000) + "&unknown=x",
+                {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "application/json; charset=UTF-8");
+  d = parse(r.body);
+  ASSERT_EQ(d["data"]["result"].Size(), 1u) << r.body;
+  EXPECT_STREQ(d["data"]["result"][0]["value"][1].GetString(), "3");
+}
+
 TEST_F(query_it, errors_use_lokis_texts) {
   auto r = get("/loki/api/v1/query_range?query=" + enc("{app=\"a\"") + "");
   EXPECT_EQ(r.status, 400);
@@ -216,7 +266,8 @@ TEST_F(query_it, errors_use_lokis_texts) {
   EXPECT_EQ(r.body, "cannot parse \"we\" to a valid timestamp\n");
   r = get("/loki/api/v1/query_range?query=" + enc("{app=\"a\"}") + "&start=0&end=3000000");
   EXPECT_EQ(r.status, 400);
-  EXPECT_THAT(r.body, HasSubstr("the query time range exceeds the limit (query length: "));
+  EXPECT_EQ(r.body, "the query time range exceeds the limit (query length: 833h20m0s, limit: "
+                    "30d1h)\n");
   r = get("/loki/api/v1/labels?query=" + enc("{app=\"a\"} |= \"x\""));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.body, "only label matchers are supported\n");
@@ -246,6 +297,77 @@ TEST_F(query_it, max_query_series_gives_lokis_400) {
   EXPECT_EQ(r.body, "maximum number of series (1) reached for a single query; consider reducing "
                     "query cardinality by adding more specific stream selectors, reducing the time "
                     "range, or aggregating results with functions like sum(), count() or topk()\n");
+}
+
+TEST_F(query_it, too_many_outstanding_queries_of_a_tenant_get_lokis_429) {
+  // One running and one waiting query per tenant; the rest are refused.
+  proc_.reset();
+  start({"-querier.max-outstanding-requests-per-tenant=1", "-querier.max-concurrent=1"});
+  // 100k lines, so each query scans for a while.
+  {
+    http_client c{port_};
+    for (int p = 0; p < 100; ++p) {
+      push::testing::test_stream s{"{app=\"slow\"}", {}};
+      for (int i = 0; i < 1000; ++i)
+        s.entries.push_back(
+            {base_ + (p * 1000 + i) * 1000,
+             "line " + std::to_string(p * 1000 + i) + " level=info msg=nothing to see",
+             {}});
+      auto r = c.request("POST", "/loki/api/v1/push", push::testing::proto_body({s}),
+                         {{"Content-Type", "application/x-protobuf"}});
+      ASSERT_EQ(r.status, 204) << r.body;
+    }
+  }
+  const auto q = range("{app=\"slow\"} |~ \"no.*such.*line\"", base_, now_ns(), "&limit=10");
+  std::vector<testutil::http_reply> replies(24);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < replies.size(); ++i)
+    threads.emplace_back([&, i] { replies[i] = http_client{port_}.get(q); });
+  for (auto& t : threads)
+    t.join();
+  int refused = 0;
+  for (const auto& r : replies) {
+    if (r.status == 429) {
+      ++refused;
+      EXPECT_EQ(r.body, "too many outstanding requests\n");
+    } else {
+      EXPECT_EQ(r.status, 200) << r.body;
+    }
+  }
+  EXPECT_GE(refused, 1);
+  EXPECT_LE(refused, 22); // at least the first two ran
+  // Slots are given back with the answers.
+  auto r = get(q);
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(query_it, ingesters_answer_only_ranges_within_query_ingesters_within) {
+  // A line 5 hours old, in memory only (not flushed): a range that ends
+  // before now - 3h asks the store alone (Loki's buildQueryIntervals).
+  const int64_t hour = 3600'000'000'000;
+  const int64_t old_ts = now_ns() - 5 * hour;
+  push("{\"app\":\"old\"}", {{old_ts, "five hours ago"}});
+  auto r = get(range("{app=\"old\"}", old_ts - hour, old_ts + hour, ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(lines(parse(r.body)).empty()) << r.body;
+  // A range reaching into the last 3 hours asks the ingester for its recent
+  // part only: still nothing from 5 hours ago.
+  r = get(range("{app=\"old\"}", old_ts - hour, now_ns(), ""));
+  EXPECT_TRUE(lines(parse(r.body)).empty()) << r.body;
+  // With 0 the ingesters are always asked (the WAL brings the line back).
+  proc_.reset();
+  const auto dir = data_dir_;
+  port_ = testutil::free_port();
+  proc_ = std::make_unique<child_process>(
+      SKALD_BINARY,
+      std::vector<std::string>{"-config.file=" + std::string{SKALD_SOURCE_DIR} +
+                                   "/configs/skald-local.yaml",
+                               "-server.http-listen-port=" + std::to_string(port_),
+                               "-common.path-prefix=" + dir, "-querier.query-ingesters-within=0"});
+  ASSERT_EQ(testutil::wait_for_status_200(port_, "/ready", 10s).status, 200) << proc_->output();
+  r = get(range("{app=\"old\"}", old_ts - hour, old_ts + hour, ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(lines(parse(r.body)), (std::vector<std::string>{"five hours ago"}));
 }
 
 TEST_F(query_it, a_line_is_visible_right_after_its_204) {

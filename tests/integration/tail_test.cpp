@@ -348,5 +348,27 @@ TEST_F(tail_it, slow_reader_gets_dropped_entries_then_is_disconnected_without_sl
   EXPECT_THAT(proc_->output(), HasSubstr("client too slow"));
 }
 
+// The legacy route /api/prom/tail streams the same lines in Loki's legacy
+// shape ({"streams":[{"labels":..,"entries":[{"ts":RFC3339,"line":..}]}]}).
+TEST_F(tail_it, legacy_tail_route_sends_the_legacy_shape) {
+  auto c = ws_client::connect(port_, "/api/prom/tail?query=" + enc("{app=\"old\"}"));
+  ASSERT_TRUE(c.client) << c.status << " " << c.body;
+  std::this_thread::sleep_for(200ms); // the subscription reaches the streams
+  const int64_t ts = now_ns() / 1'000'000'000 * 1'000'000'000 + 934'000'000; // .934 s
+  push("{\"app\":\"old\"}", {{ts, "legacy line"}});
+  auto m = c.client->read(2000ms);
+  ASSERT_TRUE(m) << "no message within 2 s";
+  auto d = parse(*m);
+  ASSERT_TRUE(d["streams"].IsArray()) << *m;
+  ASSERT_EQ(d["streams"].Size(), 1u) << *m;
+  const auto& st = d["streams"][0];
+  EXPECT_THAT(st["labels"].GetString(), HasSubstr("app=\"old\"")) << *m;
+  ASSERT_EQ(st["entries"].Size(), 1u) << *m;
+  EXPECT_STREQ(st["entries"][0]["line"].GetString(), "legacy line");
+  // RFC 3339 with the entry's milliseconds, in UTC.
+  EXPECT_THAT(st["entries"][0]["ts"].GetString(), HasSubstr(".934Z")) << *m;
+  c.client->close();
+}
+
 } // namespace
 } // namespace skald

@@ -150,6 +150,57 @@ TEST(varint, round_trips_go_encoding) {
   EXPECT_EQ(go.view(), std::string_view("\x01\x02\xAC\x02", 4));
 }
 
+// put_record writes the delta, length and line through one prepare()/commit()
+// reservation: byte-for-byte what the per-field encoders write, for every
+// delta width (negative ones from out-of-order appends) and with metadata.
+TEST(varint, put_record_matches_the_field_encoders) {
+  const model::label_set md{{"trace_id", "abc"}, {"span", std::string(200, 's')}};
+  const model::label_set none;
+  const std::string long_line(300, 'x');
+  struct c {
+    int64_t prev;
+    int64_t ts;
+    std::string_view line;
+    const model::label_set* metadata;
+  };
+  const c cases[] = {
+      {0, 0, "", nullptr},
+      {100, 5, "back in time", nullptr},
+      {0, std::numeric_limits<int64_t>::max(), long_line, nullptr},
+      {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), "wrap", nullptr},
+      {7, 8, "with metadata", &md},
+      {7, 8, "empty metadata", &none},
+  };
+  buffer got;
+  buffer want;
+  for (const auto& k : cases) {
+    const size_t before = got.size();
+    detail::put_record(got, k.prev, {k.ts, k.line, k.metadata});
+    EXPECT_EQ(got.size() - before, detail::record_size(k.prev, {k.ts, k.line, k.metadata}));
+    want.put_varint(detail::ts_delta(k.ts, k.prev));
+    want.put_uvarint(k.line.size());
+    want.append(k.line);
+    want.put_uvarint(k.metadata ? k.metadata->size() : 0);
+    if (k.metadata)
+      for (const auto& l : *k.metadata) {
+        want.put_uvarint(l.name.size());
+        want.append(l.name);
+        want.put_uvarint(l.value.size());
+        want.append(l.value);
+      }
+    EXPECT_EQ(got.view(), want.view());
+  }
+  EXPECT_EQ(got.view(), want.view());
+  // prepare() reserves without changing size(); commit() publishes.
+  buffer b;
+  char* p = b.prepare(3);
+  EXPECT_EQ(b.size(), 0u);
+  EXPECT_GE(b.capacity(), 3u);
+  p = write_uvarint(p, 300);
+  b.commit(static_cast<size_t>(p - b.data()));
+  EXPECT_EQ(b.view(), std::string_view("\xAC\x02", 2));
+}
+
 TEST(varint, truncated_and_overlong_input_is_rejected) {
   const char trunc[] = {'\x80', '\x80'};
   const char* p = trunc;

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "chunk_test_util.hpp"
+#include "runtime/chunkenc/entry_codec.hpp"
 #include "runtime/chunkenc/iterator.hpp"
 
 namespace skald::chunkenc {
@@ -348,6 +349,26 @@ TEST(mem_chunk, fills_up_to_target_size_with_block_size_cuts) {
 }
 
 // Loki TestMemChunk_SpaceFor.
+// space_for's shortcut (line + 21 bytes below the target) must agree with
+// the exact record size on both sides of the boundary, for every delta width.
+TEST(mem_chunk, space_for_is_exact_at_the_target_boundary) {
+  const model::timestamp_ns deltas[] = {0, 1, 1000, 1'000'000'000, INT64_MAX / 2};
+  for (auto delta : deltas) {
+    for (size_t head = 0; head < 80; ++head) {
+      mem_chunk c{encoding::none, 1024, 100};
+      if (head > 0) {
+        ASSERT_EQ(c.append({5, std::string(head - 1, 'h'), nullptr}), append_result::appended);
+      }
+      for (size_t len = 0; len < 100 - c.size() + 2; ++len) {
+        const std::string line(len, 'l');
+        const model::entry_view e{c.head().max_ts() + delta, line, nullptr};
+        EXPECT_EQ(c.space_for(e), c.size() + detail::record_size(c.head().max_ts(), e) < 100)
+          << "head " << c.size() << " line " << len << " delta " << delta;
+      }
+    }
+  }
+}
+
 TEST(mem_chunk, space_for_counts_blocks_head_and_the_new_entry) {
   {
     SCOPED_TRACE("target size 0: at most 10 blocks");

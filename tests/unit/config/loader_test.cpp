@@ -359,6 +359,20 @@ TEST(config_flags, override_yaml) {
   EXPECT_EQ(r->config.memberlist.join_members, (std::vector<std::string>{"a:1", "b:2"}));
 }
 
+// The actor scheduler: one thread per core and no sleep-polling by default
+// (runtime/system/node.cpp hands both to CAF; docs/benchmarks.md, pushsched).
+TEST(config_flags, actor_scheduler_keys_default_to_zero_and_are_set_by_yaml_and_flags) {
+  auto d = load_yaml("", {});
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_EQ(d->config.server.actor_threads, 0u);
+  EXPECT_EQ(d->config.server.actor_moderate_poll_attempts, 0u);
+  auto r = load_yaml("server:\n  actor_threads: 3\n  actor_moderate_poll_attempts: 7\n",
+                     {"-server.actor-moderate-poll-attempts=500"});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->config.server.actor_threads, 3u);
+  EXPECT_EQ(r->config.server.actor_moderate_poll_attempts, 500u);
+}
+
 TEST(config_flags, repeated_list_flags_accumulate_and_replace_the_yaml_list) {
   auto r = load_yaml("memberlist:\n  join_members: [old:1]\n",
                      {"-memberlist.join=a:1", "-memberlist.join", "b:2,c:3"});

@@ -25,5 +25,27 @@ TEST(go_quote, agrees_with_the_label_canonical_quoting) {
   }
 }
 
+// Prometheus model.Duration.String(): years and weeks only when exact, days
+// always (LogQL ranges print like Loki's, and the max_query_length text).
+TEST(prom_duration, formats_like_model_duration) {
+  constexpr int64_t ms = 1'000'000;
+  constexpr int64_t h = 3600'000 * ms;
+  EXPECT_EQ(format_prom_duration(0), "0s");
+  EXPECT_EQ(format_prom_duration(1500 * ms), "1s500ms");
+  EXPECT_EQ(format_prom_duration(90 * 60'000 * ms), "1h30m");
+  EXPECT_EQ(format_prom_duration(24 * h), "1d");
+  EXPECT_EQ(format_prom_duration(25 * h), "1d1h");
+  EXPECT_EQ(format_prom_duration(721 * h), "30d1h");
+  EXPECT_EQ(format_prom_duration(14 * 24 * h), "2w");
+  EXPECT_EQ(format_prom_duration(90 * 24 * h), "90d"); // not 12w6d
+  EXPECT_EQ(format_prom_duration(365 * 24 * h), "1y");
+  EXPECT_EQ(format_prom_duration(366 * 24 * h), "366d");
+  for (int64_t v : {25 * h, 721 * h, 90 * 24 * h, 1500 * ms}) {
+    auto back = parse_prom_duration(format_prom_duration(v));
+    ASSERT_TRUE(back.ok()) << v;
+    EXPECT_EQ(*back, v);
+  }
+}
+
 } // namespace
 } // namespace skald::logql

@@ -233,6 +233,71 @@ TEST(proto_decode, last_scalar_occurrence_wins_and_parsed_is_dropped) {
   EXPECT_EQ((*got)[0].entries[0].metadata, nullptr);
 }
 
+// decode_stream's fast path takes entries of exactly {timestamp{seconds,
+// nanos}, line} with one-byte tags; every other shape must fall back to the
+// general decoder and decode the same (here: as libprotobuf does).
+TEST(proto_decode, entries_outside_the_fast_shape_decode_like_libprotobuf) {
+  auto entry_in_stream = [](const std::string& entry) {
+    std::string stream =
+        std::string("\x0a\x07{a=\"b\"}") + "\x12" + static_cast<char>(entry.size()) + entry;
+    return std::string("\x0a") + static_cast<char>(stream.size()) + stream;
+  };
+  const std::string secs = std::string("\x08\x80\xa8\xd6\xb9\x07"); // 1999998976
+  const std::string nanos = std::string("\x10\x07");
+  auto ts = [](const std::string& body) {
+    return std::string("\x0a") + static_cast<char>(body.size()) + body;
+  };
+  struct c {
+    const char* name;
+    std::string entry;
+  };
+  const c cases[] = {
+      {"fast shape", ts(secs + nanos) + "\x12\x02hi"},
+      {"nanos before seconds", ts(nanos + secs) + "\x12\x02hi"},
+      {"line before timestamp", std::string("\x12\x02hi") + ts(secs + nanos)},
+      {"empty timestamp", ts("") + "\x12\x02hi"},
+      {"two-byte tag for seconds", ts(std::string("\x88\x00\x05", 3)) + "\x12\x02hi"},
+      {"two-byte tag for the line", ts(secs) + std::string("\x92\x00\x02hi", 5)},
+      {"unknown field in timestamp", ts(secs + "\x18\x01") + "\x12\x02hi"},
+      {"unknown field in entry", ts(secs) + "\x28\x01" + "\x12\x02hi"},
+      {"structured metadata", ts(secs) + "\x12\x02hi" + "\x1a\x06\x0a\x01k\x12\x01v"},
+      {"ten-byte varint seconds",
+       ts(std::string("\x08\x81\x80\x80\x80\x80\x80\x80\x80\x80\x00", 11))},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    auto wire = entry_in_stream(k.entry);
+    logproto::PushRequest ref;
+    ASSERT_TRUE(ref.ParseFromString(wire));
+    std::deque<model::label_set> md;
+    auto got = decode_push_request_proto(wire, md);
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    expect_same(*got, ref);
+  }
+  // Where gogo differs from libprotobuf: an absent timestamp is Go's zero
+  // time, and a repeated Timestamp replaces the earlier one (no merge).
+  std::deque<model::label_set> md;
+  auto absent = decode_push_request_proto(entry_in_stream("\x12\x02hi"), md);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ((*absent)[0].entries[0].ts, INT64_MIN);
+  auto twice = decode_push_request_proto(entry_in_stream(ts(secs) + ts(nanos) + "\x12\x02hi"), md);
+  ASSERT_TRUE(twice.ok());
+  EXPECT_EQ((*twice)[0].entries[0].ts, 7);
+  // Shapes the fast path declines that are errors: the general path's texts.
+  auto bad_nanos = decode_push_request_proto(entry_in_stream(ts(secs + "\x10\x7f")), md);
+  ASSERT_TRUE(bad_nanos.ok()); // 127 ns is valid
+  auto negative = decode_push_request_proto(entry_in_stream(ts("\x10\xff\xff\xff\xff\x0f")), md);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.error().message(),
+            "timestamp: seconds:0 nanos:-1: nanos not in range [0, 1e9)");
+  auto truncated_line = decode_push_request_proto(entry_in_stream(ts(secs) + "\x12\x05hi"), md);
+  ASSERT_FALSE(truncated_line.ok());
+  EXPECT_EQ(truncated_line.error().message(), "unexpected EOF");
+  auto line_as_varint = decode_push_request_proto(entry_in_stream(ts(secs) + "\x10\x01"), md);
+  ASSERT_FALSE(line_as_varint.ok());
+  EXPECT_EQ(line_as_varint.error().message(), "proto: wrong wireType = 0 for field Line");
+}
+
 TEST(proto_decode, to_unix_nanos_saturates) {
   EXPECT_EQ(to_unix_nanos(1, 5), 1000000005);
   EXPECT_EQ(to_unix_nanos(-1, 5), -999999995);
