@@ -33,6 +33,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace skald::http {
 
@@ -43,6 +44,10 @@ public:
 
   /// Queues one text frame; never blocks. False once the connection closed.
   virtual bool send_text(std::string frame) = 0;
+  /// Queues several text frames, in order, as one hand-over to the
+  /// connection (back-to-back frames leave together); never blocks. False
+  /// once the connection closed.
+  virtual bool send_texts(std::vector<std::string> frames) = 0;
   /// Sends a Close frame (after the frames already queued) and ends the
   /// connection; later calls do nothing.
   virtual void close(uint16_t code, std::string reason) = 0;

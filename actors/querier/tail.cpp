@@ -128,20 +128,30 @@ void end_session(tailer_ptr self, uint16_t code, const std::string& reason) {
 /// every tailer of the query). When the pipeline leaves the labels alone and
 /// the entry has no metadata, its labels are the stream's shared ones
 /// (`shared`: no copy, no rendering).
+/// An entry whose labels are its stream's shared ones (see make_entry).
+tail::entry_ptr make_stream_entry(int64_t ts, std::string_view line,
+                                  const std::shared_ptr<const tail::stream_labels>& shared,
+                                  bool render) {
+  auto out = std::make_shared<tail::tail_entry>();
+  auto& e = *out;
+  e.ts = ts;
+  e.line.assign(line);
+  e.shared = shared;
+  if (render)
+    e.json = tail::render_v1_stream(e, false);
+  return out;
+}
+
 tail::entry_ptr make_entry(const logql::line_state& ls, const model::label_set& stream,
                            const model::label_set* metadata, bool categorize, bool render,
                            const std::shared_ptr<const tail::stream_labels>& shared,
                            bool labels_untouched) {
+  if (shared && labels_untouched && !categorize && (metadata == nullptr || metadata->empty()))
+    return make_stream_entry(ls.ts, ls.line(), shared, render);
   auto out = std::make_shared<tail::tail_entry>();
   auto& e = *out;
   e.ts = ls.ts;
   e.line.assign(ls.line());
-  if (shared && labels_untouched && !categorize && (metadata == nullptr || metadata->empty())) {
-    e.shared = shared;
-    if (render)
-      e.json = tail::render_v1_stream(e, false);
-    return out;
-  }
   e.labels = ls.lbs.labels();
   if (categorize) {
     // As the query route splits them (runtime/loghttp/json.hpp): metadata
@@ -169,19 +179,24 @@ void flush(tailer_ptr self) {
     st.buf->drop_all(std::move(dropped));
   }
   const auto now = wall_ns();
+  // Everything due goes to the connection in one hand-over (its frames
+  // leave back to back); they count as queued from here on.
+  std::vector<std::string> frames;
+  size_t bytes = 0;
   for (;;) {
-    const bool blocked = st.ws->queued() >= tail::max_buffered_responses;
+    const bool blocked = st.ws->queued() + frames.size() >= tail::max_buffered_responses;
     const auto before = st.buf->dropped();
     auto r = st.buf->next(now, blocked);
     if (blocked && st.buf->dropped() > before)
       st.rs->m->dropped->inc(st.buf->dropped() - before);
     if (!r)
       break;
-    size_t bytes = 0;
     for (const auto& e : r->entries)
       bytes += e->line.size();
-    auto frame = st.p.legacy ? tail::render_legacy(*r) : tail::render_v1(*r, st.p.categorize);
-    if (!st.ws->send_text(std::move(frame)))
+    frames.push_back(st.p.legacy ? tail::render_legacy(*r) : tail::render_v1(*r, st.p.categorize));
+  }
+  if (!frames.empty()) {
+    if (!st.ws->send_texts(std::move(frames)))
       return end_session(self, 0, "the connection is gone");
     st.rs->m->bytes->inc(bytes);
   }
@@ -273,8 +288,17 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
   auto evaluate = [&](bool render) {
     auto out = std::make_shared<std::vector<tail::entry_ptr>>();
     const bool untouched = !st.runner->touches_labels();
+    // No stage (a bare selector): every entry is kept as pushed, with its
+    // stream's labels; no pipeline run, no label builder.
+    const bool as_pushed = st.p.expr->log.stages.empty() && b->labels && !st.p.categorize;
+    if (as_pushed)
+      out->reserve(b->stored.size());
     for (auto i : b->stored) {
       const auto& ev = ps.entries[i];
+      if (as_pushed && (ev.metadata == nullptr || ev.metadata->empty())) {
+        out->push_back(make_stream_entry(ev.ts, ev.line, b->labels, render && !st.p.legacy));
+        continue;
+      }
       if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
         continue;
       out->push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,

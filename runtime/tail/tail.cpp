@@ -10,6 +10,7 @@
 
 #include "runtime/logql/source.hpp"
 #include "runtime/model/label_parse.hpp"
+#include "runtime/util/json_string.hpp"
 
 namespace skald::tail {
 
@@ -144,15 +145,6 @@ void str(writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void labels_obj(writer& w, const model::label_set& ls) {
-  w.StartObject();
-  for (const auto& l : ls) {
-    w.Key(l.name.data(), static_cast<rapidjson::SizeType>(l.name.size()));
-    str(w, l.value);
-  }
-  w.EndObject();
-}
-
 } // namespace
 
 std::string format_rfc3339_nano(int64_t ns) {
@@ -180,101 +172,119 @@ std::string format_rfc3339_nano(int64_t ns) {
   return out;
 }
 
+namespace {
+
+/// A label set as a JSON object (`{"name":"value",...}`), as a RapidJSON
+/// writer gives it.
+void append_labels(std::string& out, const model::label_set& ls) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& l : ls) {
+    if (!first)
+      out.push_back(',');
+    first = false;
+    util::append_json_string(out, l.name);
+    out.push_back(':');
+    util::append_json_string(out, l.value);
+  }
+  out.push_back('}');
+}
+
+} // namespace
+
 std::shared_ptr<const stream_labels> make_stream_labels(model::label_set labels) {
   auto out = std::make_shared<stream_labels>();
-  rapidjson::StringBuffer sb;
-  writer w{sb};
-  labels_obj(w, labels);
+  append_labels(out->json, labels);
   out->labels = std::move(labels);
-  out->json.assign(sb.GetString(), sb.GetSize());
   return out;
 }
 
 namespace {
 
-/// One entry's v1 stream object into `w`. The stream's shared labels go in
-/// as rendered once per stream (no per-entry label copy or rendering).
-void write_v1_stream(writer& w, const tail_entry& e, bool categorize) {
+/// One entry's v1 stream object appended to `out`: the bytes a RapidJSON
+/// writer gives (util::append_json_string), written straight into the
+/// message. The stream's shared labels go in as rendered once per stream
+/// (no per-entry label copy or rendering).
+void append_v1_stream(std::string& out, const tail_entry& e, bool categorize) {
   char ts[24];
   auto tn = static_cast<size_t>(std::to_chars(ts, ts + sizeof(ts), e.ts).ptr - ts);
-  w.StartObject();
-  w.Key("stream");
+  out.reserve(out.size() + e.line.size() + 64 + (e.shared ? e.shared->json.size() : 128));
+  out.append("{\"stream\":");
   if (e.shared && !categorize)
-    w.RawValue(e.shared->json.data(), e.shared->json.size(), rapidjson::kObjectType);
+    out.append(e.shared->json);
   else
-    labels_obj(w, categorize ? (e.shared && e.stream.empty() ? e.shared->labels : e.stream)
-                             : e.final_labels());
-  w.Key("values");
-  w.StartArray();
-  w.StartArray();
-  str(w, std::string_view{ts, tn});
-  str(w, e.line);
+    append_labels(out, categorize ? (e.shared && e.stream.empty() ? e.shared->labels : e.stream)
+                                  : e.final_labels());
+  out.append(",\"values\":[[\"");
+  out.append(ts, tn);
+  out.append("\",");
+  util::append_json_string(out, e.line);
   if (categorize) {
-    w.StartObject();
+    out.append(",{");
     if (!e.metadata.empty()) {
-      w.Key("structuredMetadata");
-      labels_obj(w, e.metadata);
+      out.append("\"structuredMetadata\":");
+      append_labels(out, e.metadata);
     }
     if (!e.parsed.empty()) {
-      w.Key("parsed");
-      labels_obj(w, e.parsed);
+      if (!e.metadata.empty())
+        out.push_back(',');
+      out.append("\"parsed\":");
+      append_labels(out, e.parsed);
     }
-    w.EndObject();
+    out.push_back('}');
   }
-  w.EndArray();
-  w.EndArray();
-  w.EndObject();
+  out.append("]]}");
 }
 
 } // namespace
 
 std::string render_v1_stream(const tail_entry& e, bool categorize) {
-  rapidjson::StringBuffer sb;
-  writer w{sb};
-  write_v1_stream(w, e, categorize);
-  return std::string{sb.GetString(), sb.GetSize()};
+  std::string out;
+  append_v1_stream(out, e, categorize);
+  return out;
 }
 
 std::string render_v1(const tail_response& r, bool categorize) {
-  rapidjson::StringBuffer sb;
   size_t guess = 64;
   for (const auto& e : r.entries)
     guess += e->json.empty() ? 128 + e->line.size() : e->json.size() + 1;
-  sb.Reserve(guess);
-  writer w{sb};
-  w.StartObject();
-  w.Key("streams");
-  w.StartArray();
+  std::string out;
+  out.reserve(guess);
+  out.append("{\"streams\":[");
   // Each entry's stream object is copied in as rendered once (shared by the
   // tailers of one query), or written now.
+  bool first = true;
   for (const auto& e : r.entries) {
+    if (!first)
+      out.push_back(',');
+    first = false;
     if (e->json.empty())
-      write_v1_stream(w, *e, categorize);
+      append_v1_stream(out, *e, categorize);
     else
-      w.RawValue(e->json.data(), e->json.size(), rapidjson::kObjectType);
+      out.append(e->json);
   }
-  w.EndArray();
+  out.push_back(']');
   if (!r.dropped.empty()) {
-    w.Key("dropped_entries");
-    w.StartArray();
+    out.append(",\"dropped_entries\":[");
+    first = true;
     for (const auto& d : r.dropped) {
-      w.StartObject();
-      w.Key("labels");
-      labels_obj(w, d.labels);
-      w.Key("timestamp");
-      str(w, std::to_string(d.ts));
-      w.EndObject();
+      if (!first)
+        out.push_back(',');
+      first = false;
+      out.append("{\"labels\":");
+      append_labels(out, d.labels);
+      char ts[24];
+      auto tn = static_cast<size_t>(std::to_chars(ts, ts + sizeof(ts), d.ts).ptr - ts);
+      out.append(",\"timestamp\":\"");
+      out.append(ts, tn);
+      out.append("\"}");
     }
-    w.EndArray();
+    out.push_back(']');
   }
-  if (categorize) {
-    w.Key("encodingFlags");
-    w.StartArray();
-    w.String("categorize-labels");
-    w.EndArray();
-  }
-  w.EndObject();
-  return std::string{sb.GetString(), sb.GetSize()};
+  if (categorize)
+    out.append(",\"encodingFlags\":[\"categorize-labels\"]");
+  out.push_back('}');
+  return out;
 }
 
 std::string render_legacy(const tail_response& r) {

@@ -1,6 +1,6 @@
 // Unit: util::contains (runtime/util/substring.hpp), the |= / != line
 // filter's search: the same answer as std::string_view::find for needles at
-// every position of lines of every length around the 16-byte blocks,
+// every position of lines of every length around the 16- and 32-byte blocks,
 // near-misses (first and last byte match, middle differs), and random text.
 #include <gtest/gtest.h>
 
@@ -28,7 +28,7 @@ TEST(substring, edge_cases) {
 TEST(substring, every_position_and_length_around_the_blocks) {
   for (const std::string needle :
        {"ab", "queue=email", "attempt=5/5", "x-----------------------y"}) {
-    for (size_t len = 0; len < 80; ++len) {
+    for (size_t len = 0; len < 120; ++len) {
       for (size_t at = 0; at + needle.size() <= len; ++at) {
         std::string line(len, '.');
         line.replace(at, needle.size(), needle);
