@@ -27,7 +27,7 @@ struct server_config {
   byte_size http_server_max_request_body_size;
   uint32_t http_threads = 0;
   uint32_t actor_threads = 0;
-  uint32_t actor_moderate_poll_attempts = 0;
+  uint32_t actor_moderate_poll_attempts = 20;
   std::chrono::nanoseconds graceful_shutdown_timeout{0};
   bool register_instrumentation = false;
   byte_size grpc_server_max_recv_msg_size;
@@ -65,11 +65,12 @@ struct server_config {
     b.field(actor_threads, "actor_threads", 0u,
             "skald only: number of CAF scheduler threads that run the actors "
             "(scheduler.max-threads); 0 means one per CPU core.");
-    b.field(actor_moderate_poll_attempts, "actor_moderate_poll_attempts", 0u,
+    b.field(actor_moderate_poll_attempts, "actor_moderate_poll_attempts", 20u,
             "skald only: polls of an idle CAF scheduler thread, each after a 50us sleep, "
             "before it blocks until work arrives (CAF's work-stealing.moderate-poll-attempts; "
-            "CAF's default is 500). 0 blocks right after a short spin: the sleeps cost ~10% "
-            "of the CPU per pushed line (docs/benchmarks.md, pushsched).");
+            "CAF's default is 500). 20 (~1 ms) keeps one-connection push throughput (0 lost "
+            "8-16% there) while idle threads stop sleep-polling soon (docs/benchmarks.md, "
+            "pushsched and the end of session 2026-11-22).");
     b.field(graceful_shutdown_timeout, "graceful_shutdown_timeout", 30s,
             "Upper bound on a graceful shutdown (draining HTTP requests and stopping actors), "
             "as Loki's server.graceful-shutdown-timeout.");

@@ -361,11 +361,11 @@ TEST(config_flags, override_yaml) {
 
 // The actor scheduler: one thread per core and no sleep-polling by default
 // (runtime/system/node.cpp hands both to CAF; docs/benchmarks.md, pushsched).
-TEST(config_flags, actor_scheduler_keys_default_to_zero_and_are_set_by_yaml_and_flags) {
+TEST(config_flags, actor_scheduler_keys_have_defaults_and_are_set_by_yaml_and_flags) {
   auto d = load_yaml("", {});
   ASSERT_TRUE(d.ok()) << d.error().message();
   EXPECT_EQ(d->config.server.actor_threads, 0u);
-  EXPECT_EQ(d->config.server.actor_moderate_poll_attempts, 0u);
+  EXPECT_EQ(d->config.server.actor_moderate_poll_attempts, 20u);
   auto r = load_yaml("server:\n  actor_threads: 3\n  actor_moderate_poll_attempts: 7\n",
                      {"-server.actor-moderate-poll-attempts=500"});
   ASSERT_TRUE(r.ok()) << r.error().message();
