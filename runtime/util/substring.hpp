@@ -26,6 +26,23 @@
 
 namespace skald::util {
 
+namespace substring_detail {
+
+/// True when one of the candidate starts at + bit (bits set in `mask`: first
+/// and last byte already equal) matches the needle's middle bytes.
+inline bool any_candidate(unsigned mask, const char* s, size_t at, const char* p,
+                          size_t k) noexcept {
+  while (mask != 0) {
+    const auto bit = static_cast<size_t>(__builtin_ctz(mask));
+    if (std::memcmp(s + at + bit + 1, p + 1, k - 2) == 0)
+      return true;
+    mask &= mask - 1;
+  }
+  return false;
+}
+
+} // namespace substring_detail
+
 #if defined(SKALD_SUBSTRING_AVX2)
 namespace substring_detail {
 
@@ -35,15 +52,9 @@ __attribute__((target("avx2"))) inline bool avx2_block(const char* s, size_t at,
                                                        size_t k, __m256i first, __m256i last) {
   const __m256i at_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + at));
   const __m256i at_last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + at + k - 1));
-  auto mask = static_cast<unsigned>(_mm256_movemask_epi8(
-      _mm256_and_si256(_mm256_cmpeq_epi8(first, at_first), _mm256_cmpeq_epi8(last, at_last))));
-  while (mask != 0) {
-    const auto bit = static_cast<size_t>(__builtin_ctz(mask));
-    if (std::memcmp(s + at + bit + 1, p + 1, k - 2) == 0)
-      return true;
-    mask &= mask - 1;
-  }
-  return false;
+  return any_candidate(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(
+                           _mm256_cmpeq_epi8(first, at_first), _mm256_cmpeq_epi8(last, at_last)))),
+                       s, at, p, k);
 }
 
 __attribute__((target("avx2"))) inline bool contains_avx2(const char* s, size_t n, const char* p,
@@ -91,15 +102,10 @@ inline bool contains(std::string_view hay, std::string_view needle) noexcept {
     auto block = [&](size_t at) {
       const __m128i at_first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + at));
       const __m128i at_last = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + at + k - 1));
-      auto mask = static_cast<unsigned>(_mm_movemask_epi8(
-          _mm_and_si128(_mm_cmpeq_epi8(first, at_first), _mm_cmpeq_epi8(last, at_last))));
-      while (mask != 0) {
-        const auto bit = static_cast<size_t>(__builtin_ctz(mask));
-        if (std::memcmp(s + at + bit + 1, p + 1, k - 2) == 0)
-          return true;
-        mask &= mask - 1;
-      }
-      return false;
+      return substring_detail::any_candidate(
+          static_cast<unsigned>(_mm_movemask_epi8(
+              _mm_and_si128(_mm_cmpeq_epi8(first, at_first), _mm_cmpeq_epi8(last, at_last)))),
+          s, at, p, k);
     };
     size_t i = 0;
     for (; i + k + 15 <= n; i += 16)
