@@ -80,24 +80,6 @@ void send_json(const http::responder& rsp, std::string body) {
   rsp.send(std::move(r));
 }
 
-/// The tenant like the push routes: X-Scope-OrgID with auth, else `fake`.
-bool resolve_tenant(const route_state& rs, const http::request& req, const http::responder& rsp,
-                    std::string& tenant) {
-  if (!rs.opts.auth_enabled) {
-    tenant = std::string{model::no_auth_tenant};
-    return true;
-  }
-  const std::string* h = req.find_header("X-Scope-OrgID");
-  auto t = model::tenant_from_org_id(h ? std::string_view{*h} : std::string_view{}, h != nullptr);
-  if (!t.ok()) {
-    send_error(rsp, static_cast<unsigned>(push::http_status_for(t.error().code())),
-               t.error().message());
-    return false;
-  }
-  tenant.assign(t->data(), t->size());
-  return true;
-}
-
 /// Sends a job; `on_reply` runs on the worker pool with the reply.
 void dispatch(const route_state& rs, const std::string& tenant, select_request req,
               http::responder rsp,
@@ -254,7 +236,7 @@ void run_query(const route_state& rs, const http::request& req, http::responder 
 
 void handle_query_range(const route_state& rs, http::request& req, http::responder rsp) {
   std::string tenant;
-  if (!resolve_tenant(rs, req, rsp, tenant))
+  if (!querier_detail::resolve_tenant(rs.opts.auth_enabled, req, rsp, tenant))
     return;
   auto q = loghttp::parse_range_query(lookup(req), wall_ns());
   if (!q.ok()) {
@@ -273,7 +255,7 @@ void handle_query_range(const route_state& rs, http::request& req, http::respond
 
 void handle_query(const route_state& rs, http::request& req, http::responder rsp) {
   std::string tenant;
-  if (!resolve_tenant(rs, req, rsp, tenant))
+  if (!querier_detail::resolve_tenant(rs.opts.auth_enabled, req, rsp, tenant))
     return;
   auto q = loghttp::parse_instant_query(lookup(req), wall_ns());
   if (!q.ok()) {
@@ -313,7 +295,7 @@ void handle_metadata(const route_state& rs, http::request& req, http::responder 
                      std::vector<std::vector<logql::label_matcher>> groups,
                      std::function<std::string(select_reply&)> render) {
   std::string tenant;
-  if (!resolve_tenant(rs, req, rsp, tenant))
+  if (!querier_detail::resolve_tenant(rs.opts.auth_enabled, req, rsp, tenant))
     return;
   auto b = loghttp::determine_bounds(lookup(req), wall_ns());
   if (!b.ok()) {
@@ -465,7 +447,7 @@ void handle_index_stats(const route_state& rs, http::request& req, http::respond
 /// parameter as a |~ filter (Loki's parseRegexQuery).
 void handle_legacy_query(const route_state& rs, http::request& req, http::responder rsp) {
   std::string tenant;
-  if (!resolve_tenant(rs, req, rsp, tenant))
+  if (!querier_detail::resolve_tenant(rs.opts.auth_enabled, req, rsp, tenant))
     return;
   auto q = loghttp::parse_range_query(lookup(req), wall_ns());
   if (!q.ok()) {
@@ -509,7 +491,7 @@ void handle_legacy_label_values(const route_state& rs, http::request& req, http:
 /// largest first, top `limit`.
 void handle_volume(const route_state& rs, http::request& req, http::responder rsp, bool range) {
   std::string tenant;
-  if (!resolve_tenant(rs, req, rsp, tenant))
+  if (!querier_detail::resolve_tenant(rs.opts.auth_enabled, req, rsp, tenant))
     return;
   const auto* q = req.param("query");
   auto parsed = logql::parse(q ? std::string_view{*q} : std::string_view{});

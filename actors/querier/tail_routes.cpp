@@ -33,23 +33,6 @@ namespace {
 using namespace tail_detail;
 using querier_detail::wall_ns;
 
-bool resolve_tenant(const route_state& rs, const http::request& req, const http::responder& rsp,
-                    std::string& tenant) {
-  if (!rs.opts.auth_enabled) {
-    tenant = std::string{model::no_auth_tenant};
-    return true;
-  }
-  const std::string* h = req.find_header("X-Scope-OrgID");
-  auto t = model::tenant_from_org_id(h ? std::string_view{*h} : std::string_view{}, h != nullptr);
-  if (!t.ok()) {
-    rsp.send(http::response::error(static_cast<unsigned>(push::http_status_for(t.error().code())),
-                                   t.error().message()));
-    return false;
-  }
-  tenant.assign(t->data(), t->size());
-  return true;
-}
-
 /// Loki's ParseTailQuery: query (+ legacy regexp), limit, start, delay_for.
 bool parse_tail(const http::request& req, const http::responder& rsp, tail_params& p) {
   auto bad = [&rsp](const std::string& msg) {
@@ -97,7 +80,7 @@ struct session_link {
 
 void handle_tail(const route_ptr& rs, http::request& req, http::responder rsp, bool legacy) {
   tail_params p;
-  if (!resolve_tenant(*rs, req, rsp, p.tenant))
+  if (!querier_detail::resolve_tenant(rs->opts.auth_enabled, req, rsp, p.tenant))
     return;
   if (!parse_tail(req, rsp, p))
     return;

@@ -20,6 +20,7 @@ using push::testing::gzip_compress;
 using push::testing::proto_body;
 using push::testing::test_stream;
 using testing::HasSubstr;
+using testing::Not;
 using testutil::child_process;
 using testutil::http_client;
 
@@ -183,6 +184,24 @@ TEST_F(push_it, auth_enabled_requires_a_valid_org_id) {
            {{"Content-Type", "application/x-protobuf"}, {"X-Scope-OrgID", "team-1"}});
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(metric(metrics(), "loki_distributor_lines_received_total{tenant=\"team-1\"}"), 1);
+
+  // The read routes (queries, labels, tail) take the tenant the same way.
+  const std::string q = "/loki/api/v1/query_range?query=" + testutil::enc("{app=\"a\"}");
+  http_client c{port_};
+  for (const std::string& target : {q, std::string{"/loki/api/v1/labels"},
+                                    "/loki/api/v1/tail?query=" + testutil::enc("{app=\"a\"}")}) {
+    r = c.request("GET", target);
+    EXPECT_EQ(r.status, 401) << target;
+    EXPECT_EQ(r.body, "no org id\n") << target;
+    r = c.request("GET", target, "", {{"X-Scope-OrgID", "a|b"}});
+    EXPECT_EQ(r.status, 400) << target;
+  }
+  r = c.request("GET", q, "", {{"X-Scope-OrgID", "team-1"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("\"x\"")) << r.body;
+  r = c.request("GET", q, "", {{"X-Scope-OrgID", "team-2"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, Not(HasSubstr("\"x\""))) << r.body;
 }
 
 TEST_F(push_it, runtime_overrides_file_applies_per_tenant_limits) {
