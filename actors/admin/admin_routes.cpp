@@ -366,15 +366,10 @@ void nodes_answer(const std::shared_ptr<nodes_gather>& g) {
   g->rsp.send(http::response::json(200, admin::to_json(g->nodes, admin::wall_now_ns())));
 }
 
-/// Asks the peer behind gossip endpoint `ep` for its node summary: an
-/// asynchronous connect to its ring member (the middleman reuses an open
-/// connection), then (node_atom) with high priority.
+/// Asks the peer behind gossip endpoint `ep` for its node summary: connect
+/// to its ring member (connect_member), then (node_atom) with normal priority.
 void ask_peer(caf::event_based_actor* self, const std::shared_ptr<nodes_gather>& g, size_t i,
               const std::string& ep, caf::duration to, std::shared_ptr<peer_names> names) {
-  auto colon = ep.rfind(':');
-  uint16_t port = 0;
-  if (colon != std::string::npos)
-    port = static_cast<uint16_t>(std::atoi(ep.c_str() + colon + 1));
   auto fail = [g, i](std::string why) {
     if (g->done)
       return;
@@ -382,42 +377,31 @@ void ask_peer(caf::event_based_actor* self, const std::shared_ptr<nodes_gather>&
     if (--g->pending == 0)
       nodes_answer(g);
   };
-  if (port == 0 || !self->system().has_middleman()) {
-    fail("no gossip endpoint");
-    return;
-  }
-  auto mm = self->system().middleman().actor_handle();
-  self->request(mm, to, caf::connect_atom::value, ep.substr(0, colon), port)
-      .then(
-          [self, g, i, to, fail, ep, names](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                                            const std::set<std::string>&) {
-            if (!ptr) {
-              fail("no ring member published there");
-              return;
-            }
-            auto member = caf::actor_cast<ring_actor>(ptr);
-            // Normal priority on purpose: a high-priority request to a remote
-            // actor is never answered in CAF 0.17.6 (measured: it times out,
-            // the same request with normal priority answers in ~1 ms). The
-            // peer's ring member and registry have small mailboxes.
-            self->request(member, to, node_atom_v)
-                .then(
-                    [g, i, ep, names](admin::node_summary& n) {
-                      names->learn(n.id, ep);
-                      if (g->done)
-                        return;
-                      auto& slot = g->nodes[i];
-                      n.self = false;
-                      n.reachable = true;
-                      n.gossip = slot.gossip;
-                      n.heartbeat_age_ms = slot.heartbeat_age_ms;
-                      slot = std::move(n);
-                      if (--g->pending == 0)
-                        nodes_answer(g);
-                    },
-                    [self, fail](caf::error& e) { fail(self->system().render(e)); });
-          },
-          [self, fail](caf::error& e) { fail("connect: " + self->system().render(e)); });
+  connect_member(
+      self, ep, to,
+      [self, g, i, to, fail, ep, names](ring_actor member) {
+        // Normal priority on purpose: a high-priority request to a remote
+        // actor is never answered in CAF 0.17.6 (measured: it times out,
+        // the same request with normal priority answers in ~1 ms). The
+        // peer's ring member and registry have small mailboxes.
+        self->request(member, to, node_atom_v)
+            .then(
+                [g, i, ep, names](admin::node_summary& n) {
+                  names->learn(n.id, ep);
+                  if (g->done)
+                    return;
+                  auto& slot = g->nodes[i];
+                  n.self = false;
+                  n.reachable = true;
+                  n.gossip = slot.gossip;
+                  n.heartbeat_age_ms = slot.heartbeat_age_ms;
+                  slot = std::move(n);
+                  if (--g->pending == 0)
+                    nodes_answer(g);
+                },
+                [self, fail](caf::error& e) { fail(self->system().render(e)); });
+      },
+      fail);
 }
 
 void nodes(const ctx_ptr& c, http::responder rsp) {
