@@ -1,8 +1,10 @@
 // actors/querier/tail.cpp — the tailer actor (see tail.hpp): its
 // subscriptions to local and remote ingesters, the history query, the
-// pipeline and the websocket. The HTTP routes that start it are in
-// tail_routes.cpp. Decisions (buffering, delay_for, JSON, replicas) live in
-// runtime/tail.
+// pipeline and the websocket; on a single node, the tail group actor that
+// the tailers of one query share (one feed, pipeline and buffer; frames
+// rendered once for all their websockets; messages/tail.hpp). The HTTP
+// routes that start tailers are in tail_routes.cpp. Decisions (buffering,
+// delay_for, JSON, replicas, fan-out) live in runtime/tail.
 #include "actors/querier/tail.hpp"
 #include "actors/querier/common.hpp"
 #include "actors/querier/tail_internal.hpp"
