@@ -65,4 +65,55 @@ status compress(encoding e, std::string_view in, buffer& out);
 /// `raw_size` bytes; anything else → errc::corrupt_record.
 status decompress(encoding e, std::string_view in, size_t raw_size, buffer& out);
 
+/// Snappy compression of a payload that grows at its end, done in pieces as
+/// it grows: libsnappy compresses its input in independent 64 KiB fragments
+/// (fresh hash table each, no match across fragments) and concatenates them
+/// after the varint of the total length, so compressing each full fragment
+/// as soon as it exists and adding the header at the end gives the same
+/// bytes as compress(encoding::snappy, payload) (unit-tested against it).
+/// The head block uses it so that a cut does not compress 256 KiB at once in
+/// one stream actor's message, but ~64 KiB every few appends.
+///
+/// Owner: one mem_chunk; not thread-safe. Invariant: done() is a multiple of
+/// fragment_size and the bytes after the reserved header are the fragments
+/// of payload[0, done()) compressed.
+class snappy_pieces {
+public:
+  /// libsnappy's kBlockSize.
+  static constexpr size_t fragment_size = size_t{1} << 16;
+
+  /// Compresses the full fragments of `payload` past done().
+  /// REQUIRES: payload[0, done()) is what earlier calls saw since reset().
+  void advance(std::string_view payload);
+
+  /// Compresses the rest of `payload` and returns the whole snappy block
+  /// (valid until the next non-const call). Same REQUIRES as advance().
+  std::string_view finish(std::string_view payload);
+
+  /// Raw bytes compressed so far.
+  size_t done() const noexcept { return done_; }
+
+  /// Forgets the pieces, keeping the buffer.
+  void reset() noexcept {
+    out_.clear();
+    done_ = 0;
+  }
+  /// Forgets the pieces and frees the buffer.
+  void release() noexcept {
+    out_.release();
+    done_ = 0;
+  }
+  /// Heap bytes held.
+  size_t capacity() const noexcept { return out_.capacity(); }
+
+private:
+  /// Room for the block header (a uvarint32 takes at most 5 bytes).
+  static constexpr size_t header_room = 5;
+
+  void compress_fragment(const char* p, size_t n);
+
+  buffer out_;
+  size_t done_ = 0;
+};
+
 } // namespace skald::chunkenc
