@@ -5,7 +5,6 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -261,43 +260,6 @@ status decompress(encoding e, std::string_view in, size_t raw_size, buffer& out)
     case encoding::zstd: return decompress_zstd(in, raw_size, out);
     default: return corrupt("decompress: invalid encoding");
   }
-}
-
-void snappy_pieces::compress_fragment(const char* p, size_t n) {
-  if (out_.size() < header_room) {
-    out_.clear();
-    out_.resize_for_overwrite(header_room);
-  }
-  // RawCompress writes varint(n) and then the fragment; let the varint land
-  // on the last bytes written so far and put those back afterwards.
-  const size_t h = uvarint_size(n);
-  char* dst = out_.prepare(snappy::MaxCompressedLength(n)) - h;
-  char saved[header_room];
-  std::memcpy(saved, dst, h);
-  size_t written = 0;
-  snappy::RawCompress(p, n, dst, &written);
-  std::memcpy(dst, saved, h);
-  out_.commit(written - h);
-}
-
-void snappy_pieces::advance(std::string_view payload) {
-  while (payload.size() - done_ >= fragment_size) {
-    compress_fragment(payload.data() + done_, fragment_size);
-    done_ += fragment_size;
-  }
-}
-
-std::string_view snappy_pieces::finish(std::string_view payload) {
-  advance(payload);
-  if (payload.size() > done_ || out_.size() < header_room)
-    compress_fragment(payload.data() + done_, payload.size() - done_);
-  done_ = payload.size();
-  // The block header: varint(total length), right-aligned in the room.
-  char header[header_room];
-  const size_t h = static_cast<size_t>(write_uvarint(header, payload.size()) - header);
-  char* start = out_.data() + header_room - h;
-  std::memcpy(start, header, h);
-  return {start, out_.size() - (header_room - h)};
 }
 
 } // namespace skald::chunkenc

@@ -43,15 +43,8 @@ append_result mem_chunk::append(const model::entry_view& e) {
   head_.append(e);
   if (e.metadata != nullptr && !e.metadata->empty())
     metadata_ = true;
-  if (head_.size() >= block_size_) {
+  if (head_.size() >= block_size_)
     status_ignored(cut_block_impl(), "a failed cut keeps the head; the next append retries");
-  } else if (enc_ == encoding::snappy
-             && head_.size() - pieces_.done() >= snappy_pieces::fragment_size) {
-    if (head_.ordered())
-      pieces_.advance(head_.raw());
-    else if (pieces_.done() != 0)
-      pieces_.reset(); // the cut sorts the head: the pieces are stale
-  }
   return append_result::appended;
 }
 
@@ -100,7 +93,7 @@ time_bounds mem_chunk::bounds() const noexcept {
 }
 
 size_t mem_chunk::memory_usage() const noexcept {
-  size_t n = head_.memory_usage() + pieces_.capacity() + blocks_.capacity() * sizeof(block);
+  size_t n = head_.memory_usage() + blocks_.capacity() * sizeof(block);
   for (const auto& blk : blocks_)
     n += blk.data.capacity() + 1;
   return n;
@@ -117,30 +110,23 @@ status mem_chunk::cut_block_impl() {
     return {};
   auto& scratch = thread_scratch();
   auto payload = head_.sorted_payload(scratch.sorted);
-  std::string_view compressed;
-  if (enc_ == encoding::snappy && head_.ordered()) {
-    compressed = pieces_.finish(payload); // payload == head_.raw()
-  } else {
-    if (auto st = compress(enc_, payload, scratch.compressed); !st.ok())
-      return st;
-    compressed = scratch.compressed.view();
-  }
+  if (auto st = compress(enc_, payload, scratch.compressed); !st.ok())
+    return st;
   block b;
   b.meta.min_ts = head_.min_ts();
   b.meta.max_ts = head_.max_ts();
   b.meta.entries = head_.entries();
   b.meta.raw_size = static_cast<uint32_t>(payload.size());
-  b.meta.compressed_size = static_cast<uint32_t>(compressed.size());
+  b.meta.compressed_size = static_cast<uint32_t>(scratch.compressed.size());
   b.meta.offset = blocks_.empty()
                     ? first_block_offset
                     : blocks_.back().meta.offset + blocks_.back().meta.compressed_size + 4;
-  b.data.assign(compressed.data(), compressed.size());
+  b.data.assign(scratch.compressed.data(), scratch.compressed.size());
   blocks_entries_ += b.meta.entries;
   blocks_compressed_ += b.meta.compressed_size;
   blocks_raw_ += b.meta.raw_size;
   blocks_.push_back(std::move(b));
   head_.clear();
-  pieces_.reset();
   return {};
 }
 
@@ -156,7 +142,6 @@ status mem_chunk::close() {
     if (auto st = reorder(); !st.ok())
       return st;
   head_.release();
-  pieces_.release();
   blocks_.shrink_to_fit();
   closed_ = true;
   return {};

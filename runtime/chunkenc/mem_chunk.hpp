@@ -211,9 +211,6 @@ private:
   size_t block_size_;
   size_t target_size_;
   head_block head_;
-  /// Snappy chunks with an ordered head: the head's full 64 KiB fragments,
-  /// compressed as they fill (encoding.hpp); the cut adds the rest.
-  snappy_pieces pieces_;
   std::vector<block> blocks_;
   size_t blocks_entries_ = 0;
   size_t blocks_compressed_ = 0;

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 
 #include "chunk_test_util.hpp"
@@ -90,54 +89,6 @@ TEST(encoding, names_parse_back) {
   EXPECT_EQ(parse_encoding("brotli").error().code(), errc::invalid_argument);
   EXPECT_EQ(parse_encoding("").error().code(), errc::invalid_argument);
   EXPECT_FALSE(parse_encoding("invalid").ok());
-}
-
-// snappy_pieces: compressing a growing payload 64 KiB at a time must give
-// exactly compress(snappy, payload), for any way the payload grows.
-TEST(snappy_pieces, equals_one_snappy_call_for_any_growth) {
-  const auto all = sample_payload(700 * 1024);
-  const size_t frag = snappy_pieces::fragment_size;
-  const size_t sizes[] = {0,        1,        200,      frag - 1,      frag,
-                          frag + 1, 2 * frag, 3 * frag + 77, 4 * frag + 300, 10 * frag + 1};
-  // Growth steps: one byte, a line's worth, exactly a fragment, several at once.
-  const size_t steps[] = {1, 207, 4099, frag, 3 * frag + 5};
-  snappy_pieces pieces;
-  buffer expected;
-  for (size_t total : sizes) {
-    for (size_t step : steps) {
-      if (step == 1 && total > 3 * frag)
-        continue; // slow and adds nothing
-      pieces.reset();
-      std::string_view in{all.data(), total};
-      for (size_t n = 0; n < total;) {
-        n = std::min(total, n + step);
-        pieces.advance(in.substr(0, n));
-        EXPECT_EQ(pieces.done(), n / frag * frag);
-      }
-      auto got = pieces.finish(in);
-      ASSERT_TRUE(compress(encoding::snappy, in, expected).ok());
-      ASSERT_EQ(got, expected.view()) << "total " << total << " step " << step;
-      buffer out;
-      ASSERT_TRUE(decompress(encoding::snappy, got, total, out).ok());
-      EXPECT_EQ(out.view(), in);
-    }
-  }
-}
-
-TEST(snappy_pieces, finish_without_advance_and_reuse_after_reset) {
-  snappy_pieces pieces;
-  buffer expected;
-  for (size_t total : {size_t{300000}, size_t{5}, size_t{0}, size_t{200000}}) {
-    auto in = sample_payload(total);
-    pieces.reset();
-    auto got = pieces.finish(in);
-    ASSERT_TRUE(compress(encoding::snappy, in, expected).ok());
-    EXPECT_EQ(got, expected.view()) << total;
-  }
-  EXPECT_GT(pieces.capacity(), 0u);
-  pieces.release();
-  EXPECT_EQ(pieces.capacity(), 0u);
-  EXPECT_EQ(pieces.done(), 0u);
 }
 
 TEST(encoding, zero_is_reserved_and_default_is_snappy) {

@@ -608,58 +608,6 @@ TEST(mem_chunk, open_chunk_restores_for_further_appends) {
   EXPECT_EQ(closed->append(view_of(es[0])), append_result::closed);
 }
 
-// Snappy heads are compressed 64 KiB at a time as they fill (snappy_pieces):
-// every block must still be exactly one snappy call over its payload, also
-// when the head turns unordered after some pieces were compressed, for
-// block sizes that are not multiples of 64 KiB and for lines bigger than a
-// piece.
-TEST(mem_chunk, snappy_blocks_compressed_in_pieces_equal_one_snappy_call) {
-  std::mt19937_64 rng{7};
-  for (size_t block_size : {size_t{262144}, size_t{100000}, size_t{65536}, size_t{300}}) {
-    mem_chunk c{encoding::snappy, block_size, 0};
-    std::vector<model::entry> all;
-    model::timestamp_ns ts = 1'700'000'000'000'000'000;
-    for (size_t i = 0; i < 6000; ++i) {
-      std::string line = log_line(i);
-      if (i % 997 == 500)
-        line = std::string(70000 + i, 'x') + line; // bigger than a piece
-      ts += static_cast<model::timestamp_ns>(rng() % 1000);
-      auto t = ts;
-      if (i % 1500 == 1400)
-        t -= 5'000'000; // out of order: the head gets sorted at the cut
-      all.push_back(make_entry(t, line));
-      ASSERT_EQ(c.append(view_of(all.back())), append_result::appended);
-    }
-    ASSERT_TRUE(c.close().ok());
-    ASSERT_GT(c.blocks().size(), 4u) << block_size;
-    buffer raw;
-    buffer expected;
-    for (const auto& b : c.blocks()) {
-      ASSERT_TRUE(decompress(encoding::snappy, b.data, b.meta.raw_size, raw).ok());
-      ASSERT_TRUE(compress(encoding::snappy, raw.view(), expected).ok());
-      ASSERT_EQ(b.data.view(), expected.view()) << block_size;
-      EXPECT_EQ(b.meta.compressed_size, b.data.size());
-    }
-    EXPECT_EQ(read(c), sorted_stable(all)) << block_size;
-  }
-}
-
-TEST(mem_chunk, snappy_pieces_count_in_memory_usage_and_are_freed_on_close) {
-  mem_chunk c{encoding::snappy};
-  auto es = make_entries(700); // ~140 KiB: two pieces compressed, no cut yet
-  append_all(c, es);
-  ASSERT_TRUE(c.blocks().empty());
-  EXPECT_GT(c.memory_usage(), c.head().memory_usage());
-  auto before = c.memory_usage();
-  mem_chunk gz{encoding::gzip};
-  append_all(gz, es);
-  EXPECT_EQ(gz.memory_usage(), gz.head().memory_usage());
-  ASSERT_TRUE(c.close().ok());
-  EXPECT_LT(c.memory_usage(), before);
-  EXPECT_EQ(c.memory_usage(), c.blocks()[0].data.capacity() + 1 + sizeof(block));
-  EXPECT_EQ(read(c), es);
-}
-
 TEST(mem_chunk, iterating_a_large_line_works) {
   mem_chunk c{encoding::lz4, 1024, 0};
   std::string big(100000, 'q');
