@@ -286,16 +286,19 @@ public:
       return status{errc::io_error, "create " + path + ": no direct I/O on this file system"};
     if (fd < 0)
       return errno_status(errno, "create", path);
-    // One zero buffer for the file's life (8 MiB writes: the kernel's cost
-    // per write and per pinned page is then small; measured in
-    // docs/benchmarks.md, walio).
-    aligned_buffer zeros;
-    if (!zeros.reserve(chunk, 0)) {
-      ::close(fd);
-      ::unlink(path.c_str());
-      return status{errc::io_error, "create " + path + ": no memory for the zero buffer"};
+    // One zero buffer per thread, kept (the zero-filler makes one file
+    // after another: fresh pages would cost a page fault each, every time).
+    // 8 MiB writes: the kernel's cost per write and per pinned page is then
+    // small (docs/benchmarks.md, walio).
+    thread_local aligned_buffer zeros;
+    if (zeros.data == nullptr) {
+      if (!zeros.reserve(chunk, 0)) {
+        ::close(fd);
+        ::unlink(path.c_str());
+        return status{errc::io_error, "create " + path + ": no memory for the zero buffer"};
+      }
+      std::memset(zeros.data, 0, chunk);
     }
-    std::memset(zeros.data, 0, chunk);
     std::memcpy(zeros.data, head.data(), head.size());
     int err = 0;
     uint64_t off = 0;
@@ -311,9 +314,9 @@ public:
         err = EIO;
       else
         off += static_cast<uint64_t>(n);
-      if (off == static_cast<uint64_t>(n) && n > 0 && !head.empty())
-        std::memset(zeros.data, 0, head.size()); // the header went out once
+      std::memset(zeros.data, 0, head.size()); // the header goes out once
     }
+    std::memset(zeros.data, 0, head.size()); // all zeros again for the next file
     while (err == 0 && ::fdatasync(fd) != 0) {
       if (errno != EINTR)
         err = errno;
