@@ -199,6 +199,7 @@ TEST_F(wal_path, the_writer_keeps_a_zero_filled_spare_and_writes_segments_into_i
   preallocate_ = true;
   segment_size_ = 1 << 20;
   auto ing = make_ingester();
+  auto writer = wal_;
   sched().run(); // the zero-filler makes a spare before any push
   ASSERT_TRUE(mem_.exists("/wal/prealloc.00000001"));
   auto p = send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "one").build()));
@@ -220,6 +221,11 @@ TEST_F(wal_path, the_writer_keeps_a_zero_filled_spare_and_writes_segments_into_i
   auto r = replay_into(ing2);
   EXPECT_EQ(r.stats.segment_corruptions, 0u);
   EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"one", "two"}));
+  // Closing cuts the segment back to its records (and must happen while
+  // the memory file system still exists).
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+  sched().run();
+  EXPECT_LT(mem_.contents("/wal/00000000")->size(), 4096u);
 }
 
 TEST_F(wal_path, a_failed_zero_fill_leaves_pushes_working) {
