@@ -272,12 +272,16 @@ TEST_F(wal_crash_it, a_corrupt_tail_is_counted_and_replay_goes_on) {
   EXPECT_GE(metric("skald_ingester_wal_fsync_duration_seconds_count"), 1);
   kill9();
 
-  // Garbage after the last record of the newest segment: a torn write.
+  // Garbage after the last record of the newest segment (all-digit names;
+  // not a zero-filled spare, prealloc.N): a torn write. The segment may end
+  // in its spare's zeros (format v3), so the garbage follows them.
   std::string newest;
-  for (const auto& e : std::filesystem::directory_iterator(data_dir_ + "/wal"))
-    if (e.is_regular_file() &&
-        e.path().filename().string() > std::filesystem::path{newest}.filename().string())
+  for (const auto& e : std::filesystem::directory_iterator(data_dir_ + "/wal")) {
+    const auto name = e.path().filename().string();
+    if (e.is_regular_file() && name.find_first_not_of("0123456789") == std::string::npos &&
+        name > std::filesystem::path{newest}.filename().string())
       newest = e.path().string();
+  }
   ASSERT_FALSE(newest.empty());
   {
     std::FILE* f = std::fopen(newest.c_str(), "ab");
