@@ -159,9 +159,9 @@ struct wal_config {
             "skald only: write segments with O_DIRECT (no copy into the page cache); falls back "
             "to buffered writes where the file system does not support it.");
     b.field(preallocate, "preallocate", true,
-            "skald only: with direct_io, keep the next segment created and zero-filled ahead of "
-            "time (one spare of segment_size on disk), so group commits overwrite written "
-            "blocks instead of growing the file.");
+            "skald only: with direct_io, create and zero-fill the next segment ahead of time "
+            "once the current one is 1/8 full (then one spare of segment_size on disk), so "
+            "group commits overwrite written blocks instead of growing the file.");
   }
 
   status validate() const;

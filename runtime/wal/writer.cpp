@@ -180,7 +180,7 @@ void writer::trim_segment() {
 
 uint64_t writer::spare_wanted() {
   if (!opts_.preallocate || !opts_.direct_io || spare_pending_ || spare_blocked_ ||
-      !spares_.empty())
+      !spares_.empty() || (opts_.spare_after > 0 && (!file_ || file_size_ < opts_.spare_after)))
     return 0;
   spare_pending_ = true;
   return next_spare_seq_++;

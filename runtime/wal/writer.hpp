@@ -92,6 +92,12 @@ struct writer_options {
   /// closed by roll() or close() is cut back to its records. Without a
   /// spare, a segment is created as before.
   bool preallocate = false;
+  /// With preallocate: spare_wanted() asks for a spare only once the
+  /// segment being written holds this many bytes (the ingester uses
+  /// segment_size / 8), so a node that writes little never writes zeros
+  /// and keeps no spare on disk; a busy one still has 7/8 of a segment's
+  /// time to make it. 0: at once.
+  uint64_t spare_after = 0;
 };
 
 struct writer_stats {
@@ -188,8 +194,9 @@ public:
 
   /// The number of the next spare to make with preallocate_segment(dir(),
   /// seq, segment_size), or 0 when none is wanted now: one is ready or
-  /// being made, preallocation is off, or the last attempt failed and no
-  /// segment was opened since. Marks that one as being made. Sequence
+  /// being made, preallocation is off, the segment being written holds
+  /// fewer than spare_after bytes (none open: 0), or the last attempt
+  /// failed and no segment was opened since. Marks that one as being made. Sequence
   /// numbers start at 1.
   uint64_t spare_wanted();
   /// The spare made for spare_wanted() (its path): the next segment opened

@@ -127,7 +127,11 @@ TEST_F(wal_crash_it, every_acked_line_survives_kill_9_exactly_once) {
   constexpr int writers = 3;
   constexpr int kills = 20;
   constexpr int lines_per_push = 4;
-  start();
+  // Small segments, so they roll by size as well as at checkpoints and the
+  // kills also hit segments opened from zero-filled spares (made once a
+  // segment is 1/8 full) and spares being made.
+  const std::vector<std::string> small_segments{"-ingester.wal.segment-size=256KB"};
+  start("150ms", small_segments);
   const int64_t base = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -168,7 +172,7 @@ TEST_F(wal_crash_it, every_acked_line_survives_kill_9_exactly_once) {
   for (int k = 0; k < kills; ++k) {
     std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms(rng)});
     kill9();
-    start();
+    start("150ms", small_segments);
     if (HasFatalFailure())
       break;
   }

@@ -378,6 +378,27 @@ TEST_F(wal_writer_test, a_spare_becomes_the_next_segment_and_its_zero_tail_repla
   EXPECT_EQ(replay_all(fs_, dir_).streams[1].entries.size(), 25u);
 }
 
+TEST_F(wal_writer_test, a_spare_is_wanted_only_once_the_segment_holds_spare_after_bytes) {
+  auto o = spare_options(dir_, 64 << 10);
+  o.spare_after = 8 << 10;
+  auto w = writer::open(fs_, o);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->spare_wanted(), 0u); // no segment yet: an idle node writes no zeros
+  w->add_series(1, 7, "t", labels_of("a"));
+  uint64_t counter = 0;
+  log(*w, 1, counter, 100, 3);
+  ASSERT_TRUE(w->write().ok());
+  ASSERT_LT(w->segment_bytes(), o.spare_after);
+  EXPECT_EQ(w->spare_wanted(), 0u);
+  for (model::timestamp_ns ts = 200; w->segment_bytes() < o.spare_after; ts += 100) {
+    log(*w, 1, counter, ts, 20);
+    ASSERT_TRUE(w->write().ok());
+  }
+  EXPECT_EQ(w->spare_wanted(), 1u);
+  EXPECT_EQ(w->stats().segments_created, 1u);
+  EXPECT_EQ(w->stats().segments_preallocated, 0u);
+}
+
 TEST_F(wal_writer_test, without_a_spare_segments_are_created_as_before) {
   auto w = writer::open(fs_, spare_options(dir_, 64 << 10));
   ASSERT_TRUE(w.ok());
