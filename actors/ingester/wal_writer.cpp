@@ -7,18 +7,36 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/admin/introspect.hpp"
-#include "runtime/wal/layout.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
+#include "runtime/wal/layout.hpp"
+#include "runtime/wal/preallocate.hpp"
 #include "runtime/wal/writer.hpp"
 
 namespace skald::actors {
 
 namespace {
+
+/// Local only (writer -> its zero-filler): seq -> path of the spare.
+using wal_zero_atom = caf::atom_constant<caf::atom("walzero")>;
+constexpr auto wal_zero_atom_v = wal_zero_atom::value;
+
+/// The zero-filler: makes one zero-filled spare segment per request
+/// (wal::preallocate_segment, blocking I/O: detached in production).
+caf::behavior wal_zero_filler_fn(caf::event_based_actor*, wal::file_system* fs, std::string dir,
+                                 uint64_t size) {
+  return {[=](wal_zero_atom, uint64_t seq) -> caf::result<std::string> {
+    auto path = wal::preallocate_segment(*fs, dir, seq, size);
+    if (!path)
+      return caf::make_error(caf::sec::runtime_error, path.error().message());
+    return std::move(*path);
+  }};
+}
 
 struct wal_metrics {
   metrics::counter* records = nullptr;
@@ -74,6 +92,8 @@ struct wal_writer_state {
   admin::actor_stats admin;
   /// Wall-clock ns of the last successful group-commit fsync (admin console).
   int64_t last_fsync_ns = 0;
+  /// Makes zero-filled spare segments (ingester.wal.preallocate; null: off).
+  caf::actor filler;
 
   /// True if the WAL disk is fuller than disk_full_threshold (0 = off).
   bool disk_too_full() {
@@ -102,15 +122,39 @@ wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
               std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval,
-              checkpoint_writer_actor checkpoints) {
+              checkpoint_writer_actor checkpoints, caf::actor filler) {
   auto& st = self->state;
+  st.filler = std::move(filler);
   st.checkpoints = std::move(checkpoints);
   st.space_check_interval = space_check_interval;
   st.w = std::move(w);
   st.fs = fs;
   st.settings = std::move(settings);
   st.m = std::move(m);
-  self->attach_functor([w = st.w] { (void)w->close(); });
+  self->attach_functor([w = st.w, filler = st.filler] {
+    (void)w->close();
+    if (filler)
+      caf::anon_send_exit(filler, caf::exit_reason::user_shutdown);
+  });
+  // Keeps one zero-filled spare segment ready (asked again after every
+  // group commit; the writer says when one is wanted).
+  auto want_spare = [self] {
+    auto& st = self->state;
+    if (!st.filler)
+      return;
+    if (auto seq = st.w->spare_wanted(); seq != 0)
+      self->request(st.filler, caf::infinite, wal_zero_atom_v, seq)
+          .then([self](std::string& path) { self->state.w->add_spare(std::move(path)); },
+                [self](caf::error& err) {
+                  self->state.w->spare_failed();
+                  static auto logger = log::get("wal");
+                  SKALD_LOG_WARN(logger,
+                                 "wal: could not preallocate a segment ({}); creating "
+                                 "segments as they are needed",
+                                 self->system().render(err));
+                });
+  };
+  want_spare();
   enlist(self, "wal_writer", "WAL writer " + st.settings.writer.dir);
   auto info = [self](admin::actor_info& out) {
     const auto& st = self->state;
@@ -127,6 +171,8 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     out.numbers["pending_records"] = static_cast<int64_t>(st.waiting.size());
     out.numbers["disk_full_errors"] = static_cast<int64_t>(ws.disk_full_errors);
     out.numbers["io_errors"] = static_cast<int64_t>(ws.io_errors);
+    out.numbers["segments_preallocated"] = static_cast<int64_t>(ws.segments_preallocated);
+    out.numbers["spares_ready"] = static_cast<int64_t>(st.w->spares());
   };
   return admin_behavior<wal_writer_actor::behavior_type>(
     self, info,
@@ -209,6 +255,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       st.waiting.clear();
       for (auto& rp : waiting)
         rp.deliver(r);
+      want_spare();
     },
     [=](checkpoint_atom) -> caf::result<uint64_t> {
       // Pending records stay in the batch and go to segment N+1.
@@ -239,11 +286,17 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
   auto wp = std::make_shared<wal::writer>(std::move(*w));
   auto& reg = deps.metrics ? *deps.metrics : metrics::default_registry();
   auto m = std::make_shared<wal_metrics>(reg);
+  caf::actor filler;
+  const auto& wo = deps.settings.writer;
+  if (wo.preallocate && wo.direct_io)
+    filler = deps.detached
+                 ? sys.spawn<caf::detached>(wal_zero_filler_fn, deps.fs, wo.dir, wo.segment_size)
+                 : sys.spawn(wal_zero_filler_fn, deps.fs, wo.dir, wo.segment_size);
   if (deps.detached)
     return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
-                                    deps.space_check_interval, deps.checkpoints);
+                                    deps.space_check_interval, deps.checkpoints, filler);
   return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
-                   deps.checkpoints);
+                   deps.checkpoints, filler);
 }
 
 } // namespace skald::actors

@@ -26,6 +26,14 @@
 //   (fsync none: at the back of the mailbox, so every append already queued
 //   joins the batch; fsync batch: after fsync_interval). The flush does one
 //   write() (+ sync()) and answers every waiting promise, in arrival order.
+// Zero-filled spares (ingester.wal.preallocate with direct_io): a second,
+//   detached actor (the zero-filler, spawned and stopped with the writer)
+//   makes one spare segment at a time (wal::preallocate_segment: a v3 header
+//   and zeros, 8 MiB O_DIRECT writes, fdatasync); the writer asks for one at
+//   start and after each group commit whenever wal::writer::spare_wanted()
+//   says so, and hands the finished file to the writer, which opens its next
+//   segment from it. A failed zero-fill is logged; segments are then created
+//   as before (docs/wal-format.md §6).
 // Timers: the fsync_interval delayed flush (batch only).
 // Disk full threshold (ingester.wal.disk_full_threshold > 0): while the WAL
 //   file system is fuller than that (statvfs, re-checked at most once a

@@ -2,6 +2,7 @@
 
 #include "runtime/wal/aligned_buffer.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -109,7 +110,12 @@ private:
 /// pwrite(2)s at the logical end.
 class posix_direct_file final : public writable_file {
 public:
-  posix_direct_file(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  /// size: bytes already in the file that appends go after (a zero-filled
+  /// file opened with open_zero_filled(): its header); the next append reads
+  /// their last partial block back first (append_aligned() gets it from the
+  /// caller).
+  posix_direct_file(int fd, std::string path, uint64_t size = 0)
+      : fd_(fd), path_(std::move(path)), size_(size), tail_loaded_(size % direct_io_block == 0) {}
 
   ~posix_direct_file() override {
     if (fd_ >= 0)
@@ -267,6 +273,70 @@ public:
     if (fd < 0)
       return errno_status(errno, "create", path);
     return std::unique_ptr<writable_file>{std::make_unique<posix_file>(fd, path)};
+  }
+
+  status create_zero_filled(const std::string& path, std::string_view head,
+                            uint64_t size) override {
+    constexpr size_t chunk = size_t{8} << 20;
+    if (head.size() > size || head.size() > chunk)
+      return status{errc::invalid_argument, "create " + path + ": header larger than the file"};
+    // Only for direct I/O: without it (tmpfs) there is nothing to gain.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EINVAL)
+      return status{errc::io_error, "create " + path + ": no direct I/O on this file system"};
+    if (fd < 0)
+      return errno_status(errno, "create", path);
+    // One zero buffer per thread, kept (the zero-filler makes one file
+    // after another: fresh pages would cost a page fault each, every time).
+    // 8 MiB writes: the kernel's cost per write and per pinned page is then
+    // small (docs/benchmarks.md, walio).
+    thread_local aligned_buffer zeros;
+    if (zeros.data == nullptr) {
+      if (!zeros.reserve(chunk, 0)) {
+        ::close(fd);
+        ::unlink(path.c_str());
+        return status{errc::io_error, "create " + path + ": no memory for the zero buffer"};
+      }
+      std::memset(zeros.data, 0, chunk);
+    }
+    std::memcpy(zeros.data, head.data(), head.size());
+    int err = 0;
+    uint64_t off = 0;
+    while (err == 0 && off < size) {
+      // Whole blocks: the file may end up to a block longer than size.
+      size_t len = round_up_to_block(static_cast<size_t>(std::min<uint64_t>(chunk, size - off)));
+      ssize_t n = ::pwrite(fd, zeros.data, len, static_cast<off_t>(off));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        err = errno;
+      else if (n == 0)
+        err = EIO;
+      else
+        off += static_cast<uint64_t>(n);
+      std::memset(zeros.data, 0, head.size()); // the header goes out once
+    }
+    std::memset(zeros.data, 0, head.size()); // all zeros again for the next file
+    while (err == 0 && ::fdatasync(fd) != 0) {
+      if (errno != EINTR)
+        err = errno;
+    }
+    ::close(fd);
+    if (err != 0) {
+      ::unlink(path.c_str());
+      return errno_status(err, "write", path);
+    }
+    return {};
+  }
+
+  result<std::unique_ptr<writable_file>> open_zero_filled(const std::string& path,
+                                                          uint64_t used) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC);
+    if (fd < 0 && errno == EINVAL)
+      return status{errc::io_error, "open " + path + ": no direct I/O on this file system"};
+    if (fd < 0)
+      return errno_status(errno, "open", path);
+    return std::unique_ptr<writable_file>{std::make_unique<posix_direct_file>(fd, path, used)};
   }
 
   result<std::unique_ptr<writable_file>> create_direct(const std::string& path) override {

@@ -28,6 +28,9 @@
 //       bytes (none once the appends end on a block boundary): the padding of
 //       O_DIRECT writes (docs/wal-format.md §2, segment format v2). It is
 //       never cut off (a crash leaves it anyway); readers skip it.
+//   (4) a file from open_zero_filled() keeps its length: it holds the bytes
+//       appended after its first `used` bytes, then the zeros that
+//       create_zero_filled() wrote (format v3's zero tail), until truncate().
 #pragma once
 
 #include <cstdint>
@@ -113,6 +116,32 @@ public:
   /// refuses O_DIRECT the file is written like create()'s. Default: create().
   virtual result<std::unique_ptr<writable_file>> create_direct(const std::string& path) {
     return create(path);
+  }
+
+  /// Creates `path` (fails if it exists) holding `head` followed by zero
+  /// bytes up to `size` bytes in all, written and fdatasync'd: a segment
+  /// zero-filled ahead of time (runtime/wal/preallocate.hpp), so a later
+  /// direct write into it overwrites allocated, written blocks (no block
+  /// allocation, extent conversion or size change on the hot path). posix:
+  /// O_DIRECT writes of 8 MiB from a zero buffer (an io_error where O_DIRECT
+  /// is refused: nothing to gain there). On failure the file is removed.
+  /// Default: an io_error (not supported), so callers fall back to
+  /// create_direct().
+  virtual status create_zero_filled(const std::string& path, std::string_view head, uint64_t size) {
+    (void)head;
+    (void)size;
+    return status{errc::io_error, "create " + path + ": zero-filled files not supported"};
+  }
+
+  /// Opens a file made by create_zero_filled() for appends after its first
+  /// `used` bytes (`used` <= its size, the bytes before are kept): the
+  /// appends overwrite the zeros, the file keeps its length (invariant 4).
+  /// posix: like create_direct() (O_DIRECT, whole blocks). Default: an
+  /// io_error (not supported).
+  virtual result<std::unique_ptr<writable_file>> open_zero_filled(const std::string& path,
+                                                                  uint64_t used) {
+    (void)used;
+    return status{errc::io_error, "open " + path + ": zero-filled files not supported"};
   }
 
   /// Replaces `out` with the whole content of the file (reusing its capacity).

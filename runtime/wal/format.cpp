@@ -452,6 +452,17 @@ status decode_checkpoint_series(std::string_view payload, series_snapshot& out) 
 
 // -- frame_reader ----------------------------------------------------------------
 
+bool all_zero(const char* p, size_t n) noexcept {
+  // The first 16 bytes one by one, then memcmp of the rest against itself
+  // shifted by 16 (zero iff every byte equals the one 16 before): vectorized
+  // by libc, a v3 segment's zero tail may be most of 128 MiB.
+  const size_t head = n < 16 ? n : 16;
+  for (size_t i = 0; i < head; ++i)
+    if (p[i] != 0)
+      return false;
+  return n <= 16 || std::memcmp(p, p + 16, n - 16) == 0;
+}
+
 frame_status frame_reader::next(frame& out) noexcept {
   if (done_)
     return frame_status::end;
@@ -461,33 +472,28 @@ frame_status frame_reader::next(frame& out) noexcept {
   }
   const char* p = bytes_.data() + pos_;
   size_t left = bytes_.size() - pos_;
-  auto all_zero = [&] {
-    for (size_t i = 0; i < left; ++i)
-      if (p[i] != 0)
-        return false;
-    return true;
-  };
-  // v2 padding: zeros from here to the end, which is on a pad_block
-  // boundary less than a block away.
-  auto padding = [&] {
-    return padded_ && left < pad_block && bytes_.size() % pad_block == 0 && all_zero();
-  };
-  if (left < frame_header_size) {
-    if (padding()) {
+  const size_t head = left < frame_header_size ? left : frame_header_size;
+  if (all_zero(p, head)) {
+    // A zero frame header (no record has one: its version byte is 1) or
+    // fewer zero bytes than a header: the zeros after the last record.
+    const bool rest_zero = all_zero(p + head, left - head);
+    // v3: zeros of any length (a preallocated segment); v2: padding, fewer
+    // than pad_block zeros up to a multiple of pad_block.
+    if (rest_zero &&
+        (version_ >= 3 || (version_ == 2 && left < pad_block && bytes_.size() % pad_block == 0))) {
       done_ = true;
       return frame_status::end;
     }
-    return fail(frame_status::torn, all_zero() ? "zero-filled tail" : "truncated record header");
+    if (version_ >= 3)
+      return fail(frame_status::torn, "zero bytes before the end of the file");
+    if (rest_zero)
+      return fail(frame_status::torn, "zero-filled tail");
+    // v1/v2: a header of zeros followed by data fails below as before.
   }
+  if (left < frame_header_size)
+    return fail(frame_status::torn, "truncated record header");
   uint32_t crc = get_u32le(p);
   uint32_t len = get_u32le(p + 4);
-  if (crc == 0 && len == 0 && all_zero()) {
-    if (padding()) {
-      done_ = true;
-      return frame_status::end;
-    }
-    return fail(frame_status::torn, "zero-filled tail");
-  }
   if (len > max_payload_size)
     return fail(frame_status::corrupt, "record length too large");
   if (len > left - frame_header_size)

@@ -4,13 +4,15 @@
 // A WAL file (segment or checkpoint part) is an 8-byte header followed by
 // framed records:
 //
-//   file   := "SKWL" u8 file_version(=2) u8 kind u16 reserved(=0)  record*  pad
+//   file   := "SKWL" u8 file_version(=3) u8 kind u16 reserved(=0)  record*  tail
 //   record := u32le crc32c | u32le length | u8 version(=1) | u8 type | payload
 //             crc32c covers length, version, type and payload.
-//   pad    := (v2 only) fewer than pad_block zero bytes ending the file on a
-//             multiple of pad_block: what O_DIRECT segment writes leave
-//             behind (runtime/wal/file_system.hpp); a clean end, not a torn
-//             tail. v1 files (no padding) are still read.
+//   tail   := v3: zero bytes, any number (a segment zero-filled ahead of
+//             time, runtime/wal/preallocate.hpp, ends in the zeros not yet
+//             overwritten); v2: fewer than pad_block zero bytes ending the
+//             file on a multiple of pad_block (what O_DIRECT segment writes
+//             leave behind, runtime/wal/file_system.hpp); v1: none. A clean
+//             end, not a torn tail. v1 and v2 files are still read.
 //
 // Record types: 0 is reserved (zero-filled/preallocated space is never a
 // record); 1 series and 2 entries appear in segments; 3 checkpoint_series
@@ -51,8 +53,9 @@ namespace skald::wal {
 
 inline constexpr std::string_view file_magic = "SKWL";
 /// The version written. v2 = v1 + zero padding to a pad_block boundary
-/// allowed at the end of a file (direct I/O segments).
-inline constexpr uint8_t file_version = 2;
+/// allowed at the end of a file (direct I/O segments); v3 = v1 + any number
+/// of zero bytes after the last record (preallocated, zero-filled segments).
+inline constexpr uint8_t file_version = 3;
 /// The oldest version still read (v1: the same bytes, no padding).
 inline constexpr uint8_t min_file_version = 1;
 inline constexpr size_t file_header_size = 8;
@@ -192,10 +195,12 @@ struct frame {
 
 enum class frame_status : uint8_t {
   ok,
-  /// Clean end of file (v2: also at zero padding, see pad above).
+  /// Clean end of file (v2: also at zero padding; v3: at a zero tail of any
+  /// length; see tail above).
   end,
-  /// The file ends inside a record, or in zero bytes only (a write that did
-  /// not complete, or preallocated space): a torn tail.
+  /// The file ends inside a record, or (v1, v2) in zero bytes that are not
+  /// padding, or (v3) zero bytes are followed by non-zero ones: a write that
+  /// did not complete, a torn tail.
   torn,
   /// CRC, version, type or length check failed with bytes still following.
   corrupt,
@@ -206,10 +211,11 @@ enum class frame_status : uint8_t {
 /// first non-ok status.
 class frame_reader {
 public:
-  /// padded: the file is v2, so zero padding to a pad_block boundary after
-  /// the last record is a clean end.
-  explicit frame_reader(std::string_view bytes, size_t offset = 0, bool padded = false) noexcept
-      : bytes_(bytes), pos_(offset), padded_(padded) {}
+  /// version: the file's version (check_file_header()), which decides what
+  /// zeros after the last record are (see tail above).
+  explicit frame_reader(std::string_view bytes, size_t offset = 0,
+                        uint8_t version = min_file_version) noexcept
+      : bytes_(bytes), pos_(offset), version_(version) {}
 
   frame_status next(frame& out) noexcept;
 
@@ -227,9 +233,12 @@ private:
 
   std::string_view bytes_;
   size_t pos_;
-  bool padded_ = false;
+  uint8_t version_ = min_file_version;
   bool done_ = false;
   const char* reason_ = "";
 };
+
+/// True if p[0, n) are all zero bytes (n may be 0).
+bool all_zero(const char* p, size_t n) noexcept;
 
 } // namespace skald::wal

@@ -12,6 +12,8 @@ wal_settings settings_from(const config::wal_config& cfg) {
   s.writer.segment_size = cfg.segment_size.bytes;
   s.writer.fsync_batch = s.fsync == fsync_mode::batch;
   s.writer.direct_io = cfg.direct_io;
+  s.writer.preallocate = cfg.preallocate;
+  s.writer.spare_after = cfg.segment_size.bytes / 8;
   s.fsync_interval = cfg.fsync_interval;
   s.checkpoint_duration = cfg.checkpoint_duration;
   s.replay_memory_ceiling = cfg.replay_memory_ceiling.bytes;

@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::string_view checkpoint_prefix = "checkpoint.";
 constexpr std::string_view tmp_suffix = ".tmp";
+constexpr std::string_view prealloc_prefix = "prealloc.";
 
 std::optional<uint64_t> parse_digits(std::string_view s) {
   if (s.size() < 8 || s.size() > 19)
@@ -38,10 +39,13 @@ std::optional<uint64_t> parse_segment_name(std::string_view name) {
   return parse_digits(name);
 }
 
-std::optional<uint64_t> parse_checkpoint_name(std::string_view name, bool tmp) {
-  if (name.substr(0, checkpoint_prefix.size()) != checkpoint_prefix)
+namespace {
+
+/// "<prefix><digits>" or, with tmp, "<prefix><digits>.tmp".
+std::optional<uint64_t> parse_prefixed(std::string_view name, std::string_view prefix, bool tmp) {
+  if (name.substr(0, prefix.size()) != prefix)
     return std::nullopt;
-  name.remove_prefix(checkpoint_prefix.size());
+  name.remove_prefix(prefix.size());
   if (tmp) {
     if (name.size() < tmp_suffix.size() ||
         name.substr(name.size() - tmp_suffix.size()) != tmp_suffix)
@@ -49,6 +53,20 @@ std::optional<uint64_t> parse_checkpoint_name(std::string_view name, bool tmp) {
     name.remove_suffix(tmp_suffix.size());
   }
   return parse_digits(name);
+}
+
+} // namespace
+
+std::optional<uint64_t> parse_checkpoint_name(std::string_view name, bool tmp) {
+  return parse_prefixed(name, checkpoint_prefix, tmp);
+}
+
+std::string prealloc_name(uint64_t seq) {
+  return std::string{prealloc_prefix} + segment_name(seq);
+}
+
+std::optional<uint64_t> parse_prealloc_name(std::string_view name, bool tmp) {
+  return parse_prefixed(name, prealloc_prefix, tmp);
 }
 
 result<dir_listing> list_wal_dir(file_system& fs, const std::string& dir) {
@@ -70,6 +88,10 @@ result<dir_listing> list_wal_dir(file_system& fs, const std::string& dir) {
     } else if (auto t = parse_checkpoint_name(n, true)) {
       out.tmp_checkpoints.push_back(n);
       next = std::max(next, *t + 1);
+    } else if (auto z = parse_prealloc_name(n, false)) {
+      out.preallocated.push_back(*z);
+    } else if (parse_prealloc_name(n, true)) {
+      out.tmp_preallocated.push_back(n);
     } else {
       out.other.push_back(n);
     }
@@ -77,6 +99,7 @@ result<dir_listing> list_wal_dir(file_system& fs, const std::string& dir) {
   std::sort(out.segments.begin(), out.segments.end());
   std::sort(out.checkpoints.begin(), out.checkpoints.end());
   std::sort(out.tmp_checkpoints.begin(), out.tmp_checkpoints.end());
+  std::sort(out.preallocated.begin(), out.preallocated.end());
   out.next_index = next;
   return out;
 }

@@ -4,6 +4,9 @@
 //   <dir>/00000000, 00000001, ...          segments (8-digit index)
 //   <dir>/checkpoint.00000007/00000000 ... checkpoint covering segments <= 7
 //   <dir>/checkpoint.00000007.tmp/...      a checkpoint being written
+//   <dir>/prealloc.00000003                a zero-filled segment made ahead
+//                                          of time, not yet in use
+//   <dir>/prealloc.00000004.tmp            one being zero-filled
 //
 // Owner: the WAL writer actor (cleanup after a checkpoint) and replay
 // (before the node is ready). Pure functions over a file_system.
@@ -37,6 +40,13 @@ std::optional<uint64_t> parse_segment_name(std::string_view name);
 /// Parses "checkpoint.<digits>" (tmp = false) or "checkpoint.<digits>.tmp"
 /// (tmp = true).
 std::optional<uint64_t> parse_checkpoint_name(std::string_view name, bool tmp);
+/// "prealloc.00000003": a segment file zero-filled ahead of time
+/// (runtime/wal/preallocate.hpp). Numbered by its own sequence, not by
+/// segment index: the writer renames it to the next segment's name when it
+/// opens a segment.
+std::string prealloc_name(uint64_t seq);
+/// Parses "prealloc.<digits>" (tmp = false) or "prealloc.<digits>.tmp".
+std::optional<uint64_t> parse_prealloc_name(std::string_view name, bool tmp);
 
 struct dir_listing {
   /// Ascending.
@@ -45,6 +55,11 @@ struct dir_listing {
   std::vector<uint64_t> checkpoints;
   /// Names of checkpoint.N.tmp directories (incomplete checkpoints).
   std::vector<std::string> tmp_checkpoints;
+  /// Complete zero-filled files (prealloc.N), ascending N. Not segments:
+  /// replay and next_index ignore them.
+  std::vector<uint64_t> preallocated;
+  /// Names of prealloc.N.tmp files (being zero-filled, or left by a crash).
+  std::vector<std::string> tmp_preallocated;
   /// Anything else (left alone).
   std::vector<std::string> other;
 
@@ -67,7 +82,8 @@ struct cleanup_stats {
 };
 
 /// After checkpoint.`index` is complete: removes segments <= index, older
-/// checkpoints and every *.tmp checkpoint; syncs the directory. Stops at the
+/// checkpoints and every *.tmp checkpoint; syncs the directory. prealloc.*
+/// files are left alone (the writer owns them; one may be being written). Stops at the
 /// first failure (what is left is removed next time).
 result<cleanup_stats> remove_obsolete(file_system& fs, const std::string& dir, uint64_t index);
 

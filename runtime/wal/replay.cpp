@@ -186,7 +186,7 @@ bool replayer::open_next_file() {
       note_corruption(where, path, 0, hs.message().c_str(), torn);
       continue;
     }
-    reader_ = frame_reader{bytes, file_header_size, version >= 2};
+    reader_ = frame_reader{bytes, file_header_size, version};
     reading_ = true;
     return true;
   }

@@ -10,8 +10,11 @@ class memory_file final : public writable_file {
 public:
   /// direct: behaves like a posix create_direct() file — the content is the
   /// bytes appended plus zero padding to the next direct_io_block boundary.
-  memory_file(memory_file_system& fs, std::string path, bool direct)
-      : fs_(&fs), path_(std::move(path)), direct_(direct) {}
+  /// used > 0 (open_zero_filled()): appends go after the first `used`
+  /// bytes and the file keeps its length (the zeros behind them).
+  memory_file(memory_file_system& fs, std::string path, bool direct, size_t used = 0,
+              size_t keep = 0)
+      : fs_(&fs), path_(std::move(path)), direct_(direct), size_(used), keep_(keep) {}
 
   status append(std::string_view data) override {
     auto* f = state();
@@ -24,6 +27,8 @@ public:
     f->data.append(data);
     size_ += data.size();
     pad(*f);
+    if (f->data.size() < keep_)
+      f->data.resize(keep_, '\0');
     return {};
   }
 
@@ -34,6 +39,7 @@ public:
     f->data.resize(static_cast<size_t>(size));
     f->synced = std::min(f->synced, f->data.size());
     size_ = static_cast<size_t>(size);
+    keep_ = 0;
     return {};
   }
 
@@ -68,6 +74,8 @@ private:
   bool direct_;
   /// Bytes appended (without the padding).
   size_t size_ = 0;
+  /// Length the file keeps (zero-filled files), 0 if none.
+  size_t keep_ = 0;
 };
 
 std::string memory_file_system::parent(const std::string& path) {
@@ -96,6 +104,30 @@ result<std::unique_ptr<writable_file>> memory_file_system::create_file(const std
     return status{errc::not_found, "create " + path + ": no such directory"};
   files_[path];
   return std::unique_ptr<writable_file>{std::make_unique<memory_file>(*this, path, direct)};
+}
+
+status memory_file_system::create_zero_filled(const std::string& path, std::string_view head,
+                                              uint64_t size) {
+  if (files_.count(path) != 0 || dirs_.count(path) != 0)
+    return status{errc::io_error, "create " + path + ": exists"};
+  if (dirs_.count(parent(path)) == 0)
+    return status{errc::not_found, "create " + path + ": no such directory"};
+  auto& f = files_[path];
+  f.data.assign(head);
+  f.data.resize(static_cast<size_t>(std::max<uint64_t>(size, head.size())), '\0');
+  f.synced = f.data.size();
+  return {};
+}
+
+result<std::unique_ptr<writable_file>> memory_file_system::open_zero_filled(const std::string& path,
+                                                                            uint64_t used) {
+  auto i = files_.find(path);
+  if (i == files_.end())
+    return status{errc::not_found, "open " + path + ": no such file"};
+  if (used > i->second.data.size())
+    return status{errc::io_error, "open " + path + ": shorter than its used bytes"};
+  return std::unique_ptr<writable_file>{std::make_unique<memory_file>(
+      *this, path, true, static_cast<size_t>(used), i->second.data.size())};
 }
 
 status memory_file_system::read_file(const std::string& path, std::string& out) {
@@ -309,6 +341,23 @@ fault_injection_file_system::create_direct(const std::string& path) {
   if (auto st = hit(fs_op::create); !st)
     return st;
   auto f = inner_.create_direct(path);
+  if (!f)
+    return f.error();
+  return std::unique_ptr<writable_file>{std::make_unique<faulty_file>(*this, std::move(*f))};
+}
+
+status fault_injection_file_system::create_zero_filled(const std::string& path,
+                                                       std::string_view head, uint64_t size) {
+  if (auto st = hit(fs_op::create); !st)
+    return st;
+  return inner_.create_zero_filled(path, head, size);
+}
+
+result<std::unique_ptr<writable_file>>
+fault_injection_file_system::open_zero_filled(const std::string& path, uint64_t used) {
+  if (auto st = hit(fs_op::create); !st)
+    return st;
+  auto f = inner_.open_zero_filled(path, used);
   if (!f)
     return f.error();
   return std::unique_ptr<writable_file>{std::make_unique<faulty_file>(*this, std::move(*f))};

@@ -42,6 +42,10 @@ public:
 
   result<std::unique_ptr<writable_file>> create(const std::string& path) override;
   result<std::unique_ptr<writable_file>> create_direct(const std::string& path) override;
+  /// The file, synced at once (head, then zeros).
+  status create_zero_filled(const std::string& path, std::string_view head, uint64_t size) override;
+  result<std::unique_ptr<writable_file>> open_zero_filled(const std::string& path,
+                                                          uint64_t used) override;
   status read_file(const std::string& path, std::string& out) override;
   result<std::vector<std::string>> list_dir(const std::string& dir) override;
   status create_dirs(const std::string& dir) override;
@@ -117,6 +121,11 @@ public:
 
   result<std::unique_ptr<writable_file>> create(const std::string& path) override;
   result<std::unique_ptr<writable_file>> create_direct(const std::string& path) override;
+  /// Counted and failed as create.
+  status create_zero_filled(const std::string& path, std::string_view head, uint64_t size) override;
+  /// Counted and failed as create.
+  result<std::unique_ptr<writable_file>> open_zero_filled(const std::string& path,
+                                                          uint64_t used) override;
   status read_file(const std::string& path, std::string& out) override;
   status read_file_direct(const std::string& path, std::string& out) override;
   result<std::vector<std::string>> list_dir(const std::string& dir) override;

@@ -19,7 +19,21 @@ result<writer> writer::open(file_system& fs, writer_options opts) {
   auto listing = list_wal_dir(fs, opts.dir);
   if (!listing)
     return listing.error();
-  return writer{fs, std::move(opts), listing->next_index};
+  const bool spares = opts.preallocate && opts.direct_io;
+  writer w{fs, std::move(opts), listing->next_index};
+  // A prealloc.N.tmp was cut short by a crash; complete spares are reused
+  // (or removed when preallocation is off, to give the space back).
+  for (auto& t : listing->tmp_preallocated)
+    status_ignored(fs.remove_file(join_path(w.opts_.dir, t)), "removing an unfinished spare");
+  for (auto seq : listing->preallocated) {
+    auto path = join_path(w.opts_.dir, prealloc_name(seq));
+    if (spares)
+      w.spares_.push_back(std::move(path));
+    else
+      status_ignored(fs.remove_file(path), "removing a spare (preallocation off)");
+    w.next_spare_seq_ = seq + 1;
+  }
+  return w;
 }
 
 writer::writer(file_system& fs, writer_options opts, uint64_t index)
@@ -110,18 +124,76 @@ void writer::count_error(const status& st) {
     ++stats_.io_errors;
 }
 
+bool writer::open_spare(std::string& path) {
+  while (!spares_.empty()) {
+    auto spare = std::move(spares_.front());
+    spares_.erase(spares_.begin());
+    if (!fs_->rename(spare, path).ok()) {
+      status_ignored(fs_->remove_file(spare), "removing a spare that could not be renamed");
+      continue;
+    }
+    // Now a valid, empty v3 segment (preallocate.hpp invariant 2).
+    auto f = fs_->open_zero_filled(path, file_header_size);
+    if (f) {
+      file_ = std::move(*f);
+      file_size_ = file_header_size; // the header is in the spare already
+      std::string header;
+      append_file_header(header, file_kind::segment);
+      tail_.assign(header, 0, file_->aligned_prefix());
+      preallocated_ = true;
+      ++stats_.segments_preallocated;
+      return true;
+    }
+    // Not usable here: remove it so the segment can be created under its
+    // name; if even that fails, skip the index (an empty segment is fine).
+    if (!fs_->remove_file(path).ok()) {
+      ++index_;
+      path = join_path(opts_.dir, segment_name(index_));
+    }
+  }
+  return false;
+}
+
 status writer::open_segment() {
   auto path = join_path(opts_.dir, segment_name(index_));
-  auto f = opts_.direct_io ? fs_->create_direct(path) : fs_->create(path);
-  if (!f)
-    return f.error();
-  file_ = std::move(*f);
-  file_size_ = 0;
-  tail_.clear();
+  spare_blocked_ = false;
+  if (!(opts_.direct_io && open_spare(path))) {
+    auto f = opts_.direct_io ? fs_->create_direct(path) : fs_->create(path);
+    if (!f)
+      return f.error();
+    file_ = std::move(*f);
+    file_size_ = 0;
+    tail_.clear();
+    preallocated_ = false;
+  }
   file_unsynced_ = false;
   dir_unsynced_ = true;
   ++stats_.segments_created;
   return {};
+}
+
+void writer::trim_segment() {
+  if (file_ && preallocated_)
+    status_ignored(file_->truncate(file_size_), "cutting a preallocated segment's zeros");
+  preallocated_ = false;
+}
+
+uint64_t writer::spare_wanted() {
+  if (!opts_.preallocate || !opts_.direct_io || spare_pending_ || spare_blocked_ ||
+      !spares_.empty() || (opts_.spare_after > 0 && (!file_ || file_size_ < opts_.spare_after)))
+    return 0;
+  spare_pending_ = true;
+  return next_spare_seq_++;
+}
+
+void writer::add_spare(std::string path) {
+  spare_pending_ = false;
+  spares_.push_back(std::move(path));
+}
+
+void writer::spare_failed() {
+  spare_pending_ = false;
+  spare_blocked_ = true;
 }
 
 void writer::abandon_segment(bool try_sync) {
@@ -138,6 +210,7 @@ void writer::abandon_segment(bool try_sync) {
   }
   status_ignored(file_->close(), "abandoning a segment after a failed write or sync");
   file_.reset();
+  preallocated_ = false;
   file_size_ = 0;
   file_unsynced_ = false;
   ++index_;
@@ -316,6 +389,7 @@ result<uint64_t> writer::roll() {
         sync_error_ = st; // the next sync() reports it too
     }
     if (file_) {
+      trim_segment();
       auto cl = file_->close();
       if (!cl)
         count_error(cl);
@@ -342,6 +416,7 @@ status writer::close() {
     lead_ = size_ = wanted_lead();
     return {};
   }
+  trim_segment();
   auto st = file_->close();
   file_.reset();
   ++index_;

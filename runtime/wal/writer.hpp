@@ -84,6 +84,20 @@ struct writer_options {
   /// a crash may leave zero padding after the last record, which the v2
   /// format allows). false: create(), buffered writes.
   bool direct_io = true;
+  /// ingester.wal.preallocate (with direct_io): segments are opened from
+  /// files zero-filled ahead of time (runtime/wal/preallocate.hpp; the
+  /// actor makes them on another thread when spare_wanted() asks), so group
+  /// commits overwrite written blocks instead of growing the file (format
+  /// v3: the zeros behind the last record are a clean end). A segment
+  /// closed by roll() or close() is cut back to its records. Without a
+  /// spare, a segment is created as before.
+  bool preallocate = false;
+  /// With preallocate: spare_wanted() asks for a spare only once the
+  /// segment being written holds this many bytes (the ingester uses
+  /// segment_size / 8), so a node that writes little never writes zeros
+  /// and keeps no spare on disk; a busy one still has 7/8 of a segment's
+  /// time to make it. 0: at once.
+  uint64_t spare_after = 0;
 };
 
 struct writer_stats {
@@ -99,6 +113,8 @@ struct writer_stats {
   uint64_t sync_ns_total = 0;
   uint64_t sync_ns_last = 0;
   uint64_t segments_created = 0;
+  /// Segments opened from a zero-filled spare (writer_options.preallocate).
+  uint64_t segments_preallocated = 0;
   /// Failed writes/syncs/creates, by kind. disk_full_errors feeds the
   /// "disk full" metric.
   uint64_t disk_full_errors = 0;
@@ -170,8 +186,27 @@ public:
   const writer_stats& stats() const noexcept { return stats_; }
   const std::string& dir() const noexcept { return opts_.dir; }
 
-  /// Closes the current segment (no sync). Pending records are discarded.
+  /// Closes the current segment (no sync; a preallocated one is cut back to
+  /// its records). Pending records are discarded.
   status close();
+
+  // -- zero-filled spares (writer_options.preallocate) ---------------------------
+
+  /// The number of the next spare to make with preallocate_segment(dir(),
+  /// seq, segment_size), or 0 when none is wanted now: one is ready or
+  /// being made, preallocation is off, the segment being written holds
+  /// fewer than spare_after bytes (none open: 0), or the last attempt
+  /// failed and no segment was opened since. Marks that one as being made. Sequence
+  /// numbers start at 1.
+  uint64_t spare_wanted();
+  /// The spare made for spare_wanted() (its path): the next segment opened
+  /// is this file, renamed to the segment's name.
+  void add_spare(std::string path);
+  /// Making the spare failed (e.g. disk full): segments are created as
+  /// before; spare_wanted() asks again after the next segment was opened.
+  void spare_failed();
+  /// Spares ready (not yet used).
+  size_t spares() const noexcept { return spares_.size(); }
 
 private:
   writer(file_system& fs, writer_options opts, uint64_t index);
@@ -223,7 +258,22 @@ private:
   size_t unsynced_series_count_ = 0;
   /// Puts unsynced_series_ back at the front of the batch.
   void requeue_unsynced_series();
+  /// Opens segment index_ (at `path`) from the first usable spare; false if
+  /// none was (then path names the segment to create: index_ moves on if a
+  /// renamed spare could be neither opened nor removed).
+  bool open_spare(std::string& path);
+  /// Cuts a preallocated segment back to its records (best effort: the
+  /// zeros behind them are a clean end anyway).
+  void trim_segment();
   writer_stats stats_;
+  /// Zero-filled spares ready, oldest first (paths).
+  std::vector<std::string> spares_;
+  uint64_t next_spare_seq_ = 1;
+  bool spare_pending_ = false;
+  bool spare_blocked_ = false;
+  /// The current segment was opened from a spare (it holds zeros after
+  /// file_size_).
+  bool preallocated_ = false;
 };
 
 } // namespace skald::wal

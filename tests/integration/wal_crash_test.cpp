@@ -127,7 +127,11 @@ TEST_F(wal_crash_it, every_acked_line_survives_kill_9_exactly_once) {
   constexpr int writers = 3;
   constexpr int kills = 20;
   constexpr int lines_per_push = 4;
-  start();
+  // Small segments, so they roll by size as well as at checkpoints and the
+  // kills also hit segments opened from zero-filled spares (made once a
+  // segment is 1/8 full) and spares being made.
+  const std::vector<std::string> small_segments{"-ingester.wal.segment-size=256KB"};
+  start("150ms", small_segments);
   const int64_t base = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -168,7 +172,7 @@ TEST_F(wal_crash_it, every_acked_line_survives_kill_9_exactly_once) {
   for (int k = 0; k < kills; ++k) {
     std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms(rng)});
     kill9();
-    start();
+    start("150ms", small_segments);
     if (HasFatalFailure())
       break;
   }
@@ -272,12 +276,16 @@ TEST_F(wal_crash_it, a_corrupt_tail_is_counted_and_replay_goes_on) {
   EXPECT_GE(metric("skald_ingester_wal_fsync_duration_seconds_count"), 1);
   kill9();
 
-  // Garbage after the last record of the newest segment: a torn write.
+  // Garbage after the last record of the newest segment (all-digit names;
+  // not a zero-filled spare, prealloc.N): a torn write. The segment may end
+  // in its spare's zeros (format v3), so the garbage follows them.
   std::string newest;
-  for (const auto& e : std::filesystem::directory_iterator(data_dir_ + "/wal"))
-    if (e.is_regular_file() &&
-        e.path().filename().string() > std::filesystem::path{newest}.filename().string())
+  for (const auto& e : std::filesystem::directory_iterator(data_dir_ + "/wal")) {
+    const auto name = e.path().filename().string();
+    if (e.is_regular_file() && name.find_first_not_of("0123456789") == std::string::npos &&
+        name > std::filesystem::path{newest}.filename().string())
       newest = e.path().string();
+  }
   ASSERT_FALSE(newest.empty());
   {
     std::FILE* f = std::fopen(newest.c_str(), "ab");

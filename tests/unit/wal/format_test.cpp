@@ -1,6 +1,7 @@
 // The WAL byte format: record round trips (Loki's Test_Encoding_Series /
 // Test_Encoding_Entries), exact framing checks, every single-bit flip, torn
-// tails, v2's zero padding, and the golden files of formats v1 and v2 (G11).
+// tails, v2's zero padding, v3's zero tails, and the golden files of formats
+// v1, v2 and v3 (G11).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -242,14 +243,21 @@ TEST(wal_format, zero_record_type_and_unknown_version_are_corrupt) {
 TEST(wal_format, file_header_is_checked_exactly) {
   std::string h;
   append_file_header(h, file_kind::segment);
-  EXPECT_EQ(h, std::string("SKWL\x02\x01\x00\x00", 8));
+  EXPECT_EQ(h, std::string("SKWL\x03\x01\x00\x00", 8));
   uint8_t version = 0;
   EXPECT_TRUE(check_file_header(h, file_kind::segment, &version).ok());
-  EXPECT_EQ(version, 2u);
+  EXPECT_EQ(version, 3u);
   EXPECT_FALSE(check_file_header(h, file_kind::checkpoint).ok());
   for (size_t bit = 0; bit < h.size() * 8; ++bit) {
     auto b = h;
     b[bit / 8] ^= static_cast<char>(1 << (bit % 8));
+    if (bit == 32 || bit == 33) {
+      // 3 -> 2 or 1: an older version, read with its stricter tail rules
+      // (every_single_bit_flip_in_a_segment_is_detected covers what that means).
+      EXPECT_TRUE(check_file_header(b, file_kind::segment, &version).ok()) << bit;
+      EXPECT_EQ(version, bit == 32 ? 2u : 1u);
+      continue;
+    }
     EXPECT_FALSE(check_file_header(b, file_kind::segment).ok()) << bit;
   }
   EXPECT_FALSE(check_file_header(h.substr(0, 7), file_kind::segment).ok());
@@ -262,7 +270,13 @@ TEST(wal_format, version_1_files_are_read_and_unknown_versions_refused) {
   uint8_t version = 0;
   EXPECT_TRUE(check_file_header(v1, file_kind::segment, &version).ok());
   EXPECT_EQ(version, 1u);
-  for (uint8_t v : {uint8_t{0}, uint8_t{3}, uint8_t{255}}) {
+  for (uint8_t v : {uint8_t{2}, uint8_t{3}}) {
+    std::string h;
+    append_file_header(h, file_kind::segment, v);
+    EXPECT_TRUE(check_file_header(h, file_kind::segment, &version).ok()) << int(v);
+    EXPECT_EQ(version, v);
+  }
+  for (uint8_t v : {uint8_t{0}, uint8_t{4}, uint8_t{255}}) {
     std::string h;
     append_file_header(h, file_kind::segment, v);
     auto st = check_file_header(h, file_kind::segment);
@@ -321,18 +335,26 @@ TEST(wal_format, sample_segment_replays_completely) {
 }
 
 TEST(wal_format, every_single_bit_flip_in_a_segment_is_detected) {
+  // A v3 segment with a zero tail (as a crash leaves a preallocated one).
   auto s = sample_segment();
-  for (size_t bit = 0; bit < s.bytes.size() * 8; ++bit) {
-    auto b = s.bytes;
+  ASSERT_EQ(static_cast<uint8_t>(s.bytes[4]), 3u);
+  const auto file = s.bytes + std::string(100, '\0');
+  for (size_t bit = 0; bit < file.size() * 8; ++bit) {
+    auto b = file;
     size_t byte = bit / 8;
     b[byte] ^= static_cast<char>(1 << (bit % 8));
     // Records ending at or before the flipped byte are intact; the flipped
-    // one and everything after it are not replayed.
+    // one and everything after it are not replayed. A flip in the zero tail
+    // is a torn tail after every record.
     size_t intact = 0;
     while (intact < s.ends.size() && s.ends[intact] <= byte)
       ++intact;
     if (byte < file_header_size)
       intact = 0;
+    // Version 3 -> 2 or 1 (the header has no checksum): the records read
+    // the same, and the zero tail, not padding in those versions, is torn.
+    if (bit == 32 || bit == 33)
+      intact = s.ends.size();
     auto [n, stats] = replay_segment(b);
     ASSERT_EQ(n, intact) << "bit " << bit;
     ASSERT_EQ(stats.segment_corruptions, 1u) << "bit " << bit;
@@ -353,8 +375,8 @@ TEST(wal_format, truncated_tail_is_ignored_and_counted_at_every_length) {
   }
 }
 
-TEST(wal_format, zero_filled_tail_is_a_torn_tail) {
-  auto s = sample_segment();
+TEST(wal_format, zero_filled_tail_is_a_torn_tail_before_v3) {
+  auto s = sample_segment(2);
   memory_file_system fs;
   fs.put("/wal/00000000", s.bytes + std::string(4096, '\0'));
   auto res = testing::replay_all(fs, "/wal");
@@ -372,7 +394,7 @@ std::string padded(const std::string& s, size_t extra = 0) {
 }
 
 TEST(wal_format, v2_zero_padding_to_a_block_boundary_is_a_clean_end) {
-  auto s = sample_segment();
+  auto s = sample_segment(2);
   ASSERT_NE(s.bytes.size() % pad_block, 0u);
   auto [n, stats] = replay_segment(padded(s.bytes));
   EXPECT_EQ(n, 5u);
@@ -389,7 +411,7 @@ TEST(wal_format, v2_zero_padding_to_a_block_boundary_is_a_clean_end) {
 }
 
 TEST(wal_format, padding_rules_are_exact) {
-  auto s = sample_segment();
+  auto s = sample_segment(2);
   // v1 has no padding: the same zeros are a torn tail.
   auto v1 = sample_segment(1);
   auto [n1, st1] = replay_segment(padded(v1.bytes));
@@ -414,6 +436,83 @@ TEST(wal_format, padding_rules_are_exact) {
     EXPECT_EQ(n4, 5u) << at;
     EXPECT_EQ(st4.segment_corruptions, 1u) << at;
   }
+}
+
+TEST(wal_format, all_zero_finds_any_non_zero_byte) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{100},
+                   size_t{4096}, size_t{70000}}) {
+    std::string z(n, '\0');
+    EXPECT_TRUE(all_zero(z.data(), n)) << n;
+    for (size_t at : {size_t{0}, n / 2, n - 1}) {
+      if (n == 0)
+        break;
+      auto d = z;
+      d[at] = static_cast<char>(0x80);
+      EXPECT_FALSE(all_zero(d.data(), n)) << n << " at " << at;
+    }
+  }
+}
+
+TEST(wal_format, v3_zero_tail_of_any_length_is_a_clean_end) {
+  // A preallocated segment: the records, then the zeros not yet overwritten.
+  auto s = sample_segment(3);
+  ASSERT_EQ(static_cast<uint8_t>(s.bytes[4]), 3u);
+  std::vector<size_t> cuts{file_header_size};
+  cuts.insert(cuts.end(), s.ends.begin(), s.ends.end());
+  for (size_t cut : cuts) {
+    for (size_t zeros : {size_t{0}, size_t{1}, size_t{9}, size_t{10}, size_t{11}, size_t{4095},
+                         size_t{4096}, size_t{3 * 4096 + 5}, size_t{1} << 20}) {
+      auto [n, st] = replay_segment(s.bytes.substr(0, cut) + std::string(zeros, '\0'));
+      EXPECT_EQ(st.segment_corruptions, 0u) << cut << " + " << zeros;
+      EXPECT_EQ(n, static_cast<size_t>(std::count_if(s.ends.begin(), s.ends.end(),
+                                                     [&](size_t e) { return e <= cut; })))
+          << cut << " + " << zeros;
+    }
+  }
+}
+
+TEST(wal_format, v3_zeros_followed_by_data_are_a_torn_write) {
+  // Blocks of a write landed after blocks that did not (a crash during an
+  // O_DIRECT write into a preallocated segment): the file ends at the last
+  // good record, counted as a torn tail.
+  auto s = sample_segment(3);
+  for (size_t gap : {size_t{10}, size_t{4096}, size_t{1} << 16}) {
+    for (size_t at : {size_t{0}, gap / 2, gap - 1}) {
+      auto b = s.bytes + std::string(gap, '\0') + std::string(100, '\0');
+      b[s.bytes.size() + at + (at < 10 ? gap : 0)] = 7; // after the zero header
+      memory_file_system fs;
+      fs.put("/wal/00000000", b);
+      auto res = testing::replay_all(fs, "/wal");
+      EXPECT_EQ(res.stats.records, 5u) << gap << " " << at;
+      ASSERT_EQ(res.corruptions.size(), 1u) << gap << " " << at;
+      EXPECT_TRUE(res.corruptions[0].torn);
+      EXPECT_EQ(res.corruptions[0].offset, s.bytes.size());
+      EXPECT_EQ(res.corruptions[0].reason, "zero bytes before the end of the file");
+    }
+  }
+  // A record whose bytes were zeroed in part is still a checksum failure.
+  auto b = s.bytes + std::string(8192, '\0');
+  std::fill(b.begin() + static_cast<std::ptrdiff_t>(s.ends[2] + 12),
+            b.begin() + static_cast<std::ptrdiff_t>(s.ends[3]), '\0');
+  auto [n, st] = replay_segment(b);
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(st.segment_corruptions, 1u);
+}
+
+TEST(wal_format, v3_header_and_zeros_only_is_an_empty_segment) {
+  // A zero-filled spare renamed to a segment, never written: no records, no
+  // corruption.
+  std::string f;
+  append_file_header(f, file_kind::segment, 3);
+  f.resize(1 << 20, '\0');
+  auto [n, st] = replay_segment(f);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(st.segment_corruptions, 0u);
+  // The same zeros in a v1 file are a torn tail.
+  f[4] = 1;
+  auto [n1, st1] = replay_segment(f);
+  EXPECT_EQ(n1, 0u);
+  EXPECT_EQ(st1.segment_corruptions, 1u);
 }
 
 // -- golden files ------------------------------------------------------------------
@@ -466,6 +565,23 @@ TEST(wal_format, golden_segment_v2_with_padding_matches_and_replays) {
   EXPECT_EQ(res.stats.segment_corruptions, 0u);
   ASSERT_EQ(res.streams.size(), 2u);
   EXPECT_EQ(res.streams[1].entries.size(), 4u);
+  EXPECT_EQ(res.streams[2].entries, make_entries(2000, 2));
+}
+
+TEST(wal_format, golden_segment_v3_with_a_zero_tail_matches_and_replays) {
+  // A v3 segment as a crash leaves a preallocated one: the records, then
+  // zeros for more than a block (12 KiB in all).
+  auto s = sample_segment(3);
+  ASSERT_LT(s.bytes.size(), 4096u);
+  auto bytes = s.bytes + std::string(3 * 4096 - s.bytes.size(), '\0');
+  check_golden(bytes, "segment_v3.bin");
+  memory_file_system fs;
+  fs.put("/wal/00000000", slurp(golden_path("segment_v3.bin")));
+  auto res = testing::replay_all(fs, "/wal");
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
+  ASSERT_EQ(res.streams.size(), 2u);
+  EXPECT_EQ(res.streams[1].entries.size(), 4u);
+  EXPECT_EQ(res.streams[1].counter, 4u);
   EXPECT_EQ(res.streams[2].entries, make_entries(2000, 2));
 }
 

@@ -7,6 +7,7 @@
 
 #include "runtime/wal/format.hpp"
 #include "runtime/wal/layout.hpp"
+#include "runtime/wal/preallocate.hpp"
 #include "runtime/wal/test_fs.hpp"
 #include "runtime/wal/writer.hpp"
 #include "tests/unit/wal/wal_test_util.hpp"
@@ -328,6 +329,196 @@ TEST_F(wal_writer_test, roll_returns_an_index_that_splits_before_from_after) {
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(*k, 2u);
   EXPECT_FALSE(mem_.exists(dir_ + "/00000002"));
+}
+
+// -- zero-filled spares (ingester.wal.preallocate) -----------------------------------
+
+writer_options spare_options(const std::string& dir, uint64_t segment_size) {
+  writer_options o{dir, segment_size, false};
+  o.preallocate = true;
+  return o;
+}
+
+TEST_F(wal_writer_test, a_spare_becomes_the_next_segment_and_its_zero_tail_replays_clean) {
+  constexpr uint64_t size = 64 << 10;
+  auto w = writer::open(fs_, spare_options(dir_, size));
+  ASSERT_TRUE(w.ok());
+  uint64_t seq = w->spare_wanted();
+  EXPECT_EQ(seq, 1u);
+  EXPECT_EQ(w->spare_wanted(), 0u); // one being made
+  auto spare = preallocate_segment(fs_, dir_, seq, size);
+  ASSERT_TRUE(spare.ok()) << spare.error().to_string();
+  EXPECT_EQ(*spare, dir_ + "/prealloc.00000001");
+  w->add_spare(*spare);
+  EXPECT_EQ(w->spare_wanted(), 0u); // one ready
+  w->add_series(1, 7, "t", labels_of("a"));
+  uint64_t counter = 0;
+  log(*w, 1, counter, 100, 20);
+  ASSERT_TRUE(w->write().ok());
+  log(*w, 1, counter, 200, 5);
+  ASSERT_TRUE(w->write().ok());
+  EXPECT_EQ(w->stats().segments_preallocated, 1u);
+  EXPECT_FALSE(mem_.exists(*spare));
+  // The segment kept its length: the records, then the spare's zeros.
+  const auto* seg = mem_.contents(dir_ + "/00000000");
+  ASSERT_NE(seg, nullptr);
+  EXPECT_EQ(seg->size(), size);
+  EXPECT_EQ(static_cast<uint8_t>((*seg)[4]), file_version);
+  EXPECT_EQ(seg->find_first_not_of('\0', w->segment_bytes()), std::string::npos);
+  // As a crash leaves it (not closed): everything written, no corruption.
+  auto res = replay_all(fs_, dir_);
+  EXPECT_TRUE(res.corruptions.empty());
+  EXPECT_EQ(res.streams[1].counter, 25u);
+  EXPECT_EQ(res.streams[1].entries.size(), 25u);
+  // The next spare is wanted at once; roll() cuts the segment to its records.
+  EXPECT_EQ(w->spare_wanted(), 2u);
+  const auto used = w->segment_bytes();
+  ASSERT_TRUE(w->roll().ok());
+  EXPECT_EQ(mem_.contents(dir_ + "/00000000")->size(), used);
+  EXPECT_EQ(replay_all(fs_, dir_).streams[1].entries.size(), 25u);
+}
+
+TEST_F(wal_writer_test, a_spare_is_wanted_only_once_the_segment_holds_spare_after_bytes) {
+  auto o = spare_options(dir_, 64 << 10);
+  o.spare_after = 8 << 10;
+  auto w = writer::open(fs_, o);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->spare_wanted(), 0u); // no segment yet: an idle node writes no zeros
+  w->add_series(1, 7, "t", labels_of("a"));
+  uint64_t counter = 0;
+  log(*w, 1, counter, 100, 3);
+  ASSERT_TRUE(w->write().ok());
+  ASSERT_LT(w->segment_bytes(), o.spare_after);
+  EXPECT_EQ(w->spare_wanted(), 0u);
+  for (model::timestamp_ns ts = 200; w->segment_bytes() < o.spare_after; ts += 100) {
+    log(*w, 1, counter, ts, 20);
+    ASSERT_TRUE(w->write().ok());
+  }
+  EXPECT_EQ(w->spare_wanted(), 1u);
+  EXPECT_EQ(w->stats().segments_created, 1u);
+  EXPECT_EQ(w->stats().segments_preallocated, 0u);
+}
+
+TEST_F(wal_writer_test, without_a_spare_segments_are_created_as_before) {
+  auto w = writer::open(fs_, spare_options(dir_, 64 << 10));
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->spare_wanted(), 1u);
+  w->spare_failed();                // e.g. disk full
+  EXPECT_EQ(w->spare_wanted(), 0u); // not again until a segment opened
+  w->add_series(1, 7, "t", labels_of("a"));
+  uint64_t counter = 0;
+  log(*w, 1, counter, 100, 3);
+  ASSERT_TRUE(w->write().ok());
+  EXPECT_EQ(w->stats().segments_preallocated, 0u);
+  EXPECT_EQ(w->stats().segments_created, 1u);
+  EXPECT_EQ(w->spare_wanted(), 2u);
+  EXPECT_EQ(replay_all(fs_, dir_).streams[1].entries.size(), 3u);
+}
+
+TEST_F(wal_writer_test, open_reuses_complete_spares_and_removes_unfinished_ones) {
+  constexpr uint64_t size = 32 << 10;
+  ASSERT_TRUE(fs_.create_dirs(dir_).ok());
+  ASSERT_TRUE(preallocate_segment(fs_, dir_, 3, size).ok());
+  mem_.put(dir_ + "/prealloc.00000004.tmp", std::string(100, '\0')); // cut short by a crash
+  auto w = writer::open(fs_, spare_options(dir_, size));
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE(mem_.exists(dir_ + "/prealloc.00000004.tmp"));
+  EXPECT_EQ(w->spares(), 1u);
+  EXPECT_EQ(w->spare_wanted(), 0u);
+  // Spares are not segments: replay and the next index ignore them.
+  EXPECT_EQ(w->segment_index(), 0u);
+  EXPECT_EQ(replay_all(fs_, dir_).stats.segments, 0u);
+  w->add_series(1, 7, "t", labels_of("a"));
+  uint64_t counter = 0;
+  log(*w, 1, counter, 100, 3);
+  ASSERT_TRUE(w->write().ok());
+  EXPECT_EQ(w->stats().segments_preallocated, 1u);
+  EXPECT_FALSE(mem_.exists(dir_ + "/prealloc.00000003"));
+  EXPECT_EQ(w->spare_wanted(), 4u); // numbers continue after the ones seen
+  // A checkpoint's cleanup leaves spares alone.
+  ASSERT_TRUE(preallocate_segment(fs_, dir_, 4, size).ok());
+  auto n = w->roll();
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(remove_obsolete(fs_, dir_, *n).ok());
+  EXPECT_TRUE(mem_.exists(dir_ + "/prealloc.00000004"));
+  EXPECT_FALSE(mem_.exists(dir_ + "/00000000"));
+}
+
+TEST_F(wal_writer_test, spares_are_removed_when_preallocation_is_off) {
+  ASSERT_TRUE(fs_.create_dirs(dir_).ok());
+  ASSERT_TRUE(preallocate_segment(fs_, dir_, 1, 32 << 10).ok());
+  auto w = writer::open(fs_, writer_options{dir_, 32 << 10, false});
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE(mem_.exists(dir_ + "/prealloc.00000001"));
+  EXPECT_EQ(w->spare_wanted(), 0u);
+}
+
+TEST_F(wal_writer_test, a_failed_write_into_a_spare_is_cut_back_and_nothing_acked_is_lost) {
+  constexpr uint64_t size = 64 << 10;
+  auto w = writer::open(fs_, spare_options(dir_, size));
+  ASSERT_TRUE(w.ok());
+  w->add_spare(*preallocate_segment(fs_, dir_, w->spare_wanted(), size));
+  w->add_series(1, 7, "t", labels_of("a"));
+  uint64_t counter = 0;
+  log(*w, 1, counter, 100, 4);
+  ASSERT_TRUE(w->write().ok());
+  fs_.inject(fs_op::append, fault_spec{errc::disk_full, 0, 1, 17}); // torn: 17 bytes land
+  log(*w, 1, counter, 200, 4);
+  EXPECT_EQ(w->write().code(), errc::disk_full);
+  log(*w, 1, counter, 300, 2);
+  ASSERT_TRUE(w->write().ok());
+  auto res = replay_all(fs_, dir_);
+  EXPECT_TRUE(res.corruptions.empty());
+  ASSERT_EQ(res.streams[1].entries.size(), 6u);
+  EXPECT_EQ(res.streams[1].entries[4].ts, 300);
+}
+
+TEST(wal_writer, spares_on_a_real_disk_are_overwritten_in_place_and_replay_exactly) {
+  // posix create_zero_filled()/open_zero_filled() with O_DIRECT, in the
+  // build tree (/tmp may be a tmpfs without O_DIRECT).
+  char tmpl[] = "./skald-wal-spare-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = std::string{tmpl} + "/wal";
+  auto& fs = posix_file_system();
+  constexpr uint64_t size = 24 << 10;
+  std::vector<model::entry> want;
+  {
+    auto w = writer::open(fs, spare_options(dir, size));
+    ASSERT_TRUE(w.ok()) << w.error().to_string();
+    w->add_series(5, 1, "t", labels_of("p"));
+    uint64_t counter = 0;
+    model::timestamp_ns ts = 1000;
+    for (size_t batch = 0; batch < 40; ++batch) {
+      if (auto seq = w->spare_wanted(); seq != 0) {
+        auto spare = preallocate_segment(fs, dir, seq, size);
+        ASSERT_TRUE(spare.ok()) << spare.error().to_string();
+        w->add_spare(*spare);
+      }
+      auto es = make_entries(ts, batch * 37 % 200 + 1);
+      ts += 1000000;
+      counter += es.size();
+      ASSERT_TRUE(w->add_entries(5, counter, es.data(), es.size()).ok());
+      want.insert(want.end(), es.begin(), es.end());
+      ASSERT_TRUE(w->write().ok());
+      if (batch == 25) {
+        // A crash here: the current segment ends in its spare's zeros.
+        std::string seg;
+        ASSERT_TRUE(fs.read_file(dir + "/" + segment_name(w->segment_index()), seg).ok());
+        EXPECT_EQ(seg.size(), size);
+        EXPECT_GT(w->segment_bytes(), file_header_size);
+        auto res = replay_all(fs, dir);
+        EXPECT_TRUE(res.corruptions.empty());
+        EXPECT_EQ(res.streams[5].entries.size(), want.size());
+      }
+    }
+    EXPECT_GT(w->stats().segments_preallocated, 2u);
+    EXPECT_EQ(w->stats().segments_preallocated, w->stats().segments_created);
+    ASSERT_TRUE(w->close().ok());
+  }
+  auto res = replay_all(fs, dir);
+  EXPECT_TRUE(res.corruptions.empty());
+  EXPECT_EQ(res.streams[5].entries, want);
+  EXPECT_TRUE(fs.remove_all(tmpl).ok());
 }
 
 TEST(wal_writer, writes_real_files_through_posix) {
