@@ -170,7 +170,7 @@ typename Inspector::result_type inspect(Inspector& f, stream_wal_record& x) {
            x.index, x.series);
 }
 
-/// One stream actor's answer to an append.
+/// What one stream actor did with its append: its slot of the push_round.
 struct stream_reply {
   uint16_t status = 0;
   std::string message;
