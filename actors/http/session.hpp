@@ -51,6 +51,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/http/request.hpp"
+#include "actors/http/request_body.hpp"
 #include "actors/http/router.hpp"
 #include "actors/http/server.hpp"
 #include "runtime/metrics/fwd.hpp"
@@ -163,7 +164,7 @@ private:
   boost::asio::steady_timer timer_;
   uint64_t timer_gen_ = 0;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<boost::beast::http::request_parser<request_body>> parser_;
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> res_;
   server_state& state_;
   std::string remote_address_;
@@ -182,7 +183,7 @@ private:
   std::string target_; // for the access log
   metrics::gauge* inflight_ = nullptr;
   // The request's header when it asked for a WebSocket upgrade.
-  std::optional<boost::beast::http::request<boost::beast::http::string_body>> ws_req_;
+  std::optional<boost::beast::http::request<request_body>> ws_req_;
   std::shared_ptr<ws_part> ws_; // set once upgraded
 };
 

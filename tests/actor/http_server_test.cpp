@@ -275,6 +275,30 @@ TEST_F(http_server, chunked_body_over_the_limit_is_413) {
   EXPECT_EQ(c.receive().result_int(), 413u);
 }
 
+TEST_F(http_server, bodies_arrive_whole_in_chunks_pieces_and_across_requests) {
+  // The request body reader appends what each read delivers (request_body.hpp):
+  // a chunked body, a large body written in pieces, and a shorter body after
+  // a longer one on the same connection all come back byte for byte.
+  start();
+  client c{port()};
+  c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "5\r\nhello\r\n1\r\n,\r\n6\r\n world\r\n0\r\n\r\n");
+  auto res = c.receive();
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), "hello, world");
+  std::string big;
+  for (int i = 0; big.size() < 300000; ++i)
+    big += std::to_string(i) + ' ';
+  c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(big.size()) +
+              "\r\n\r\n");
+  for (size_t off = 0; off < big.size(); off += 70001)
+    c.write_raw(big.substr(off, 70001));
+  res = c.receive();
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), big);
+  EXPECT_EQ(c.call(bhttp::verb::post, "/echo", "short").body(), "short");
+}
+
 TEST_F(http_server, sends_100_continue_before_reading_the_body) {
   start();
   client c{port()};
