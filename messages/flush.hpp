@@ -75,6 +75,9 @@ struct flush_reply {
   /// Stream level only: the stream holds no chunk and nothing is in flight,
   /// the tenant may remove it.
   bool removable = false;
+  /// Stream level only: the appends the stream had applied when it answered
+  /// (the tenant removes it only if it sent no append since).
+  uint64_t appends = 0;
 
   flush_reply& operator+=(const flush_reply& o) noexcept {
     ops += o.ops;
@@ -87,7 +90,8 @@ struct flush_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, flush_reply& x) {
-  return f(caf::meta::type_name("flush_reply"), x.ops, x.chunks, x.failed, x.removed, x.removable);
+  return f(caf::meta::type_name("flush_reply"), x.ops, x.chunks, x.failed, x.removed, x.removable,
+           x.appends);
 }
 
 } // namespace skald

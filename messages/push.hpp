@@ -2,11 +2,19 @@
 //
 //   HTTP edge ──(push_atom, push_job_ptr)──► distributor            (no reply;
 //        the job carries its completion, called exactly once)
-//   distributor ──(push_atom, ingest_ptr)──► ingester ──► tenant instance
-//        ──(append_atom, ingest_ptr, stream index)──► stream ──► stream_reply
-//        (WAL on: the tenant instance then logs the push's stored entries,
-//        messages/wal.hpp, before it answers)
-//   ... ◄── ingest_reply (status 0 = ok, else Loki's HTTP status and body)
+//   distributor ──(push_atom, ingest_ptr, ingest_done_ptr)──► ingester
+//        ──► tenant instance ──(append_atom, stream_append_ptr)──► stream
+//        (one message per stream, no reply: each stream actor writes its slot
+//        of the push_round; the one that finishes last completes it)
+//   WAL off: the last stream actor finishes the ingest_done itself.
+//   WAL on:  the last stream actor hands the round back to the tenant, which
+//        logs its pushes in arrival order (messages/wal.hpp); the WAL writer
+//        finishes each push's ingest_done after the write (and fsync).
+//   ingest_done (status 0 = ok, else Loki's HTTP status and body): with one
+//        replica the distributor's completes the push_job at once (the HTTP
+//        response is posted from the thread that finished the push); request
+//        callers ((push_atom, ingest_ptr) -> ingest_reply: RF > 1, the
+//        cluster gateway, tests) get it as an ordinary CAF response.
 //
 // A push's bytes are decoded ONCE, on the HTTP I/O thread, into a push_batch:
 // streams whose entries are entry_views into the decompressed body, which the
@@ -15,7 +23,8 @@
 // (shared_ptr<const>) that every ingester and stream actor reads; lines are
 // copied exactly once, into the stream's head block.
 //
-// Local only: push_job_ptr and ingest_ptr are shared_ptrs, whitelisted with
+// Local only: push_job_ptr, ingest_ptr, ingest_done_ptr, push_round_ptr and
+// stream_append_ptr are shared_ptrs, whitelisted with
 // CAF_ALLOW_UNSAFE_MESSAGE_TYPE and deliberately NOT in the type-ID block
 // (add_message_type cannot take them). The cluster issue needs a serializable
 // ingest form (e.g. the canonical labels + entries as an inspectable struct, or
@@ -25,6 +34,8 @@
 // the last pointer; its completion runs at most once (a second call is
 // ignored), and if no one ever completes it, the destructor answers 503 so a
 // dropped message (e.g. to an actor that exited) never leaves a client hanging.
+// The same holds one level down for ingest_done (request_receiver_down) and
+// stream_append (the slot fails with 500).
 #pragma once
 
 #include <atomic>
@@ -34,7 +45,10 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_control_block.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "runtime/push/push_request.hpp"
@@ -105,6 +119,35 @@ typename Inspector::result_type inspect(Inspector& f, ingest_reply& x) {
   return f(caf::meta::type_name("ingest_reply"), x.status, x.message, x.stored);
 }
 
+/// An ingester's answer to one push, given by whichever actor finishes the
+/// push last (a stream actor, the tenant instance or the WAL writer) on its
+/// own thread, without a reply message. Exactly once: later finish() calls
+/// do nothing; one never finished (its message was dropped because an actor
+/// on the way exited) answers request_receiver_down from its destructor, the
+/// error a CAF request would have bounced with.
+class ingest_done {
+public:
+  using callback = std::function<void(caf::expected<ingest_reply>)>;
+
+  explicit ingest_done(callback cb) : cb_(std::move(cb)) {}
+  ingest_done(const ingest_done&) = delete;
+  ingest_done& operator=(const ingest_done&) = delete;
+  ~ingest_done();
+
+  /// Calls the callback once; later calls do nothing. Thread-safe.
+  void finish(ingest_reply r);
+
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
+
+private:
+  bool claim() noexcept;
+
+  callback cb_;
+  std::atomic<bool> finished_{false};
+};
+
+using ingest_done_ptr = std::shared_ptr<ingest_done>;
+
 /// With the WAL on: what the tenant instance logs for one stream's append
 /// (messages/wal.hpp). count == 0: nothing to log.
 struct stream_wal_record {
@@ -127,7 +170,7 @@ typename Inspector::result_type inspect(Inspector& f, stream_wal_record& x) {
            x.index, x.series);
 }
 
-/// One stream actor's answer to an append.
+/// What one stream actor did with its append: its slot of the push_round.
 struct stream_reply {
   uint16_t status = 0;
   std::string message;
@@ -146,6 +189,53 @@ typename Inspector::result_type inspect(Inspector& f, stream_reply& x) {
   return f(caf::meta::type_name("stream_reply"), x.status, x.message, x.stored, x.too_far_behind,
            x.too_far_behind_bytes, x.rate_limited, x.rate_limited_bytes, x.wal);
 }
+
+struct push_round;
+using push_round_ptr = std::shared_ptr<push_round>;
+
+/// One push's appends to the stream actors of one tenant instance
+/// (actors/ingester): the tenant sends every stream actor a stream_append
+/// naming its slot; a stream actor writes only its own slot; whoever counts
+/// `pending` down to zero (acq_rel: every slot write happens before) calls
+/// `on_last` once. Replaces a request/reply pair per stream by one message
+/// per stream.
+struct push_round {
+  ingest_ptr batch;
+  ingest_done_ptr done;
+  /// One per stream of the batch, in request order. Slot i is written by the
+  /// tenant (stream limit) or by the actor that got stream_append i.
+  std::vector<stream_reply> replies;
+  /// Slots still being applied, plus one the tenant holds while sending.
+  std::atomic<uint32_t> pending{1};
+  /// Completes the round: the stream actor that appended last (host = its
+  /// execution unit) or a dropped stream_append's destructor (host null).
+  void (*on_last)(const push_round_ptr& round, caf::execution_unit* host) = nullptr;
+  /// WAL on: the tenant instance that logs the round (on_last sends it back).
+  caf::strong_actor_ptr tenant;
+  /// The tenant's own flag: every slot is written (its WAL queue).
+  bool complete = false;
+
+  /// Counts one slot done; true for the one caller that completed the round.
+  bool count_down() noexcept { return pending.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+};
+
+/// One stream's share of a push_round: the message a stream actor gets. If
+/// the stream actor exits with it still queued, CAF drops the message and
+/// this destructor fails the slot (500) and counts it down, so the push is
+/// still answered.
+struct stream_append {
+  push_round_ptr round;
+  uint32_t index = 0;
+  /// Set by the stream actor once it wrote the slot.
+  bool applied = false;
+
+  stream_append(push_round_ptr r, uint32_t i) : round(std::move(r)), index(i) {}
+  stream_append(const stream_append&) = delete;
+  stream_append& operator=(const stream_append&) = delete;
+  ~stream_append();
+};
+
+using stream_append_ptr = std::shared_ptr<stream_append>;
 
 /// A stream's state, for tests and the admin console.
 struct stream_stats {
@@ -187,3 +277,6 @@ typename Inspector::result_type inspect(Inspector& f, ingester_stats& x) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::push_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::ingest_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::ingest_done_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::push_round_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::stream_append_ptr)

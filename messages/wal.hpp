@@ -1,11 +1,13 @@
 // messages/wal.hpp — what tenant instances say to the WAL writer actor, and
 // how the ingester module hands the replayed streams to the ingester.
 //
-//   tenant ──(append_atom, wal_append_ptr)──► WAL writer ──► ingest_reply
+//   tenant ──(append_atom, wal_append_ptr)──► WAL writer        (no reply)
 //        (one message per push, or per run of pushes completed together:
-//        every stream's stored entries of those pushes; status 0 once their
+//        every stream's stored entries of those pushes; the writer finishes
+//        each push's ingest_done itself: the push's own reply once their
 //        write(2) returned — and, with ingester.wal.fsync = batch, their
-//        group-commit fsync; else 503/500 and Loki's-style text)
+//        group-commit fsync; else 503/500 and Loki's-style text for every
+//        push that had records in the failed batch)
 //   WAL writer ──(wal_flush_atom)──► itself          (one group commit)
 //   ingester module ──(replay_atom, recovery_ptr)──► ingester ──► ingester_stats
 //   checkpoint (every ingester.wal.checkpoint_duration, driven by the ingester):
@@ -17,8 +19,8 @@
 // Local only, like ingest_ptr: the pointers are whitelisted with
 // CAF_ALLOW_UNSAFE_MESSAGE_TYPE and not in the type-ID block.
 //
-// Owner: a wal_append is built by one tenant instance from its streams'
-// replies (stream_reply::wal, messages/push.hpp) and read by the WAL writer,
+// Owner: a wal_append is built by one tenant instance from its push rounds'
+// slots (stream_reply::wal, messages/push.hpp) and read by the WAL writer,
 // which encodes the records straight from the batches' entry_views (each
 // line is encoded once); it keeps the push batches alive.
 // Invariants:
@@ -54,6 +56,10 @@ struct wal_append {
     ingest_ptr batch;
     /// (index of the stream in batch->request.streams, its record).
     std::vector<std::pair<uint32_t, stream_wal_record>> records;
+    /// The push's answer once logged (status 0, or a stream's error).
+    ingest_reply reply;
+    /// Finished by the writer (the ack); dropped unfinished = not acked.
+    ingest_done_ptr done;
   };
   std::vector<push> pushes;
 };

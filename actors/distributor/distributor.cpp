@@ -5,6 +5,7 @@
 #include "actors/distributor/distributor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -55,8 +56,10 @@ struct distributor_metrics {
 
 /// One request to a local ingester that has not been answered yet: its
 /// error handler, called at most once (by the answer or by the deadline).
+/// `answered` is claimed with exchange(): with one replica the answer comes
+/// on the thread that finished the push, the deadline on this actor's.
 struct pending_call {
-  bool answered = false;
+  std::atomic<bool> answered{false};
   std::function<void(caf::error&)> on_error;
 };
 
@@ -207,9 +210,8 @@ void sweep_deadlines(distributor_actor::stateful_pointer<distributor_state> self
   while (!st.deadlines.empty() && st.deadlines.front().first <= now) {
     auto call = std::move(st.deadlines.front().second);
     st.deadlines.pop_front();
-    if (call->answered)
+    if (call->answered.exchange(true))
       continue;
-    call->answered = true;
     auto err = caf::make_error(caf::sec::request_timeout);
     call->on_error(err);
   }
@@ -294,6 +296,35 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
   // cluster issue groups streams by the ring's replication sets instead.
   const int replicas =
     std::max(1, std::min<int>(deps.replication_factor, static_cast<int>(deps.ingesters.size())));
+  if (replicas == 1) {
+    // One replica: no reply message. The actor that finishes the push (the
+    // last stream actor, or the WAL writer) completes the job through the
+    // ingest_done on its own thread, which posts the HTTP response; the
+    // deadline sweep still fails it if that never happens.
+    auto call = std::make_shared<pending_call>();
+    auto* sys = &self->system();
+    call->on_error = [sys, job](caf::error& err) {
+      job->complete(push_result{500, "failed to push to ingester: " + sys->render(err)});
+    };
+    st.deadlines.emplace_back(self->clock().now() + deps.timeout, call);
+    auto done = std::make_shared<ingest_done>(
+      [call, job, verr = std::move(v.error)](caf::expected<ingest_reply> rep) {
+        if (call->answered.exchange(true))
+          return;
+        if (!rep)
+          call->on_error(rep.error());
+        else if (rep->status != 0)
+          job->complete(push_result{rep->status, std::move(rep->message)});
+        else if (verr.empty())
+          job->complete(push_result{204, {}});
+        else
+          job->complete(push_result{400, verr});
+      });
+    ingest_ptr ingest = std::make_shared<push_batch>(std::move(batch));
+    self->send(deps.ingesters[0], push_atom_v, std::move(ingest), std::move(done));
+    arm_sweep(self);
+    return;
+  }
   ring::replication_need need;
   need.min_success = static_cast<uint16_t>(replicas / 2 + 1);
   need.max_failures = static_cast<uint16_t>(replicas - need.min_success);
@@ -331,9 +362,8 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
     self->request(deps.ingesters[static_cast<size_t>(r)], caf::infinite, push_atom_v, ingest)
       .then(
         [fl, finish, call](ingest_reply& rep) {
-          if (call->answered)
+          if (call->answered.exchange(true))
             return;
-          call->answered = true;
           auto v = fl->tracker.record(fl->all_streams, rep.status == 0);
           if (v == ring::quorum_verdict::succeeded) {
             if (fl->validation_error.empty())
@@ -345,9 +375,8 @@ void handle_push(distributor_actor::stateful_pointer<distributor_state> self, pu
           }
         },
         [call](caf::error& err) {
-          if (call->answered)
+          if (call->answered.exchange(true))
             return;
-          call->answered = true;
           call->on_error(err);
         });
   }

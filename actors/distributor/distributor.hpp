@@ -7,7 +7,10 @@
 // buckets shared by the pool), computes the ring tokens, groups
 // the streams by ingester (one node: the local ingester holds every stream),
 // sends ONE message per ingester (the ingest batch is shared, never copied),
-// tracks the quorum with runtime/ring::batch_tracker and completes the job:
+// tracks the quorum with runtime/ring::batch_tracker and completes the job
+// (one replica, no ring: no reply message; the ingester's last actor, a stream
+// actor or the WAL writer, completes the job through an ingest_done on its
+// own thread, messages/push.hpp):
 //   204                      every stream stored on a quorum, no validation error
 //   400 grouped errors       some streams/entries invalid, the valid ones stored
 //   422                      a request without streams

@@ -50,14 +50,12 @@ uint64_t wall_ns() {
 
 // -- tenant instance ---------------------------------------------------------
 
-struct push_tally;
-using tally_ptr = std::shared_ptr<push_tally>;
-
 struct stream_slot {
   std::string labels;
   stream_actor handle;
-  /// Appends sent and not answered yet: the stream is not removed then.
-  std::shared_ptr<uint32_t> appends = std::make_shared<uint32_t>(0);
+  /// Appends sent to the stream: it is removed only if it had applied all of
+  /// them when it reported no chunks left (flush_reply::appends).
+  uint64_t sent = 0;
 };
 
 struct tenant_state {
@@ -73,12 +71,10 @@ struct tenant_state {
   /// Parsed label sets of the streams' canonical strings, for selects (a
   /// stream that exits leaves its entry: same labels parse the same).
   std::unordered_map<std::string, model::label_set> parsed;
-  /// WAL on: pushes in arrival order until their records were logged (a
-  /// stream's records must reach the writer in counter order, and a push
-  /// is answered only after every earlier one's write).
-  std::deque<tally_ptr> wal_queue;
-  /// wal_appends sent and not yet answered.
-  size_t wal_inflight = 0;
+  /// WAL on: push rounds in arrival order until their records were handed
+  /// to the writer (a stream's records must reach the writer in counter
+  /// order, and a push is answered only after every earlier one's write).
+  std::deque<push_round_ptr> wal_queue;
   /// Live tails of this tenant (closed ones are pruned on the next tail).
   std::vector<tail_request_ptr> tailers;
 
@@ -111,35 +107,37 @@ struct tenant_state {
   }
 };
 
-/// Collects the stream replies of one push (Loki: the last error wins).
-struct push_tally {
-  size_t pending = 0;
-  ingest_reply reply;
-  int64_t error_index = -1;
-  caf::typed_response_promise<ingest_reply> rp;
-  /// WAL on: the push's records (stream index, record), logged in one
-  /// wal_append once every stream replied.
-  ingest_ptr batch;
-  std::vector<std::pair<uint32_t, stream_wal_record>> wal;
-  bool complete = false;
-  /// Its records went into a wal_append (a failed write fails the push).
-  bool logged = false;
-
-  void fail(int64_t index, uint16_t status, std::string message) {
-    if (index >= error_index) {
-      error_index = index;
-      reply.status = status;
-      reply.message = std::move(message);
+/// Sums a round's slots into the push's answer: entries stored, and the
+/// status and text of the last failing stream (Loki: the last error wins).
+ingest_reply sum_round(push_round& r) {
+  ingest_reply out;
+  for (auto& x : r.replies) {
+    out.stored += x.stored;
+    if (x.status != 0) {
+      out.status = x.status;
+      out.message = std::move(x.message);
     }
   }
-  /// True when the last stream replied.
-  bool done_one() { return --pending == 0; }
-};
+  return out;
+}
 
-/// Removes the stream (fp, labels) after it reported no chunks left, unless
-/// an append to it is in flight (it may hold chunks by now). True if removed.
+/// push_round::on_last with the WAL off: every stream applied its entries,
+/// the push is answered from the thread that applied the last ones.
+void answer_round(const push_round_ptr& r, caf::execution_unit*) {
+  r->done->finish(sum_round(*r));
+}
+
+/// push_round::on_last with the WAL on: back to the tenant, which logs the
+/// rounds in arrival order (on the last stream's worker when there is one).
+void return_round(const push_round_ptr& r, caf::execution_unit* host) {
+  r->tenant->enqueue(nullptr, caf::make_message_id(), caf::make_message(append_atom_v, r), host);
+}
+
+/// Removes the stream (fp, labels) after it reported no chunks left having
+/// applied `applied` appends, unless more were sent to it (it may hold chunks
+/// by now). True if removed.
 bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t fp,
-                   const std::string& labels) {
+                   const std::string& labels, uint64_t applied) {
   auto& st = self->state;
   auto i = st.streams.find(fp);
   if (i == st.streams.end())
@@ -148,7 +146,7 @@ bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t f
   for (auto j = v.begin(); j != v.end(); ++j) {
     if (j->labels != labels)
       continue;
-    if (*j->appends > 0)
+    if (j->sent != applied)
       return false;
     auto h = j->handle;
     v.erase(j);
@@ -166,60 +164,32 @@ bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t f
 
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
 
-/// Logs the records of the completed pushes at the head of the WAL queue in
-/// one wal_append, then answers them in arrival order (WAL off: answers at
-/// once).
-void finish_push(tenant_ptr self, const tally_ptr& t) {
+/// WAL on: hands the records of the completed rounds at the head of the WAL
+/// queue to the writer in one wal_append (after every earlier push's); the
+/// writer answers each push after the write. Also a run with nothing to log
+/// goes through the writer, which answers it in order with the earlier ones.
+void finish_push(tenant_ptr self, const push_round_ptr& r) {
   auto& st = self->state;
-  if (!st.ctx->deps.wal) {
-    t->rp.deliver(std::move(t->reply));
-    return;
-  }
-  t->complete = true;
+  r->complete = true;
   auto& q = st.wal_queue;
   if (q.empty() || !q.front()->complete)
     return; // an earlier push is still being applied
-  std::vector<tally_ptr> group;
-  std::shared_ptr<wal_append> msg;
+  auto msg = std::make_shared<wal_append>();
   while (!q.empty() && q.front()->complete) {
-    auto& x = q.front();
-    if (!x->wal.empty()) {
-      if (!msg)
-        msg = std::make_shared<wal_append>();
-      msg->pushes.push_back(wal_append::push{x->batch, std::move(x->wal)});
-      x->logged = true;
-    }
-    group.push_back(std::move(x));
+    auto& x = *q.front();
+    wal_append::push p;
+    p.batch = x.batch;
+    p.done = std::move(x.done);
+    for (uint32_t i = 0; i < x.replies.size(); ++i)
+      if (x.replies[i].wal.count > 0)
+        p.records.emplace_back(i, std::move(x.replies[i].wal));
+    p.reply = sum_round(x);
+    msg->pushes.push_back(std::move(p));
     q.pop_front();
   }
-  if (!msg && st.wal_inflight == 0) {
-    for (auto& x : group)
-      x->rp.deliver(std::move(x->reply));
-    return;
-  }
-  // Also when there is nothing to log: the writer answers in order, so
-  // these pushes are answered after the earlier ones' write.
-  if (!msg)
-    msg = std::make_shared<wal_append>();
-  ++st.wal_inflight;
-  auto deliver = [self, group](uint16_t status, const std::string& message) {
-    --self->state.wal_inflight;
-    for (auto& x : group) {
-      if (status != 0 && x->logged) {
-        x->reply.status = status;
-        x->reply.message = message;
-      }
-      x->rp.deliver(std::move(x->reply));
-    }
-  };
-  // Local, never blocking: no timer (see the appends below); a writer that
-  // is gone bounces the request.
-  self->request(st.ctx->deps.wal, caf::infinite, append_atom_v, wal_append_ptr{std::move(msg)})
-    .then([deliver](ingest_reply& r) { deliver(r.status, r.message); },
-          [self, deliver](caf::error& err) {
-            deliver(500, "wal: write failed, push not acknowledged: "
-                           + self->system().render(err));
-          });
+  // Local, never blocking; a writer that is gone drops the message and the
+  // pushes' ingest_done answer request_receiver_down (not acked).
+  self->send(st.ctx->deps.wal, append_atom_v, wal_append_ptr{std::move(msg)});
 }
 
 tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_state> self,
@@ -253,7 +223,7 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
   };
   return admin_behavior<tenant_actor::behavior_type>(
     self, info,
-    [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
+    [=](push_atom, const ingest_ptr& batch, const ingest_done_ptr& done) {
       auto& st = self->state;
       auto snap = st.ctx->deps.limits->current();
       const auto& lim = snap->for_tenant(st.tenant);
@@ -264,14 +234,19 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       in.replication_factor = st.ctx->deps.replication_factor;
       const auto max_streams = ingester::max_streams_allowed(in);
 
-      auto t = std::make_shared<push_tally>();
-      t->rp = self->make_response_promise<ingest_reply>();
-      t->pending = 1; // released after the loop
-      if (st.ctx->deps.wal) {
-        t->batch = batch;
-        st.wal_queue.push_back(t);
-      }
       const auto& streams = batch->request.streams;
+      auto round = std::make_shared<push_round>();
+      round->batch = batch;
+      round->done = done;
+      round->replies.resize(streams.size());
+      const bool wal = static_cast<bool>(st.ctx->deps.wal);
+      if (wal) {
+        round->on_last = &return_round;
+        round->tenant = caf::actor_cast<caf::strong_actor_ptr>(self);
+        st.wal_queue.push_back(round);
+      } else {
+        round->on_last = &answer_round;
+      }
       for (uint32_t i = 0; i < streams.size(); ++i) {
         const auto& ps = streams[i];
         if (ps.entries.empty())
@@ -285,12 +260,13 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             auto reason = std::string{ingester::reason_stream_limit};
             st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(ps.entries.size());
             st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(bytes);
-            t->fail(i, 429, ingester::stream_limit_error(ps.labels, st.tenant));
+            round->replies[i].status = 429;
+            round->replies[i].message = ingester::stream_limit_error(ps.labels, st.tenant);
             continue;
           }
           auto init = std::make_shared<stream_init>();
           init->parent = self->id();
-          if (st.ctx->deps.wal) {
+          if (wal) {
             init->label_set = ps.label_set;
             init->wal_id = st.ctx->next_wal_id.fetch_add(1);
             init->epoch = wall_ns();
@@ -306,48 +282,24 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
           st.memory_streams->inc();
           st.streams_created->inc();
         }
-        ++t->pending;
-        auto inflight = slot->appends;
-        ++*inflight;
-        // No timer per append (CAF 0.17's clock thread wakes up twice per
-        // timed request: ~20 wakeups per push measured as context switches).
-        // A stream actor never blocks, and one that terminates bounces the
-        // request (request_receiver_down); the distributor's own
-        // remote_timeout bounds what the client waits.
-        self->request(slot->handle, caf::infinite, append_atom_v, batch, i)
-          .then(
-            [self, t, i, inflight](stream_reply& r) {
-              --*inflight;
-              auto& st = self->state;
-              t->reply.stored += r.stored;
-              if (r.too_far_behind > 0) {
-                auto reason = std::string{ingester::reason_too_far_behind};
-                st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(r.too_far_behind);
-                st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(r.too_far_behind_bytes);
-              }
-              if (r.rate_limited > 0) {
-                auto reason = std::string{ingester::reason_per_stream_rate_limit};
-                st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(r.rate_limited);
-                st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(r.rate_limited_bytes);
-              }
-              if (r.status != 0)
-                t->fail(i, r.status, std::move(r.message));
-              if (r.wal.count > 0)
-                t->wal.emplace_back(i, std::move(r.wal));
-              if (t->done_one())
-                finish_push(self, t);
-            },
-            [self, t, i, inflight](caf::error& err) {
-              --*inflight;
-              t->fail(i, 500, "stream append failed: " + self->system().render(err));
-              if (t->done_one())
-                finish_push(self, t);
-            });
+        // One message per stream and no reply: the stream writes slot i and
+        // the last one completes the round (messages/push.hpp). No timer
+        // either: a stream actor never blocks, and one that terminates drops
+        // the message, whose destructor fails the slot; the distributor's
+        // deadline bounds what the client waits.
+        round->pending.fetch_add(1, std::memory_order_relaxed);
+        ++slot->sent;
+        self->send(slot->handle, append_atom_v, std::make_shared<stream_append>(round, i));
       }
-      if (t->done_one())
-        finish_push(self, t);
-      return t->rp;
+      if (round->count_down()) {
+        // Every stream applied already (or none was sent an append).
+        if (wal)
+          finish_push(self, round);
+        else
+          answer_round(round, nullptr);
+      }
     },
+    [=](append_atom, const push_round_ptr& r) { finish_push(self, r); },
     [=](status_atom) -> ingester_stats {
       return ingester_stats{1, static_cast<uint32_t>(self->state.count)};
     },
@@ -498,7 +450,7 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
             .then(
               [self, acc, done, fp = fp, labels = slot.labels](flush_reply& r) mutable {
                 *acc += r;
-                if (r.removable && remove_stream(self, fp, labels))
+                if (r.removable && remove_stream(self, fp, labels, r.appends))
                   ++acc->removed;
                 done();
               },
@@ -532,6 +484,26 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
 }
 
 // -- ingester ----------------------------------------------------------------
+
+/// Sends `msg` as the response to request `id` of `source` from any thread.
+/// CAF's response_promise::deliver enqueues on the promising actor's
+/// execution unit (its worker's queue, without waking anyone) and drops the
+/// response when the promise has no actor: neither fits a push finished by a
+/// stream actor or the WAL writer. A null execution unit goes through the
+/// scheduler, which wakes an idle worker.
+void respond_from(const caf::strong_actor_ptr& sender, caf::strong_actor_ptr source,
+                  caf::response_promise::forwarding_stack stages, caf::message_id id,
+                  caf::message msg) {
+  if (!stages.empty()) {
+    auto next = std::move(stages.back());
+    stages.pop_back();
+    next->enqueue(caf::make_mailbox_element(std::move(source), id, std::move(stages),
+                                            std::move(msg)),
+                  nullptr);
+  } else if (source) {
+    source->enqueue(sender, id.response_id(), std::move(msg), nullptr);
+  }
+}
 
 struct ingester_state {
   static inline const char* name = "skald.ingester";
@@ -696,13 +668,30 @@ ingester_actor::behavior_type ingester_fn(ingester_actor::stateful_pointer<inges
   };
   return admin_behavior<ingester_actor::behavior_type>(
     self, info,
+    [=](push_atom, const ingest_ptr& batch, const ingest_done_ptr& done) {
+      if (self->state.replaying)
+        return done->finish(ingest_reply{503, "replaying WAL", 0});
+      if (self->state.stopping)
+        return done->finish(ingest_reply{500, "Ingester is shutting down", 0});
+      self->send(self->state.tenant(self, batch->tenant), push_atom_v, batch, done);
+    },
     [=](push_atom, const ingest_ptr& batch) -> caf::result<ingest_reply> {
       if (self->state.replaying)
         return ingest_reply{503, "replaying WAL", 0};
       if (self->state.stopping)
         return ingest_reply{500, "Ingester is shutting down", 0};
-      auto& t = self->state.tenant(self, batch->tenant);
-      return self->delegate(t, push_atom_v, batch);
+      // The actor that finishes the push sends the response itself, from its
+      // own thread (respond_from).
+      auto rp = self->make_response_promise<ingest_reply>();
+      const caf::response_promise& any = rp;
+      auto done = std::make_shared<ingest_done>(
+        [me = caf::actor_cast<caf::strong_actor_ptr>(self), src = any.source(),
+         stages = any.stages(), id = any.id()](caf::expected<ingest_reply> r) {
+          respond_from(me, src, stages, id,
+                       r ? caf::make_message(std::move(*r)) : caf::make_message(r.error()));
+        });
+      self->send(self->state.tenant(self, batch->tenant), push_atom_v, batch, std::move(done));
+      return rp;
     },
     [=](status_atom) -> caf::result<ingester_stats> {
       auto& st = self->state;

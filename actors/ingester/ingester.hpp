@@ -14,12 +14,18 @@
 // Reads: (select_atom, select_request_ptr) (messages/query.hpp) answers from the
 //   stream actors' mailboxes: the tenant matches its streams' parsed label sets,
 //   each matching stream copies its entries in range out (docs/query-path.md).
+// Pushes (messages/push.hpp): one message per stream and no replies. The
+//   tenant sends each stream actor of a push its slot of a push_round; a
+//   stream applies the entries, writes its slot, counts the round down; the
+//   one that completes it answers the push's ingest_done (WAL off) or hands
+//   the round back to the tenant (WAL on). The tenant counts the appends it
+//   sent per stream, a stream those it applied (for removal, below).
 //   stream (WAL on): its WAL id, epoch and entry counter; each append applies
-//             the entries and names the stored ones in its reply.
-//   tenant (WAL on): its pushes in arrival order until logged: once every
-//             stream of a push replied, one wal_append for the push goes to
-//             the WAL writer (after every earlier push's), and the push is
-//             answered only when the writer acked it (ack rule).
+//             the entries and names the stored ones in its slot.
+//   tenant (WAL on): its push rounds in arrival order until logged: once a
+//             round is complete, one wal_append for it goes to the WAL writer
+//             (after every earlier push's), and the writer answers the push
+//             after the write (ack rule).
 // Timers: the ingester's WAL checkpoint (every checkpoint_interval): roll the
 //   WAL writer's segment, gather every stream's snapshot (tenant -> stream),
 //   have the checkpoint writer (through the WAL writer) write checkpoint.N
@@ -31,13 +37,14 @@
 //   one flush op for its flush worker (which encodes them as it writes them) (one op in flight per stream), and marks them
 //   flushed when the worker answers ok. Flushed chunks stay queryable until
 //   dropped and are left out of WAL checkpoints. A tenant removes a stream
-//   that reports no chunks left while no append to it is in flight, which
-//   releases its place in the stream limit.
+//   that reports no chunks left having applied every append the tenant sent
+//   it (flush_reply::appends), which releases its place in the stream limit.
 // Exit: an exit_msg to the ingester (module stop) takes every tenant and stream
 //   actor down with it through the links, so ~actor_system does not hang.
 // Failure: a stream actor that dies (an exception) is removed from its tenant;
-//   the next push recreates the stream (its chunks are lost until the next
-//   restart replays the WAL). The WAL writer is not linked: the ingester
+//   the appends queued for it fail their slots (500, from the dropped
+//   message's destructor); the next push recreates the stream (its chunks
+//   are lost until the next restart replays the WAL). The WAL writer is not linked: the ingester
 //   module stops it after the ingester (runtime/system/modules.cpp).
 #pragma once
 

@@ -111,6 +111,9 @@ struct stream_state {
   uint64_t epoch = 0;
   uint64_t counter = 0;
   bool series_logged = false;
+  /// Appends applied (reported in flush replies: the tenant removes the
+  /// stream only if it sent none since).
+  uint64_t appends = 0;
   std::vector<uint32_t> stored_index;
   /// Attached live tails; each append's stored entries go to them.
   std::vector<tail_request_ptr> tailers;

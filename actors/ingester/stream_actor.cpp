@@ -1,6 +1,7 @@
 // actors/ingester/stream_actor.cpp — the stream actor: one per stream, owns
-// its chunks (runtime/ingester/stream) exclusively; appends a push slice,
-// logs it to the WAL before answering, feeds live tails, answers selects with
+// its chunks (runtime/ingester/stream) exclusively; appends a push slice
+// (its slot of the tenant's push round: messages/push.hpp; the last slot
+// completes the round), feeds live tails, answers selects with
 // chunk snapshots and flushes its closed chunks through the flush workers.
 #include "actors/ingester/ingester_internal.hpp"
 
@@ -39,6 +40,7 @@ void flush_completed(stream_ptr self, const std::vector<size_t>& idx, flush_repl
   st.flushing = false;
   drop_flushed_chunks(st, now);
   r.removable = st.s->chunks().empty() && st.flush_waiting.empty();
+  r.appends = st.appends;
   done(r);
   if (!st.flush_waiting.empty()) {
     auto waiting = std::move(st.flush_waiting);
@@ -64,6 +66,7 @@ void flush_stream(stream_ptr self, ingester::flush_mode mode, flush_done done) {
   drop_flushed_chunks(st, now);
   flush_reply nothing;
   nothing.removable = st.s->chunks().empty();
+  nothing.appends = st.appends;
   const auto& flushers = st.ctx->deps.flushers;
   const auto& cfg = st.ctx->deps.flush;
   auto& states = st.s->flush_states(now);
@@ -248,6 +251,65 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
   return out;
 }
 
+/// Applies stream `index` of `batch` (one append of a push round) and counts
+/// its discarded entries; the reply goes into the round's slot.
+stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t index) {
+  auto& st = self->state;
+  stream_reply r;
+  if (index >= batch->request.streams.size())
+    return r;
+  auto now = now_ns(self);
+  refresh_stream_limits(st, now);
+  const auto& es = batch->request.streams[index].entries;
+  const auto& wal = st.ctx->deps.wal;
+  st.stored_index.clear();
+  // Apply before logging (runtime/wal/writer.hpp): the entries are in the
+  // chunks before their record goes to the WAL writer.
+  const bool want_index = wal || !st.tailers.empty();
+  auto out = st.s->push(es.data(), es.size(), st.tenant, now,
+                        want_index ? &st.stored_index : nullptr);
+  if (out.chunks_created > 0) {
+    st.ctx->m.chunks_created->inc(out.chunks_created);
+    st.ctx->m.memory_chunks->add(out.chunks_created);
+  }
+  r.status = out.status;
+  r.message = std::move(out.error);
+  r.stored = out.stored;
+  r.too_far_behind = out.too_far_behind;
+  r.too_far_behind_bytes = out.too_far_behind_bytes;
+  r.rate_limited = out.rate_limited;
+  r.rate_limited_bytes = out.rate_limited_bytes;
+  if (r.too_far_behind > 0) {
+    auto reason = std::string{ingester::reason_too_far_behind};
+    st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(r.too_far_behind);
+    st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(r.too_far_behind_bytes);
+  }
+  if (r.rate_limited > 0) {
+    auto reason = std::string{ingester::reason_per_stream_rate_limit};
+    st.ctx->m.discarded_samples->with({reason, st.tenant}).inc(r.rate_limited);
+    st.ctx->m.discarded_bytes->with({reason, st.tenant}).inc(r.rate_limited_bytes);
+  }
+  if (!st.tailers.empty())
+    feed_tailers(st, batch, index);
+  if (!wal || st.stored_index.empty())
+    return r;
+  // The tenant logs these entries (one WAL append per push) and the push is
+  // answered only after their write: apply before logging, counters only grow.
+  auto& w = r.wal;
+  w.wal_id = st.wal_id;
+  w.epoch = st.epoch;
+  st.counter += st.stored_index.size();
+  w.counter = st.counter;
+  w.count = static_cast<uint32_t>(st.stored_index.size());
+  if (w.count != es.size())
+    w.index = st.stored_index;
+  if (!st.series_logged) {
+    w.series = true;
+    st.series_logged = true;
+  }
+  return r;
+}
+
 } // namespace
 
 stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_state> self,
@@ -286,51 +348,13 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
   };
   return admin_behavior<stream_actor::behavior_type>(
     self, info,
-    [=](append_atom, const ingest_ptr& batch, uint32_t index) -> caf::result<stream_reply> {
-      auto& st = self->state;
-      stream_reply r;
-      if (index >= batch->request.streams.size())
-        return r;
-      auto now = now_ns(self);
-      refresh_stream_limits(st, now);
-      const auto& es = batch->request.streams[index].entries;
-      const auto& wal = st.ctx->deps.wal;
-      st.stored_index.clear();
-      // Apply before logging (runtime/wal/writer.hpp): the entries are in the
-      // chunks before their record goes to the WAL writer.
-      const bool want_index = wal || !st.tailers.empty();
-      auto out = st.s->push(es.data(), es.size(), st.tenant, now,
-                            want_index ? &st.stored_index : nullptr);
-      if (out.chunks_created > 0) {
-        st.ctx->m.chunks_created->inc(out.chunks_created);
-        st.ctx->m.memory_chunks->add(out.chunks_created);
-      }
-      r.status = out.status;
-      r.message = std::move(out.error);
-      r.stored = out.stored;
-      r.too_far_behind = out.too_far_behind;
-      r.too_far_behind_bytes = out.too_far_behind_bytes;
-      r.rate_limited = out.rate_limited;
-      r.rate_limited_bytes = out.rate_limited_bytes;
-      if (!st.tailers.empty())
-        feed_tailers(st, batch, index);
-      if (!wal || st.stored_index.empty())
-        return r;
-      // The tenant logs these entries (one WAL append per push) and answers
-      // only after their write: apply before logging, counters only grow.
-      auto& w = r.wal;
-      w.wal_id = st.wal_id;
-      w.epoch = st.epoch;
-      st.counter += st.stored_index.size();
-      w.counter = st.counter;
-      w.count = static_cast<uint32_t>(st.stored_index.size());
-      if (w.count != es.size())
-        w.index = st.stored_index;
-      if (!st.series_logged) {
-        w.series = true;
-        st.series_logged = true;
-      }
-      return r;
+    [=](append_atom, const stream_append_ptr& a) {
+      auto& round = *a->round;
+      round.replies[a->index] = apply_append(self, round.batch, a->index);
+      a->applied = true;
+      ++self->state.appends;
+      if (round.count_down())
+        round.on_last(a->round, self->context());
     },
     [=](status_atom) -> stream_stats {
       const auto& s = *self->state.s;

@@ -77,8 +77,9 @@ struct wal_writer_state {
   wal::wal_settings settings;
   std::shared_ptr<wal_metrics> m;
   checkpoint_writer_actor checkpoints;
-  /// Promises of the appends in the pending batch, in arrival order.
-  std::vector<caf::typed_response_promise<ingest_reply>> waiting;
+  /// The appends in the pending batch, in arrival order (their pushes are
+  /// answered after its write).
+  std::vector<wal_append_ptr> waiting;
   /// The stored subset of a stream's entries (reused).
   std::vector<model::entry_view> scratch;
   bool flush_scheduled = false;
@@ -117,6 +118,20 @@ struct wal_writer_state {
     return over_threshold;
   }
 };
+
+/// Finishes every push of `app`: its own reply, or status/message for the
+/// pushes whose records were in a failed batch (status != 0).
+void answer(const wal_append& app, uint16_t status, const std::string& message) {
+  for (const auto& p : app.pushes) {
+    auto r = p.reply;
+    if (status != 0 && !p.records.empty()) {
+      r.status = status;
+      r.message = message;
+    }
+    if (p.done)
+      p.done->finish(std::move(r));
+  }
+}
 
 wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
@@ -176,7 +191,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
   };
   return admin_behavior<wal_writer_actor::behavior_type>(
     self, info,
-    [=](append_atom, const wal_append_ptr& app) -> caf::result<ingest_reply> {
+    [=](append_atom, const wal_append_ptr& app) {
       auto& st = self->state;
       bool any_entries = false;
       for (const auto& p : app->pushes) {
@@ -189,7 +204,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       }
       if (any_entries && st.disk_too_full()) {
         st.m->disk_full->inc();
-        return ingest_reply{503, st.threshold_message, 0};
+        return answer(*app, 503, st.threshold_message);
       }
       for (const auto& p : app->pushes) {
         const auto& streams = p.batch->request.streams;
@@ -205,13 +220,12 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
           }
           auto added = st.w->add_entries(rec.wal_id, rec.counter, first, rec.count);
           if (!added.ok())
-            return ingest_reply{500, "wal: " + added.message(), 0};
+            return answer(*app, 500, "wal: " + added.message());
         }
       }
       if (!any_entries && st.waiting.empty())
-        return ingest_reply{}; // nothing to log and no earlier append waiting
-      auto rp = self->make_response_promise<ingest_reply>();
-      st.waiting.push_back(rp);
+        return answer(*app, 0, {}); // nothing to log and no earlier append waiting
+      st.waiting.push_back(app);
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
         if (st.settings.fsync == wal::fsync_mode::batch && st.settings.fsync_interval.count() > 0)
@@ -219,7 +233,6 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
         else
           self->send(self, wal_flush_atom_v);
       }
-      return rp;
     },
     [=](wal_flush_atom) {
       auto& st = self->state;
@@ -253,8 +266,8 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       }
       auto waiting = std::move(st.waiting);
       st.waiting.clear();
-      for (auto& rp : waiting)
-        rp.deliver(r);
+      for (auto& app : waiting)
+        answer(*app, r.status, r.message);
       want_spare();
     },
     [=](checkpoint_atom) -> caf::result<uint64_t> {

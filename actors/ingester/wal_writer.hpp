@@ -8,14 +8,15 @@
 // Tests spawn it non-detached on the deterministic coordinator with a
 // runtime/wal test file system (the `fs` seam).
 //
-// State owned: the wal::writer (segment file, pending batch), the response
-//   promises of the appends in the pending batch, whether a group commit is
-//   scheduled.
-// Messages: (append_atom, wal_append_ptr) -> ingest_reply: one tenant's
+// State owned: the wal::writer (segment file, pending batch), the appends in
+//   the pending batch, whether a group commit is scheduled.
+// Messages: (append_atom, wal_append_ptr), no reply message: one tenant's
 //   records of one or more pushes (messages/wal.hpp), encoded here straight
 //   from the pushes' entry_views (series records first where a stream logs
-//   its first entries); an append with no records is answered in order with
-//   the appends before it;
+//   its first entries); the writer finishes each push's ingest_done itself
+//   (the distributor's completion: the HTTP response leaves from this
+//   thread); an append with no records is answered in order with the
+//   appends before it;
 //   (wal_flush_atom) from itself; the ingester's checkpoint cycle:
 //   (checkpoint_atom) -> N (roll), then (checkpoint_atom, N, snapshots) ->
 //   #series, delegated to the checkpoint writer actor
@@ -25,15 +26,16 @@
 // Group commit: the first append of a round schedules a wal_flush to itself
 //   (fsync none: at the back of the mailbox, so every append already queued
 //   joins the batch; fsync batch: after fsync_interval). The flush does one
-//   write() (+ sync()) and answers every waiting promise, in arrival order.
+//   write() (+ sync()) and answers every waiting push, in arrival order.
 // Zero-filled spares (ingester.wal.preallocate with direct_io): a second,
 //   detached actor (the zero-filler, spawned and stopped with the writer)
 //   makes one spare segment at a time (wal::preallocate_segment: a v3 header
 //   and zeros, 8 MiB O_DIRECT writes, fdatasync); the writer asks for one at
 //   start and after each group commit whenever wal::writer::spare_wanted()
-//   says so, and hands the finished file to the writer, which opens its next
-//   segment from it. A failed zero-fill is logged; segments are then created
-//   as before (docs/wal-format.md §6).
+//   says so (once the segment being written is 1/8 full), and hands the
+//   finished file to the writer, which opens its next segment from it. A
+//   failed zero-fill is logged; segments are then created as before
+//   (docs/wal-format.md §6).
 // Timers: the fsync_interval delayed flush (batch only).
 // Disk full threshold (ingester.wal.disk_full_threshold > 0): while the WAL
 //   file system is fuller than that (statvfs, re-checked at most once a
@@ -44,7 +46,7 @@
 //   (the next write retries, a new segment if needed), so pushes succeed
 //   again once space returns. Exit: closes the segment (no sync: kill -9
 //   semantics are the same). Nothing is lost that was acked.
-// Invariant: an ingest_reply with status 0 is sent only after write() (and
+// Invariant: an ingest_done is finished with status 0 only after write() (and
 //   sync() in batch mode) returned ok for a batch holding that append's
 //   records.
 #pragma once

@@ -2,8 +2,12 @@
 // path: the ingester, its tenant instances and their stream actors (G2).
 //
 /// interface ingester_actor {            // one per node (actors/ingester/ingester.cpp)
-///   (push_atom, ingest_ptr)           -> (ingest_reply)   // routes to the tenant instance,
-///                                                         //   creating it on first push
+///   (push_atom, ingest_ptr, ingest_done_ptr) -> ()        // routes to the tenant instance,
+///                                                         //   creating it on first push; the
+///                                                         //   done is finished by whichever
+///                                                         //   actor ends the push (push.hpp)
+///   (push_atom, ingest_ptr)           -> (ingest_reply)   // the same for request callers: the
+///                                                         //   reply is sent by that actor
 ///   (status_atom)                     -> (ingester_stats) // tenants and streams in memory
 ///   (read_atom, tenant, labels)       -> (stream_dump)    // one stream's entries (tests)
 ///   (select_atom, select_request_ptr) -> (select_reply_ptr) // read path: the tenant's
@@ -29,7 +33,8 @@
 ///                                                         //   false if it was stopping already
 /// }
 /// interface wal_writer_actor {          // one per ingester (actors/ingester/wal_writer.cpp)
-///   (append_atom, wal_append_ptr)     -> (ingest_reply)   // status 0 after the records'
+///   (append_atom, wal_append_ptr)     -> ()               // finishes each push's ingest_done:
+///                                                         //   its reply after the records'
 ///                                                         //   group-commit write (and fsync
 ///                                                         //   with fsync=batch), else 503/500
 ///   (wal_flush_atom)                  -> ()               // itself: one group commit
@@ -43,11 +48,15 @@
 ///                                                         //   segments <= N; replies #series
 /// }
 /// interface tenant_actor {              // one per tenant (actors/ingester/tenant.cpp)
-///   (push_atom, ingest_ptr)           -> (ingest_reply)   // one append per stream; stream
-///                                                         //   limit on creation; Loki's "last
-///                                                         //   error wins"; WAL on: one
-///                                                         //   wal_append for the push, replies
-///                                                         //   in push order after its write
+///   (push_atom, ingest_ptr, ingest_done_ptr) -> ()        // one stream_append per stream (a
+///                                                         //   push_round); stream limit on
+///                                                         //   creation; Loki's "last error
+///                                                         //   wins"; WAL off: the last stream
+///                                                         //   finishes the done
+///   (append_atom, push_round_ptr)     -> ()               // WAL on: a round whose streams all
+///                                                         //   applied; logged in push order (one
+///                                                         //   wal_append per run of rounds), the
+///                                                         //   writer finishes the dones
 ///   (status_atom)                     -> (ingester_stats)
 ///   (read_atom, labels)               -> (stream_dump)
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
@@ -59,12 +68,15 @@
 ///   (admin_flush_atom, labels)        -> (uint32_t)       // admin flush of its streams
 ///   (flush_atom, mode)                -> (flush_reply)    // sweeps its streams; removes those
 ///                                                         //   left without chunks (no append
-///                                                         //   in flight), releasing the limit
+///                                                         //   sent after the one the stream had
+///                                                         //   applied when it answered),
+///                                                         //   releasing the limit
 /// }
 /// interface stream_actor {              // one per stream (actors/ingester/stream.cpp)
-///   (append_atom, ingest_ptr, index)  -> (stream_reply)   // appends batch stream #index;
-///                                                         //   WAL on: the reply names the
-///                                                         //   entries the tenant must log
+///   (append_atom, stream_append_ptr)  -> ()               // appends batch stream #index, writes
+///                                                         //   its slot of the round (WAL on: the
+///                                                         //   entries the tenant must log);
+///                                                         //   the last slot completes the round
 ///   (status_atom)                     -> (stream_stats)
 ///   (read_atom)                       -> (stream_dump)
 ///   (checkpoint_atom)                 -> (snapshot_list_ptr) // chunks encoded, counter
@@ -76,7 +88,8 @@
 ///   (admin_flush_atom)                -> (uint32_t)       // closes the open chunk (0 or 1)
 ///   (flush_atom, mode)                -> (flush_reply)    // drop flushed chunks past retain,
 ///                                                         //   pick (flush_policy), snapshot, send
-///                                                         //   to a flush worker, answer when done
+///                                                         //   to a flush worker, answer when done;
+///                                                         //   the reply counts the appends applied
 /// }
 /// interface flush_worker_actor {        // concurrent_flushes per ingester (flush_worker.cpp)
 ///   (flush_atom, flush_op_ptr)        -> (flush_reply)    // queued oldest first; answered after
@@ -88,10 +101,11 @@
 // HTTP status Loki would return for the last failing stream (400 too far
 // behind, 429 stream limit / per-stream rate limit) and its text.
 // Requests from other actors (the distributor, status/read callers) carry a
-// timeout (dropped promises send nothing in CAF 0.17). The one exception is
-// tenant -> stream appends and tenant -> WAL writer appends inside one
-// ingester: local, bounced with request_receiver_down if the receiver
-// terminates; the distributor's timeout bounds the client's wait.
+// timeout (dropped promises send nothing in CAF 0.17). Inside one ingester a
+// push travels as one-way messages (tenant -> stream appends, tenant -> WAL
+// writer): a message dropped because its receiver terminated fails the push
+// through the destructors of stream_append / ingest_done; the distributor's
+// deadline bounds the client's wait.
 #pragma once
 
 #include <cstdint>
@@ -108,7 +122,7 @@
 namespace skald {
 
 using stream_actor = caf::typed_actor<
-  caf::replies_to<append_atom, ingest_ptr, uint32_t>::with<stream_reply>,
+  caf::reacts_to<append_atom, stream_append_ptr>,
   caf::replies_to<status_atom>::with<stream_stats>,
   caf::replies_to<read_atom>::with<stream_dump>,
   caf::replies_to<checkpoint_atom>::with<snapshot_list_ptr>,
@@ -118,7 +132,8 @@ using stream_actor = caf::typed_actor<
   caf::replies_to<admin_flush_atom>::with<uint32_t>, info_handler_t>;
 
 using tenant_actor = caf::typed_actor<
-  caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
+  caf::reacts_to<push_atom, ingest_ptr, ingest_done_ptr>,
+  caf::reacts_to<append_atom, push_round_ptr>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,
@@ -129,6 +144,7 @@ using tenant_actor = caf::typed_actor<
   caf::replies_to<admin_flush_atom, std::string>::with<uint32_t>, info_handler_t>;
 
 using ingester_actor = caf::typed_actor<
+  caf::reacts_to<push_atom, ingest_ptr, ingest_done_ptr>,
   caf::replies_to<push_atom, ingest_ptr>::with<ingest_reply>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string, std::string>::with<stream_dump>,
@@ -146,7 +162,7 @@ using flush_worker_actor =
                    caf::reacts_to<flush_next_atom>, info_handler_t>;
 
 using wal_writer_actor =
-  caf::typed_actor<caf::replies_to<append_atom, wal_append_ptr>::with<ingest_reply>,
+  caf::typed_actor<caf::reacts_to<append_atom, wal_append_ptr>,
                    caf::reacts_to<wal_flush_atom>,
                    caf::replies_to<checkpoint_atom>::with<uint64_t>,
                    caf::replies_to<checkpoint_atom, uint64_t, snapshot_list_ptr>::with<uint64_t>,

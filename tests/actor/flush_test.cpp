@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -217,6 +218,50 @@ TEST_F(flush_test, sweep_flushes_an_idle_chunk_and_removes_the_stream) {
   EXPECT_EQ(metric("loki_ingester_streams_removed_total{tenant=\"t1\"}"), 1);
   EXPECT_EQ(metric("loki_ingester_memory_streams{tenant=\"t1\"}"), 0);
   EXPECT_EQ(metric("loki_ingester_flush_queue_length"), 0);
+}
+
+// A stream answers a sweep "no chunks left" while the next push's append to
+// it is already on its way (appends are one-way, messages/push.hpp): the
+// tenant compares the appends it sent with those the stream had applied when
+// it answered (flush_reply::appends) and keeps it, so the line stays.
+TEST_F(flush_test, a_stream_is_kept_when_an_append_was_sent_after_its_sweep_answer) {
+  auto ing = make_ingester();
+  // A stream without chunks: its first push is over the per-stream burst
+  // (all or nothing); the later one-line push is not.
+  config::limits_config tight;
+  tight.per_stream_rate_limit.bytes = 10;
+  tight.per_stream_rate_limit_burst.bytes = 10;
+  std::map<std::string, config::limits_config, std::less<>> m;
+  m.emplace("t1", tight);
+  limits_->set(std::move(m));
+  EXPECT_EQ(push(ing, "t1",
+                 push_builder{}.stream("{app=\"a\"}").entry(t0, "12345678").entry(t0 + sec, "12345678").build())
+                .status,
+            429);
+  EXPECT_EQ(streams(ing), 1u);
+  // The flush request reaches the ingester first, the push right after it:
+  // the tenant sends the stream its sweep, then the append; the stream
+  // answers the sweep before it applies the append.
+  auto out = std::make_shared<std::optional<flush_reply>>();
+  sys().spawn([ing, out](caf::event_based_actor* self) {
+    self->request(ing, caf::infinite, flush_atom_v,
+                  static_cast<uint8_t>(ingester::flush_mode::immediate), std::string{"t1"})
+        .then([out](flush_reply& r) { *out = r; });
+  });
+  ASSERT_TRUE(sched().try_run_once()); // the client's request
+  std::optional<caf::expected<ingest_reply>> got;
+  caf::anon_send(ing, push_atom_v,
+                 batch("t1", push_builder{}.stream("{app=\"a\"}").entry(t0 + 5 * sec, "three").build()),
+                 std::make_shared<ingest_done>([&got](caf::expected<ingest_reply> r) { got = r; }));
+  sched().run();
+  ASSERT_TRUE(*out);
+  EXPECT_EQ((*out)->removed, 0u);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((**got).status, 0);
+  EXPECT_EQ(streams(ing), 1u);
+  auto d = ask<stream_dump>(ing, read_atom_v, std::string{"t1"}, std::string{"{app=\"a\"}"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->lines, (std::vector<std::string>{"three"}));
 }
 
 TEST_F(flush_test, immediate_flush_answers_after_the_store_write) {

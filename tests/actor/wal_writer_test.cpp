@@ -478,5 +478,52 @@ TEST_F(wal_path, replies_follow_push_order_and_partial_stores_log_only_stored_en
   EXPECT_EQ(lines(ing2, "t1", "{app=\"b\"}"), (std::vector<std::string>{"b0"}));
 }
 
+// With one replica the distributor's ingest_done is finished by the WAL
+// writer itself after the write (messages/wal.hpp): no reply goes back
+// through the tenant. A push = ingester, tenant, one append per stream, the
+// round back to the tenant, the writer's append and its group commit.
+TEST_F(wal_path, the_writer_answers_the_push_itself_after_the_write) {
+  auto ing = make_ingester();
+  auto push_once = [&](int64_t ts) {
+    auto at_answer = std::make_shared<std::optional<size_t>>();
+    auto* f = &faults_;
+    caf::anon_send(ing, push_atom_v,
+                   batch("t1", push_builder{}
+                                 .stream("{app=\"a\"}").entry(ts, "a")
+                                 .stream("{app=\"b\"}").entry(ts, "b")
+                                 .build()),
+                   std::make_shared<ingest_done>([at_answer, f](caf::expected<ingest_reply> r) {
+                     EXPECT_TRUE(r && r->status == 0);
+                     *at_answer = f->calls(wal::fs_op::append);
+                   }));
+    const size_t handled = sched().run();
+    return std::make_pair(handled, *at_answer);
+  };
+  auto first = push_once(1 * sec); // spawns the tenant and its streams
+  ASSERT_TRUE(first.second);
+  EXPECT_EQ(*first.second, 1u) << "answered before the WAL write";
+  auto second = push_once(2 * sec);
+  ASSERT_TRUE(second.second);
+  EXPECT_EQ(*second.second, 2u) << "answered before the WAL write";
+  EXPECT_EQ(second.first, 7u) << "ingester, tenant, 2 appends, round, writer append, commit";
+}
+
+// A WAL writer that is gone drops the tenant's wal_append: its pushes are
+// not acknowledged (the ingest_done answers request_receiver_down).
+TEST_F(wal_path, a_push_is_not_acked_when_the_wal_writer_is_gone) {
+  auto ing = make_ingester();
+  caf::anon_send_exit(wal_, caf::exit_reason::user_shutdown);
+  sched().run();
+  std::optional<caf::expected<ingest_reply>> got;
+  caf::anon_send(ing, push_atom_v,
+                 batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "x").build()),
+                 std::make_shared<ingest_done>([&got](caf::expected<ingest_reply> r) { got = r; }));
+  sched().run();
+  ASSERT_TRUE(got);
+  ASSERT_FALSE(*got);
+  EXPECT_EQ(got->error(), caf::make_error(caf::sec::request_receiver_down));
+  EXPECT_EQ(faults_.calls(wal::fs_op::append), 0u);
+}
+
 } // namespace
 } // namespace skald

@@ -345,11 +345,146 @@ TEST_F(write_path, ingester_error_is_passed_through_to_the_client) {
   EXPECT_THAT(res->body, HasSubstr("maximum active stream limit exceeded"));
 }
 
+// -- messages per push (messages/push.hpp) ------------------------------------
+
+push::push_request ten_streams(int64_t ts) {
+  push_builder b;
+  for (int i = 0; i < 10; ++i)
+    b.stream("{s=\"" + std::to_string(i) + "\"}").entry(ts, "line " + std::to_string(i));
+  return b.build();
+}
+
+// distributor -> ingester -> tenant -> one append per stream, and no reply
+// message at all: the stream actor that applies last completes the job.
+TEST_F(write_path, a_push_takes_one_message_per_stream_and_no_replies) {
+  auto d = make_distributor({make_ingester()});
+  auto first = push(d, "t1", ten_streams(now)); // spawns the tenant and its streams
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 204);
+  std::optional<push_result> got;
+  push_batch b;
+  b.tenant = "t1";
+  b.request = ten_streams(now + sec);
+  caf::anon_send(d, push_atom_v,
+                 std::make_shared<push_job>(std::move(b), [&](push_result r) { got = r; }));
+  const size_t handled = sched().run();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 204);
+  EXPECT_EQ(handled, 13u) << "distributor, ingester, tenant and one append per stream";
+  EXPECT_EQ(metric("loki_ingester_memory_streams{tenant=\"t1\"}"), 10);
+}
+
+// Loki's "last error wins" over the slots of one round, counted the same as
+// the per-stream replies were: the 429 of the stream limit (tenant) and the
+// 400 of a stream's too-far-behind entries.
+TEST_F(write_path, the_last_failing_stream_of_a_push_gives_the_answer) {
+  config::limits_config l;
+  l.max_streams_per_user = 2;
+  set_tenant_limits("t1", l);
+  auto ing = make_ingester();
+  ask<ingest_reply>(ing, push_atom_v,
+                    batch("t1", push_builder{}.stream("{a=\"1\"}").entry(10 * 3600 * sec, "new").build()));
+  auto rep = ask<ingest_reply>(ing, push_atom_v,
+                               batch("t1", push_builder{}
+                                             .stream("{a=\"2\"}").entry(1, "ok")
+                                             .stream("{a=\"3\"}").entry(1, "over the limit")
+                                             .stream("{a=\"1\"}").entry(1, "too old")
+                                             .build()));
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->status, 400);
+  EXPECT_THAT(rep->message, HasSubstr("entry too far behind"));
+  EXPECT_EQ(rep->stored, 1u);
+  auto rep2 = ask<ingest_reply>(ing, push_atom_v,
+                                batch("t1", push_builder{}
+                                              .stream("{a=\"1\"}").entry(2, "too old")
+                                              .stream("{a=\"4\"}").entry(2, "over the limit")
+                                              .build()));
+  ASSERT_TRUE(rep2);
+  EXPECT_EQ(rep2->status, 429);
+  EXPECT_THAT(rep2->message, HasSubstr("maximum active stream limit exceeded"));
+}
+
+/// Records how a push_round was completed (on_last is a plain function).
+struct round_probe {
+  static inline int calls = 0;
+  static inline caf::execution_unit* host = reinterpret_cast<caf::execution_unit*>(1);
+  static void on_last(const push_round_ptr&, caf::execution_unit* h) {
+    ++calls;
+    host = h;
+  }
+};
+
+// A stream actor that exits with its append still queued: CAF drops the
+// message, and its destructor fails the slot and counts it, so the round
+// completes once and the push is answered (500) instead of hanging.
+TEST_F(write_path, a_dropped_stream_append_fails_its_slot_and_completes_the_round) {
+  round_probe::calls = 0;
+  auto round = std::make_shared<push_round>();
+  round->replies.resize(2);
+  round->on_last = &round_probe::on_last;
+  round->pending = 3; // two appends plus the tenant's own
+  auto a0 = std::make_shared<stream_append>(round, 0);
+  auto a1 = std::make_shared<stream_append>(round, 1);
+  round->replies[0].stored = 5;
+  a0->applied = true;
+  EXPECT_FALSE(round->count_down()); // stream 0 applied
+  EXPECT_FALSE(round->count_down()); // the tenant sent both
+  a0.reset();                        // handled: its destructor does nothing
+  EXPECT_EQ(round_probe::calls, 0);
+  a1.reset(); // dropped unhandled
+  EXPECT_EQ(round_probe::calls, 1);
+  EXPECT_EQ(round_probe::host, nullptr);
+  EXPECT_EQ(round->replies[1].status, 500);
+  EXPECT_EQ(round->replies[1].message, "stream append failed: the stream actor exited");
+  EXPECT_EQ(round->replies[0].stored, 5u);
+}
+
+// An ingest_done that nobody finishes (its message was dropped) answers the
+// error a CAF request would have bounced with; finish() counts only once.
+TEST_F(write_path, ingest_done_answers_once_and_request_receiver_down_when_dropped) {
+  std::vector<caf::expected<ingest_reply>> got;
+  {
+    ingest_done done([&](caf::expected<ingest_reply> r) { got.push_back(std::move(r)); });
+    done.finish(ingest_reply{0, "", 3});
+    done.finish(ingest_reply{500, "late", 0});
+  }
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(got[0]);
+  EXPECT_EQ(got[0]->stored, 3u);
+  got.clear();
+  { ingest_done dropped([&](caf::expected<ingest_reply> r) { got.push_back(std::move(r)); }); }
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_FALSE(got[0]);
+  EXPECT_EQ(got[0].error(), caf::make_error(caf::sec::request_receiver_down));
+}
+
+// A dead ingester drops the one-replica push: the distributor answers 500 at
+// once from the dropped ingest_done, not at the deadline.
+TEST_F(write_path, a_push_to_an_exited_ingester_is_answered_500_at_once) {
+  auto ing = make_ingester();
+  auto d = make_distributor({ing});
+  caf::anon_send_exit(ing, caf::exit_reason::user_shutdown);
+  sched().run();
+  auto res = push(d, "t1", push_builder{}.stream("{a=\"1\"}").entry(now, "x").build());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(res->body, "failed to push to ingester: "
+                         + sys().render(caf::make_error(caf::sec::request_receiver_down)));
+}
+
 // -- quorum with fake ingesters ----------------------------------------------
 
 /// 0 = ok, 999 = never answers, other = that status.
 ingester_actor::behavior_type fake_ingester(ingester_actor::pointer self, uint16_t status) {
+  // Held until the actor is gone: a silent ingester finishes nothing.
+  auto held = std::make_shared<std::vector<ingest_done_ptr>>();
   return {
+    [=](push_atom, const ingest_ptr&, const ingest_done_ptr& done) {
+      if (status == 999)
+        held->push_back(done);
+      else
+        done->finish(ingest_reply{status, status == 0 ? "" : "boom", 0});
+    },
     [=](push_atom, const ingest_ptr&) -> caf::result<ingest_reply> {
       if (status == 999)
         return self->make_response_promise<ingest_reply>(); // dropped: sends nothing
