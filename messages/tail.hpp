@@ -13,6 +13,20 @@
 //        without an inbox (one message per batch)
 //   worker pool ──(tail_hist_atom, tail_history_ptr, error)──► tailer   once
 //
+// Single node (no ring): the sessions of one query (same tenant, query,
+// delay_for and format) share one tail group actor (actors/querier/tail.cpp)
+// that is the only one fed by the streams (subscription role feed); each
+// session's own subscription (role member) only counts against
+// max_concurrent_tail_requests.
+//   session ──(tail_atom, tail_member_ptr)──► group   join; answered "" once
+//        the group's feed is subscribed (or the ingester's error text)
+//   group ──tail_member::ws->send_shared(frames)   frames rendered once for
+//        every session whose history has gone out (tail_member::ready)
+//   group ──(tail_atom, tail_share_ptr)──► session   the entries, to a session
+//        still sending its history (it merges them as today's live entries)
+//   group ──(tail_hist_atom, tail_history_ptr{}, error)──► session   the feed
+//        failed: the session ends with 1011 and the text
+//
 // Local only, like ingest_ptr: shared_ptrs whitelisted with
 // CAF_ALLOW_UNSAFE_MESSAGE_TYPE, not in the type-ID block.
 // Owner: the tailer creates the request (and its inbox); a batch is
@@ -23,6 +37,7 @@
 // evaluate and render it once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +52,10 @@
 #include "messages/push.hpp"
 #include "runtime/tail/inbox.hpp"
 #include "runtime/tail/tail.hpp"
+
+namespace skald::http {
+class websocket;
+} // namespace skald::http
 
 namespace skald {
 
@@ -83,8 +102,28 @@ using tail_request_ptr = std::shared_ptr<const tail_request>;
 /// The history a tail starts with (oldest first), from the worker pool.
 using tail_history_ptr = std::shared_ptr<std::vector<tail::tail_entry>>;
 
+/// One session of a tail group: its connection, and whether its history has
+/// gone out (from then on the group writes to `ws` itself).
+struct tail_member {
+  caf::actor session;
+  std::shared_ptr<http::websocket> ws;
+  std::atomic<bool> ready{false};
+};
+
+using tail_member_ptr = std::shared_ptr<tail_member>;
+
+/// Entries (and drops) a group hands a session that is not ready yet.
+struct tail_share {
+  std::vector<tail::entry_ptr> entries;
+  std::vector<tail::dropped_entry> dropped;
+};
+
+using tail_share_ptr = std::shared_ptr<const tail_share>;
+
 } // namespace skald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::tail_request_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::tail_batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::tail_history_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::tail_member_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skald::tail_share_ptr)

@@ -154,7 +154,7 @@ private:
   void start_websocket(std::shared_ptr<websocket_upgrade> up);
   void ws_read();
   void ws_tick();
-  void ws_send(std::vector<std::string> frames);
+  void ws_send(std::vector<std::shared_ptr<const std::string>> frames);
   void ws_write_next();
   void ws_cork(bool on);
   void ws_close(uint16_t code, std::string reason);

@@ -53,7 +53,8 @@ struct ws_part {
   bws::stream<asio::ip::tcp::socket&> ws;
   std::shared_ptr<websocket_upgrade> up;
   std::shared_ptr<ws_shared> shared = std::make_shared<ws_shared>();
-  std::deque<std::pair<std::string, clock_type::time_point>> out;
+  /// Frames to write (shared: one tail query's frames go to several).
+  std::deque<std::pair<std::shared_ptr<const std::string>, clock_type::time_point>> out;
   beast::flat_buffer rbuf;
   asio::steady_timer timer;
   bool accepted = false;
@@ -79,6 +80,14 @@ public:
   }
 
   bool send_texts(std::vector<std::string> frames) override {
+    std::vector<std::shared_ptr<const std::string>> out;
+    out.reserve(frames.size());
+    for (auto& f : frames)
+      out.push_back(std::make_shared<const std::string>(std::move(f)));
+    return send_shared(std::move(out));
+  }
+
+  bool send_shared(std::vector<std::shared_ptr<const std::string>> frames) override {
     if (!shared_->open.load(std::memory_order_acquire))
       return false;
     const auto n = frames.size();
@@ -207,7 +216,7 @@ void session::ws_tick() {
   });
 }
 
-void session::ws_send(std::vector<std::string> frames) {
+void session::ws_send(std::vector<std::shared_ptr<const std::string>> frames) {
   auto& w = *ws_;
   if (w.ended || w.close_requested) {
     w.shared->queued.fetch_sub(frames.size(), std::memory_order_acq_rel);
@@ -240,7 +249,7 @@ void session::ws_write_next() {
     ws_cork(true);
   w.writing = true;
   w.ws.text(true);
-  const auto& f = w.out.front().first;
+  const auto& f = *w.out.front().first;
   w.ws.async_write(asio::buffer(f.data(), f.size()),
                    [self = shared_from_this()](error_code ec, std::size_t) {
                      auto& w = *self->ws_;

@@ -48,6 +48,9 @@ public:
   /// connection (back-to-back frames leave together); never blocks. False
   /// once the connection closed.
   virtual bool send_texts(std::vector<std::string> frames) = 0;
+  /// The same for frames that other connections send too (one live tail
+  /// query's frames, rendered once): the bytes are not copied.
+  virtual bool send_shared(std::vector<std::shared_ptr<const std::string>> frames) = 0;
   /// Sends a Close frame (after the frames already queued) and ends the
   /// connection; later calls do nothing.
   virtual void close(uint16_t code, std::string reason) = 0;

@@ -414,9 +414,12 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         ts.end());
       auto snap = st.ctx->deps.limits->current();
       const auto limit = snap->for_tenant(st.tenant).max_concurrent_tail_requests;
-      if (limit >= 0 && ts.size() >= static_cast<size_t>(limit))
+      // A tail group's feed is not a session (its sessions are counted).
+      const auto n = static_cast<size_t>(
+        std::count_if(ts.begin(), ts.end(), [](const auto& t) { return t->sub->counted(); }));
+      if (limit >= 0 && req->sub->counted() && n >= static_cast<size_t>(limit))
         return "max concurrent tail requests limit exceeded, count > limit ("
-               + std::to_string(ts.size() + 1) + " > " + std::to_string(limit) + ")";
+               + std::to_string(n + 1) + " > " + std::to_string(limit) + ")";
       ts.push_back(req);
       for (auto& [fp, v] : st.streams)
         for (auto& slot : v)

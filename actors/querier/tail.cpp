@@ -1,8 +1,10 @@
 // actors/querier/tail.cpp — the tailer actor (see tail.hpp): its
 // subscriptions to local and remote ingesters, the history query, the
-// pipeline and the websocket. The HTTP routes that start it are in
-// tail_routes.cpp. Decisions (buffering, delay_for, JSON, replicas) live in
-// runtime/tail.
+// pipeline and the websocket; on a single node, the tail group actor that
+// the tailers of one query share (one feed, pipeline and buffer; frames
+// rendered once for all their websockets; messages/tail.hpp). The HTTP
+// routes that start tailers are in tail_routes.cpp. Decisions (buffering,
+// delay_for, JSON, replicas, fan-out) live in runtime/tail.
 #include "actors/querier/tail.hpp"
 #include "actors/querier/common.hpp"
 #include "actors/querier/tail_internal.hpp"
@@ -44,6 +46,7 @@
 #include "runtime/query/chunk_source.hpp"
 #include "runtime/query/collected_source.hpp" // plan_select
 #include "runtime/query/store_reader.hpp"
+#include "runtime/tail/fanout.hpp"
 #include "runtime/tail/replicas.hpp"
 #include "runtime/tail/tail.hpp"
 #include "runtime/util/logging.hpp"
@@ -102,6 +105,21 @@ struct tailer_state {
   /// Subscriptions of the first round not answered yet (history waits).
   size_t first_round = 0;
   bool history_started = false;
+  // -- single node: a session of a tail group, or the group itself --------
+  /// This actor is the tail group of one session key (messages/tail.hpp):
+  /// fed by the streams, it renders each response once for all sessions.
+  bool group = false;
+  /// The group's sessions, each with what it still owes its client.
+  std::vector<std::pair<tail_member_ptr, tail::fanout_member>> members;
+  /// Joins answered once the feed is subscribed.
+  std::vector<caf::typed_response_promise<std::string>> joins;
+  bool feed_answered = false;
+  /// The feed's subscription error ("" when subscribed).
+  std::string feed_error;
+  /// Key in route_state::groups (group and sessions).
+  std::string group_key;
+  /// A session: its entry in its group.
+  tail_member_ptr member;
 };
 
 using tailer_ptr = caf::stateful_actor<tailer_state>*;
@@ -167,11 +185,75 @@ tail::entry_ptr make_entry(const logql::line_state& ls, const model::label_set& 
   return out;
 }
 
+/// Schedules a tick for the next entry to come due (delay_for), or soon
+/// when one is due and could not go.
+void tick_for_pending(tailer_ptr self, int64_t now) {
+  auto& st = self->state;
+  auto wait = st.buf->wait_ns(now);
+  if (wait >= 0 && !st.tick_pending) {
+    st.tick_pending = true;
+    // A due entry that could not go (client blocked): look again soon.
+    auto d = std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)};
+    self->delayed_send(self, d, tail_tick_atom_v);
+  }
+}
+
+/// A tail group's flush: each due response is rendered once and the same
+/// frame goes to every session that keeps up (runtime/tail/fanout.hpp); a
+/// session still sending its history gets the entries instead.
+void group_flush(tailer_ptr self) {
+  auto& st = self->state;
+  st.dropped_seen = st.sub->dropped_total();
+  auto dropped = st.sub->take_dropped();
+  if (!dropped.empty()) {
+    st.rs->m->dropped->inc(dropped.size());
+    st.buf->drop_all(std::move(dropped));
+  }
+  const auto now = wall_ns();
+  std::vector<tail::tail_response> due;
+  while (auto r = st.buf->next(now, false))
+    due.push_back(std::move(*r));
+  if (!due.empty()) {
+    const auto& p = st.p;
+    tail::render_fn render = [&p](const tail::tail_response& r) {
+      return p.legacy ? tail::render_legacy(r) : tail::render_v1(r, p.categorize);
+    };
+    std::vector<std::shared_ptr<const std::string>> shared;
+    tail_share_ptr share;
+    for (auto& [m, out] : st.members) {
+      if (!m->ready.load(std::memory_order_acquire)) {
+        if (!share) {
+          auto s = std::make_shared<tail_share>();
+          for (const auto& r : due) {
+            s->entries.insert(s->entries.end(), r.entries.begin(), r.entries.end());
+            s->dropped.insert(s->dropped.end(), r.dropped.begin(), r.dropped.end());
+          }
+          share = std::move(s);
+        }
+        self->send(m->session, tail_atom_v, share);
+        continue;
+      }
+      if (shared.empty())
+        for (const auto& r : due)
+          shared.push_back(std::make_shared<const std::string>(render(r)));
+      auto plan = tail::plan_fanout(out, due, shared, m->ws->queued(), render);
+      if (plan.dropped > 0)
+        st.rs->m->dropped->inc(plan.dropped);
+      // A closed connection: its session ends and leaves (down_msg).
+      if (!plan.frames.empty() && m->ws->send_shared(std::move(plan.frames)))
+        st.rs->m->bytes->inc(plan.line_bytes);
+    }
+  }
+  tick_for_pending(self, now);
+}
+
 /// Sends what is due; schedules the next tick while entries wait.
 void flush(tailer_ptr self) {
   auto& st = self->state;
   if (st.ended || !st.history_done)
     return;
+  if (st.group)
+    return group_flush(self);
   st.dropped_seen = st.sub->dropped_total();
   auto dropped = st.sub->take_dropped();
   if (!dropped.empty()) {
@@ -200,14 +282,10 @@ void flush(tailer_ptr self) {
       return end_session(self, 0, "the connection is gone");
     st.rs->m->bytes->inc(bytes);
   }
-  auto wait = st.buf->wait_ns(now);
-  if (wait >= 0 && !st.tick_pending) {
-    st.tick_pending = true;
-    // A due entry that could not go (client blocked): look again soon.
-    auto d = std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)};
-    self->delayed_send(self, d, tail_tick_atom_v);
-  }
+  tick_for_pending(self, now);
 }
+
+void tick_soon(tailer_ptr self);
 
 void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& err) {
   auto& st = self->state;
@@ -237,6 +315,25 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
   st.early.clear();
   st.history_done = true;
   flush(self);
+  if (st.member) // from now on the group writes to the websocket itself
+    st.member->ready.store(true, std::memory_order_release);
+}
+
+/// Entries from this session's group while its history was going out (or
+/// just after): merged like live entries of its own.
+void on_share(tailer_ptr self, const tail_share_ptr& s) {
+  auto& st = self->state;
+  if (st.ended || !s)
+    return;
+  if (!s->dropped.empty())
+    st.buf->drop_all(s->dropped);
+  for (const auto& e : s->entries) {
+    if (st.history_done)
+      st.buf->add(e);
+    else
+      st.early.push_back(e);
+  }
+  tick_soon(self);
 }
 
 /// Cluster mode: `b` without the entries already taken from another replica
@@ -262,7 +359,7 @@ tail_batch_ptr without_replicas(tailer_state& st, const tail_batch_ptr& b) {
 bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
   auto& st = self->state;
   const auto& ps = b->batch->request.streams[b->index];
-  if (st.history_done && st.ws->queued() >= tail::max_buffered_responses) {
+  if (st.history_done && st.ws && st.ws->queued() >= tail::max_buffered_responses) {
     // The client is behind: drop before doing any work for these entries
     // (no pipeline, no copy), so a slow tail costs next to nothing.
     st.rs->m->dropped->inc(b->stored.size());
@@ -636,6 +733,125 @@ void start_history(tailer_ptr self) {
 
 caf::behavior tailer_behavior(tailer_ptr self);
 
+/// The sessions that may share one group: same tenant, query, delay_for and
+/// message format (and nothing else differs in what they are sent).
+std::string group_key(const tail_params& p) {
+  return p.tenant + '\n' + p.expr->to_string() + '\n' + std::to_string(p.delay_ns) +
+         (p.categorize ? "\ncategorize" : "") + (p.legacy ? "\nlegacy" : "");
+}
+
+void end_group(tailer_ptr self) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  st.ended = true;
+  st.sub->close();
+  st.inbox->close();
+  self->quit();
+}
+
+/// The feed's subscription answered: pending joins learn the outcome; on an
+/// error every session ends with it.
+void feed_answer(tailer_ptr self, const std::string& err) {
+  auto& st = self->state;
+  st.feed_answered = true;
+  st.feed_error = err;
+  for (auto& rp : st.joins)
+    rp.deliver(err);
+  st.joins.clear();
+  if (!err.empty())
+    for (auto& [m, out] : st.members)
+      self->send(m->session, tail_hist_atom_v, tail_history_ptr{}, err);
+}
+
+/// A tail group (messages/tail.hpp): one subscription fed by the streams,
+/// one pipeline, one buffer; its flushes write each response once for all
+/// its sessions. It quits when route_state::leave_group says its last
+/// session left.
+caf::behavior group_fn(tailer_ptr self, route_ptr rs, tail_params p, std::string key) {
+  auto& st = self->state;
+  st.log = log::get("querier");
+  st.rs = std::move(rs);
+  st.p = std::move(p);
+  st.group = true;
+  st.group_key = std::move(key);
+  st.history_done = true; // no history of its own
+  st.runner = std::make_unique<logql::pipeline_runner>(st.p.expr->log.stages);
+  st.buf = std::make_unique<tail::tail_buffer>(st.p.delay_ns, st.rs->opts.max_pending);
+  std::vector<std::vector<logql::label_matcher>> groups{st.p.expr->log.matchers};
+  st.sub = std::make_shared<tail::subscription>(
+      st.p.tenant, std::move(groups), st.rs->opts.max_inflight, tail::subscription::role::feed);
+  st.inbox = std::make_shared<tail_inbox>(std::max<size_t>(1, st.rs->opts.max_inflight / 2));
+  self->attach_functor([sub = st.sub, inbox = st.inbox] {
+    sub->close();
+    inbox->close();
+  });
+  self->set_down_handler([self](caf::down_msg& m) {
+    auto& st = self->state;
+    auto& ms = st.members;
+    ms.erase(std::remove_if(ms.begin(), ms.end(),
+                            [&m](const auto& x) { return x.first->session.address() == m.source; }),
+             ms.end());
+    if (st.rs->leave_group(st.group_key, self->address()))
+      end_group(self);
+  });
+  auto req = std::make_shared<const tail_request>(
+      tail_request{st.sub, caf::actor_cast<caf::actor>(self), st.inbox});
+  self->request(st.rs->opts.ingester, std::chrono::seconds{10}, tail_atom_v, req)
+      .then([self](const std::string& err) { feed_answer(self, err); },
+            [self](caf::error& e) {
+              feed_answer(self, "tail subscription failed: " + self->system().render(e));
+            });
+  return {
+      [self](tail_atom, const tail_member_ptr& m) -> caf::result<std::string> {
+        auto& st = self->state;
+        self->monitor(m->session);
+        st.members.emplace_back(m, tail::fanout_member{});
+        if (st.feed_answered)
+          return st.feed_error;
+        auto rp = self->make_response_promise<std::string>();
+        st.joins.push_back(rp);
+        return rp;
+      },
+      [self](tail_atom, const tail_batch_ptr& b) { on_batch(self, b); },
+      [self](tail_atom) { drain(self, false); },
+      [self](tail_atom, tail_tick_atom) {
+        self->state.poll_pending = false;
+        drain(self, true);
+      },
+      [self](tail_tick_atom) {
+        self->state.tick_pending = false;
+        flush(self);
+      },
+  };
+}
+
+/// Single node: joins the group of this session's key (spawning it when
+/// there is none), then sends the history once the group is fed.
+void join_group(tailer_ptr self) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  st.group_key = group_key(st.p);
+  auto g = st.rs->join_group(st.group_key, [self, &st] {
+    return self->system().spawn(group_fn, st.rs, st.p, st.group_key);
+  });
+  st.member = std::make_shared<tail_member>();
+  st.member->session = caf::actor_cast<caf::actor>(self);
+  st.member->ws = st.ws;
+  self->request(g, caf::infinite, tail_atom_v, st.member)
+      .then(
+          [self](const std::string& err) {
+            if (!err.empty())
+              return end_session(self, http::ws_close_internal, err);
+            start_history(self);
+          },
+          [self](caf::error& e) {
+            end_session(self, http::ws_close_internal,
+                        "tail subscription failed: " + self->system().render(e));
+          });
+}
+
 /// Cluster mode: the first round of subscriptions to the ring's ingesters,
 /// then a resync every resync_interval (see tail.hpp).
 caf::behavior cluster_tailer(tailer_ptr self) {
@@ -683,9 +899,13 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
   st.buf = std::make_unique<tail::tail_buffer>(st.p.delay_ns, st.rs->opts.max_pending);
   st.key = st.rs->key_for(st.p.expr->to_string() + (st.p.categorize ? "\ncategorize" : ""));
   std::vector<std::vector<logql::label_matcher>> groups{st.p.expr->log.matchers};
-  st.sub = std::make_shared<tail::subscription>(st.p.tenant, std::move(groups),
-                                                st.rs->opts.max_inflight);
-  st.inbox = std::make_shared<tail_inbox>(std::max<size_t>(1, st.rs->opts.max_inflight / 2));
+  // Single node: the session's subscription only counts (its group is fed).
+  const bool member = !st.rs->opts.ring;
+  st.sub = std::make_shared<tail::subscription>(
+      st.p.tenant, std::move(groups), st.rs->opts.max_inflight,
+      member ? tail::subscription::role::member : tail::subscription::role::session);
+  if (!member)
+    st.inbox = std::make_shared<tail_inbox>(std::max<size_t>(1, st.rs->opts.max_inflight / 2));
   st.rs->m->active->inc();
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
     try {
@@ -700,7 +920,8 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
   self->attach_functor([sub = st.sub, inbox = st.inbox, rs = st.rs, addr = self->address(),
                         log = st.log](const caf::error& reason) {
     sub->close();
-    inbox->close();
+    if (inbox)
+      inbox->close();
     rs->m->active->dec();
     rs->forget(addr);
     if (reason && reason != caf::exit_reason::user_shutdown)
@@ -722,7 +943,7 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
           [self](const std::string& err) {
             if (!err.empty())
               return end_session(self, http::ws_close_internal, err);
-            start_history(self);
+            join_group(self);
           },
           [self](caf::error& e) {
             end_session(self, http::ws_close_internal,
@@ -750,6 +971,7 @@ caf::behavior tailer_behavior(tailer_ptr self) {
       [self](tail_hist_atom, const tail_history_ptr& h, const std::string& err) {
         on_history(self, h, err);
       },
+      [self](tail_atom, const tail_share_ptr& s) { on_share(self, s); },
       [self](tail_tick_atom) {
         self->state.tick_pending = false;
         flush(self);

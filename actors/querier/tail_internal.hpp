@@ -89,12 +89,50 @@ struct route_state final : tail_service {
     return k;
   }
 
+  /// Single node: the tail group of each distinct session key (tenant,
+  /// query, delay_for, format) and its sessions, joined or joining. A group
+  /// quits only when leave_group() took its last session out, under the
+  /// same lock that join_group() counts under, so no join is ever sent to a
+  /// group that is going away.
+  struct group_slot {
+    caf::actor group;
+    size_t sessions = 0;
+  };
+  mutable std::map<std::string, group_slot> groups;
+
+  /// The group of `key` (spawned by `spawn` when there is none), with one
+  /// more session counted.
+  template <class Spawn>
+  caf::actor join_group(const std::string& key, Spawn spawn) const {
+    std::lock_guard<std::mutex> guard{mtx};
+    auto& slot = groups[key];
+    if (!slot.group)
+      slot.group = spawn();
+    ++slot.sessions;
+    return slot.group;
+  }
+  /// One session of `key`'s group is gone; true when it was the last (the
+  /// group is forgotten and must quit).
+  bool leave_group(const std::string& key, const caf::actor_addr& group) const {
+    std::lock_guard<std::mutex> guard{mtx};
+    auto it = groups.find(key);
+    if (it == groups.end() || it->second.group.address() != group)
+      return true;
+    if (it->second.sessions > 0 && --it->second.sessions > 0)
+      return false;
+    groups.erase(it);
+    return true;
+  }
+
   void stop() override {
     std::vector<caf::actor> all;
     {
       std::lock_guard<std::mutex> guard{mtx};
       stopped = true;
       all.swap(live);
+      for (auto& [k, g] : groups)
+        all.push_back(g.group);
+      groups.clear();
     }
     for (auto& a : all)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

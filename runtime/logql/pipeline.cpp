@@ -133,6 +133,13 @@ void label_builder::key(std::string& out) const {
 
 pipeline_runner::pipeline_runner(const std::vector<stage>& stages) {
   for (const auto& s : stages) {
+    // What make_line_filter_stage compiles into one contains_predicate.
+    const bool literal = s.k == stage::kind::line_filter &&
+                         (s.line.op == line_filter_op::contains ||
+                          s.line.op == line_filter_op::not_contains) &&
+                         s.line.terms.size() == 1 && !s.line.terms[0].ip;
+    if (literal && literals_.size() == stages_.size())
+      literals_.emplace_back(s.line.terms[0].value, s.line.op == line_filter_op::not_contains);
     stages_.push_back(s.impl.get());
     if (s.impl->touches_labels())
       touches_labels_ = true;
@@ -143,9 +150,12 @@ pipeline_runner::pipeline_runner(const std::vector<stage>& stages) {
 
 bool pipeline_runner::run(int64_t ts, std::string_view line, const model::label_set& stream,
                           const model::label_set* metadata) {
+  for (const auto& [needle, negated] : literals_)
+    if (util::contains(line, needle) == negated)
+      return false;
   st_.ts = ts;
   st_.set_source_line(line);
-  size_t i = 0;
+  size_t i = literals_.size();
   for (; i < line_only_prefix_; ++i)
     if (!stages_[i]->process(st_))
       return false;

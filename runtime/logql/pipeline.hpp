@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/logql/ast.hpp"
@@ -196,6 +197,9 @@ public:
 private:
   std::vector<const stage_impl*> stages_;
   size_t line_only_prefix_ = 0;  // leading stages that never read labels
+  /// Leading one-literal `|=` / `!=` filters, run inline (no virtual calls;
+  /// live tail runs them on every pushed line): needle and whether negated.
+  std::vector<std::pair<std::string, bool>> literals_;
   bool touches_labels_ = false;
   std::vector<std::string> hints_;
   line_state st_;

@@ -17,6 +17,8 @@ namespace skald::tail {
 // -- subscription ------------------------------------------------------------
 
 bool subscription::matches(const model::label_set& stream) const {
+  if (role_ == role::member)
+    return false;
   if (groups_.empty())
     return true;
   for (const auto& g : groups_)

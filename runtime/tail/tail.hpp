@@ -47,13 +47,24 @@ struct dropped_entry {
 /// One tail session's interest in a tenant's streams.
 class subscription {
 public:
+  /// What a subscription is to the tenant that holds it: a session fed by
+  /// the streams and counted against max_concurrent_tail_requests (one
+  /// tailer alone), only the feed of several sessions of one query (not
+  /// counted: its sessions are), or one of those sessions (counted, never
+  /// fed: matches() is false).
+  enum class role : uint8_t { session, feed, member };
+
   subscription(std::string tenant, std::vector<std::vector<logql::label_matcher>> groups,
-               size_t max_inflight)
-      : tenant_(std::move(tenant)), groups_(std::move(groups)), max_inflight_(max_inflight) {}
+               size_t max_inflight, role r = role::session)
+      : tenant_(std::move(tenant)), groups_(std::move(groups)), max_inflight_(max_inflight),
+        role_(r) {}
 
   const std::string& tenant() const { return tenant_; }
-  /// Whether a stream with these labels feeds this subscription.
+  /// Whether a stream with these labels feeds this subscription (never for
+  /// a member).
   bool matches(const model::label_set& stream) const;
+  /// Whether it counts against max_concurrent_tail_requests.
+  bool counted() const { return role_ != role::feed; }
 
   /// Stream side: reserves room for `n` entries; false when the tailer is
   /// behind (then call record_dropped).
@@ -76,6 +87,7 @@ private:
   std::string tenant_;
   std::vector<std::vector<logql::label_matcher>> groups_;
   size_t max_inflight_;
+  role role_;
   std::atomic<size_t> inflight_{0};
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> dropped_total_{0};

@@ -64,12 +64,13 @@ protected:
 
   /// Subscribes a recorder to `selector` for tenant t1; "" on success.
   std::string subscribe(const std::string& selector, size_t max_inflight,
-                        std::shared_ptr<tail::subscription>& sub, std::shared_ptr<inbox>& box) {
+                        std::shared_ptr<tail::subscription>& sub, std::shared_ptr<inbox>& box,
+                        tail::subscription::role role = tail::subscription::role::session) {
     box = std::make_shared<inbox>();
     auto tailer = keep(sys().spawn(recorder, box));
     sub = std::make_shared<tail::subscription>(
         "t1", std::vector<std::vector<logql::label_matcher>>{*logql::parse_matchers(selector)},
-        max_inflight);
+        max_inflight, role);
     auto req = std::make_shared<const tail_request>(tail_request{sub, tailer});
     auto rep = ask<std::string>(ing_, tail_atom_v, tail_request_ptr{req});
     EXPECT_TRUE(rep);
@@ -223,6 +224,29 @@ TEST_F(tail_path, concurrent_tail_limit_uses_lokis_text_and_closed_tails_free_a_
   EXPECT_TRUE(b1->batches.empty());
   EXPECT_EQ(b2->entries(), 1u);
   EXPECT_EQ(b3->entries(), 1u);
+}
+
+TEST_F(tail_path, a_tail_groups_feed_is_fed_not_counted_and_its_sessions_counted_not_fed) {
+  // Single node: the sessions of one query share a group (actors/querier/
+  // tail.cpp); the group's feed is the only subscription streams feed, each
+  // session's own one only holds its place under max_concurrent_tail_requests.
+  using role = tail::subscription::role;
+  std::shared_ptr<tail::subscription> feed, m1, m2, m3;
+  std::shared_ptr<inbox> fb, b1, b2, b3;
+  ASSERT_EQ(subscribe("{app=\"a\"}", 10, feed, fb, role::feed), "");
+  ASSERT_EQ(subscribe("{app=\"a\"}", 10, m1, b1, role::member), "");
+  ASSERT_EQ(subscribe("{app=\"a\"}", 10, m2, b2, role::member), "");
+  EXPECT_EQ(subscribe("{app=\"a\"}", 10, m3, b3, role::member),
+            "max concurrent tail requests limit exceeded, count > limit (3 > 2)");
+  push(testutil::push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "x").build());
+  push(testutil::push_builder{}.stream("{app=\"a\", new=\"1\"}").entry(2 * sec, "y").build());
+  sched().run();
+  EXPECT_EQ(fb->entries(), 2u); // a stream created later is attached too
+  EXPECT_TRUE(b1->batches.empty());
+  EXPECT_TRUE(b2->batches.empty());
+  // A session that ends frees its place.
+  m1->close();
+  EXPECT_EQ(subscribe("{app=\"a\"}", 10, m3, b3, role::member), "");
 }
 
 } // namespace

@@ -5,7 +5,9 @@
 // plain 400s before the upgrade, the per-tenant concurrent tail limit closes
 // with Loki's text, pings arrive every second, and a client that stops
 // reading loses entries (reported as dropped_entries) and is then
-// disconnected while ingestion goes on.
+// disconnected while ingestion goes on; tails of one query share their frames
+// and one that does not read holds up neither the others nor the pushes.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -346,6 +348,62 @@ TEST_F(tail_it, slow_reader_gets_dropped_entries_then_is_disconnected_without_sl
   std::this_thread::sleep_for(12s);
   EXPECT_EQ(metric("loki_querier_tail_active"), 0);
   EXPECT_THAT(proc_->output(), HasSubstr("client too slow"));
+}
+
+TEST_F(tail_it, tails_of_one_query_share_frames_and_one_not_reading_holds_up_neither_the_other_nor_pushes) {
+  // On one node the tails of one query are one group: the same frames go to
+  // both clients; while one does not read, the other still gets every line
+  // and pushes are not held up. A tail that joins the running group gets its
+  // history, then live lines, also after the first two have gone.
+  auto fast = tail("{app=\"group\"}");
+  auto slow = tail("{app=\"group\"}");
+  ASSERT_TRUE(fast.client && slow.client);
+  std::this_thread::sleep_for(200ms);
+  // Paced pushes (500 lines each, 5 messages, every 25 ms): a client that
+  // reads never has Loki's 10 messages queued, so it must lose nothing
+  // while the other one reads nothing at all. (What a client that is behind
+  // loses and is told: slow_reader_... above, which goes through the same
+  // group code with one session, and the fan-out unit tests.)
+  constexpr size_t rounds = 40, per = 500;
+  std::atomic<size_t> fast_lines{0}, fast_dropped{0};
+  std::thread reader([&] {
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (fast_lines < rounds * per && std::chrono::steady_clock::now() < until) {
+      auto m = fast.client->read(500ms);
+      if (!m)
+        continue;
+      auto d = parse(*m);
+      fast_lines += d["streams"].Size();
+      if (d.HasMember("dropped_entries"))
+        fast_dropped += d["dropped_entries"].Size();
+    }
+  });
+  const std::string payload(1000, 'g');
+  int64_t t = now_ns();
+  auto started = std::chrono::steady_clock::now();
+  for (size_t round = 0; round < rounds; ++round) {
+    std::vector<std::pair<int64_t, std::string>> es;
+    for (size_t i = 0; i < per; ++i)
+      es.emplace_back(++t, payload);
+    push("{\"app\":\"group\"}", es);
+    std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
+  reader.join();
+  EXPECT_EQ(fast_lines.load(), rounds * per);
+  EXPECT_EQ(fast_dropped.load(), 0u);
+  push("{\"app\":\"group\"}", {{++t, "after"}});
+  // A third tail joins the running group: history first, then live lines,
+  // also after the first two have gone.
+  auto late = tail("{app=\"group\"}", "&limit=2");
+  ASSERT_TRUE(late.client);
+  auto hist = read_lines(*late.client, 2, 2s);
+  EXPECT_EQ(hist, (std::vector<std::string>{payload, "after"}));
+  fast.client->close();
+  slow.client->close();
+  std::this_thread::sleep_for(300ms);
+  push("{\"app\":\"group\"}", {{++t, "late"}});
+  EXPECT_EQ(read_lines(*late.client, 1, 2s), (std::vector<std::string>{"late"}));
 }
 
 // The legacy route /api/prom/tail streams the same lines in Loki's legacy

@@ -46,6 +46,19 @@ TEST(logql_line_filter, contains_is_case_sensitive_and_empty_matches_all) {
   EXPECT_TRUE(run(R"({app="a"} |= "a" |= "n" != "zzz")", "an").kept);
 }
 
+TEST(logql_line_filter, leading_literals_run_inline_with_the_same_result_as_later_ones) {
+  // pipeline_runner runs leading one-literal |= and != filters inline; the
+  // same filters after other stages, or ip() ones, go through the stages.
+  EXPECT_TRUE(run(R"({app="a"} |= "x=1" != "y" | logfmt | x="1" |= "x=1" != "y")", "x=1 z").kept);
+  EXPECT_FALSE(run(R"({app="a"} |= "x=1" != "z" | logfmt | x="1")", "x=1 z").kept);
+  EXPECT_FALSE(run(R"({app="a"} |= "x=1" | logfmt | x="1" != "z")", "x=1 z").kept);
+  auto kept = run(R"({app="a"} |= "x=1" | logfmt | line_format "{{.x}}")", "x=1 z");
+  EXPECT_TRUE(kept.kept);
+  EXPECT_EQ(kept.line, "1");
+  EXPECT_TRUE(run(R"({app="a"} |= ip("10.0.0.0/8") |= "GET")", "GET from 10.1.2.3").kept);
+  EXPECT_FALSE(run(R"({app="a"} |= ip("10.0.0.0/8") |= "GET")", "GET from 11.1.2.3").kept);
+}
+
 TEST(logql_line_filter, or_chains_keep_any_and_negations_drop_any) {
   EXPECT_TRUE(run(R"({app="a"} |= "x" or "warn")", "warn y").kept);
   EXPECT_FALSE(run(R"({app="a"} != "x" or "warn")", "warn y").kept);
