@@ -128,7 +128,7 @@ struct wal_config {
   std::string fsync;
   std::chrono::nanoseconds fsync_interval{0};
   bool direct_io = true;
-  bool preallocate = true;
+  bool preallocate = false;
 
   wal_config() { set_defaults(*this); }
 
@@ -158,10 +158,12 @@ struct wal_config {
     b.field(direct_io, "direct_io", true,
             "skald only: write segments with O_DIRECT (no copy into the page cache); falls back "
             "to buffered writes where the file system does not support it.");
-    b.field(preallocate, "preallocate", true,
+    b.field(preallocate, "preallocate", false,
             "skald only: with direct_io, create and zero-fill the next segment ahead of time "
             "once the current one is 1/8 full (then one spare of segment_size on disk), so "
-            "group commits overwrite written blocks instead of growing the file.");
+            "group commits overwrite written blocks instead of growing the file. Lowers the "
+            "WAL's latency at 1 connection but cost throughput at 4 on the benchmark VM "
+            "(docs/benchmarks.md), hence off by default.");
   }
 
   status validate() const;

@@ -127,10 +127,12 @@ TEST_F(wal_crash_it, every_acked_line_survives_kill_9_exactly_once) {
   constexpr int writers = 3;
   constexpr int kills = 20;
   constexpr int lines_per_push = 4;
-  // Small segments, so they roll by size as well as at checkpoints and the
-  // kills also hit segments opened from zero-filled spares (made once a
-  // segment is 1/8 full) and spares being made.
-  const std::vector<std::string> small_segments{"-ingester.wal.segment-size=256KB"};
+  // Small segments with preallocation (off by default), so they roll by
+  // size as well as at checkpoints and the kills also hit segments opened
+  // from zero-filled spares (made once a segment is 1/8 full) and spares
+  // being made.
+  const std::vector<std::string> small_segments{"-ingester.wal.segment-size=256KB",
+                                                "-ingester.wal.preallocate=true"};
   start("150ms", small_segments);
   const int64_t base = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())

@@ -22,8 +22,8 @@ TEST(wal_settings, defaults_follow_the_ingester_wal_config) {
   EXPECT_EQ(s.checkpoint_duration, std::chrono::minutes{5});
   EXPECT_EQ(s.replay_memory_ceiling, 4ull << 30);
   EXPECT_DOUBLE_EQ(s.disk_full_threshold, 0.9);
-  EXPECT_TRUE(s.writer.preallocate);
-  EXPECT_EQ(s.writer.spare_after, 16ull << 20); // a spare once a segment is 1/8 full
+  EXPECT_FALSE(s.writer.preallocate);
+  EXPECT_EQ(s.writer.spare_after, 16ull << 20); // with preallocate: once a segment is 1/8 full
   cfg.fsync = "batch";
   s = settings_from(cfg);
   EXPECT_EQ(s.fsync, fsync_mode::batch);
