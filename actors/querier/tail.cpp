@@ -826,6 +826,22 @@ caf::behavior group_fn(tailer_ptr self, route_ptr rs, tail_params p, std::string
   };
 }
 
+/// Runs `next` when a tail subscription answered (an empty error text);
+/// any error text or failure ends the session with close code 1011.
+template <class Request, class Next>
+void on_subscribed(tailer_ptr self, Request&& req, Next next) {
+  std::forward<Request>(req).then(
+      [self, next](const std::string& err) {
+        if (!err.empty())
+          return end_session(self, http::ws_close_internal, err);
+        next(self);
+      },
+      [self](caf::error& e) {
+        end_session(self, http::ws_close_internal,
+                    "tail subscription failed: " + self->system().render(e));
+      });
+}
+
 /// Single node: joins the group of this session's key (spawning it when
 /// there is none), then sends the history once the group is fed.
 void join_group(tailer_ptr self) {
@@ -839,17 +855,7 @@ void join_group(tailer_ptr self) {
   st.member = std::make_shared<tail_member>();
   st.member->session = caf::actor_cast<caf::actor>(self);
   st.member->ws = st.ws;
-  self->request(g, caf::infinite, tail_atom_v, st.member)
-      .then(
-          [self](const std::string& err) {
-            if (!err.empty())
-              return end_session(self, http::ws_close_internal, err);
-            start_history(self);
-          },
-          [self](caf::error& e) {
-            end_session(self, http::ws_close_internal,
-                        "tail subscription failed: " + self->system().render(e));
-          });
+  on_subscribed(self, self->request(g, caf::infinite, tail_atom_v, st.member), start_history);
 }
 
 /// Cluster mode: the first round of subscriptions to the ring's ingesters,
@@ -938,17 +944,7 @@ caf::behavior tailer_fn(tailer_ptr self, route_ptr rs, tail_params p,
   }
   auto req = std::make_shared<const tail_request>(
       tail_request{st.sub, caf::actor_cast<caf::actor>(self), st.inbox});
-  self->request(ing, std::chrono::seconds{10}, tail_atom_v, req)
-      .then(
-          [self](const std::string& err) {
-            if (!err.empty())
-              return end_session(self, http::ws_close_internal, err);
-            join_group(self);
-          },
-          [self](caf::error& e) {
-            end_session(self, http::ws_close_internal,
-                        "tail subscription failed: " + self->system().render(e));
-          });
+  on_subscribed(self, self->request(ing, std::chrono::seconds{10}, tail_atom_v, req), join_group);
   if (st.rs->opts.max_duration.count() > 0)
     self->delayed_send(self, st.rs->opts.max_duration, stop_atom_v, true);
   return tailer_behavior(self);
