@@ -198,17 +198,23 @@ void tick_for_pending(tailer_ptr self, int64_t now) {
   }
 }
 
-/// A tail group's flush: each due response is rendered once and the same
-/// frame goes to every session that keeps up (runtime/tail/fanout.hpp); a
-/// session still sending its history gets the entries instead.
-void group_flush(tailer_ptr self) {
-  auto& st = self->state;
+/// Moves what the subscription dropped (slow reader) into the buffer, so
+/// the next response reports it, and counts it.
+void take_dropped(tailer_state& st) {
   st.dropped_seen = st.sub->dropped_total();
   auto dropped = st.sub->take_dropped();
   if (!dropped.empty()) {
     st.rs->m->dropped->inc(dropped.size());
     st.buf->drop_all(std::move(dropped));
   }
+}
+
+/// A tail group's flush: each due response is rendered once and the same
+/// frame goes to every session that keeps up (runtime/tail/fanout.hpp); a
+/// session still sending its history gets the entries instead.
+void group_flush(tailer_ptr self) {
+  auto& st = self->state;
+  take_dropped(st);
   const auto now = wall_ns();
   std::vector<tail::tail_response> due;
   while (auto r = st.buf->next(now, false))
@@ -254,12 +260,7 @@ void flush(tailer_ptr self) {
     return;
   if (st.group)
     return group_flush(self);
-  st.dropped_seen = st.sub->dropped_total();
-  auto dropped = st.sub->take_dropped();
-  if (!dropped.empty()) {
-    st.rs->m->dropped->inc(dropped.size());
-    st.buf->drop_all(std::move(dropped));
-  }
+  take_dropped(st);
   const auto now = wall_ns();
   // Everything due goes to the connection in one hand-over (its frames
   // leave back to back); they count as queued from here on.
