@@ -553,6 +553,7 @@ TEST_F(cluster_it, volume_counts_remote_ingesters_chunks_like_a_single_node) {
   for (auto n : {"ingester-1", "ingester-2", "ingester-3", "distributor", "querier"})
     start(n);
   wait_until_writable();
+  wait_until_readable(); // the querier's ring view, not only the distributor's
   // 101 lines one second apart, ten minutes ago: one chunk spanning 100 s.
   const int64_t sec = 1'000'000'000;
   const int64_t base = (wall_ns() - 600 * sec) / sec * sec;
