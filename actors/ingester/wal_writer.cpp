@@ -78,10 +78,8 @@ struct wal_writer_state {
   std::shared_ptr<wal_metrics> m;
   checkpoint_writer_actor checkpoints;
   /// The appends in the pending batch, in arrival order (their pushes are
-  /// answered after its write).
+  /// counted down after its write).
   std::vector<wal_append_ptr> waiting;
-  /// The stored subset of a stream's entries (reused).
-  std::vector<model::entry_view> scratch;
   bool flush_scheduled = false;
   /// disk_full_threshold: the last statvfs verdict and when it was taken
   /// (re-checked at most once a second).
@@ -119,18 +117,17 @@ struct wal_writer_state {
   }
 };
 
-/// Finishes every push of `app`: its own reply, or status/message for the
-/// pushes whose records were in a failed batch (status != 0).
+/// Counts the push of `app` down as logged (status 0) or not (503/500 and
+/// its text: the push is not acknowledged); the last to count it down
+/// answers it (messages/push.hpp).
 void answer(const wal_append& app, uint16_t status, const std::string& message) {
-  for (const auto& p : app.pushes) {
-    auto r = p.reply;
-    if (status != 0 && !p.records.empty()) {
-      r.status = status;
-      r.message = message;
-    }
-    if (p.done)
-      p.done->finish(std::move(r));
+  auto& round = *app.round;
+  if (status != 0) {
+    round.wal_status = status;
+    round.wal_message = message;
   }
+  if (round.count_down() && round.on_last != nullptr)
+    round.on_last(app.round, nullptr);
 }
 
 wal_writer_actor::behavior_type
@@ -193,38 +190,22 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     self, info,
     [=](append_atom, const wal_append_ptr& app) {
       auto& st = self->state;
-      bool any_entries = false;
-      for (const auto& p : app->pushes) {
-        const auto& streams = p.batch->request.streams;
-        for (const auto& [i, rec] : p.records) {
-          any_entries = true;
-          if (rec.series) // even when refused below: later records need it
-            st.w->add_series(rec.wal_id, rec.epoch, p.batch->tenant, streams[i].label_set);
-        }
-      }
-      if (any_entries && st.disk_too_full()) {
+      const auto& batch = *app->round->batch;
+      const auto& streams = batch.request.streams;
+      for (const auto& [i, rec] : app->records)
+        if (rec.series) // even when refused below: later records need it
+          st.w->add_series(rec.wal_id, rec.epoch, batch.tenant, streams[i].label_set);
+      if (app->records.empty())
+        return answer(*app, 0, {}); // nothing to log
+      if (st.disk_too_full()) {
         st.m->disk_full->inc();
         return answer(*app, 503, st.threshold_message);
       }
-      for (const auto& p : app->pushes) {
-        const auto& streams = p.batch->request.streams;
-        for (const auto& [i, rec] : p.records) {
-          const auto& es = streams[i].entries;
-          const model::entry_view* first = es.data();
-          if (!rec.index.empty()) {
-            // Some entries were not stored: log the stored ones only.
-            st.scratch.clear();
-            for (auto k : rec.index)
-              st.scratch.push_back(es[k]);
-            first = st.scratch.data();
-          }
-          auto added = st.w->add_entries(rec.wal_id, rec.counter, first, rec.count);
-          if (!added.ok())
-            return answer(*app, 500, "wal: " + added.message());
-        }
+      for (const auto& [i, rec] : app->records) {
+        auto added = st.w->add_entries(rec.wal_id, rec.counter, streams[i].entries.data(), rec.count);
+        if (!added.ok())
+          return answer(*app, 500, "wal: " + added.message());
       }
-      if (!any_entries && st.waiting.empty())
-        return answer(*app, 0, {}); // nothing to log and no earlier append waiting
       st.waiting.push_back(app);
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
