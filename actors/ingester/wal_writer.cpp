@@ -44,6 +44,9 @@ struct wal_metrics {
   metrics::counter* disk_full = nullptr;
   metrics::counter* write_failures = nullptr;
   metrics::histogram* fsync = nullptr;
+  /// Group commits: how many, and how long each write(2) took.
+  metrics::counter* writes = nullptr;
+  metrics::histogram* write_seconds = nullptr;
   /// Failed rolls; the checkpoint writer counts the rest.
   metrics::counter* checkpoints_failed = nullptr;
 
@@ -64,6 +67,13 @@ struct wal_metrics {
                          "Duration of the WAL's group-commit fsyncs.", {},
                          metrics::exponential_buckets(0.0001, 4, 8))
                .get();
+    writes = &r.counter("skald_ingester_wal_writes_total",
+                        "Total number of WAL group-commit writes (one write(2) each).")
+                  .get();
+    write_seconds = &r.histogram("skald_ingester_wal_write_duration_seconds",
+                                 "Duration of the WAL's group-commit writes.", {},
+                                 metrics::exponential_buckets(0.00005, 2, 12))
+                         .get();
     checkpoints_failed = &r.counter("loki_ingester_checkpoint_creations_failed_total",
                                     "Total number of checkpoint creations that failed.")
                             .get();
@@ -219,7 +229,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       auto& st = self->state;
       st.flush_scheduled = false;
       const auto before = st.w->stats();
+      const auto write_start = std::chrono::steady_clock::now();
       auto res = st.w->write();
+      if (st.w->stats().writes > before.writes) {
+        st.m->writes->inc();
+        st.m->write_seconds->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count());
+      }
       if (res.ok() && st.settings.fsync == wal::fsync_mode::batch) {
         res = st.w->sync();
         const auto& after = st.w->stats();
