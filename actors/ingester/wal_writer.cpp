@@ -14,6 +14,7 @@
 #include "actors/admin/introspect.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
+#include "runtime/util/thread_priority.hpp"
 #include "runtime/wal/layout.hpp"
 #include "runtime/wal/preallocate.hpp"
 #include "runtime/wal/writer.hpp"
@@ -144,7 +145,19 @@ wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
               std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval,
-              checkpoint_writer_actor checkpoints, caf::actor filler) {
+              checkpoint_writer_actor checkpoints, caf::actor filler, bool detached) {
+  if (detached) {
+    // On the writer's own thread (detached actors initialize there).
+    if (auto nice = settings.writer_nice; nice != 0) {
+      if (auto ok = util::set_this_thread_nice(nice); !ok) {
+        static auto logger = log::get("wal");
+        SKALD_LOG_INFO(logger,
+                       "wal: the writer thread keeps its priority ({}); set "
+                       "ingester.wal.writer_nice: 0 to skip this",
+                       ok.message());
+      }
+    }
+  }
   auto& st = self->state;
   st.filler = std::move(filler);
   st.checkpoints = std::move(checkpoints);
@@ -304,9 +317,9 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
                  : sys.spawn(wal_zero_filler_fn, deps.fs, wo.dir, wo.segment_size);
   if (deps.detached)
     return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
-                                    deps.space_check_interval, deps.checkpoints, filler);
+                                    deps.space_check_interval, deps.checkpoints, filler, true);
   return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
-                   deps.checkpoints, filler);
+                   deps.checkpoints, filler, false);
 }
 
 } // namespace skald::actors

@@ -36,6 +36,10 @@
 //   finished file to the writer, which opens its next segment from it. A
 //   failed zero-fill is logged; segments are then created as before
 //   (docs/wal-format.md §6).
+// Priority: detached, the writer sets its own thread's nice value to
+//   ingester.wal.writer_nice (default -10; runtime/util/thread_priority.hpp),
+//   so that it runs as soon as a write returns: the pushes wait for it. If
+//   the OS refuses (no CAP_SYS_NICE), it logs that once and goes on.
 // Timers: the fsync_interval delayed flush (batch only).
 // Disk full threshold (ingester.wal.disk_full_threshold > 0): while the WAL
 //   file system is fuller than that (statvfs, re-checked at most once a
