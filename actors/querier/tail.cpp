@@ -122,17 +122,48 @@ tail::entry_ptr make_entry(const logql::line_state& ls, const model::label_set& 
   return out;
 }
 
+int64_t clock_ns(tailer_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             self->clock().now().time_since_epoch())
+      .count();
+}
+
+void tick_in(tailer_ptr self, std::chrono::nanoseconds d, int64_t now) {
+  auto& st = self->state;
+  const auto at = now + d.count();
+  if (st.tick_pending && st.tick_due <= at)
+    return;
+  st.tick_pending = true;
+  st.tick_due = at;
+  self->delayed_send(self, d, tail_tick_atom_v);
+}
+
 /// Schedules a tick for the next entry to come due (delay_for), or soon
 /// when one is due and could not go.
 void tick_for_pending(tailer_ptr self, int64_t now) {
+  auto wait = self->state.buf->wait_ns(now);
+  // A due entry that could not go (client blocked): look again soon.
+  if (wait >= 0)
+    tick_in(self, std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)},
+            clock_ns(self));
+}
+
+/// A group or cluster tailer paces its hand-overs (runtime/tail/pacer.hpp):
+/// true when what is due waits for the tick this schedules. Not while a
+/// session of the group is still sending its history.
+bool hold(tailer_ptr self) {
   auto& st = self->state;
-  auto wait = st.buf->wait_ns(now);
-  if (wait >= 0 && !st.tick_pending) {
-    st.tick_pending = true;
-    // A due entry that could not go (client blocked): look again soon.
-    auto d = std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)};
-    self->delayed_send(self, d, tail_tick_atom_v);
-  }
+  // A session joining a group gets what is due as it comes (merged with its
+  // history), never after its history has gone out.
+  for (const auto& [m, out] : st.members)
+    if (!m->ready.load(std::memory_order_acquire))
+      return false;
+  const auto now = clock_ns(self);
+  const auto wait = st.pacer.hold_ns(now, st.buf->due(wall_ns(), tail::send_batch_entries));
+  if (wait == 0)
+    return false;
+  tick_in(self, std::chrono::nanoseconds{wait}, now);
+  return true;
 }
 
 /// Moves what the subscription dropped (slow reader) into the buffer, so
@@ -150,6 +181,9 @@ void take_dropped(tailer_state& st) {
 void flush(tailer_ptr self) {
   auto& st = self->state;
   if (st.ended || !st.history_done)
+    return;
+  // A session of a group only sends around its history: never held.
+  if (!st.member && hold(self))
     return;
   if (st.group)
     return group_flush(self);
@@ -175,6 +209,7 @@ void flush(tailer_ptr self) {
     if (!st.ws->send_texts(std::move(frames)))
       return end_session(self, 0, "the connection is gone");
     st.rs->m->bytes->inc(bytes);
+    st.pacer.sent(clock_ns(self));
   }
   tick_for_pending(self, now);
 }
@@ -262,10 +297,7 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
         break;
       st.buf->drop(ps.entries[i].ts, ps.label_set);
     }
-    if (!st.tick_pending) {
-      st.tick_pending = true;
-      self->delayed_send(self, std::chrono::milliseconds{10}, tail_tick_atom_v);
-    }
+    tick_in(self, std::chrono::milliseconds{10}, clock_ns(self));
     return false;
   }
   auto keep = [&st](const tail::entry_ptr& e) {
@@ -338,6 +370,7 @@ void tick_soon(tailer_ptr self) {
   auto& st = self->state;
   if (st.history_done && !st.tick_pending && !st.ended) {
     st.tick_pending = true;
+    st.tick_due = clock_ns(self);
     self->send(self, tail_tick_atom_v);
   }
 }
