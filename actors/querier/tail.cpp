@@ -49,6 +49,7 @@
 #include "runtime/tail/fanout.hpp"
 #include "runtime/tail/replicas.hpp"
 #include "runtime/tail/tail.hpp"
+#include "runtime/util/lines_containing.hpp"
 #include "runtime/util/logging.hpp"
 
 namespace skald::actors {
@@ -316,17 +317,31 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
     const bool as_pushed = st.p.expr->log.stages.empty() && b->labels && !st.p.categorize;
     if (as_pushed)
       out->reserve(b->stored.size());
-    for (auto i : b->stored) {
+    auto one = [&](uint32_t i) {
       const auto& ev = ps.entries[i];
       if (as_pushed && (ev.metadata == nullptr || ev.metadata->empty())) {
         out->push_back(make_stream_entry(ev.ts, ev.line, b->labels, render && !st.p.legacy));
-        continue;
+        return;
       }
       if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
-        continue;
+        return;
       out->push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,
                                 render && !st.p.legacy, b->labels, untouched));
+    };
+    // A leading `|= "literal"`: only the lines holding it are run, found in
+    // one pass over the push body they lie in (runtime/util/lines_containing.hpp).
+    const auto literal = st.runner->required_literal();
+    if (literal.empty() || as_pushed) {
+      for (auto i : b->stored)
+        one(i);
+      return out;
     }
+    const auto& storage = b->batch->request.storage;
+    const std::string_view body =
+        storage ? std::string_view{storage->bytes.get(), storage->size} : std::string_view{};
+    util::for_each_line_containing(
+        body, b->stored.size(), [&](size_t j) { return ps.entries[b->stored[j]].line; }, literal,
+        [&](size_t j) { one(b->stored[j]); });
     return out;
   };
   // Tailers of the same query share one evaluation per batch: the first one
