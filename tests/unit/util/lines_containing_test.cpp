@@ -76,7 +76,13 @@ std::vector<size_t> scanned(std::string_view region, const std::vector<std::stri
 TEST(lines_containing, occurrences_across_line_ends_and_in_gaps_are_not_a_lines) {
   // Line 0 "xxqueue=" | gap "email qu" | line 1 "eue=email" (its own) |
   // gap "queue=email" | line 2 "queue=emai" | gap "l" | line 3 "" | line 4 "...queue=email".
-  std::string buf = "xxqueue=" "email qu" "eue=email" "queue=email" "queue=emai" "l" "...queue=email";
+  std::string buf = "xxqueue="
+                    "email qu"
+                    "eue=email"
+                    "queue=email"
+                    "queue=emai"
+                    "l"
+                    "...queue=email";
   std::vector<std::string_view> lines;
   std::string_view b{buf};
   lines.push_back(b.substr(0, 8));
