@@ -309,24 +309,22 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
   };
   // `render`: entries shared by several tailers carry their JSON, rendered
   // once; a tailer's own entries are written straight into its messages.
-  auto evaluate = [&](bool render) {
-    auto out = std::make_shared<std::vector<tail::entry_ptr>>();
+  // `out(entry)` gets each kept entry.
+  auto evaluate = [&](bool render, const auto& out) {
     const bool untouched = !st.runner->touches_labels();
     // No stage (a bare selector): every entry is kept as pushed, with its
     // stream's labels; no pipeline run, no label builder.
     const bool as_pushed = st.p.expr->log.stages.empty() && b->labels && !st.p.categorize;
-    if (as_pushed)
-      out->reserve(b->stored.size());
     auto one = [&](uint32_t i) {
       const auto& ev = ps.entries[i];
       if (as_pushed && (ev.metadata == nullptr || ev.metadata->empty())) {
-        out->push_back(make_stream_entry(ev.ts, ev.line, b->labels, render && !st.p.legacy));
+        out(make_stream_entry(ev.ts, ev.line, b->labels, render && !st.p.legacy));
         return;
       }
       if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
         return;
-      out->push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,
-                                render && !st.p.legacy, b->labels, untouched));
+      out(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,
+                     render && !st.p.legacy, b->labels, untouched));
     };
     // A leading `|= "literal"`: only the lines holding it are run, found in
     // one pass over the push body they lie in (runtime/util/lines_containing.hpp).
@@ -334,7 +332,7 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
     if (literal.empty() || as_pushed) {
       for (auto i : b->stored)
         one(i);
-      return out;
+      return;
     }
     const auto& storage = b->batch->request.storage;
     const std::string_view body =
@@ -342,28 +340,38 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
     util::for_each_line_containing(
         body, b->stored.size(), [&](size_t j) { return ps.entries[b->stored[j]].line; }, literal,
         [&](size_t j) { one(b->stored[j]); });
-    return out;
   };
   // Tailers of the same query share one evaluation per batch: the first one
   // to get here runs the pipeline (under the memo's lock, so two threads
   // never both run it) and leaves the entries, rendered, in the memo.
-  std::shared_ptr<const std::vector<tail::entry_ptr>> kept;
+  bool any = false;
   if (b->memo && st.key.use_count() > 1) {
-    std::lock_guard<std::mutex> guard{b->memo->mtx};
-    for (const auto& [k, v] : b->memo->kept)
-      if (k == st.key.get())
+    std::shared_ptr<const std::vector<tail::entry_ptr>> kept;
+    {
+      std::lock_guard<std::mutex> guard{b->memo->mtx};
+      for (const auto& [k, v] : b->memo->kept)
+        if (k == st.key.get())
+          kept = v;
+      if (!kept) {
+        auto v = std::make_shared<std::vector<tail::entry_ptr>>();
+        evaluate(true, [&v](tail::entry_ptr e) { v->push_back(std::move(e)); });
         kept = v;
-    if (!kept) {
-      kept = evaluate(true);
-      b->memo->kept.emplace_back(st.key.get(), kept);
+        b->memo->kept.emplace_back(st.key.get(), kept);
+      }
     }
+    for (const auto& e : *kept)
+      keep(e);
+    any = !kept->empty();
   } else {
-    kept = evaluate(false);
+    // Alone with this batch (a group, or no other tailer of the query):
+    // straight into the buffer.
+    evaluate(false, [&](tail::entry_ptr e) {
+      any = true;
+      keep(e);
+    });
   }
-  for (const auto& e : *kept)
-    keep(e);
   // Nothing kept (a selective query) and nothing dropped: no work.
-  return !kept->empty() || st.sub->dropped_total() != st.dropped_seen;
+  return any || st.sub->dropped_total() != st.dropped_seen;
 }
 
 /// A batch from a local stream: its entries are consumed (inflight window),

@@ -85,14 +85,20 @@ inline long first_candidate(unsigned mask, const char* s, size_t at, const char*
 }
 
 /// find()'s AVX2 scan: the first match's offset, or -1; hays of at least
-/// k + 31 bytes, k >= 2. Two blocks per round (64 starts) while they last.
-/// Bits of the 32 starts at `at` where the needle's first and last bytes are.
-__attribute__((target("avx2"))) inline unsigned avx2_mask(const char* s, size_t at, size_t k,
-                                                          __m256i first, __m256i last) noexcept {
+/// k + 31 bytes, k >= 2.
+/// Bytes 0xff at the 32 starts at `at` where the needle's first and last
+/// bytes are.
+__attribute__((target("avx2"))) inline __m256i avx2_hits(const char* s, size_t at, size_t k,
+                                                         __m256i first, __m256i last) noexcept {
   const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + at));
   const __m256i l = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + at + k - 1));
-  return static_cast<unsigned>(_mm256_movemask_epi8(
-      _mm256_and_si256(_mm256_cmpeq_epi8(first, f), _mm256_cmpeq_epi8(last, l))));
+  return _mm256_and_si256(_mm256_cmpeq_epi8(first, f), _mm256_cmpeq_epi8(last, l));
+}
+
+/// The same as a bit mask.
+__attribute__((target("avx2"))) inline unsigned avx2_mask(const char* s, size_t at, size_t k,
+                                                          __m256i first, __m256i last) noexcept {
+  return static_cast<unsigned>(_mm256_movemask_epi8(avx2_hits(s, at, k, first, last)));
 }
 
 __attribute__((target("avx2"))) inline long find_avx2(const char* s, size_t n, const char* p,
@@ -100,15 +106,21 @@ __attribute__((target("avx2"))) inline long find_avx2(const char* s, size_t n, c
   const __m256i first = _mm256_set1_epi8(p[0]);
   const __m256i last = _mm256_set1_epi8(p[k - 1]);
   size_t i = 0;
-  for (; i + k + 63 <= n; i += 64) {
-    const auto m0 = avx2_mask(s, i, k, first, last);
-    const auto m1 = avx2_mask(s, i + 32, k, first, last);
-    if ((m0 | m1) == 0)
+  // Four blocks (128 starts) per round, one test for all of them.
+  for (; i + k + 127 <= n; i += 128) {
+    const __m256i h0 = avx2_hits(s, i, k, first, last);
+    const __m256i h1 = avx2_hits(s, i + 32, k, first, last);
+    const __m256i h2 = avx2_hits(s, i + 64, k, first, last);
+    const __m256i h3 = avx2_hits(s, i + 96, k, first, last);
+    const __m256i any = _mm256_or_si256(_mm256_or_si256(h0, h1), _mm256_or_si256(h2, h3));
+    if (_mm256_testz_si256(any, any))
       continue;
-    if (auto at = first_candidate(m0, s, i, p, k); at >= 0)
-      return at;
-    if (auto at = first_candidate(m1, s, i + 32, p, k); at >= 0)
-      return at;
+    const __m256i hs[4] = {h0, h1, h2, h3};
+    for (size_t j = 0; j < 4; ++j) {
+      const auto m = static_cast<unsigned>(_mm256_movemask_epi8(hs[j]));
+      if (auto at = first_candidate(m, s, i + 32 * j, p, k); at >= 0)
+        return at;
+    }
   }
   for (; i + k + 31 <= n; i += 32)
     if (auto at = first_candidate(avx2_mask(s, i, k, first, last), s, i, p, k); at >= 0)
