@@ -7,9 +7,11 @@
 //        (one message per stream, no reply: each stream actor writes its slot
 //        of the push_round; the one that finishes last completes it)
 //   WAL off: the last stream actor finishes the ingest_done itself.
-//   WAL on:  the last stream actor hands the round back to the tenant, which
-//        logs its pushes in arrival order (messages/wal.hpp); the WAL writer
-//        finishes each push's ingest_done after the write (and fsync).
+//   WAL on:  right after the stream appends, the tenant sends the push's
+//        entries to the WAL writer (messages/wal.hpp), which logs them while
+//        the streams apply them; whichever finishes last — the last stream
+//        actor or the writer after the write (and fsync) — finishes the
+//        ingest_done: a push is acked only when applied AND logged.
 //   ingest_done (status 0 = ok, else Loki's HTTP status and body): with one
 //        replica the distributor's completes the push_job at once (the HTTP
 //        response is posted from the thread that finished the push); request
@@ -149,26 +151,19 @@ private:
 using ingest_done_ptr = std::shared_ptr<ingest_done>;
 
 /// With the WAL on: what the tenant instance logs for one stream's append
-/// (messages/wal.hpp). count == 0: nothing to log.
+/// (messages/wal.hpp): every entry it sends the stream, logged while the
+/// stream applies them.
 struct stream_wal_record {
   /// Node-wide stream id (the WAL's "fingerprint") and incarnation.
   uint64_t wal_id = 0;
   uint64_t epoch = 0;
   /// The stream's WAL counter after these entries.
   uint64_t counter = 0;
-  /// Entries to log; index holds their positions in the batch stream's
-  /// entries (request order) unless all of them were stored (then empty).
+  /// Entries to log: the batch stream's entries (all of them, request order).
   uint32_t count = 0;
-  std::vector<uint32_t> index;
   /// Log the series record first (the stream's first record).
   bool series = false;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stream_wal_record& x) {
-  return f(caf::meta::type_name("stream_wal_record"), x.wal_id, x.epoch, x.counter, x.count,
-           x.index, x.series);
-}
 
 /// What one stream actor did with its append: its slot of the push_round.
 struct stream_reply {
@@ -179,15 +174,12 @@ struct stream_reply {
   uint64_t too_far_behind_bytes = 0;
   uint32_t rate_limited = 0;
   uint64_t rate_limited_bytes = 0;
-  /// WAL on: the stored entries, logged by the tenant instance before the
-  /// push is acknowledged.
-  stream_wal_record wal;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_reply& x) {
   return f(caf::meta::type_name("stream_reply"), x.status, x.message, x.stored, x.too_far_behind,
-           x.too_far_behind_bytes, x.rate_limited, x.rate_limited_bytes, x.wal);
+           x.too_far_behind_bytes, x.rate_limited, x.rate_limited_bytes);
 }
 
 struct push_round;
@@ -198,22 +190,27 @@ using push_round_ptr = std::shared_ptr<push_round>;
 /// naming its slot; a stream actor writes only its own slot; whoever counts
 /// `pending` down to zero (acq_rel: every slot write happens before) calls
 /// `on_last` once. Replaces a request/reply pair per stream by one message
-/// per stream.
+/// per stream. With the WAL on, the WAL writer holds one more count: it
+/// logs the push's entries while the streams apply them, sets wal_status /
+/// wal_message and counts down after the write (after the fsync with
+/// fsync=batch), so the push is answered once both are done.
 struct push_round {
   ingest_ptr batch;
   ingest_done_ptr done;
   /// One per stream of the batch, in request order. Slot i is written by the
   /// tenant (stream limit) or by the actor that got stream_append i.
   std::vector<stream_reply> replies;
-  /// Slots still being applied, plus one the tenant holds while sending.
+  /// Slots still being applied, plus one the tenant holds while sending,
+  /// plus one for the WAL write (WAL on, something to log).
   std::atomic<uint32_t> pending{1};
-  /// Completes the round: the stream actor that appended last (host = its
-  /// execution unit) or a dropped stream_append's destructor (host null).
+  /// Completes the round: the actor that counted down last (host = its
+  /// execution unit, or null: a dropped stream_append's destructor or the
+  /// WAL writer's thread).
   void (*on_last)(const push_round_ptr& round, caf::execution_unit* host) = nullptr;
-  /// WAL on: the tenant instance that logs the round (on_last sends it back).
-  caf::strong_actor_ptr tenant;
-  /// The tenant's own flag: every slot is written (its WAL queue).
-  bool complete = false;
+  /// WAL on: the write's verdict (0, or 503/500 and its text), set by the
+  /// WAL writer before its count_down.
+  uint16_t wal_status = 0;
+  std::string wal_message;
 
   /// Counts one slot done; true for the one caller that completed the round.
   bool count_down() noexcept { return pending.fetch_sub(1, std::memory_order_acq_rel) == 1; }
@@ -226,10 +223,14 @@ struct push_round {
 struct stream_append {
   push_round_ptr round;
   uint32_t index = 0;
+  /// WAL on: the stream's WAL counter after these entries (the tenant logs
+  /// them; the stream's checkpoint snapshot reports the counter it applied).
+  uint64_t wal_counter = 0;
   /// Set by the stream actor once it wrote the slot.
   bool applied = false;
 
-  stream_append(push_round_ptr r, uint32_t i) : round(std::move(r)), index(i) {}
+  stream_append(push_round_ptr r, uint32_t i, uint64_t counter = 0)
+      : round(std::move(r)), index(i), wal_counter(counter) {}
   stream_append(const stream_append&) = delete;
   stream_append& operator=(const stream_append&) = delete;
   ~stream_append();

@@ -2,12 +2,13 @@
 // how the ingester module hands the replayed streams to the ingester.
 //
 //   tenant ──(append_atom, wal_append_ptr)──► WAL writer        (no reply)
-//        (one message per push, or per run of pushes completed together:
-//        every stream's stored entries of those pushes; the writer finishes
-//        each push's ingest_done itself: the push's own reply once their
-//        write(2) returned — and, with ingester.wal.fsync = batch, their
-//        group-commit fsync; else 503/500 and Loki's-style text for every
-//        push that had records in the failed batch)
+//        (one message per push, sent right after the push's stream appends:
+//        every entry sent to a stream, logged while the streams apply them.
+//        The writer counts the push's round down once the write(2) returned
+//        — and, with ingester.wal.fsync = batch, its group-commit fsync —
+//        after setting the round's wal_status: 0, or 503/500 and Loki's-style
+//        text for a failed batch. Whoever counts the round down last answers
+//        the push, messages/push.hpp)
 //   WAL writer ──(wal_flush_atom)──► itself          (one group commit)
 //   ingester module ──(replay_atom, recovery_ptr)──► ingester ──► ingester_stats
 //   checkpoint (every ingester.wal.checkpoint_duration, driven by the ingester):
@@ -19,16 +20,23 @@
 // Local only, like ingest_ptr: the pointers are whitelisted with
 // CAF_ALLOW_UNSAFE_MESSAGE_TYPE and not in the type-ID block.
 //
-// Owner: a wal_append is built by one tenant instance from its push rounds'
-// slots (stream_reply::wal, messages/push.hpp) and read by the WAL writer,
-// which encodes the records straight from the batches' entry_views (each
-// line is encoded once); it keeps the push batches alive.
+// Owner: a wal_append is built by one tenant instance for one push and read
+// by the WAL writer, which encodes the records straight from the batch's
+// entry_views (each line is encoded once); it keeps the push round alive.
 // Invariants:
 //   (1) every record has count >= 1 and counter >= count; the records of one
 //       wal_id reach the writer in counter order (the tenant sends its
-//       pushes' appends in the order the pushes arrived, and a stream applies
-//       them in that order) — runtime/wal/writer.hpp, add_entries().
+//       pushes' appends in the order the pushes arrived) —
+//       runtime/wal/writer.hpp, add_entries().
 //   (2) series is true on the first record a stream incarnation sends.
+//   (3) a push's stream appends are sent before its wal_append, so the
+//       snapshot a checkpoint asks for after its roll (the tenant forwards
+//       the ask, later, to the same stream actors: FIFO per sender) finds the
+//       entries of every record before the roll applied
+//       (runtime/wal/writer.hpp's REQUIRES).
+//   (4) the writer logs every entry the tenant sent, also those the stream
+//       then refuses; replay applies the same rules in the same order and
+//       refuses them again (runtime/ingester/wal_recovery.hpp).
 #pragma once
 
 #include <cstdint>
@@ -49,19 +57,13 @@ namespace ingester {
 struct recovery;
 } // namespace ingester
 
-/// The records of one or more pushes of one tenant, in arrival order.
+/// The records of one push of one tenant.
 struct wal_append {
-  struct push {
-    /// Keeps the entry_views alive; labels and tenant of series records.
-    ingest_ptr batch;
-    /// (index of the stream in batch->request.streams, its record).
-    std::vector<std::pair<uint32_t, stream_wal_record>> records;
-    /// The push's answer once logged (status 0, or a stream's error).
-    ingest_reply reply;
-    /// Finished by the writer (the ack); dropped unfinished = not acked.
-    ingest_done_ptr done;
-  };
-  std::vector<push> pushes;
+  /// The push: keeps the entry_views alive (batch; labels and tenant of
+  /// series records); the writer counts it down after the write.
+  push_round_ptr round;
+  /// (index of the stream in round->batch->request.streams, its record).
+  std::vector<std::pair<uint32_t, stream_wal_record>> records;
 };
 
 using wal_append_ptr = std::shared_ptr<const wal_append>;

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <random>
 #include <unordered_map>
@@ -56,6 +55,13 @@ struct stream_slot {
   /// Appends sent to the stream: it is removed only if it had applied all of
   /// them when it reported no chunks left (flush_reply::appends).
   uint64_t sent = 0;
+  /// WAL on: the incarnation's id and epoch, its entry counter (entries
+  /// logged so far; never reused, not even for nacked records) and whether
+  /// its series record was handed to the writer.
+  uint64_t wal_id = 0;
+  uint64_t epoch = 0;
+  uint64_t counter = 0;
+  bool series_logged = false;
 };
 
 struct tenant_state {
@@ -71,10 +77,6 @@ struct tenant_state {
   /// Parsed label sets of the streams' canonical strings, for selects (a
   /// stream that exits leaves its entry: same labels parse the same).
   std::unordered_map<std::string, model::label_set> parsed;
-  /// WAL on: push rounds in arrival order until their records were handed
-  /// to the writer (a stream's records must reach the writer in counter
-  /// order, and a push is answered only after every earlier one's write).
-  std::deque<push_round_ptr> wal_queue;
   /// Live tails of this tenant (closed ones are pruned on the next tail).
   std::vector<tail_request_ptr> tailers;
 
@@ -109,6 +111,8 @@ struct tenant_state {
 
 /// Sums a round's slots into the push's answer: entries stored, and the
 /// status and text of the last failing stream (Loki: the last error wins).
+/// A failed WAL write wins over the streams' errors: nothing of the push is
+/// acknowledged as logged.
 ingest_reply sum_round(push_round& r) {
   ingest_reply out;
   for (auto& x : r.replies) {
@@ -118,19 +122,18 @@ ingest_reply sum_round(push_round& r) {
       out.message = std::move(x.message);
     }
   }
+  if (r.wal_status != 0) {
+    out.status = r.wal_status;
+    out.message = std::move(r.wal_message);
+  }
   return out;
 }
 
-/// push_round::on_last with the WAL off: every stream applied its entries,
-/// the push is answered from the thread that applied the last ones.
+/// push_round::on_last: every stream applied its entries (and, WAL on, the
+/// writer logged them); the push is answered from the thread that finished
+/// last.
 void answer_round(const push_round_ptr& r, caf::execution_unit*) {
   r->done->finish(sum_round(*r));
-}
-
-/// push_round::on_last with the WAL on: back to the tenant, which logs the
-/// rounds in arrival order (on the last stream's worker when there is one).
-void return_round(const push_round_ptr& r, caf::execution_unit* host) {
-  r->tenant->enqueue(nullptr, caf::make_message_id(), caf::make_message(append_atom_v, r), host);
 }
 
 /// Removes the stream (fp, labels) after it reported no chunks left having
@@ -163,34 +166,6 @@ bool remove_stream(tenant_actor::stateful_pointer<tenant_state> self, uint64_t f
 }
 
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
-
-/// WAL on: hands the records of the completed rounds at the head of the WAL
-/// queue to the writer in one wal_append (after every earlier push's); the
-/// writer answers each push after the write. Also a run with nothing to log
-/// goes through the writer, which answers it in order with the earlier ones.
-void finish_push(tenant_ptr self, const push_round_ptr& r) {
-  auto& st = self->state;
-  r->complete = true;
-  auto& q = st.wal_queue;
-  if (q.empty() || !q.front()->complete)
-    return; // an earlier push is still being applied
-  auto msg = std::make_shared<wal_append>();
-  while (!q.empty() && q.front()->complete) {
-    auto& x = *q.front();
-    wal_append::push p;
-    p.batch = x.batch;
-    p.done = std::move(x.done);
-    for (uint32_t i = 0; i < x.replies.size(); ++i)
-      if (x.replies[i].wal.count > 0)
-        p.records.emplace_back(i, std::move(x.replies[i].wal));
-    p.reply = sum_round(x);
-    msg->pushes.push_back(std::move(p));
-    q.pop_front();
-  }
-  // Local, never blocking; a writer that is gone drops the message and the
-  // pushes' ingest_done answer request_receiver_down (not acked).
-  self->send(st.ctx->deps.wal, append_atom_v, wal_append_ptr{std::move(msg)});
-}
 
 tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_state> self,
                                       ctx_ptr ctx, std::string tenant, uint64_t parent) {
@@ -239,13 +214,12 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
       round->batch = batch;
       round->done = done;
       round->replies.resize(streams.size());
+      round->on_last = &answer_round;
       const bool wal = static_cast<bool>(st.ctx->deps.wal);
+      std::shared_ptr<wal_append> log;
       if (wal) {
-        round->on_last = &return_round;
-        round->tenant = caf::actor_cast<caf::strong_actor_ptr>(self);
-        st.wal_queue.push_back(round);
-      } else {
-        round->on_last = &answer_round;
+        log = std::make_shared<wal_append>();
+        log->round = round;
       }
       for (uint32_t i = 0; i < streams.size(); ++i) {
         const auto& ps = streams[i];
@@ -278,6 +252,8 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
           auto& v = st.streams[ps.fingerprint];
           v.push_back(stream_slot{ps.labels, h});
           slot = &v.back();
+          slot->wal_id = init->wal_id;
+          slot->epoch = init->epoch;
           ++st.count;
           st.memory_streams->inc();
           st.streams_created->inc();
@@ -289,17 +265,32 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         // deadline bounds what the client waits.
         round->pending.fetch_add(1, std::memory_order_relaxed);
         ++slot->sent;
-        self->send(slot->handle, append_atom_v, std::make_shared<stream_append>(round, i));
+        uint64_t counter = 0;
+        if (log) {
+          // Logged while the stream applies them (messages/wal.hpp).
+          stream_wal_record rec;
+          rec.wal_id = slot->wal_id;
+          rec.epoch = slot->epoch;
+          slot->counter += ps.entries.size();
+          counter = rec.counter = slot->counter;
+          rec.count = static_cast<uint32_t>(ps.entries.size());
+          rec.series = !slot->series_logged;
+          slot->series_logged = true;
+          log->records.emplace_back(i, rec);
+        }
+        self->send(slot->handle, append_atom_v,
+                   std::make_shared<stream_append>(round, i, counter));
       }
-      if (round->count_down()) {
-        // Every stream applied already (or none was sent an append).
-        if (wal)
-          finish_push(self, round);
-        else
-          answer_round(round, nullptr);
+      if (log && !log->records.empty()) {
+        // After the stream appends (messages/wal.hpp, invariant 3). Local,
+        // never blocking; a writer that is gone drops the message and the
+        // push is never acked (its ingest_done answers request_receiver_down).
+        round->pending.fetch_add(1, std::memory_order_relaxed);
+        self->send(st.ctx->deps.wal, append_atom_v, wal_append_ptr{std::move(log)});
       }
+      if (round->count_down())
+        answer_round(round, nullptr); // every stream applied already (or none got an append)
     },
-    [=](append_atom, const push_round_ptr& r) { finish_push(self, r); },
     [=](status_atom) -> ingester_stats {
       return ingester_stats{1, static_cast<uint32_t>(self->state.count)};
     },
@@ -354,11 +345,14 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         init->wal_id = rs.wal_id;
         init->epoch = rs.epoch;
         init->counter = rs.counter;
-        init->series_logged = true;
         init->parent = self->id();
         auto h = self->spawn<caf::linked>(stream_fn, st.ctx, st.tenant, rs.labels, rs.fingerprint,
                                           init);
-        st.streams[rs.fingerprint].push_back(stream_slot{rs.labels, h});
+        auto& slot = st.streams[rs.fingerprint].emplace_back(stream_slot{rs.labels, h});
+        slot.wal_id = rs.wal_id;
+        slot.epoch = rs.epoch;
+        slot.counter = rs.counter;
+        slot.series_logged = true;
         ++st.count;
         st.memory_streams->inc();
       }
@@ -545,7 +539,8 @@ void start_checkpoint_timer(ingester_ptr self) {
 }
 
 /// One WAL checkpoint: roll (segments <= N are covered by snapshots taken
-/// after it: streams apply before logging), gather every stream's snapshot,
+/// after it: a record's stream appends are queued before it, messages/wal.hpp
+/// invariant 3), gather every stream's snapshot,
 /// have the writer write checkpoint.N and remove what it covers. On any
 /// error the segments stay and the next cycle tries again.
 void run_checkpoint(ingester_ptr self) {

@@ -17,15 +17,17 @@
 // Pushes (messages/push.hpp): one message per stream and no replies. The
 //   tenant sends each stream actor of a push its slot of a push_round; a
 //   stream applies the entries, writes its slot, counts the round down; the
-//   one that completes it answers the push's ingest_done (WAL off) or hands
-//   the round back to the tenant (WAL on). The tenant counts the appends it
-//   sent per stream, a stream those it applied (for removal, below).
-//   stream (WAL on): its WAL id, epoch and entry counter; each append applies
-//             the entries and names the stored ones in its slot.
-//   tenant (WAL on): its push rounds in arrival order until logged: once a
-//             round is complete, one wal_append for it goes to the WAL writer
-//             (after every earlier push's), and the writer answers the push
-//             after the write (ack rule).
+//   one that completes it answers the push's ingest_done. The tenant counts
+//   the appends it sent per stream, a stream those it applied (for removal,
+//   below).
+//   tenant (WAL on): each stream's WAL id, epoch, entry counter and whether
+//             its series record went out; right after a push's stream
+//             appends it sends one wal_append with every entry it sent to
+//             the WAL writer, which logs them while the streams apply them
+//             and counts the round down after the write (ack rule: the push
+//             is answered when applied and logged, messages/wal.hpp).
+//   stream (WAL on): its WAL id and epoch, and the counter of the last
+//             append it applied (what its checkpoint snapshot covers).
 // Timers: the ingester's WAL checkpoint (every checkpoint_interval): roll the
 //   WAL writer's segment, gather every stream's snapshot (tenant -> stream),
 //   have the checkpoint writer (through the WAL writer) write checkpoint.N

@@ -89,7 +89,6 @@ struct stream_init {
   uint64_t wal_id = 0;
   uint64_t epoch = 0;
   uint64_t counter = 0;
-  bool series_logged = false;
   /// Live tails that match the stream at its creation (messages/tail.hpp).
   std::vector<tail_request_ptr> tailers;
   /// The tenant actor (admin console).
@@ -104,13 +103,13 @@ struct stream_state {
   std::string tenant;
   uint64_t limits_version = 0;
   ctx_ptr ctx;
-  // WAL: this incarnation's id, epoch and entry counter (never reused, not
-  // even for nacked records), whether its series record was handed over.
+  // WAL: this incarnation's id and epoch, and the entry counter of the last
+  // append it applied (the tenant numbers and logs the entries: its
+  // stream_slot; checkpoints report what is applied).
   model::label_set label_set;
   uint64_t wal_id = 0;
   uint64_t epoch = 0;
   uint64_t counter = 0;
-  bool series_logged = false;
   /// Appends applied (reported in flush replies: the tenant removes the
   /// stream only if it sent none since).
   uint64_t appends = 0;

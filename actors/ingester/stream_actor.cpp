@@ -261,11 +261,10 @@ stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t ind
   auto now = now_ns(self);
   refresh_stream_limits(st, now);
   const auto& es = batch->request.streams[index].entries;
-  const auto& wal = st.ctx->deps.wal;
   st.stored_index.clear();
-  // Apply before logging (runtime/wal/writer.hpp): the entries are in the
-  // chunks before their record goes to the WAL writer.
-  const bool want_index = wal || !st.tailers.empty();
+  // The tenant logs all of `es` meanwhile (messages/wal.hpp); the tails get
+  // the stored ones.
+  const bool want_index = !st.tailers.empty();
   auto out = st.s->push(es.data(), es.size(), st.tenant, now,
                         want_index ? &st.stored_index : nullptr);
   if (out.chunks_created > 0) {
@@ -291,22 +290,6 @@ stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t ind
   }
   if (!st.tailers.empty())
     feed_tailers(st, batch, index);
-  if (!wal || st.stored_index.empty())
-    return r;
-  // The tenant logs these entries (one WAL append per push) and the push is
-  // answered only after their write: apply before logging, counters only grow.
-  auto& w = r.wal;
-  w.wal_id = st.wal_id;
-  w.epoch = st.epoch;
-  st.counter += st.stored_index.size();
-  w.counter = st.counter;
-  w.count = static_cast<uint32_t>(st.stored_index.size());
-  if (w.count != es.size())
-    w.index = st.stored_index;
-  if (!st.series_logged) {
-    w.series = true;
-    st.series_logged = true;
-  }
   return r;
 }
 
@@ -327,7 +310,6 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
   st.wal_id = init->wal_id;
   st.epoch = init->epoch;
   st.counter = init->counter;
-  st.series_logged = init->series_logged;
   st.tailers = std::move(init->tailers);
   refresh_stream_limits(st, now_ns(self));
   enlist(self, "stream", "stream " + st.s->labels() + " tenant=" + st.tenant, init->parent,
@@ -351,6 +333,8 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
     [=](append_atom, const stream_append_ptr& a) {
       auto& round = *a->round;
       round.replies[a->index] = apply_append(self, round.batch, a->index);
+      if (a->wal_counter != 0)
+        self->state.counter = a->wal_counter;
       a->applied = true;
       ++self->state.appends;
       if (round.count_down())
@@ -368,7 +352,7 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
     [=](checkpoint_atom) -> snapshot_list_ptr {
       auto& st = self->state;
       auto out = std::make_shared<std::vector<stream_snapshot>>();
-      if (!st.series_logged || st.counter == 0)
+      if (st.counter == 0)
         return out; // nothing logged: nothing to cover
       stream_snapshot sn;
       sn.wal_id = st.wal_id;

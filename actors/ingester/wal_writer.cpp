@@ -14,6 +14,7 @@
 #include "actors/admin/introspect.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
+#include "runtime/util/thread_priority.hpp"
 #include "runtime/wal/layout.hpp"
 #include "runtime/wal/preallocate.hpp"
 #include "runtime/wal/writer.hpp"
@@ -44,6 +45,9 @@ struct wal_metrics {
   metrics::counter* disk_full = nullptr;
   metrics::counter* write_failures = nullptr;
   metrics::histogram* fsync = nullptr;
+  /// Group commits: how many, and how long each write(2) took.
+  metrics::counter* writes = nullptr;
+  metrics::histogram* write_seconds = nullptr;
   /// Failed rolls; the checkpoint writer counts the rest.
   metrics::counter* checkpoints_failed = nullptr;
 
@@ -64,6 +68,13 @@ struct wal_metrics {
                          "Duration of the WAL's group-commit fsyncs.", {},
                          metrics::exponential_buckets(0.0001, 4, 8))
                .get();
+    writes = &r.counter("skald_ingester_wal_writes_total",
+                        "Total number of WAL group-commit writes (one write(2) each).")
+                  .get();
+    write_seconds = &r.histogram("skald_ingester_wal_write_duration_seconds",
+                                 "Duration of the WAL's group-commit writes.", {},
+                                 metrics::exponential_buckets(0.00005, 2, 12))
+                         .get();
     checkpoints_failed = &r.counter("loki_ingester_checkpoint_creations_failed_total",
                                     "Total number of checkpoint creations that failed.")
                             .get();
@@ -78,10 +89,8 @@ struct wal_writer_state {
   std::shared_ptr<wal_metrics> m;
   checkpoint_writer_actor checkpoints;
   /// The appends in the pending batch, in arrival order (their pushes are
-  /// answered after its write).
+  /// counted down after its write).
   std::vector<wal_append_ptr> waiting;
-  /// The stored subset of a stream's entries (reused).
-  std::vector<model::entry_view> scratch;
   bool flush_scheduled = false;
   /// disk_full_threshold: the last statvfs verdict and when it was taken
   /// (re-checked at most once a second).
@@ -119,25 +128,36 @@ struct wal_writer_state {
   }
 };
 
-/// Finishes every push of `app`: its own reply, or status/message for the
-/// pushes whose records were in a failed batch (status != 0).
+/// Counts the push of `app` down as logged (status 0) or not (503/500 and
+/// its text: the push is not acknowledged); the last to count it down
+/// answers it (messages/push.hpp).
 void answer(const wal_append& app, uint16_t status, const std::string& message) {
-  for (const auto& p : app.pushes) {
-    auto r = p.reply;
-    if (status != 0 && !p.records.empty()) {
-      r.status = status;
-      r.message = message;
-    }
-    if (p.done)
-      p.done->finish(std::move(r));
+  auto& round = *app.round;
+  if (status != 0) {
+    round.wal_status = status;
+    round.wal_message = message;
   }
+  if (round.count_down() && round.on_last != nullptr)
+    round.on_last(app.round, nullptr);
 }
 
 wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
               std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval,
-              checkpoint_writer_actor checkpoints, caf::actor filler) {
+              checkpoint_writer_actor checkpoints, caf::actor filler, bool detached) {
+  if (detached) {
+    // On the writer's own thread (detached actors initialize there).
+    if (auto nice = settings.writer_nice; nice != 0) {
+      if (auto ok = util::set_this_thread_nice(nice); !ok) {
+        static auto logger = log::get("wal");
+        SKALD_LOG_INFO(logger,
+                       "wal: the writer thread keeps its priority ({}); set "
+                       "ingester.wal.writer_nice: 0 to skip this",
+                       ok.message());
+      }
+    }
+  }
   auto& st = self->state;
   st.filler = std::move(filler);
   st.checkpoints = std::move(checkpoints);
@@ -193,38 +213,22 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     self, info,
     [=](append_atom, const wal_append_ptr& app) {
       auto& st = self->state;
-      bool any_entries = false;
-      for (const auto& p : app->pushes) {
-        const auto& streams = p.batch->request.streams;
-        for (const auto& [i, rec] : p.records) {
-          any_entries = true;
-          if (rec.series) // even when refused below: later records need it
-            st.w->add_series(rec.wal_id, rec.epoch, p.batch->tenant, streams[i].label_set);
-        }
-      }
-      if (any_entries && st.disk_too_full()) {
+      const auto& batch = *app->round->batch;
+      const auto& streams = batch.request.streams;
+      for (const auto& [i, rec] : app->records)
+        if (rec.series) // even when refused below: later records need it
+          st.w->add_series(rec.wal_id, rec.epoch, batch.tenant, streams[i].label_set);
+      if (app->records.empty())
+        return answer(*app, 0, {}); // nothing to log
+      if (st.disk_too_full()) {
         st.m->disk_full->inc();
         return answer(*app, 503, st.threshold_message);
       }
-      for (const auto& p : app->pushes) {
-        const auto& streams = p.batch->request.streams;
-        for (const auto& [i, rec] : p.records) {
-          const auto& es = streams[i].entries;
-          const model::entry_view* first = es.data();
-          if (!rec.index.empty()) {
-            // Some entries were not stored: log the stored ones only.
-            st.scratch.clear();
-            for (auto k : rec.index)
-              st.scratch.push_back(es[k]);
-            first = st.scratch.data();
-          }
-          auto added = st.w->add_entries(rec.wal_id, rec.counter, first, rec.count);
-          if (!added.ok())
-            return answer(*app, 500, "wal: " + added.message());
-        }
+      for (const auto& [i, rec] : app->records) {
+        auto added = st.w->add_entries(rec.wal_id, rec.counter, streams[i].entries.data(), rec.count);
+        if (!added.ok())
+          return answer(*app, 500, "wal: " + added.message());
       }
-      if (!any_entries && st.waiting.empty())
-        return answer(*app, 0, {}); // nothing to log and no earlier append waiting
       st.waiting.push_back(app);
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
@@ -238,7 +242,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       auto& st = self->state;
       st.flush_scheduled = false;
       const auto before = st.w->stats();
+      const auto write_start = std::chrono::steady_clock::now();
       auto res = st.w->write();
+      if (st.w->stats().writes > before.writes) {
+        st.m->writes->inc();
+        st.m->write_seconds->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count());
+      }
       if (res.ok() && st.settings.fsync == wal::fsync_mode::batch) {
         res = st.w->sync();
         const auto& after = st.w->stats();
@@ -307,9 +317,9 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
                  : sys.spawn(wal_zero_filler_fn, deps.fs, wo.dir, wo.segment_size);
   if (deps.detached)
     return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
-                                    deps.space_check_interval, deps.checkpoints, filler);
+                                    deps.space_check_interval, deps.checkpoints, filler, true);
   return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
-                   deps.checkpoints, filler);
+                   deps.checkpoints, filler, false);
 }
 
 } // namespace skald::actors

@@ -10,13 +10,13 @@
 //
 // State owned: the wal::writer (segment file, pending batch), the appends in
 //   the pending batch, whether a group commit is scheduled.
-// Messages: (append_atom, wal_append_ptr), no reply message: one tenant's
-//   records of one or more pushes (messages/wal.hpp), encoded here straight
-//   from the pushes' entry_views (series records first where a stream logs
-//   its first entries); the writer finishes each push's ingest_done itself
-//   (the distributor's completion: the HTTP response leaves from this
-//   thread); an append with no records is answered in order with the
-//   appends before it;
+// Messages: (append_atom, wal_append_ptr), no reply message: the records of
+//   one push (messages/wal.hpp), sent by the tenant while its streams apply
+//   the entries, encoded here straight from the push's entry_views (series
+//   records first where a stream logs its first entries); after the write
+//   the writer counts the push's round down, and if the streams are done it
+//   answers the push itself (the distributor's completion: the HTTP response
+//   leaves from this thread);
 //   (wal_flush_atom) from itself; the ingester's checkpoint cycle:
 //   (checkpoint_atom) -> N (roll), then (checkpoint_atom, N, snapshots) ->
 //   #series, delegated to the checkpoint writer actor
@@ -36,19 +36,23 @@
 //   finished file to the writer, which opens its next segment from it. A
 //   failed zero-fill is logged; segments are then created as before
 //   (docs/wal-format.md §6).
+// Priority: detached, the writer sets its own thread's nice value to
+//   ingester.wal.writer_nice (default -10; runtime/util/thread_priority.hpp),
+//   so that it runs as soon as a write returns: the pushes wait for it. If
+//   the OS refuses (no CAP_SYS_NICE), it logs that once and goes on.
 // Timers: the fsync_interval delayed flush (batch only).
 // Disk full threshold (ingester.wal.disk_full_threshold > 0): while the WAL
 //   file system is fuller than that (statvfs, re-checked at most once a
 //   second), appends are answered 503 at once and their entries not logged
 //   (series records still are); pushes succeed again once usage drops.
-// Failure: a failed write/sync answers every waiting append 503 ("disk full")
+// Failure: a failed write/sync marks every waiting push 503 ("disk full")
 //   or 500 (other I/O errors) and counts it; the writer recovers by itself
 //   (the next write retries, a new segment if needed), so pushes succeed
 //   again once space returns. Exit: closes the segment (no sync: kill -9
 //   semantics are the same). Nothing is lost that was acked.
-// Invariant: an ingest_done is finished with status 0 only after write() (and
-//   sync() in batch mode) returned ok for a batch holding that append's
-//   records.
+// Invariant: a push with records is answered with status 0 only after
+//   write() (and sync() in batch mode) returned ok for a batch holding them
+//   (and its streams applied them).
 #pragma once
 
 #include <chrono>

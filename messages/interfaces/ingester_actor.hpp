@@ -51,12 +51,10 @@
 ///   (push_atom, ingest_ptr, ingest_done_ptr) -> ()        // one stream_append per stream (a
 ///                                                         //   push_round); stream limit on
 ///                                                         //   creation; Loki's "last error
-///                                                         //   wins"; WAL off: the last stream
-///                                                         //   finishes the done
-///   (append_atom, push_round_ptr)     -> ()               // WAL on: a round whose streams all
-///                                                         //   applied; logged in push order (one
-///                                                         //   wal_append per run of rounds), the
-///                                                         //   writer finishes the dones
+///                                                         //   wins"; WAL on: one wal_append per
+///                                                         //   push, logged while the streams
+///                                                         //   apply; the last of the streams
+///                                                         //   and the writer finishes the done
 ///   (status_atom)                     -> (ingester_stats)
 ///   (read_atom, labels)               -> (stream_dump)
 ///   (replay_atom, recovery_ptr)       -> (ingester_stats) // adopts its replayed streams
@@ -133,7 +131,6 @@ using stream_actor = caf::typed_actor<
 
 using tenant_actor = caf::typed_actor<
   caf::reacts_to<push_atom, ingest_ptr, ingest_done_ptr>,
-  caf::reacts_to<append_atom, push_round_ptr>,
   caf::replies_to<status_atom>::with<ingester_stats>,
   caf::replies_to<read_atom, std::string>::with<stream_dump>,
   caf::replies_to<replay_atom, recovery_ptr>::with<ingester_stats>,

@@ -129,6 +129,7 @@ struct wal_config {
   std::chrono::nanoseconds fsync_interval{0};
   bool direct_io = true;
   bool preallocate = false;
+  int writer_nice = 0;
 
   wal_config() { set_defaults(*this); }
 
@@ -164,6 +165,12 @@ struct wal_config {
             "group commits overwrite written blocks instead of growing the file. Lowers the "
             "WAL's latency at 1 connection but cost throughput at 4 on the benchmark VM "
             "(docs/benchmarks.md), hence off by default.");
+    b.field(writer_nice, "writer_nice", -10,
+            "skald only: nice value of the WAL writer's thread (-20..19; 0 leaves it alone). A "
+            "push is answered right after its WAL write returns, so the writer should not queue "
+            "behind busy workers when the write completes. Raising priority needs "
+            "CAP_SYS_NICE or RLIMIT_NICE; without either the writer keeps the default priority "
+            "and logs it once.");
   }
 
   status validate() const;

@@ -118,6 +118,8 @@ status wal_config::validate() const {
   SKALD_CHECK(positive("segment_size", segment_size.bytes));
   if (fsync == "batch")
     SKALD_CHECK(positive("fsync_interval", fsync_interval));
+  if (writer_nice < -20 || writer_nice > 19)
+    return bad("writer_nice", "must be between -20 and 19");
   return {};
 }
 

@@ -84,7 +84,7 @@ public:
   /// Appends `n` entries in request order; `tenant` only names the user in
   /// error texts. Lines are copied into the chunk; `entries` may die after.
   /// If `stored_index` is set, the indexes of the stored entries are appended
-  /// to it (what the WAL logs: replaying exactly those reproduces the stream).
+  /// to it (what live tails get).
   push_outcome push(const model::entry_view* entries, size_t n, std::string_view tenant,
                     int64_t now_ns, std::vector<uint32_t>* stored_index = nullptr);
 

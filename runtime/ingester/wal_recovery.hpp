@@ -8,8 +8,11 @@
 //
 // Replay applies each logged entries record with stream::push in log order,
 // with the per-stream rate limit off (no limits during replay; the stream
-// limit is not checked either). Only stored entries are logged, in the order
-// the stream stored them, so the validity window decides the same way again.
+// limit is not checked either). The entries are logged as they were sent to
+// the stream, in the order it applied them, so the validity window and the
+// last-line duplicate rule decide the same way again (what the stream
+// refused at push time is refused again; only entries the per-stream rate
+// limit refused come back).
 // The replayer's counter rule drops entries already applied; a stream's
 // counter continues from the last record, so new records never reuse a
 // number (runtime/wal/writer.hpp, add_entries()).

@@ -19,6 +19,7 @@ wal_settings settings_from(const config::wal_config& cfg) {
   s.replay_memory_ceiling = cfg.replay_memory_ceiling.bytes;
   s.disk_full_threshold = cfg.disk_full_threshold;
   s.flush_on_shutdown = cfg.flush_on_shutdown;
+  s.writer_nice = cfg.writer_nice;
   return s;
 }
 

@@ -38,6 +38,8 @@ struct wal_settings {
   /// 0 disables the pre-ENOSPC check.
   double disk_full_threshold = 0;
   bool flush_on_shutdown = false;
+  /// Nice value the writer actor sets on its own (detached) thread; 0: none.
+  int writer_nice = 0;
 };
 
 wal_settings settings_from(const config::wal_config& cfg);

@@ -47,9 +47,10 @@
 //       a successful write() before roll() is in a segment <= N and every
 //       later one in a segment > N.
 // REQUIRES (the caller's side of "no entry lost across a checkpoint"): a
-// stream applies entries to its in-memory state before its record is handed
-// to add_entries(), so a snapshot taken after roll() covers every record in
-// segments <= N.
+// snapshot taken after roll() has every record in segments <= N applied to
+// the stream's in-memory state (skald: the stream's append is queued before
+// the record is handed over, and the snapshot is asked for after the roll
+// through the same queue).
 #pragma once
 
 #include <cstddef>

@@ -455,34 +455,48 @@ TEST_F(wal_path, pushes_are_acked_while_a_checkpoint_is_being_written) {
   EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a0", "a1"}));
 }
 
-TEST_F(wal_path, replies_follow_push_order_and_partial_stores_log_only_stored_entries) {
+// The tenant logs every entry it sends a stream while the stream applies
+// them (messages/wal.hpp): what the stream refuses is in the WAL too, and
+// replay, applying the same rules in the same order, refuses it again.
+TEST_F(wal_path, entries_a_stream_refuses_are_refused_again_on_replay) {
   auto ing = make_ingester();
-  // Second entry of the second push is a last-line duplicate: not logged.
+  // Second entry of the second push is a last-line duplicate (dropped
+  // silently); the third push's first entry is older than the stream's
+  // validity window (max_chunk_age / 2 = 1h behind its newest entry): 400.
   auto p1 = send_push(ing, batch("t1", push_builder{}
-                                         .stream("{app=\"a\"}").entry(1 * sec, "x")
+                                         .stream("{app=\"a\"}").entry(7200 * sec, "x")
                                          .stream("{app=\"b\"}").entry(1 * sec, "b0")
                                          .build()));
   auto p2 = send_push(ing, batch("t1", push_builder{}
-                                         .stream("{app=\"a\"}").entry(2 * sec, "y").entry(2 * sec, "y")
-                                         .entry(3 * sec, "z")
+                                         .stream("{app=\"a\"}").entry(7201 * sec, "y")
+                                         .entry(7201 * sec, "y").entry(7202 * sec, "z")
+                                         .build()));
+  auto p3 = send_push(ing, batch("t1", push_builder{}
+                                         .stream("{app=\"a\"}").entry(1 * sec, "too old")
+                                         .entry(7203 * sec, "w")
                                          .build()));
   sched().run();
-  ASSERT_TRUE(p1->reply && p2->reply);
+  ASSERT_TRUE(p1->reply && p2->reply && p3->reply);
   EXPECT_EQ(p1->reply->status, 0);
   EXPECT_EQ(p2->reply->status, 0);
-  EXPECT_EQ(faults_.calls(wal::fs_op::append), 1u) << "both pushes in one group commit";
+  EXPECT_EQ(p3->reply->status, 400);
+  EXPECT_NE(p3->reply->message.find("too far behind"), std::string::npos) << p3->reply->message;
+  EXPECT_EQ(faults_.calls(wal::fs_op::append), 1u) << "the pushes in one group commit";
+  const std::vector<std::string> want_a{"x", "y", "z", "w"};
+  ASSERT_EQ(lines(ing, "t1", "{app=\"a\"}"), want_a);
   auto ing2 = make_ingester(true);
   auto r = replay_into(ing2);
   EXPECT_EQ(r.stats.duplicate_entries, 0u);
-  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(lines(ing2, "t1", "{app=\"a\"}"), want_a);
   EXPECT_EQ(lines(ing2, "t1", "{app=\"b\"}"), (std::vector<std::string>{"b0"}));
 }
 
-// With one replica the distributor's ingest_done is finished by the WAL
-// writer itself after the write (messages/wal.hpp): no reply goes back
-// through the tenant. A push = ingester, tenant, one append per stream, the
-// round back to the tenant, the writer's append and its group commit.
-TEST_F(wal_path, the_writer_answers_the_push_itself_after_the_write) {
+// With one replica the distributor's ingest_done is finished by whoever
+// counts the push's round down last — the last stream actor or the WAL
+// writer after the write (messages/wal.hpp): no reply goes back through the
+// tenant, and the write overlaps the appends. A push = ingester, tenant, one
+// append per stream, the writer's append and its group commit.
+TEST_F(wal_path, the_push_is_answered_after_its_write_without_a_reply_message) {
   auto ing = make_ingester();
   auto push_once = [&](int64_t ts) {
     auto at_answer = std::make_shared<std::optional<size_t>>();
@@ -505,7 +519,33 @@ TEST_F(wal_path, the_writer_answers_the_push_itself_after_the_write) {
   auto second = push_once(2 * sec);
   ASSERT_TRUE(second.second);
   EXPECT_EQ(*second.second, 2u) << "answered before the WAL write";
-  EXPECT_EQ(second.first, 7u) << "ingester, tenant, 2 appends, round, writer append, commit";
+  EXPECT_EQ(second.first, 6u) << "ingester, tenant, 2 appends, writer append, commit";
+}
+
+// The write may end before the streams applied the entries: then the last
+// stream actor answers, not the writer (a push is acked only when applied
+// and logged).
+TEST_F(wal_path, a_push_whose_write_ends_first_is_answered_by_its_last_stream) {
+  auto ing = make_ingester();
+  auto p0 = send_push(ing, batch("t1", push_builder{}.stream("{app=\"a\"}").entry(1 * sec, "a").build()));
+  sched().run(); // spawns the tenant and the stream
+  ASSERT_TRUE(p0->reply);
+  std::optional<caf::expected<ingest_reply>> got;
+  caf::anon_send(ing, push_atom_v,
+                 batch("t1", push_builder{}.stream("{app=\"a\"}").entry(2 * sec, "b").build()),
+                 std::make_shared<ingest_done>([&got](caf::expected<ingest_reply> r) { got = r; }));
+  ASSERT_TRUE(sched().try_run_once()); // the ingester
+  ASSERT_TRUE(sched().try_run_once()); // the tenant: the stream's append, then the writer's
+  ASSERT_TRUE(sched().prioritize(wal_));
+  ASSERT_TRUE(sched().try_run_once()); // the writer encodes the records
+  ASSERT_TRUE(sched().prioritize(wal_));
+  ASSERT_TRUE(sched().try_run_once()); // its group commit
+  EXPECT_EQ(faults_.calls(wal::fs_op::append), 2u);
+  EXPECT_FALSE(got) << "answered before the stream applied the entries";
+  sched().run();
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->status, 0);
+  EXPECT_EQ(lines(ing, "t1", "{app=\"a\"}"), (std::vector<std::string>{"a", "b"}));
 }
 
 // A WAL writer that is gone drops the tenant's wal_append: its pushes are

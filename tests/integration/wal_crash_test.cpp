@@ -253,7 +253,7 @@ TEST_F(wal_crash_it, sigterm_is_bounded_and_keeps_lines_in_the_wal) {
 // Issue 4 Deliver 4 and 6 end to end: a torn/corrupt tail after kill -9 is
 // cut at the last good record, counted in loki_ingester_wal_corruptions_total
 // and replay goes on (the node starts, nothing acknowledged is lost); the WAL
-// metrics (records, bytes, fsync histogram with fsync=batch, replay
+// metrics (records, bytes, writes and their durations, fsync histogram with fsync=batch, replay
 // duration, recovered streams and entries) are exported.
 TEST_F(wal_crash_it, a_corrupt_tail_is_counted_and_replay_goes_on) {
   start("1h", {"-ingester.wal.fsync=batch"});
@@ -276,6 +276,9 @@ TEST_F(wal_crash_it, a_corrupt_tail_is_counted_and_replay_goes_on) {
   EXPECT_GE(metric("loki_ingester_wal_records_logged_total"), 2); // series + entries
   EXPECT_GT(metric("loki_ingester_wal_logged_bytes_total"), 100);
   EXPECT_GE(metric("skald_ingester_wal_fsync_duration_seconds_count"), 1);
+  EXPECT_GE(metric("skald_ingester_wal_writes_total"), 1);
+  EXPECT_EQ(metric("skald_ingester_wal_write_duration_seconds_count"),
+            metric("skald_ingester_wal_writes_total"));
   kill9();
 
   // Garbage after the last record of the newest segment (all-digit names;

@@ -580,6 +580,7 @@ TEST(config_validate, failures_name_the_key) {
     {"ingester:\n  lifecycler:\n    num_tokens: 0\n", "ingester.lifecycler.num_tokens: must be greater than 0"},
     {"ingester:\n  sync_min_utilization: 1.5\n", "ingester.sync_min_utilization: must be between 0 and 1"},
     {"ingester:\n  wal:\n    dir: ''\n", "ingester.wal.dir: must be set when the WAL is enabled"},
+    {"ingester:\n  wal:\n    writer_nice: -21\n", "ingester.wal.writer_nice: must be between -20 and 19"},
     {"ingester:\n  flush_op_backoff:\n    min_period: 2m\n", "ingester.flush_op_backoff.min_period: must not exceed"},
     {"ingester:\n  lifecycler:\n    ring:\n      replication_factor: 0\n", "ingester.lifecycler.ring.replication_factor: must be at least 1"},
     {"distributor:\n  ring:\n    heartbeat_period: 0s\n", "distributor.ring.heartbeat_period: must be greater than 0"},
