@@ -49,6 +49,7 @@
 #include "runtime/tail/fanout.hpp"
 #include "runtime/tail/replicas.hpp"
 #include "runtime/tail/tail.hpp"
+#include "runtime/util/lines_containing.hpp"
 #include "runtime/util/logging.hpp"
 
 namespace skald::actors {
@@ -122,17 +123,48 @@ tail::entry_ptr make_entry(const logql::line_state& ls, const model::label_set& 
   return out;
 }
 
+int64_t clock_ns(tailer_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             self->clock().now().time_since_epoch())
+      .count();
+}
+
+void tick_in(tailer_ptr self, std::chrono::nanoseconds d, int64_t now) {
+  auto& st = self->state;
+  const auto at = now + d.count();
+  if (st.tick_pending && st.tick_due <= at)
+    return;
+  st.tick_pending = true;
+  st.tick_due = at;
+  self->delayed_send(self, d, tail_tick_atom_v);
+}
+
 /// Schedules a tick for the next entry to come due (delay_for), or soon
 /// when one is due and could not go.
 void tick_for_pending(tailer_ptr self, int64_t now) {
+  auto wait = self->state.buf->wait_ns(now);
+  // A due entry that could not go (client blocked): look again soon.
+  if (wait >= 0)
+    tick_in(self, std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)},
+            clock_ns(self));
+}
+
+/// A group or cluster tailer paces its hand-overs (runtime/tail/pacer.hpp):
+/// true when what is due waits for the tick this schedules. Not while a
+/// session of the group is still sending its history.
+bool hold(tailer_ptr self) {
   auto& st = self->state;
-  auto wait = st.buf->wait_ns(now);
-  if (wait >= 0 && !st.tick_pending) {
-    st.tick_pending = true;
-    // A due entry that could not go (client blocked): look again soon.
-    auto d = std::chrono::nanoseconds{std::clamp<int64_t>(wait, 10'000'000, 1'000'000'000)};
-    self->delayed_send(self, d, tail_tick_atom_v);
-  }
+  // A session joining a group gets what is due as it comes (merged with its
+  // history), never after its history has gone out.
+  for (const auto& [m, out] : st.members)
+    if (!m->ready.load(std::memory_order_acquire))
+      return false;
+  const auto now = clock_ns(self);
+  const auto wait = st.pacer.hold_ns(now, st.buf->due(wall_ns(), tail::send_batch_entries));
+  if (wait == 0)
+    return false;
+  tick_in(self, std::chrono::nanoseconds{wait}, now);
+  return true;
 }
 
 /// Moves what the subscription dropped (slow reader) into the buffer, so
@@ -150,6 +182,9 @@ void take_dropped(tailer_state& st) {
 void flush(tailer_ptr self) {
   auto& st = self->state;
   if (st.ended || !st.history_done)
+    return;
+  // A session of a group only sends around its history: never held.
+  if (!st.member && hold(self))
     return;
   if (st.group)
     return group_flush(self);
@@ -175,6 +210,7 @@ void flush(tailer_ptr self) {
     if (!st.ws->send_texts(std::move(frames)))
       return end_session(self, 0, "the connection is gone");
     st.rs->m->bytes->inc(bytes);
+    st.pacer.sent(clock_ns(self));
   }
   tick_for_pending(self, now);
 }
@@ -262,10 +298,7 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
         break;
       st.buf->drop(ps.entries[i].ts, ps.label_set);
     }
-    if (!st.tick_pending) {
-      st.tick_pending = true;
-      self->delayed_send(self, std::chrono::milliseconds{10}, tail_tick_atom_v);
-    }
+    tick_in(self, std::chrono::milliseconds{10}, clock_ns(self));
     return false;
   }
   auto keep = [&st](const tail::entry_ptr& e) {
@@ -276,47 +309,69 @@ bool take_batch(tailer_ptr self, const tail_batch_ptr& b) {
   };
   // `render`: entries shared by several tailers carry their JSON, rendered
   // once; a tailer's own entries are written straight into its messages.
-  auto evaluate = [&](bool render) {
-    auto out = std::make_shared<std::vector<tail::entry_ptr>>();
+  // `out(entry)` gets each kept entry.
+  auto evaluate = [&](bool render, const auto& out) {
     const bool untouched = !st.runner->touches_labels();
     // No stage (a bare selector): every entry is kept as pushed, with its
     // stream's labels; no pipeline run, no label builder.
     const bool as_pushed = st.p.expr->log.stages.empty() && b->labels && !st.p.categorize;
-    if (as_pushed)
-      out->reserve(b->stored.size());
-    for (auto i : b->stored) {
+    auto one = [&](uint32_t i) {
       const auto& ev = ps.entries[i];
       if (as_pushed && (ev.metadata == nullptr || ev.metadata->empty())) {
-        out->push_back(make_stream_entry(ev.ts, ev.line, b->labels, render && !st.p.legacy));
-        continue;
+        out(make_stream_entry(ev.ts, ev.line, b->labels, render && !st.p.legacy));
+        return;
       }
       if (!st.runner->run(ev.ts, ev.line, ps.label_set, ev.metadata))
-        continue;
-      out->push_back(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,
-                                render && !st.p.legacy, b->labels, untouched));
+        return;
+      out(make_entry(st.runner->state(), ps.label_set, ev.metadata, st.p.categorize,
+                     render && !st.p.legacy, b->labels, untouched));
+    };
+    // A leading `|= "literal"`: only the lines holding it are run, found in
+    // one pass over the push body they lie in (runtime/util/lines_containing.hpp).
+    const auto literal = st.runner->required_literal();
+    if (literal.empty() || as_pushed) {
+      for (auto i : b->stored)
+        one(i);
+      return;
     }
-    return out;
+    const auto& storage = b->batch->request.storage;
+    const std::string_view body =
+        storage ? std::string_view{storage->bytes.get(), storage->size} : std::string_view{};
+    util::for_each_line_containing(
+        body, b->stored.size(), [&](size_t j) { return ps.entries[b->stored[j]].line; }, literal,
+        [&](size_t j) { one(b->stored[j]); });
   };
   // Tailers of the same query share one evaluation per batch: the first one
   // to get here runs the pipeline (under the memo's lock, so two threads
   // never both run it) and leaves the entries, rendered, in the memo.
-  std::shared_ptr<const std::vector<tail::entry_ptr>> kept;
+  bool any = false;
   if (b->memo && st.key.use_count() > 1) {
-    std::lock_guard<std::mutex> guard{b->memo->mtx};
-    for (const auto& [k, v] : b->memo->kept)
-      if (k == st.key.get())
+    std::shared_ptr<const std::vector<tail::entry_ptr>> kept;
+    {
+      std::lock_guard<std::mutex> guard{b->memo->mtx};
+      for (const auto& [k, v] : b->memo->kept)
+        if (k == st.key.get())
+          kept = v;
+      if (!kept) {
+        auto v = std::make_shared<std::vector<tail::entry_ptr>>();
+        evaluate(true, [&v](tail::entry_ptr e) { v->push_back(std::move(e)); });
         kept = v;
-    if (!kept) {
-      kept = evaluate(true);
-      b->memo->kept.emplace_back(st.key.get(), kept);
+        b->memo->kept.emplace_back(st.key.get(), kept);
+      }
     }
+    for (const auto& e : *kept)
+      keep(e);
+    any = !kept->empty();
   } else {
-    kept = evaluate(false);
+    // Alone with this batch (a group, or no other tailer of the query):
+    // straight into the buffer.
+    evaluate(false, [&](tail::entry_ptr e) {
+      any = true;
+      keep(e);
+    });
   }
-  for (const auto& e : *kept)
-    keep(e);
   // Nothing kept (a selective query) and nothing dropped: no work.
-  return !kept->empty() || st.sub->dropped_total() != st.dropped_seen;
+  return any || st.sub->dropped_total() != st.dropped_seen;
 }
 
 /// A batch from a local stream: its entries are consumed (inflight window),
@@ -338,6 +393,7 @@ void tick_soon(tailer_ptr self) {
   auto& st = self->state;
   if (st.history_done && !st.tick_pending && !st.ended) {
     st.tick_pending = true;
+    st.tick_due = clock_ns(self);
     self->send(self, tail_tick_atom_v);
   }
 }

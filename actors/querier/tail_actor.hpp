@@ -10,6 +10,7 @@
 // streams and the HTTP session as their own headers say.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@
 #include "messages/tail.hpp"
 #include "runtime/logql/pipeline.hpp"
 #include "runtime/tail/fanout.hpp"
+#include "runtime/tail/pacer.hpp"
 #include "runtime/tail/replicas.hpp"
 #include "runtime/tail/tail.hpp"
 #include "runtime/util/logging.hpp"
@@ -51,6 +53,10 @@ struct tailer_state {
   std::vector<tail::entry_ptr> early;
   bool history_done = false;
   bool tick_pending = false;
+  /// When the pending tick comes (actor clock ns, see clock_ns).
+  int64_t tick_due = 0;
+  /// A group or cluster tailer: when its due entries go (bursts).
+  tail::send_pacer pacer;
   /// A poll of the inbox is scheduled.
   bool poll_pending = false;
   bool ended = false;
@@ -97,6 +103,11 @@ using tailer_ptr = caf::stateful_actor<tailer_state>*;
 
 // -- tail.cpp: handlers a group shares with its sessions ------------------------
 
+/// The actor clock in ns (the test coordinator's in actor tests).
+int64_t clock_ns(tailer_ptr self);
+/// Schedules a tick in `d` (from `now`, the actor clock) unless one comes
+/// sooner.
+void tick_in(tailer_ptr self, std::chrono::nanoseconds d, int64_t now);
 /// Schedules a tick for the next entry to come due (delay_for).
 void tick_for_pending(tailer_ptr self, int64_t now);
 /// Moves what the subscription dropped into the buffer and counts it.

@@ -67,6 +67,7 @@ void group_flush(tailer_ptr self) {
       if (!plan.frames.empty() && m->ws->send_shared(std::move(plan.frames)))
         st.rs->m->bytes->inc(plan.line_bytes);
     }
+    st.pacer.sent(clock_ns(self));
   }
   tick_for_pending(self, now);
 }
@@ -144,6 +145,13 @@ caf::behavior group_fn(tailer_ptr self, route_ptr rs, tail_params p, std::string
       [self](tail_atom, const tail_member_ptr& m) -> caf::result<std::string> {
         auto& st = self->state;
         self->monitor(m->session);
+        // What waits in the inbox and what the group holds (runtime/tail/
+        // pacer.hpp) goes now, to the sessions it was for: it was stored
+        // before the new session's history query, which covers it (never a
+        // second time as a frame after that history).
+        drain(self, false);
+        if (st.buf->due(wall_ns(), 1) > 0)
+          group_flush(self);
         st.members.emplace_back(m, tail::fanout_member{});
         if (st.feed_answered)
           return st.feed_error;

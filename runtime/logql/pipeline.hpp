@@ -186,6 +186,14 @@ public:
 
   line_state& state() { return st_; }
   bool touches_labels() const { return touches_labels_; }
+  /// A literal every line run() keeps contains (its first leading `|=`
+  /// filter's), or empty: a caller may skip the lines without it.
+  std::string_view required_literal() const {
+    for (const auto& [needle, negated] : literals_)
+      if (!negated)
+        return needle;
+    return {};
+  }
 
   /// Parsers extract only these labels (Loki's parser label hints); the
   /// caller guarantees nothing downstream reads other parsed labels.

@@ -111,6 +111,25 @@ void tail_buffer::drop_response(const tail_response& r) {
     drop(e->ts, e->final_labels());
 }
 
+size_t tail_buffer::due(int64_t now_ns, size_t cap) const {
+  // The heap's due entries form a subtree at its root: walk it, no further.
+  size_t n = 0;
+  std::vector<size_t> todo;
+  if (!heap_.empty())
+    todo.push_back(0);
+  while (!todo.empty() && n < cap) {
+    const auto i = todo.back();
+    todo.pop_back();
+    if (!(now_ns > heap_[i]->ts + delay_))
+      continue;
+    ++n;
+    for (auto c : {2 * i + 1, 2 * i + 2})
+      if (c < heap_.size())
+        todo.push_back(c);
+  }
+  return n;
+}
+
 int64_t tail_buffer::wait_ns(int64_t now_ns) const {
   if (heap_.empty())
     return -1;

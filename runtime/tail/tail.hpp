@@ -159,6 +159,9 @@ public:
   /// ns until the earliest pending entry may leave; -1 when none is pending.
   int64_t wait_ns(int64_t now_ns) const;
   size_t pending() const { return heap_.size(); }
+  /// Entries that next() would hand out at `now_ns`, counted up to `cap`
+  /// (O(cap), not O(pending)).
+  size_t due(int64_t now_ns, size_t cap) const;
   size_t dropped() const { return dropped_.size(); }
 
 private:

@@ -21,6 +21,7 @@
 
 #include "testutil/http_client.hpp"
 #include "testutil/process.hpp"
+#include "testutil/push_bodies.hpp"
 #include "testutil/ws_client.hpp"
 
 namespace skald {
@@ -184,6 +185,41 @@ TEST_F(tail_it, pipeline_filters_and_parses) {
   EXPECT_STREQ(d["streams"][0]["values"][0][1].GetString(), "keep level=error msg=a");
   EXPECT_STREQ(d["streams"][0]["stream"]["level"].GetString(), "error");
   EXPECT_STREQ(d["streams"][0]["stream"]["msg"].GetString(), "a");
+  EXPECT_TRUE(read_lines(*c.client, 1, 300ms).empty());
+}
+
+TEST_F(tail_it, a_literal_filter_over_a_protobuf_push_keeps_exactly_the_lines_holding_it) {
+  // A leading |= is looked for in one pass over the decoded push body
+  // (runtime/util/lines_containing.hpp): the lines around a kept one, the
+  // bytes between lines and a line with metadata must not change the answer.
+  auto c = tail("{app=\"pbtail\"} |= \"queue=email\" != \"skip\"");
+  ASSERT_TRUE(c.client);
+  std::this_thread::sleep_for(200ms);
+  push::testing::test_stream s{"{app=\"pbtail\"}", {}};
+  std::vector<std::string> want;
+  auto t = now_ns();
+  for (int i = 0; i < 300; ++i) {
+    std::string line = "ts=" + std::to_string(i) + " level=info msg=\"" + std::string(i % 50, 'x') +
+                       "\" queue=" + (i % 7 == 0 ? "email" : "sms") + " n=" + std::to_string(i);
+    if (i % 11 == 0)
+      line = "queue=email" + line.substr(0, i % 40); // at the start
+    if (i % 13 == 0)
+      line += " queue=email"; // at the end
+    if (i % 17 == 0)
+      line += " skip";
+    if (i % 9 == 0)
+      line = line.substr(0, i % 6) + "queue=emai"; // one byte short at the end
+    s.entries.push_back({t + i, line, {}});
+    if (i % 5 == 0)
+      s.entries.back().metadata = {{"trace_id", "t" + std::to_string(i)}};
+    if (line.find("queue=email") != std::string::npos && line.find("skip") == std::string::npos)
+      want.push_back(line);
+  }
+  auto r = http_client{port_}.request("POST", "/loki/api/v1/push", push::testing::proto_body({s}),
+                                      {{"Content-Type", "application/x-protobuf"}});
+  ASSERT_EQ(r.status, 204) << r.body;
+  ASSERT_GT(want.size(), 40u);
+  EXPECT_EQ(read_lines(*c.client, want.size(), 3s), want);
   EXPECT_TRUE(read_lines(*c.client, 1, 300ms).empty());
 }
 
