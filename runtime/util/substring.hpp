@@ -31,48 +31,8 @@ namespace skald::util {
 
 namespace substring_detail {
 
-/// True when one of the candidate starts at + bit (bits set in `mask`: first
-/// and last byte already equal) matches the needle's middle bytes.
-inline bool any_candidate(unsigned mask, const char* s, size_t at, const char* p,
-                          size_t k) noexcept {
-  while (mask != 0) {
-    const auto bit = static_cast<size_t>(__builtin_ctz(mask));
-    if (std::memcmp(s + at + bit + 1, p + 1, k - 2) == 0)
-      return true;
-    mask &= mask - 1;
-  }
-  return false;
-}
-
-} // namespace substring_detail
-
-#if defined(SKALD_SUBSTRING_AVX2)
-namespace substring_detail {
-
-/// The same method, 32 candidate starts at once; for CPUs with AVX2
-/// (checked once at run time), on hays of at least k + 31 bytes.
-__attribute__((target("avx2"))) inline bool avx2_block(const char* s, size_t at, const char* p,
-                                                       size_t k, __m256i first, __m256i last) {
-  const __m256i at_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + at));
-  const __m256i at_last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + at + k - 1));
-  return any_candidate(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(
-                           _mm256_cmpeq_epi8(first, at_first), _mm256_cmpeq_epi8(last, at_last)))),
-                       s, at, p, k);
-}
-
-__attribute__((target("avx2"))) inline bool contains_avx2(const char* s, size_t n, const char* p,
-                                                          size_t k) noexcept {
-  const __m256i first = _mm256_set1_epi8(p[0]);
-  const __m256i last = _mm256_set1_epi8(p[k - 1]);
-  size_t i = 0;
-  for (; i + k + 31 <= n; i += 32)
-    if (avx2_block(s, i, p, k, first, last))
-      return true;
-  return i < n - k + 1 && avx2_block(s, n - k - 31, p, k, first, last);
-}
-
-/// The first candidate start at + bit (bits of `mask`) that matches the
-/// needle's middle bytes, or -1.
+/// The first candidate start at + bit (bits set in `mask`: first and last
+/// byte already equal) that matches the needle's middle bytes, or -1.
 inline long first_candidate(unsigned mask, const char* s, size_t at, const char* p,
                             size_t k) noexcept {
   while (mask != 0) {
@@ -84,8 +44,19 @@ inline long first_candidate(unsigned mask, const char* s, size_t at, const char*
   return -1;
 }
 
-/// find()'s AVX2 scan: the first match's offset, or -1; hays of at least
-/// k + 31 bytes, k >= 2.
+/// True when one of the candidate starts matches (contains()).
+inline bool any_candidate(unsigned mask, const char* s, size_t at, const char* p,
+                          size_t k) noexcept {
+  return first_candidate(mask, s, at, p, k) >= 0;
+}
+
+} // namespace substring_detail
+
+#if defined(SKALD_SUBSTRING_AVX2)
+namespace substring_detail {
+
+/// The same method, 32 candidate starts at once; for CPUs with AVX2
+/// (checked once at run time), on hays of at least k + 31 bytes.
 /// Bytes 0xff at the 32 starts at `at` where the needle's first and last
 /// bytes are.
 __attribute__((target("avx2"))) inline __m256i avx2_hits(const char* s, size_t at, size_t k,
@@ -101,6 +72,24 @@ __attribute__((target("avx2"))) inline unsigned avx2_mask(const char* s, size_t 
   return static_cast<unsigned>(_mm256_movemask_epi8(avx2_hits(s, at, k, first, last)));
 }
 
+__attribute__((target("avx2"))) inline bool avx2_block(const char* s, size_t at, const char* p,
+                                                       size_t k, __m256i first, __m256i last) {
+  return any_candidate(avx2_mask(s, at, k, first, last), s, at, p, k);
+}
+
+__attribute__((target("avx2"))) inline bool contains_avx2(const char* s, size_t n, const char* p,
+                                                          size_t k) noexcept {
+  const __m256i first = _mm256_set1_epi8(p[0]);
+  const __m256i last = _mm256_set1_epi8(p[k - 1]);
+  size_t i = 0;
+  for (; i + k + 31 <= n; i += 32)
+    if (avx2_block(s, i, p, k, first, last))
+      return true;
+  return i < n - k + 1 && avx2_block(s, n - k - 31, p, k, first, last);
+}
+
+/// find()'s AVX2 scan: the first match's offset, or -1; hays of at least
+/// k + 31 bytes, k >= 2.
 __attribute__((target("avx2"))) inline long find_avx2(const char* s, size_t n, const char* p,
                                                       size_t k) noexcept {
   const __m256i first = _mm256_set1_epi8(p[0]);
