@@ -7,7 +7,7 @@
 # dirs each run. Appends loadgen's JSON lines to OUT and prints medians.
 #
 # Usage: bench/cluster_push.sh [build-dir] [out.jsonl]
-#   env: CONNS=4 RUNS=3 DURATION=15 RATE=1300000
+#   env: CONNS=4 RUNS=3 DURATION=15 RATE=2600000
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
@@ -15,7 +15,7 @@ out="${2:-$(mktemp -t skald-cluster-bench-XXXX.jsonl)}"
 conns="${CONNS:-4}"
 runs="${RUNS:-3}"
 duration="${DURATION:-15}"
-rate="${RATE:-1300000}"
+rate="${RATE:-2600000}"
 loadgen="${LOADGEN:-/tmp/skald-loadgen}"
 if [[ ! -x "$loadgen" ]]; then
   gcc -O2 -pthread -o "$loadgen" "$here/../shared/tools/loadgen/loadgen.c" -lsnappy

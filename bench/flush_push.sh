@@ -10,7 +10,7 @@
 # read just before and just after loadgen's timed phase.
 #
 # Usage: bench/flush_push.sh [build-dir] [out-dir]
-#   env: ROUNDS=3 DURATION=15 CONNS=4 RATE=1300000 (sizes loadgen's body pool)
+#   env: ROUNDS=3 DURATION=15 CONNS=4 RATE=2600000 (sizes loadgen's body pool)
 #        VARIANTS="without with" — any of:
 #          without  -ingester.flush-check-period=1h (nothing flushes during a run)
 #          with     -ingester.flush-check-period=1s -ingester.chunk-idle-period=2s
@@ -29,7 +29,7 @@ mkdir -p "$out"
 rounds="${ROUNDS:-3}"
 duration="${DURATION:-15}"
 conns="${CONNS:-4}"
-rate="${RATE:-1300000}"
+rate="${RATE:-2600000}"
 variants="${VARIANTS:-without with}"
 loadgen="${LOADGEN:-/tmp/skald-loadgen}"
 if [[ ! -x "$loadgen" ]]; then

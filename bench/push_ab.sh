@@ -47,8 +47,8 @@ for i, b in enumerate(builds, 1):
             r = json.loads(l)
             rows.setdefault((r["conns"], i), []).append(r)
 print("| build | conns | runs | lines/s (median; runs) | CPU µs/line | vs build 1 | server CPU % "
-      "| p50 ms | p99 ms | RSS B/line held (median; runs) |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+      "| p50 ms | p99 ms | RSS B/line held (median; runs) | bodies built while timed |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for c in sorted({k[0] for k in rows}):
     base = None
     for i, b in enumerate(builds, 1):
@@ -62,6 +62,10 @@ for c in sorted({k[0] for k in rows}):
         print(f"| {i}: {b} | {c} | {len(rs)} | {med(lps):,.0f} ({', '.join(f'{x/1e3:,.0f}k' for x in lps)}) "
               f"| {us:.3f} | {us / base:.2f} | {med(r['server_cpu_pct'] for r in rs):.0f} "
               f"| {med(r['lat_ms']['p50'] for r in rs):.2f} | {med(r['lat_ms']['p99'] for r in rs):.2f} "
-              f"| {med(bpl):.0f} ({', '.join(f'{x:.0f}' for x in bpl)}) |")
+              f"| {med(bpl):.0f} ({', '.join(f'{x:.0f}' for x in bpl)}) "
+              f"| {sum(r.get('onthefly', 0) for r in rs)} |")
+if any(r.get("onthefly", 0) for rs in rows.values() for r in rs):
+    print("WARNING: loadgen built bodies during the timed phase (its pool ran out): those runs "
+          "measure loadgen too; raise RATE", file=sys.stderr)
 PY
 echo "raw results: $prefix-<i>.jsonl" >&2

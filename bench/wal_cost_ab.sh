@@ -7,7 +7,7 @@
 #
 # Usage: bench/wal_cost_ab.sh BUILD_A BUILD_B [out-dir]
 #   (a "build" is any directory holding a skald binary)
-#   env: CONNS="1 4 16" ROUNDS=3 DURATION=10 MODES="off none" RATE=1500000
+#   env: CONNS="1 4 16" ROUNDS=3 DURATION=10 MODES="off none" RATE=2600000
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 a="$1"
