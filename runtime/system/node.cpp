@@ -57,7 +57,9 @@ status node::start() {
   // that an enqueue from outside the scheduler (HTTP threads, timers)
   // signals. Under push load the sleeps were ~11-14% of the node's CPU
   // (nanosleep and the context switches around it); server.actor_moderate_
-  // poll_attempts (default 0) skips them (docs/benchmarks.md, pushsched).
+  // poll_attempts (default 20, ~1 ms) cuts them short while keeping
+  // one-connection throughput (docs/benchmarks.md, pushsched and the end
+  // of session 2026-11-22 (night)).
   caf_cfg_->set("work-stealing.moderate-poll-attempts",
                 static_cast<size_t>(cfg_.server.actor_moderate_poll_attempts));
   if (gossip_enabled(cfg_)) {
