@@ -217,6 +217,14 @@ void flush(tailer_ptr self) {
 
 void tick_soon(tailer_ptr self);
 
+/// True if the history this session sent holds `e` (same time, line and
+/// labels).
+bool in_history(const tailer_state& st, const tail::tail_entry& e) {
+  return !st.history_seen.empty() &&
+         st.history_seen.count(
+             std::make_tuple(e.ts, e.line, model::canonical_string(e.final_labels()))) > 0;
+}
+
 void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& err) {
   auto& st = self->state;
   if (st.ended)
@@ -224,7 +232,7 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
   if (!h)
     return end_session(self, http::ws_close_internal, err);
   // Live entries that the history already holds are not sent twice.
-  std::set<std::tuple<int64_t, std::string, std::string>> seen;
+  auto& seen = st.history_seen;
   for (auto& e : *h)
     seen.emplace(e.ts, e.line, model::canonical_string(e.labels));
   // The history goes out first, as sent (it is older than what is live).
@@ -239,10 +247,11 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
   if (!r.entries.empty())
     st.ws->send_text(st.p.legacy ? tail::render_legacy(r) : tail::render_v1(r, st.p.categorize));
   for (auto& e : st.early)
-    if (seen.count(std::make_tuple(e->ts, e->line, model::canonical_string(e->final_labels()))) ==
-        0)
+    if (!in_history(st, *e))
       st.buf->add(std::move(e));
   st.early.clear();
+  if (!st.member)
+    seen.clear(); // no group: nothing can come that predates the history
   st.history_done = true;
   flush(self);
   if (st.member) // from now on the group writes to the websocket itself
@@ -250,7 +259,9 @@ void on_history(tailer_ptr self, const tail_history_ptr& h, const std::string& e
 }
 
 /// Entries from this session's group while its history was going out (or
-/// just after): merged like live entries of its own.
+/// just after): merged like live entries of its own. A share that comes
+/// after the history was sent left the group before it saw `ready`; what
+/// it holds may be in that history too, and is then not sent again.
 void on_share(tailer_ptr self, const tail_share_ptr& s) {
   auto& st = self->state;
   if (st.ended || !s)
@@ -258,10 +269,10 @@ void on_share(tailer_ptr self, const tail_share_ptr& s) {
   if (!s->dropped.empty())
     st.buf->drop_all(s->dropped);
   for (const auto& e : s->entries) {
-    if (st.history_done)
-      st.buf->add(e);
-    else
+    if (!st.history_done)
       st.early.push_back(e);
+    else if (!in_history(st, *e))
+      st.buf->add(e);
   }
   tick_soon(self);
 }

@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -52,6 +54,10 @@ struct tailer_state {
   /// Live entries that arrived before the history was sent.
   std::vector<tail::entry_ptr> early;
   bool history_done = false;
+  /// A session of a group: (ts, line, labels) of each history entry, kept
+  /// after the history went out, because a share the group sent before it
+  /// saw `ready` may still come and must not repeat a history line.
+  std::set<std::tuple<int64_t, std::string, std::string>> history_seen;
   bool tick_pending = false;
   /// When the pending tick comes (actor clock ns, see clock_ns).
   int64_t tick_due = 0;
