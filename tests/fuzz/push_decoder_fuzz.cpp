@@ -12,8 +12,8 @@
 // through validation::validate_push with limits derived from the input.
 //
 // Build (clang only):
-//   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang \
-//     -DCMAKE_CXX_COMPILER=clang++ -DSKALD_BUILD_FUZZ=ON -DSKALD_BUILD_TESTS=ON
+//   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang
+//     -DCMAKE_CXX_COMPILER=clang++ -DSKALD_BUILD_FUZZ=ON -DSKALD_BUILD_TESTS=ON   (one command)
 //   cmake --build build-fuzz --target push_decoder_fuzz
 //   build-fuzz/tests/push_decoder_fuzz -max_total_time=300 tests/fuzz/corpus/push
 #include <chrono>

@@ -16,8 +16,8 @@
 // Plus the decoders and frame_reader run directly on the raw input.
 //
 // Build (clang only):
-//   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang \
-//     -DCMAKE_CXX_COMPILER=clang++ -DSKALD_BUILD_FUZZ=ON -DSKALD_BUILD_TESTS=ON
+//   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang
+//     -DCMAKE_CXX_COMPILER=clang++ -DSKALD_BUILD_FUZZ=ON -DSKALD_BUILD_TESTS=ON   (one command)
 //   cmake --build build-fuzz --target wal_replay_fuzz
 //   build-fuzz/tests/wal_replay_fuzz -max_total_time=300 /tmp/wal-corpus tests/fuzz/corpus/wal
 #include <cstddef>
