@@ -1,7 +1,4 @@
-// Unit: util::find (runtime/util/substring.hpp), the first occurrence's
-// offset, against std::string_view::find at every position around the
-// 32- and 64-byte blocks and on random text; and
-// util::for_each_line_containing (runtime/util/lines_containing.hpp): the
+// Unit: util::for_each_line_containing (runtime/util/lines_containing.hpp): the
 // one-pass scan over lines laid out in one buffer reports exactly the lines
 // a per-line search finds, with occurrences across line ends and in the
 // gaps between lines, empty lines, lines outside the buffer or out of order
@@ -13,48 +10,9 @@
 #include <vector>
 
 #include "runtime/util/lines_containing.hpp"
-#include "runtime/util/substring.hpp"
 
 namespace skald::util {
 namespace {
-
-TEST(substring_find, every_position_and_length_around_the_blocks) {
-  for (const std::string needle : {"ab", "queue=email", "x-----------------------y"}) {
-    for (size_t len = 0; len < 200; ++len) {
-      for (size_t at = 0; at + needle.size() <= len; ++at) {
-        std::string hay(len, '.');
-        hay.replace(at, needle.size(), needle);
-        ASSERT_EQ(find(hay, needle), at) << needle << " at " << at << " of " << len;
-        // A second occurrence later does not change the answer.
-        if (at + 2 * needle.size() <= len) {
-          hay.replace(len - needle.size(), needle.size(), needle);
-          ASSERT_EQ(find(hay, needle), at);
-        }
-        std::string miss(len, '.');
-        miss.replace(at, needle.size(), needle);
-        if (needle.size() > 2)
-          miss[at + needle.size() / 2] = '#';
-        EXPECT_EQ(find(miss, needle), miss.find(needle));
-      }
-      EXPECT_EQ(find(std::string(len, '.'), needle), std::string::npos);
-    }
-  }
-}
-
-TEST(substring_find, random_text_agrees_with_find) {
-  std::mt19937 rng{11};
-  std::uniform_int_distribution<int> byte{'a', 'c'};
-  std::uniform_int_distribution<size_t> len{0, 300};
-  for (int round = 0; round < 20000; ++round) {
-    std::string hay(len(rng), ' ');
-    for (auto& c : hay)
-      c = static_cast<char>(byte(rng));
-    std::string needle(1 + len(rng) % 6, ' ');
-    for (auto& c : needle)
-      c = static_cast<char>(byte(rng));
-    ASSERT_EQ(find(hay, needle), hay.find(needle)) << hay << " / " << needle;
-  }
-}
 
 std::vector<size_t> per_line(const std::vector<std::string_view>& lines, std::string_view needle) {
   std::vector<size_t> out;
