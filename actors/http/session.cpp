@@ -6,6 +6,8 @@
 #include <iterator>
 #include <string_view>
 
+#include <sys/socket.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -155,7 +157,71 @@ void session::close() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
 }
 
+namespace {
+
+/// What write_response() sends for response::empty(204) to an HTTP/1.1
+/// keep-alive request, byte for byte.
+constexpr std::string_view direct_204 = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+
+bool is_bare_204(const response& res) {
+  return res.status == 204 && !res.close && !res.upgrade && res.headers.empty() &&
+         res.content_type.empty() && res.body.empty();
+}
+
+} // namespace
+
+bool session::try_direct(const response& res) {
+  if (!is_bare_204(res))
+    return false;
+  std::size_t written = 0;
+  std::chrono::steady_clock::duration elapsed{};
+  {
+    std::lock_guard<std::mutex> guard{direct_mtx_};
+    if (!direct_ok_)
+      return false;
+    // Nothing else uses the socket now: the strand waits for this answer
+    // (invariant 2) and do_close() waits for the mutex (invariant 5).
+    ssize_t n = ::send(socket_.native_handle(), direct_204.data(), direct_204.size(),
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n <= 0)
+      return false; // EAGAIN or an error: the strand's write handles it
+    direct_ok_ = false;
+    written = static_cast<std::size_t>(n);
+    elapsed = std::chrono::steady_clock::now() - start_;
+  }
+  asio::post(socket_.get_executor(), [self = shared_from_this(), elapsed, written] {
+    self->on_direct_sent(elapsed, written);
+  });
+  return true;
+}
+
+void session::on_direct_sent(std::chrono::steady_clock::duration elapsed, std::size_t written) {
+  if (closed_ || !awaiting_)
+    return; // do_close() did the bookkeeping
+  awaiting_ = false;
+  auto keep = std::move(self_while_pending_); // released when this returns
+  state_.duration.with({method_label_, route_label_, "204", "false"})
+      .observe(std::chrono::duration<double>(elapsed).count());
+  state_.response_bytes.with({method_label_, route_label_}).observe(0.0);
+  inflight_->dec();
+  inflight_ = nullptr;
+  SKALD_LOG_DEBUG(state_.log, "{} {} 204 {}:{} {}us 0 bytes (direct)", method_label_, target_,
+                  remote_address_, remote_port_,
+                  static_cast<long long>(
+                      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+  if (written < direct_204.size()) {
+    arm_timer(state_.opts.write_timeout);
+    asio::async_write(
+        socket_, asio::buffer(direct_204.data() + written, direct_204.size() - written),
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec, true); });
+    return;
+  }
+  next_request(false);
+}
+
 void session::post_response(response&& res) {
+  if (try_direct(res))
+    return;
   asio::post(socket_.get_executor(), [self = shared_from_this(), res = std::move(res)]() mutable {
     self->on_response(std::move(res));
   });
@@ -347,11 +413,17 @@ void session::begin_request(request& req, const router::match& m) {
     .observe(static_cast<double>(req.body.size()));
   awaiting_ = true;
   self_while_pending_ = shared_from_this();
+  std::lock_guard<std::mutex> guard{direct_mtx_};
+  direct_ok_ = version_ == 11 && keep_alive_ && !head_request_ && !ws_req_;
 }
 
 void session::on_response(response res) {
   if (closed_ || !awaiting_)
     return;
+  {
+    std::lock_guard<std::mutex> guard{direct_mtx_};
+    direct_ok_ = false;
+  }
   awaiting_ = false;
   auto keep = std::move(self_while_pending_); // released when this returns
   if (res.upgrade)
@@ -444,6 +516,11 @@ void session::do_close() {
   if (closed_)
     return;
   closed_ = true;
+  {
+    // Invariant 5: no direct 204 is being written, and none will be.
+    std::lock_guard<std::mutex> guard{direct_mtx_};
+    direct_ok_ = false;
+  }
   disarm_timer();
   if (ws_)
     ws_end("connection closed");

@@ -13,6 +13,14 @@
 // Threading: every member function of session except post_response(),
 // close() and start() runs on the session's strand (the socket's executor).
 // close_now() runs only when no I/O thread is running.
+// The one exception, the direct 204: post_response() writes a bare
+// "204 No Content" (the answer to every successful push) to the socket from
+// the calling thread when the request allows it (HTTP/1.1, keep-alive, not
+// HEAD, no upgrade), under direct_mtx_, instead of posting it. The strand
+// then only does the bookkeeping (metrics, next read). Posting the answer
+// made it wait for a free I/O thread, which on a busy node meant one still
+// decoding another push: 125-200 µs on average at 4 connections
+// (docs/benchmarks.md, "direct 204").
 //
 // Invariants:
 //   (1) at most one request per session is read or pending at a time; the next
@@ -23,6 +31,10 @@
 //   (4) the gate is open from construction until the server has joined its
 //       I/O threads; exchanges post only under its shared lock, so nothing is
 //       posted to a destroyed io_context.
+//   (5) direct_ok_ (under direct_mtx_) is true only while awaiting_ and the
+//       request allows a direct 204; do_close() clears it under the mutex
+//       before closing the socket, so a direct write never meets a closed or
+//       reused descriptor, and at most one answer is written per request.
 #pragma once
 
 #include <atomic>
@@ -140,6 +152,12 @@ private:
   void dispatch();
   void begin_request(request& req, const router::match& m);
   void on_response(response res);
+  /// True if `res` was written to the socket here (the direct 204); posts
+  /// on_direct_sent() then. Any thread, under the gate.
+  bool try_direct(const response& res);
+  /// Strand side of a direct 204: metrics, then the rest of the answer if
+  /// the socket took only part of it, then the next request.
+  void on_direct_sent(std::chrono::steady_clock::duration elapsed, std::size_t written);
   void write_response(response res, bool metered);
   void on_write(boost::system::error_code ec, bool keep_alive);
   void linger_close();
@@ -182,6 +200,9 @@ private:
   std::string route_label_;
   std::string target_; // for the access log
   metrics::gauge* inflight_ = nullptr;
+  // Invariant 5: whether a direct 204 may be written for the current request.
+  std::mutex direct_mtx_;
+  bool direct_ok_ = false;
   // The request's header when it asked for a WebSocket upgrade.
   std::optional<boost::beast::http::request<request_body>> ws_req_;
   std::shared_ptr<ws_part> ws_; // set once upgraded

@@ -10,6 +10,9 @@
 #include <string>
 #include <thread>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 // Beast 1.74's parser trips GCC 12's -Wmaybe-uninitialized under sanitizers
 // (see actors/http/session.hpp).
 #pragma GCC diagnostic push
@@ -132,6 +135,16 @@ protected:
       r.send(response::json(200, "[\"" + std::string{req.path_param("name")} + "\"]"));
     });
     routes->get("/slow", [this](request&, responder r) { slow_.put(std::move(r)); });
+    routes->handle({"HEAD", "POST"}, "/nocontent",
+                   [](request&, responder r) { r.send(response::empty(204)); });
+    // Holds the I/O thread that runs it until release_block().
+    routes->get("/block", [this](request&, responder r) {
+      std::unique_lock<std::mutex> guard{block_mtx_};
+      block_entered_ = true;
+      block_cv_.notify_all();
+      block_cv_.wait(guard, [this] { return block_released_; });
+      r.send(response::text(200, "unblocked\n"));
+    });
     routes->get("/drop", [](request&, responder) {});
     routes->get("/metrics", metrics_handler(reg_));
     routes->get("/throw", [](request&, responder) -> void { throw std::runtime_error("boom"); });
@@ -151,6 +164,22 @@ protected:
   }
 
   uint16_t port() const { return srv_->port(); }
+
+  void wait_block_entered() {
+    std::unique_lock<std::mutex> guard{block_mtx_};
+    ASSERT_TRUE(
+        block_cv_.wait_for(guard, std::chrono::seconds{5}, [this] { return block_entered_; }));
+  }
+  void release_block() {
+    std::lock_guard<std::mutex> guard{block_mtx_};
+    block_released_ = true;
+    block_cv_.notify_all();
+  }
+
+  std::mutex block_mtx_;
+  std::condition_variable block_cv_;
+  bool block_entered_ = false;
+  bool block_released_ = false;
 
   metrics::registry reg_;
   parked slow_;
@@ -339,6 +368,111 @@ TEST_F(http_server, responder_completes_from_another_thread_while_the_io_thread_
   EXPECT_EQ(res.body(), "late");
   // The connection stays usable.
   EXPECT_EQ(slow.call(bhttp::verb::get, "/ready").result_int(), 200u);
+}
+
+// The direct 204 (actors/http/session.hpp, invariant 5).
+constexpr std::string_view bare_204 = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+
+/// Exactly n bytes from c's socket, or what came within 5 s (a plain
+/// recv(2) under SO_RCVTIMEO, so a missing answer fails instead of hanging).
+std::string recv_for_5s(client& c, std::size_t n) {
+  int fd = c.socket().native_handle();
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[512];
+  while (out.size() < n) {
+    auto got = ::recv(fd, buf, std::min(sizeof buf, n - out.size()), 0);
+    if (got <= 0)
+      break;
+    out.append(buf, static_cast<std::size_t>(got));
+  }
+  timeval off{0, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &off, sizeof off);
+  return out;
+}
+
+TEST_F(http_server, a_bare_204_is_written_by_the_sending_thread_while_the_io_thread_is_busy) {
+  start(); // one I/O thread
+  client c{port()};
+  c.send(bhttp::verb::get, "/slow");
+  responder r = slow_.wait();
+  client blocker{port()};
+  blocker.send(bhttp::verb::get, "/block");
+  wait_block_entered(); // the only I/O thread cannot write anything now
+
+  std::thread completer{[r] { r.send(response::empty(204)); }};
+  completer.join();
+  // Byte for byte what the strand writes for response::empty(204).
+  EXPECT_EQ(recv_for_5s(c, bare_204.size()), bare_204);
+
+  release_block();
+  EXPECT_EQ(blocker.receive().body(), "unblocked\n");
+  // The connection goes on, and the 204 was counted like any answer.
+  EXPECT_EQ(c.call(bhttp::verb::get, "/ready").result_int(), 200u);
+  auto text = reg_.render();
+  EXPECT_NE(text.find("loki_request_duration_seconds_count{method=\"GET\",route=\"slow\","
+                      "status_code=\"204\",ws=\"false\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("loki_inflight_requests{method=\"GET\",route=\"slow\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("loki_response_message_bytes_count{method=\"GET\",route=\"slow\"} 1\n"),
+            std::string::npos);
+}
+
+TEST_F(http_server, pipelined_204s_answered_inline_keep_their_order) {
+  start();
+  client c{port()};
+  c.write_raw("POST /nocontent HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na"
+              "POST /nocontent HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nb"
+              "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nthird");
+  EXPECT_EQ(recv_for_5s(c, 2 * bare_204.size()), std::string{bare_204} + std::string{bare_204});
+  EXPECT_EQ(c.receive().body(), "third");
+}
+
+TEST_F(http_server, other_204s_go_through_the_strand_unchanged) {
+  start();
+  {
+    // HTTP/1.0 keep-alive: the strand adds Connection: keep-alive.
+    client c{port()};
+    c.write_raw("POST /nocontent HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n"
+                "Content-Length: 1\r\n\r\na");
+    std::string want = "HTTP/1.0 204 No Content\r\nConnection: keep-alive\r\n"
+                       "Content-Length: 0\r\n\r\n";
+    EXPECT_EQ(recv_for_5s(c, want.size()), want);
+    EXPECT_EQ(c.call(bhttp::verb::get, "/ready").result_int(), 200u);
+  }
+  {
+    // Connection: close: answered, then closed.
+    client c{port()};
+    c.write_raw("POST /nocontent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                "Content-Length: 1\r\n\r\na");
+    EXPECT_EQ(c.read_to_eof(),
+              "HTTP/1.1 204 No Content\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  }
+  {
+    client c{port()};
+    auto res = c.call(bhttp::verb::head, "/nocontent");
+    EXPECT_EQ(res.result_int(), 204u);
+    EXPECT_TRUE(res.keep_alive());
+    EXPECT_EQ(c.call(bhttp::verb::get, "/ready").result_int(), 200u);
+  }
+}
+
+TEST_F(http_server, a_204_for_a_client_that_left_is_harmless) {
+  start();
+  {
+    client c{port()};
+    c.send(bhttp::verb::get, "/slow");
+    responder r = slow_.wait();
+    c.socket().close();
+    std::thread completer{[r] { r.send(response::empty(204)); }};
+    completer.join();
+    EXPECT_TRUE(r.sent());
+  }
+  client next{port()};
+  EXPECT_EQ(next.call(bhttp::verb::get, "/ready").result_int(), 200u);
 }
 
 TEST_F(http_server, dropped_responder_answers_500) {
