@@ -200,15 +200,7 @@ void session::on_direct_sent(std::chrono::steady_clock::duration elapsed, std::s
     return; // do_close() did the bookkeeping
   awaiting_ = false;
   auto keep = std::move(self_while_pending_); // released when this returns
-  state_.duration.with({method_label_, route_label_, "204", "false"})
-      .observe(std::chrono::duration<double>(elapsed).count());
-  state_.response_bytes.with({method_label_, route_label_}).observe(0.0);
-  inflight_->dec();
-  inflight_ = nullptr;
-  SKALD_LOG_DEBUG(state_.log, "{} {} 204 {}:{} {}us 0 bytes (direct)", method_label_, target_,
-                  remote_address_, remote_port_,
-                  static_cast<long long>(
-                      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+  record_answer(204, 0, elapsed);
   if (written < direct_204.size()) {
     arm_timer(state_.opts.write_timeout);
     asio::async_write(
@@ -431,6 +423,23 @@ void session::on_response(response res) {
   write_response(std::move(res), true);
 }
 
+void session::record_answer(unsigned status, std::size_t body_size,
+                            std::chrono::steady_clock::duration elapsed) {
+  auto seconds = std::chrono::duration<double>(elapsed);
+  char code[16];
+  auto end = std::to_chars(code, code + sizeof(code), status).ptr;
+  state_.duration
+    .with({method_label_, route_label_, std::string_view{code, size_t(end - code)}, "false"})
+    .observe(seconds.count());
+  state_.response_bytes.with({method_label_, route_label_})
+    .observe(static_cast<double>(body_size));
+  inflight_->dec();
+  inflight_ = nullptr;
+  SKALD_LOG_DEBUG(state_.log, "{} {} {} {}:{} {}us {} bytes", method_label_, target_, status,
+                  remote_address_, remote_port_, static_cast<long long>(seconds.count() * 1e6),
+                  body_size);
+}
+
 void session::write_response(response res, bool metered) {
   auto& out = res_.emplace();
   out.version(version_);
@@ -452,21 +461,8 @@ void session::write_response(response res, bool metered) {
     out.content_length(body_size);
   }
 
-  if (metered) {
-    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_);
-    char code[16];
-    auto end = std::to_chars(code, code + sizeof(code), res.status).ptr;
-    state_.duration
-      .with({method_label_, route_label_, std::string_view{code, size_t(end - code)}, "false"})
-      .observe(elapsed.count());
-    state_.response_bytes.with({method_label_, route_label_})
-      .observe(static_cast<double>(body_size));
-    inflight_->dec();
-    inflight_ = nullptr;
-    SKALD_LOG_DEBUG(state_.log, "{} {} {} {}:{} {}us {} bytes", method_label_, target_, res.status,
-                    remote_address_, remote_port_,
-                    static_cast<long long>(elapsed.count() * 1e6), body_size);
-  }
+  if (metered)
+    record_answer(res.status, body_size, std::chrono::steady_clock::now() - start_);
 
   arm_timer(state_.opts.write_timeout);
   bhttp::async_write(socket_, out,

@@ -159,6 +159,9 @@ private:
   /// the socket took only part of it, then the next request.
   void on_direct_sent(std::chrono::steady_clock::duration elapsed, std::size_t written);
   void write_response(response res, bool metered);
+  /// The request's metrics and access log line, once its answer is written.
+  void record_answer(unsigned status, std::size_t body_size,
+                     std::chrono::steady_clock::duration elapsed);
   void on_write(boost::system::error_code ec, bool keep_alive);
   void linger_close();
   void drain();
