@@ -4,6 +4,7 @@
 #include <charconv>
 #include <exception>
 #include <iterator>
+#include <sstream>
 #include <string_view>
 
 #include <sys/socket.h>
@@ -159,9 +160,37 @@ void session::close() {
 
 namespace {
 
+/// The wire message for `res` (its body moved in); true if the status has
+/// no body. write_response() and direct_204() both build theirs here.
+bool fill_message(bhttp::response<bhttp::string_body>& out, response& res, unsigned version,
+                  bool keep_alive) {
+  out.version(version);
+  out.result(res.status);
+  if (!res.content_type.empty())
+    out.set(bhttp::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers)
+    out.insert(name, value);
+  bool bodyless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
+  if (!bodyless)
+    out.body() = std::move(res.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return bodyless;
+}
+
 /// What write_response() sends for response::empty(204) to an HTTP/1.1
-/// keep-alive request, byte for byte.
-constexpr std::string_view direct_204 = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+/// keep-alive request, byte for byte (serialized once, by Beast).
+std::string_view direct_204() {
+  static const std::string bytes = [] {
+    bhttp::response<bhttp::string_body> msg;
+    auto res = response::empty(204);
+    fill_message(msg, res, 11, true);
+    std::ostringstream os;
+    os << msg;
+    return os.str();
+  }();
+  return bytes;
+}
 
 bool is_bare_204(const response& res) {
   return res.status == 204 && !res.close && !res.upgrade && res.headers.empty() &&
@@ -181,8 +210,9 @@ bool session::try_direct(const response& res) {
       return false;
     // Nothing else uses the socket now: the strand waits for this answer
     // (invariant 2) and do_close() waits for the mutex (invariant 5).
-    ssize_t n = ::send(socket_.native_handle(), direct_204.data(), direct_204.size(),
-                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    const auto bytes = direct_204();
+    ssize_t n =
+        ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n <= 0)
       return false; // EAGAIN or an error: the strand's write handles it
     direct_ok_ = false;
@@ -201,10 +231,10 @@ void session::on_direct_sent(std::chrono::steady_clock::duration elapsed, std::s
   awaiting_ = false;
   auto keep = std::move(self_while_pending_); // released when this returns
   record_answer(204, 0, elapsed);
-  if (written < direct_204.size()) {
+  if (const auto bytes = direct_204(); written < bytes.size()) {
     arm_timer(state_.opts.write_timeout);
     asio::async_write(
-        socket_, asio::buffer(direct_204.data() + written, direct_204.size() - written),
+        socket_, asio::buffer(bytes.data() + written, bytes.size() - written),
         [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec, true); });
     return;
   }
@@ -442,18 +472,8 @@ void session::record_answer(unsigned status, std::size_t body_size,
 
 void session::write_response(response res, bool metered) {
   auto& out = res_.emplace();
-  out.version(version_);
-  out.result(res.status);
-  if (!res.content_type.empty())
-    out.set(bhttp::field::content_type, res.content_type);
-  for (auto& [name, value] : res.headers)
-    out.insert(name, value);
-  bool bodyless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
-  if (!bodyless)
-    out.body() = std::move(res.body);
-  bool keep_alive = keep_alive_ && !res.close;
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
+  const bool keep_alive = keep_alive_ && !res.close;
+  const bool bodyless = fill_message(out, res, version_, keep_alive);
   const std::size_t body_size = out.body().size();
   if (head_request_ && !bodyless) {
     // HEAD: the headers of the full answer, no body bytes on the wire.

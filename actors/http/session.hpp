@@ -19,7 +19,7 @@
 // HEAD, no upgrade), under direct_mtx_, instead of posting it. The strand
 // then only does the bookkeeping (metrics, next read). Posting the answer
 // made it wait for a free I/O thread, which on a busy node meant one still
-// decoding another push: 125-200 µs on average at 4 connections
+// decoding another push: 125-205 µs on average at 4 connections
 // (docs/benchmarks.md, "direct 204").
 //
 // Invariants:
