@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "runtime/wal/replay_pool.hpp"
+#include "runtime/wal/ring.hpp"
 
 namespace skald::wal {
 
@@ -84,6 +85,23 @@ replayer::loaded_file replayer::load(size_t i) {
   const auto& [path, kind] = files_[i];
   // Segments are written with direct I/O, so they are not in the page
   // cache; checkpoint parts are written buffered (likely still cached).
+  if (i == ring_file_) {
+    // The ring is read through the page cache (it is mapped, and cached).
+    std::string raw;
+    out.st = fs_->read_file(path, raw);
+    if (out.st) {
+      auto tail = ring_tail_as_segment(raw);
+      if (!tail) {
+        out.st = tail.error();
+      } else {
+        *out.bytes = std::move(tail->segment);
+        out.ring_reason = tail->scan.reason;
+        out.ring_offset = tail->scan.end;
+      }
+    }
+    out.cpu_ns = thread_cpu_ns() - cpu0;
+    return out;
+  }
   out.st = kind == file_kind::segment ? fs_->read_file_direct(path, *out.bytes)
                                       : fs_->read_file(path, *out.bytes);
   out.cpu_ns = thread_cpu_ns() - cpu0;
@@ -140,6 +158,12 @@ status replayer::open() {
     }
     files_.emplace_back(join_path(dir_, segment_name(s)), file_kind::segment);
   }
+  ring_file_ = static_cast<size_t>(-1);
+  for (const auto& o : listing_.other)
+    if (o == ring_file_name) {
+      ring_file_ = files_.size();
+      files_.emplace_back(join_path(dir_, o), file_kind::segment);
+    }
   return {};
 }
 
@@ -176,6 +200,8 @@ bool replayer::open_next_file() {
       note_corruption(where, path, 0, "cannot read file", false);
       continue;
     }
+    if (*lf.ring_reason != '\0')
+      note_corruption(where, path, lf.ring_offset, lf.ring_reason, true);
     const std::string& bytes = *buf_;
     stats_.bytes += bytes.size();
     if (bytes.empty())

@@ -28,6 +28,11 @@
 // to 0. Entries for a fingerprint with no series are counted
 // (unknown_series_entries) and skipped.
 //
+// The staging ring (<dir>/ring, runtime/wal/ring.hpp) comes last: its
+// records from its `drained` offset on, read like one more segment. Those
+// already in a segment (a crash between the write and the store of
+// `drained`) fall to the no-duplicates rule.
+//
 // Corruption: a torn or corrupt record ends that file at the last good
 // record; it is counted (segment or checkpoint), described in
 // corruptions(), and replay continues with the next file. A file whose
@@ -178,6 +183,10 @@ private:
     status st;
     std::shared_ptr<std::string> bytes;
     uint64_t cpu_ns = 0;
+    /// The ring: why its scan stopped early (a torn last record) and where
+    /// (logical offset); "" at a clean end.
+    const char* ring_reason = "";
+    uint64_t ring_offset = 0;
   };
 
   bool open_next_file();
@@ -198,6 +207,9 @@ private:
   dir_listing listing_;
   /// Files to read, in order, with their kind.
   std::vector<std::pair<std::string, file_kind>> files_;
+  /// Index in files_ of the staging ring (read last, as a segment of its
+  /// records not known to be drained; runtime/wal/ring.hpp), or npos.
+  size_t ring_file_ = static_cast<size_t>(-1);
   size_t next_file_ = 0;
   std::string current_path_;
   file_kind current_kind_ = file_kind::zero;

@@ -76,6 +76,23 @@ void writer::add_series(uint64_t fingerprint, uint64_t epoch, std::string_view t
   ++pending_records_;
 }
 
+void writer::add_frame(std::string_view frame) {
+  if (!reserve(size_ + frame.size()))
+    throw std::bad_alloc{};
+  std::memcpy(buf_.data + size_, frame.data(), frame.size());
+  if (frame.size() > frame_header_size
+      && static_cast<uint8_t>(frame[9]) == static_cast<uint8_t>(record_type::series))
+    series_ranges_.emplace_back(size_, size_ + frame.size());
+  size_ += frame.size();
+  ++pending_records_;
+}
+
+void writer::clear_pending() noexcept {
+  size_ = lead_;
+  series_ranges_.clear();
+  pending_records_ = 0;
+}
+
 namespace {
 
 status check_entries(uint64_t counter, size_t n) {

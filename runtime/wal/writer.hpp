@@ -152,6 +152,13 @@ public:
                      size_t n);
   status add_entries(uint64_t fingerprint, uint64_t counter, const model::entry* entries, size_t n);
 
+  /// One record framed elsewhere (a series or entries frame, e.g. from the
+  /// staging ring, runtime/wal/ring.hpp), copied as it is.
+  void add_frame(std::string_view frame);
+  /// Drops every pending record (series ones too): the caller adds them
+  /// again (the ring's drainer re-reads a failed range from the ring).
+  void clear_pending() noexcept;
+
   size_t pending_records() const noexcept { return pending_records_; }
   /// Encoded bytes waiting for write().
   size_t pending_bytes() const noexcept;
