@@ -4,6 +4,7 @@
 // routes messages, keeps the maps and updates metrics.
 #include "actors/ingester/ingester.hpp"
 #include "actors/ingester/ingester_internal.hpp"
+#include "actors/ingester/wal_writer.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -286,7 +287,10 @@ tenant_actor::behavior_type tenant_fn(tenant_actor::stateful_pointer<tenant_stat
         // never blocking; a writer that is gone drops the message and the
         // push is never acked (its ingest_done answers request_receiver_down).
         round->pending.fetch_add(1, std::memory_order_relaxed);
-        self->send(st.ctx->deps.wal, append_atom_v, wal_append_ptr{std::move(log)});
+        wal_append_ptr app{std::move(log)};
+        const auto& ring = st.ctx->deps.wal_ring;
+        if (!ring || !try_ring_append(*ring, app))
+          self->send(st.ctx->deps.wal, append_atom_v, std::move(app));
       }
       if (round->count_down())
         answer_round(round, nullptr); // every stream applied already (or none got an append)

@@ -73,6 +73,8 @@ class registry;
 
 namespace skald::actors {
 
+class wal_ring_appender;
+
 /// What the ingester and its children need; copied into every tenant.
 struct ingester_deps {
   /// Chunk and window settings (the per-stream rate comes from the limits).
@@ -86,6 +88,9 @@ struct ingester_deps {
   int healthy_ingesters = 1;
   /// The WAL writer (actors/ingester/wal_writer.hpp); null = WAL off.
   wal_writer_actor wal;
+  /// Ring mode: tenants log their records into the staging ring themselves
+  /// when they can (try_ring_append); null = always through `wal`.
+  std::shared_ptr<wal_ring_appender> wal_ring;
   /// Pushes answer 503 "replaying WAL" until a (replay_atom, recovery_ptr)
   /// arrives (set when the WAL is on).
   bool replay_pending = false;

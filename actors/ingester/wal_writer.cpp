@@ -1,8 +1,14 @@
 // actors/ingester/wal_writer.cpp — see wal_writer.hpp.
 #include "actors/ingester/wal_writer.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -15,13 +21,23 @@
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/util/thread_priority.hpp"
+#include "runtime/wal/format.hpp"
 #include "runtime/wal/layout.hpp"
 #include "runtime/wal/preallocate.hpp"
+#include "runtime/wal/ring.hpp"
 #include "runtime/wal/writer.hpp"
 
 namespace skald::actors {
 
 namespace {
+
+/// How often a failed drain of the staging ring is retried.
+constexpr int ring_retry_ms = 100;
+/// While records keep coming, the drainer writes them every this often:
+/// one write of all that came meanwhile. On the VM each write costs ~45 µs
+/// of CPU however small (the virtio doorbell), ~0.05 µs per KB on top
+/// (docs/benchmarks.md): few large writes, not one per push.
+constexpr auto ring_drain_interval = std::chrono::milliseconds{5};
 
 /// Local only (writer -> its zero-filler): seq -> path of the spare.
 using wal_zero_atom = caf::atom_constant<caf::atom("walzero")>;
@@ -104,6 +120,9 @@ struct wal_writer_state {
   int64_t last_fsync_ns = 0;
   /// Makes zero-filled spare segments (ingester.wal.preallocate; null: off).
   caf::actor filler;
+  /// Ring mode: the front, woken when it waits for space (learned from its
+  /// wal_flush). Weak: the front's appender holds this actor strongly.
+  caf::actor_addr front;
 
   /// True if the WAL disk is fuller than disk_full_threshold (0 = off).
   bool disk_too_full() {
@@ -145,7 +164,8 @@ wal_writer_actor::behavior_type
 wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
               std::shared_ptr<wal::writer> w, wal::file_system* fs, wal::wal_settings settings,
               std::shared_ptr<wal_metrics> m, std::chrono::nanoseconds space_check_interval,
-              checkpoint_writer_actor checkpoints, caf::actor filler, bool detached) {
+              checkpoint_writer_actor checkpoints, caf::actor filler, bool detached,
+              std::shared_ptr<wal::ring_log> ring) {
   if (detached) {
     // On the writer's own thread (detached actors initialize there).
     if (auto nice = settings.writer_nice; nice != 0) {
@@ -209,6 +229,69 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     out.numbers["segments_preallocated"] = static_cast<int64_t>(ws.segments_preallocated);
     out.numbers["spares_ready"] = static_cast<int64_t>(st.w->spares());
   };
+  // Ring mode (ingester.wal.ring_size): the front acks the appends once
+  // they are in the ring; this actor only drains the ring into segments,
+  // one group commit per wal_flush (see the front below).
+  auto drain = [self, ring] {
+    auto& st = self->state;
+    const uint64_t upto = ring->published();
+    if (upto == ring->drained()) {
+      ring->drainer_idle.store(true);
+      // The front may have published between the two loads: take it now
+      // unless the front's own wake-up is already on its way.
+      if (ring->published() != ring->drained() && ring->drainer_idle.exchange(false))
+        self->send(self, wal_flush_atom_v);
+      return;
+    }
+    ring->for_each(upto, [&](std::string_view frame) { st.w->add_frame(frame); });
+    const auto before = st.w->stats();
+    const auto write_start = std::chrono::steady_clock::now();
+    auto res = st.w->write();
+    const auto& after = st.w->stats();
+    if (after.writes > before.writes) {
+      st.m->writes->inc();
+      st.m->write_seconds->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count());
+    }
+    st.m->records->inc(after.records - before.records);
+    st.m->bytes->inc(after.bytes - before.bytes);
+    if (!res.ok()) {
+      // The records stay in the ring (acknowledged, and replayed from there
+      // after a crash); the front refuses new pushes until a retry works.
+      st.w->clear_pending();
+      st.m->write_failures->inc();
+      std::string message;
+      uint16_t status = 500;
+      if (res.code() == errc::disk_full) {
+        st.m->disk_full->inc();
+        status = 503;
+        message = "wal: disk full, push not acknowledged: " + res.message();
+      } else {
+        message = "wal: write failed, push not acknowledged: " + res.message();
+      }
+      if (ring->failure().first == 0) {
+        static auto logger = log::get("wal");
+        SKALD_LOG_WARN(logger, "{} (draining the staging ring; retrying every {} ms)", message,
+                       ring_retry_ms);
+      }
+      ring->set_failure(status, std::move(message));
+      self->delayed_send(self, std::chrono::milliseconds{ring_retry_ms}, wal_flush_atom_v);
+      return;
+    }
+    ring->set_drained(upto);
+    if (ring->failure().first != 0) {
+      ring->clear_failure();
+      static auto logger = log::get("wal");
+      SKALD_LOG_INFO(logger, "wal: segment writes succeed again; accepting pushes");
+    }
+    if (ring->front_waiting.exchange(false))
+      if (auto front = caf::actor_cast<wal_writer_actor>(self->state.front))
+        self->send(front, wal_flush_atom_v);
+    // Busy: the next drain in ring_drain_interval, one write for all that
+    // came meanwhile (the pushes do not wait for it). Idle: it finds
+    // nothing then, and the front's next record wakes it.
+    self->delayed_send(self, ring_drain_interval, wal_flush_atom_v);
+  };
   return admin_behavior<wal_writer_actor::behavior_type>(
     self, info,
     [=](append_atom, const wal_append_ptr& app) {
@@ -240,6 +323,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     },
     [=](wal_flush_atom) {
       auto& st = self->state;
+      if (ring) {
+        if (const auto& from = self->current_sender(); from && from.get() != self->ctrl())
+          st.front = caf::actor_cast<caf::actor_addr>(from);
+        drain();
+        want_spare();
+        return;
+      }
       st.flush_scheduled = false;
       const auto before = st.w->stats();
       const auto write_start = std::chrono::steady_clock::now();
@@ -300,9 +390,338 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     });
 }
 
+// -- the front (ring mode) -------------------------------------------------------
+
+/// One append on its way into the ring: how far it got.
+struct ring_pending {
+  wal_append_ptr app;
+  /// Series records written (they go first, for refused pushes too).
+  bool series_done = false;
+  /// Refused or accepted (checked once, after its series records).
+  bool decided = false;
+  /// Next record, and entries of it already written (split records).
+  size_t record = 0;
+  uint32_t entry = 0;
+};
+
 } // namespace
 
-result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps) {
+/// What the tenants' inline path and the front share (wal_writer.hpp).
+class wal_ring_appender {
+public:
+  /// Guards everything below and the ring's front side.
+  std::mutex mtx;
+  std::shared_ptr<wal::ring_log> ring;
+  /// Appends handed to the front and not yet answered: while > 0 the
+  /// tenants send theirs there too (a stream's records stay in order).
+  size_t at_front = 0;
+  /// disk_full_threshold, as the writer's state does it.
+  wal_writer_state space;
+  std::shared_ptr<wal_metrics> m;
+  std::string scratch;
+  std::vector<size_t> sizes;
+  wal_writer_actor drainer;
+  uint64_t inline_appends = 0;
+
+  /// Wakes the drainer if it sleeps (call without the lock held).
+  void wake(bool needed) {
+    if (needed)
+      caf::anon_send(drainer, wal_flush_atom_v);
+  }
+};
+
+namespace {
+
+/// Copies one framed record into the ring; false if there is no room now.
+bool ring_put(wal::ring_log& ring, std::string_view frame) {
+  char* p = ring.begin_record(frame.size());
+  if (p == nullptr)
+    return false;
+  std::memcpy(p, frame.data(), frame.size());
+  ring.commit(frame.size());
+  return true;
+}
+
+struct verdict {
+  uint16_t status = 0;
+  std::string message;
+};
+
+/// Refused (disk too full, failing writes), or nullopt: log the entries.
+std::optional<verdict> refusal(wal_ring_appender& a, const wal_append& app) {
+  if (app.records.empty())
+    return verdict{};
+  if (a.space.disk_too_full()) {
+    a.m->disk_full->inc();
+    return verdict{503, a.space.threshold_message};
+  }
+  if (auto [status, message] = a.ring->failure(); status != 0)
+    return verdict{status, std::move(message)};
+  return std::nullopt;
+}
+
+/// Fast path (lock held): all of app's records if the ring has room for all
+/// of them and none needs splitting; false (nothing written) otherwise.
+bool ring_all(wal_ring_appender& a, const wal_append& app, verdict& out) {
+  auto& ring = *a.ring;
+  const auto& batch = *app.round->batch;
+  const auto& streams = batch.request.streams;
+  a.scratch.clear();
+  a.sizes.clear();
+  for (const auto& [i, rec] : app.records)
+    if (rec.series) {
+      const size_t before = a.scratch.size();
+      wal::append_series(a.scratch, rec.wal_id, rec.epoch, batch.tenant, streams[i].label_set);
+      a.sizes.push_back(a.scratch.size() - before);
+    }
+  const size_t n_series = a.sizes.size();
+  const uint64_t max_record = ring.data_size() / 4;
+  uint64_t need = 0;
+  uint64_t largest = 0;
+  for (auto sz : a.sizes) {
+    need += wal::ring_prefix_size + sz;
+    largest = std::max<uint64_t>(largest, wal::ring_prefix_size + sz);
+  }
+  for (const auto& [i, rec] : app.records) {
+    if (rec.count == 0 || rec.counter < rec.count)
+      return false; // the front answers it
+    const size_t sz = wal::entries_frame_size(streams[i].entries.data(), rec.count);
+    if (wal::ring_prefix_size + sz > max_record)
+      return false; // split by the front
+    a.sizes.push_back(sz);
+    need += wal::ring_prefix_size + sz;
+    largest = std::max<uint64_t>(largest, wal::ring_prefix_size + sz);
+  }
+  // A wrap skips less than the record that does not fit.
+  if (need + largest > ring.free_bytes())
+    return false;
+  const char* sp = a.scratch.data();
+  for (size_t k = 0; k < n_series; ++k) {
+    (void)ring_put(ring, std::string_view{sp, a.sizes[k]});
+    sp += a.sizes[k];
+  }
+  if (auto r = refusal(a, app)) {
+    ring.publish();
+    out = std::move(*r);
+    return true;
+  }
+  size_t k = n_series;
+  for (const auto& [i, rec] : app.records) {
+    const size_t sz = a.sizes[k++];
+    char* dst = ring.begin_record(sz);
+    wal::put_entries_frame(dst, sz, rec.wal_id, rec.counter, streams[i].entries.data(), rec.count);
+    ring.commit(sz);
+  }
+  // In the ring: in the page cache, so it survives the process.
+  ring.publish();
+  return true;
+}
+
+/// Slow path (the front, lock held): moves `p` on as far as the ring's room
+/// allows; true once it is decided (out says how).
+bool ring_advance(wal_ring_appender& a, ring_pending& p, verdict& out) {
+  auto& ring = *a.ring;
+  const auto& app = *p.app;
+  const auto& batch = *app.round->batch;
+  const auto& streams = batch.request.streams;
+  if (!p.series_done) {
+    // All or none: a push's series records are small.
+    uint64_t need = 0;
+    for (const auto& [i, rec] : app.records)
+      if (rec.series) {
+        a.scratch.clear();
+        wal::append_series(a.scratch, rec.wal_id, rec.epoch, batch.tenant, streams[i].label_set);
+        // A wrap at worst skips less than one record.
+        need += 2 * (wal::ring_prefix_size + a.scratch.size());
+      }
+    if (need > ring.free_bytes())
+      return false;
+    for (const auto& [i, rec] : app.records)
+      if (rec.series) {
+        a.scratch.clear();
+        wal::append_series(a.scratch, rec.wal_id, rec.epoch, batch.tenant, streams[i].label_set);
+        (void)ring_put(ring, a.scratch); // room checked above
+      }
+    p.series_done = true;
+  }
+  if (!p.decided) {
+    p.decided = true;
+    if (auto r = refusal(a, app)) {
+      ring.publish();
+      out = std::move(*r);
+      return true;
+    }
+  }
+  // A record larger than a quarter of the ring is split (its entries keep
+  // their numbers: a part with k entries ending at entry e has counter
+  // counter - count + e).
+  const uint64_t max_record = ring.data_size() / 4;
+  for (; p.record < app.records.size(); ++p.record, p.entry = 0) {
+    const auto& [i, rec] = app.records[p.record];
+    if (rec.count == 0 || rec.counter < rec.count) {
+      ring.publish();
+      out = verdict{500, "wal: an entries record needs at least one entry and a counter >= it"};
+      return true;
+    }
+    const auto* entries = streams[i].entries.data();
+    while (p.entry < rec.count) {
+      size_t k = rec.count - p.entry;
+      size_t frame = wal::entries_frame_size(entries + p.entry, k);
+      while (k > 1 && wal::ring_prefix_size + frame > max_record) {
+        k = (k + 1) / 2;
+        frame = wal::entries_frame_size(entries + p.entry, k);
+      }
+      if (wal::ring_prefix_size + frame > ring.data_size()) {
+        ring.publish();
+        out = verdict{500, "wal: an entry of " + std::to_string(frame) +
+                               " bytes does not fit the staging ring (ingester.wal.ring_size)"};
+        return true;
+      }
+      char* dst = ring.begin_record(frame);
+      if (dst == nullptr)
+        return false;
+      const uint64_t counter = rec.counter - rec.count + p.entry + k;
+      wal::put_entries_frame(dst, frame, rec.wal_id, counter, entries + p.entry, k);
+      ring.commit(frame);
+      p.entry += static_cast<uint32_t>(k);
+    }
+  }
+  ring.publish();
+  out = verdict{};
+  return true;
+}
+
+struct wal_front_state {
+  static inline const char* name = "skald.wal_front";
+  std::shared_ptr<wal_ring_appender> a;
+  /// Appends waiting for room, in arrival order (the head one may be partly
+  /// written).
+  std::deque<ring_pending> queue;
+  uint64_t appends = 0;
+  uint64_t waits = 0;
+  admin::actor_stats admin;
+};
+
+wal_writer_actor::behavior_type
+wal_front_fn(wal_writer_actor::stateful_pointer<wal_front_state> self,
+             std::shared_ptr<wal_ring_appender> a, int nice, bool detached) {
+  if (detached && nice != 0)
+    (void)util::set_this_thread_nice(nice); // the drainer logs a refusal
+  auto& st = self->state;
+  st.a = std::move(a);
+  self->attach_functor(
+      [d = st.a->drainer] { caf::anon_send_exit(d, caf::exit_reason::user_shutdown); });
+  // The drainer writes what an earlier run left in the ring first; and it
+  // learns who the front is (to wake it when it waits for room).
+  st.a->ring->drainer_idle.store(false);
+  self->send(st.a->drainer, wal_flush_atom_v);
+  enlist(self, "wal_ring", "WAL staging ring " + st.a->ring->path());
+  auto info = [self](admin::actor_info& out) {
+    const auto& st = self->state;
+    std::lock_guard<std::mutex> guard{st.a->mtx};
+    const auto& ring = *st.a->ring;
+    out.strings["ring"] = ring.path();
+    out.numbers["ring_size"] = static_cast<int64_t>(ring.data_size());
+    out.numbers["ring_used"] = static_cast<int64_t>(ring.head() - ring.drained());
+    out.numbers["inline_appends"] = static_cast<int64_t>(st.a->inline_appends);
+    out.numbers["queued_appends"] = static_cast<int64_t>(st.appends);
+    out.numbers["waits_for_room"] = static_cast<int64_t>(st.waits);
+    out.numbers["pending_appends"] = static_cast<int64_t>(st.queue.size());
+  };
+  // Answers the queued appends in order while the ring has room.
+  auto run = [self] {
+    auto& st = self->state;
+    auto& a = *st.a;
+    while (!st.queue.empty()) {
+      verdict v;
+      bool done = false;
+      bool wake = false;
+      {
+        std::lock_guard<std::mutex> guard{a.mtx};
+        done = ring_advance(a, st.queue.front(), v);
+        if (!done) {
+          // No room: the drainer wakes us once it made some.
+          a.ring->front_waiting.store(true);
+        } else {
+          --a.at_front;
+        }
+        wake = a.ring->drainer_idle.exchange(false);
+      }
+      if (wake)
+        self->send(a.drainer, wal_flush_atom_v);
+      if (!done) {
+        ++st.waits;
+        return;
+      }
+      answer(*st.queue.front().app, v.status, v.message);
+      st.queue.pop_front();
+    }
+  };
+  return admin_behavior<wal_writer_actor::behavior_type>(
+      self, info,
+      [=](append_atom, const wal_append_ptr& app) {
+        auto& st = self->state;
+        ++st.appends;
+        st.queue.push_back(ring_pending{app});
+        if (st.queue.size() == 1)
+          run();
+      },
+      [=](wal_flush_atom) { run(); }, // the drainer made room
+      [=](checkpoint_atom) -> caf::result<uint64_t> {
+        // The roll happens in the drainer, after the records it drained
+        // before: they were in the ring before this message.
+        return self->delegate(self->state.a->drainer, checkpoint_atom_v);
+      },
+      [=](checkpoint_atom, uint64_t n, const snapshot_list_ptr& snaps) -> caf::result<uint64_t> {
+        return self->delegate(self->state.a->drainer, checkpoint_atom_v, n, snaps);
+      });
+}
+
+/// Writes what an earlier run left in the ring into a segment (before the
+/// node takes pushes); true if the ring is then empty.
+bool drain_leftovers(wal::writer& w, wal::ring_log& ring) {
+  const uint64_t upto = ring.published();
+  if (upto == ring.drained())
+    return true;
+  size_t n = 0;
+  ring.for_each(upto, [&](std::string_view frame) {
+    w.add_frame(frame);
+    ++n;
+  });
+  static auto logger = log::get("wal");
+  if (auto st = w.write(); !st) {
+    w.clear_pending();
+    SKALD_LOG_WARN(logger, "wal: could not write the staging ring's {} records to a segment: {}", n,
+                   st.message());
+    return false;
+  }
+  ring.set_drained(upto);
+  SKALD_LOG_INFO(logger, "wal: wrote the staging ring's {} records to segment {}", n,
+                 wal::segment_name(w.segment_index()));
+  return true;
+}
+
+} // namespace
+
+bool try_ring_append(wal_ring_appender& a, const wal_append_ptr& app) {
+  verdict v;
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> guard{a.mtx};
+    if (a.at_front > 0 || !ring_all(a, *app, v)) {
+      ++a.at_front; // the caller sends it to the front now
+      return false;
+    }
+    ++a.inline_appends;
+    wake = a.ring->drainer_idle.exchange(false);
+  }
+  a.wake(wake);
+  answer(*app, v.status, v.message);
+  return true;
+}
+
+result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps,
+                                          std::shared_ptr<wal_ring_appender>* appender) {
   auto w = wal::writer::open(*deps.fs, deps.settings.writer);
   if (!w.ok())
     return w.error();
@@ -315,11 +734,49 @@ result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_dep
     filler = deps.detached
                  ? sys.spawn<caf::detached>(wal_zero_filler_fn, deps.fs, wo.dir, wo.segment_size)
                  : sys.spawn(wal_zero_filler_fn, deps.fs, wo.dir, wo.segment_size);
+  // The staging ring: used with ring_size > 0; one left by an earlier run
+  // is written to a segment first either way (and removed if unused now).
+  std::shared_ptr<wal::ring_log> ring;
+  const auto rpath = wal::ring_path(wo.dir);
+  const bool ring_on = deps.settings.ring_size > 0;
+  if (ring_on || ::access(rpath.c_str(), F_OK) == 0) {
+    auto r =
+        wal::ring_log::open(rpath, ring_on ? deps.settings.ring_size : wal::ring_min_data_size);
+    if (!r) {
+      if (ring_on)
+        return r.error();
+      static auto logger = log::get("wal");
+      SKALD_LOG_WARN(logger, "wal: cannot open the staging ring left by an earlier run: {}",
+                     r.error().message());
+    } else if (drain_leftovers(*wp, **r) && !ring_on) {
+      r->reset();
+      status_ignored(deps.fs->remove_file(rpath), "removing the unused staging ring");
+    } else if (ring_on) {
+      ring = std::move(*r);
+    }
+  }
+  auto spawn_writer = [&](std::shared_ptr<wal::ring_log> rl) {
+    if (deps.detached)
+      return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
+                                      deps.space_check_interval, deps.checkpoints, filler, true,
+                                      std::move(rl));
+    return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
+                     deps.checkpoints, filler, false, std::move(rl));
+  };
+  if (!ring)
+    return spawn_writer(nullptr);
+  auto a = std::make_shared<wal_ring_appender>();
+  a->ring = ring;
+  a->m = m;
+  a->space.fs = deps.fs;
+  a->space.settings = deps.settings;
+  a->space.space_check_interval = deps.space_check_interval;
+  a->drainer = spawn_writer(ring);
+  if (appender != nullptr)
+    *appender = a;
   if (deps.detached)
-    return sys.spawn<caf::detached>(wal_writer_fn, wp, deps.fs, deps.settings, m,
-                                    deps.space_check_interval, deps.checkpoints, filler, true);
-  return sys.spawn(wal_writer_fn, wp, deps.fs, deps.settings, m, deps.space_check_interval,
-                   deps.checkpoints, filler, false);
+    return sys.spawn<caf::detached>(wal_front_fn, a, deps.settings.writer_nice, true);
+  return sys.spawn(wal_front_fn, a, deps.settings.writer_nice, false);
 }
 
 } // namespace skald::actors

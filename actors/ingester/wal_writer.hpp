@@ -50,12 +50,28 @@
 //   (the next write retries, a new segment if needed), so pushes succeed
 //   again once space returns. Exit: closes the segment (no sync: kill -9
 //   semantics are the same). Nothing is lost that was acked.
+// Ring mode (ingester.wal.ring_size > 0, fsync none; runtime/wal/ring.hpp):
+//   the handle returned is the *front*, a second detached actor; this
+//   writer becomes the ring's *drainer*. Tenants copy a push's records into
+//   the ring themselves (try_ring_append) and count the push down at once;
+//   what does not fit goes to the front, which queues it and copies it when
+//   the drainer woke it (wal_flush) after making room. The drainer, woken by
+//   the first record after it went idle, writes [drained, published) with
+//   one write() every 5 ms while records keep coming, then stores drained.
+//   A failed write leaves the records in the ring (acked; replay finds them)
+//   and sets the ring's failure: pushes are refused with the writer's
+//   503/500 until a retry (every 100 ms) succeeds. At spawn, records an
+//   earlier run left in a ring are written to the first new segment (ring
+//   off: the file is then removed). Checkpoint messages go front -> drainer
+//   (delegated), after the records it drained.
 // Invariant: a push with records is answered with status 0 only after
-//   write() (and sync() in batch mode) returned ok for a batch holding them
-//   (and its streams applied them).
+//   write() (and sync() in batch mode) returned ok for a batch holding them,
+//   or (ring mode) they were all copied into the ring (and its streams
+//   applied them).
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include <caf/fwd.hpp>
 
@@ -87,7 +103,19 @@ struct wal_writer_deps {
   checkpoint_writer_actor checkpoints;
 };
 
-/// Opens the WAL writer (creating the directory) and spawns the actor.
-result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps);
+/// Ring mode (ingester.wal.ring_size > 0): logs a push's records into the
+/// staging ring on the calling thread — the tenant's — when nothing waits at
+/// the writer and the ring has room for all of them; the push is then
+/// counted down as logged (or refused) at once, without a message to the
+/// writer. Otherwise it returns false and the caller sends the append to
+/// the writer as usual (which queues it behind the others). Thread-safe (a
+/// mutex shared with the writer's front; held while the records are copied).
+class wal_ring_appender;
+bool try_ring_append(wal_ring_appender& a, const wal_append_ptr& app);
+
+/// Opens the WAL writer (creating the directory) and spawns the actor. In
+/// ring mode, *appender (if given) is set to the tenants' inline path.
+result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps,
+                                          std::shared_ptr<wal_ring_appender>* appender = nullptr);
 
 } // namespace skald::actors

@@ -130,6 +130,7 @@ struct wal_config {
   bool direct_io = true;
   bool preallocate = false;
   int writer_nice = 0;
+  byte_size ring_size;
 
   wal_config() { set_defaults(*this); }
 
@@ -171,6 +172,12 @@ struct wal_config {
             "behind busy workers when the write completes. Raising priority needs "
             "CAP_SYS_NICE or RLIMIT_NICE; without either the writer keeps the default priority "
             "and logs it once.");
+    b.field(ring_size, "ring_size", mib(32),
+            "skald only: with fsync none, a push is acknowledged once its records are copied "
+            "into a staging ring of this size (<dir>/ring, a file mapped shared: in the page "
+            "cache, so it survives a process crash like a returned write(2)); a writer thread "
+            "then copies them into the segments. 0 = no ring: acknowledge after the segment "
+            "write. At least 1MiB. Not used with fsync batch.");
   }
 
   status validate() const;

@@ -120,6 +120,8 @@ status wal_config::validate() const {
     SKALD_CHECK(positive("fsync_interval", fsync_interval));
   if (writer_nice < -20 || writer_nice > 19)
     return bad("writer_nice", "must be between -20 and 19");
+  if (ring_size.bytes != 0 && ring_size.bytes < (uint64_t{1} << 20))
+    return bad("ring_size", "must be 0 or at least 1MiB");
   return {};
 }
 

@@ -235,10 +235,12 @@ public:
       cd.detached = true; // writes whole checkpoints: its own thread
       checkpoints_ = actors::spawn_checkpoint_writer(ctx.sys, std::move(cd));
       wd.checkpoints = checkpoints_;
-      auto w = actors::spawn_wal_writer(ctx.sys, std::move(wd));
+      std::shared_ptr<actors::wal_ring_appender> ring;
+      auto w = actors::spawn_wal_writer(ctx.sys, std::move(wd), &ring);
       if (w.ok()) {
         wal_ = *w;
         deps.wal = wal_;
+        deps.wal_ring = std::move(ring);
         deps.replay_pending = true;
         deps.checkpoint_interval = wal_settings_.checkpoint_duration;
       } else {

@@ -40,6 +40,9 @@ struct wal_settings {
   bool flush_on_shutdown = false;
   /// Nice value the writer actor sets on its own (detached) thread; 0: none.
   int writer_nice = 0;
+  /// ingester.wal.ring_size: with fsync none, appends are acked once copied
+  /// into the staging ring (runtime/wal/ring.hpp); 0 = no ring.
+  uint64_t ring_size = 0;
 };
 
 wal_settings settings_from(const config::wal_config& cfg);
