@@ -42,13 +42,6 @@ void put_u32(char* p, uint32_t v) noexcept {
     p[i] = static_cast<char>(v >> (8 * i));
 }
 
-bool all_zero(const char* p, size_t n) noexcept {
-  for (size_t i = 0; i < n; ++i)
-    if (p[i] != 0)
-      return false;
-  return true;
-}
-
 /// The walk shared by recovery (verify: every frame checked) and the
 /// drainer (trusted: the front wrote them).
 template <bool Verify>
@@ -89,19 +82,16 @@ ring_scan walk(const char* data, uint64_t size, uint64_t from, uint64_t limit,
       break;
     }
     if constexpr (Verify) {
-      if (all_zero(f, frame_header_size)) {
-        out.reason = "record torn (zero header)";
+      // The segment's own frame checks (CRC, version, type, length).
+      frame_reader fr{std::string_view{f, static_cast<size_t>(avail)}, 0, file_version};
+      frame one;
+      const auto st = fr.next(one);
+      if (st != frame_status::ok) {
+        out.reason = st == frame_status::end ? "record torn (zero header)" : fr.reason();
         break;
       }
-      if (util::crc32c(f + 4, len + frame_header_size - 4) != get_u32(f)) {
-        out.reason = "record checksum mismatch";
-        break;
-      }
-      const auto type = static_cast<uint8_t>(f[9]);
-      if (static_cast<uint8_t>(f[8]) != record_version
-          || (type != static_cast<uint8_t>(record_type::series)
-              && type != static_cast<uint8_t>(record_type::entries))) {
-        out.reason = "unknown record version or type";
+      if (one.type == record_type::checkpoint_series) {
+        out.reason = "unexpected record type in the ring";
         break;
       }
     }
