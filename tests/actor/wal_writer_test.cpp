@@ -28,6 +28,7 @@
 #include "runtime/wal/test_fs.hpp"
 #include "testutil/caf_fixture.hpp"
 #include "testutil/push_builder.hpp"
+#include "testutil/wal_push_probe.hpp"
 
 namespace skald {
 namespace {
@@ -88,21 +89,10 @@ protected:
 
   /// A push whose reply records how many appends (write(2)s) the WAL had
   /// made when the reply arrived.
-  struct pending {
-    std::optional<ingest_reply> reply;
-    size_t appends_at_reply = 0;
-  };
+  using pending = testutil::wal_push_probe;
 
   std::shared_ptr<pending> send_push(const ingester_actor& ing, ingest_ptr b) {
-    auto p = std::make_shared<pending>();
-    auto* f = &faults_;
-    sys().spawn([ing, b, p, f](caf::event_based_actor* self) {
-      self->request(ing, caf::infinite, push_atom_v, b).then([p, f](ingest_reply& r) {
-        p->reply = r;
-        p->appends_at_reply = f->calls(wal::fs_op::append);
-      });
-    });
-    return p;
+    return testutil::send_probed_push(sys(), ing, std::move(b), faults_);
   }
 
   double metric(const std::string& needle) {
