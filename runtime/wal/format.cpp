@@ -4,22 +4,13 @@
 #include <type_traits>
 
 #include "runtime/util/crc32c.hpp"
+#include "runtime/util/little_endian.hpp"
 
 namespace skald::wal {
 
 namespace {
 
 // -- writing helpers -----------------------------------------------------------
-
-inline void put_u16le(char* p, uint16_t v) noexcept {
-  p[0] = static_cast<char>(v);
-  p[1] = static_cast<char>(v >> 8);
-}
-
-inline void put_u32le(char* p, uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i)
-    p[i] = static_cast<char>(v >> (8 * i));
-}
 
 inline void put_u64(std::string& out, uint64_t v) {
   char b[8];
@@ -67,20 +58,13 @@ inline size_t begin_frame(std::string& out) {
 inline void end_frame(std::string& out, size_t start, record_type type) {
   size_t len = out.size() - start - frame_header_size;
   char* p = out.data() + start;
-  put_u32le(p + 4, static_cast<uint32_t>(len));
+  util::store_u32le(p + 4, static_cast<uint32_t>(len));
   p[8] = static_cast<char>(record_version);
   p[9] = static_cast<char>(type);
-  put_u32le(p, util::crc32c(p + 4, len + frame_header_size - 4));
+  util::store_u32le(p, util::crc32c(p + 4, len + frame_header_size - 4));
 }
 
 // -- reading helpers -----------------------------------------------------------
-
-inline uint32_t get_u32le(const char* p) noexcept {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i)
-    v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
 
 struct cursor {
   const char* p;
@@ -167,7 +151,7 @@ void append_file_header(std::string& out, file_kind kind, uint8_t version) {
   std::memcpy(h, file_magic.data(), 4);
   h[4] = static_cast<char>(version);
   h[5] = static_cast<char>(kind);
-  put_u16le(h + 6, 0);
+  util::store_u16le(h + 6, 0);
   out.append(h, file_header_size);
 }
 
@@ -201,8 +185,7 @@ inline uint64_t zigzag(int64_t v) noexcept {
 }
 
 inline char* put_u64(char* p, uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i)
-    p[i] = static_cast<char>(v >> (8 * i));
+  util::store_u64le(p, v);
   return p + 8;
 }
 
@@ -284,10 +267,10 @@ char* put_entries_impl(char* frame, size_t size, uint64_t fingerprint, uint64_t 
     p = put_str(p, e.line);
     p = put_labels(p, metadata_of(e));
   }
-  put_u32le(frame + 4, static_cast<uint32_t>(size));
+  util::store_u32le(frame + 4, static_cast<uint32_t>(size));
   frame[8] = static_cast<char>(record_version);
   frame[9] = static_cast<char>(record_type::entries);
-  put_u32le(frame, util::crc32c(frame + 4, size + frame_header_size - 4));
+  util::store_u32le(frame, util::crc32c(frame + 4, size + frame_header_size - 4));
   return p;
 }
 
@@ -492,8 +475,8 @@ frame_status frame_reader::next(frame& out) noexcept {
   }
   if (left < frame_header_size)
     return fail(frame_status::torn, "truncated record header");
-  uint32_t crc = get_u32le(p);
-  uint32_t len = get_u32le(p + 4);
+  uint32_t crc = util::load_u32le(p);
+  uint32_t len = util::load_u32le(p + 4);
   if (len > max_payload_size)
     return fail(frame_status::corrupt, "record length too large");
   if (len > left - frame_header_size)

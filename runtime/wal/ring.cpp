@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "runtime/util/crc32c.hpp"
+#include "runtime/util/little_endian.hpp"
 #include "runtime/wal/format.hpp"
 
 namespace skald::wal {
@@ -17,30 +18,6 @@ namespace skald::wal {
 namespace {
 
 constexpr size_t ring_header_fixed = 24; // magic, version, reserved, data_size
-
-uint64_t get_u64(const char* p) noexcept {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i)
-    v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-uint32_t get_u32(const char* p) noexcept {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i)
-    v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-void put_u64(char* p, uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i)
-    p[i] = static_cast<char>(v >> (8 * i));
-}
-
-void put_u32(char* p, uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i)
-    p[i] = static_cast<char>(v >> (8 * i));
-}
 
 /// The walk shared by recovery (verify: every frame checked) and the
 /// drainer (trusted: the front wrote them).
@@ -58,7 +35,7 @@ ring_scan walk(const char* data, uint64_t size, uint64_t from, uint64_t limit,
       continue;
     }
     const char* p = data + pos;
-    const uint64_t v = get_u64(p);
+    const uint64_t v = util::load_u64le(p);
     if (v == (l | ring_skip_bit)) {
       l += left;
       continue;
@@ -76,7 +53,7 @@ ring_scan walk(const char* data, uint64_t size, uint64_t from, uint64_t limit,
       out.reason = "record header past the end of the lap";
       break;
     }
-    const uint32_t len = get_u32(f + 4);
+    const uint32_t len = util::load_u32le(f + 4);
     if (len > avail - frame_header_size) {
       out.reason = "record extends past the end of the lap";
       break;
@@ -127,17 +104,17 @@ result<ring_header> parse_header(const char* p, uint64_t file_size) {
     return bad("file shorter than its header");
   if (std::string_view{p, ring_magic.size()} != ring_magic)
     return bad("bad magic");
-  if (get_u32(p + 8) != ring_version || get_u32(p + 12) != 0)
+  if (util::load_u32le(p + 8) != ring_version || util::load_u32le(p + 12) != 0)
     return bad("unknown version");
-  if (util::crc32c(p, ring_header_fixed) != get_u32(p + ring_header_fixed))
+  if (util::crc32c(p, ring_header_fixed) != util::load_u32le(p + ring_header_fixed))
     return bad("header checksum mismatch");
   ring_header h;
-  h.data_size = get_u64(p + 16);
+  h.data_size = util::load_u64le(p + 16);
   if (h.data_size < ring_min_data_size || h.data_size > (uint64_t{1} << 40))
     return bad("bad data size");
   if (file_size != ring_header_size + h.data_size)
     return bad("file size does not match the header");
-  h.drained = get_u64(p + ring_drained_offset);
+  h.drained = util::load_u64le(p + ring_drained_offset);
   if ((h.drained & ring_skip_bit) != 0)
     return bad("bad drained offset");
   return h;
@@ -154,9 +131,9 @@ result<ring_header> parse_ring_header(std::string_view file) {
 std::string make_ring_header(uint64_t data_size) {
   std::string h(ring_header_size, '\0');
   std::memcpy(h.data(), ring_magic.data(), ring_magic.size());
-  put_u32(h.data() + 8, ring_version);
-  put_u64(h.data() + 16, data_size);
-  put_u32(h.data() + ring_header_fixed, util::crc32c(h.data(), ring_header_fixed));
+  util::store_u32le(h.data() + 8, ring_version);
+  util::store_u64le(h.data() + 16, data_size);
+  util::store_u32le(h.data() + ring_header_fixed, util::crc32c(h.data(), ring_header_fixed));
   return h;
 }
 
@@ -277,11 +254,11 @@ char* ring_log::begin_record(size_t frame_size) {
   uint64_t left = data_size_ - head_ % data_size_;
   if (need > left) {
     if (left >= ring_prefix_size)
-      put_u64(data_ + head_ % data_size_, head_ | ring_skip_bit);
+      util::store_u64le(data_ + head_ % data_size_, head_ | ring_skip_bit);
     head_ += left;
   }
   char* p = data_ + head_ % data_size_;
-  put_u64(p, head_);
+  util::store_u64le(p, head_);
   return p + ring_prefix_size;
 }
 
