@@ -313,6 +313,58 @@ char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64
   return put_entries_impl(p, frame_size - frame_header_size, fingerprint, counter, entries, n);
 }
 
+namespace {
+
+size_t block_payload_size(const block_record& b) {
+  size_t n = 8 + uvarint_size(b.first) + uvarint_size(b.last - b.first) + uvarint_size(b.runs.size());
+  for (const auto& r : b.runs)
+    n += uvarint_size(r.skip) + uvarint_size(r.run);
+  n += 2 + uvarint_size(zigzag(b.min_ts)) + uvarint_size(zigzag(b.max_ts)) +
+       uvarint_size(b.entries) + uvarint_size(b.raw_size) + uvarint_size(zigzag(b.last_ts)) +
+       str_size(b.last_line) + str_size(b.data);
+  return n;
+}
+
+} // namespace
+
+size_t block_frame_size(const block_record& b) {
+  return frame_header_size + block_payload_size(b);
+}
+
+char* put_block_frame(char* frame, size_t frame_size, const block_record& b) {
+  const size_t size = frame_size - frame_header_size;
+  char* p = frame + frame_header_size;
+  p = put_u64(p, b.fingerprint);
+  p = put_uvarint(p, b.first);
+  p = put_uvarint(p, b.last - b.first);
+  p = put_uvarint(p, b.runs.size());
+  for (const auto& r : b.runs) {
+    p = put_uvarint(p, r.skip);
+    p = put_uvarint(p, r.run);
+  }
+  *p++ = static_cast<char>(b.encoding);
+  *p++ = static_cast<char>(b.flags);
+  p = put_uvarint(p, zigzag(b.min_ts));
+  p = put_uvarint(p, zigzag(b.max_ts));
+  p = put_uvarint(p, b.entries);
+  p = put_uvarint(p, b.raw_size);
+  p = put_uvarint(p, zigzag(b.last_ts));
+  p = put_str(p, b.last_line);
+  p = put_str(p, b.data);
+  util::store_u32le(frame + 4, static_cast<uint32_t>(size));
+  frame[8] = static_cast<char>(record_version);
+  frame[9] = static_cast<char>(record_type::block);
+  util::store_u32le(frame, util::crc32c(frame + 4, size + frame_header_size - 4));
+  return p;
+}
+
+void append_block(std::string& out, const block_record& b) {
+  const size_t size = block_frame_size(b);
+  const size_t start = out.size();
+  out.resize(start + size);
+  put_block_frame(out.data() + start, size, b);
+}
+
 void append_checkpoint_series(std::string& out, const series_snapshot& s) {
   size_t start = begin_frame(out);
   put_u64(out, s.fingerprint);
@@ -407,6 +459,59 @@ status decode_entries(std::string_view payload, entries_record& out) {
   return {};
 }
 
+status decode_block(std::string_view payload, block_record& out) {
+  cursor c{payload.data(), payload.data() + payload.size()};
+  uint64_t span, n;
+  if (!c.u64(out.fingerprint) || !c.uvarint(out.first) || !c.uvarint(span) || !c.uvarint(n))
+    return corrupt("block record: truncated");
+  if (out.first == 0 || span > UINT64_MAX - out.first)
+    return corrupt("block record: bad counters");
+  out.last = out.first + span;
+  // Each run takes at least two bytes: bound n before reserving.
+  if (n == 0 || n > c.left() / 2)
+    return corrupt("block record: bad run count");
+  out.runs.clear();
+  out.runs.reserve(static_cast<size_t>(n));
+  uint64_t covered = 0; // counters first .. first + covered - 1 accounted for
+  uint64_t in_block = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    counter_run r;
+    if (!c.uvarint(r.skip) || !c.uvarint(r.run))
+      return corrupt("block record: truncated runs");
+    if (r.run == 0 || r.skip > span + 1 - covered || r.run > span + 1 - covered - r.skip)
+      return corrupt("block record: runs do not match the counters");
+    covered += r.skip + r.run;
+    in_block += r.run;
+    out.runs.push_back(r);
+  }
+  if (covered != span + 1)
+    return corrupt("block record: runs do not match the counters");
+  uint8_t enc, flags;
+  int64_t min_ts, max_ts, last_ts;
+  uint64_t entries, raw;
+  if (!c.u8(enc) || !c.u8(flags) || !c.varint(min_ts) || !c.varint(max_ts) ||
+      !c.uvarint(entries) || !c.uvarint(raw) || !c.varint(last_ts) || !c.str(out.last_line) ||
+      !c.str(out.data))
+    return corrupt("block record: truncated");
+  if (enc == 0 || enc > 5)
+    return corrupt("block record: unknown encoding");
+  if ((flags & ~block_flag_metadata) != 0)
+    return corrupt("block record: reserved flags set");
+  if (min_ts > max_ts || entries != in_block || entries > UINT32_MAX || raw > UINT32_MAX ||
+      out.data.empty())
+    return corrupt("block record: bad block metadata");
+  if (c.left() != 0)
+    return corrupt("block record: trailing bytes");
+  out.encoding = enc;
+  out.flags = flags;
+  out.min_ts = min_ts;
+  out.max_ts = max_ts;
+  out.entries = static_cast<uint32_t>(entries);
+  out.raw_size = static_cast<uint32_t>(raw);
+  out.last_ts = last_ts;
+  return {};
+}
+
 status decode_checkpoint_series(std::string_view payload, series_snapshot& out) {
   cursor c{payload.data(), payload.data() + payload.size()};
   int64_t highest;
@@ -486,7 +591,7 @@ frame_status frame_reader::next(frame& out) noexcept {
   if (static_cast<uint8_t>(p[8]) != record_version)
     return fail(frame_status::corrupt, "unknown record version");
   auto type = static_cast<uint8_t>(p[9]);
-  if (type == 0 || type > static_cast<uint8_t>(record_type::checkpoint_series))
+  if (type == 0 || type > static_cast<uint8_t>(record_type::block))
     return fail(frame_status::corrupt, "unknown record type");
   out.type = static_cast<record_type>(type);
   out.payload = std::string_view{p + frame_header_size, len};

@@ -84,6 +84,10 @@ enum class record_type : uint8_t {
   entries = 2,
   /// One stream's snapshot in a checkpoint: series + state + chunk bytes.
   checkpoint_series = 3,
+  /// (fingerprint, counters, compressed chunk block): a block the stream cut
+  /// from entries logged as entries records; lets the segment writer leave
+  /// out the entries records it covers (docs/wal-format.md §4.4).
+  block = 4,
 };
 
 // -- records -------------------------------------------------------------------
@@ -147,6 +151,47 @@ struct series_snapshot {
   std::vector<checkpoint_chunk> chunks;
 };
 
+/// A block record's counters in block order: `skip` counters that are not in
+/// the block (entries the stream refused or dropped as duplicates), then
+/// `run` consecutive counters that are, one per entry.
+struct counter_run {
+  uint64_t skip = 0;
+  uint64_t run = 0;
+  friend bool operator==(const counter_run& a, const counter_run& b) noexcept {
+    return a.skip == b.skip && a.run == b.run;
+  }
+};
+
+/// A block record: one compressed chunk block (runtime/chunkenc/block.hpp)
+/// and the entries counters it stands for. Every counter in [first, last] is
+/// either one of the block's entries (runs) or one the stream did not store;
+/// `last` is the counter of the block's last entry. Views point into the
+/// decoded bytes (or the caller's data when encoding); decode_block() reuses
+/// `runs`' capacity.
+struct block_record {
+  uint64_t fingerprint = 0;
+  uint64_t first = 0;
+  uint64_t last = 0;
+  std::vector<counter_run> runs;
+  /// chunkenc::encoding of data.
+  uint8_t encoding = 0;
+  /// Bit 0: some entry carries structured metadata; other bits zero.
+  uint8_t flags = 0;
+  model::timestamp_ns min_ts = 0;
+  model::timestamp_ns max_ts = 0;
+  uint32_t entries = 0;
+  /// Decompressed payload bytes.
+  uint32_t raw_size = 0;
+  /// The stream's last stored entry after this block (its last entry in
+  /// append order): the last-line duplicate rule continues from it.
+  model::timestamp_ns last_ts = 0;
+  std::string_view last_line;
+  /// The compressed payload (chunkenc::block::data).
+  std::string_view data;
+};
+
+inline constexpr uint8_t block_flag_metadata = 1;
+
 // -- encoding (append a framed record) -----------------------------------------
 
 /// Appends the 8-byte file header (version: tests write old ones).
@@ -175,6 +220,12 @@ char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64
 char* put_entries_frame(char* p, size_t frame_size, uint64_t fingerprint, uint64_t counter,
                         const model::entry* entries, size_t n);
 
+/// In-place encoding of a block record, like put_entries_frame(). REQUIRES:
+/// the record is consistent (decode_block() accepts what this writes).
+size_t block_frame_size(const block_record& b);
+char* put_block_frame(char* p, size_t frame_size, const block_record& b);
+void append_block(std::string& out, const block_record& b);
+
 // -- decoding ------------------------------------------------------------------
 
 /// Checks the 8-byte header of a file of the given kind (any version from
@@ -184,6 +235,9 @@ status check_file_header(std::string_view file, file_kind kind, uint8_t* version
 status decode_series(std::string_view payload, series_record& out);
 status decode_entries(std::string_view payload, entries_record& out);
 status decode_checkpoint_series(std::string_view payload, series_snapshot& out);
+/// Checks the counters (runs cover [first, last] exactly and end in an
+/// entry; their entries sum to `entries`), the encoding byte and the flags.
+status decode_block(std::string_view payload, block_record& out);
 
 /// One framed record, its payload a view into the file bytes.
 struct frame {
