@@ -97,6 +97,15 @@ struct stream_init {
 
 using init_ptr = std::shared_ptr<stream_init>;
 
+/// A stream actor's block log (ring mode): hands the blocks its stream cuts
+/// to the WAL staging ring as block records (actors/ingester/wal_writer.hpp).
+class ring_block_log final : public ingester::block_log {
+public:
+  wal_ring_appender* ring = nullptr;
+  uint64_t wal_id = 0;
+  void on_block(wal::block_record& b) override;
+};
+
 struct stream_state {
   static inline const char* name = "skald.stream";
   std::unique_ptr<ingester::stream> s;
@@ -110,6 +119,7 @@ struct stream_state {
   uint64_t wal_id = 0;
   uint64_t epoch = 0;
   uint64_t counter = 0;
+  ring_block_log block_log;
   /// Appends applied (reported in flush replies: the tenant removes the
   /// stream only if it sent none since).
   uint64_t appends = 0;

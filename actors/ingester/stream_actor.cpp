@@ -4,6 +4,7 @@
 // completes the round), feeds live tails, answers selects with
 // chunk snapshots and flushes its closed chunks through the flush workers.
 #include "actors/ingester/ingester_internal.hpp"
+#include "actors/ingester/wal_writer.hpp"
 
 namespace skald::actors::ingester_detail {
 
@@ -253,7 +254,8 @@ stream_slice_ptr select_from_stream(const ingester::stream& s, const select_requ
 
 /// Applies stream `index` of `batch` (one append of a push round) and counts
 /// its discarded entries; the reply goes into the round's slot.
-stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t index) {
+stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t index,
+                          uint64_t wal_counter) {
   auto& st = self->state;
   stream_reply r;
   if (index >= batch->request.streams.size())
@@ -265,8 +267,14 @@ stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t ind
   // The tenant logs all of `es` meanwhile (messages/wal.hpp); the tails get
   // the stored ones.
   const bool want_index = !st.tailers.empty();
-  auto out = st.s->push(es.data(), es.size(), st.tenant, now,
-                        want_index ? &st.stored_index : nullptr);
+  // Ring mode: the blocks this append cuts go to the ring as block records
+  // (the entries' counters end at wal_counter).
+  ingester::block_log* blocks =
+      st.block_log.ring != nullptr && wal_counter >= es.size() && !es.empty() ? &st.block_log
+                                                                              : nullptr;
+  auto out =
+      st.s->push(es.data(), es.size(), st.tenant, now, want_index ? &st.stored_index : nullptr,
+                 blocks ? wal_counter - es.size() + 1 : 0, blocks);
   if (out.chunks_created > 0) {
     st.ctx->m.chunks_created->inc(out.chunks_created);
     st.ctx->m.memory_chunks->add(out.chunks_created);
@@ -295,6 +303,11 @@ stream_reply apply_append(stream_ptr self, const ingest_ptr& batch, uint32_t ind
 
 } // namespace
 
+void ring_block_log::on_block(wal::block_record& b) {
+  b.fingerprint = wal_id;
+  ring_offer_block(*ring, b);
+}
+
 stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_state> self,
                                       ctx_ptr ctx, std::string tenant, std::string labels,
                                       uint64_t fp, init_ptr init) {
@@ -310,6 +323,8 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
   st.wal_id = init->wal_id;
   st.epoch = init->epoch;
   st.counter = init->counter;
+  st.block_log.ring = ctx->deps.wal_ring.get();
+  st.block_log.wal_id = init->wal_id;
   st.tailers = std::move(init->tailers);
   refresh_stream_limits(st, now_ns(self));
   enlist(self, "stream", "stream " + st.s->labels() + " tenant=" + st.tenant, init->parent,
@@ -332,7 +347,7 @@ stream_actor::behavior_type stream_fn(stream_actor::stateful_pointer<stream_stat
     self, info,
     [=](append_atom, const stream_append_ptr& a) {
       auto& round = *a->round;
-      round.replies[a->index] = apply_append(self, round.batch, a->index);
+      round.replies[a->index] = apply_append(self, round.batch, a->index, a->wal_counter);
       if (a->wal_counter != 0)
         self->state.counter = a->wal_counter;
       a->applied = true;

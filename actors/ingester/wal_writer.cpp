@@ -21,6 +21,7 @@
 #include "runtime/metrics/registry.hpp"
 #include "runtime/util/logging.hpp"
 #include "runtime/util/thread_priority.hpp"
+#include "runtime/wal/drain_plan.hpp"
 #include "runtime/wal/format.hpp"
 #include "runtime/wal/layout.hpp"
 #include "runtime/wal/preallocate.hpp"
@@ -38,6 +39,9 @@ constexpr int ring_retry_ms = 100;
 /// of CPU however small (the virtio doorbell), ~0.05 µs per KB on top
 /// (docs/benchmarks.md): few large writes, not one per push.
 constexpr auto ring_drain_interval = std::chrono::milliseconds{5};
+/// Ring lookahead: a drain writes everything once no drain has written for
+/// this long (light load: nothing waits in the ring much longer).
+constexpr auto ring_lookahead_max_age = std::chrono::milliseconds{200};
 
 /// Local only (writer -> its zero-filler): seq -> path of the spare.
 using wal_zero_atom = caf::atom_constant<caf::atom("walzero")>;
@@ -66,8 +70,30 @@ struct wal_metrics {
   metrics::histogram* write_seconds = nullptr;
   /// Failed rolls; the checkpoint writer counts the rest.
   metrics::counter* checkpoints_failed = nullptr;
+  /// Block records (ring mode): put into the ring, left out of it (no
+  /// room, or pushes waiting), written to segments; entries records the
+  /// segments left out because written blocks cover them.
+  metrics::counter* blocks_staged = nullptr;
+  metrics::counter* blocks_not_staged = nullptr;
+  metrics::counter* blocks_written = nullptr;
+  metrics::counter* entries_records_covered = nullptr;
 
   explicit wal_metrics(metrics::registry& r) {
+    blocks_staged = &r.counter("skald_ingester_wal_blocks_staged_total",
+                               "Cut chunk blocks put into the WAL staging ring.")
+                         .get();
+    blocks_not_staged = &r.counter("skald_ingester_wal_blocks_not_staged_total",
+                                   "Cut chunk blocks not put into the staging ring "
+                                   "(no room, or pushes waiting for room).")
+                             .get();
+    blocks_written = &r.counter("skald_ingester_wal_blocks_written_total",
+                                "Block records written to WAL segments.")
+                          .get();
+    entries_records_covered =
+        &r.counter("skald_ingester_wal_entries_records_covered_total",
+                   "Entries records left out of WAL segments because block records "
+                   "written before them hold their entries.")
+             .get();
     records = &r.counter("loki_ingester_wal_records_logged_total",
                          "Total number of WAL records logged.")
                  .get();
@@ -123,6 +149,12 @@ struct wal_writer_state {
   /// Ring mode: the front, woken when it waits for space (learned from its
   /// wal_flush). Weak: the front's appender holds this actor strongly.
   caf::actor_addr front;
+  /// Ring mode: which records a drain writes (block records stand in for
+  /// entries records), its scratch, and when a drain last wrote.
+  wal::drain_planner planner;
+  std::vector<wal::ring_frame> frames;
+  std::vector<std::string_view> plan;
+  std::chrono::steady_clock::time_point last_drain{};
 
   /// True if the WAL disk is fuller than disk_full_threshold (0 = off).
   bool disk_too_full() {
@@ -243,7 +275,30 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
         self->send(self, wal_flush_atom_v);
       return;
     }
-    ring->for_each(upto, [&](std::string_view frame) { st.w->add_frame(frame); });
+    // Lookahead: while the ring has room and a drain wrote recently, the
+    // newest ring_lookahead bytes wait, so that the blocks cut from them
+    // are in the ring before their entries records are drained.
+    ring->collect(upto, st.frames);
+    const auto now = std::chrono::steady_clock::now();
+    size_t n = st.frames.size();
+    const uint64_t keep = st.settings.ring_lookahead;
+    if (keep > 0 && !ring->front_waiting.load() && now - st.last_drain < ring_lookahead_max_age) {
+      while (n > 0 && st.frames[n - 1].logical + keep > upto)
+        --n;
+      if (n == 0) {
+        self->delayed_send(self, ring_drain_interval, wal_flush_atom_v);
+        return;
+      }
+    }
+    const uint64_t drained_to = n == st.frames.size() ? upto : st.frames[n].logical;
+    st.plan.clear();
+    wal::drain_stats ds;
+    st.planner.plan(st.frames, n, st.plan, ds);
+    for (auto f : st.plan)
+      st.w->add_frame(f);
+    st.m->blocks_written->inc(ds.blocks_written);
+    st.m->entries_records_covered->inc(ds.entries_covered);
+    st.last_drain = now;
     const auto before = st.w->stats();
     const auto write_start = std::chrono::steady_clock::now();
     auto res = st.w->write();
@@ -259,6 +314,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       // The records stay in the ring (acknowledged, and replayed from there
       // after a crash); the front refuses new pushes until a retry works.
       st.w->clear_pending();
+      st.planner.reset(); // what it counted as written is not
       st.m->write_failures->inc();
       std::string message;
       uint16_t status = 500;
@@ -278,7 +334,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       self->delayed_send(self, std::chrono::milliseconds{ring_retry_ms}, wal_flush_atom_v);
       return;
     }
-    ring->set_drained(upto);
+    ring->set_drained(drained_to);
     if (ring->failure().first != 0) {
       ring->clear_failure();
       static auto logger = log::get("wal");
@@ -718,6 +774,28 @@ bool try_ring_append(wal_ring_appender& a, const wal_append_ptr& app) {
   a.wake(wake);
   answer(*app, v.status, v.message);
   return true;
+}
+
+void ring_offer_block(wal_ring_appender& a, const wal::block_record& b) {
+  const size_t sz = wal::block_frame_size(b);
+  bool staged = false;
+  {
+    std::lock_guard<std::mutex> guard{a.mtx};
+    auto& ring = *a.ring;
+    // Best effort: a block only saves segment bytes, so it never takes the
+    // last quarter of the ring from the pushes, never waits, and never
+    // passes pushes waiting at the front.
+    const uint64_t quarter = ring.data_size() / 4;
+    if (a.at_front == 0 && ring.failure().first == 0 && wal::ring_prefix_size + sz <= quarter &&
+        ring.cost(sz) + quarter <= ring.free_bytes()) {
+      char* dst = ring.begin_record(sz);
+      wal::put_block_frame(dst, sz, b);
+      ring.commit(sz);
+      ring.publish();
+      staged = true;
+    }
+  }
+  (staged ? a.m->blocks_staged : a.m->blocks_not_staged)->inc();
 }
 
 result<wal_writer_actor> spawn_wal_writer(caf::actor_system& sys, wal_writer_deps deps,

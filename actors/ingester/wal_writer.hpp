@@ -77,6 +77,7 @@
 
 #include "messages/interfaces/ingester_actor.hpp"
 #include "runtime/util/status.hpp"
+#include "runtime/wal/format.hpp"
 #include "runtime/wal/from_config.hpp"
 
 namespace skald::wal {
@@ -112,6 +113,12 @@ struct wal_writer_deps {
 /// mutex shared with the writer's front; held while the records are copied).
 class wal_ring_appender;
 bool try_ring_append(wal_ring_appender& a, const wal_append_ptr& app);
+
+/// Ring mode: puts a stream's cut block into the ring as a block record if
+/// there is room to spare and no push waits at the front; otherwise leaves
+/// it out (the entries records it covers are written as they are). Never
+/// waits. Thread-safe (the stream actors call it).
+void ring_offer_block(wal_ring_appender& a, const wal::block_record& b);
 
 /// Opens the WAL writer (creating the directory) and spawns the actor. In
 /// ring mode, *appender (if given) is set to the tenants' inline path.

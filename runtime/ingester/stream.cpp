@@ -68,6 +68,8 @@ void stream::restore(std::vector<chunkenc::mem_chunk> chunks, int64_t highest_ts
   has_last_ = entries_ > 0;
   last_ts_ = highest_ts;
   last_line_ = std::move(last_line);
+  track_last_known_ = false;
+  track_restart();
 }
 
 size_t stream::memory_usage() const noexcept {
@@ -93,8 +95,10 @@ std::vector<chunk_state>& stream::flush_states(int64_t now_ns) {
 
 void stream::close_chunk(size_t i) {
   auto& c = chunks_[i];
-  if (!c.closed())
+  if (!c.closed()) {
     status_ignored(c.close(), "a failed close keeps the head; the chunk stays readable");
+    track_restart();
+  }
   states_[i].closed = true;
 }
 
@@ -120,6 +124,7 @@ size_t stream::drop_flushed(int64_t now_ns, const flush_config& cfg) {
 void stream::drop_all_chunks() noexcept {
   chunks_.clear();
   states_.clear();
+  track_restart();
 }
 
 bool stream::sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept {
@@ -152,7 +157,8 @@ chunkenc::mem_chunk& stream::chunk_for(const model::entry_view& e, uint32_t& cre
 }
 
 push_outcome stream::push(const model::entry_view* entries, size_t n, std::string_view tenant,
-                          int64_t now_ns, std::vector<uint32_t>* stored_index) {
+                          int64_t now_ns, std::vector<uint32_t>* stored_index,
+                          uint64_t first_counter, block_log* log) {
   push_outcome out;
   out.total = static_cast<uint32_t>(n);
   auto& verdicts = verdict_scratch();
@@ -201,6 +207,7 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
 
   // Pass 2 (Loki storeEntries): append, cutting chunks as needed.
   const model::entry_view* last = nullptr;
+  bool last_tracked = false; // block logging: `last` went into the head
   // Entries go to the open back chunk or to chunks cut during this call.
   const size_t first_touched =
     chunks_.empty() || chunks_.back().closed() ? chunks_.size() : chunks_.size() - 1;
@@ -213,11 +220,48 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
         listed.push_back(failure{e.ts, 0, true});
       continue;
     }
-    auto& c = chunk_for(e, out.chunks_created);
-    auto r = c.append(e);
-    if (r == chunkenc::append_result::closed) {
-      // Cannot happen (chunk_for never returns a closed chunk); be safe.
-      continue;
+    if (log == nullptr) {
+      auto& c = chunk_for(e, out.chunks_created);
+      if (c.append(e) == chunkenc::append_result::closed)
+        continue; // cannot happen (chunk_for never returns a closed chunk)
+    } else {
+      const uint64_t k = first_counter + i;
+      if (track_next_ == 0) {
+        // First counter seen: track from here if the head is empty.
+        track_first_ = track_next_ = k;
+        track_ok_ = chunks_.empty() || chunks_.back().closed() || chunks_.back().head().empty();
+      }
+      // A chunk that chunk_for() closes cuts its head into a last block.
+      const size_t before = chunks_.size();
+      const bool had_open = before > 0 && !chunks_.back().closed();
+      const size_t nb = had_open ? chunks_.back().blocks().size() : 0;
+      const char* first_block = nb > 0 ? chunks_.back().blocks()[0].data.data() : nullptr;
+      auto& c = chunk_for(e, out.chunks_created);
+      if (had_open && chunks_.size() != before) {
+        // Reported only if the close added exactly the head's block (no
+        // reorder) and its last entry's line is at hand: in this call, or
+        // the last line kept from the call before.
+        const auto& prev = chunks_[before - 1];
+        const uint64_t c_last = track_next_ - 1;
+        const bool one_block = prev.blocks().size() == nb + 1 &&
+                               (nb == 0 || prev.blocks()[0].data.data() == first_block);
+        if (one_block && c_last >= first_counter)
+          track_cut(prev, nb, entries[c_last - first_counter].ts,
+                    entries[c_last - first_counter].line, *log);
+        else if (one_block && track_last_known_)
+          track_cut(prev, nb, last_ts_, last_line_, *log);
+        else
+          track_restart();
+      }
+      auto r = c.append(e);
+      if (r == chunkenc::append_result::closed)
+        continue; // cannot happen (chunk_for never returns a closed chunk)
+      last_tracked = r == chunkenc::append_result::appended;
+      if (last_tracked) {
+        track_stored(k, e.ts);
+        if (c.head().empty()) // the append cut the head into a block
+          track_cut(c, c.blocks().size() - 1, e.ts, e.line, *log);
+      }
     }
     ++out.stored;
     ++entries_;
@@ -233,6 +277,7 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
     has_last_ = true;
     last_ts_ = last->ts;
     last_line_.assign(last->line.data(), last->line.size());
+    track_last_known_ = last_tracked && log != nullptr;
   }
 
   if (out.failed() == 0)
@@ -275,7 +320,57 @@ push_outcome stream::push(const model::entry_view* entries, size_t n, std::strin
 bool stream::close_open_chunk() {
   if (chunks_.empty() || chunks_.back().closed() || chunks_.back().empty())
     return false;
+  track_restart();
   return chunks_.back().close().ok();
+}
+
+void stream::track_stored(uint64_t k, model::timestamp_ns ts) {
+  // Counters only grow (the tenant numbers a stream's entries in order).
+  if (k < track_next_) {
+    track_ok_ = false;
+    return;
+  }
+  if (!track_runs_.empty() && k == track_next_)
+    ++track_runs_.back().run;
+  else
+    track_runs_.push_back(wal::counter_run{k - track_next_, 1});
+  if (track_runs_.size() > 1 || track_runs_.back().run > 1)
+    track_sorted_ = track_sorted_ && ts >= track_prev_ts_;
+  track_prev_ts_ = ts;
+  track_next_ = k + 1;
+}
+
+void stream::track_cut(const chunkenc::mem_chunk& c, size_t i, model::timestamp_ns last_ts,
+                       std::string_view last_line, block_log& log) {
+  const auto& b = c.blocks()[i];
+  uint64_t in_runs = 0;
+  for (const auto& r : track_runs_)
+    in_runs += r.run;
+  if (track_ok_ && track_sorted_ && in_runs == b.meta.entries && in_runs > 0) {
+    wal::block_record rec;
+    rec.first = track_first_;
+    rec.last = track_next_ - 1;
+    rec.runs.swap(track_runs_);
+    rec.encoding = static_cast<uint8_t>(c.enc());
+    rec.flags = c.has_metadata() ? wal::block_flag_metadata : 0;
+    rec.min_ts = b.meta.min_ts;
+    rec.max_ts = b.meta.max_ts;
+    rec.entries = b.meta.entries;
+    rec.raw_size = b.meta.raw_size;
+    rec.last_ts = last_ts;
+    rec.last_line = last_line;
+    rec.data = b.data.view();
+    log.on_block(rec);
+    rec.runs.swap(track_runs_); // keep the capacity
+  }
+  track_restart();
+}
+
+void stream::track_restart() noexcept {
+  track_runs_.clear();
+  track_first_ = track_next_;
+  track_ok_ = track_next_ != 0;
+  track_sorted_ = true;
 }
 
 } // namespace skald::ingester

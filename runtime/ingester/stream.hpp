@@ -21,6 +21,12 @@
 //   (4) states_.size() == chunks_.size(): states_[i] is the flush bookkeeping
 //       (flush_policy.hpp) of chunks_[i]; last_updated_ns 0 = not known yet
 //       (restored chunks; flush_states() sets it to its `now`).
+//   (5) block logging (push() with a block_log, WAL on): while track_ok_,
+//       the open chunk's head holds exactly the entries whose WAL counters
+//       track_runs_ lists from track_first_ on, in append order; every
+//       counter below track_first_ is in an earlier block or was refused.
+//       A block is reported only if that holds at its cut and the head was
+//       appended in timestamp order (so the block's order is append order).
 #pragma once
 
 #include <cstddef>
@@ -31,8 +37,9 @@
 
 #include "runtime/chunkenc/mem_chunk.hpp"
 #include "runtime/ingester/flush_policy.hpp"
-#include "runtime/validation/rate_limiter.hpp"
 #include "runtime/model/entry.hpp"
+#include "runtime/validation/rate_limiter.hpp"
+#include "runtime/wal/format.hpp"
 
 namespace skald::ingester {
 
@@ -74,6 +81,17 @@ struct push_outcome {
   uint32_t failed() const noexcept { return too_far_behind + rate_limited; }
 };
 
+/// Receives the chunk blocks push() cuts, as WAL block records
+/// (docs/wal-format.md §4.4) with every field but the fingerprint filled.
+/// The views in `b` are valid during the call only.
+class block_log {
+public:
+  virtual void on_block(wal::block_record& b) = 0;
+
+protected:
+  ~block_log() = default;
+};
+
 class stream {
 public:
   stream(std::string labels, uint64_t fingerprint, stream_config cfg);
@@ -85,8 +103,11 @@ public:
   /// error texts. Lines are copied into the chunk; `entries` may die after.
   /// If `stored_index` is set, the indexes of the stored entries are appended
   /// to it (what live tails get).
+  /// With `log` (WAL on), entries[i] has WAL counter first_counter + i and
+  /// each block cut during the call is reported to it (invariant 5).
   push_outcome push(const model::entry_view* entries, size_t n, std::string_view tenant,
-                    int64_t now_ns, std::vector<uint32_t>* stored_index = nullptr);
+                    int64_t now_ns, std::vector<uint32_t>* stored_index = nullptr,
+                    uint64_t first_counter = 0, block_log* log = nullptr);
 
   /// Applies reloaded limits (per-stream rate) without losing state.
   void set_rate(double rate_bytes, double burst_bytes, int64_t now_ns) noexcept;
@@ -125,6 +146,16 @@ public:
 
 private:
   chunkenc::mem_chunk& chunk_for(const model::entry_view& e, uint32_t& created);
+  /// Block logging: an entry with counter k went into the head.
+  void track_stored(uint64_t k, model::timestamp_ns ts);
+  /// Block logging: `c` just cut its head into c.blocks()[i] (the block's
+  /// last entry: last_ts / last_line); reports it if invariant 5 allows,
+  /// then starts tracking the (empty) new head.
+  void track_cut(const chunkenc::mem_chunk& c, size_t i, model::timestamp_ns last_ts,
+                 std::string_view last_line, block_log& log);
+  /// The head was cut or dropped outside push(): tracking restarts with
+  /// the next counter.
+  void track_restart() noexcept;
   bool sync_cut(const chunkenc::mem_chunk& c, int64_t ts) const noexcept;
 
   std::string labels_;
@@ -138,6 +169,15 @@ private:
   int64_t last_ts_ = 0;
   std::string last_line_;
   uint64_t entries_ = 0;
+  // Block logging (invariant 5); track_next_ 0: no counter seen yet.
+  bool track_ok_ = false;
+  bool track_sorted_ = true;
+  /// last_ts_/last_line_ are the entry with counter track_next_ - 1.
+  bool track_last_known_ = false;
+  uint64_t track_first_ = 0;
+  uint64_t track_next_ = 0;
+  model::timestamp_ns track_prev_ts_ = 0;
+  std::vector<wal::counter_run> track_runs_;
 };
 
 /// Size of an entry for rate limits and discarded-bytes metrics (Loki 3.x):

@@ -21,6 +21,7 @@ wal_settings settings_from(const config::wal_config& cfg) {
   s.flush_on_shutdown = cfg.flush_on_shutdown;
   s.writer_nice = cfg.writer_nice;
   s.ring_size = s.fsync == fsync_mode::none ? cfg.ring_size.bytes : 0;
+  s.ring_lookahead = s.ring_size / 2;
   return s;
 }
 

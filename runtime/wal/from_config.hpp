@@ -43,6 +43,11 @@ struct wal_settings {
   /// ingester.wal.ring_size: with fsync none, appends are acked once copied
   /// into the staging ring (runtime/wal/ring.hpp); 0 = no ring.
   uint64_t ring_size = 0;
+  /// Ring mode: the newest bytes of the ring the drainer leaves undrained
+  /// while it can (so that blocks cut from them can stand in for their
+  /// entries records; runtime/wal/drain_plan.hpp). settings_from() sets it
+  /// to half the ring; 0 drains all at once.
+  uint64_t ring_lookahead = 0;
 };
 
 wal_settings settings_from(const config::wal_config& cfg);

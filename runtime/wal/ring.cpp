@@ -21,9 +21,8 @@ constexpr size_t ring_header_fixed = 24; // magic, version, reserved, data_size
 
 /// The walk shared by recovery (verify: every frame checked) and the
 /// drainer (trusted: the front wrote them).
-template <bool Verify>
-ring_scan walk(const char* data, uint64_t size, uint64_t from, uint64_t limit,
-               const std::function<void(std::string_view)>& fn) {
+template <bool Verify, class Fn>
+ring_scan walk(const char* data, uint64_t size, uint64_t from, uint64_t limit, const Fn& fn) {
   ring_scan out;
   uint64_t l = from;
   const uint64_t stop = limit < from + size ? limit : from + size;
@@ -72,7 +71,7 @@ ring_scan walk(const char* data, uint64_t size, uint64_t from, uint64_t limit,
         break;
       }
     }
-    fn(std::string_view{f, frame_header_size + len});
+    fn(l, std::string_view{f, frame_header_size + len});
     ++out.records;
     l += ring_prefix_size + frame_header_size + len;
   }
@@ -141,7 +140,8 @@ ring_scan scan_ring(std::string_view data, uint64_t from,
                     const std::function<void(std::string_view frame)>& fn) {
   if (data.empty())
     return ring_scan{from, 0, ""};
-  return walk<true>(data.data(), data.size(), from, UINT64_MAX, fn);
+  return walk<true>(data.data(), data.size(), from, UINT64_MAX,
+                    [&fn](uint64_t, std::string_view f) { fn(f); });
 }
 
 result<ring_tail> ring_tail_as_segment(std::string_view file) {
@@ -192,8 +192,8 @@ result<std::shared_ptr<ring_log>> ring_log::open(const std::string& path, uint64
     r->map_ = static_cast<char*>(m);
     r->data_ = r->map_ + ring_header_size;
     r->data_size_ = use_size;
-    auto s = walk<true>(r->data_, use_size, r->drained(), UINT64_MAX,
-                        [](std::string_view) {});
+    auto s =
+        walk<true>(r->data_, use_size, r->drained(), UINT64_MAX, [](uint64_t, std::string_view) {});
     r->head_ = s.end;
     r->published_.store(s.end);
     if (s.end != r->drained() || use_size == data_size)
@@ -263,7 +263,14 @@ char* ring_log::begin_record(size_t frame_size) {
 }
 
 void ring_log::for_each(uint64_t upto, const std::function<void(std::string_view frame)>& fn) const {
-  walk<false>(data_, data_size_, drained(), upto, fn);
+  walk<false>(data_, data_size_, drained(), upto, [&fn](uint64_t, std::string_view f) { fn(f); });
+}
+
+void ring_log::collect(uint64_t upto, std::vector<ring_frame>& out) const {
+  out.clear();
+  walk<false>(data_, data_size_, drained(), upto, [&out](uint64_t l, std::string_view f) {
+    out.push_back(ring_frame{l, f});
+  });
 }
 
 void ring_log::set_drained(uint64_t logical) noexcept {

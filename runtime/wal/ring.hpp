@@ -60,6 +60,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "runtime/util/status.hpp"
 
@@ -74,6 +75,12 @@ inline constexpr size_t ring_prefix_size = 8;
 inline constexpr uint64_t ring_skip_bit = uint64_t{1} << 63;
 /// Smallest data area accepted (and the smallest ingester.wal.ring_size).
 inline constexpr uint64_t ring_min_data_size = uint64_t{1} << 20;
+
+/// A record in the ring: its logical offset and its frame.
+struct ring_frame {
+  uint64_t logical = 0;
+  std::string_view frame;
+};
 
 struct ring_header {
   uint64_t data_size = 0;
@@ -158,6 +165,9 @@ public:
   /// Calls fn with each record's frame in [drained(), upto) (trusted: the
   /// front wrote them); upto must be <= published().
   void for_each(uint64_t upto, const std::function<void(std::string_view frame)>& fn) const;
+  /// The records in [drained(), upto) with their logical offsets (same
+  /// REQUIRES); the views stay valid until set_drained() passes them.
+  void collect(uint64_t upto, std::vector<ring_frame>& out) const;
   /// Every record before `logical` is in a segment (returned write): stores
   /// it in the header and lets the front reuse the space.
   void set_drained(uint64_t logical) noexcept;

@@ -232,7 +232,7 @@ TEST(wal_format, zero_record_type_and_unknown_version_are_corrupt) {
       b[i] = static_cast<char>(crc >> (8 * i));
     return b;
   };
-  for (auto [v, t] : {std::pair<uint8_t, uint8_t>{1, 0}, {1, 4}, {0, 1}, {2, 1}}) {
+  for (auto [v, t] : {std::pair<uint8_t, uint8_t>{1, 0}, {1, 5}, {0, 1}, {2, 1}}) {
     auto b = reframe(buf, v, t);
     frame_reader r{b};
     frame f;
