@@ -130,6 +130,27 @@ status mem_chunk::cut_block_impl() {
   return {};
 }
 
+status mem_chunk::add_block(block b, encoding enc, bool metadata) {
+  if (closed_)
+    return status{errc::invalid_argument, "add_block: the chunk is closed"};
+  if (enc != enc_)
+    return status{errc::invalid_argument, "add_block: the block's encoding is not the chunk's"};
+  if (b.meta.entries == 0 || b.meta.min_ts > b.meta.max_ts ||
+      b.meta.compressed_size != b.data.size() || b.data.empty())
+    return status{errc::invalid_argument, "add_block: inconsistent block metadata"};
+  if (auto st = cut_block_impl(); !st.ok())
+    return st;
+  b.meta.offset = blocks_.empty()
+                      ? first_block_offset
+                      : blocks_.back().meta.offset + blocks_.back().meta.compressed_size + 4;
+  blocks_entries_ += b.meta.entries;
+  blocks_compressed_ += b.meta.compressed_size;
+  blocks_raw_ += b.meta.raw_size;
+  metadata_ = metadata_ || metadata;
+  blocks_.push_back(std::move(b));
+  return {};
+}
+
 status mem_chunk::close() {
   if (closed_)
     return {};
@@ -274,6 +295,45 @@ result<size_t> mem_chunk::count(model::timestamp_ns from, model::timestamp_ns th
       return status{errc::internal, "head block: malformed entry record"};
   }
   return n;
+}
+
+status decode_block_entries(encoding enc, std::string_view data, size_t raw_size, buffer& raw,
+                            std::vector<model::entry_view>& out,
+                            std::vector<model::label_set>& metadata) {
+  out.clear();
+  if (auto st = decompress(enc, data, raw_size, raw); !st.ok())
+    return st;
+  const std::string_view payload = raw.view();
+  const char* p = payload.data();
+  const char* end = p + payload.size();
+  model::timestamp_ns prev = 0;
+  detail::record r;
+  size_t with_md = 0;
+  while (p < end) {
+    if (!detail::get_record(p, end, prev, r))
+      return status{errc::corrupt_record, "block: malformed entry record"};
+    prev = r.ts;
+    with_md += r.n_pairs != 0 ? 1 : 0;
+    out.push_back(model::entry_view{r.ts, r.line, nullptr});
+  }
+  if (with_md == 0)
+    return {};
+  // Second pass for the metadata: `metadata` is sized once, so the
+  // pointers taken below stay valid.
+  if (metadata.size() < with_md)
+    metadata.resize(with_md);
+  p = payload.data();
+  prev = 0;
+  size_t k = 0;
+  for (auto& e : out) {
+    detail::get_record(p, end, prev, r); // validated above
+    prev = r.ts;
+    if (r.n_pairs == 0)
+      continue;
+    detail::decode_metadata(r, metadata[k]);
+    e.metadata = &metadata[k++];
+  }
+  return {};
 }
 
 } // namespace skald::chunkenc

@@ -9,18 +9,21 @@
 // (target_size 0: fewer than 10 blocks). close() cuts the head and, if
 // out-of-order appends left blocks overlapping in time, rewrites the blocks
 // so they are ordered (Loki's reorder). encode() writes format v1; decode()
-// reads it back into a closed chunk, verifying every CRC.
+// reads it back into a closed chunk, verifying every CRC. add_block() appends
+// a block compressed elsewhere (WAL replay of a logged block).
 //
 // Owner: runtime::ingester::stream (inside the ingester actor's state) for a
 // live chunk; the querier for a decoded one. Not thread-safe while it is
 // being appended to. Once closed() it never changes: it may then be shared
 // (e.g. std::shared_ptr<const mem_chunk>) and encoded/iterated from many
 // threads at once. Iterators point into the chunk: the chunk must outlive
-// them, and any non-const call (append, cut_block, close) invalidates them.
+// them, and any non-const call (append, cut_block, add_block, close)
+// invalidates them.
 //
 // Invariants:
-//   (1) blocks_ are in cut order and never change after being cut, except
-//       that close() may replace all of them by a time-ordered equivalent.
+//   (1) blocks_ are in cut (or add_block) order and never change after being
+//       cut, except that close() may replace all of them by a time-ordered
+//       equivalent.
 //   (2) after append() returns, head_.size() < block_size, unless a cut
 //       failed (only on an internal codec error; the head then just grows).
 //   (3) entries() == sum of block entries + head entries, nothing is dropped
@@ -104,6 +107,19 @@ public:
   /// Cuts the head, orders the blocks (see invariant 4), frees the head's
   /// buffer and refuses further appends. Idempotent.
   status close();
+
+  /// Appends an already-compressed block (WAL replay installs a logged block
+  /// without decompressing it; docs/wal-format.md §4.4). A non-empty head is
+  /// cut first: its entries came before the block's. b.meta.offset is set
+  /// as cut_block() would; the rest of b.meta must describe b.data
+  /// (entries > 0, min_ts <= max_ts, compressed_size == data size: checked)
+  /// and the payload must decompress with `enc` as block.hpp requires (not
+  /// checked: the caller trusts the bytes' checksum). `metadata`: some entry
+  /// carries structured metadata. Does not look at target_size: the caller
+  /// decides whether the block fits. errc::invalid_argument, chunk
+  /// unchanged, if the chunk is closed, `enc` is not its encoding or the
+  /// metadata is inconsistent; a failed head cut is returned as is.
+  status add_block(block b, encoding enc, bool metadata);
 
   // -- facts -----------------------------------------------------------------
 
@@ -216,5 +232,14 @@ private:
   size_t blocks_compressed_ = 0;
   size_t blocks_raw_ = 0;
 };
+
+/// The entries of one compressed block payload, in payload order (WAL
+/// replay of a logged block of which only the later entries are applied).
+/// Decompresses `data` (exactly raw_size bytes) into `raw`; the lines of
+/// `out` point into `raw`, their metadata into `metadata` (both refilled,
+/// keeping capacity). errc::corrupt_record if the payload does not decode.
+status decode_block_entries(encoding enc, std::string_view data, size_t raw_size, buffer& raw,
+                            std::vector<model::entry_view>& out,
+                            std::vector<model::label_set>& metadata);
 
 } // namespace skald::chunkenc

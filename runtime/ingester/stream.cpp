@@ -373,4 +373,57 @@ void stream::track_restart() noexcept {
   track_sorted_ = true;
 }
 
+status stream::install_block(chunkenc::block b, chunkenc::encoding enc, bool metadata,
+                             int64_t last_ts, std::string_view last_line, int64_t now_ns) {
+  if (enc != cfg_.encoding)
+    return status{errc::invalid_argument, "install_block: not the configured encoding"};
+  if (b.meta.entries == 0 || b.meta.min_ts > b.meta.max_ts ||
+      b.meta.compressed_size != b.data.size() || b.data.empty())
+    return status{errc::invalid_argument, "install_block: inconsistent block metadata"};
+  bool fresh = chunks_.empty();
+  if (!fresh) {
+    auto& c = chunks_.back();
+    if (!c.closed() && c.enc() == enc)
+      status_ignored(c.cut_block(), "a failed cut keeps the head; add_block retries it");
+    const size_t size = b.meta.compressed_size;
+    bool full =
+        c.closed() || c.enc() != enc ||
+        (!c.empty() && (c.target_size() > 0 ? c.size() + size > c.target_size()
+                                            : c.blocks().size() >= chunkenc::blocks_per_chunk));
+    // Live, the block's first entry (its min_ts: the block is in ts order)
+    // was where push() checked the sync boundary.
+    bool synced = !full && sync_cut(c, b.meta.min_ts);
+    if (full || synced) {
+      if (!c.closed())
+        status_ignored(c.close(), "a failed close keeps the head; the chunk stays readable");
+      states_.back().closed = true;
+      states_.back().synced = states_.back().synced || synced;
+      fresh = true;
+    }
+  }
+  if (fresh) {
+    chunks_.emplace_back(cfg_.encoding, cfg_.block_size, cfg_.target_size);
+    states_.emplace_back();
+  }
+  const uint32_t n = b.meta.entries;
+  const int64_t max_ts = b.meta.max_ts;
+  if (auto st = chunks_.back().add_block(std::move(b), enc, metadata); !st.ok()) {
+    if (fresh && chunks_.back().empty()) {
+      chunks_.pop_back();
+      states_.pop_back();
+    }
+    return st;
+  }
+  states_.back().last_updated_ns = now_ns;
+  if (entries_ == 0 || max_ts > highest_ts_)
+    highest_ts_ = max_ts;
+  entries_ += n;
+  has_last_ = true;
+  last_ts_ = last_ts;
+  last_line_.assign(last_line.data(), last_line.size());
+  track_last_known_ = false;
+  track_restart();
+  return {};
+}
+
 } // namespace skald::ingester

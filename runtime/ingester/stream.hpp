@@ -18,6 +18,8 @@
 //   (2) highest_ts_ is the largest timestamp ever accepted (0 = none yet).
 //   (3) entries_ counts every accepted entry, head-block duplicates included
 //       (Loki counts those as stored); last-line duplicates are not counted.
+//       A block installed on replay (install_block) adds the entries it
+//       holds: head-block duplicates dropped before its cut are not in it.
 //   (4) states_.size() == chunks_.size(): states_[i] is the flush bookkeeping
 //       (flush_policy.hpp) of chunks_[i]; last_updated_ns 0 = not known yet
 //       (restored chunks; flush_states() sets it to its `now`).
@@ -143,6 +145,22 @@ public:
   /// Forgets every chunk (they were written to the store: WAL replay's
   /// memory ceiling); highest timestamp, last line and counts stay.
   void drop_all_chunks() noexcept;
+
+  /// WAL replay of a logged block (docs/wal-format.md §4.4): appends the
+  /// already-compressed block `b` of entries that come after everything the
+  /// stream holds, without decompressing it. Cuts the open chunk's head
+  /// first; closes the open chunk and starts a new one (as push() would) if
+  /// it is closed, has another encoding, has no room for the block (size()
+  /// + the block's compressed bytes > target_size; target_size 0: already
+  /// blocks_per_chunk blocks) or a sync_period boundary lies before the
+  /// block's first entry. Then: entries += b's entries, highest_ts = max
+  /// with b's max_ts, and the last-line duplicate rule continues from
+  /// (last_ts, last_line), the block's last entry. `metadata`: some entry
+  /// carries structured metadata. errc::invalid_argument, stream unchanged,
+  /// if `enc` is not the configured encoding or b is inconsistent
+  /// (mem_chunk::add_block): the caller then pushes the entries instead.
+  status install_block(chunkenc::block b, chunkenc::encoding enc, bool metadata, int64_t last_ts,
+                       std::string_view last_line, int64_t now_ns);
 
 private:
   chunkenc::mem_chunk& chunk_for(const model::entry_view& e, uint32_t& created);

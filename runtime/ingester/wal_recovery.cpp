@@ -15,7 +15,7 @@ namespace {
 
 /// One stream's work handed to the worker that owns the stream.
 struct rebuild_op {
-  enum kind_t : uint8_t { restore, apply, retire };
+  enum kind_t : uint8_t { restore, apply, block, retire };
   kind_t kind = apply;
   stream* s = nullptr;
   /// Error texts name the tenant (apply).
@@ -28,6 +28,15 @@ struct rebuild_op {
   /// into `metadata` below.
   std::vector<model::entry_view> entries;
   std::vector<model::label_set> metadata;
+  /// block: a logged block (wal::block_record; data and last line are views
+  /// into a file the batch holds) and how many of its entries to skip.
+  chunkenc::block_meta meta;
+  std::string_view data;
+  chunkenc::encoding enc = chunkenc::default_encoding;
+  bool has_metadata = false;
+  uint32_t skip = 0;
+  int64_t last_ts = 0;
+  std::string_view last_ts_line;
   /// retire: a replaced incarnation, destroyed after its earlier ops ran.
   std::unique_ptr<stream> old;
 };
@@ -44,7 +53,42 @@ struct rebuild_batch {
 struct alignas(64) rebuild_tally {
   uint64_t restored = 0;
   uint64_t skipped_chunks = 0;
+  uint64_t skipped_blocks = 0;
 };
+
+/// Per-worker scratch for blocks applied entry by entry.
+struct block_scratch {
+  chunkenc::buffer raw;
+  std::vector<model::entry_view> entries;
+  std::vector<model::label_set> metadata;
+};
+
+/// A block item: installed whole, compressed, when nothing of it was
+/// applied before (and the stream can take it: same encoding); otherwise
+/// decompressed and its entries after `skip` pushed like an entries record.
+void apply_block(rebuild_op& op, int64_t now_ns, rebuild_tally& t) {
+  if (op.skip == 0) {
+    chunkenc::block b;
+    b.meta = op.meta;
+    // A copy: sharing the file buffer would pin a whole segment per block.
+    b.data.assign(op.data.data(), op.data.size());
+    if (op.s->install_block(std::move(b), op.enc, op.has_metadata, op.last_ts, op.last_ts_line,
+                            now_ns)
+            .ok()) {
+      t.restored += op.meta.entries;
+      return;
+    }
+  }
+  thread_local block_scratch sc;
+  auto st = chunkenc::decode_block_entries(op.enc, op.data, op.meta.raw_size, sc.raw, sc.entries,
+                                           sc.metadata);
+  if (!st.ok() || sc.entries.size() != op.meta.entries || op.skip >= sc.entries.size()) {
+    ++t.skipped_blocks;
+    return;
+  }
+  auto o = op.s->push(sc.entries.data() + op.skip, sc.entries.size() - op.skip, *op.tenant, now_ns);
+  t.restored += o.stored;
+}
 
 /// Hand a batch over once it holds this many ops or line bytes.
 constexpr size_t batch_ops = 256;
@@ -73,6 +117,9 @@ void run_op(rebuild_op& op, const stream_config& cfg, int64_t now_ns, rebuild_ta
       t.restored += o.stored;
       break;
     }
+    case rebuild_op::block:
+      apply_block(op, now_ns, t);
+      break;
     case rebuild_op::retire:
       op.old.reset();
       break;
@@ -270,6 +317,36 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
         queue(i, std::move(op), bytes);
         break;
       }
+      case wal::replay_kind::block: {
+        const auto& br = *it.block;
+        auto f = by_fp.find(br.fingerprint);
+        if (f == by_fp.end())
+          break; // the replayer already skips these; be safe
+        size_t i = f->second;
+        auto& rs = out.streams[i];
+        rebuild_op op;
+        op.kind = rebuild_op::block;
+        op.s = rs.s.get();
+        op.tenant = tenants[i];
+        op.meta.min_ts = br.min_ts;
+        op.meta.max_ts = br.max_ts;
+        op.meta.entries = br.entries;
+        op.meta.raw_size = br.raw_size;
+        op.meta.compressed_size = static_cast<uint32_t>(br.data.size());
+        op.data = br.data;
+        op.enc = static_cast<chunkenc::encoding>(br.encoding); // checked by decode_block
+        op.has_metadata = (br.flags & wal::block_flag_metadata) != 0;
+        op.skip = it.block_skip;
+        op.last_ts = br.last_ts;
+        op.last_ts_line = br.last_line;
+        // What it costs in memory: the compressed bytes when installed
+        // whole, the payload when its entries are pushed.
+        size_t bytes = it.block_skip == 0 ? br.data.size() : br.raw_size;
+        in_use += bytes;
+        rs.counter = std::max(rs.counter, br.last);
+        queue(i, std::move(op), bytes);
+        break;
+      }
     }
   }
   settle();
@@ -277,6 +354,7 @@ result<recovery> recover_from_wal(wal::file_system& fs, const std::string& dir,
   for (const auto& t : tallies) {
     out.entries_restored += t.restored;
     out.skipped_checkpoint_chunks += t.skipped_chunks;
+    out.skipped_blocks += t.skipped_blocks;
   }
   for (auto& rs : out.streams)
     rs.s->set_rate(cfg.rate_bytes, cfg.burst_bytes, now_ns);

@@ -17,25 +17,32 @@
 // counter continues from the last record, so new records never reuse a
 // number (runtime/wal/writer.hpp, add_entries()).
 //
+// Block records (docs/wal-format.md §4.4) that the replayer yields whole
+// are installed compressed (stream::install_block: a copy of the block's
+// bytes, no decompression); one partly applied before (block_skip > 0), or
+// that the stream cannot take (another chunk encoding configured), is
+// decompressed and its remaining entries are pushed like an entries record.
+//
 // Checkpoint series restore the stream from its encoded chunks (closed
 // chunks with mem_chunk::decode, the open one with decode_open), highest
 // timestamp, last line and counter (entry_ct).
 //
 // Memory ceiling (ingester.wal.replay_memory_ceiling, Loki §6.4 step 4): the
 // bytes replayed into memory are tallied (checkpoint chunk bytes, entry
-// sizes); once they pass 90% of the ceiling every stream's chunks are
-// handed to `flush` (runtime/ingester/replay_flush.hpp writes them to the
-// store) and dropped from memory (the stream keeps its highest timestamp,
-// last line and counter). A round that fails with memory still above the
-// ceiling ends the replay with Loki's error ("WAL replay flush made no
-// progress: ...").
+// sizes, a whole block's compressed bytes, a partial block's payload size);
+// once they pass 90% of the ceiling every stream's chunks are handed to
+// `flush` (runtime/ingester/replay_flush.hpp writes them to the store) and
+// dropped from memory (the stream keeps its highest timestamp, last line and
+// counter). A round that fails with memory still above the ceiling ends the
+// replay with Loki's error ("WAL replay flush made no progress: ...").
 //
 // Parallel rebuild (workers > 0): this thread reads the files (the next one
 // read ahead on a background thread), decodes them, applies the replay
 // rules (no-duplicates, bindings, counters, the memory tally) and hands
 // each stream's work, in log order and in batches, to the one worker that
 // owns the stream; workers apply entries (stream::push: copying lines,
-// cutting and snappy-compressing blocks) and restore checkpoint chunks.
+// cutting and snappy-compressing blocks), install or decompress logged
+// blocks and restore checkpoint chunks.
 // Before a ceiling flush and at the end every worker is drained, so the
 // flush and the result see every item before them applied. The caller's
 // file_system is read from the read-ahead thread (one read at a time).
@@ -82,10 +89,12 @@ struct recovery {
   std::vector<recovered_stream> streams;
   wal::replay_stats stats;
   std::vector<wal::corruption> corruptions;
-  /// Entries stored again by stream::push during replay.
+  /// Entries stored again during replay (stream::push, installed blocks).
   uint64_t entries_restored = 0;
   /// Checkpoint chunks that did not decode (their entries are lost).
   uint64_t skipped_checkpoint_chunks = 0;
+  /// Block records whose payload did not decode (their entries are lost).
+  uint64_t skipped_blocks = 0;
   /// Largest WAL stream id seen (new streams must use larger ones).
   uint64_t max_wal_id = 0;
   /// Memory-ceiling flush rounds and the chunks they wrote.

@@ -15,8 +15,8 @@
 //             end, not a torn tail. v1 and v2 files are still read.
 //
 // Record types: 0 is reserved (zero-filled/preallocated space is never a
-// record); 1 series and 2 entries appear in segments; 3 checkpoint_series
-// appears in checkpoints. Payload integers are little-endian fixed u64,
+// record); 1 series, 2 entries and 4 block appear in segments; 3
+// checkpoint_series appears in checkpoints. Payload integers are little-endian fixed u64,
 // uvarint (LEB128) and varint (zig-zag LEB128), as Go's encoding/binary.
 //
 // Encoders append a whole framed record to a caller's std::string (reused

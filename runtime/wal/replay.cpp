@@ -242,6 +242,39 @@ bool replayer::filter_entries() {
   return true;
 }
 
+bool replayer::filter_block(uint32_t& skip) {
+  auto i = bindings_.find(block_.fingerprint);
+  if (i == bindings_.end()) {
+    stats_.unknown_series_entries += block_.entries;
+    return false;
+  }
+  auto& b = i->second;
+  if (block_.last <= b.floor) {
+    ++stats_.duplicate_blocks;
+    stats_.duplicate_entries += block_.entries;
+    return false;
+  }
+  if (block_.first - 1 > b.floor) { // first >= 1: checked by decode_block
+    ++stats_.gap_blocks;
+    return false;
+  }
+  // Entries (in block order) numbered <= floor: a prefix, since the numbers
+  // increase along the runs.
+  uint64_t n = 0;
+  uint64_t cur = block_.first;
+  for (const auto& r : block_.runs) {
+    cur += r.skip;
+    if (cur > b.floor)
+      break;
+    n += std::min(r.run, b.floor - cur + 1);
+    cur += r.run;
+  }
+  skip = static_cast<uint32_t>(n); // < entries: the last entry is numbered last > floor
+  stats_.duplicate_entries += n;
+  b.floor = block_.last;
+  return true;
+}
+
 bool replayer::next(replay_item& out) {
   for (;;) {
     if (!reading_ && !open_next_file()) {
@@ -283,7 +316,9 @@ bool replayer::next(replay_item& out) {
       }
       ++stats_.checkpoint_series;
       bindings_[snapshot_.fingerprint] = binding{snapshot_.epoch, snapshot_.entry_ct};
-      out = replay_item{replay_kind::checkpoint_series, &snapshot_, nullptr, nullptr};
+      out = replay_item{};
+      out.kind = replay_kind::checkpoint_series;
+      out.snapshot = &snapshot_;
       return true;
     }
     switch (f.type) {
@@ -299,7 +334,9 @@ bool replayer::next(replay_item& out) {
           continue; // the same incarnation: already known
         i->second = binding{series_.epoch, 0};
       }
-      out = replay_item{replay_kind::series, nullptr, &series_, nullptr};
+      out = replay_item{};
+      out.kind = replay_kind::series;
+      out.series = &series_;
       return true;
     }
     case record_type::entries: {
@@ -311,7 +348,26 @@ bool replayer::next(replay_item& out) {
       if (!filter_entries())
         continue;
       stats_.entries += entries_.entries.size();
-      out = replay_item{replay_kind::entries, nullptr, nullptr, &entries_};
+      out = replay_item{};
+      out.kind = replay_kind::entries;
+      out.entries = &entries_;
+      return true;
+    }
+    case record_type::block: {
+      if (auto ds = decode_block(f.payload, block_); !ds) {
+        bad(ds.message().c_str());
+        continue;
+      }
+      ++stats_.block_records;
+      uint32_t skip = 0;
+      if (!filter_block(skip))
+        continue;
+      ++(skip == 0 ? stats_.blocks : stats_.partial_blocks);
+      stats_.entries += block_.entries - skip;
+      out = replay_item{};
+      out.kind = replay_kind::block;
+      out.block = &block_;
+      out.block_skip = skip;
       return true;
     }
     default:

@@ -10,6 +10,7 @@
 //       case replay_kind::checkpoint_series: // create the stream, decode chunks
 //       case replay_kind::series:            // create/rebind the stream
 //       case replay_kind::entries:           // append it.entries->entries
+//       case replay_kind::block:             // install it.block (or its tail)
 //     }
 //   }
 //   r.stats()  // counters for the metrics; r.corruptions() to log
@@ -27,6 +28,17 @@
 // fingerprint (the stream was removed and re-created) and resets the floor
 // to 0. Entries for a fingerprint with no series are counted
 // (unknown_series_entries) and skipped.
+//
+// Block records (docs/wal-format.md §4.4, §5): a block of stream X covers
+// X's counters [first, last]; its entries' counters come from its runs.
+// With floor s: last <= s → dropped (duplicate_blocks, its entries in
+// duplicate_entries); first > s + 1 → dropped (gap_blocks: the counters
+// s+1 .. first-1 come in entries records later, and applying the block now
+// would lift the floor over them); otherwise yielded with block_skip = the
+// number of its leading entries with counters <= s (0: the whole block is
+// new; the caller installs it without decompressing it), and the floor
+// becomes last. Unbound fingerprint: unknown_series_entries. A block record
+// in a checkpoint is corruption, like any type a checkpoint does not hold.
 //
 // The staging ring (<dir>/ring, runtime/wal/ring.hpp) comes last: its
 // records from its `drained` offset on, read like one more segment. Those
@@ -52,6 +64,8 @@
 //       buffer). Otherwise the replayer holds one file in memory at a time,
 //       plus the next one with read-ahead.
 //   (3) a yielded entries item has >= 1 entry, all with numbers > the floor.
+//       A yielded block item has block_skip < block->entries, and its
+//       entries from block_skip on all have numbers > the floor.
 //
 // Read-ahead (replay_options::read_ahead): the next file is read on one
 // background thread (made once, so its direct I/O buffer is too) while the
@@ -81,7 +95,7 @@ namespace skald::wal {
 
 class replay_pool;
 
-enum class replay_kind : uint8_t { checkpoint_series, series, entries };
+enum class replay_kind : uint8_t { checkpoint_series, series, entries, block };
 
 struct replay_item {
   replay_kind kind = replay_kind::entries;
@@ -92,6 +106,11 @@ struct replay_item {
   /// Set for entries: only the entries not applied before (counter unchanged:
   /// it is the number of the last one).
   const entries_record* entries = nullptr;
+  /// Set for block: the block record (views into the file's bytes).
+  const block_record* block = nullptr;
+  /// block: how many of its entries, in block order, were applied before
+  /// (numbers <= the floor); apply the ones after them. 0: all are new.
+  uint32_t block_skip = 0;
 };
 
 struct corruption {
@@ -122,7 +141,15 @@ struct replay_stats {
   uint64_t checkpoint_series = 0;
   uint64_t series_records = 0;
   uint64_t entries_records = 0;
-  /// Entries yielded.
+  /// Block records read, yielded whole (block_skip 0) and yielded in part.
+  uint64_t block_records = 0;
+  uint64_t blocks = 0;
+  uint64_t partial_blocks = 0;
+  /// Block records dropped: every entry applied before (their entries are
+  /// also in duplicate_entries), or not contiguous with the floor.
+  uint64_t duplicate_blocks = 0;
+  uint64_t gap_blocks = 0;
+  /// Entries yielded (in entries items and the applied part of blocks).
   uint64_t entries = 0;
   /// Entries dropped as already applied (no-duplicates rule).
   uint64_t duplicate_entries = 0;
@@ -201,6 +228,8 @@ private:
                        const char* reason, bool torn);
   /// Applies the no-duplicates rule to entries_; false if nothing is left.
   bool filter_entries();
+  /// Applies the block rules to block_; false if it is dropped. Sets skip.
+  bool filter_block(uint32_t& skip);
 
   file_system* fs_;
   std::string dir_;
@@ -231,6 +260,7 @@ private:
   series_snapshot snapshot_;
   series_record series_;
   entries_record entries_;
+  block_record block_;
 
   replay_stats stats_;
   std::vector<corruption> corruptions_;

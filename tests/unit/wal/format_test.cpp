@@ -221,6 +221,120 @@ TEST(wal_format, entries_counter_below_entry_count_is_corrupt) {
   EXPECT_EQ(decode_entries(payload, r).code(), errc::corrupt_record);
 }
 
+// -- block records ---------------------------------------------------------------
+
+/// A consistent block record (the data need not be a real block here).
+block_record sample_block() {
+  block_record b;
+  b.fingerprint = 0x0102030405060708;
+  b.first = 300;
+  b.runs = {{0, 2}, {3, 1}, {1, 200}};
+  b.last = 300 + 2 + 3 + 1 + 1 + 200 - 1;
+  b.encoding = static_cast<uint8_t>(chunkenc::encoding::snappy);
+  b.flags = block_flag_metadata;
+  b.min_ts = -5;
+  b.max_ts = std::numeric_limits<model::timestamp_ns>::max();
+  b.entries = 203;
+  b.raw_size = 70000;
+  b.last_ts = std::numeric_limits<model::timestamp_ns>::max();
+  b.last_line = "the last line";
+  b.data = "compressed bytes";
+  return b;
+}
+
+void expect_same_block(const block_record& a, const block_record& b) {
+  EXPECT_EQ(a.fingerprint, b.fingerprint);
+  EXPECT_EQ(a.first, b.first);
+  EXPECT_EQ(a.last, b.last);
+  EXPECT_EQ(a.runs, b.runs);
+  EXPECT_EQ(a.encoding, b.encoding);
+  EXPECT_EQ(a.flags, b.flags);
+  EXPECT_EQ(a.min_ts, b.min_ts);
+  EXPECT_EQ(a.max_ts, b.max_ts);
+  EXPECT_EQ(a.entries, b.entries);
+  EXPECT_EQ(a.raw_size, b.raw_size);
+  EXPECT_EQ(a.last_ts, b.last_ts);
+  EXPECT_EQ(a.last_line, b.last_line);
+  EXPECT_EQ(a.data, b.data);
+}
+
+TEST(wal_format, block_record_round_trips_in_place_and_appended) {
+  auto in = sample_block();
+  std::string buf;
+  append_block(buf, in);
+  ASSERT_EQ(buf.size(), block_frame_size(in));
+  std::string in_place(block_frame_size(in), '\0');
+  EXPECT_EQ(put_block_frame(in_place.data(), in_place.size(), in),
+            in_place.data() + in_place.size());
+  EXPECT_EQ(in_place, buf);
+  auto f = only_frame(buf);
+  EXPECT_EQ(f.type, record_type::block);
+  block_record out;
+  out.runs = {{9, 9}}; // reused storage is replaced
+  ASSERT_TRUE(decode_block(f.payload, out).ok());
+  expect_same_block(in, out);
+  // A single run covering everything, no flags.
+  in.runs = {{0, 1}};
+  in.first = in.last = 1;
+  in.entries = 1;
+  in.flags = 0;
+  in.min_ts = in.max_ts = in.last_ts = 0;
+  in.last_line = "";
+  buf.clear();
+  append_block(buf, in);
+  ASSERT_TRUE(decode_block(only_frame(buf).payload, out).ok());
+  expect_same_block(in, out);
+}
+
+TEST(wal_format, every_inconsistent_block_record_is_rejected) {
+  auto decode = [](const block_record& b) {
+    std::string buf;
+    append_block(buf, b);
+    block_record out;
+    return decode_block(only_frame(buf).payload, out);
+  };
+  ASSERT_TRUE(decode(sample_block()).ok());
+  auto bad = [&](const char* what, auto change) {
+    auto b = sample_block();
+    change(b);
+    auto st = decode(b);
+    EXPECT_EQ(st.code(), errc::corrupt_record) << what;
+  };
+  bad("first 0", [](block_record& b) {
+    b.first = 0;
+    b.last -= 300;
+  });
+  bad("runs cover fewer counters", [](block_record& b) { b.last += 1; });
+  bad("runs cover more counters", [](block_record& b) { b.last -= 1; });
+  bad("runs end in skipped counters", [](block_record& b) {
+    b.runs.push_back({2, 0});
+    b.last += 2;
+  });
+  bad("a run of 0", [](block_record& b) { b.runs[1].run = 0, b.runs[1].skip = 4; });
+  bad("no runs", [](block_record& b) {
+    b.runs.clear();
+    b.last = b.first;
+  });
+  bad("entries not the runs' sum", [](block_record& b) { b.entries = 202; });
+  bad("entries not the runs' sum", [](block_record& b) { b.entries = 204; });
+  bad("encoding 0", [](block_record& b) { b.encoding = 0; });
+  bad("encoding 6", [](block_record& b) { b.encoding = 6; });
+  bad("reserved flag", [](block_record& b) { b.flags = 2; });
+  bad("reserved flag", [](block_record& b) { b.flags = 0x81; });
+  bad("min_ts > max_ts", [](block_record& b) { b.min_ts = b.max_ts, b.max_ts = 0; });
+  bad("empty data", [](block_record& b) { b.data = ""; });
+  bad("last before first", [](block_record& b) { b.last = b.first - 1; });
+  // Every truncation, and a trailing byte.
+  std::string buf;
+  append_block(buf, sample_block());
+  auto payload = std::string{only_frame(buf).payload};
+  block_record out;
+  for (size_t n = 0; n < payload.size(); ++n)
+    EXPECT_FALSE(decode_block(std::string_view{payload}.substr(0, n), out).ok()) << n;
+  EXPECT_EQ(decode_block(payload + '\0', out).code(), errc::corrupt_record);
+  EXPECT_TRUE(decode_block(payload, out).ok());
+}
+
 TEST(wal_format, zero_record_type_and_unknown_version_are_corrupt) {
   std::string buf;
   append_series(buf, 1, 1, "t", {});
@@ -355,6 +469,34 @@ TEST(wal_format, every_single_bit_flip_in_a_segment_is_detected) {
     // the same, and the zero tail, not padding in those versions, is torn.
     if (bit == 32 || bit == 33)
       intact = s.ends.size();
+    auto [n, stats] = replay_segment(b);
+    ASSERT_EQ(n, intact) << "bit " << bit;
+    ASSERT_EQ(stats.segment_corruptions, 1u) << "bit " << bit;
+  }
+}
+
+TEST(wal_format, every_single_bit_flip_of_a_block_segment_is_detected) {
+  std::string seg;
+  append_file_header(seg, file_kind::segment);
+  std::vector<size_t> ends;
+  append_series(seg, 1, 1, "t", labels_of("a"));
+  ends.push_back(seg.size());
+  auto es = make_entries(100, 8);
+  testing::append_chunk_block(seg, 1, es, 1, {{0, 4}, {1, 4}});
+  ends.push_back(seg.size());
+  testing::append_entries_of(seg, 1, 10, es, 7, 8);
+  ends.push_back(seg.size());
+  auto [n0, st0] = replay_segment(seg);
+  ASSERT_EQ(n0, 3u);
+  ASSERT_EQ(st0.blocks, 1u);
+  ASSERT_EQ(st0.segment_corruptions, 0u);
+  for (size_t bit = file_header_size * 8; bit < seg.size() * 8; ++bit) {
+    auto b = seg;
+    size_t byte = bit / 8;
+    b[byte] ^= static_cast<char>(1 << (bit % 8));
+    size_t intact = 0;
+    while (intact < ends.size() && ends[intact] <= byte)
+      ++intact;
     auto [n, stats] = replay_segment(b);
     ASSERT_EQ(n, intact) << "bit " << bit;
     ASSERT_EQ(stats.segment_corruptions, 1u) << "bit " << bit;

@@ -7,9 +7,11 @@
 #include <set>
 
 #include "runtime/chunkenc/mem_chunk.hpp"
+#include "runtime/util/little_endian.hpp"
 #include "runtime/wal/checkpoint.hpp"
 #include "runtime/wal/layout.hpp"
 #include "runtime/wal/replay.hpp"
+#include "runtime/wal/ring.hpp"
 #include "runtime/wal/test_fs.hpp"
 #include "runtime/wal/writer.hpp"
 #include "tests/unit/wal/wal_test_util.hpp"
@@ -530,6 +532,221 @@ TEST_P(wal_replay_test, file_buffers_nobody_holds_are_reused) {
   // The current file, plus the one read ahead and the one being handed
   // back while it is read: never one buffer per file.
   EXPECT_LE(buffers.size(), GetParam() ? 3u : 1u);
+}
+
+// -- block records (docs/wal-format.md §4.4, §5 rule 4) ----------------------------
+
+/// Stream 1's series in a fresh segment; the records of a test follow.
+std::string block_segment() {
+  std::string seg;
+  append_file_header(seg, file_kind::segment);
+  append_series(seg, 1, 1, "tenant", labels_of("a"));
+  return seg;
+}
+
+using testing::append_chunk_block;
+using testing::append_entries_of;
+
+TEST_P(wal_replay_test, a_block_logged_before_the_records_it_covers_stands_for_them) {
+  // The writer's reordering: R1 (1..3) and R2 (4..6) are left out, the
+  // block covering them comes first, then R3 (7..9).
+  auto es = make_entries(100, 9);
+  auto seg = block_segment();
+  EXPECT_EQ(append_chunk_block(seg, 1, {es.begin(), es.begin() + 6}, 1, {{0, 6}}), 6u);
+  append_entries_of(seg, 1, 9, es, 6, 9);
+  mem_.put(dir_ + "/00000000", seg);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries, es);
+  EXPECT_EQ(res.streams[1].counter, 9u);
+  EXPECT_EQ(res.blocks, 1u);
+  EXPECT_EQ(res.stats.block_records, 1u);
+  EXPECT_EQ(res.stats.blocks, 1u);
+  EXPECT_EQ(res.stats.entries, 9u);
+  EXPECT_EQ(res.stats.duplicate_entries, 0u);
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
+}
+
+TEST_P(wal_replay_test, a_block_after_the_records_it_covers_is_a_duplicate) {
+  auto es = make_entries(100, 9);
+  auto seg = block_segment();
+  append_entries_of(seg, 1, 3, es, 0, 3);
+  append_entries_of(seg, 1, 6, es, 3, 6);
+  append_chunk_block(seg, 1, {es.begin(), es.begin() + 6}, 1, {{0, 6}});
+  append_entries_of(seg, 1, 9, es, 6, 9);
+  // The R2 record again after the block: also a duplicate.
+  append_entries_of(seg, 1, 6, es, 3, 6);
+  mem_.put(dir_ + "/00000000", seg);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries, es);
+  EXPECT_EQ(res.blocks, 0u);
+  EXPECT_EQ(res.stats.duplicate_blocks, 1u);
+  EXPECT_EQ(res.stats.duplicate_entries, 6u + 3u);
+}
+
+TEST_P(wal_replay_test, a_block_straddling_the_checkpoint_floor_yields_its_newer_entries) {
+  auto es = make_entries(100, 9);
+  // The checkpoint holds entries 1..4 (its floor); the block covers 1..6.
+  chunkenc::mem_chunk c{chunkenc::encoding::snappy, 4096, 0};
+  for (size_t i = 0; i < 4; ++i)
+    ASSERT_EQ(c.append(model::entry_view{es[i].ts, es[i].line, nullptr}),
+              chunkenc::append_result::appended);
+  auto bytes = c.encode();
+  ASSERT_TRUE(bytes.ok());
+  std::string cp;
+  append_file_header(cp, file_kind::checkpoint);
+  series_snapshot snap;
+  snap.fingerprint = 1;
+  snap.epoch = 1;
+  snap.entry_ct = 4;
+  snap.tenant = "tenant";
+  snap.labels = labels_of("a");
+  snap.chunks = {{chunk_open, *bytes}};
+  append_checkpoint_series(cp, snap);
+  mem_.put(dir_ + "/checkpoint.00000000/00000000", cp);
+  auto seg = block_segment();
+  append_chunk_block(seg, 1, {es.begin(), es.begin() + 6}, 1, {{0, 6}});
+  append_entries_of(seg, 1, 9, es, 6, 9);
+  mem_.put(dir_ + "/00000001", seg);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries, es);
+  EXPECT_EQ(res.streams[1].counter, 9u);
+  EXPECT_EQ(res.stats.partial_blocks, 1u);
+  EXPECT_EQ(res.stats.blocks, 0u);
+  EXPECT_EQ(res.stats.duplicate_entries, 4u);
+  EXPECT_EQ(res.stats.entries, 5u);
+}
+
+TEST_P(wal_replay_test, a_block_after_a_gap_is_dropped_and_the_records_fill_it) {
+  auto es = make_entries(100, 9);
+  auto seg = block_segment();
+  append_entries_of(seg, 1, 3, es, 0, 3);
+  // Covers 7..9 while the floor is 3: 4..6 come later, in R2.
+  append_chunk_block(seg, 1, {es.begin() + 6, es.end()}, 7, {{0, 3}});
+  append_entries_of(seg, 1, 6, es, 3, 6);
+  append_entries_of(seg, 1, 9, es, 6, 9);
+  mem_.put(dir_ + "/00000000", seg);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries, es);
+  EXPECT_EQ(res.stats.gap_blocks, 1u);
+  EXPECT_EQ(res.blocks, 0u);
+  EXPECT_EQ(res.stats.duplicate_entries, 0u);
+}
+
+TEST_P(wal_replay_test, a_block_right_after_the_floor_is_not_a_gap) {
+  auto es = make_entries(100, 9);
+  auto seg = block_segment();
+  append_entries_of(seg, 1, 3, es, 0, 3);
+  append_chunk_block(seg, 1, {es.begin() + 3, es.end()}, 4, {{0, 6}});
+  mem_.put(dir_ + "/00000000", seg);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries, es);
+  EXPECT_EQ(res.stats.blocks, 1u);
+  EXPECT_EQ(res.stats.gap_blocks, 0u);
+}
+
+TEST_P(wal_replay_test, skipped_counters_in_a_block_map_its_entries_at_every_floor) {
+  // Counters 1..8; 4 and 5 were refused by the stream: the block holds the
+  // entries numbered 1, 2, 3, 6, 7, 8 (runs {0,3} {2,3}).
+  const std::vector<uint64_t> numbers{1, 2, 3, 6, 7, 8};
+  auto es = make_entries(100, 8);
+  std::vector<model::entry> stored;
+  for (auto n : numbers)
+    stored.push_back(es[n - 1]);
+  for (uint64_t floor = 0; floor <= 8; ++floor) {
+    memory_file_system fs;
+    auto seg = block_segment();
+    if (floor > 0)
+      append_entries_of(seg, 1, floor, es, 0, floor); // entries 1..floor as logged
+    append_chunk_block(seg, 1, stored, 1, {{0, 3}, {2, 3}});
+    fs.put(dir_ + "/00000000", seg);
+    replayer r{fs, dir_, replay_options{GetParam()}};
+    ASSERT_TRUE(r.open().ok());
+    replay_item it;
+    std::vector<model::entry> applied;
+    while (r.next(it)) {
+      if (it.kind != replay_kind::block)
+        continue;
+      chunkenc::buffer raw;
+      std::vector<model::entry_view> views;
+      std::vector<model::label_set> md;
+      ASSERT_TRUE(chunkenc::decode_block_entries(chunkenc::encoding::snappy, it.block->data,
+                                                 it.block->raw_size, raw, views, md)
+                      .ok());
+      for (size_t i = it.block_skip; i < views.size(); ++i)
+        applied.push_back(model::entry{views[i].ts, std::string{views[i].line}, {}});
+    }
+    std::vector<model::entry> want;
+    for (auto n : numbers)
+      if (n > floor)
+        want.push_back(es[n - 1]);
+    EXPECT_EQ(applied, want) << "floor " << floor;
+    const uint64_t dup = numbers.size() - want.size();
+    EXPECT_EQ(r.stats().duplicate_entries, dup) << "floor " << floor;
+    EXPECT_EQ(r.stats().duplicate_blocks, floor >= 8 ? 1u : 0u) << "floor " << floor;
+    EXPECT_EQ(r.stats().partial_blocks, floor >= 1 && floor < 8 ? 1u : 0u) << "floor " << floor;
+  }
+}
+
+TEST_P(wal_replay_test, blocks_without_a_series_are_counted_and_skipped) {
+  std::string seg;
+  append_file_header(seg, file_kind::segment);
+  auto es = make_entries(100, 5);
+  append_chunk_block(seg, 9, es, 1, {{0, 5}});
+  mem_.put(dir_ + "/00000000", seg);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.blocks, 0u);
+  EXPECT_EQ(res.stats.unknown_series_entries, 5u);
+  EXPECT_EQ(res.stats.block_records, 1u);
+}
+
+TEST_P(wal_replay_test, a_block_record_in_a_checkpoint_is_corruption) {
+  std::string cp;
+  append_file_header(cp, file_kind::checkpoint);
+  series_snapshot snap;
+  snap.fingerprint = 1;
+  snap.epoch = 1;
+  snap.entry_ct = 0;
+  snap.tenant = "tenant";
+  snap.labels = labels_of("a");
+  append_checkpoint_series(cp, snap);
+  append_chunk_block(cp, 1, make_entries(100, 5), 1, {{0, 5}});
+  mem_.put(dir_ + "/checkpoint.00000000/00000000", cp);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.blocks, 0u);
+  EXPECT_EQ(res.stats.checkpoint_corruptions, 1u);
+  ASSERT_EQ(res.corruptions.size(), 1u);
+  EXPECT_EQ(res.corruptions[0].reason, "unexpected record type in a checkpoint");
+}
+
+TEST_P(wal_replay_test, a_block_in_the_ring_tail_replays_like_one_in_a_segment) {
+  // Entries 1..3 in a segment; the ring holds the block covering 1..6 and
+  // R3 (7..9), not drained when the process died.
+  auto es = make_entries(100, 9);
+  auto seg = block_segment();
+  append_entries_of(seg, 1, 3, es, 0, 3);
+  mem_.put(dir_ + "/00000000", seg);
+  const uint64_t data_size = ring_min_data_size;
+  std::string ring = make_ring_header(data_size);
+  util::store_u64le(ring.data() + ring_drained_offset, data_size); // a new ring starts there
+  std::string data;
+  auto put = [&](const std::string& frame) {
+    char prefix[8];
+    util::store_u64le(prefix, data_size + data.size());
+    data.append(prefix, 8);
+    data += frame;
+  };
+  std::string f1, f2;
+  append_chunk_block(f1, 1, {es.begin(), es.begin() + 6}, 1, {{0, 6}});
+  append_entries_of(f2, 1, 9, es, 6, 9);
+  put(f1);
+  put(f2);
+  data.resize(data_size, '\0');
+  mem_.put(dir_ + "/" + std::string{ring_file_name}, ring + data);
+  auto res = replay_all(mem_, dir_);
+  EXPECT_EQ(res.streams[1].entries, es);
+  EXPECT_EQ(res.stats.partial_blocks, 1u);
+  EXPECT_EQ(res.stats.duplicate_entries, 3u);
+  EXPECT_EQ(res.stats.segment_corruptions, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(read_ahead, wal_replay_test, ::testing::Bool(),
