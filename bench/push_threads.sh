@@ -42,7 +42,7 @@ rows.sort(reverse=True)
 for d,t,n in rows[:14]: print(f"{t:>8} {n:<16} {d/8:5.1f}% {d/100/8/lps*1e9:7.1f} ns/line")
 print(f"total {tot/8:.1f}%  {tot/100/8/lps*1e9:.1f} ns/line  lines/s {lps:,.0f} p50 {r['lat_ms']['p50']}")
 PY
-curl -s 127.0.0.1:$port/metrics | grep -E '^skald_ingester_wal_write(s_total|_duration_seconds_(sum|count))' 
+curl -s 127.0.0.1:$port/metrics | grep -E '^skald_ingester_wal_(write(s_total|_duration_seconds_(sum|count))|blocks|entries_records)|^loki_ingester_wal_logged_bytes' 
 python3 - $port <<'PY2'
 import json,sys,urllib.request
 port=sys.argv[1]

@@ -152,7 +152,11 @@ struct wal_writer_state {
   /// Ring mode: which records a drain writes (block records stand in for
   /// entries records), its scratch, and when a drain last wrote.
   wal::drain_planner planner;
-  std::vector<wal::ring_frame> frames;
+  /// The ring's records from drained on, read once each (the lookahead is
+  /// planned over again every round), up to `collected`.
+  std::vector<wal::drain_frame> frames;
+  std::vector<wal::ring_frame> fresh;
+  uint64_t collected = 0;
   std::vector<std::string_view> plan;
   std::chrono::steady_clock::time_point last_drain{};
 
@@ -278,7 +282,13 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
     // Lookahead: while the ring has room and a drain wrote recently, the
     // newest ring_lookahead bytes wait, so that the blocks cut from them
     // are in the ring before their entries records are drained.
-    ring->collect(upto, st.frames);
+    if (st.frames.empty() || st.collected < ring->drained())
+      st.collected = ring->drained();
+    st.fresh.clear();
+    ring->collect(st.collected, upto, st.fresh);
+    st.collected = upto;
+    for (const auto& f : st.fresh)
+      st.frames.push_back(wal::make_drain_frame(f));
     const auto now = std::chrono::steady_clock::now();
     size_t n = st.frames.size();
     const uint64_t keep = st.settings.ring_lookahead;
@@ -335,6 +345,7 @@ wal_writer_fn(wal_writer_actor::stateful_pointer<wal_writer_state> self,
       return;
     }
     ring->set_drained(drained_to);
+    st.frames.erase(st.frames.begin(), st.frames.begin() + static_cast<std::ptrdiff_t>(n));
     if (ring->failure().first != 0) {
       ring->clear_failure();
       static auto logger = log::get("wal");

@@ -58,30 +58,38 @@ bool parse_record_keys(std::string_view frame, record_keys& out) noexcept {
   }
 }
 
+drain_frame make_drain_frame(const ring_frame& f) noexcept {
+  drain_frame d;
+  d.logical = f.logical;
+  d.frame = f.frame;
+  d.keyed = parse_record_keys(f.frame, d.keys);
+  return d;
+}
+
 void drain_planner::reset() noexcept {
   hi_.clear();
   early_.clear();
 }
 
-void drain_planner::plan(const std::vector<ring_frame>& frames, size_t n_drain,
+void drain_planner::plan(const std::vector<drain_frame>& frames, size_t n_drain,
                          std::vector<std::string_view>& out, drain_stats& stats) {
   if (hi_.size() > max_streams)
     hi_.clear(); // forgetting costs bytes only
   // The round's block records by stream, in ring order.
   blocks_.clear();
-  record_keys k;
   for (size_t i = 0; i < frames.size(); ++i)
-    if (parse_record_keys(frames[i].frame, k) && k.type == static_cast<uint8_t>(record_type::block))
-      blocks_.emplace_back(k.id, static_cast<uint32_t>(i));
+    if (frames[i].keyed && frames[i].keys.type == static_cast<uint8_t>(record_type::block))
+      blocks_.emplace_back(frames[i].keys.id, static_cast<uint32_t>(i));
   std::sort(blocks_.begin(), blocks_.end());
 
   const auto block_type = static_cast<uint8_t>(record_type::block);
   for (size_t i = 0; i < n_drain && i < frames.size(); ++i) {
     const auto& f = frames[i];
-    if (!parse_record_keys(f.frame, k)) {
+    if (!f.keyed) {
       out.push_back(f.frame);
       continue;
     }
+    const auto& k = f.keys;
     if (k.type == static_cast<uint8_t>(record_type::series)) {
       // A new incarnation (or the same stream again): known from 0 on.
       hi_[k.id] = 0;
@@ -117,11 +125,11 @@ void drain_planner::plan(const std::vector<ring_frame>& frames, size_t n_drain,
     uint64_t cur = hi;
     auto b = std::lower_bound(blocks_.begin(), blocks_.end(),
                               std::make_pair(k.id, static_cast<uint32_t>(i + 1)));
-    record_keys bk;
     for (; b != blocks_.end() && b->first == k.id && cur < k.hi; ++b) {
       const auto& bf = frames[b->second];
-      if (early_.count(bf.logical) > 0 || !parse_record_keys(bf.frame, bk))
+      if (early_.count(bf.logical) > 0)
         continue;
+      const auto& bk = bf.keys;
       if (bk.lo > cur + 1)
         break;
       if (bk.hi > cur) {

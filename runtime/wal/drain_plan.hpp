@@ -42,6 +42,29 @@ struct drain_stats {
   uint64_t blocks_dropped = 0;
 };
 
+/// The fields of a ring record the planner reads: type, WAL id (the
+/// record's fingerprint) and counters ([lo, hi]: an entries record's
+/// counters, a block's first..last). False if the frame is not one of the
+/// three stream records or does not parse.
+struct record_keys {
+  uint8_t type = 0;
+  uint64_t id = 0;
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+};
+bool parse_record_keys(std::string_view frame, record_keys& out) noexcept;
+
+/// A ring record and its keys, parsed once when the drainer first reads it
+/// (the lookahead is planned over again every round).
+struct drain_frame {
+  uint64_t logical = 0;
+  std::string_view frame;
+  record_keys keys;
+  /// False if parse_record_keys() failed (written as it is).
+  bool keyed = false;
+};
+drain_frame make_drain_frame(const ring_frame& f) noexcept;
+
 class drain_planner {
 public:
   /// frames: every record in [drained, published) in ring order. The first
@@ -49,7 +72,7 @@ public:
   /// records may be written, early. Appends the frames to write to `out`
   /// in order. The planner's memory assumes `out` gets written: after a
   /// failed write call reset().
-  void plan(const std::vector<ring_frame>& frames, size_t n_drain,
+  void plan(const std::vector<drain_frame>& frames, size_t n_drain,
             std::vector<std::string_view>& out, drain_stats& stats);
 
   /// Forgets every stream and every early write.
@@ -69,17 +92,5 @@ private:
   std::vector<std::pair<uint64_t, uint32_t>> blocks_;
   std::vector<uint32_t> chain_;
 };
-
-/// The fields of a ring record the planner reads: type, WAL id (the
-/// record's fingerprint) and counters ([lo, hi]: an entries record's
-/// counters, a block's first..last). False if the frame is not one of the
-/// three stream records or does not parse.
-struct record_keys {
-  uint8_t type = 0;
-  uint64_t id = 0;
-  uint64_t lo = 0;
-  uint64_t hi = 0;
-};
-bool parse_record_keys(std::string_view frame, record_keys& out) noexcept;
 
 } // namespace skald::wal

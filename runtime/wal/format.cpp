@@ -593,6 +593,8 @@ frame_status frame_reader::next(frame& out) noexcept {
   auto type = static_cast<uint8_t>(p[9]);
   if (type == 0 || type > static_cast<uint8_t>(record_type::block))
     return fail(frame_status::corrupt, "unknown record type");
+  if (type == static_cast<uint8_t>(record_type::block) && version_ < 4)
+    return fail(frame_status::corrupt, "block record in a file older than v4");
   out.type = static_cast<record_type>(type);
   out.payload = std::string_view{p + frame_header_size, len};
   out.offset = pos_;

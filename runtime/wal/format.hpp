@@ -4,7 +4,7 @@
 // A WAL file (segment or checkpoint part) is an 8-byte header followed by
 // framed records:
 //
-//   file   := "SKWL" u8 file_version(=3) u8 kind u16 reserved(=0)  record*  tail
+//   file   := "SKWL" u8 file_version(=4) u8 kind u16 reserved(=0)  record*  tail
 //   record := u32le crc32c | u32le length | u8 version(=1) | u8 type | payload
 //             crc32c covers length, version, type and payload.
 //   tail   := v3: zero bytes, any number (a segment zero-filled ahead of
@@ -54,8 +54,9 @@ namespace skald::wal {
 inline constexpr std::string_view file_magic = "SKWL";
 /// The version written. v2 = v1 + zero padding to a pad_block boundary
 /// allowed at the end of a file (direct I/O segments); v3 = v1 + any number
-/// of zero bytes after the last record (preallocated, zero-filled segments).
-inline constexpr uint8_t file_version = 3;
+/// of zero bytes after the last record (preallocated, zero-filled segments);
+/// v4 = v3 + block records (type 4; older readers would stop at the first).
+inline constexpr uint8_t file_version = 4;
 /// The oldest version still read (v1: the same bytes, no padding).
 inline constexpr uint8_t min_file_version = 1;
 inline constexpr size_t file_header_size = 8;

@@ -266,9 +266,8 @@ void ring_log::for_each(uint64_t upto, const std::function<void(std::string_view
   walk<false>(data_, data_size_, drained(), upto, [&fn](uint64_t, std::string_view f) { fn(f); });
 }
 
-void ring_log::collect(uint64_t upto, std::vector<ring_frame>& out) const {
-  out.clear();
-  walk<false>(data_, data_size_, drained(), upto, [&out](uint64_t l, std::string_view f) {
+void ring_log::collect(uint64_t from, uint64_t upto, std::vector<ring_frame>& out) const {
+  walk<false>(data_, data_size_, from, upto, [&out](uint64_t l, std::string_view f) {
     out.push_back(ring_frame{l, f});
   });
 }

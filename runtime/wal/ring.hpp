@@ -165,9 +165,11 @@ public:
   /// Calls fn with each record's frame in [drained(), upto) (trusted: the
   /// front wrote them); upto must be <= published().
   void for_each(uint64_t upto, const std::function<void(std::string_view frame)>& fn) const;
-  /// The records in [drained(), upto) with their logical offsets (same
-  /// REQUIRES); the views stay valid until set_drained() passes them.
-  void collect(uint64_t upto, std::vector<ring_frame>& out) const;
+  /// Appends the records in [from, upto) with their logical offsets to
+  /// out; from is a record boundary >= drained() (e.g. an earlier upto),
+  /// upto <= published(). The views stay valid until set_drained() passes
+  /// them.
+  void collect(uint64_t from, uint64_t upto, std::vector<ring_frame>& out) const;
   /// Every record before `logical` is in a segment (returned write): stores
   /// it in the header and lets the front reuse the space.
   void set_drained(uint64_t logical) noexcept;

@@ -20,7 +20,7 @@ namespace {
 /// Records of a fake ring, with logical offsets like the real one's.
 struct fake_ring {
   std::vector<std::string> bytes;
-  std::vector<ring_frame> frames;
+  std::vector<drain_frame> frames;
   uint64_t next = 1 << 20;
 
   void add(std::string frame) { bytes.push_back(std::move(frame)); }
@@ -29,7 +29,7 @@ struct fake_ring {
     frames.clear();
     uint64_t l = next;
     for (const auto& b : bytes) {
-      frames.push_back(ring_frame{l, b});
+      frames.push_back(make_drain_frame(ring_frame{l, b}));
       l += ring_prefix_size + b.size();
     }
   }
@@ -184,7 +184,7 @@ TEST(drain_plan, lookahead_blocks_written_early_are_passed_over_in_the_next_roun
   p.plan(r.frames, 2, out, st); // drains series and 1..10; the block is lookahead
   EXPECT_EQ(keys(out), (std::vector<keyed>{{S, 1, 0, 0}, {B, 1, 1, 15}}));
   // Next round: the ring from the third record on.
-  std::vector<ring_frame> rest(r.frames.begin() + 2, r.frames.end());
+  std::vector<drain_frame> rest(r.frames.begin() + 2, r.frames.end());
   out.clear();
   p.plan(rest, rest.size(), out, st);
   EXPECT_EQ(keys(out), (std::vector<keyed>{{E, 1, 11, 20}, {E, 1, 21, 30}}));
@@ -277,8 +277,8 @@ TEST(drain_plan, random_rings_replay_every_counter) {
     while (pos < r.frames.size()) {
       const size_t upto = pick(pos + 1, r.frames.size());
       const size_t n = pick(1, upto - pos);
-      std::vector<ring_frame> round(r.frames.begin() + static_cast<std::ptrdiff_t>(pos),
-                                    r.frames.begin() + static_cast<std::ptrdiff_t>(upto));
+      std::vector<drain_frame> round(r.frames.begin() + static_cast<std::ptrdiff_t>(pos),
+                                     r.frames.begin() + static_cast<std::ptrdiff_t>(upto));
       out.clear();
       p.plan(round, n, out, st);
       if (pick(0, 9) == 0) {
