@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -178,7 +179,15 @@ TEST_F(admin_api, lists_nodes_actors_tenants_streams_and_wal_of_a_live_node) {
   EXPECT_STREQ(tenants["actors"][0]["name"].GetString(), "tenant team-a");
   EXPECT_EQ(tenants["actors"][0]["state"]["streams"].GetInt64(), 3);
 
+  // The ring holds records back up to 200 ms (its lookahead,
+  // docs/wal-format.md §6b) before they reach a segment.
   auto wal = get_json("/admin/api/wal");
+  for (int i = 0; i < 40 && wal["total"].GetUint64() == 1
+                  && wal["actors"][0]["state"]["records"].GetInt64() == 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{25});
+    wal = get_json("/admin/api/wal");
+  }
   ASSERT_EQ(wal["total"].GetUint64(), 1u);
   const auto& w = wal["actors"][0]["state"];
   EXPECT_STREQ(w["segment"].GetString(), "00000000");
