@@ -32,7 +32,7 @@ for load in ${LOADS:-10 20}; do
   pid=$!
   for _ in $(seq 1 3000); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.02; done
   t1=$(date +%s.%N)
-  echo "load ${load}s: WAL ${size} MB, /ready after $(echo "$t1 - $t0" | bc) s; $(grep 'WAL replay' "$data/log2" | tail -1)"
+  echo "load ${load}s: WAL ${size} MB, /ready after $(echo "$t1 - $t0" | bc) s; $(grep -E 'WAL replay: ([0-9]+ streams|block records)' "$data/log2" | tr '\n' ' ')"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data"
 done

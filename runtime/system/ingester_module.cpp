@@ -397,6 +397,12 @@ private:
                    streams, entries, ptr->stats.segments,
                    ptr->stats.segment_corruptions + ptr->stats.checkpoint_corruptions, secs,
                    ptr->replay_thread_cpu_ns / 1e9, ptr->stats.read_cpu_ns / 1e9, workers_cpu);
+    if (ptr->stats.blocks + ptr->stats.duplicate_blocks + ptr->stats.gap_blocks > 0)
+      SKALD_LOG_INFO(logger,
+                     "WAL replay: block records: {} applied ({} in part), {} duplicate, {} past a "
+                     "gap, {} undecodable",
+                     ptr->stats.blocks, ptr->stats.partial_blocks, ptr->stats.duplicate_blocks,
+                     ptr->stats.gap_blocks, ptr->skipped_blocks);
     replaying_ = false;
     return out;
   }
