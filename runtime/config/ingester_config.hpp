@@ -177,7 +177,9 @@ struct wal_config {
             "into a staging ring of this size (<dir>/ring, a file mapped shared: in the page "
             "cache, so it survives a process crash like a returned write(2)); a writer thread "
             "then copies them into the segments. 0 = no ring: acknowledge after the segment "
-            "write. At least 1MiB. Not used with fsync batch.");
+            "write. At least 1MiB. Not used with fsync batch. The writer keeps the newest half "
+            "of the ring back (at most 200 ms) so that the chunk blocks streams cut can be "
+            "written in place of the entries records they cover (docs/wal-format.md §6b).");
   }
 
   status validate() const;

@@ -91,6 +91,19 @@ std::vector<keyed> keys(const std::vector<std::string_view>& out) {
 
 constexpr int S = 1, E = 2, B = 4;
 
+/// One planner round over all of r, draining everything.
+struct planned {
+  std::vector<keyed> out;
+  drain_stats st;
+};
+planned plan_all(drain_planner& p, const fake_ring& r) {
+  std::vector<std::string_view> out;
+  planned res;
+  p.plan(r.frames, r.frames.size(), out, res.st);
+  res.out = keys(out);
+  return res;
+}
+
 } // namespace
 
 TEST(drain_plan, parses_the_keys_of_each_stream_record) {
@@ -116,10 +129,8 @@ TEST(drain_plan, a_later_block_is_written_in_place_of_the_entries_it_covers) {
   r.block(1, 1, 25); // cut during the third push
   r.seal();
   drain_planner p;
-  std::vector<std::string_view> out;
-  drain_stats st;
-  p.plan(r.frames, r.frames.size(), out, st);
-  EXPECT_EQ(keys(out), (std::vector<keyed>{{S, 1, 0, 0}, {B, 1, 1, 25}, {E, 1, 21, 30}}));
+  auto [out, st] = plan_all(p, r);
+  EXPECT_EQ(out, (std::vector<keyed>{{S, 1, 0, 0}, {B, 1, 1, 25}, {E, 1, 21, 30}}));
   EXPECT_EQ(st.entries_covered, 2u);
   EXPECT_EQ(st.blocks_written, 1u);
   EXPECT_EQ(st.blocks_dropped, 0u);
@@ -133,10 +144,8 @@ TEST(drain_plan, a_block_that_is_not_contiguous_is_not_written) {
   r.block(1, 12, 20); // the block before it (1..11) was never staged
   r.seal();
   drain_planner p;
-  std::vector<std::string_view> out;
-  drain_stats st;
-  p.plan(r.frames, r.frames.size(), out, st);
-  EXPECT_EQ(keys(out), (std::vector<keyed>{{S, 1, 0, 0}, {E, 1, 1, 10}, {E, 1, 11, 20}}));
+  auto [out, st] = plan_all(p, r);
+  EXPECT_EQ(out, (std::vector<keyed>{{S, 1, 0, 0}, {E, 1, 1, 10}, {E, 1, 11, 20}}));
   EXPECT_EQ(st.blocks_dropped, 1u);
 }
 
@@ -148,10 +157,8 @@ TEST(drain_plan, a_block_past_a_gap_is_not_written_at_its_place) {
   r.entries(1, 11, 20);
   r.seal();
   drain_planner p;
-  std::vector<std::string_view> out;
-  drain_stats st;
-  p.plan(r.frames, r.frames.size(), out, st);
-  EXPECT_EQ(keys(out), (std::vector<keyed>{{S, 1, 0, 0}, {E, 1, 1, 10}, {E, 1, 11, 20}}));
+  auto [out, st] = plan_all(p, r);
+  EXPECT_EQ(out, (std::vector<keyed>{{S, 1, 0, 0}, {E, 1, 1, 10}, {E, 1, 11, 20}}));
   EXPECT_EQ(st.blocks_dropped, 1u);
 }
 
@@ -163,10 +170,8 @@ TEST(drain_plan, an_unknown_stream_is_learnt_from_its_first_entries_record) {
   r.block(5, 90, 100); // stale or redundant
   r.seal();
   drain_planner p;
-  std::vector<std::string_view> out;
-  drain_stats st;
-  p.plan(r.frames, r.frames.size(), out, st);
-  EXPECT_EQ(keys(out), (std::vector<keyed>{{E, 5, 101, 110}, {B, 5, 111, 120}}));
+  auto [out, st] = plan_all(p, r);
+  EXPECT_EQ(out, (std::vector<keyed>{{E, 5, 101, 110}, {B, 5, 111, 120}}));
   EXPECT_EQ(st.blocks_dropped, 1u);
 }
 
@@ -198,9 +203,7 @@ TEST(drain_plan, after_reset_everything_is_written_as_it_is) {
   r.entries(1, 1, 10);
   r.seal();
   drain_planner p;
-  std::vector<std::string_view> out;
-  drain_stats st;
-  p.plan(r.frames, r.frames.size(), out, st);
+  plan_all(p, r);
   p.reset();
   fake_ring r2;
   r2.next = r.frames.back().logical + 100;
@@ -208,11 +211,9 @@ TEST(drain_plan, after_reset_everything_is_written_as_it_is) {
   r2.block(1, 1, 20);
   r2.entries(1, 21, 30);
   r2.seal();
-  out.clear();
-  p.plan(r2.frames, r2.frames.size(), out, st);
   // 11..20 is written (the planner no longer knows 1..10 went out); the
   // block then is redundant up to 20 but extends nothing: dropped.
-  EXPECT_EQ(keys(out), (std::vector<keyed>{{E, 1, 11, 20}, {E, 1, 21, 30}}));
+  EXPECT_EQ(plan_all(p, r2).out, (std::vector<keyed>{{E, 1, 11, 20}, {E, 1, 21, 30}}));
 }
 
 TEST(drain_plan, a_new_incarnation_starts_from_its_series_record) {
@@ -224,10 +225,7 @@ TEST(drain_plan, a_new_incarnation_starts_from_its_series_record) {
   r.block(3, 1, 10);
   r.seal();
   drain_planner p;
-  std::vector<std::string_view> out;
-  drain_stats st;
-  p.plan(r.frames, r.frames.size(), out, st);
-  EXPECT_EQ(keys(out),
+  EXPECT_EQ(plan_all(p, r).out,
             (std::vector<keyed>{{S, 3, 0, 0}, {E, 3, 1, 50}, {S, 3, 0, 0}, {B, 3, 1, 10}}));
 }
 
