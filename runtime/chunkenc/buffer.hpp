@@ -19,6 +19,8 @@
 #include <string_view>
 #include <utility>
 
+#include "runtime/util/varint.hpp"
+
 namespace skald::chunkenc {
 
 class buffer {
@@ -173,31 +175,9 @@ inline size_t varint_size(int64_t v) noexcept {
   return uvarint_size((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
 }
 
-/// Reads a uvarint at *p (p < end); advances p. False on truncation/overflow.
-inline bool get_uvarint(const char*& p, const char* end, uint64_t& out) noexcept {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (p >= end)
-      return false;
-    auto byte = static_cast<uint8_t>(*p++);
-    if (shift == 63 && byte > 1)
-      return false;
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) {
-      out = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-inline bool get_varint(const char*& p, const char* end, int64_t& out) noexcept {
-  uint64_t u;
-  if (!get_uvarint(p, end, u))
-    return false;
-  out = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
-  return true;
-}
+// Readers shared with the WAL formats.
+using util::get_uvarint;
+using util::get_varint;
 
 inline uint32_t load_be32(const char* p) noexcept {
   auto b = reinterpret_cast<const uint8_t*>(p);

@@ -3,24 +3,10 @@
 #include <algorithm>
 
 #include "runtime/util/little_endian.hpp"
+#include "runtime/util/varint.hpp"
 #include "runtime/wal/format.hpp"
 
 namespace skald::wal {
-
-namespace {
-
-bool read_uvarint(const char*& p, const char* end, uint64_t& v) noexcept {
-  v = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    const auto b = static_cast<uint8_t>(*p++);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80)
-      return true;
-  }
-  return false;
-}
-
-} // namespace
 
 bool parse_record_keys(std::string_view frame, record_keys& out) noexcept {
   if (frame.size() < frame_header_size + 8)
@@ -40,14 +26,14 @@ bool parse_record_keys(std::string_view frame, record_keys& out) noexcept {
       return false;
     out.hi = util::load_u64le(p);
     p += 8;
-    if (!read_uvarint(p, end, n) || n == 0 || n > out.hi)
+    if (!util::get_uvarint(p, end, n) || n == 0 || n > out.hi)
       return false;
     out.lo = out.hi - n + 1;
     return true;
   }
   case record_type::block: {
     uint64_t span;
-    if (!read_uvarint(p, end, out.lo) || !read_uvarint(p, end, span) || out.lo == 0 ||
+    if (!util::get_uvarint(p, end, out.lo) || !util::get_uvarint(p, end, span) || out.lo == 0 ||
         span > UINT64_MAX - out.lo)
       return false;
     out.hi = out.lo + span;

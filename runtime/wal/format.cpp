@@ -5,6 +5,7 @@
 
 #include "runtime/util/crc32c.hpp"
 #include "runtime/util/little_endian.hpp"
+#include "runtime/util/varint.hpp"
 
 namespace skald::wal {
 
@@ -89,28 +90,9 @@ struct cursor {
     return true;
   }
 
-  bool uvarint(uint64_t& v) noexcept {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p == end)
-        return false;
-      auto b = static_cast<uint8_t>(*p++);
-      if (shift == 63 && b > 1)
-        return false; // overflows 64 bits
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80)
-        return true;
-    }
-    return false;
-  }
+  bool uvarint(uint64_t& v) noexcept { return util::get_uvarint(p, end, v); }
 
-  bool varint(int64_t& v) noexcept {
-    uint64_t u;
-    if (!uvarint(u))
-      return false;
-    v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
-    return true;
-  }
+  bool varint(int64_t& v) noexcept { return util::get_varint(p, end, v); }
 
   bool str(std::string_view& s) noexcept {
     uint64_t n;
